@@ -1,0 +1,79 @@
+// Build and runtime facts, and process-wide knobs: BLAS vendor and threads, the memory cap, the
+// BLAS size threshold (for the kernel benchmark).
+#include <cmath>
+
+#include "addon.hpp"
+#include "blas.hpp"
+#include "chains.hpp"
+#include "convert.hpp"
+#include "errors.hpp"
+#include "limits.hpp"
+
+namespace binding {
+
+namespace {
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto o = Napi::Object::New(env);
+  o.Set("blasVendor", dln::blasVendor());
+  o.Set("blasThreads", Napi::Number::New(env, dln::blasThreads()));
+  auto thresholds = Napi::Object::New(env);
+  thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::chains::blasThreshold())));
+  thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::chains::gemvThreshold())));
+  o.Set("blasThresholds", thresholds);
+  o.Set("memoryLimit", Napi::Number::New(env, static_cast<double>(dln::memoryLimit())));
+  o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+#if defined(__clang__)
+  o.Set("compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+  o.Set("compiler", "gcc " __VERSION__);
+#else
+  o.Set("compiler", "unknown");
+#endif
+  return o;
+}
+
+double PositiveNumber(const Napi::CallbackInfo& info, const char* field, double max) {
+  if (!info[0].IsNumber()) dln::fail(dln::ErrorCode::Type, field, "expected a number");
+  const double v = info[0].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || v < 1 || v > max || v != std::floor(v)) {
+    dln::fail(dln::ErrorCode::Value, field, "expected an integer in [1, " + std::to_string(max) + "]");
+  }
+  return v;
+}
+
+Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    dln::setBlasThreads(static_cast<int>(PositiveNumber(info, "threads", 1024)));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SetMemoryLimit(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    dln::setMemoryLimit(static_cast<std::size_t>(PositiveNumber(info, "bytes", 9007199254740992.0)));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SetBlasThresholds(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Reader r(info[0], "thresholds");
+    const std::uint64_t max = std::uint64_t(1) << 53;
+    if (r.has("gemm")) dln::chains::setBlasThreshold(r.integer("gemm", 0, max));
+    if (r.has("gemv")) dln::chains::setGemvThreshold(r.integer("gemv", 0, max));
+    return info.Env().Undefined();
+  });
+}
+
+}  // namespace
+
+void RegisterSystem(Napi::Env env, Napi::Object exports) {
+  exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads, "setBlasThreads"));
+  exports.Set("setMemoryLimit", Napi::Function::New(env, SetMemoryLimit, "setMemoryLimit"));
+  exports.Set("setBlasThresholds", Napi::Function::New(env, SetBlasThresholds, "setBlasThresholds"));
+}
+
+}  // namespace binding

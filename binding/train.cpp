@@ -1,0 +1,62 @@
+// train(problem, weights, options, onProgress?) -> { promise, cancel }: gradient descent off the
+// event loop.
+#include "addon.hpp"
+#include "convert.hpp"
+#include "convert_problem.hpp"
+#include "gd.hpp"
+#include "problem_handle.hpp"
+
+namespace binding {
+
+namespace {
+
+class TrainJob final : public Job {
+ public:
+  TrainJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::GdOptions options)
+      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)) {}
+
+  void Execute(dln::RunControl& control) override {
+    result_ = dln::gradientDescent(*problem_, theta0_, options_, control);
+  }
+
+  Napi::Value Result(Napi::Env env) override { return GdResultToJs(env, result_); }
+
+  static Napi::Object GdResultToJs(Napi::Env env, const dln::GdResult& r) {
+    auto o = Napi::Object::New(env);
+    o.Set("status", dln::runStatusName(r.status));
+    o.Set("message", r.message);
+    o.Set("steps", Napi::Number::New(env, static_cast<double>(r.steps)));
+    o.Set("divergedAt", r.divergedAt >= 0 ? Napi::Number::New(env, static_cast<double>(r.divergedAt)) : env.Null());
+    o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
+    o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
+    o.Set("weights", ToFloat64Array(env, r.weights));
+    o.Set("trace", TraceToJs(env, r.trace));
+    return o;
+  }
+
+ private:
+  std::shared_ptr<const dln::Problem> problem_;
+  std::vector<double> theta0_;
+  dln::GdOptions options_;
+  dln::GdResult result_;
+};
+
+Napi::Value Train(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    auto problem = UnwrapProblem(info[0], "problem");
+    std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
+    dln::GdOptions options = ParseGdOptions(Reader(info[2], "options"));
+    // Names of recorded quantities are checked now, so a typo fails before any work is queued.
+    UnderPath("options", [&] {
+      dln::makeProbes(options.record.empty() ? dln::defaultQuantities(*problem) : options.record, *problem,
+                      options.probeOptions);
+    });
+    return StartJob(info.Env(), std::make_shared<TrainJob>(problem, std::move(theta), std::move(options)), info[3]);
+  });
+}
+
+}  // namespace
+
+void RegisterTrain(Napi::Env env, Napi::Object exports) { exports.Set("train", Napi::Function::New(env, Train, "train")); }
+
+}  // namespace binding

@@ -1,0 +1,36 @@
+/** Build facts and process-wide settings. */
+import { callNative } from '../errors';
+import { native } from '../native';
+
+export interface BuildInfo {
+  /** BLAS the addon was built against: "openblas", "accelerate", "cblas" or "none". */
+  blasVendor: string;
+  blasThreads: number;
+  /**
+   * Size from which products go to BLAS instead of the built-in loops: `gemm` for m*n*k of
+   * multi-column products, `gemv` for rows*cols of matrix-vector products.
+   */
+  blasThresholds: { gemm: number; gemv: number };
+  memoryLimit: number;
+  napiVersion: number;
+  compiler: string;
+}
+
+export function buildInfo(): BuildInfo {
+  return callNative(() => native().buildInfo());
+}
+
+/** Threads OpenBLAS may use inside one call (default 1: runs are parallel across cores instead). */
+export function setBlasThreads(threads: number): void {
+  callNative(() => native().setBlasThreads(threads));
+}
+
+/** Requests needing more memory than this (bytes, default 8 GiB) are refused with ERR_DLN_MEMORY. */
+export function setMemoryLimit(bytes: number): void {
+  callNative(() => native().setMemoryLimit(bytes));
+}
+
+/** For benchmarks: the sizes from which products go to BLAS (see BuildInfo.blasThresholds). */
+export function setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void {
+  callNative(() => native().setBlasThresholds(thresholds));
+}

@@ -1,0 +1,25 @@
+/**
+ * dlnflow: training dynamics of deep linear networks.
+ *
+ * Weights are one flat Float64Array holding W_1 ... W_L row-major, concatenated (or a list of
+ * layer matrices, converted on the way in). Matrices are {rows, cols, data} row-major.
+ */
+export { DlnError, DlnAbortError, type DlnErrorCode } from './errors';
+export { type Matrix, type MatrixLike, type VectorLike, type WeightsLike, layers, flattenWeights, paramCount, toMatrix, toRows } from './api/matrix';
+export {
+  Problem,
+  type ProblemKind,
+  type RegressionSpec,
+  type MseSpec,
+  type CompletionSpec,
+  type EntryLike,
+  type Evaluation,
+  type RegressionTheory,
+} from './api/problem';
+export { train, type TrainOptions, type RunResult, type RunStatus, type Quantity } from './api/train';
+export { Trace } from './api/trace';
+export { type Progress, type RunControls } from './api/run';
+export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
+export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
+export { buildInfo, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
+export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';

@@ -1,0 +1,169 @@
+/**
+ * Loads the native addon (a prebuilt binary from prebuilds/, or build/Release after a source
+ * build) and types its surface. Only lib/ talks to this module.
+ */
+import * as path from 'node:path';
+import { DlnError } from './errors';
+
+export interface NativeColumn {
+  name: string;
+  width: number;
+  values: Float64Array;
+}
+
+export interface NativeRunResult {
+  status: 'completed' | 'converged' | 'diverged' | 'cancelled' | 'failed';
+  message: string;
+  steps: number;
+  divergedAt: number | null;
+  finalLoss: number | null;
+  finalGradNorm: number | null;
+  weights: Float64Array;
+  trace: NativeColumn[];
+}
+
+export interface NativeProgress {
+  done: number;
+  total: number;
+  loss: number;
+  time: number;
+}
+
+export interface NativeJob<R> {
+  promise: Promise<R>;
+  cancel(): void;
+}
+
+export interface NativeProblemInfo {
+  kind: 'regression' | 'mse' | 'completion';
+  widths: number[];
+  depth: number;
+  paramCount: number;
+  projection?: Float64Array;
+  l2: number;
+  hasTestSet: boolean;
+  lossMinimum: number | null;
+  sweepSide: 'output' | 'input';
+  sweepColumns: number;
+}
+
+export interface NativeEvaluation {
+  loss: number | null;
+  dataLoss: number | null;
+  penalty: number;
+  gradNorm: number | null;
+  testLoss: number | null;
+  excessLoss: number | null;
+  distance: number | null;
+  endToEnd: Float64Array;
+}
+
+export interface NativeTheory {
+  depth: number;
+  lambda: number;
+  Lambda: number;
+  a: number;
+  wStarNorm: number;
+  projectionNorm: number;
+  singularSigma: boolean;
+  sMin: number;
+  sMinRefinedLower: number;
+  sMinRefinedUpper: number;
+  sRankOne: number;
+  smallInitUpper: number | null;
+  codeUpper: number;
+  criticalLearningRate: number | null;
+  lossMin: number;
+  sigmaEigenvalues: Float64Array;
+  wStar: Float64Array;
+}
+
+export interface NativeProblem {
+  info(): NativeProblemInfo;
+  evaluate(weights: Float64Array): NativeEvaluation;
+  gradient(weights: Float64Array): { loss: number | null; gradient: Float64Array };
+  theory(): NativeTheory;
+}
+
+export interface NativeBinding {
+  NativeProblem: new (descriptor: object) => NativeProblem;
+  train(
+    problem: NativeProblem,
+    weights: Float64Array,
+    options: object,
+    onProgress?: (p: NativeProgress) => void,
+  ): NativeJob<NativeRunResult>;
+  generateMarionChizat(options: object): {
+    n: number;
+    d: number;
+    X: Float64Array;
+    y: Float64Array;
+    XTest: Float64Array;
+    yTest: Float64Array;
+    wStar: Float64Array;
+    normFactor: number;
+  };
+  generateJacotTeacher(options: object): {
+    d: number;
+    n: number;
+    X: Float64Array;
+    Y: Float64Array;
+    XTest: Float64Array;
+    YTest: Float64Array;
+    teacher: Float64Array;
+    noisyTeacher: Float64Array;
+  };
+  generateCompletion(options: object): {
+    rows: number;
+    cols: number;
+    target: Float64Array;
+    entries: Float64Array;
+    testEntries: Float64Array;
+  };
+  initWeights(spec: { widths: number[]; projection?: Float64Array }, options: object): Float64Array;
+  lazyStd(spec: { widths: number[] }, options: { sigma?: number }): number;
+  randomUnitVector(options: { d: number; seed?: number; stream?: number }): Float64Array;
+  buildInfo(): {
+    blasVendor: string;
+    blasThreads: number;
+    blasThresholds: { gemm: number; gemv: number };
+    memoryLimit: number;
+    napiVersion: number;
+    compiler: string;
+  };
+  setBlasThreads(threads: number): void;
+  setMemoryLimit(bytes: number): void;
+  setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void;
+}
+
+/** The package root (holds package.json, build/ and prebuilds/), the same from lib/ and dist/. */
+export const packageRoot = path.resolve(__dirname, '..');
+
+let cached: NativeBinding | undefined;
+
+function loadFailureHelp(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const hints: string[] = [];
+  if (/libopenblas|libgfortran|libblas/.test(message)) {
+    hints.push('The OpenBLAS runtime library is missing: sudo apt-get install libopenblas0 (Debian/Ubuntu).');
+  }
+  if (/GLIBC_|CXXABI_|GLIBCXX_/.test(message)) {
+    hints.push('The prebuilt binary needs a newer C/C++ runtime than this system has; build from source: npm rebuild dlnflow --build-from-source');
+  }
+  if (/No native build was found/.test(message)) {
+    hints.push('No prebuilt binary matches this platform and no source build exists: npm rebuild dlnflow --build-from-source (needs cmake, a C++17 compiler and libopenblas-dev).');
+  }
+  return [`Could not load the dlnflow native addon (${process.platform}-${process.arch}, node ${process.version}).`, message, ...hints].join('\n');
+}
+
+export function native(): NativeBinding {
+  if (cached) return cached;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    cached = load(packageRoot);
+  } catch (err) {
+    throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err), { cause: err });
+  }
+  return cached;
+}

@@ -1,0 +1,24 @@
+// Timing helpers for the native benchmarks: best-of-N wall time per call, in nanoseconds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+template <class F>
+double bestNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
+  double best = 1e300;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint64_t i = 0; i < calls; ++i) f();
+    const auto t1 = std::chrono::steady_clock::now();
+    const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(calls);
+    if (ns < best) best = ns;
+  }
+  return best;
+}
+
+// Keeps the optimizer from discarding a result.
+inline void sink(double v) {
+  static volatile double s;
+  s = v;
+}

@@ -1,0 +1,45 @@
+// How a long computation talks to its caller: a cancel flag it polls, and a progress callback it
+// calls at most every `progressInterval` seconds. Both are optional.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+namespace dln {
+
+struct Progress {
+  std::uint64_t done = 0;   // steps (GD), accepted steps (flow), runs (sweep)
+  std::uint64_t total = 0;  // 0 when unknown
+  double loss = 0.0;
+  double time = 0.0;        // flow time, when it applies
+};
+
+class RunControl {
+ public:
+  RunControl() = default;
+  RunControl(const std::atomic<bool>* cancel, std::function<void(const Progress&)> onProgress,
+             double progressInterval = 0.1)
+      : cancel_(cancel), onProgress_(std::move(onProgress)), interval_(progressInterval) {}
+
+  bool cancelled() const { return cancel_ && cancel_->load(std::memory_order_relaxed); }
+
+  // Calls the progress callback if the interval has passed (or if `force`).
+  void report(const Progress& p, bool force = false) {
+    if (!onProgress_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_ < std::chrono::duration<double>(interval_)) return;
+    last_ = now;
+    onProgress_(p);
+  }
+  bool wantsProgress() const { return static_cast<bool>(onProgress_); }
+
+ private:
+  const std::atomic<bool>* cancel_ = nullptr;
+  std::function<void(const Progress&)> onProgress_;
+  double interval_ = 0.1;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace dln

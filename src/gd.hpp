@@ -1,0 +1,50 @@
+// Gradient descent W <- W - eta grad R(W) with a fixed learning rate.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "control.hpp"
+#include "probes.hpp"
+#include "problem.hpp"
+#include "run_status.hpp"
+#include "trace.hpp"
+
+namespace dln {
+
+struct GdOptions {
+  double learningRate = 0.0;
+  std::uint64_t maxSteps = 0;
+  // Record every k steps (0: only the initial and final points, which are always recorded).
+  std::uint64_t recordEvery = 0;
+  std::vector<std::string> record;  // quantity names (probes.hpp); empty = defaultQuantities
+  ProbeOptions probeOptions;
+  // Early stops (status "converged"). Disabled at their defaults.
+  double lossTarget = -std::numeric_limits<double>::infinity();
+  double excessLossTarget = -std::numeric_limits<double>::infinity();  // loss - min
+  double gradNormTarget = 0.0;
+  // Divergence: a non-finite loss, or a loss above this ceiling. NaN = automatic:
+  // 1e12 * max(1, initial loss).
+  double lossCeiling = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct GdResult {
+  RunStatus status = RunStatus::Completed;
+  std::string message;
+  std::uint64_t steps = 0;       // updates applied
+  std::int64_t divergedAt = -1;  // the step whose loss was non-finite or above the ceiling
+  std::vector<double> weights;   // final point (for a diverged run: the point that diverged)
+  Trace trace;                   // columns "step", "time", then the recorded quantities
+  double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
+  double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
+};
+
+// Validates the options (ERR_DLN_VALUE naming the field) and the initial point's length.
+void validate(const GdOptions& options);
+
+GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
+                         RunControl& control);
+
+}  // namespace dln

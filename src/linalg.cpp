@@ -1,0 +1,325 @@
+#include "linalg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+
+#include "error.hpp"
+
+namespace dln::linalg {
+
+namespace {
+
+constexpr double kEps = std::numeric_limits<double>::epsilon();
+
+// Implicit QL on a tridiagonal matrix (d: diagonal, e: off-diagonal with e[n-1] = 0 after the
+// shift below), rotating the columns of V (n x n row-major) when given.
+void tql2(std::size_t n, double* d, double* e, double* V) {
+  for (std::size_t i = 1; i < n; ++i) e[i - 1] = e[i];
+  e[n - 1] = 0.0;
+  double f = 0.0, tst1 = 0.0;
+  for (std::size_t l = 0; l < n; ++l) {
+    tst1 = std::max(tst1, std::fabs(d[l]) + std::fabs(e[l]));
+    std::size_t m = l;
+    while (m < n - 1 && std::fabs(e[m]) > kEps * tst1) ++m;
+    if (m > l) {
+      int iterations = 0;
+      do {
+        if (++iterations > 60) fail(ErrorCode::Internal, "", "symmetric eigensolver did not converge");
+        double g = d[l];
+        double p = (d[l + 1] - g) / (2.0 * e[l]);
+        double r = std::hypot(p, 1.0);
+        if (p < 0) r = -r;
+        d[l] = e[l] / (p + r);
+        d[l + 1] = e[l] * (p + r);
+        const double dl1 = d[l + 1];
+        double h = g - d[l];
+        for (std::size_t i = l + 2; i < n; ++i) d[i] -= h;
+        f += h;
+        p = d[m];
+        double c = 1.0, c2 = 1.0, c3 = 1.0, s = 0.0, s2 = 0.0;
+        const double el1 = e[l + 1];
+        for (std::size_t ii = m; ii-- > l;) {
+          c3 = c2;
+          c2 = c;
+          s2 = s;
+          g = c * e[ii];
+          h = c * p;
+          r = std::hypot(p, e[ii]);
+          e[ii + 1] = s * r;
+          s = e[ii] / r;
+          c = p / r;
+          p = c * d[ii] - s * g;
+          d[ii + 1] = h + s * (c * g + s * d[ii]);
+          if (V) {
+            for (std::size_t k = 0; k < n; ++k) {
+              double* row = V + k * n;
+              h = row[ii + 1];
+              row[ii + 1] = s * row[ii] + c * h;
+              row[ii] = c * row[ii] - s * h;
+            }
+          }
+        }
+        p = -s * s2 * c3 * el1 * e[l] / dl1;
+        e[l] = s * p;
+        d[l] = c * p;
+      } while (std::fabs(e[l]) > kEps * tst1);
+    }
+    d[l] += f;
+    e[l] = 0.0;
+  }
+}
+
+// Householder reduction of the symmetric matrix in V (n x n, overwritten) to tridiagonal form
+// (d, e); with `accumulate`, V ends as the orthogonal transformation.
+void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
+  auto at = [&](std::size_t i, std::size_t j) -> double& { return V[i * n + j]; };
+  for (std::size_t j = 0; j < n; ++j) d[j] = at(n - 1, j);
+  for (std::size_t i = n - 1; i > 0; --i) {
+    double scale = 0.0, h = 0.0;
+    for (std::size_t k = 0; k < i; ++k) scale += std::fabs(d[k]);
+    if (scale == 0.0) {
+      e[i] = d[i - 1];
+      for (std::size_t j = 0; j < i; ++j) {
+        d[j] = at(i - 1, j);
+        at(i, j) = 0.0;
+        at(j, i) = 0.0;
+      }
+    } else {
+      for (std::size_t k = 0; k < i; ++k) {
+        d[k] /= scale;
+        h += d[k] * d[k];
+      }
+      double f = d[i - 1];
+      double g = std::sqrt(h);
+      if (f > 0) g = -g;
+      e[i] = scale * g;
+      h -= f * g;
+      d[i - 1] = f - g;
+      for (std::size_t j = 0; j < i; ++j) e[j] = 0.0;
+      for (std::size_t j = 0; j < i; ++j) {
+        f = d[j];
+        at(j, i) = f;
+        g = e[j] + at(j, j) * f;
+        for (std::size_t k = j + 1; k < i; ++k) {
+          g += at(k, j) * d[k];
+          e[k] += at(k, j) * f;
+        }
+        e[j] = g;
+      }
+      f = 0.0;
+      for (std::size_t j = 0; j < i; ++j) {
+        e[j] /= h;
+        f += e[j] * d[j];
+      }
+      const double hh = f / (h + h);
+      for (std::size_t j = 0; j < i; ++j) e[j] -= hh * d[j];
+      for (std::size_t j = 0; j < i; ++j) {
+        f = d[j];
+        g = e[j];
+        for (std::size_t k = j; k < i; ++k) at(k, j) -= (f * e[k] + g * d[k]);
+        d[j] = at(i - 1, j);
+        at(i, j) = 0.0;
+      }
+    }
+    d[i] = h;
+  }
+  if (!accumulate) {
+    for (std::size_t j = 0; j < n; ++j) d[j] = at(j, j);
+    e[0] = 0.0;
+    return;
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    at(n - 1, i) = at(i, i);
+    at(i, i) = 1.0;
+    const double h = d[i + 1];
+    if (h != 0.0) {
+      for (std::size_t k = 0; k <= i; ++k) d[k] = at(k, i + 1) / h;
+      for (std::size_t j = 0; j <= i; ++j) {
+        double g = 0.0;
+        for (std::size_t k = 0; k <= i; ++k) g += at(k, i + 1) * at(k, j);
+        for (std::size_t k = 0; k <= i; ++k) at(k, j) -= g * d[k];
+      }
+    }
+    for (std::size_t k = 0; k <= i; ++k) at(k, i + 1) = 0.0;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    d[j] = at(n - 1, j);
+    at(n - 1, j) = 0.0;
+  }
+  at(n - 1, n - 1) = 1.0;
+  e[0] = 0.0;
+}
+
+// Sorts eigenvalues ascending, permuting eigenvector columns alike.
+void sortAscending(std::size_t n, double* values, double* V) {
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<double> sorted(n);
+  for (std::size_t i = 0; i < n; ++i) sorted[i] = values[order[i]];
+  std::copy(sorted.begin(), sorted.end(), values);
+  if (V) {
+    std::vector<double> copy(V, V + n * n);
+    for (std::size_t k = 0; k < n; ++k)
+      for (std::size_t i = 0; i < n; ++i) V[k * n + i] = copy[k * n + order[i]];
+  }
+}
+
+}  // namespace
+
+void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors) {
+  if (n == 0) return;
+  std::vector<double> scratch;
+  double* V = vectors;
+  if (!V) {
+    scratch.assign(A, A + n * n);
+    V = scratch.data();
+  } else {
+    std::copy(A, A + n * n, V);
+  }
+  if (n == 1) {
+    values[0] = V[0];
+    if (vectors) vectors[0] = 1.0;
+    return;
+  }
+  std::vector<double> e(n);
+  tred2(n, V, values, e.data(), vectors != nullptr);
+  tql2(n, values, e.data(), vectors);
+  sortAscending(n, values, vectors);
+}
+
+void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values, double* vectors) {
+  if (n == 0) return;
+  std::copy(diag, diag + n, values);
+  if (vectors) {
+    std::fill(vectors, vectors + n * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) vectors[i * n + i] = 1.0;
+  }
+  if (n == 1) return;
+  // tql2 expects the off-diagonal shifted by one (e[i] couples i-1 and i).
+  std::vector<double> e(n, 0.0);
+  for (std::size_t i = 1; i < n; ++i) e[i] = off[i - 1];
+  tql2(n, values, e.data(), vectors);
+  sortAscending(n, values, vectors);
+}
+
+void svd(std::size_t m, std::size_t n, const double* A, double* singular, double* U, double* V) {
+  if (m == 0 || n == 0) return;
+  if (m < n) {
+    // Work on A^T so the rotations act on the shorter dimension; swap the roles of U and V.
+    std::vector<double> At(n * m);
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) At[j * m + i] = A[i * n + j];
+    svd(n, m, At.data(), singular, V, U);
+    return;
+  }
+  // One-sided Jacobi (Hestenes): orthogonalize the columns of G = A V by plane rotations.
+  std::vector<double> G(A, A + m * n);
+  std::vector<double> Vm(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) Vm[i * n + i] = 1.0;
+  const double tol = 4.0 * kEps;
+  for (int sweep = 0; sweep < 80; ++sweep) {
+    bool rotated = false;
+    for (std::size_t p = 0; p + 1 < n; ++p) {
+      for (std::size_t q = p + 1; q < n; ++q) {
+        double alpha = 0, beta = 0, gamma = 0;
+        for (std::size_t i = 0; i < m; ++i) {
+          const double gp = G[i * n + p], gq = G[i * n + q];
+          alpha += gp * gp;
+          beta += gq * gq;
+          gamma += gp * gq;
+        }
+        if (gamma == 0.0 || std::fabs(gamma) <= tol * std::sqrt(alpha * beta)) continue;
+        rotated = true;
+        const double zeta = (beta - alpha) / (2.0 * gamma);
+        const double t = (zeta >= 0 ? 1.0 : -1.0) / (std::fabs(zeta) + std::sqrt(1.0 + zeta * zeta));
+        const double c = 1.0 / std::sqrt(1.0 + t * t);
+        const double s = c * t;
+        for (std::size_t i = 0; i < m; ++i) {
+          const double gp = G[i * n + p], gq = G[i * n + q];
+          G[i * n + p] = c * gp - s * gq;
+          G[i * n + q] = s * gp + c * gq;
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+          const double vp = Vm[i * n + p], vq = Vm[i * n + q];
+          Vm[i * n + p] = c * vp - s * vq;
+          Vm[i * n + q] = s * vp + c * vq;
+        }
+      }
+    }
+    if (!rotated) break;
+  }
+  std::vector<double> norms(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    double s = 0;
+    for (std::size_t i = 0; i < m; ++i) s += G[i * n + j] * G[i * n + j];
+    norms[j] = std::sqrt(s);
+  }
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return norms[a] > norms[b]; });
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t j = order[k];
+    singular[k] = norms[j];
+    if (U) {
+      for (std::size_t i = 0; i < m; ++i) U[i * n + k] = norms[j] > 0 ? G[i * n + j] / norms[j] : 0.0;
+    }
+    if (V) {
+      for (std::size_t i = 0; i < n; ++i) V[i * n + k] = Vm[i * n + j];
+    }
+  }
+}
+
+std::size_t leastSquares(std::size_t m, std::size_t n, std::size_t q, const double* X, const double* Y, double* W,
+                         double rcond) {
+  const std::size_t k = std::min(m, n);
+  std::vector<double> s(k), U(m * k), V(n * k);
+  svd(m, n, X, s.data(), U.data(), V.data());
+  if (rcond < 0) rcond = static_cast<double>(std::max(m, n)) * kEps;
+  const double cutoff = k ? rcond * s[0] : 0.0;
+  std::size_t rank = 0;
+  while (rank < k && s[rank] > cutoff) ++rank;
+  // W = V diag(1/s) U^T Y over the numerical rank.
+  std::vector<double> UtY(rank * q, 0.0);
+  for (std::size_t a = 0; a < rank; ++a)
+    for (std::size_t i = 0; i < m; ++i) {
+      const double u = U[i * k + a];
+      for (std::size_t c = 0; c < q; ++c) UtY[a * q + c] += u * Y[i * q + c];
+    }
+  std::fill(W, W + n * q, 0.0);
+  for (std::size_t a = 0; a < rank; ++a) {
+    const double inv = 1.0 / s[a];
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = V[j * k + a] * inv;
+      for (std::size_t c = 0; c < q; ++c) W[j * q + c] += v * UtY[a * q + c];
+    }
+  }
+  return rank;
+}
+
+void gram(std::size_t m, std::size_t n, const double* A, double scale, double* C) {
+  std::fill(C, C + n * n, 0.0);
+  for (std::size_t i = 0; i < m; ++i) {
+    const double* a = A + i * n;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double aj = a[j];
+      for (std::size_t k = j; k < n; ++k) C[j * n + k] += aj * a[k];
+    }
+  }
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t k = j; k < n; ++k) {
+      C[j * n + k] /= scale;
+      C[k * n + j] = C[j * n + k];
+    }
+}
+
+double frobeniusNorm(std::size_t count, const double* A) {
+  double s = 0;
+  for (std::size_t i = 0; i < count; ++i) s += A[i] * A[i];
+  return std::sqrt(s);
+}
+
+}  // namespace dln::linalg

@@ -1,0 +1,131 @@
+#include "probes.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "error.hpp"
+#include "linalg.hpp"
+#include "losses/regression.hpp"
+
+namespace dln {
+
+namespace {
+
+// A probe computing one scalar from the context.
+template <class F>
+class ScalarProbe final : public Probe {
+ public:
+  ScalarProbe(std::string name, F f) : name_(std::move(name)), f_(std::move(f)) {}
+  void declare(Trace& trace) override { column_ = trace.declare(name_); }
+  void record(ProbeContext& c, Trace& trace) override { trace.push(column_, f_(c)); }
+
+ private:
+  std::string name_;
+  F f_;
+  std::size_t column_ = 0;
+};
+
+template <class F>
+std::unique_ptr<Probe> scalar(std::string name, F f) {
+  return std::make_unique<ScalarProbe<F>>(std::move(name), std::move(f));
+}
+
+// Singular values of the end-to-end map, and what follows from them. One SVD feeds all three
+// columns when several are requested, but each probe is independent to keep names composable.
+class SpectrumProbe final : public Probe {
+ public:
+  enum class What { Values, Rank, Nuclear };
+  SpectrumProbe(What what, const Problem& p, double tol) : what_(what), tol_(tol) {
+    rows_ = p.univariate() ? 1 : p.spec().outputDim();
+    cols_ = p.spec().inputDim();
+    k_ = std::min(rows_, cols_);
+    s_.resize(k_);
+  }
+  void declare(Trace& trace) override {
+    column_ = what_ == What::Values ? trace.declare("singularValues", k_)
+                                    : trace.declare(what_ == What::Rank ? "rank" : "nuclearNorm");
+  }
+  void record(ProbeContext& c, Trace& trace) override {
+    linalg::svd(rows_, cols_, c.evaluator.endToEnd(), s_.data());
+    if (what_ == What::Values) {
+      trace.push(column_, s_.data(), k_);
+    } else if (what_ == What::Rank) {
+      trace.push(column_, static_cast<double>(std::count_if(s_.begin(), s_.end(), [&](double v) { return v > tol_; })));
+    } else {
+      double sum = 0.0;
+      for (double v : s_) sum += v;
+      trace.push(column_, sum);
+    }
+  }
+
+ private:
+  What what_;
+  double tol_;
+  std::size_t rows_, cols_, k_, column_ = 0;
+  std::vector<double> s_;
+};
+
+const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
+  if (p.loss().kind() != LossKind::Regression) {
+    fail(ErrorCode::Value, "record", "'" + name + "' applies to univariate regression only");
+  }
+  return static_cast<const RegressionLoss&>(p.loss());
+}
+
+}  // namespace
+
+std::vector<std::string> knownQuantities() {
+  return {"loss", "testLoss", "excessLoss", "distance", "distanceMean", "gradNorm", "singularValues", "rank",
+          "nuclearNorm"};
+}
+
+std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
+  if (name == "loss") return scalar(name, [](ProbeContext& c) { return c.loss; });
+  if (name == "testLoss") {
+    if (!problem.loss().hasTestSet()) fail(ErrorCode::Value, "record", "'testLoss' needs a test set");
+    return scalar(name, [](ProbeContext& c) { return c.problem.loss().testValue(c.evaluator.endToEnd()); });
+  }
+  if (name == "excessLoss") {
+    if (std::isnan(problem.lossMinimum())) {
+      fail(ErrorCode::Value, "record", "'excessLoss' needs a known minimum (no L2 penalty; for completion, no bottleneck)");
+    }
+    return scalar(name, [](ProbeContext& c) { return c.evaluator.dataLoss() - c.problem.lossMinimum(); });
+  }
+  if (name == "distance" || name == "distanceMean") {
+    const RegressionLoss& reg = regressionOf(problem, name);
+    const double scale = name == "distance" ? 1.0 : 1.0 / static_cast<double>(problem.spec().inputDim());
+    return scalar(name, [&reg, scale](ProbeContext& c) { return scale * reg.squaredDistance(c.evaluator.endToEnd()); });
+  }
+  if (name == "gradNorm") return scalar(name, [](ProbeContext& c) { return std::sqrt(c.evaluator.gradNormSquared()); });
+  if (name == "singularValues") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Values, problem, options.rankTolerance);
+  if (name == "rank") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Rank, problem, options.rankTolerance);
+  if (name == "nuclearNorm") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Nuclear, problem, options.rankTolerance);
+  std::string known;
+  for (const auto& q : knownQuantities()) known += (known.empty() ? "" : ", ") + q;
+  fail(ErrorCode::Value, "record", "unknown quantity '" + name + "' (known: " + known + ")");
+}
+
+std::vector<std::string> defaultQuantities(const Problem& problem) {
+  std::vector<std::string> q{"loss", "gradNorm"};
+  if (problem.loss().hasTestSet()) q.push_back("testLoss");
+  if (problem.univariate()) {
+    q.push_back("distance");
+  } else {
+    q.push_back("singularValues");
+  }
+  return q;
+}
+
+std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
+                                               const ProbeOptions& options) {
+  std::vector<std::unique_ptr<Probe>> probes;
+  std::vector<std::string> seen;
+  for (const auto& name : names) {
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    probes.push_back(makeProbe(name, problem, options));
+  }
+  return probes;
+}
+
+}  // namespace dln

@@ -1,0 +1,49 @@
+// Quantities recorded along a trajectory (GD steps or flow times). A probe declares its columns
+// in a Trace and appends one row per recording, reading the point through the Evaluator, which
+// has just evaluated it with the gradient complete. Quantities are chosen by name, so runs,
+// configs and the CLI share one vocabulary.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "evaluator.hpp"
+#include "trace.hpp"
+
+namespace dln {
+
+struct ProbeOptions {
+  double rankTolerance = 1e-4;  // singular values above this count towards rank(A) (Jacot et al.)
+};
+
+struct ProbeContext {
+  const Problem& problem;
+  Evaluator& evaluator;     // evaluated at theta, gradient complete
+  const double* theta;
+  const double* theta0;     // the run's initial point (for quantities relative to it)
+  std::uint64_t step;
+  double time;              // flow time, or eta * step for gradient descent
+  double loss;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual void declare(Trace& trace) = 0;
+  virtual void record(ProbeContext& context, Trace& trace) = 0;
+};
+
+// Names understood by makeProbe; see README "Recorded quantities".
+//   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm
+std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);
+std::vector<std::string> knownQuantities();
+// What a run records when the caller does not say: the loss and gradient norm; the test loss if
+// there is a test set; the distance to w* (univariate) or the singular values of A (matrix heads).
+std::vector<std::string> defaultQuantities(const Problem& problem);
+
+std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
+                                               const ProbeOptions& options);
+
+}  // namespace dln

@@ -1,0 +1,64 @@
+/** Long work runs off the event loop, reports progress, and stops promptly on abort. */
+import { DlnAbortError, DlnError, initWeights, train } from '../lib';
+import { mcProblem, MC_WIDTHS } from './helpers';
+
+describe('async runs', () => {
+  const problem = mcProblem();
+  const w0 = initWeights(MC_WIDTHS, { scale: 0.3, seed: 1 });
+  // About 0.3 us per step: 1e9 steps would take minutes.
+  const long = { learningRate: 0.02, steps: 1e9 };
+
+  test('an AbortSignal stops a long run within 50 ms, with the partial result attached', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const run = train(problem, w0, { ...long, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const err = await run.catch((e) => e);
+    const elapsed = Date.now() - started;
+    expect(err).toBeInstanceOf(DlnAbortError);
+    expect((err as DlnError).code).toBe('ERR_DLN_CANCELLED');
+    expect((err as DlnError).name).toBe('AbortError');
+    const partial = (err as DlnAbortError<{ status: string; steps: number; trace: { length: number } }>).partial!;
+    expect(partial.status).toBe('cancelled');
+    expect(partial.steps).toBeGreaterThan(1000);
+    expect(partial.trace.length).toBe(2); // the initial and the final (cancelled) point
+    expect(elapsed).toBeLessThan(100 + 50 + 100); // abort at 100 ms; stop within 50 ms (+ CI slack)
+  });
+
+  test('an already-aborted signal rejects without starting', async () => {
+    const err = await train(problem, w0, { ...long, signal: AbortSignal.abort() }).catch((e) => e);
+    expect(err).toBeInstanceOf(DlnAbortError);
+  });
+
+  test('the event loop keeps running during a long computation, and progress arrives', async () => {
+    const controller = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
+    const progress: number[] = [];
+    const run = train(problem, w0, { ...long, signal: controller.signal, onProgress: (p) => progress.push(p.done) });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort();
+    await run.catch(() => undefined);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(25); // ~50 expected at 10 ms
+    expect(progress.length).toBeGreaterThan(2);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
+    expect(progress[progress.length - 1]).toBeLessThanOrEqual(1e9);
+  });
+
+  test('a throwing progress callback stops the run and rejects with its message', async () => {
+    const err = await train(problem, w0, {
+      ...long,
+      onProgress: () => {
+        throw new Error('boom');
+      },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(DlnError);
+    expect((err as Error).message).toMatch(/onProgress threw: boom/);
+  });
+
+  test('more runs than cores queue up and all finish', async () => {
+    const runs = await Promise.all(Array.from({ length: 12 }, (_, i) => train(problem, w0, { learningRate: 0.02, steps: 2000 + i })));
+    runs.forEach((r, i) => expect(r.steps).toBe(2000 + i));
+  });
+});
