@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "diagnostics.hpp"
 #include "error.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
@@ -34,7 +35,7 @@ std::unique_ptr<Probe> scalar(std::string name, F f) {
 // columns when several are requested, but each probe is independent to keep names composable.
 class SpectrumProbe final : public Probe {
  public:
-  enum class What { Values, Rank, Nuclear };
+  enum class What { Values, Rank, Nuclear, Schatten };
   SpectrumProbe(What what, const Problem& p, double tol) : what_(what), tol_(tol) {
     rows_ = p.univariate() ? 1 : p.spec().outputDim();
     cols_ = p.spec().inputDim();
@@ -42,8 +43,12 @@ class SpectrumProbe final : public Probe {
     s_.resize(k_);
   }
   void declare(Trace& trace) override {
-    column_ = what_ == What::Values ? trace.declare("singularValues", k_)
-                                    : trace.declare(what_ == What::Rank ? "rank" : "nuclearNorm");
+    switch (what_) {
+      case What::Values: column_ = trace.declare("singularValues", k_); break;
+      case What::Rank: column_ = trace.declare("rank"); break;
+      case What::Nuclear: column_ = trace.declare("nuclearNorm"); break;
+      case What::Schatten: column_ = trace.declare("schatten2OverL"); break;
+    }
   }
   void record(ProbeContext& c, Trace& trace) override {
     linalg::svd(rows_, cols_, c.evaluator.endToEnd(), s_.data());
@@ -51,10 +56,12 @@ class SpectrumProbe final : public Probe {
       trace.push(column_, s_.data(), k_);
     } else if (what_ == What::Rank) {
       trace.push(column_, static_cast<double>(std::count_if(s_.begin(), s_.end(), [&](double v) { return v > tol_; })));
-    } else {
+    } else if (what_ == What::Nuclear) {
       double sum = 0.0;
       for (double v : s_) sum += v;
       trace.push(column_, sum);
+    } else {
+      trace.push(column_, diagnostics::schattenPower(s_.data(), k_, 2.0 / static_cast<double>(c.problem.spec().depth())));
     }
   }
 
@@ -63,6 +70,55 @@ class SpectrumProbe final : public Probe {
   double tol_;
   std::size_t rows_, cols_, k_, column_ = 0;
   std::vector<double> s_;
+};
+
+// Per-layer structure (diagnostics.hpp), from one SVD per layer.
+class LayerProbe final : public Probe {
+ public:
+  enum class What { RankOneGap, LayerNorms, Spread, Alignment };
+  LayerProbe(What what, std::size_t depth) : what_(what), depth_(depth) {}
+  void declare(Trace& trace) override {
+    switch (what_) {
+      case What::RankOneGap: column_ = trace.declare("rankOneGap", depth_); break;
+      case What::LayerNorms: column_ = trace.declare("layerNorms", depth_); break;
+      case What::Spread: column_ = trace.declare("singularSpread"); break;
+      case What::Alignment: column_ = trace.declare("alignment", depth_ > 1 ? depth_ - 1 : 1); break;
+    }
+  }
+  void record(ProbeContext& c, Trace& trace) override {
+    const auto spectra = diagnostics::layerSpectra(c.problem.spec(), c.theta);
+    std::vector<double> values;
+    switch (what_) {
+      case What::RankOneGap: values = diagnostics::rankOneGaps(spectra); break;
+      case What::LayerNorms:
+        for (const auto& s : spectra) values.push_back(s.sigma);
+        break;
+      case What::Spread: values = {diagnostics::singularSpread(spectra)}; break;
+      case What::Alignment: values = diagnostics::alignments(spectra); break;
+    }
+    trace.push(column_, values.data(), values.size());
+  }
+
+ private:
+  What what_;
+  std::size_t depth_, column_ = 0;
+};
+
+// max_l ||D_l(theta) - D_l(theta_0)||_F, against the run's initial point.
+class BalancednessProbe final : public Probe {
+ public:
+  void declare(Trace& trace) override { column_ = trace.declare("balancednessDrift"); }
+  void record(ProbeContext& c, Trace& trace) override {
+    if (reference_.empty()) {
+      for (std::size_t l = 0; l + 1 < c.problem.spec().depth(); ++l)
+        reference_.push_back(diagnostics::balancedness(c.problem.spec(), c.theta0, l));
+    }
+    trace.push(column_, diagnostics::balancednessDrift(c.problem.spec(), c.theta, reference_));
+  }
+
+ private:
+  std::size_t column_ = 0;
+  std::vector<std::vector<double>> reference_;
 };
 
 const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
@@ -75,8 +131,10 @@ const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
 }  // namespace
 
 std::vector<std::string> knownQuantities() {
-  return {"loss", "testLoss", "excessLoss", "distance", "distanceMean", "gradNorm", "singularValues", "rank",
-          "nuclearNorm"};
+  return {"loss",       "testLoss",       "excessLoss",        "distance",      "distanceMean",
+          "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
+          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancednessDrift",
+          "residualNorms", "lemma2Epsilon"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
@@ -100,6 +158,33 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "singularValues") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Values, problem, options.rankTolerance);
   if (name == "rank") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Rank, problem, options.rankTolerance);
   if (name == "nuclearNorm") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Nuclear, problem, options.rankTolerance);
+  if (name == "schatten2OverL") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Schatten, problem, options.rankTolerance);
+  const std::size_t L = problem.spec().depth();
+  if (name == "rankOneGap") return std::make_unique<LayerProbe>(LayerProbe::What::RankOneGap, L);
+  if (name == "layerNorms") return std::make_unique<LayerProbe>(LayerProbe::What::LayerNorms, L);
+  if (name == "singularSpread") return std::make_unique<LayerProbe>(LayerProbe::What::Spread, L);
+  if (name == "alignment") return std::make_unique<LayerProbe>(LayerProbe::What::Alignment, L);
+  if (name == "balancednessDrift") return std::make_unique<BalancednessProbe>();
+  if (name == "lemma2Epsilon") {
+    return scalar(name, [](ProbeContext& c) { return diagnostics::lemma2Epsilon(c.problem.spec(), c.theta0); });
+  }
+  if (name == "residualNorms") {
+    // ||theta_l||_F = L ||W_l - W_l(0)||_F in the residual parameterization W_l = W_l(0) + theta_l / L.
+    class ResidualProbe final : public Probe {
+     public:
+      void declare(Trace& trace) override { column_ = trace.declare("residualNorms", depth_); }
+      void record(ProbeContext& c, Trace& trace) override {
+        auto d = diagnostics::distancesFromInit(c.problem.spec(), c.theta, c.theta0);
+        for (double& v : d) v *= static_cast<double>(depth_);
+        trace.push(column_, d.data(), d.size());
+      }
+      explicit ResidualProbe(std::size_t depth) : depth_(depth) {}
+
+     private:
+      std::size_t depth_, column_ = 0;
+    };
+    return std::make_unique<ResidualProbe>(L);
+  }
   std::string known;
   for (const auto& q : knownQuantities()) known += (known.empty() ? "" : ", ") + q;
   fail(ErrorCode::Value, "record", "unknown quantity '" + name + "' (known: " + known + ")");

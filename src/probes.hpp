@@ -35,8 +35,10 @@ class Probe {
   virtual void record(ProbeContext& context, Trace& trace) = 0;
 };
 
-// Names understood by makeProbe; see README "Recorded quantities".
-//   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm
+// Names understood by makeProbe; see README "Recorded quantities" and diagnostics.hpp.
+//   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm,
+//   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancednessDrift,
+//   residualNorms, lemma2Epsilon
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);
 std::vector<std::string> knownQuantities();
 // What a run records when the caller does not say: the loss and gradient norm; the test loss if

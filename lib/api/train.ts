@@ -22,6 +22,14 @@ export type Quantity =
   | 'singularValues'
   | 'rank'
   | 'nuclearNorm'
+  | 'schatten2OverL'
+  | 'layerNorms'
+  | 'rankOneGap'
+  | 'singularSpread'
+  | 'alignment'
+  | 'balancednessDrift'
+  | 'residualNorms'
+  | 'lemma2Epsilon'
   | (string & {});
 
 export interface TrainOptions extends RunControls {

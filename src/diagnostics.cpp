@@ -1,0 +1,131 @@
+#include "diagnostics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "linalg.hpp"
+
+namespace dln::diagnostics {
+
+std::vector<LayerSpectrum> layerSpectra(const NetworkSpec& spec, const double* theta) {
+  std::vector<LayerSpectrum> out(spec.depth());
+  for (std::size_t l = 0; l < spec.depth(); ++l) {
+    const std::size_t m = spec.rows(l), n = spec.cols(l), k = std::min(m, n);
+    const double* W = theta + spec.offset(l);
+    std::vector<double> s(k), U(m * k), V(n * k);
+    linalg::svd(m, n, W, s.data(), U.data(), V.data());
+    LayerSpectrum& ls = out[l];
+    ls.sigma = s[0];
+    double f = 0.0;
+    for (std::size_t i = 0; i < m * n; ++i) f += W[i] * W[i];
+    ls.frobenius2 = f;
+    ls.u.resize(m);
+    ls.v.resize(n);
+    for (std::size_t i = 0; i < m; ++i) ls.u[i] = U[i * k];
+    for (std::size_t i = 0; i < n; ++i) ls.v[i] = V[i * k];
+  }
+  return out;
+}
+
+std::vector<double> rankOneGaps(const std::vector<LayerSpectrum>& spectra) {
+  std::vector<double> gaps;
+  for (const auto& s : spectra) gaps.push_back(s.frobenius2 - s.sigma * s.sigma);
+  return gaps;
+}
+
+double singularSpread(const std::vector<LayerSpectrum>& spectra) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& s : spectra) {
+    lo = std::min(lo, s.sigma * s.sigma);
+    hi = std::max(hi, s.sigma * s.sigma);
+  }
+  return spectra.empty() ? 0.0 : hi - lo;
+}
+
+std::vector<double> alignments(const std::vector<LayerSpectrum>& spectra) {
+  std::vector<double> out;
+  for (std::size_t l = 0; l + 1 < spectra.size(); ++l) {
+    const auto& u = spectra[l].u;      // in R^{d_{l+1}}
+    const auto& v = spectra[l + 1].v;  // in R^{d_{l+1}}
+    double d = 0.0;
+    for (std::size_t i = 0; i < u.size(); ++i) d += u[i] * v[i];
+    out.push_back(d * d);
+  }
+  return out;
+}
+
+std::vector<double> balancedness(const NetworkSpec& spec, const double* theta, std::size_t l) {
+  const std::size_t d = spec.rows(l);  // = cols(l + 1)
+  const double* W = theta + spec.offset(l);          // d x cols(l)
+  const double* Wn = theta + spec.offset(l + 1);     // rows(l + 1) x d
+  const std::size_t c = spec.cols(l), r = spec.rows(l + 1);
+  std::vector<double> D(d * d, 0.0);
+  for (std::size_t i = 0; i < d; ++i)
+    for (std::size_t j = i; j < d; ++j) {
+      double a = 0.0, b = 0.0;
+      for (std::size_t k = 0; k < r; ++k) a += Wn[k * d + i] * Wn[k * d + j];
+      for (std::size_t k = 0; k < c; ++k) b += W[i * c + k] * W[j * c + k];
+      D[i * d + j] = D[j * d + i] = a - b;
+    }
+  return D;
+}
+
+double balancednessDrift(const NetworkSpec& spec, const double* theta, const std::vector<std::vector<double>>& reference) {
+  double worst = 0.0;
+  for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {
+    const std::vector<double> D = balancedness(spec, theta, l);
+    double s = 0.0;
+    for (std::size_t i = 0; i < D.size(); ++i) {
+      const double e = D[i] - reference[l][i];
+      s += e * e;
+    }
+    worst = std::max(worst, std::sqrt(s));
+  }
+  return worst;
+}
+
+double balancednessDrift(const NetworkSpec& spec, const double* theta, const double* theta0) {
+  std::vector<std::vector<double>> reference;
+  for (std::size_t l = 0; l + 1 < spec.depth(); ++l) reference.push_back(balancedness(spec, theta0, l));
+  return balancednessDrift(spec, theta, reference);
+}
+
+double lemma2Epsilon(const NetworkSpec& spec, const double* theta0) {
+  double maxFro = 0.0;
+  for (std::size_t l = 0; l < spec.depth(); ++l) {
+    const double* W = theta0 + spec.offset(l);
+    double f = 0.0;
+    for (std::size_t i = 0; i < spec.layerSize(l); ++i) f += W[i] * W[i];
+    maxFro = std::max(maxFro, f);
+  }
+  double sum = 0.0;
+  for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {
+    const std::size_t d = spec.rows(l);
+    const std::vector<double> D = balancedness(spec, theta0, l);
+    std::vector<double> ev(d);
+    linalg::symmetricEigen(d, D.data(), ev.data());
+    sum += std::max(std::fabs(ev.front()), std::fabs(ev.back()));  // spectral norm of a symmetric matrix
+  }
+  return 3.0 * maxFro + 2.0 * sum;
+}
+
+std::vector<double> distancesFromInit(const NetworkSpec& spec, const double* theta, const double* theta0) {
+  std::vector<double> out(spec.depth());
+  for (std::size_t l = 0; l < spec.depth(); ++l) {
+    double s = 0.0;
+    for (std::size_t i = spec.offset(l); i < spec.offset(l) + spec.layerSize(l); ++i) {
+      const double e = theta[i] - theta0[i];
+      s += e * e;
+    }
+    out[l] = std::sqrt(s);
+  }
+  return out;
+}
+
+double schattenPower(const double* singular, std::size_t count, double p) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < count; ++i) s += std::pow(singular[i], p);
+  return s;
+}
+
+}  // namespace dln::diagnostics
