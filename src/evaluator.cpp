@@ -24,12 +24,12 @@ Evaluator::Evaluator(const Problem& problem)
   a = checkedAdd(a, checkedMul(spec_.inputDim(), r_, "widths"), "widths");
   betaOffset_[L_] = b;
   b = checkedAdd(b, checkedMul(spec_.outputDim(), r_, "widths"), "widths");
-  requireDoubles(checkedAdd(checkedAdd(a, b, "widths"), fused_ ? 0 : spec_.paramCount(), "widths"), "widths");
+  // The gradient scratch (paramCount doubles) is allocated on first use by gradNormSquared().
+  requireDoubles(checkedAdd(checkedAdd(a, b, "widths"), spec_.paramCount(), "widths"), "widths");
   alpha_.assign(a, 0.0);
   beta_.assign(b, 0.0);
   endToEnd_.assign(problem.endToEndSize(), 0.0);
   headGrad_.assign(problem.endToEndSize(), 0.0);
-  if (!fused_) gradScratch_.assign(spec_.paramCount(), 0.0);
 
   // The constant end of each sweep: U = p (univariate), U = I_{d_L} (output side) or V = I_{d_0}.
   if (problem.univariate()) {
@@ -134,6 +134,9 @@ double Evaluator::gradNormSquared() {
     }
     return s;
   }
+  // Formed explicitly: the factored trace formula tr(a^T a b^T b) loses relative accuracy when the
+  // columns of alpha are far from orthogonal, and cancels against the L2 term near a minimum.
+  if (gradScratch_.empty()) gradScratch_.assign(spec_.paramCount(), 0.0);
   if (!scratchValid_) {
     gradient(gradScratch_.data());
     scratchValid_ = true;
@@ -142,15 +145,18 @@ double Evaluator::gradNormSquared() {
 }
 
 void Evaluator::step(double scale, double* theta) {
-  if (fused_) {
-    for (std::size_t l = 0; l < L_; ++l) {
-      chains::addOuter(spec_.rows(l), spec_.cols(l), 1, scale, alpha(l), beta(l), theta + spec_.offset(l));
+  // theta + scale (alpha beta^T + 2 l2 theta) = (1 + 2 scale l2) theta + scale alpha beta^T: the
+  // outer products accumulate straight into the weights (dgemm with beta = 1 at large widths),
+  // never through a formed gradient, so recording (which forms it) cannot change the trajectory.
+  const double shrink = 1.0 + 2.0 * scale * problem_.l2();
+  for (std::size_t l = 0; l < L_; ++l) {
+    double* W = theta + spec_.offset(l);
+    if (shrink != 1.0) {
+      for (std::size_t i = 0; i < spec_.layerSize(l); ++i) W[i] *= shrink;
     }
-    return;
+    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, scale, alpha(l), beta(l), W);
   }
-  if (!scratchValid_) gradient(gradScratch_.data());
-  scratchValid_ = false;  // theta moves: the scratch no longer describes it
-  chains::axpy(spec_.paramCount(), scale, gradScratch_.data(), theta);
+  scratchValid_ = false;
 }
 
 }  // namespace dln

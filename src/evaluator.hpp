@@ -61,7 +61,7 @@ class Evaluator {
   const Problem& problem_;
   const NetworkSpec& spec_;
   std::size_t L_, r_;
-  bool fused_;  // rank-1 update without forming the gradient (univariate, no L2)
+  bool fused_;  // univariate without L2: rank-one layer gradients, norm in factored form
   // alpha blocks for layers 0..L-1, then the head block alpha_{-1} (d_0 x r).
   std::vector<double> alpha_;
   std::vector<std::size_t> alphaOffset_;
