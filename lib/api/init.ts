@@ -1,7 +1,13 @@
 /** Initial weights, drawn in the core from streams keyed by (seed, stream, layer). */
 import { callNative } from '../errors';
 import { native } from '../native';
+import { fieldError } from '../errors';
 import { toVector, type VectorLike } from './matrix';
+
+function widthsArg(widths: readonly number[]): number[] {
+  if (!Array.isArray(widths)) throw fieldError('ERR_DLN_TYPE', 'widths', 'expected an array of integers');
+  return widths.slice();
+}
 
 export type InitKind = 'gaussian' | 'zero-layer' | 'residual' | 'lazy';
 
@@ -22,14 +28,17 @@ export interface InitOptions {
 }
 
 export function initWeights(widths: readonly number[], options: InitOptions = {}): Float64Array {
+  if (options === null || typeof options !== 'object') throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
   const opts: Record<string, unknown> = { ...options };
   if (options.layerScales !== undefined) opts.layerScales = toVector(options.layerScales, 'options.layerScales');
-  return callNative(() => native().initWeights({ widths: widths.slice() }, opts));
+  const w = widthsArg(widths);
+  return callNative(() => native().initWeights({ widths: w }, opts));
 }
 
 /** The entry std of Jacot et al.'s lazy (large-norm) init for these widths. */
 export function lazyStd(widths: readonly number[], sigma = 1): number {
-  return callNative(() => native().lazyStd({ widths: widths.slice() }, { sigma }));
+  const w = widthsArg(widths);
+  return callNative(() => native().lazyStd({ widths: w }, { sigma }));
 }
 
 /** A uniformly random unit vector (the residual experiments' projection p). */
