@@ -85,6 +85,7 @@ class NativeProblem : public Napi::ObjectWrap<NativeProblem> {
         o.Set("distance", env.Null());
       }
       o.Set("endToEnd", ToFloat64Array(env, ev.endToEnd(), p.endToEndSize()));
+      o.Set("headGradient", ToFloat64Array(env, ev.headGradient(), p.endToEndSize()));
       return o;
     });
   }

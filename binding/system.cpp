@@ -8,6 +8,7 @@
 #include "convert.hpp"
 #include "errors.hpp"
 #include "limits.hpp"
+#include "linalg.hpp"
 
 namespace binding {
 
@@ -67,12 +68,35 @@ Napi::Value SetBlasThresholds(const Napi::CallbackInfo& info) {
   });
 }
 
+// svd({rows, cols, data}) -> {U (rows x k), S (k, descending), V (cols x k)}, k = min(rows, cols):
+// the core's one-sided Jacobi SVD, accurate for small singular values too.
+Napi::Value Svd(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Reader r(info[0], "matrix");
+    const std::size_t rows = r.integer("rows", 1, 1u << 20);
+    const std::size_t cols = r.integer("cols", 1, 1u << 20);
+    const std::size_t count = dln::checkedMul(rows, cols, "matrix");
+    const std::size_t k = std::min(rows, cols);
+    dln::requireDoubles(dln::checkedAdd(count, dln::checkedMul(rows + cols, k, "matrix"), "matrix"), "matrix");
+    std::vector<double> A = r.doubles("data", count, "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
+    std::vector<double> S(k), U(rows * k), V(cols * k);
+    dln::linalg::svd(rows, cols, A.data(), S.data(), U.data(), V.data());
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    o.Set("U", ToFloat64Array(env, U));
+    o.Set("S", ToFloat64Array(env, S));
+    o.Set("V", ToFloat64Array(env, V));
+    return o;
+  });
+}
+
 }  // namespace
 
 void RegisterSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads, "setBlasThreads"));
   exports.Set("setMemoryLimit", Napi::Function::New(env, SetMemoryLimit, "setMemoryLimit"));
+  exports.Set("svd", Napi::Function::New(env, Svd, "svd"));
   exports.Set("setBlasThresholds", Napi::Function::New(env, SetBlasThresholds, "setBlasThresholds"));
 }
 

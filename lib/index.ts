@@ -21,5 +21,7 @@ export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
 export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
+export { svd, type Svd } from './api/linalg';
+export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
 export { buildInfo, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
 export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';

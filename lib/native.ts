@@ -56,6 +56,7 @@ export interface NativeEvaluation {
   excessLoss: number | null;
   distance: number | null;
   endToEnd: Float64Array;
+  headGradient: Float64Array;
 }
 
 export interface NativeTheory {
@@ -131,6 +132,7 @@ export interface NativeBinding {
     napiVersion: number;
     compiler: string;
   };
+  svd(matrix: { rows: number; cols: number; data: Float64Array }): { U: Float64Array; S: Float64Array; V: Float64Array };
   setBlasThreads(threads: number): void;
   setMemoryLimit(bytes: number): void;
   setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void;

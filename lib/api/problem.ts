@@ -65,6 +65,8 @@ export interface Evaluation {
   distance: number | null;
   /** w_prod (d_0) for univariate regression, otherwise A as a d_L x d_0 matrix. */
   endToEnd: Float64Array | Matrix;
+  /** dC/dA (or dR/dw for univariate regression), same shape as endToEnd; without the L2 term. */
+  headGradient: Float64Array | Matrix;
 }
 
 /** Theory quantities of univariate regression; see src/theory.hpp for the formulas. */
@@ -182,10 +184,8 @@ export class Problem {
     const e: NativeEvaluation = callNative(() => this.native.evaluate(this.weights(weights)));
     const d0 = this.widths[0];
     const dL = this.widths[this.widths.length - 1];
-    return {
-      ...e,
-      endToEnd: this.kind === 'regression' ? e.endToEnd : { rows: dL, cols: d0, data: e.endToEnd },
-    };
+    const asMatrix = (data: Float64Array) => (this.kind === 'regression' ? data : { rows: dL, cols: d0, data });
+    return { ...e, endToEnd: asMatrix(e.endToEnd), headGradient: asMatrix(e.headGradient) };
   }
 
   loss(weights: WeightsLike): number | null {
