@@ -22,6 +22,8 @@ export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
 export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
 export { svd, type Svd } from './api/linalg';
+export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
+export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
 export { buildInfo, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
 export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';
