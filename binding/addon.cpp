@@ -1,5 +1,6 @@
 #include "addon.hpp"
 
+#include <cstdlib>
 #include <thread>
 
 #include "blas.hpp"
@@ -10,7 +11,15 @@ AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
 JobRunner& Runner(Napi::Env env) {
   AddonData& data = Data(env);
-  if (!data.runner) data.runner = std::make_unique<JobRunner>(std::thread::hardware_concurrency());
+  if (!data.runner) {
+    // DLNFLOW_THREADS caps the jobs run at once (default: one per core).
+    std::size_t threads = std::thread::hardware_concurrency();
+    if (const char* env_threads = std::getenv("DLNFLOW_THREADS")) {
+      const long v = std::strtol(env_threads, nullptr, 10);
+      if (v >= 1 && v <= 4096) threads = static_cast<std::size_t>(v);
+    }
+    data.runner = std::make_unique<JobRunner>(threads);
+  }
   return *data.runner;
 }
 

@@ -118,10 +118,26 @@ void JobRunner::Submit(std::shared_ptr<Job> job) {
     job->cancel.store(true);
   }
   queue_.push_back(std::move(job));
-  if (workers_.size() < threads_ && workers_.size() < queue_.size() + running_.size()) {
+  if (alive_ < threads_ && alive_ < queue_.size() + running_.size()) {
+    ++alive_;
     workers_.emplace_back([this] { Work(); });
   }
   ready_.notify_one();
+}
+
+void JobRunner::SetThreads(std::size_t threads) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  threads_ = std::max<std::size_t>(1, threads);
+  while (alive_ < threads_ && alive_ < queue_.size() + running_.size()) {
+    ++alive_;
+    workers_.emplace_back([this] { Work(); });
+  }
+  ready_.notify_all();
+}
+
+std::size_t JobRunner::Threads() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return threads_;
 }
 
 void JobRunner::Work() {
@@ -129,8 +145,11 @@ void JobRunner::Work() {
     std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
+      ready_.wait(lock, [&] { return stopping_ || !queue_.empty() || alive_ > threads_; });
+      if (queue_.empty() || (alive_ > threads_ && !stopping_)) {  // drained, or retiring
+        --alive_;
+        return;
+      }
       job = std::move(queue_.front());
       queue_.pop_front();
       running_.push_back(job);

@@ -42,6 +42,9 @@ class JobRunner {
   explicit JobRunner(std::size_t threads);
   ~JobRunner();
   void Submit(std::shared_ptr<Job> job);
+  // At most this many jobs run at once (workers above it retire when they finish their job).
+  void SetThreads(std::size_t threads);
+  std::size_t Threads();
   // Cancels everything queued or running and joins the workers (env teardown).
   void Shutdown();
 
@@ -51,8 +54,9 @@ class JobRunner {
   std::condition_variable ready_;
   std::deque<std::shared_ptr<Job>> queue_;
   std::vector<std::shared_ptr<Job>> running_;
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // joined at Shutdown (retired ones have already returned)
   std::size_t threads_;
+  std::size_t alive_ = 0;  // workers still looping
   bool stopping_ = false;
 };
 

@@ -23,6 +23,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::chains::blasThreshold())));
   thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::chains::gemvThreshold())));
   o.Set("blasThresholds", thresholds);
+  o.Set("workerThreads", Napi::Number::New(env, static_cast<double>(Runner(env).Threads())));
   o.Set("memoryLimit", Napi::Number::New(env, static_cast<double>(dln::memoryLimit())));
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #if defined(__clang__)
@@ -47,6 +48,13 @@ double PositiveNumber(const Napi::CallbackInfo& info, const char* field, double 
 Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     dln::setBlasThreads(static_cast<int>(PositiveNumber(info, "threads", 1024)));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value SetWorkerThreads(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Runner(info.Env()).SetThreads(static_cast<std::size_t>(PositiveNumber(info, "threads", 4096)));
     return info.Env().Undefined();
   });
 }
@@ -95,6 +103,7 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
 void RegisterSystem(Napi::Env env, Napi::Object exports) {
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
   exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads, "setBlasThreads"));
+  exports.Set("setWorkerThreads", Napi::Function::New(env, SetWorkerThreads, "setWorkerThreads"));
   exports.Set("setMemoryLimit", Napi::Function::New(env, SetMemoryLimit, "setMemoryLimit"));
   exports.Set("svd", Napi::Function::New(env, Svd, "svd"));
   exports.Set("setBlasThresholds", Napi::Function::New(env, SetBlasThresholds, "setBlasThresholds"));

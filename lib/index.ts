@@ -25,5 +25,5 @@ export { svd, type Svd } from './api/linalg';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
-export { buildInfo, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
+export { buildInfo, setWorkerThreads, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
 export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';

@@ -128,6 +128,7 @@ export interface NativeBinding {
     blasVendor: string;
     blasThreads: number;
     blasThresholds: { gemm: number; gemv: number };
+    workerThreads: number;
     memoryLimit: number;
     napiVersion: number;
     compiler: string;
@@ -135,6 +136,7 @@ export interface NativeBinding {
   svd(matrix: { rows: number; cols: number; data: Float64Array }): { U: Float64Array; S: Float64Array; V: Float64Array };
   setBlasThreads(threads: number): void;
   setMemoryLimit(bytes: number): void;
+  setWorkerThreads(threads: number): void;
   setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void;
 }
 

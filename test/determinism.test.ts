@@ -1,5 +1,5 @@
 /** Same seed, same bits: across repeated runs, BLAS thread counts and concurrent scheduling. */
-import { completionData, initWeights, jacotTeacherData, marionChizatData, setBlasThreads, train } from '../lib';
+import { buildInfo, completionData, initWeights, jacotTeacherData, marionChizatData, setBlasThreads, setWorkerThreads, train } from '../lib';
 import { mcProblem, MC_WIDTHS, teacherProblem } from './helpers';
 
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -30,6 +30,22 @@ describe('determinism', () => {
     for (const r of concurrent) {
       expect(bits(r.weights)).toEqual(bits(sequential.weights));
       expect(bits(r.trace.scalar('loss'))).toEqual(bits(sequential.trace.scalar('loss')));
+    }
+  });
+
+  test('1 or 2 worker threads give identical bits', async () => {
+    const problem = mcProblem();
+    const inits = Array.from({ length: 6 }, (_, i) => initWeights(MC_WIDTHS, { scale: 0.3, seed: 10 + i }));
+    const opts = { learningRate: 0.07, steps: 4000, recordEvery: 500 };
+    const before = buildInfo().workerThreads;
+    try {
+      setWorkerThreads(1);
+      const one = await Promise.all(inits.map((w) => train(problem, w, opts)));
+      setWorkerThreads(2);
+      const two = await Promise.all(inits.map((w) => train(problem, w, opts)));
+      one.forEach((r, i) => expect(bits(two[i].weights)).toEqual(bits(r.weights)));
+    } finally {
+      setWorkerThreads(before);
     }
   });
 

@@ -241,6 +241,7 @@ describe('fuzzing every entry point', () => {
         if (typeof v === 'number' && Number.isInteger(v) && v >= 1) return;
         outcome(() => N.setBlasThreads(v as number));
         outcome(() => N.setMemoryLimit(v as number));
+        outcome(() => N.setWorkerThreads(v as number));
         outcome(() => N.setBlasThresholds(v as never));
       }),
       runs(400),

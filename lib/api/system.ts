@@ -11,6 +11,8 @@ export interface BuildInfo {
    * multi-column products, `gemv` for rows*cols of matrix-vector products.
    */
   blasThresholds: { gemm: number; gemv: number };
+  /** Long computations (train, flow, ...) run at most this many at once, each on its own thread. */
+  workerThreads: number;
   memoryLimit: number;
   napiVersion: number;
   compiler: string;
@@ -23,6 +25,14 @@ export function buildInfo(): BuildInfo {
 /** Threads OpenBLAS may use inside one call (default 1: runs are parallel across cores instead). */
 export function setBlasThreads(threads: number): void {
   callNative(() => native().setBlasThreads(threads));
+}
+
+/**
+ * Caps how many long computations run at once (default: one per core, or DLNFLOW_THREADS). Each
+ * computation is single-threaded and deterministic, so this changes speed, never results.
+ */
+export function setWorkerThreads(threads: number): void {
+  callNative(() => native().setWorkerThreads(threads));
 }
 
 /** Requests needing more memory than this (bytes, default 8 GiB) are refused with ERR_DLN_MEMORY. */
