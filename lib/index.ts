@@ -17,6 +17,14 @@ export {
   type RegressionTheory,
 } from './api/problem';
 export { train, type TrainOptions, type RunResult, type RunStatus, type Quantity } from './api/train';
+export {
+  flow,
+  type FlowOptions,
+  type FlowResult,
+  type FlowEvent,
+  type FlowEventOccurrence,
+  type FlowStats,
+} from './api/flow';
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';

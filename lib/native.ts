@@ -22,6 +22,28 @@ export interface NativeRunResult {
   trace: NativeColumn[];
 }
 
+export interface NativeFlowResult {
+  status: 'completed' | 'converged' | 'diverged' | 'cancelled' | 'failed';
+  message: string;
+  t: number;
+  weights: Float64Array;
+  trace: NativeColumn[];
+  stats: { nfev: number; accepted: number; rejected: number; extraEvaluations: number; lastStepSize: number };
+  balancednessDrift: number | null;
+  finalLoss: number | null;
+  finalGradNorm: number | null;
+  events: Array<{
+    index: number;
+    name: string;
+    quantity: string;
+    direction: 'below' | 'above';
+    threshold: number;
+    terminal: boolean;
+    t: number;
+    step: number;
+  }>;
+}
+
 export interface NativeProgress {
   done: number;
   total: number;
@@ -94,6 +116,12 @@ export interface NativeBinding {
     options: object,
     onProgress?: (p: NativeProgress) => void,
   ): NativeJob<NativeRunResult>;
+  flow(
+    problem: NativeProblem,
+    weights: Float64Array,
+    options: object,
+    onProgress?: (p: NativeProgress) => void,
+  ): NativeJob<NativeFlowResult>;
   generateMarionChizat(options: object): {
     n: number;
     d: number;

@@ -33,4 +33,8 @@ void Trace::reserve(std::size_t rows) {
   for (Column& c : columns_) c.values.reserve(rows * c.width);
 }
 
+void Trace::clearRows() {
+  for (Column& c : columns_) c.values.clear();
+}
+
 }  // namespace dln

@@ -29,6 +29,8 @@ class Trace {
   const std::vector<Column>& columns() const { return columns_; }
   const Column& column(std::size_t i) const { return columns_[i]; }
   void reserve(std::size_t rows);
+  // Drops every row, keeping the columns and their capacity (a scratch trace reused per point).
+  void clearRows();
 
  private:
   std::vector<Column> columns_;

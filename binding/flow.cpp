@@ -1,0 +1,187 @@
+// flow(problem, weights, options, onProgress?) -> { promise, cancel }: gradient flow by DOPRI5 off
+// the event loop.
+#include <cmath>
+#include <limits>
+
+#include "addon.hpp"
+#include "convert.hpp"
+#include "convert_problem.hpp"
+#include "flow.hpp"
+#include "problem_handle.hpp"
+
+namespace binding {
+
+namespace {
+
+using dln::ErrorCode;
+using dln::fail;
+
+// The named thresholds of an event object, as quantity + direction.
+struct NamedThreshold {
+  const char* key;
+  const char* quantity;
+  bool above;
+};
+constexpr NamedThreshold kNamed[] = {
+    {"lossBelow", "loss", false},
+    {"excessLossBelow", "excessLoss", false},
+    {"gradNormBelow", "gradNorm", false},
+};
+
+// One event object: named thresholds and/or { quantity, below | above }, and `terminal`.
+void ParseEventObject(const Reader& r, const std::string& relative, std::size_t group,
+                      std::vector<dln::FlowEventSpec>& out) {
+  const auto keys = r.object().GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
+    bool known = key == "terminal" || key == "quantity" || key == "below" || key == "above";
+    for (const auto& n : kNamed) known = known || key == n.key;
+    if (!known) {
+      fail(ErrorCode::Value, r.path(key.c_str()),
+           "unknown event key (known: lossBelow, excessLossBelow, gradNormBelow, quantity with below or above, terminal)");
+    }
+  }
+  const bool terminal = r.boolean("terminal", true);
+  const std::size_t before = out.size();
+  for (const auto& n : kNamed) {
+    if (!r.has(n.key)) continue;
+    dln::FlowEventSpec e;
+    e.quantity = n.quantity;
+    e.threshold = r.extendedNumber(n.key, 0.0);
+    e.above = n.above;
+    e.terminal = terminal;
+    e.name = n.key;
+    e.field = relative + "." + n.key;
+    e.group = group;
+    out.push_back(std::move(e));
+  }
+  if (r.has("quantity") || r.has("below") || r.has("above")) {
+    if (!r.has("quantity")) fail(ErrorCode::Type, r.path("quantity"), "is required with below / above (a quantity name)");
+    if (r.has("below") == r.has("above")) fail(ErrorCode::Value, r.path("quantity"), "give exactly one of below or above");
+    dln::FlowEventSpec e;
+    e.quantity = r.string("quantity");
+    e.above = r.has("above");
+    e.threshold = r.extendedNumber(e.above ? "above" : "below", 0.0);
+    e.terminal = terminal;
+    e.name = e.quantity + (e.above ? " above" : " below");
+    e.field = relative + ".quantity";
+    e.group = group;
+    out.push_back(std::move(e));
+  }
+  if (out.size() == before) {
+    fail(ErrorCode::Value, r.base(),
+         "an event needs a condition: lossBelow, excessLossBelow, gradNormBelow, or quantity with below or above");
+  }
+}
+
+dln::FlowOptions ParseFlowOptions(const Reader& r) {
+  dln::FlowOptions o;
+  if (!r.has("tEnd")) fail(ErrorCode::Type, r.path("tEnd"), "is required (a number > 0, or Infinity)");
+  o.tEnd = r.extendedNumber("tEnd", 0.0);
+  o.integrator.rtol = r.number("rtol", o.integrator.rtol);
+  o.integrator.atol = r.number("atol", o.integrator.atol);
+  if (r.has("firstStep")) {
+    o.integrator.firstStep = r.number("firstStep");
+    if (!(o.integrator.firstStep > 0)) fail(ErrorCode::Value, r.path("firstStep"), "must be > 0");
+  }
+  o.integrator.maxStep = r.extendedNumber("maxStep", o.integrator.maxStep);
+  const std::string controller = r.string("controller", "I");
+  if (controller == "I") {
+    o.integrator.controller = dln::StepController::I;
+  } else if (controller == "PI") {
+    o.integrator.controller = dln::StepController::PI;
+  } else {
+    fail(ErrorCode::Value, r.path("controller"), "expected 'I' or 'PI', got '" + controller + "'");
+  }
+  o.maxSteps = r.integer("maxSteps", o.maxSteps, 1, std::uint64_t(1) << 53);
+  o.recordEvery = r.integer("recordEvery", 0, 0, std::uint64_t(1) << 53);
+  if (r.has("times")) o.times = r.doubles("times", 0, "", true);
+  o.record = r.strings("record");
+  o.probeOptions = ParseProbeOptions(r);
+  if (r.has("lossCeiling")) o.lossCeiling = r.extendedNumber("lossCeiling", 0.0);
+  if (r.has("events")) {
+    Napi::Value events = r.raw("events");
+    if (events.IsArray()) {
+      auto array = events.As<Napi::Array>();
+      if (array.Length() > 1024) fail(ErrorCode::Shape, r.path("events"), "too many events (at most 1024)");
+      for (uint32_t i = 0; i < array.Length(); ++i) {
+        const std::string relative = "events[" + std::to_string(i) + "]";
+        ParseEventObject(Reader(array.Get(i), r.path(relative.c_str())), relative, i, o.events);
+      }
+    } else {
+      ParseEventObject(r.child("events"), "events", 0, o.events);
+    }
+  }
+  return o;
+}
+
+class FlowJob final : public Job {
+ public:
+  FlowJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::FlowOptions options)
+      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)) {}
+
+  void Execute(dln::RunControl& control) override {
+    result_ = dln::gradientFlow(*problem_, theta0_, options_, control);
+  }
+
+  Napi::Value Result(Napi::Env env) override {
+    const dln::FlowResult& r = result_;
+    auto o = Napi::Object::New(env);
+    o.Set("status", dln::runStatusName(r.status));
+    o.Set("message", r.message);
+    o.Set("t", Napi::Number::New(env, r.time));
+    o.Set("weights", ToFloat64Array(env, r.weights));
+    o.Set("trace", TraceToJs(env, r.trace));
+    auto stats = Napi::Object::New(env);
+    stats.Set("nfev", Napi::Number::New(env, static_cast<double>(r.nfev)));
+    stats.Set("accepted", Napi::Number::New(env, static_cast<double>(r.accepted)));
+    stats.Set("rejected", Napi::Number::New(env, static_cast<double>(r.rejected)));
+    stats.Set("extraEvaluations", Napi::Number::New(env, static_cast<double>(r.extraEvaluations)));
+    stats.Set("lastStepSize", Napi::Number::New(env, r.lastStepSize));
+    o.Set("stats", stats);
+    o.Set("balancednessDrift", NumberOrNull(env, r.balancednessDrift));
+    o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
+    o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
+    auto events = Napi::Array::New(env, r.events.size());
+    for (std::size_t i = 0; i < r.events.size(); ++i) {
+      const auto& hit = r.events[i];
+      const auto& spec = options_.events[hit.event];
+      auto e = Napi::Object::New(env);
+      e.Set("index", Napi::Number::New(env, static_cast<double>(spec.group)));
+      e.Set("name", spec.name);
+      e.Set("quantity", spec.quantity);
+      e.Set("direction", spec.above ? "above" : "below");
+      e.Set("threshold", Napi::Number::New(env, spec.threshold));
+      e.Set("terminal", Napi::Boolean::New(env, spec.terminal));
+      e.Set("t", Napi::Number::New(env, hit.time));
+      e.Set("step", Napi::Number::New(env, static_cast<double>(hit.step)));
+      events.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("events", events);
+    return o;
+  }
+
+ private:
+  std::shared_ptr<const dln::Problem> problem_;
+  std::vector<double> theta0_;
+  dln::FlowOptions options_;
+  dln::FlowResult result_;
+};
+
+Napi::Value Flow(const Napi::CallbackInfo& info) {
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    auto problem = UnwrapProblem(info[0], "problem");
+    std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
+    dln::FlowOptions options = ParseFlowOptions(Reader(info[2], "options"));
+    // Everything (tolerances, times, quantity and event names) is checked now, so a typo fails
+    // before any work is queued.
+    UnderPath("options", [&] { dln::validate(options, *problem); });
+    return StartJob(info.Env(), std::make_shared<FlowJob>(problem, std::move(theta), std::move(options)), info[3]);
+  });
+}
+
+}  // namespace
+
+void RegisterFlow(Napi::Env env, Napi::Object exports) { exports.Set("flow", Napi::Function::New(env, Flow, "flow")); }
+
+}  // namespace binding

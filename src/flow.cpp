@@ -1,0 +1,365 @@
+#include "flow.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "diagnostics.hpp"
+#include "error.hpp"
+
+namespace dln {
+
+GradientFlowSystem::GradientFlowSystem(const Problem& problem) : problem_(problem), evaluator_(problem) {}
+
+void GradientFlowSystem::rhs(const double* y, double* f) {
+  loss_ = evaluator_.evaluate(y);
+  evaluator_.completeGradient();
+  evaluator_.gradient(f);
+  const std::size_t n = problem_.spec().paramCount();
+  for (std::size_t i = 0; i < n; ++i) f[i] = -f[i];
+  ++evaluations_;
+}
+
+double GradientFlowSystem::evaluateAt(const double* y) {
+  loss_ = evaluator_.evaluate(y);
+  evaluator_.completeGradient();
+  ++evaluations_;
+  return loss_;
+}
+
+namespace {
+
+constexpr const char* kStepSize = "stepSize";
+
+// The trace's columns: "step", "time", then the requested quantities in order ("stepSize" is the
+// flow's own; every other name is a probe shared with gradient descent).
+class Recorder {
+ public:
+  Recorder(const Problem& problem, const FlowOptions& options, Trace& trace) : trace_(trace) {
+    stepColumn_ = trace.declare("step");
+    timeColumn_ = trace.declare("time");
+    const auto names = options.record.empty() ? defaultQuantities(problem) : options.record;
+    std::vector<std::string> seen;
+    for (const auto& name : names) {
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      if (name == kStepSize) {
+        items_.push_back({nullptr, trace.declare(kStepSize)});
+      } else {
+        auto probe = makeProbe(name, problem, options.probeOptions);
+        probe->declare(trace);
+        items_.push_back({std::move(probe), 0});
+      }
+    }
+  }
+
+  void row(ProbeContext& c, double stepSize) {
+    trace_.push(stepColumn_, static_cast<double>(c.step));
+    trace_.push(timeColumn_, c.time);
+    for (auto& item : items_) {
+      if (item.probe) {
+        item.probe->record(c, trace_);
+      } else {
+        trace_.push(item.column, stepSize);
+      }
+    }
+    lastStep_ = c.step;
+    lastTime_ = c.time;
+    any_ = true;
+  }
+  bool lastRowIs(std::uint64_t step, double time) const { return any_ && lastStep_ == step && lastTime_ == time; }
+
+ private:
+  struct Item {
+    std::unique_ptr<Probe> probe;  // null for "stepSize"
+    std::size_t column;
+  };
+  Trace& trace_;
+  std::size_t stepColumn_ = 0, timeColumn_ = 0;
+  std::vector<Item> items_;
+  bool any_ = false;
+  std::uint64_t lastStep_ = 0;
+  double lastTime_ = 0.0;
+};
+
+// An event's g = quantity - threshold, read through the quantity's probe into a scratch trace.
+class EventFunction {
+ public:
+  EventFunction(const FlowEventSpec& spec, const Problem& problem, const ProbeOptions& probeOptions) : spec_(spec) {
+    try {
+      probe_ = makeProbe(spec.quantity, problem, probeOptions);
+    } catch (const Error& e) {
+      fail(e.code(), spec.field, e.detail());
+    }
+    probe_->declare(scratch_);
+    if (scratch_.column(0).width != 1) {
+      fail(ErrorCode::Value, spec.field, "'" + spec.quantity + "' is not a scalar quantity");
+    }
+  }
+  double operator()(ProbeContext& c) {
+    scratch_.clearRows();
+    probe_->record(c, scratch_);
+    return scratch_.column(0).values.front() - spec_.threshold;
+  }
+  int direction() const { return spec_.above ? 1 : -1; }
+  // The condition already holds (g on the far side of 0, or at it).
+  bool holds(double g) const { return spec_.above ? g >= 0 : g <= 0; }
+
+ private:
+  const FlowEventSpec& spec_;
+  std::unique_ptr<Probe> probe_;
+  Trace scratch_;
+};
+
+std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
+void validate(const FlowOptions& o, const Problem& problem) {
+  if (!(o.tEnd > 0)) fail(ErrorCode::Value, "tEnd", "must be a number > 0 (Infinity allowed)");
+  validate(o.integrator);
+  if (o.integrator.firstStep > o.tEnd) fail(ErrorCode::Value, "firstStep", "must not exceed tEnd");
+  if (o.maxSteps < 1) fail(ErrorCode::Value, "maxSteps", "must be an integer >= 1");
+  for (std::size_t i = 0; i < o.times.size(); ++i) {
+    const double t = o.times[i];
+    if (!std::isfinite(t) || t < 0 || t > o.tEnd) {
+      fail(ErrorCode::Value, "times", "entry " + std::to_string(i) + " (" + formatNumber(t) + ") is outside [0, tEnd]");
+    }
+    if (i > 0 && !(t > o.times[i - 1])) {
+      fail(ErrorCode::Value, "times", "must be strictly increasing (entry " + std::to_string(i) + ")");
+    }
+  }
+  if (!std::isnan(o.lossCeiling) && !(o.lossCeiling > 0)) fail(ErrorCode::Value, "lossCeiling", "must be > 0");
+  FlowOptions probeOnly;
+  probeOnly.record = o.record;
+  probeOnly.probeOptions = o.probeOptions;
+  Trace scratch;
+  Recorder check(problem, probeOnly, scratch);
+  for (const auto& e : o.events) {
+    if (std::isnan(e.threshold)) fail(ErrorCode::Value, e.field, "must be a number");
+    EventFunction check(e, problem, o.probeOptions);
+  }
+}
+
+FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta0, const FlowOptions& options,
+                        RunControl& control) {
+  validate(options, problem);
+  const std::size_t P = problem.spec().paramCount();
+  if (theta0.size() != P) {
+    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+  }
+
+  FlowResult result;
+  GradientFlowSystem system(problem);
+  Evaluator& evaluator = system.evaluator();
+  Recorder recorder(problem, options, result.trace);
+  std::vector<EventFunction> events;
+  std::vector<EventSpec> eventSpecs;
+  events.reserve(options.events.size());
+  for (const auto& e : options.events) {
+    events.emplace_back(e, problem, options.probeOptions);
+    eventSpecs.push_back({events.back().direction(), e.terminal});
+  }
+  std::vector<std::vector<double>> reference;  // D_l(theta0)
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) {
+    reference.push_back(diagnostics::balancedness(problem.spec(), theta0.data(), l));
+  }
+
+  Dopri5 solver(system, theta0.data(), 0.0, options.tEnd, options.integrator);
+  std::vector<double> point(P);  // dense-output states (rows at requested times, event roots)
+  std::vector<double> scratch;
+  const double* theta0Ptr = theta0.data();
+
+  // Which point the evaluator holds: `at` when system.evaluations() == `atCount`. Only the
+  // solver's state is tracked this way; dense-output buffers change contents between uses and
+  // are always evaluated afresh (evaluateDense).
+  const double* at = nullptr;
+  std::uint64_t atCount = 0;
+  auto evaluateAt = [&](const double* y) {
+    if (at != y || atCount != system.evaluations()) {
+      system.evaluateAt(y);
+      at = y;
+      atCount = system.evaluations();
+    }
+    return system.loss();
+  };
+  auto evaluateDense = [&](const double* y) {
+    at = nullptr;
+    return system.evaluateAt(y);
+  };
+
+  double loss = evaluateAt(solver.y());
+  double ceiling = options.lossCeiling;
+  if (std::isnan(ceiling)) ceiling = 1e12 * std::max(1.0, std::isfinite(loss) ? loss : 1.0);
+  auto stop = [&](RunStatus status, std::string message) {
+    result.status = status;
+    result.message = std::move(message);
+  };
+  bool done = false;
+  bool diverged = false;
+  bool cutByEvent = false;  // the run ends inside the last step, at point
+  double finalTime = 0.0;
+  std::uint64_t finalStep = 0;
+  double finalStepSize = std::numeric_limits<double>::quiet_NaN();
+
+  std::vector<double> gOld(events.size()), gNew(events.size());
+  if (!std::isfinite(loss) || loss > ceiling) {
+    diverged = true;
+    done = true;
+    stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
+  } else {
+    ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, 0, 0.0, loss};
+    recorder.row(c, finalStepSize);
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      gOld[k] = events[k](c);
+      if (events[k].holds(gOld[k])) {
+        result.events.push_back({k, 0.0, 0});
+        // Keep it from firing again at the first step when g is exactly 0 now.
+        if (gOld[k] == 0) gOld[k] = eventSpecs[k].direction > 0 ? 1e-300 : -1e-300;
+        if (options.events[k].terminal && !done) {
+          done = true;
+          stop(RunStatus::Converged, "A termination event occurred: " + options.events[k].name + " " +
+                                         formatNumber(options.events[k].threshold) + " already holds at t = 0.");
+        }
+      }
+    }
+  }
+
+  std::size_t nextTime = 0;
+  while (nextTime < options.times.size() && options.times[nextTime] <= 0) ++nextTime;  // the t = 0 row has it
+  Progress progress;
+  while (!done) {
+    if (control.cancelled()) {
+      stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(solver.t()));
+      break;
+    }
+    if (solver.accepted() >= options.maxSteps) {
+      stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(options.maxSteps) + ") at t = " +
+                                     formatNumber(solver.t()));
+      break;
+    }
+    const Dopri5::Status status = solver.step();
+    if (status == Dopri5::Status::Failed) {
+      if (std::isfinite(solver.lastErrorNorm())) {
+        stop(RunStatus::Failed, solver.message() + " (step size too small at t = " + formatNumber(solver.t()) + ")");
+      } else {
+        stop(RunStatus::Diverged, "every step from t = " + formatNumber(solver.t()) +
+                                      " produced non-finite values, down to the smallest step size");
+        diverged = true;
+      }
+      break;
+    }
+    // The last right-hand side was f(y_new): the evaluator holds the new point.
+    at = solver.y();
+    atCount = system.evaluations();
+    loss = system.loss();
+    const std::uint64_t n = solver.accepted();
+    const double h = solver.stepSize();
+    const SplitTime tOld = solver.timeOld();
+    if (!std::isfinite(loss) || loss > ceiling) {
+      diverged = true;
+      stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") +
+                                    " at t = " + formatNumber(solver.t()));
+      break;
+    }
+    // Events on this step.
+    std::vector<EventHit> hits;
+    if (!events.empty()) {
+      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), loss};
+      for (std::size_t k = 0; k < events.size(); ++k) gNew[k] = events[k](c);
+      hits = locateEvents(solver, eventSpecs, gOld, gNew, scratch, [&](std::size_t k, double s, const double* y) {
+        const double l = evaluateDense(y);
+        ProbeContext cs{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), l};
+        return events[k](cs);
+      });
+      std::swap(gOld, gNew);
+    }
+    const bool terminal = !hits.empty() && eventSpecs[hits.back().event].terminal;
+    const double cut = terminal ? hits.back().offset : h;
+    // Rows at requested times inside the step (up to a terminal event).
+    while (nextTime < options.times.size() && tOld.until(options.times[nextTime]) <= cut) {
+      const double s = tOld.until(options.times[nextTime]);
+      const double* y = solver.y();
+      double l;
+      if (s < h) {
+        solver.dense(std::max(s, 0.0), point.data());
+        y = point.data();
+        l = evaluateDense(y);
+      } else {
+        l = evaluateAt(y);
+      }
+      ProbeContext c{problem, evaluator, y, theta0Ptr, n, options.times[nextTime], l};
+      recorder.row(c, h);
+      ++nextTime;
+    }
+    for (const auto& hit : hits) result.events.push_back({hit.event, tOld.plus(hit.offset), n});
+    if (terminal) {
+      const auto& spec = options.events[hits.back().event];
+      finalTime = tOld.plus(cut);
+      if (cut < h) {
+        solver.dense(cut, point.data());
+        cutByEvent = true;
+      }
+      finalStep = n;
+      finalStepSize = h;
+      stop(RunStatus::Converged, "A termination event occurred: " + spec.name + " " + formatNumber(spec.threshold) +
+                                     " at t = " + formatNumber(finalTime) + ".");
+      done = true;
+      break;
+    }
+    if (options.recordEvery > 0 && n % options.recordEvery == 0) {
+      const double l = evaluateAt(solver.y());
+      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), l};
+      recorder.row(c, h);
+    }
+    if (status == Dopri5::Status::Finished) {
+      stop(RunStatus::Completed, solver.message());
+      break;
+    }
+    if (control.wantsProgress()) {
+      progress.done = n;
+      progress.loss = loss;
+      progress.time = solver.t();
+      control.report(progress);
+    }
+  }
+
+  // The end point: the solver's state unless a terminal event cut the last step.
+  const double* finalPoint = cutByEvent ? point.data() : solver.y();
+  if (!cutByEvent) {
+    finalTime = solver.t();
+    finalStep = solver.accepted();
+    if (solver.accepted() > 0) finalStepSize = solver.stepSize();
+  }
+  result.time = finalTime;
+  result.weights.assign(finalPoint, finalPoint + P);
+  if (!diverged) {
+    const double l = cutByEvent ? evaluateDense(finalPoint) : evaluateAt(finalPoint);
+    result.finalLoss = l;
+    result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
+    if (!recorder.lastRowIs(finalStep, finalTime)) {
+      ProbeContext c{problem, evaluator, finalPoint, theta0Ptr, finalStep, finalTime, l};
+      recorder.row(c, finalStepSize);
+    }
+  }
+  result.nfev = solver.nfev();
+  result.accepted = solver.accepted();
+  result.rejected = solver.rejected();
+  result.extraEvaluations = system.evaluations() - solver.nfev();
+  result.lastStepSize = solver.stepSize();
+  result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), reference);
+  if (control.wantsProgress()) {
+    progress.done = solver.accepted();
+    progress.loss = result.finalLoss;
+    progress.time = result.time;
+    control.report(progress, true);
+  }
+  return result;
+}
+
+}  // namespace dln

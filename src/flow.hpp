@@ -1,0 +1,103 @@
+// Gradient flow d(theta)/dt = -grad R(theta), integrated by DOPRI5 (dopri5.hpp), the eta -> 0 limit
+// of gradient descent the papers' theorems are about. It records through the same probes as
+// gradient descent (at requested times by dense output, and every k accepted steps), stops on
+// events located on the dense output (any scalar recordable quantity crossing a threshold: loss,
+// excess loss, gradient norm, ...), treats divergence as a result, and reports the balancedness
+// drift max_k ||D_k(T) - D_k(0)||_F, which Lemma 1 says is 0 for the exact flow.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "control.hpp"
+#include "dopri5.hpp"
+#include "evaluator.hpp"
+#include "probes.hpp"
+#include "problem.hpp"
+#include "run_status.hpp"
+#include "trace.hpp"
+
+namespace dln {
+
+// A threshold on a scalar recordable quantity (probes.hpp), crossed downwards ("below") or
+// upwards ("above"). It fires at t = 0 if the condition already holds there (as gradient
+// descent's targets do), then at every crossing (scipy's event semantics).
+struct FlowEventSpec {
+  std::string quantity;  // e.g. "loss", "excessLoss", "gradNorm"
+  double threshold = 0.0;
+  bool above = false;
+  bool terminal = true;
+  std::string name;   // how the caller wrote it ("lossBelow", ...), for messages
+  std::string field;  // where it came from ("events[0].lossBelow"), for errors
+  std::size_t group = 0;  // index of the caller's event object
+};
+
+struct FlowOptions {
+  double tEnd = 0.0;  // > 0; may be +infinity (then a terminal event or maxSteps ends the run)
+  Dopri5Options integrator;
+  std::uint64_t maxSteps = 10000000;  // accepted steps
+  std::uint64_t recordEvery = 0;      // record every k accepted steps (0: initial and final only)
+  std::vector<double> times;          // also record at these times (strictly increasing, in [0, tEnd])
+  // Quantity names (probes.hpp), plus "stepSize" (the step that produced or contains the row).
+  std::vector<std::string> record;  // empty = defaultQuantities
+  ProbeOptions probeOptions;
+  std::vector<FlowEventSpec> events;
+  // Divergence: a non-finite loss or one above this ceiling. NaN = 1e12 * max(1, initial loss).
+  double lossCeiling = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct FlowEventHit {
+  std::size_t event;  // index into FlowOptions::events
+  double time;
+  std::uint64_t step;  // accepted steps completed, counting the one the event lies in
+};
+
+struct FlowResult {
+  RunStatus status = RunStatus::Completed;
+  std::string message;
+  double time = 0.0;            // where the run ended
+  std::vector<double> weights;  // the state there (for a diverged run: the point that diverged)
+  Trace trace;                  // "step", "time", then the recorded quantities
+  std::uint64_t nfev = 0;       // right-hand sides in the integrator: 2 + 6 (accepted + rejected)
+  std::uint64_t accepted = 0, rejected = 0;
+  // Loss/gradient evaluations outside the integrator: recording at dense-output times, locating
+  // events, the initial and final points.
+  std::uint64_t extraEvaluations = 0;
+  double lastStepSize = 0.0;  // the last accepted step
+  double balancednessDrift = 0.0;
+  double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
+  double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
+  std::vector<FlowEventHit> events;
+};
+
+// y' = -grad R(y): one evaluation (both sweeps) and the dense gradient per right-hand side. The
+// evaluator stays at the last evaluated point with its gradient complete, which is what probes
+// and Hessian-vector products read.
+class GradientFlowSystem final : public OdeSystem {
+ public:
+  explicit GradientFlowSystem(const Problem& problem);
+  std::size_t dimension() const override { return problem_.spec().paramCount(); }
+  void rhs(const double* y, double* f) override;
+  // Evaluates at y (loss and complete gradient) without forming f; returns the loss.
+  double evaluateAt(const double* y);
+  Evaluator& evaluator() { return evaluator_; }
+  double loss() const { return loss_; }  // at the last evaluated point
+  std::uint64_t evaluations() const { return evaluations_; }
+
+ private:
+  const Problem& problem_;
+  Evaluator evaluator_;
+  double loss_ = 0.0;
+  std::uint64_t evaluations_ = 0;
+};
+
+// ERR_DLN_VALUE / ERR_DLN_TYPE naming the field (tEnd, rtol, atol, firstStep, maxStep, maxSteps,
+// times, record, events[i]...). Checks quantity names against the problem.
+void validate(const FlowOptions& options, const Problem& problem);
+
+FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta0, const FlowOptions& options,
+                        RunControl& control);
+
+}  // namespace dln
