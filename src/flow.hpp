@@ -35,6 +35,12 @@ struct FlowEventSpec {
 };
 
 struct FlowOptions {
+  FlowOptions() {
+    // Tighter than scipy's defaults (1e-3, 1e-6): at rtol 1e-3 the balancedness drift is ~1e-4
+    // of ||W||^2 and the flow's end point visibly depends on the tolerance (numerics 4.1).
+    integrator.rtol = 1e-6;
+    integrator.atol = 1e-9;
+  }
   double tEnd = 0.0;  // > 0; may be +infinity (then a terminal event or maxSteps ends the run)
   Dopri5Options integrator;
   std::uint64_t maxSteps = 10000000;  // accepted steps

@@ -36,9 +36,9 @@ export interface FlowEvent {
 export interface FlowOptions extends RunControls {
   /** End of the time interval, > 0 (Infinity: run until a terminal event or maxSteps). */
   tEnd: number;
-  /** Relative tolerance (default 1e-3, >= 100 eps). */
+  /** Relative tolerance (default 1e-6, >= 100 eps; scipy's default is 1e-3). */
   rtol?: number;
-  /** Absolute tolerance (default 1e-6, > 0). */
+  /** Absolute tolerance (default 1e-9, > 0; scipy's default is 1e-6). */
   atol?: number;
   /** Budget of accepted steps (default 1e7); the run ends "completed" when it is used. */
   maxSteps?: number;

@@ -1,6 +1,7 @@
 /** The `dlnflow` command line. */
 import { Command, CommanderError } from 'commander';
 import { DlnError } from '../errors';
+import { registerFlow } from './flow';
 import { registerInspect } from './inspect';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInspect(program);
+  registerFlow(program);
   return program;
 }
 

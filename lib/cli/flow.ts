@@ -1,0 +1,151 @@
+/** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
+import { InvalidArgumentError, type Command } from 'commander';
+import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import { initWeights, type InitKind } from '../api/init';
+import { layers, toRows } from '../api/matrix';
+import { loadProblemFile } from '../config/problem-file';
+import { DlnAbortError } from '../errors';
+import { formatNumber, table, toJson } from './output';
+import { parseInteger, parseNumber, parsePositiveInteger } from './parse';
+
+interface FlowCliOptions {
+  tEnd: number;
+  rtol: number;
+  atol: number;
+  maxSteps?: number;
+  firstStep?: number;
+  maxStep?: number;
+  controller: string;
+  record?: string[];
+  recordEvery?: number;
+  times?: number[];
+  lossBelow?: number;
+  excessLossBelow?: number;
+  gradNormBelow?: number;
+  json?: boolean;
+  init: string;
+  scale: number;
+  seed: number;
+}
+
+function parseTEnd(value: string): number {
+  if (/^\+?inf(inity)?$/i.test(value.trim())) return Infinity;
+  const v = Number(value);
+  if (value.trim() === '' || !(v > 0)) throw new InvalidArgumentError(`expected a number > 0 (or Infinity), got "${value}"`);
+  return v;
+}
+
+function parseList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function parseNumberList(value: string): number[] {
+  return parseList(value).map(parseNumber);
+}
+
+export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  const { problem, weights: fileWeights } = await loadProblemFile(path);
+  const point = fileWeights
+    ? { source: 'file' as const }
+    : { source: 'init' as const, kind: options.init, scale: options.scale, seed: options.seed };
+  const w0 = fileWeights ?? initWeights(problem.widths, { kind: options.init as InitKind, scale: options.scale, seed: options.seed });
+  const event: FlowEvent = {};
+  if (options.lossBelow !== undefined) event.lossBelow = options.lossBelow;
+  if (options.excessLossBelow !== undefined) event.excessLossBelow = options.excessLossBelow;
+  if (options.gradNormBelow !== undefined) event.gradNormBelow = options.gradNormBelow;
+  let r: FlowResult;
+  try {
+    r = await flow(problem, w0, {
+      tEnd: options.tEnd,
+      rtol: options.rtol,
+      atol: options.atol,
+      maxSteps: options.maxSteps,
+      firstStep: options.firstStep,
+      maxStep: options.maxStep,
+      controller: options.controller as 'I' | 'PI',
+      record: options.record,
+      recordEvery: options.recordEvery,
+      times: options.times,
+      events: Object.keys(event).length > 0 ? event : undefined,
+      signal,
+    });
+  } catch (err) {
+    // Interrupted (Ctrl-C): report the run so far.
+    if (err instanceof DlnAbortError && err.partial) r = err.partial as FlowResult;
+    else throw err;
+  }
+  return {
+    point,
+    status: r.status,
+    message: r.message,
+    t: r.t,
+    loss: r.finalLoss,
+    gradNorm: r.finalGradNorm,
+    excessLoss: r.finalLoss !== null && problem.lossMinimum !== null ? r.finalLoss - problem.lossMinimum : null,
+    nfev: r.stats.nfev,
+    accepted: r.stats.accepted,
+    rejected: r.stats.rejected,
+    extraEvaluations: r.stats.extraEvaluations,
+    lastStepSize: r.stats.lastStepSize,
+    balancednessDrift: r.balancednessDrift,
+    events: r.events,
+    trace: r.trace.toRows(),
+    weights: layers(problem.widths, r.weights).map(toRows),
+  };
+}
+
+function human(r: Record<string, unknown>): string {
+  const rows: Array<[string, string]> = [
+    ['status', `${r.status as string}: ${r.message as string}`],
+    ['t', formatNumber(r.t as number)],
+    ['loss', formatNumber(r.loss as number | null)],
+  ];
+  if (r.excessLoss !== null) rows.push(['excess loss', formatNumber(r.excessLoss as number)]);
+  rows.push(
+    ['gradient norm', formatNumber(r.gradNorm as number | null)],
+    ['gradient evaluations', `${r.nfev as number} (${r.accepted as number} accepted, ${r.rejected as number} rejected steps)`],
+    ['last step size', formatNumber(r.lastStepSize as number)],
+    ['balancedness drift', formatNumber(r.balancednessDrift as number | null)],
+  );
+  for (const e of r.events as FlowResult['events']) rows.push([`event ${e.name} ${formatNumber(e.threshold)}`, `t = ${formatNumber(e.t)}`]);
+  return `${table(rows)}\n  (--json prints the final weights and the trace)`;
+}
+
+export function registerFlow(program: Command): void {
+  program
+    .command('flow')
+    .description('integrate gradient flow dW/dt = -grad R(W) by adaptive RK45 (Dormand-Prince 5(4)) from the file\'s weights or an initialization')
+    .argument('<problem>', 'problem file (JSON, see README "Problem files")')
+    .requiredOption('--t-end <T>', 'end time (> 0; Infinity with a --*-below event)', parseTEnd)
+    .option('--rtol <r>', 'relative tolerance', parseNumber, 1e-6)
+    .option('--atol <a>', 'absolute tolerance', parseNumber, 1e-9)
+    .option('--controller <c>', 'step-size controller: I (scipy) | PI (Hairer)', 'I')
+    .option('--max-steps <n>', 'budget of accepted steps (default 1e7)', parsePositiveInteger)
+    .option('--first-step <h>', 'first step size (default: automatic)', parseNumber)
+    .option('--max-step <h>', 'largest step size', parseNumber)
+    .option('--loss-below <v>', 'stop when the loss falls to v', parseNumber)
+    .option('--excess-loss-below <v>', 'stop when loss - min falls to v', parseNumber)
+    .option('--grad-norm-below <v>', 'stop when ||grad|| falls to v', parseNumber)
+    .option('--record <names>', 'quantities to record, comma-separated (README "Recorded quantities"; also stepSize)', parseList)
+    .option('--record-every <k>', 'record every k accepted steps', parseInteger)
+    .option('--times <list>', 'also record at these times, comma-separated', parseNumberList)
+    .option('--json', 'print one JSON object (with the final weights and the trace)')
+    .option('--init <kind>', 'initialization when the file has no weights: gaussian | zero-layer | residual | lazy', 'gaussian')
+    .option('--scale <s>', 'initialization scale when the file has no weights', parseNumber, 0.1)
+    .option('--seed <n>', 'initialization seed when the file has no weights', parseInteger, 0)
+    .action(async (path: string, options: FlowCliOptions) => {
+      const controller = new AbortController();
+      const onSigint = () => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', onSigint);
+      try {
+        const report = await runFlow(path, options, controller.signal);
+        process.stdout.write(`${options.json ? toJson(report) : human(report)}\n`);
+        if (report.status === 'cancelled') process.exitCode = 130;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+      }
+    });
+}
