@@ -95,6 +95,7 @@ class GradientFlowSystem final : public OdeSystem {
  private:
   const Problem& problem_;
   Evaluator evaluator_;
+  bool rankOne_;  // univariate without L2: layer gradients are rank-one outer products
   double loss_ = 0.0;
   std::uint64_t evaluations_ = 0;
 };
