@@ -122,6 +122,10 @@ export async function flow(problem: Problem, weights: WeightsLike, options: Flow
   const theta = problem.weights(weights);
   const { signal, onProgress, times, ...rest } = options;
   const nativeOptions: Record<string, unknown> = { ...rest };
-  if (times !== undefined) nativeOptions.times = Array.isArray(times) ? Float64Array.from(times) : times;
+  if (times !== undefined) {
+    // Any array-like of numbers; the core checks the values (finite, increasing, in [0, tEnd]).
+    const arrayLike = Array.isArray(times) || (ArrayBuffer.isView(times) && !(times instanceof Float64Array) && !(times instanceof DataView));
+    nativeOptions.times = arrayLike ? Float64Array.from(times as ArrayLike<number>) : times;
+  }
   return runNativeJob((progress) => native().flow(problem.native, theta, nativeOptions, progress), { signal, onProgress }, toFlowResult);
 }
