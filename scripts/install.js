@@ -79,5 +79,5 @@ Building from source needs cmake (>= 3.18), make or ninja, a C++17 compiler and 
   Fedora/RHEL:    sudo dnf install cmake make gcc-c++ pkgconf-pkg-config openblas-devel
   Alpine:         apk add cmake make g++ pkgconf openblas-dev
   macOS:          xcode-select --install && brew install cmake   (Accelerate provides BLAS)
-Then run: npm rebuild ${name}`);
+Then install again (or run: npm rebuild ${name}${forced ? ' --build-from-source' : ''}).`);
 process.exit(built.status || 1);
