@@ -12,6 +12,10 @@ import { DlnError } from '../lib';
 import { loadNative, native, packageRoot } from '../lib/native';
 
 const tuple = `${process.platform}-${process.arch}`;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+/** The binary this process loads: build/Release after a source build, else the prebuild. */
+const addonInUse = () => nodeGypBuild.resolve(packageRoot);
 const scratch: string[] = [];
 
 /** A package root holding only package.json and the given prebuilds/<dir>/<file> binaries. */
@@ -61,7 +65,7 @@ function dynstr(elf: Buffer): { start: number; end: number } {
 /** The built addon with one string of its dynamic string table replaced (same length). */
 function patchedAddon(from: string, to: string): Buffer {
   expect(to.length).toBe(from.length); // same length: every offset in the ELF stays valid
-  const addon = fs.readFileSync(path.join(packageRoot, 'build', 'Release', 'dlnflow.node'));
+  const addon = fs.readFileSync(addonInUse());
   const { start, end } = dynstr(addon);
   const table = addon.subarray(start, end);
   const needle = Buffer.from(`\0${from}\0`); // a whole string, not the tail of a longer one
@@ -80,7 +84,8 @@ afterAll(() => {
 describe('load failures name their fix', () => {
   if (process.platform === 'linux') {
     beforeAll(() => {
-      native(); // builds are loaded from build/Release: the file the patches start from
+      // The patches start from the binary in use (the source build, or the prebuild in CI's
+      // prebuild jobs), which must be the OpenBLAS build Linux ships.
       expect(native().buildInfo().blasVendor).toBe('openblas');
     });
 
@@ -97,7 +102,7 @@ describe('load failures name their fix', () => {
     });
 
     test('too old a glibc: the version required and the version found, then the source build', () => {
-      const addon = fs.readFileSync(path.join(packageRoot, 'build', 'Release', 'dlnflow.node'));
+      const addon = fs.readFileSync(addonInUse());
       const { start, end } = dynstr(addon);
       const versions = [...addon.toString('latin1', start, end).matchAll(/\0GLIBC_2\.(\d\d)(?=\0)/g)].map((m) => m[1]);
       expect(versions.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // ABI report of a built addon: what a machine needs to load it. Prints JSON; with checks, exits 1
 // when one fails.
 //
-//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.31] [--json]
+//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.31] [--max-macos 13.3]
 //
 // ELF (binutils' readelf/objdump): needed libraries, RPATH/RUNPATH (a redistributable binary
 // has none), the highest GLIBC_ / GLIBCXX_ / CXXABI_ / GCC_ symbol versions it requires and the
@@ -15,11 +15,13 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith('--') && args[args.indexOf(a) - 1] !== '--max-glibc');
-const maxGlibcIndex = args.indexOf('--max-glibc');
-const maxGlibc = maxGlibcIndex >= 0 ? args[maxGlibcIndex + 1] : undefined;
+const valued = ['--max-glibc', '--max-macos'];
+const file = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]));
+const optionValue = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+const maxGlibc = optionValue('--max-glibc');
+const maxMacos = optionValue('--max-macos');
 if (!file || !fs.existsSync(file)) {
-  console.error('usage: abi-report.js FILE.node [--max-glibc X.Y]');
+  console.error('usage: abi-report.js FILE.node [--max-glibc X.Y] [--max-macos X.Y]');
   process.exit(2);
 }
 
@@ -90,15 +92,19 @@ function machoReport() {
   const loads = tool('otool', ['-l', file]);
   // LC_BUILD_VERSION carries "minos 13.3"; older binaries LC_VERSION_MIN_MACOSX "version 10.x".
   const minos = (/\bminos\s+([0-9.]+)/.exec(loads) || /LC_VERSION_MIN_MACOSX[\s\S]*?version\s+([0-9.]+)/.exec(loads) || [])[1];
+  // otool -L lists a dylib's own install name (@rpath/dlnflow.node) first: that is not a dependency.
+  const ownId = tool('otool', ['-D', file]).split('\n').slice(1).map((l) => l.trim()).filter(Boolean)[0];
   const linked = tool('otool', ['-L', file])
     .split('\n')
     .slice(1)
     .map((l) => l.trim().split(' (')[0])
-    .filter(Boolean);
-  const verify = spawnSync('codesign', ['--verify', '--strict', '--verbose=2', file], { encoding: 'utf8' });
+    .filter((l) => l && l !== ownId);
+  const verify = spawnSync('codesign', ['--verify', '--verbose=2', file], { encoding: 'utf8' });
   const report = { format: 'mach-o', file, minos, linked, signature: verify.status === 0 ? 'valid' : verify.stderr.trim() };
   const failures = [];
   if (verify.status !== 0) failures.push(`code signature does not verify: ${verify.stderr.trim()}`);
+  if (!minos) failures.push('states no minimum macOS version');
+  else if (maxMacos && compareVersions(minos, maxMacos) > 0) failures.push(`needs macOS ${minos}, above the --max-macos ${maxMacos} floor`);
   if (linked.some((l) => !l.startsWith('/usr/lib/') && !l.startsWith('/System/'))) {
     failures.push(`links libraries outside the OS: ${linked.filter((l) => !l.startsWith('/usr/lib/') && !l.startsWith('/System/')).join(', ')}`);
   }
