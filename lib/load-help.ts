@@ -63,7 +63,7 @@ export function loadFailureHints(message: string, root: string): string[] {
     );
   }
 
-  if (/invalid ELF header|wrong ELF class|ELFCLASS|mach-o, but wrong architecture|incompatible architecture|not a mach-o file/i.test(message)) {
+  if (/invalid ELF header|wrong ELF class|ELFCLASS|mach-o, but wrong architecture|incompatible architecture|not a mach-o file|not valid mach-o/i.test(message)) {
     hints.push(
       'The binary was built for another platform or architecture -- node_modules copied from another machine (a host into a container, x64 into arm64)? Reinstall the dependencies on this machine: rm -rf node_modules && npm install.',
     );
