@@ -70,7 +70,7 @@ async function marionChizat(d) {
     JSON.stringify({ X: d.toRows(data.X), y: Array.from(data.y), widths, weights: d.layers(widths, w0).map(d.toRows) }),
   );
   const script = path.join(root, 'scripts', 'fixtures', 'scipy_rk45.py');
-  const s = spawnSync(py.python, [script, 'time', file, '--rtol', '1e-6', '--atol', '1e-9', '--excess-below', '1e-10', '--repeat', '3'], {
+  const s = spawnSync(py.python, [script, 'time', file, '--rtol', '1e-6', '--atol', '1e-9', '--excess-below', '1e-10', '--repeat', '5'], {
     encoding: 'utf8',
   });
   fs.rmSync(dir, { recursive: true, force: true });
