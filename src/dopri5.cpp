@@ -231,6 +231,7 @@ Dopri5::Status Dopri5::step() {
         time_.advance(h);
       }
       hLast_ = h;
+      if (!last || accepted_ == 0) hFull_ = h;
       hAbs_ = hNext;
       ++accepted_;
       rotate_ = true;

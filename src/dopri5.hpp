@@ -94,6 +94,8 @@ class Dopri5 {
   const SplitTime& time() const { return time_; }
   const SplitTime& timeOld() const { return timeOld_; }
   double stepSize() const { return hLast_; }      // the last accepted step (0 before the first)
+  // The last accepted step not shortened to land on tEnd (what the controller chose).
+  double lastFullStepSize() const { return hFull_; }
   double nextStepSize() const { return hAbs_; }   // what the controller proposes next
   const double* y() const { return y_.data(); }
   const double* yOld() const { return yOld_.data(); }
@@ -120,7 +122,7 @@ class Dopri5 {
   Dopri5Options options_;
   SplitTime time_, timeOld_;
   double tEnd_;
-  double hAbs_ = 0.0, hLast_ = 0.0;
+  double hAbs_ = 0.0, hLast_ = 0.0, hFull_ = 0.0;
   double facOld_ = 1e-4;  // the PI controller's memory: max(err of the last accepted step, 1e-4)
   double lastError_ = 0.0;
   std::vector<double> y_, yOld_, yNew_, yStage_;

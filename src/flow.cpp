@@ -369,7 +369,7 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   result.accepted = solver.accepted();
   result.rejected = solver.rejected();
   result.extraEvaluations = system.evaluations() - solver.nfev();
-  result.lastStepSize = solver.stepSize();
+  result.lastStepSize = solver.lastFullStepSize();
   result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), reference);
   if (control.wantsProgress()) {
     progress.done = solver.accepted();

@@ -71,7 +71,7 @@ struct FlowResult {
   // Loss/gradient evaluations outside the integrator: recording at dense-output times, locating
   // events, the initial and final points.
   std::uint64_t extraEvaluations = 0;
-  double lastStepSize = 0.0;  // the last accepted step
+  double lastStepSize = 0.0;  // the last accepted step not shortened to land on tEnd
   double balancednessDrift = 0.0;
   double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged

@@ -164,21 +164,23 @@ describe('flow mechanics', () => {
   });
 
   test('recording: every k accepted steps, at requested times, the initial and final points', async () => {
-    const r = await flow(problem, w0, { tEnd: 20, recordEvery: 25, times: [1, 2.5, 19.99], record: ['loss', 'stepSize'] });
+    const r = await flow(problem, w0, { tEnd: 20, recordEvery: 25, times: new Float32Array([1, 2.5, 19.5]), record: ['loss', 'stepSize'] });
     expect(r.trace.names).toEqual(['step', 'time', 'loss', 'stepSize']);
     const steps = Array.from(r.trace.scalar('step'));
     const time = Array.from(r.trace.scalar('time'));
     expect(time[0]).toBe(0);
     expect(time.at(-1)).toBe(20);
     expect(steps.at(-1)).toBe(r.stats.accepted);
-    for (const t of [1, 2.5, 19.99]) expect(time).toContain(t);
+    for (const t of [1, 2.5, 19.5]) expect(time).toContain(t);
     for (let i = 1; i < time.length; i++) expect(time[i]).toBeGreaterThan(time[i - 1]);
-    const atSteps = steps.filter((k, i) => ![1, 2.5, 19.99].includes(time[i]) && i > 0 && i < steps.length - 1);
+    const atSteps = steps.filter((k, i) => ![1, 2.5, 19.5].includes(time[i]) && i > 0 && i < steps.length - 1);
     expect(atSteps.length).toBeGreaterThan(3);
     for (const k of atSteps) expect(k % 25).toBe(0);
-    // The loss decreases along the flow.
+    // The loss decreases along the flow, up to the integration error: in the stiff tail (t > 15
+    // here) the stiff components hover at the tolerance, an excess of ~1e-11 (README, "What to expect").
     const loss = r.trace.scalar('loss');
-    for (let i = 1; i < loss.length; i++) expect(loss[i]).toBeLessThanOrEqual(loss[i - 1]);
+    for (let i = 1; i < loss.length; i++) expect(loss[i]).toBeLessThanOrEqual(loss[i - 1] + 1e-10);
+    expect(loss[loss.length - 1]).toBeLessThan(0.2 * loss[0]);
   });
 
   test('the trajectory does not depend on recording, dense output or non-terminal events; same input, same bits', async () => {
@@ -202,6 +204,9 @@ describe('flow mechanics', () => {
     const capped = await flow(problem, w0, { tEnd: 20, maxStep: 0.01, recordEvery: 1, record: ['stepSize'] });
     expect(maxOf(capped.trace.scalar('stepSize').subarray(1))).toBeLessThanOrEqual(0.01);
     expect(capped.stats.accepted).toBeGreaterThanOrEqual(2000);
+    // The step that lands on tEnd is shortened; lastStepSize reports the controller's last choice.
+    const h = capped.trace.scalar('stepSize');
+    expect(capped.stats.lastStepSize).toBe(h[h.length - 2]);
     const budget = await flow(problem, w0, { tEnd: 1e6, maxSteps: 50 });
     expect(budget.status).toBe('completed');
     expect(budget.stats.accepted).toBe(50);

@@ -85,7 +85,7 @@ export interface FlowStats {
   rejected: number;
   /** Evaluations outside the integrator: recording at dense-output times, locating events, end points. */
   extraEvaluations: number;
-  /** The last accepted step size (near a minimizer about 3.3 / sharpness). */
+  /** The last accepted step size not shortened to land on tEnd (near a minimizer about 3.3 / sharpness). */
   lastStepSize: number;
 }
 

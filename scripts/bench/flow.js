@@ -10,12 +10,15 @@
 //     about 1.8 S gradients per unit time, GD 1/eta, so the ratio is ~1.8 S eta (numerics 3.8
 //     predicted 2.5x for S ~ 1.2e3). Reported as measured, for the default teacher (S ~ 3e3) and a
 //     second draw (S ~ 5e2). Takes ~2 minutes.
+//  3. The integrator's own cost per right-hand side against the bare gradient, in C++
+//     (scripts/native/bench_flow.cpp): on both sizes the stage arithmetic should be a small
+//     fraction of an evaluation.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { root } = require('./_native');
+const { root, runNative } = require('./_native');
 
 async function bestMs(fn, repeats) {
   let best = Infinity;
@@ -136,5 +139,6 @@ exports.run = async () => {
     jacotDeep: await jacot(d, 0, ['I', 'PI']),
     // Another teacher draw with S ~ 5e2, where GD at eta = 1e-3 is stable and follows the flow.
     jacotDeepSeed2: await jacot(d, 2, ['I']),
+    nativePerEvaluation: runNative('bench_flow'),
   };
 };
