@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { DlnError } from './errors';
+import { loadFailureHelp } from './load-help';
 
 export interface NativeColumn {
   name: string;
@@ -145,21 +146,6 @@ export const packageRoot = path.resolve(__dirname, '..');
 
 let cached: NativeBinding | undefined;
 
-function loadFailureHelp(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const hints: string[] = [];
-  if (/libopenblas|libgfortran|libblas/.test(message)) {
-    hints.push('The OpenBLAS runtime library is missing: sudo apt-get install libopenblas0 (Debian/Ubuntu).');
-  }
-  if (/GLIBC_|CXXABI_|GLIBCXX_/.test(message)) {
-    hints.push('The prebuilt binary needs a newer C/C++ runtime than this system has; build from source: npm rebuild dlnflow --build-from-source');
-  }
-  if (/No native build was found/.test(message)) {
-    hints.push('No prebuilt binary matches this platform and no source build exists: npm rebuild dlnflow --build-from-source (needs cmake, a C++17 compiler and libopenblas-dev).');
-  }
-  return [`Could not load the dlnflow native addon (${process.platform}-${process.arch}, node ${process.version}).`, message, ...hints].join('\n');
-}
-
 export function native(): NativeBinding {
   if (cached) return cached;
   try {
@@ -167,7 +153,7 @@ export function native(): NativeBinding {
     const load = require('node-gyp-build') as (dir: string) => NativeBinding;
     cached = load(packageRoot);
   } catch (err) {
-    throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err), { cause: err });
+    throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err, packageRoot), { cause: err });
   }
   return cached;
 }

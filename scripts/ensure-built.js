@@ -11,3 +11,4 @@ function run(args) {
 }
 run([require.resolve('cmake-js/bin/cmake-js'), 'build', '--log-level', 'warn']);
 run([require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
+run([path.join(__dirname, 'build-esm.js')]);
