@@ -3,7 +3,8 @@
 // and each one runs where the README says it runs. A local `npm publish` would otherwise ship
 // only this machine's binary, built against this machine's (possibly too new) glibc.
 //
-//   node scripts/check-prebuilds.js [ROOT]      exit 0 when publishable, 1 with the reasons
+//   node scripts/check-prebuilds.js [ROOT]                 exit 0 when publishable, 1 with the reasons
+//   node scripts/check-prebuilds.js --only linux-x64       just that platform's binary (CI build jobs)
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -69,11 +70,17 @@ function checkDarwin(archs) {
   };
 }
 
-/** Returns the list of problems with the prebuilds under `root` (empty: publishable). */
-function checkPrebuilds(root) {
+/**
+ * Returns the list of problems with the prebuilds under `root` (empty: publishable). With
+ * `only` (a platform directory such as "linux-x64"), checks that one binary as a CI build job
+ * does before uploading it.
+ */
+function checkPrebuilds(root, only) {
   const problems = [];
+  const expected = only ? EXPECTED.filter((e) => e.dir === only) : EXPECTED;
+  if (only && expected.length === 0) return [`--only ${only}: not an expected prebuild (${EXPECTED.map((e) => e.dir).join(', ')})`];
   const expectedPaths = new Set(EXPECTED.map((e) => path.join(e.dir, e.file)));
-  for (const { dir, file, check } of EXPECTED) {
+  for (const { dir, file, check } of expected) {
     const rel = path.join('prebuilds', dir, file);
     if (!fs.existsSync(path.join(root, rel))) {
       problems.push(`${rel}: missing`);
@@ -82,7 +89,7 @@ function checkPrebuilds(root) {
     for (const p of check(inspectBinary(path.join(root, rel)))) problems.push(`${rel}: ${p}`);
   }
   const prebuilds = path.join(root, 'prebuilds');
-  if (fs.existsSync(prebuilds)) {
+  if (!only && fs.existsSync(prebuilds)) {
     for (const dir of fs.readdirSync(prebuilds)) {
       for (const file of fs.readdirSync(path.join(prebuilds, dir))) {
         if (!expectedPaths.has(path.join(dir, file))) problems.push(`prebuilds/${dir}/${file}: not expected (stale or untested platform)`);
@@ -95,12 +102,15 @@ function checkPrebuilds(root) {
 module.exports = { checkPrebuilds, EXPECTED, LINUX_MAX, MACOS_MIN };
 
 if (require.main === module) {
-  const root = path.resolve(process.argv[2] || path.join(__dirname, '..'));
-  const problems = checkPrebuilds(root);
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--only');
+  const only = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  const root = path.resolve(args[0] || path.join(__dirname, '..'));
+  const problems = checkPrebuilds(root, only);
   if (problems.length) {
     console.error(`Not publishable: the prebuilt binaries are incomplete or not portable.\n  ${problems.join('\n  ')}`);
     console.error('Publish from the CI "package" job, which gathers the binaries built on each platform.');
     process.exit(1);
   }
-  console.log(`prebuilds ok: ${EXPECTED.map((e) => `${e.dir}/${e.file}`).join(', ')}`);
+  console.log(`prebuilds ok: ${(only ? EXPECTED.filter((e) => e.dir === only) : EXPECTED).map((e) => `${e.dir}/${e.file}`).join(', ')}`);
 }

@@ -78,7 +78,9 @@ describe('native load failures name the fix', () => {
   test('the one runtime requirement: missing OpenBLAS says to install libopenblas0 (Linux); none on macOS', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { inspectBinary } = require('../scripts/prebuild-inspect.js');
-    const built = path.join(root, 'build', 'Release', 'dlnflow.node');
+    // The binary the package loads here: build/Release after a source build, else the prebuild.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const built: string = require('node-gyp-build').resolve(root);
     const report = inspectBinary(built);
     if (report.format === 'macho') {
       for (const slice of report.slices) {
