@@ -1,23 +1,17 @@
 /**
- * The message shown when the native addon does not load: what failed, on which platform, and
- * the one thing to do about it (install a runtime library, update the OS, or build from source).
+ * What to tell a user whose machine cannot load the native addon: the raw loader error, then the
+ * specific fix for the failures seen in practice (a missing OpenBLAS runtime, too old a glibc, no
+ * binary for this platform, a binary from another machine). Used by lib/native.ts and, through
+ * dist/native.js, by the install script.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The source-build requirements, per system, as shell commands. */
-export const SOURCE_BUILD_REQUIREMENTS = [
-  'A source build needs cmake >= 3.18, a C++17 compiler and a CBLAS library:',
-  '  Debian/Ubuntu:  sudo apt-get install cmake g++ libopenblas-dev pkg-config',
-  '  Fedora/RHEL:    sudo dnf install cmake gcc-c++ openblas-devel   (RHEL: enable EPEL/CRB)',
-  '  Alpine:         apk add cmake g++ make openblas-dev pkgconf',
-  '  macOS:          xcode-select --install && brew install cmake     (BLAS: Accelerate)',
-].join('\n');
+const SOURCE_BUILD_NEEDS =
+  'a source build needs cmake (>= 3.18), make or ninja, a C++17 compiler and libopenblas-dev (Debian/Ubuntu) / openblas-devel (Fedora/RHEL)';
 
-const REBUILD = 'npm rebuild dlnflow --build-from-source';
-
+/** The glibc version this process runs on, or undefined on other C libraries and platforms. */
 function glibcVersion(): string | undefined {
-  if (process.platform !== 'linux') return undefined;
   try {
     const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
     return report?.header?.glibcVersionRuntime;
@@ -26,88 +20,69 @@ function glibcVersion(): string | undefined {
   }
 }
 
-function shippedPrebuilds(packageRoot: string): string[] {
+function shippedPrebuilds(root: string): string[] {
   try {
-    return fs
-      .readdirSync(path.join(packageRoot, 'prebuilds'))
-      .flatMap((dir) =>
-        fs.readdirSync(path.join(packageRoot, 'prebuilds', dir)).map((file) => {
-          const libc = /\.(glibc|musl)\.node$/.exec(file);
-          return libc ? `${dir} (${libc[1]})` : dir;
-        }),
-      );
+    return fs.readdirSync(path.join(root, 'prebuilds')).sort();
   } catch {
     return [];
   }
 }
 
-/** One line naming this runtime, e.g. `linux-x64, glibc 2.36, node v20.20.2`. */
-export function runtimeDescription(): string {
-  const glibc = glibcVersion();
-  const libc = process.platform === 'linux' ? (glibc ? `glibc ${glibc}` : 'musl') : undefined;
-  return [`${process.platform}-${process.arch}`, libc, `node ${process.version}`].filter(Boolean).join(', ');
-}
-
-/** Hints for a load failure, most specific first (empty when nothing is recognised). */
-export function loadFailureHints(message: string, packageRoot: string): string[] {
+/** One hint per recognised cause, most specific first. */
+export function loadFailureHints(message: string, root: string): string[] {
   const hints: string[] = [];
-  const missingLib = /(lib(?:openblas|gfortran|quadmath)[^\s:'"]*)(?::| \(no such file)/.exec(message);
-  if (missingLib && process.platform === 'darwin') {
-    hints.push(`This build links Homebrew OpenBLAS (${missingLib[1]}), which is missing: brew install openblas`);
-  } else if (missingLib) {
+  const missing = /([\w.+-]+\.so(?:\.\d+)*): cannot open shared object file/.exec(message);
+  if (missing && /openblas|gfortran|blas/i.test(missing[1])) {
     hints.push(
-      [
-        `The system OpenBLAS runtime library is missing (${missingLib[1]}); it is the only library the`,
-        'prebuilt binary needs besides the C/C++ runtime. Install it (no rebuild needed):',
-        '  Debian/Ubuntu:        sudo apt-get install libopenblas0',
-        '  Fedora:               sudo dnf install openblas',
-        '  RHEL/Rocky/Alma 9:    sudo dnf install epel-release && sudo dnf install openblas',
-        '  Arch:                 sudo pacman -S openblas',
-      ].join('\n'),
+      `The OpenBLAS runtime library (${missing[1]}) is missing: the one system library dlnflow needs at run time. Install it (no rebuild needed):`,
+      '  Debian/Ubuntu:      sudo apt-get install libopenblas0',
+      "  Fedora/RHEL/Rocky:  sudo dnf install 'libopenblas.so.0()(64bit)'",
+      '  Arch:               sudo pacman -S openblas',
     );
+  } else if (missing) {
+    hints.push(`A shared library the addon links against is missing: ${missing[1]}. Install the package that provides it, or rebuild: npm rebuild dlnflow --build-from-source (${SOURCE_BUILD_NEEDS}).`);
   }
+
   const glibc = /version [`']GLIBC_([0-9.]+)' not found/.exec(message);
   if (glibc) {
+    const found = glibcVersion();
     hints.push(
-      `This system's C library (glibc ${glibcVersion() ?? 'unknown'}) is older than the binary needs ` +
-        `(glibc ${glibc[1]}). Prebuilt binaries run on glibc >= 2.29 (Debian 11, Ubuntu 20.04, ` +
-        `RHEL 9 and later); here, build from source: ${REBUILD}\n${SOURCE_BUILD_REQUIREMENTS}`,
+      `The prebuilt binary needs glibc >= ${glibc[1]}${found ? `; this system has glibc ${found}` : ''}. Build from source instead: npm rebuild dlnflow --build-from-source (${SOURCE_BUILD_NEEDS}).`,
+    );
+  } else if (/version [`'](GLIBCXX|CXXABI)_[0-9.]+' not found/.test(message)) {
+    hints.push(
+      'The C++ runtime (libstdc++) found at load time is older than the one the addon was compiled with -- often a conda or other environment shadowing the system library through LD_LIBRARY_PATH. Load with the system libstdc++, or rebuild inside that environment: npm rebuild dlnflow --build-from-source.',
     );
   }
-  const cxx = /version [`']((?:GLIBCXX|CXXABI)_[0-9.]+)' not found/.exec(message);
-  if (cxx) {
-    hints.push(
-      `This system's C++ runtime (libstdc++) is older than the binary needs (${cxx[1]}): ` +
-        `update libstdc++6, or build from source: ${REBUILD}\n${SOURCE_BUILD_REQUIREMENTS}`,
-    );
-  }
+
   if (/No native build was found/.test(message)) {
-    const shipped = shippedPrebuilds(packageRoot);
+    const shipped = shippedPrebuilds(root);
+    const musl = /libc=musl/.test(message);
     hints.push(
-      `No prebuilt binary fits this platform (this package ships: ${shipped.length ? shipped.join(', ') : 'none'}), ` +
-        `and no source build was made (install scripts disabled?). Build from source: ${REBUILD}\n${SOURCE_BUILD_REQUIREMENTS}`,
+      `No prebuilt binary matches ${process.platform}-${process.arch}${musl ? ' (musl)' : ''}${shipped.length ? ` (this package ships: ${shipped.join(', ')}${musl ? ', all for glibc' : ''})` : ''}, and no source build is present. Build one: npm rebuild dlnflow --build-from-source (${musl ? 'Alpine: apk add cmake make g++ pkgconf openblas-dev' : SOURCE_BUILD_NEEDS}).`,
     );
   }
-  if (/invalid ELF header|wrong ELF class|incompatible architecture|wrong architecture|not a mach-o/i.test(message)) {
+
+  if (/invalid ELF header|wrong ELF class|ELFCLASS|mach-o, but wrong architecture|incompatible architecture|not a mach-o file|not valid mach-o/i.test(message)) {
     hints.push(
-      'The binary was built for another platform or architecture (node_modules copied between machines?): ' +
-        'reinstall dlnflow on this machine.',
+      'The binary was built for another platform or architecture -- node_modules copied from another machine (a host into a container, x64 into arm64)? Reinstall the dependencies on this machine: rm -rf node_modules && npm install.',
     );
   }
-  if (/--no-addons|ERR_DLOPEN_DISABLED|Cannot load native addon because loading addons is disabled/.test(message)) {
-    hints.push('Node runs with --no-addons (or the addons condition is off); dlnflow needs its native addon.');
+  if (/loading addons is disabled|ERR_DLOPEN_DISABLED/.test(message) || process.execArgv.includes('--no-addons')) {
+    hints.push('Node runs with --no-addons: dlnflow needs its native addon. Remove the flag (check NODE_OPTIONS).');
+  }
+  if (/Cannot find module 'node-gyp-build'/.test(message)) {
+    hints.push('The installation is incomplete (node-gyp-build is missing): reinstall dlnflow.');
   }
   return hints;
 }
 
-/** The full message of the ERR_DLN_NATIVE_LOAD error for `err`. */
-export function loadFailureHelp(err: unknown, packageRoot: string): string {
+/** The message of ERR_DLN_NATIVE_LOAD: what failed, where, and what to do about it. */
+export function loadFailureHelp(err: unknown, root: string): string {
   const message = err instanceof Error ? err.message : String(err);
-  const code = (err as { code?: unknown } | null)?.code;
-  const recognised = typeof code === 'string' ? `${message} [${code}]` : message;
   return [
-    `Could not load the dlnflow native addon (${runtimeDescription()}).`,
-    message,
-    ...loadFailureHints(recognised, packageRoot),
+    `Could not load the dlnflow native addon (${process.platform}-${process.arch}, node ${process.version}).`,
+    message.trim(),
+    ...loadFailureHints(message, root),
   ].join('\n');
 }

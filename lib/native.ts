@@ -146,14 +146,23 @@ export const packageRoot = path.resolve(__dirname, '..');
 
 let cached: NativeBinding | undefined;
 
-export function native(): NativeBinding {
-  if (cached) return cached;
+/**
+ * Loads the addon of the package rooted at `root` the way node-gyp-build resolves it: a source
+ * build (build/Release) first, then the prebuilt binary matching this platform, arch and libc
+ * (prebuilds/linux-x64/dlnflow.glibc.node, ...). Throws ERR_DLN_NATIVE_LOAD saying what to do.
+ */
+export function loadNative(root: string): NativeBinding {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => NativeBinding;
-    cached = load(packageRoot);
+    return load(root);
   } catch (err) {
-    throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err, packageRoot), { cause: err });
+    throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err, root), { cause: err });
   }
+}
+
+export function native(): NativeBinding {
+  if (cached) return cached;
+  cached = loadNative(packageRoot);
   return cached;
 }

@@ -1,123 +1,166 @@
 /**
- * The package's entry points and its load-failure messages, from the source tree. (The installed
- * tarball, without compilers, is proven by scripts/ci/test-tarball.sh in CI.)
+ * Packaging: what a user sees when the addon cannot load (simulated failures of the real loader
+ * path, node-gyp-build + dlopen, on scratch package roots), and the exports map of this repo
+ * (require and import resolve, the ESM face re-exports the CommonJS build). The installed tarball
+ * itself is exercised by scripts/ci/test-tarball.sh.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadFailureHints } from '../lib/load-help';
+import { DlnError } from '../lib';
+import { loadNative, native, packageRoot } from '../lib/native';
 
-const root = path.resolve(__dirname, '..');
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const tuple = `${process.platform}-${process.arch}`;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+/** The binary this process loads: build/Release after a source build, else the prebuild. */
+const addonInUse = () => nodeGypBuild.resolve(packageRoot);
+const scratch: string[] = [];
 
-function node(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+/** A package root holding only package.json and the given prebuilds/<dir>/<file> binaries. */
+function fakePackage(files: Record<string, Buffer>): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-load-'));
+  scratch.push(root);
+  fs.writeFileSync(path.join(root, 'package.json'), '{ "name": "dlnflow-load-test" }\n');
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), content);
+  }
+  return root;
 }
 
-describe('package entry points', () => {
-  test('every file the exports map names exists, and types come first in each condition', () => {
-    const dot = pkg.exports['.'];
-    for (const condition of ['import', 'require']) {
-      expect(Object.keys(dot[condition])[0]).toBe('types'); // TypeScript takes the first match
-      for (const file of Object.values(dot[condition]) as string[]) expect(existsSync(path.join(root, file))).toBe(true);
-    }
-    expect(existsSync(path.join(root, pkg.bin.dlnflow))).toBe(true);
+function loadError(root: string): DlnError {
+  try {
+    loadNative(root);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DlnError);
+    expect((err as DlnError).code).toBe('ERR_DLN_NATIVE_LOAD');
+    return err as DlnError;
+  }
+  throw new Error(`the addon under ${root} loaded`);
+}
+
+/** Where the dynamic string table (.dynstr: sonames, symbol and version names) lies in an ELF64. */
+function dynstr(elf: Buffer): { start: number; end: number } {
+  expect(elf.readUInt32BE(0)).toBe(0x7f454c46);
+  expect(elf[4]).toBe(2); // ELFCLASS64
+  expect(elf[5]).toBe(1); // little-endian
+  const shoff = Number(elf.readBigUInt64LE(0x28));
+  const shentsize = elf.readUInt16LE(0x3a);
+  const shnum = elf.readUInt16LE(0x3c);
+  const section = (i: number) => {
+    const h = shoff + i * shentsize;
+    return { name: elf.readUInt32LE(h), offset: Number(elf.readBigUInt64LE(h + 0x18)), size: Number(elf.readBigUInt64LE(h + 0x20)) };
+  };
+  const names = section(elf.readUInt16LE(0x3e));
+  for (let i = 0; i < shnum; i++) {
+    const s = section(i);
+    const end = elf.indexOf(0, names.offset + s.name);
+    if (elf.toString('latin1', names.offset + s.name, end) === '.dynstr') return { start: s.offset, end: s.offset + s.size };
+  }
+  throw new Error('no .dynstr section');
+}
+
+/** The built addon with one string of its dynamic string table replaced (same length). */
+function patchedAddon(from: string, to: string): Buffer {
+  expect(to.length).toBe(from.length); // same length: every offset in the ELF stays valid
+  const addon = fs.readFileSync(addonInUse());
+  const { start, end } = dynstr(addon);
+  const table = addon.subarray(start, end);
+  const needle = Buffer.from(`\0${from}\0`); // a whole string, not the tail of a longer one
+  const at = table.indexOf(needle);
+  expect(at).toBeGreaterThanOrEqual(0);
+  expect(table.indexOf(needle, at + 1)).toBe(-1);
+  const copy = Buffer.from(addon);
+  copy.write(to, start + at + 1, 'latin1');
+  return copy;
+}
+
+afterAll(() => {
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('load failures name their fix', () => {
+  if (process.platform === 'linux') {
+    beforeAll(() => {
+      // The patches start from the binary in use (the source build, or the prebuild in CI's
+      // prebuild jobs), which must be the OpenBLAS build Linux ships.
+      expect(native().buildInfo().blasVendor).toBe('openblas');
+    });
+
+    test('a missing OpenBLAS runtime: the dlopen error, then the package to install per distribution', () => {
+      // The addon's DT_NEEDED entry renamed to a soname no system has: exactly the loader's
+      // failure on a machine without libopenblas0, without touching this machine's libraries.
+      const root = fakePackage({ [`prebuilds/${tuple}/dlnflow.node`]: patchedAddon('libopenblas.so.0', 'libopenblas.so.9') });
+      const { message } = loadError(root);
+      expect(message).toContain('libopenblas.so.9: cannot open shared object file');
+      expect(message).toContain('The OpenBLAS runtime library (libopenblas.so.9) is missing');
+      expect(message).toContain('sudo apt-get install libopenblas0');
+      expect(message).toContain("sudo dnf install 'libopenblas.so.0()(64bit)'");
+      expect(message).toContain('no rebuild needed');
+    });
+
+    test('too old a glibc: the version required and the version found, then the source build', () => {
+      const addon = fs.readFileSync(addonInUse());
+      const { start, end } = dynstr(addon);
+      const versions = [...addon.toString('latin1', start, end).matchAll(/\0GLIBC_2\.(\d\d)(?=\0)/g)].map((m) => m[1]);
+      expect(versions.length).toBeGreaterThan(0);
+      const root = fakePackage({ [`prebuilds/${tuple}/dlnflow.node`]: patchedAddon(`GLIBC_2.${versions[0]}`, 'GLIBC_2.99') });
+      const { message } = loadError(root);
+      const found = (process.report.getReport() as { header: { glibcVersionRuntime: string } }).header.glibcVersionRuntime;
+      expect(message).toMatch(/version [`']GLIBC_2\.99' not found/);
+      expect(message).toContain(`The prebuilt binary needs glibc >= 2.99; this system has glibc ${found}.`);
+      expect(message).toContain('npm rebuild dlnflow --build-from-source');
+    });
+  }
+
+  test('no binary for this platform: what the package ships and how to build one', () => {
+    const root = fakePackage({ 'prebuilds/sunos-x64/dlnflow.node': Buffer.from('not for this platform') });
+    const { message } = loadError(root);
+    expect(message).toContain(`Could not load the dlnflow native addon (${tuple}, node ${process.version})`);
+    expect(message).toContain('No native build was found');
+    expect(message).toContain(`No prebuilt binary matches ${tuple}`);
+    expect(message).toContain('this package ships: sunos-x64');
+    expect(message).toContain('npm rebuild dlnflow --build-from-source (a source build needs cmake (>= 3.18)');
   });
 
-  test('import and require resolve to one module instance with the same names', () => {
-    // Self-reference by package name goes through the exports map, as for a dependent package.
-    const r = node([
-      '--input-type=module',
-      '-e',
-      `import * as ns from 'dlnflow';
-       import { createRequire } from 'node:module';
-       const require = createRequire(import.meta.url);
-       const cjs = require('dlnflow');
-       console.log(JSON.stringify({
-         esm: import.meta.resolve('dlnflow'), cjs: require.resolve('dlnflow'),
-         esmNames: Object.keys(ns).filter((k) => k !== 'default').sort(), cjsNames: Object.keys(cjs).sort(),
-         sameDefault: ns.default === cjs, sameClass: ns.Problem === cjs.Problem,
-       }));`,
-    ]);
-    expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout);
-    expect(out.esm).toMatch(/\/dist\/index\.mjs$/);
-    expect(out.cjs).toMatch(/[\\/]dist[\\/]index\.js$/);
-    expect(out.esmNames).toEqual(out.cjsNames);
-    expect(out.cjsNames).toEqual(expect.arrayContaining(['Problem', 'train', 'DlnError', 'initWeights']));
-    expect(out.sameDefault).toBe(true);
-    expect(out.sameClass).toBe(true);
+  test('a file that is not a binary for this machine (node_modules copied across platforms)', () => {
+    const root = fakePackage({ [`prebuilds/${tuple}/dlnflow.node`]: Buffer.alloc(4096, 0x5a) });
+    const { message } = loadError(root);
+    expect(message).toContain('The binary was built for another platform or architecture');
+    expect(message).toContain('rm -rf node_modules && npm install');
   });
 });
 
-describe('native load failures name the fix', () => {
-  // DLNFLOW_PREBUILD is node-gyp-build's own override of where the binary is looked up: the
-  // child loads the compiled package normally, only the addon comes from the directory given.
-  function loadWith(dir: string) {
-    const r = node(['-e', `try { require('./dist').buildInfo(); console.log('loaded'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`], {
-      DLNFLOW_PREBUILD: dir,
-    });
-    expect(r.stdout).not.toMatch(/^loaded/);
-    return JSON.parse(r.stdout) as { code: string; message: string };
+describe('exports map (self-reference from the repository)', () => {
+  function node(args: string[]): string {
+    const r = spawnSync(process.execPath, args, { cwd: packageRoot, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    return r.stdout.trim();
   }
 
-  test('no binary for this platform: build from source, with what that needs', () => {
-    const empty = mkdtempSync(path.join(tmpdir(), 'dlnflow-empty-'));
-    writeFileSync(path.join(empty, 'package.json'), '{"name":"dlnflow"}');
-    const e = loadWith(empty);
-    expect(e.code).toBe('ERR_DLN_NATIVE_LOAD');
-    expect(e.message).toContain('No native build was found');
-    expect(e.message).toContain('npm rebuild dlnflow --build-from-source');
-    expect(e.message).toContain('sudo apt-get install cmake g++ libopenblas-dev');
-  });
+  test('require() and import resolve to the CommonJS build and its ESM face, with the same exports', () => {
+    const cjs = JSON.parse(node(['-p', 'JSON.stringify({ entry: require.resolve("dlnflow"), names: Object.keys(require("dlnflow")) })']));
+    expect(cjs.entry).toBe(path.join(packageRoot, 'dist', 'index.js'));
+    expect(cjs.names).toEqual(expect.arrayContaining(['Problem', 'train', 'DlnError', 'loadProblemFile']));
 
-  // Linux binaries link the system OpenBLAS: a same-length rename of the NEEDED entry in a copy
-  // makes the dlopen fail exactly as on a machine without libopenblas0, touching nothing else.
-  // macOS binaries use Accelerate, part of the OS: nothing to install.
-  test('the one runtime requirement: missing OpenBLAS says to install libopenblas0 (Linux); none on macOS', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { inspectBinary } = require('../scripts/prebuild-inspect.js');
-    // The binary the package loads here: build/Release after a source build, else the prebuild.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const built: string = require('node-gyp-build').resolve(root);
-    const report = inspectBinary(built);
-    if (report.format === 'macho') {
-      for (const slice of report.slices) {
-        expect(slice.dylibs.some((d: string) => d.includes('Accelerate.framework'))).toBe(true);
-        expect(slice.dylibs.filter((d: string) => !d.startsWith('/usr/lib/') && !d.startsWith('/System/'))).toEqual([]);
-      }
-      return;
-    }
-    expect(report.needed).toContain('libopenblas.so.0');
-    const dir = mkdtempSync(path.join(tmpdir(), 'dlnflow-noblas-'));
-    mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
-    writeFileSync(path.join(dir, 'package.json'), '{"name":"dlnflow"}');
-    const copy = path.join(dir, 'build', 'Release', 'dlnflow.node');
-    copyFileSync(built, copy);
-    const bytes = readFileSync(copy);
-    bytes.write('libopenblas.so.9', report.neededOffsets['libopenblas.so.0'], 'latin1');
-    writeFileSync(copy, bytes);
-
-    const e = loadWith(dir);
-    expect(e.code).toBe('ERR_DLN_NATIVE_LOAD');
-    expect(e.message).toContain('libopenblas.so.9: cannot open shared object file');
-    expect(e.message).toContain('sudo apt-get install libopenblas0');
-    expect(e.message).toContain('no rebuild needed');
-    expect(e.message).not.toContain('--build-from-source');
-  });
-
-  test.each([
-    [
-      "/x/dlnflow.glibc.node: /lib/x86_64-linux-gnu/libm.so.6: version `GLIBC_2.29' not found (required by /x/dlnflow.glibc.node)",
-      ['glibc 2.29', 'glibc >= 2.29', '--build-from-source'],
-    ],
-    ["/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.30' not found", ['GLIBCXX_3.4.30', 'libstdc++6', '--build-from-source']],
-    ['libgfortran.so.5: cannot open shared object file: No such file or directory', ['libopenblas0']],
-    ['/x/dlnflow.node: wrong ELF class: ELFCLASS32', ['another platform or architecture']],
-    ['Cannot load native addon because loading addons is disabled. [ERR_DLOPEN_DISABLED]', ['--no-addons']],
-  ])('%s', (message, expected) => {
-    const hints = loadFailureHints(message, root).join('\n');
-    for (const text of expected) expect(hints).toContain(text);
+    const esm = JSON.parse(
+      node([
+        '--input-type=module',
+        '-e',
+        `import * as ns from 'dlnflow';
+         import { createRequire } from 'node:module';
+         import { fileURLToPath } from 'node:url';
+         const cjs = createRequire(import.meta.url)('dlnflow');
+         const same = Object.keys(cjs).every((k) => ns[k] === cjs[k]) && ns.default === cjs;
+         console.log(JSON.stringify({ entry: fileURLToPath(import.meta.resolve('dlnflow')),
+           names: Object.keys(ns).filter((k) => k !== 'default'), same }));`,
+      ]),
+    );
+    expect(esm.entry).toBe(path.join(packageRoot, 'dist', 'index.mjs'));
+    expect([...esm.names].sort()).toEqual([...cjs.names].sort());
+    expect(esm.same).toBe(true);
   });
 });
