@@ -164,3 +164,47 @@ describe('exports map (self-reference from the repository)', () => {
     expect(esm.same).toBe(true);
   });
 });
+
+describe('publish gate (scripts/prebuild/check.js) reads the promises from the binary itself', () => {
+  const check = path.join(packageRoot, 'scripts', 'prebuild', 'check.js');
+  const gate = (root: string, only: string) => spawnSync(process.execPath, [check, '--only', only, '--root', root], { encoding: 'utf8' });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { inspectBinary } = require('../scripts/prebuild/inspect.js');
+
+  if (process.platform === 'linux') {
+    test('a source build is refused (system libstdc++, RPATH), a DLN_PORTABLE prebuild passes', () => {
+      const inUse = addonInUse();
+      const only = `linux-${process.arch}`;
+      const r = gate(fakePackage({ [`prebuilds/${only}/dlnflow.glibc.node`]: fs.readFileSync(inUse) }), only);
+      if (inUse.includes(`${path.sep}prebuilds${path.sep}`)) {
+        // CI's prebuild job runs this suite against the portable binary alone.
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+      } else {
+        // A development build links libstdc++ dynamically: never publishable, whatever the distro.
+        expect(r.status).toBe(1);
+        expect(r.stderr).toMatch(/needs the system C\+\+ runtime \(GLIBCXX_[0-9.]+\): not a DLN_PORTABLE build/);
+        expect(r.stderr).toMatch(/links [^\n]*libstdc\+\+\.so\.6[^\n]*: users are told OpenBLAS is the only library/);
+      }
+    });
+  }
+
+  if (process.platform === 'darwin') {
+    test('a binary edited after linking (as strip does) fails its arm64 signature check', () => {
+      const addon = fs.readFileSync(addonInUse());
+      const intact = inspectBinary(addonInUse()).slices.find((s: { arch: string }) => s.arch === 'arm64');
+      expect(intact.signatureValid).toBe(true); // the linker's ad-hoc signature
+      const edited = Buffer.from(addon);
+      edited[edited.length >> 1] ^= 0xff; // inside the signed code range, away from the headers
+      const r = gate(fakePackage({ 'prebuilds/darwin-arm64/dlnflow.node': edited }), 'darwin-arm64');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('arm64: code signature does not match the code');
+    });
+  }
+
+  test('a missing platform is refused, naming the file', () => {
+    const r = gate(fakePackage({}), 'linux-x64');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('missing prebuilds/linux-x64/dlnflow.glibc.node');
+  });
+});

@@ -2,7 +2,7 @@
 // ABI report of a built addon: what a machine needs to load it. Prints JSON; with checks, exits 1
 // when one fails.
 //
-//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.31] [--max-macos 13.3]
+//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.29] [--max-macos 13.3]
 //
 // ELF (binutils' readelf/objdump): needed libraries, RPATH/RUNPATH (a redistributable binary
 // has none), the highest GLIBC_ / GLIBCXX_ / CXXABI_ / GCC_ symbol versions it requires and the

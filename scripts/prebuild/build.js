@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run native:prebuild [-- --max-glibc 2.31]`: builds the redistributable addon for this
+// `npm run native:prebuild [-- --max-glibc 2.29]`: builds the redistributable addon for this
 // platform and architecture with prebuildify (driving cmake-js through cmake-js-as-node-gyp.js),
 // leaving it where node-gyp-build looks: prebuilds/linux-x64/dlnflow.glibc.node,
 // prebuilds/darwin-arm64/dlnflow.node, ... Then it loads that file alone (PREBUILDS_ONLY) in a
