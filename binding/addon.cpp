@@ -33,6 +33,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterTrain(env, exports);
   RegisterGenerate(env, exports);
   RegisterSystem(env, exports);
+  RegisterSpectrum(env, exports);
   RegisterFlow(env, exports);
   return exports;
 }

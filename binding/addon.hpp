@@ -24,6 +24,7 @@ void RegisterProblem(Napi::Env env, Napi::Object exports);
 void RegisterTrain(Napi::Env env, Napi::Object exports);
 void RegisterGenerate(Napi::Env env, Napi::Object exports);
 void RegisterSystem(Napi::Env env, Napi::Object exports);
+void RegisterSpectrum(Napi::Env env, Napi::Object exports);
 void RegisterFlow(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding

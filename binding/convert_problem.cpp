@@ -87,10 +87,28 @@ std::vector<double> ParseWeights(Napi::Value value, const dln::Problem& problem,
                     "[" + std::to_string(problem.spec().paramCount()) + "] (the layers W_1..W_L, each row-major, concatenated)");
 }
 
+dln::SharpnessOptions ParseSharpnessOptions(const Reader& s) {
+  dln::SharpnessOptions o;
+  const std::string method = s.string("method", "lanczos");
+  if (method == "lanczos") o.method = dln::SharpnessOptions::Method::Lanczos;
+  else if (method == "power") o.method = dln::SharpnessOptions::Method::Power;
+  else if (method == "dense") o.method = dln::SharpnessOptions::Method::Dense;
+  else fail(ErrorCode::Value, s.path("method"), "expected \"lanczos\", \"power\" or \"dense\", got \"" + method + "\"");
+  o.k = s.integer("k", 1, 1, 1u << 20);
+  o.tol = s.number("tol", o.tol);
+  if (!(o.tol > 0)) fail(ErrorCode::Value, s.path("tol"), "must be > 0");
+  o.maxIterations = s.integer("maxIterations", 0, 0, 1u << 20);
+  o.powerIterations = s.integer("powerIterations", 20, 1, 1u << 20);
+  o.seed = s.integer("seed", 0, 0, std::uint64_t(1) << 53);
+  o.warmStart = s.boolean("warmStart", true);
+  return o;
+}
+
 dln::ProbeOptions ParseProbeOptions(const Reader& r) {
   dln::ProbeOptions o;
   o.rankTolerance = r.number("rankTolerance", o.rankTolerance);
   if (o.rankTolerance < 0) fail(ErrorCode::Value, r.path("rankTolerance"), "must be >= 0");
+  if (r.has("sharpness")) o.sharpness = ParseSharpnessOptions(r.child("sharpness"));
   return o;
 }
 

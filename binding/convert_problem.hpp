@@ -20,6 +20,7 @@ std::vector<double> ParseWeights(Napi::Value value, const dln::Problem& problem,
 
 dln::GdOptions ParseGdOptions(const Reader& r);
 dln::ProbeOptions ParseProbeOptions(const Reader& r);
+dln::SharpnessOptions ParseSharpnessOptions(const Reader& r);
 dln::InitOptions ParseInitOptions(const Reader& r);
 
 }  // namespace binding

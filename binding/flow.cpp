@@ -26,6 +26,7 @@ constexpr NamedThreshold kNamed[] = {
     {"lossBelow", "loss", false},
     {"excessLossBelow", "excessLoss", false},
     {"gradNormBelow", "gradNorm", false},
+    {"sharpnessAbove", "sharpness", true},
 };
 
 // One event object: named thresholds and/or { quantity, below | above }, and `terminal`.
@@ -38,7 +39,7 @@ void ParseEventObject(const Reader& r, const std::string& relative, std::size_t 
     for (const auto& n : kNamed) known = known || key == n.key;
     if (!known) {
       fail(ErrorCode::Value, r.path(key.c_str()),
-           "unknown event key (known: lossBelow, excessLossBelow, gradNormBelow, quantity with below or above, terminal)");
+           "unknown event key (known: lossBelow, excessLossBelow, gradNormBelow, sharpnessAbove, quantity with below or above, terminal)");
     }
   }
   const bool terminal = r.boolean("terminal", true);

@@ -30,6 +30,15 @@ export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
 export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
 export { svd, type Svd } from './api/linalg';
+export {
+  hessianVectorProduct,
+  sharpness,
+  denseHessian,
+  type SharpnessOptions,
+  type SpectrumOptions,
+  type SpectrumResult,
+  type DenseHessian,
+} from './api/spectrum';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';

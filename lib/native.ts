@@ -109,6 +109,21 @@ export interface NativeProblem {
   theory(): NativeTheory;
 }
 
+export interface NativeSpectrum {
+  status: 'completed';
+  method: 'lanczos' | 'power' | 'dense';
+  eigenvalues: Float64Array;
+  residuals: Float64Array;
+  iterations: number;
+  hvps: number;
+  converged: boolean;
+  lambdaMin?: number;
+  lambdaMinResidual?: number;
+  spectralRadius?: number;
+  lastNorm?: number;
+  vectors?: Float64Array;
+}
+
 export interface NativeBinding {
   NativeProblem: new (descriptor: object) => NativeProblem;
   train(
@@ -163,6 +178,13 @@ export interface NativeBinding {
     compiler: string;
   };
   svd(matrix: { rows: number; cols: number; data: Float64Array }): { U: Float64Array; S: Float64Array; V: Float64Array };
+  hessianVectorProduct(problem: NativeProblem, weights: Float64Array, v: Float64Array): Float64Array;
+  sharpness(problem: NativeProblem, weights: Float64Array, options: object, onProgress?: unknown): NativeJob<NativeSpectrum>;
+  denseHessian(
+    problem: NativeProblem,
+    weights: Float64Array,
+    onProgress?: unknown,
+  ): NativeJob<{ status: 'completed'; hessian: Float64Array; eigenvalues: Float64Array; asymmetry: number }>;
   setBlasThreads(threads: number): void;
   setMemoryLimit(bytes: number): void;
   setWorkerThreads(threads: number): void;

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "diagnostics.hpp"
 #include "error.hpp"
+#include "hessian.hpp"
+#include "lanczos.hpp"
+#include "limits.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 
@@ -121,6 +125,105 @@ class BalancednessProbe final : public Probe {
   std::vector<std::vector<double>> reference_;
 };
 
+bool isSpectral(const std::string& name) {
+  return name == "sharpness" || name == "sharpnessTopK" || name == "lambdaMin" || name == "spectralRadius" ||
+         name == "sharpnessResidual" || name == "sharpnessHvps";
+}
+
+// The top of the Hessian spectrum at each recording. One probe serves every spectral column a run
+// asks for, so a recording costs one eigensolve; along a trajectory Lanczos starts from the
+// previous recording's top Ritz vector (plus a little seeded noise, so a crossing eigenvalue is
+// not missed).
+class SpectralProbe final : public Probe {
+ public:
+  SpectralProbe(std::vector<std::string> names, const Problem& problem, const SharpnessOptions& o)
+      : names_(std::move(names)), o_(o) {
+    using M = SharpnessOptions::Method;
+    const std::size_t P = problem.spec().paramCount();
+    if (o_.k < 1 || o_.k > P) fail(ErrorCode::Value, "sharpness.k", "must be in [1, " + std::to_string(P) + "]");
+    for (const auto& n : names_) {
+      if (o_.method == M::Power && n != "sharpness" && n != "sharpnessHvps") {
+        fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
+      }
+      wantSmallest_ = wantSmallest_ || n == "lambdaMin" || n == "spectralRadius";
+    }
+    if (o_.method == M::Dense) requireDoubles(checkedMul(P, P, "sharpness.method"), "sharpness.method");
+  }
+
+  void declare(Trace& trace) override {
+    columns_.clear();
+    for (const auto& n : names_) columns_.push_back(trace.declare(n, n == "sharpnessTopK" ? o_.k : 1));
+  }
+
+  void record(ProbeContext& c, Trace& trace) override {
+    using M = SharpnessOptions::Method;
+    HessianOperator H(c.evaluator);
+    std::vector<double> top(o_.k, std::numeric_limits<double>::quiet_NaN());
+    double smallest = std::numeric_limits<double>::quiet_NaN(), residual = 0.0;
+    if (o_.method == M::Lanczos) {
+      LanczosOptions lo;
+      lo.k = o_.k;
+      lo.tol = o_.tol;
+      lo.maxIterations = o_.maxIterations;
+      lo.smallest = wantSmallest_;
+      lo.seed = o_.seed;
+      lo.stream = recordings_;
+      lo.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
+      LanczosResult r = lanczos(H, lo);
+      std::copy(r.values.begin(), r.values.end(), top.begin());
+      smallest = r.smallest;
+      residual = r.residuals.empty() ? 0.0 : r.residuals[0];
+      previous_.assign(r.vectors.begin(), r.vectors.begin() + static_cast<long>(H.dimension()));
+    } else if (o_.method == M::Power) {
+      top[0] = powerIteration(H, o_.powerIterations, o_.seed, recordings_).estimate;
+      residual = std::numeric_limits<double>::quiet_NaN();
+    } else {
+      const std::size_t P = H.dimension();
+      std::vector<double> dense = denseHessian(c.evaluator);
+      for (std::size_t i = 0; i < P; ++i)
+        for (std::size_t j = i + 1; j < P; ++j) dense[i * P + j] = dense[j * P + i] = 0.5 * (dense[i * P + j] + dense[j * P + i]);
+      std::vector<double> ev(P);
+      linalg::symmetricEigen(P, dense.data(), ev.data());
+      for (std::size_t i = 0; i < o_.k; ++i) top[i] = ev[P - 1 - i];
+      smallest = ev[0];
+    }
+    ++recordings_;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      const std::string& n = names_[i];
+      if (n == "sharpness") trace.push(columns_[i], top[0]);
+      else if (n == "sharpnessTopK") trace.push(columns_[i], top.data(), top.size());
+      else if (n == "lambdaMin") trace.push(columns_[i], smallest);
+      else if (n == "spectralRadius") trace.push(columns_[i], std::max(std::fabs(top[0]), std::fabs(smallest)));
+      else if (n == "sharpnessResidual") trace.push(columns_[i], residual);
+      else trace.push(columns_[i], static_cast<double>(H.products()));
+    }
+  }
+
+ private:
+  std::vector<std::string> names_;
+  SharpnessOptions o_;
+  bool wantSmallest_ = false;
+  std::vector<std::size_t> columns_;
+  std::vector<double> previous_;
+  std::uint64_t recordings_ = 0;
+};
+
+// The reference code's 20-step power iteration (a spectral-radius estimate), for parity.
+class PowerProbe final : public Probe {
+ public:
+  explicit PowerProbe(const SharpnessOptions& o) : o_(o) {}
+  void declare(Trace& trace) override { column_ = trace.declare("sharpnessPower"); }
+  void record(ProbeContext& c, Trace& trace) override {
+    HessianOperator H(c.evaluator);
+    trace.push(column_, powerIteration(H, o_.powerIterations, o_.seed, 1000000 + recordings_++).estimate);
+  }
+
+ private:
+  SharpnessOptions o_;
+  std::size_t column_ = 0;
+  std::uint64_t recordings_ = 0;
+};
+
 const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
   if (p.loss().kind() != LossKind::Regression) {
     fail(ErrorCode::Value, "record", "'" + name + "' applies to univariate regression only");
@@ -134,7 +237,8 @@ std::vector<std::string> knownQuantities() {
   return {"loss",       "testLoss",       "excessLoss",        "distance",      "distanceMean",
           "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
           "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancednessDrift",
-          "residualNorms", "lemma2Epsilon"};
+          "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
+          "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
@@ -159,6 +263,8 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "rank") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Rank, problem, options.rankTolerance);
   if (name == "nuclearNorm") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Nuclear, problem, options.rankTolerance);
   if (name == "schatten2OverL") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Schatten, problem, options.rankTolerance);
+  if (isSpectral(name)) return std::make_unique<SpectralProbe>(std::vector<std::string>{name}, problem, options.sharpness);
+  if (name == "sharpnessPower") return std::make_unique<PowerProbe>(options.sharpness);
   const std::size_t L = problem.spec().depth();
   if (name == "rankOneGap") return std::make_unique<LayerProbe>(LayerProbe::What::RankOneGap, L);
   if (name == "layerNorms") return std::make_unique<LayerProbe>(LayerProbe::What::LayerNorms, L);
@@ -204,12 +310,17 @@ std::vector<std::string> defaultQuantities(const Problem& problem) {
 std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
                                                const ProbeOptions& options) {
   std::vector<std::unique_ptr<Probe>> probes;
-  std::vector<std::string> seen;
+  std::vector<std::string> seen, spectral;
   for (const auto& name : names) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
-    probes.push_back(makeProbe(name, problem, options));
+    if (isSpectral(name)) {
+      spectral.push_back(name);  // one eigensolve per recording serves all of them
+    } else {
+      probes.push_back(makeProbe(name, problem, options));
+    }
   }
+  if (!spectral.empty()) probes.push_back(std::make_unique<SpectralProbe>(spectral, problem, options.sharpness));
   return probes;
 }
 

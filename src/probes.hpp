@@ -14,8 +14,23 @@
 
 namespace dln {
 
+// How spectral quantities are computed (sharpness, sharpnessTopK, lambdaMin, spectralRadius,
+// sharpnessResidual, sharpnessHvps). `power` gives the reference code's estimate for `sharpness`
+// only; `dense` eigen-decomposes the assembled Hessian (small problems: the tests' oracle).
+struct SharpnessOptions {
+  enum class Method { Lanczos, Power, Dense };
+  Method method = Method::Lanczos;
+  std::size_t k = 1;
+  double tol = 1e-10;
+  std::size_t maxIterations = 0;    // Lanczos; 0 = min(P, 300)
+  std::size_t powerIterations = 20; // power iteration (and the sharpnessPower quantity)
+  std::uint64_t seed = 0;
+  bool warmStart = true;            // start from the previous recording's Ritz vector
+};
+
 struct ProbeOptions {
   double rankTolerance = 1e-4;  // singular values above this count towards rank(A) (Jacot et al.)
+  SharpnessOptions sharpness;
 };
 
 struct ProbeContext {
@@ -38,7 +53,8 @@ class Probe {
 // Names understood by makeProbe; see README "Recorded quantities" and diagnostics.hpp.
 //   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm,
 //   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancednessDrift,
-//   residualNorms, lemma2Epsilon
+//   residualNorms, lemma2Epsilon, sharpness, sharpnessTopK, lambdaMin, spectralRadius,
+//   sharpnessResidual, sharpnessHvps, sharpnessPower
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);
 std::vector<std::string> knownQuantities();
 // What a run records when the caller does not say: the loss and gradient norm; the test loss if

@@ -4,6 +4,7 @@
  */
 import { fieldError } from '../errors';
 import { native, type NativeFlowResult } from '../native';
+import type { SharpnessOptions } from './spectrum';
 import type { WeightsLike } from './matrix';
 import type { Problem } from './problem';
 import { runNativeJob, type RunControls } from './run';
@@ -25,6 +26,8 @@ export interface FlowEvent {
    * about S·(atol + rtol·max|θ|) (S the sharpness): a smaller tolerance may never be reached.
    */
   gradNormBelow?: number;
+  /** Fires when the sharpness (top Hessian eigenvalue, computed as `options.sharpness` says) rises to this value. */
+  sharpnessAbove?: number;
   /** Any scalar recordable quantity (see README, "Recorded quantities") with `below` or `above`. */
   quantity?: Quantity;
   below?: number;
@@ -58,6 +61,8 @@ export interface FlowOptions extends RunControls {
   events?: FlowEvent | FlowEvent[];
   /** Singular values above this count towards rank(A) (default 1e-4). */
   rankTolerance?: number;
+  /** How the spectral quantities (sharpness, ...) are computed. */
+  sharpness?: SharpnessOptions;
   /** A loss above this is divergence (default 1e12 × max(1, initial loss)). */
   lossCeiling?: number;
 }

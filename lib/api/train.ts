@@ -4,6 +4,7 @@ import type { WeightsLike } from './matrix';
 import type { Problem } from './problem';
 import { runNativeJob, type RunControls } from './run';
 import { Trace } from './trace';
+import type { SharpnessOptions } from './spectrum';
 
 /** How a run ended. Divergence is a result, not an error. */
 export type RunStatus = 'completed' | 'converged' | 'diverged' | 'cancelled' | 'failed';
@@ -30,6 +31,13 @@ export type Quantity =
   | 'balancednessDrift'
   | 'residualNorms'
   | 'lemma2Epsilon'
+  | 'sharpness'
+  | 'sharpnessTopK'
+  | 'lambdaMin'
+  | 'spectralRadius'
+  | 'sharpnessResidual'
+  | 'sharpnessHvps'
+  | 'sharpnessPower'
   | (string & {});
 
 export interface TrainOptions extends RunControls {
@@ -42,6 +50,8 @@ export interface TrainOptions extends RunControls {
   record?: Quantity[];
   /** Singular values above this count towards rank(A) (default 1e-4, as Jacot et al.). */
   rankTolerance?: number;
+  /** How the spectral quantities (sharpness, ...) are computed. */
+  sharpness?: SharpnessOptions;
   /** Stop ("converged") once loss <= lossTarget. */
   lossTarget?: number;
   /** Stop once loss - (its minimum) <= excessLossTarget. */

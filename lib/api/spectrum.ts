@@ -1,0 +1,106 @@
+/**
+ * The top of the Hessian spectrum: sharpness = the largest *algebraic* eigenvalue of the Hessian
+ * of exactly the loss being descended (never the largest magnitude, which power iteration finds).
+ */
+import { callNative, fieldError } from '../errors';
+import { native } from '../native';
+import { toVector, type Matrix, type VectorLike, type WeightsLike } from './matrix';
+import type { Problem } from './problem';
+import { runNativeJob, type RunControls } from './run';
+
+/** How spectral quantities are computed (also `TrainOptions.sharpness` / `FlowOptions.sharpness`). */
+export interface SharpnessOptions {
+  /**
+   * lanczos (default): full reorthogonalization, stopping on the Ritz residual; power: the
+   * Marion-Chizat reference code's 20-step power iteration (a spectral-radius estimate, for
+   * parity); dense: assemble H from P products and eigen-decompose it (small problems; exact).
+   */
+  method?: 'lanczos' | 'power' | 'dense';
+  /** How many of the largest eigenvalues (default 1). */
+  k?: number;
+  /** Relative Ritz residual ||Hy - theta y|| <= tol |theta| (default 1e-10). */
+  tol?: number;
+  /** Lanczos iteration cap (default min(P, 300)). */
+  maxIterations?: number;
+  /** Power iteration steps (default 20, as the reference code). */
+  powerIterations?: number;
+  /** Seed of the start vector (Lanczos) or the random start (power). */
+  seed?: number;
+  /** Along a run, start Lanczos from the previous recording's Ritz vector (default true). */
+  warmStart?: boolean;
+}
+
+export interface SpectrumOptions extends SharpnessOptions, RunControls {
+  /** Also converge the smallest eigenvalue (lambdaMin, spectralRadius). */
+  smallest?: boolean;
+  /** Return the Ritz vectors (k x P). */
+  vectors?: boolean;
+  /** A start vector for Lanczos (e.g. a previous Ritz vector). */
+  start?: VectorLike;
+}
+
+export interface SpectrumResult {
+  method: 'lanczos' | 'power' | 'dense';
+  /** The k largest eigenvalues, descending (power: the single estimate). */
+  eigenvalues: Float64Array;
+  /** Ritz residuals ||H y_i - theta_i y_i|| (0 for dense; empty for power). */
+  residuals: Float64Array;
+  iterations: number;
+  /** Hessian-vector products spent. */
+  hvps: number;
+  converged: boolean;
+  lambdaMin?: number;
+  spectralRadius?: number;
+  /** Ritz vectors, k x P (when requested). */
+  vectors?: Matrix;
+}
+
+/** H v at `weights` (exact, forward-over-reverse). */
+export function hessianVectorProduct(problem: Problem, weights: WeightsLike, v: VectorLike): Float64Array {
+  const w = problem.weights(weights);
+  const vec = toVector(v, 'v', problem.paramCount);
+  return callNative(() => native().hessianVectorProduct(problem.native, w, vec));
+}
+
+/** The top of the Hessian spectrum at `weights`. */
+export function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
+  const w = problem.weights(weights);
+  if (options === null || typeof options !== 'object') throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
+  const { signal, onProgress, start, ...rest } = options;
+  const opts: Record<string, unknown> = { ...rest };
+  if (start !== undefined) opts.start = toVector(start, 'options.start', problem.paramCount);
+  return runNativeJob((p) => native().sharpness(problem.native, w, opts, p), { signal, onProgress }, (r) => {
+    const out: SpectrumResult = {
+      method: r.method,
+      eigenvalues: r.eigenvalues,
+      residuals: r.residuals,
+      iterations: r.iterations,
+      hvps: r.hvps,
+      converged: r.converged,
+    };
+    if (r.lambdaMin !== undefined) out.lambdaMin = r.lambdaMin;
+    if (r.spectralRadius !== undefined) out.spectralRadius = r.spectralRadius;
+    if (r.vectors) out.vectors = { rows: r.eigenvalues.length, cols: problem.paramCount, data: r.vectors };
+    return out;
+  });
+}
+
+export interface DenseHessian {
+  /** H as assembled (P x P), not symmetrized. */
+  hessian: Matrix;
+  /** Eigenvalues of (H + H^T)/2, ascending. */
+  eigenvalues: Float64Array;
+  /** max |H_ij - H_ji| / max |H_ij|. */
+  asymmetry: number;
+}
+
+/** The dense Hessian from P exact products (memory P^2 doubles: small problems only). */
+export function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
+  const w = problem.weights(weights);
+  const P = problem.paramCount;
+  return runNativeJob((p) => native().denseHessian(problem.native, w, p), controls, (r) => ({
+    hessian: { rows: P, cols: P, data: r.hessian },
+    eigenvalues: r.eigenvalues,
+    asymmetry: r.asymmetry,
+  }));
+}
