@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { DlnError } from '../errors';
 import { registerFlow } from './flow';
 import { registerInspect } from './inspect';
+import { registerResults } from './results';
+import { registerRun } from './run';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../../package.json') as { version: string };
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInspect(program);
   registerFlow(program);
+  registerRun(program);
+  registerResults(program);
   return program;
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Loading an experiment: a preset name, a YAML/JSON file or an object; `extends: PRESET` starts
+ * from a preset; a `quick:` block (a patch merged in with --quick) gives the reduced version;
+ * then `--set path=value` overrides; then the schema. Errors name the source and the bad field.
+ */
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import YAML from 'yaml';
+import { DlnError } from '../errors';
+import { configError } from '../config/issues';
+import { findPreset } from '../presets';
+import { applyOverrides, deepMerge } from './overrides';
+import { experimentSchema, type Experiment } from './schema';
+
+export interface LoadOptions {
+  /** Apply the config's `quick:` patch (the reduced version for tests and a first look). */
+  quick?: boolean;
+  /** `path=value` overrides, applied last. */
+  overrides?: readonly string[];
+}
+
+export interface LoadedExperiment {
+  experiment: Experiment;
+  /** The preset it is (or extends), whose findings the report checks. */
+  preset?: string;
+  /** Where it came from: "preset NAME", a file path, or "object". */
+  source: string;
+  quick: boolean;
+  overrides: string[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new DlnError('ERR_DLN_IO', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return extname(path).toLowerCase() === '.json' ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new DlnError('ERR_DLN_CONFIG', `${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Resolves `extends`, `quick` and overrides on a raw config, then validates it. */
+export function resolveExperiment(raw: unknown, source: string, options: LoadOptions = {}, preset?: string): LoadedExperiment {
+  if (!isObject(raw)) throw new DlnError('ERR_DLN_CONFIG', `${source}: expected a mapping (an object) at the top level`);
+  let config: Record<string, unknown> = raw;
+  if (config.extends !== undefined) {
+    if (typeof config.extends !== 'string') throw new DlnError('ERR_DLN_CONFIG', `${source}: extends must be a preset name`, { field: 'extends' });
+    const base = findPreset(config.extends);
+    if (!base) throw new DlnError('ERR_DLN_CONFIG', `${source}: extends: no preset named "${config.extends}" (see \`dlnflow presets\`)`, { field: 'extends' });
+    preset = base.name;
+    const { extends: _ignored, ...rest } = config;
+    config = deepMerge(base.config, rest) as Record<string, unknown>;
+  }
+  const { quick: quickPatch, ...body } = config;
+  let merged: unknown = body;
+  if (options.quick) {
+    if (quickPatch === undefined) throw new DlnError('ERR_DLN_CONFIG', `${source} has no quick: block, so --quick means nothing for it`, { field: 'quick' });
+    merged = deepMerge(merged, quickPatch);
+  }
+  const overrides = [...(options.overrides ?? [])];
+  merged = applyOverrides(merged, overrides);
+  const parsed = experimentSchema.safeParse(merged);
+  if (!parsed.success) throw configError(source, parsed.error);
+  return { experiment: parsed.data, preset, source, quick: Boolean(options.quick), overrides };
+}
+
+/** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
+export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
+  if (typeof source !== 'string') return resolveExperiment(source, 'experiment', options);
+  const preset = findPreset(source);
+  if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, preset.name);
+  if (!/\.(ya?ml|json)$/i.test(source)) {
+    throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset (see \`dlnflow presets\`) nor a .yaml/.yml/.json file`);
+  }
+  return resolveExperiment(await readConfigFile(source), source, options);
+}

@@ -1,0 +1,200 @@
+/**
+ * The plan: the sweep expanded into runs, each with a stable id and every seed it uses. Seeds
+ * derive from the master seed and what the run is (never from its position or the shard that
+ * runs it), so a slice, a resumed sweep or another machine computes exactly the same numbers.
+ */
+import { createHash } from 'node:crypto';
+import { DlnError } from '../errors';
+import { configError } from '../config/issues';
+import { getPath, parsePath, setPath } from './overrides';
+import { experimentSchema, type Experiment, type ValuesSpec } from './schema';
+
+export type AxisValue = number | string | boolean;
+
+export interface RunSeeds {
+  data: number;
+  init: number;
+  projection: number;
+  eigensolver: number;
+}
+
+export interface PlannedRun {
+  /** Position in the plan (sweep order, repetitions innermost). */
+  index: number;
+  /** Stable content id: a hash of the grid point and repetition. */
+  id: string;
+  /** Index of the grid point (runs differing only in repetition share it). */
+  point: number;
+  /** The sweep's values for this run, by dotted path. */
+  values: Record<string, AxisValue>;
+  rep: number;
+  seeds: RunSeeds;
+}
+
+export interface Plan {
+  experiment: Experiment;
+  /** Sweep axes (dotted paths), in order. */
+  axes: string[];
+  /** Resolved config of each grid point. */
+  points: Experiment[];
+  runs: PlannedRun[];
+  /** Hash of everything that decides the numbers (not the report or the description). */
+  hash: string;
+}
+
+/** Canonical JSON: object keys sorted, so equal values hash equally. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** A seed in [0, 2^52) from the master seed and a purpose-specific key. */
+export function deriveSeed(master: number, purpose: string, ...key: unknown[]): number {
+  return parseInt(sha256(canonical([master, purpose, ...key])).slice(0, 13), 16);
+}
+
+/** numpy-style value lists; logspace takes base-10 exponents. Values are rounded to 12 digits. */
+export function expandValues(spec: ValuesSpec): AxisValue[] {
+  if (Array.isArray(spec)) return spec.slice();
+  const clean = (v: number) => Number(v.toPrecision(12));
+  if ('linspace' in spec) {
+    const [a, b, n] = spec.linspace;
+    return Array.from({ length: n }, (_, i) => clean(n === 1 ? a : a + ((b - a) * i) / (n - 1)));
+  }
+  const [a, b, n] = spec.logspace;
+  return Array.from({ length: n }, (_, i) => clean(10 ** (n === 1 ? a : a + ((b - a) * i) / (n - 1))));
+}
+
+const REPETITIONS = 'repetitions';
+
+function sweepPaths(experiment: Experiment): string[] {
+  const paths: string[] = [];
+  experiment.sweep.forEach((factor) => {
+    for (const path of Object.keys(factor)) {
+      if (paths.includes(path)) throw new DlnError('ERR_DLN_CONFIG', `sweep: "${path}" appears in more than one factor`, { field: 'sweep' });
+      paths.push(path);
+    }
+  });
+  return paths;
+}
+
+/** Expands the sweep. Each grid point's config is validated; an error names the point. */
+export function buildPlan(experiment: Experiment): Plan {
+  const axes = sweepPaths(experiment);
+  // Each factor: a list of assignments (zipped axes vary together).
+  const factors = experiment.sweep.map((factor, f) => {
+    const lists = Object.entries(factor).map(([path, spec]) => {
+      parsePath(path);
+      return [path, expandValues(spec)] as const;
+    });
+    const n = lists[0][1].length;
+    for (const [path, values] of lists) {
+      if (values.length !== n) {
+        throw new DlnError('ERR_DLN_CONFIG', `sweep[${f}]: axes varied together need equal lengths ("${lists[0][0]}" has ${n}, "${path}" has ${values.length})`, {
+          field: `sweep[${f}]`,
+        });
+      }
+    }
+    return Array.from({ length: n }, (_, i) => Object.fromEntries(lists.map(([path, values]) => [path, values[i]])) as Record<string, AxisValue>);
+  });
+  let grid: Record<string, AxisValue>[] = [{}];
+  for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => ({ ...g, ...a })));
+
+  const { sweep: _sweep, report: _report, description: _description, ...base } = experiment;
+  const points: Experiment[] = [];
+  const runs: PlannedRun[] = [];
+  for (const values of grid) {
+    let raw: unknown = { ...experiment, sweep: [] };
+    for (const [path, value] of Object.entries(values)) {
+      if (path !== REPETITIONS) raw = setPath(raw, path, value);
+    }
+    const parsed = experimentSchema.safeParse(raw);
+    if (!parsed.success) {
+      const where = Object.entries(values)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
+      throw configError(`sweep point {${where}}`, parsed.error);
+    }
+    const config = parsed.data;
+    for (const path of Object.keys(values)) {
+      if (path !== REPETITIONS && getPath(config, path) === undefined) {
+        throw new DlnError('ERR_DLN_CONFIG', `sweep: "${path}" is not a config field`, { field: 'sweep' });
+      }
+    }
+    for (const axis of config.seeds.initBy) {
+      if (!axes.includes(axis)) throw new DlnError('ERR_DLN_CONFIG', `seeds.initBy: "${axis}" is not a sweep axis`, { field: 'seeds.initBy' });
+    }
+    const repetitions = REPETITIONS in values ? Number(values[REPETITIONS]) : config.repetitions;
+    if (!Number.isInteger(repetitions) || repetitions < 1) {
+      throw new DlnError('ERR_DLN_CONFIG', `sweep: repetitions must be integers >= 1, got ${values[REPETITIONS]}`, { field: 'sweep' });
+    }
+    const point = points.length;
+    points.push(config);
+    const { repetitions: _r, ...axisValues } = values;
+    const dataKey = canonical(config.data);
+    for (let rep = 0; rep < repetitions; rep++) {
+      const id = sha256(canonical({ values: axisValues, rep })).slice(0, 12);
+      const initKey = config.seeds.initBy.map((axis) => axisValues[axis]);
+      runs.push({
+        index: runs.length,
+        id,
+        point,
+        values: axisValues,
+        rep,
+        seeds: {
+          data: config.data.kind !== 'file' && config.data.seed !== undefined ? config.data.seed : deriveSeed(config.seed, 'data', dataKey),
+          init: deriveSeed(config.seed, 'init', rep, initKey),
+          projection: deriveSeed(config.seed, 'projection', dataKey),
+          eigensolver: deriveSeed(config.seed, 'eigensolver', id),
+        },
+      });
+    }
+  }
+  const ids = new Set(runs.map((r) => r.id));
+  if (ids.size !== runs.length) throw new DlnError('ERR_DLN_CONFIG', 'sweep: two runs have the same values (an axis lists a value twice?)', { field: 'sweep' });
+  const hash = sha256(canonical({ base, runs: runs.map((r) => [r.id, r.values, r.rep, r.seeds]) })).slice(0, 16);
+  return { experiment, axes: axes.filter((a) => a !== REPETITIONS), points, runs, hash };
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** "i/N" with 0 <= i < N. */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new DlnError('ERR_DLN_VALUE', `--shard "${text}": expected i/N, e.g. 0/4`, { field: 'shard' });
+  const shard = { index: Number(m[1]), count: Number(m[2]) };
+  if (shard.count < 1 || shard.index >= shard.count) {
+    throw new DlnError('ERR_DLN_VALUE', `--shard ${text}: needs 0 <= i < N`, { field: 'shard' });
+  }
+  return shard;
+}
+
+/**
+ * The shard of a Slurm array task: SLURM_ARRAY_TASK_ID relative to SLURM_ARRAY_TASK_MIN, out of
+ * SLURM_ARRAY_TASK_COUNT. Undefined outside an array job.
+ */
+export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shard | undefined {
+  if (env.SLURM_ARRAY_TASK_ID === undefined || env.SLURM_ARRAY_TASK_COUNT === undefined) return undefined;
+  const id = Number(env.SLURM_ARRAY_TASK_ID);
+  const min = env.SLURM_ARRAY_TASK_MIN === undefined ? 0 : Number(env.SLURM_ARRAY_TASK_MIN);
+  const count = Number(env.SLURM_ARRAY_TASK_COUNT);
+  return parseShard(`${id - min}/${count}`);
+}
+
+/** Round-robin slices of the plan order, so each shard gets its share of long and short runs. */
+export function inShard(run: PlannedRun, shard?: Shard): boolean {
+  return !shard || run.index % shard.count === shard.index;
+}

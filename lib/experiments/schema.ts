@@ -1,0 +1,274 @@
+/**
+ * The experiment config: one YAML or JSON document describing the data, the network, the
+ * initialization, how it is trained (gradient descent or gradient flow), what is recorded, the
+ * sweep (a product of axes, where axes listed together vary together) and the report's figures.
+ * One zod schema gives the TypeScript types, the validation (errors name the bad field by its
+ * path) and the JSON Schema published for editors (`dlnflow schema`).
+ */
+import { z } from 'zod';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const positive = finite.refine((v) => v > 0, 'must be > 0');
+const count = z.number().int().min(1);
+
+export const dataSchema = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      kind: z.literal('marion-chizat'),
+      n: count.default(50),
+      d: count.default(5),
+      noise: finite.min(0).default(1),
+      nTest: z.number().int().min(0).optional(),
+      seed: z.number().int().min(0).optional(),
+    })
+    .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n) points'),
+  z
+    .strictObject({
+      kind: z.literal('jacot-teacher'),
+      d: count.default(10),
+      rank: count.default(3),
+      n: count.default(100),
+      nTest: z.number().int().min(0).default(1000),
+      noise: finite.min(0).default(0.2),
+      teacherScale: z.enum(['column-variance', 'constant']).default('column-variance'),
+      teacherStd: positive.default(1.5),
+      seed: z.number().int().min(0).optional(),
+    })
+    .describe('Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets'),
+  z
+    .strictObject({
+      kind: z.literal('completion'),
+      rows: count.default(10),
+      cols: count.default(10),
+      rank: count.default(3),
+      observed: count,
+      seed: z.number().int().min(0).optional(),
+    })
+    .describe('Matrix completion of a rows x cols rank-r matrix from `observed` entries (the rest is the test set)'),
+  z
+    .strictObject({
+      kind: z.literal('file'),
+      path: z.string().min(1),
+    })
+    .describe('A problem file (see README "Problem files"); its widths are the default architecture'),
+]);
+
+export const modelSchema = z
+  .strictObject({
+    depth: count.optional().describe('L, the number of weight matrices'),
+    width: count.optional().describe('hidden width (default: the input dimension)'),
+    widths: z.array(count).min(2).optional().describe('d_0 ... d_L explicitly (overrides depth and width)'),
+    projection: z
+      .enum(['none', 'random-unit'])
+      .default('none')
+      .describe('univariate regression: none (d_L = 1, p = [1]) or a random unit p in R^width (the residual experiments)'),
+    l2: finite.min(0).default(0).describe('L2 penalty weight on ||theta||^2'),
+  })
+  .superRefine((m, ctx) => {
+    if (!m.widths && m.depth === undefined) ctx.addIssue({ code: 'custom', path: ['depth'], message: 'give depth (or widths)' });
+  });
+
+export const initSchema = z.strictObject({
+  kind: z.enum(['gaussian', 'zero-layer', 'residual', 'lazy']).default('gaussian'),
+  scale: finite.min(0).default(0.1).describe('gaussian: entry std; residual: s in I + s/sqrt(Ld) N'),
+  sigma: positive.optional().describe('lazy: the sigma of Jacot et al.'),
+  zeroLayer: z.number().int().min(0).optional().describe('zero-layer: which layer (0-based) is zero'),
+});
+
+export const sharpnessOptionsSchema = z.strictObject({
+  method: z.enum(['lanczos', 'power', 'dense']).default('lanczos'),
+  k: count.default(1),
+  tol: positive.default(1e-10),
+  maxIterations: z.number().int().min(0).optional(),
+  powerIterations: count.optional(),
+  warmStart: z.boolean().default(true),
+});
+
+const quantity = z.string().min(1);
+
+const flowEventSchema = z.strictObject({
+  lossBelow: finite.optional(),
+  excessLossBelow: finite.optional(),
+  gradNormBelow: finite.optional(),
+  sharpnessAbove: finite.optional(),
+  quantity: quantity.optional(),
+  below: finite.optional(),
+  above: finite.optional(),
+  terminal: z.boolean().optional(),
+});
+
+export const trainSchema = z
+  .strictObject({
+    method: z.enum(['gd', 'flow']).default('gd').describe('gradient descent, or gradient flow by adaptive RK45'),
+    learningRate: positive.optional().describe('gd: eta'),
+    steps: count.optional().describe('gd: number of updates'),
+    tEnd: z
+      .union([positive, z.literal('inf')])
+      .optional()
+      .describe('flow: end time ("inf": until a terminal event or maxSteps)'),
+    rtol: positive.optional(),
+    atol: positive.optional(),
+    maxSteps: count.optional(),
+    controller: z.enum(['I', 'PI']).optional(),
+    events: z.array(flowEventSchema).optional().describe('flow: events (see README "Gradient flow")'),
+    recordEvery: z.number().int().min(0).default(0).describe('record every k steps (0: initial and final points only)'),
+    record: z.array(quantity).default(['loss']).describe('recorded quantities (README "Recorded quantities")'),
+    sharpness: sharpnessOptionsSchema.optional(),
+    rankTolerance: positive.optional(),
+    lossTarget: finite.optional(),
+    excessLossTarget: finite.optional(),
+    gradNormTarget: finite.optional(),
+    lossCeiling: positive.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.method === 'gd') {
+      if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: 'is required for gradient descent' });
+      if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'is required for gradient descent' });
+    } else if (t.tEnd === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
+    }
+  });
+
+/** A sweep value list: explicit values, or numpy-style linspace / logspace (base-10 exponents). */
+export const valuesSchema = z.union([
+  z.array(z.union([finite, z.string(), z.boolean()])).min(1),
+  z.strictObject({ linspace: z.tuple([finite, finite, count]) }),
+  z.strictObject({ logspace: z.tuple([finite, finite, count]) }),
+]);
+
+/**
+ * One factor of the sweep's product: dotted config paths (or `repetitions`) mapped to value
+ * lists. Paths in one factor vary together (zip; equal lengths), factors multiply.
+ */
+export const factorSchema = z.record(z.string().min(1), valuesSchema).refine((f) => Object.keys(f).length > 0, 'a factor needs at least one axis');
+
+/** A reference line: an expression in numbers, `eta` and theory quantities, e.g. "2/eta", "sMin", "smallInitUpper/sMin". */
+const ruleSchema = z.union([
+  z.string(),
+  z.strictObject({
+    y: z.string().optional(),
+    x: z.string().optional(),
+    label: z.string().optional(),
+    panel: z.number().int().min(0).optional().describe('trace figures: only this panel (0-based)'),
+  }),
+]);
+
+const filterSchema = z.record(
+  z.string(),
+  z.union([finite, z.string(), z.array(z.union([finite, z.string()])), z.strictObject({ lt: finite.optional(), gt: finite.optional() })]),
+);
+
+const axisScale = z.enum(['linear', 'log']);
+
+export const figureSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('sweep'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    x: z.string().describe('a sweep axis (dotted path)'),
+    y: z.string().describe('an expression over recorded quantities, e.g. distance, sharpness, sharpness/sMin, testLoss-loss'),
+    at: z.enum(['final', 'initial']).default('final'),
+    series: z.string().optional().describe('a sweep axis: one line per value'),
+    initialSeries: z.boolean().default(false).describe('also plot y at initialization, pooled over series ("Initialization")'),
+    filter: filterSchema.optional(),
+    xScale: axisScale.default('linear'),
+    yScale: axisScale.default('linear'),
+    yDomain: z.tuple([finite, finite]).optional(),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+    rules: z.array(ruleSchema).default([]),
+  }),
+  z.strictObject({
+    kind: z.literal('divergence'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    x: z.string(),
+    series: z.string().optional(),
+    filter: filterSchema.optional(),
+    xScale: axisScale.default('linear'),
+    xLabel: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('trace'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    x: z.enum(['step', 'time']).default('step'),
+    y: z.array(z.string()).min(1).describe('one panel per expression; vector quantities draw one line per component'),
+    series: z.string().optional().describe('a sweep axis: one colour per value'),
+    filter: filterSchema.optional(),
+    repetitions: z.number().int().min(1).default(1).describe('how many repetitions per series to draw'),
+    xScale: axisScale.default('linear'),
+    yScale: z.union([axisScale, z.array(axisScale)]).default('log'),
+    yDomain: z.tuple([finite, finite]).optional(),
+    yLabels: z.array(z.string()).optional(),
+    rules: z.array(ruleSchema).default([]),
+  }),
+  z.strictObject({
+    kind: z.literal('scatter'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    x: z.string(),
+    y: z.string(),
+    at: z.enum(['final', 'initial']).default('final'),
+    series: z.string().optional(),
+    filter: filterSchema.optional(),
+    xScale: axisScale.default('log'),
+    yScale: axisScale.default('log'),
+    regression: z.boolean().default(true).describe('least-squares line (in log-log space on log axes), slope and R^2'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+  }),
+]);
+
+export const experimentSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  description: z.string().default(''),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('master seed: every other seed derives from it'),
+  data: dataSchema,
+  model: modelSchema,
+  init: initSchema.default({ kind: 'gaussian', scale: 0.1 }),
+  train: trainSchema,
+  repetitions: count.default(1),
+  seeds: z
+    .strictObject({
+      initBy: z
+        .array(z.string())
+        .default([])
+        .describe('sweep axes the init seed depends on besides the repetition (default none: every grid point reuses the same draws, scaled)'),
+    })
+    .default({ initBy: [] }),
+  sweep: z.array(factorSchema).default([]),
+  output: z
+    .strictObject({
+      traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
+    })
+    .default({ traces: false }),
+  report: z
+    .strictObject({
+      title: z.string().optional(),
+      figures: z.array(figureSchema).default([]),
+    })
+    .default({ figures: [] }),
+});
+
+export type ExperimentInput = z.input<typeof experimentSchema>;
+export type Experiment = z.output<typeof experimentSchema>;
+export type DataConfig = z.output<typeof dataSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type InitConfig = z.output<typeof initSchema>;
+export type TrainConfig = z.output<typeof trainSchema>;
+export type FigureConfig = z.output<typeof figureSchema>;
+export type Factor = z.output<typeof factorSchema>;
+export type ValuesSpec = z.output<typeof valuesSchema>;
+export type FilterConfig = z.output<typeof filterSchema>;
+export type RuleConfig = z.output<typeof ruleSchema>;
+
+/** The JSON Schema (draft 2020-12) of experiment files, for editors. */
+export function experimentJsonSchema(): Record<string, unknown> {
+  return {
+    ...(z.toJSONSchema(experimentSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>),
+    $id: 'https://dlnflow.dev/schema/experiment.json',
+    title: 'dlnflow experiment',
+  };
+}

@@ -1,0 +1,406 @@
+/**
+ * Vega-Lite specs of the report's figures, drawn in the papers' conventions: one colour per
+ * series (seaborn's "flare", as the Marion-Chizat code), 95% intervals over repetitions as bands,
+ * reference lines that depend on the series (2/eta) dashed in the series' colour, fixed theory
+ * lines dotted black, log axes where the figure asks for them. Data are inlined, so each
+ * .vl.json renders on its own (vega-embed, Altair, the Vega editor).
+ */
+import type { FigureConfig, RuleConfig } from '../experiments/schema';
+import type { TraceFile } from '../experiments/execute';
+import { aggregate, axisValue, divergenceRate, isDiverged, valueOf, type Dataset, type RunView } from './dataset';
+import { isPlainName } from './expression';
+import { linearFit, type LinearFit } from './stats';
+
+export type VegaLiteSpec = Record<string, unknown>;
+
+export interface BuiltFigure {
+  id: string;
+  title: string;
+  spec: VegaLiteSpec;
+  /** Numbers the figure computed that a summary may quote (e.g. a regression slope). */
+  facts: Record<string, number | null>;
+}
+
+const INITIALIZATION = 'Initialization';
+const INITIALIZATION_COLOUR = '#4c72b0';
+const FLARE = ['#e98d6b', '#e3685c', '#d14a61', '#b13c6c', '#8f3371'];
+
+function hex(c: number[]): string {
+  return `#${c.map((v) => Math.round(v).toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** n colours along seaborn's "flare" (exactly its 5-colour palette for n = 5). */
+export function flare(n: number): string[] {
+  if (n === FLARE.length) return FLARE.slice();
+  const rgb = FLARE.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+  return Array.from({ length: n }, (_, i) => {
+    const t = n === 1 ? 0.5 : (i / (n - 1)) * (rgb.length - 1);
+    const k = Math.min(Math.floor(t), rgb.length - 2);
+    const f = t - k;
+    return hex(rgb[k].map((v, j) => v + f * (rgb[k + 1][j] - v)));
+  });
+}
+
+const AXIS_TITLES: Record<string, string> = {
+  'train.learningRate': 'Learning rate',
+  'init.scale': 'Scale of initialization',
+  'model.depth': 'Depth',
+  'model.width': 'Width',
+  step: 'Training steps',
+  time: 'Time',
+  distance: 'Squared distance to optimal regressor',
+  distanceMean: 'Squared distance / d (reference code)',
+  sharpness: 'Sharpness',
+  sharpnessPower: 'Sharpness (20 power iterations)',
+  loss: 'Training loss',
+  testLoss: 'Test loss',
+  gradNorm: 'Gradient norm',
+  rank: 'Rank of A',
+  singularValues: 'Singular values of A',
+  nuclearNorm: 'Nuclear norm of A',
+};
+
+const SERIES_NAMES: Record<string, string> = {
+  'train.learningRate': 'η',
+  'init.scale': 'scale',
+  'model.depth': 'L',
+  'model.width': 'width',
+  'init.kind': 'init',
+};
+
+export function axisTitle(path: string): string {
+  return AXIS_TITLES[path] ?? path;
+}
+
+export function seriesLabel(path: string, value: unknown): string {
+  const name = SERIES_NAMES[path] ?? path.split('.').pop();
+  return `${name} = ${value}`;
+}
+
+interface Series {
+  label: string;
+  colour: string;
+  runs: RunView[];
+}
+
+function seriesOf(ds: Dataset, runs: RunView[], path: string | undefined): Series[] {
+  if (!path) return [{ label: 'runs', colour: FLARE[2], runs }];
+  const values = ds.values(path, runs);
+  const colours = flare(values.length);
+  return values.map((v, i) => ({ label: seriesLabel(path, v), colour: colours[i], runs: runs.filter((r) => axisValue(r, path) === v) }));
+}
+
+function colourScale(series: { label: string; colour: string }[], extra: { label: string; colour: string }[] = []) {
+  const all = [...extra, ...series];
+  return { domain: all.map((s) => s.label), range: all.map((s) => s.colour) };
+}
+
+function scaleOf(type: 'linear' | 'log', domain?: [number, number]): Record<string, unknown> {
+  const s: Record<string, unknown> = type === 'log' ? { type } : { type, zero: false };
+  if (domain) {
+    s.domain = domain;
+    s.clamp = true;
+  }
+  return s;
+}
+
+interface RuleLine {
+  orient: 'x' | 'y';
+  value: number;
+  label: string;
+  /** The series it belongs to (its colour), or null for a fixed (theory) line. */
+  series: string | null;
+}
+
+function ruleParts(rule: RuleConfig): { orient: 'x' | 'y'; expression: string; label?: string; panel?: number } {
+  if (typeof rule === 'string') return { orient: 'y', expression: rule };
+  if (rule.x !== undefined) return { orient: 'x', expression: rule.x, label: rule.label, panel: rule.panel };
+  return { orient: 'y', expression: rule.y ?? '', label: rule.label, panel: rule.panel };
+}
+
+/**
+ * Evaluates reference lines. A rule whose value differs between series (or mentions eta) is drawn
+ * once per series in its colour; otherwise once, black.
+ */
+function ruleLines(rules: RuleConfig[], series: Series[], panel?: number): RuleLine[] {
+  const out: RuleLine[] = [];
+  for (const rule of rules) {
+    const { orient, expression, label, panel: only } = ruleParts(rule);
+    if (only !== undefined && panel !== undefined && only !== panel) continue;
+    const perSeries = series
+      .map((s) => ({ s, v: s.runs.length ? valueOf(s.runs[0], 'final', expression) : null }))
+      .filter((e): e is { s: Series; v: number } => e.v !== null);
+    if (perSeries.length === 0) continue;
+    const distinct = new Set(perSeries.map((e) => e.v.toPrecision(10)));
+    if (/\beta\b/.test(expression) || distinct.size > 1) {
+      for (const { s, v } of perSeries) out.push({ orient, value: v, label: label ?? expression, series: s.label });
+    } else {
+      out.push({ orient, value: perSeries[0].v, label: label ?? expression, series: null });
+    }
+  }
+  return out;
+}
+
+function ruleLayers(lines: RuleLine[], colours: { domain: string[]; range: string[] }, width: number): Record<string, unknown>[] {
+  const layers: Record<string, unknown>[] = [];
+  const coloured = lines.filter((l) => l.series !== null);
+  const fixed = lines.filter((l) => l.series === null);
+  for (const orient of ['x', 'y'] as const) {
+    const c = coloured.filter((l) => l.orient === orient);
+    if (c.length) {
+      layers.push({
+        data: { values: c.map((l) => ({ value: l.value, series: l.series, rule: l.label })) },
+        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: {
+          [orient]: { field: 'value', type: 'quantitative' },
+          color: { field: 'series', type: 'nominal', scale: colours, title: null },
+          tooltip: [{ field: 'rule' }, { field: 'series' }, { field: 'value', format: '.4g' }],
+        },
+      });
+    }
+    const f = fixed.filter((l) => l.orient === orient);
+    if (f.length) {
+      const values = f.map((l) => ({ value: l.value, rule: l.label }));
+      layers.push({
+        data: { values },
+        mark: { type: 'rule', strokeDash: [2, 3], color: 'black', strokeWidth: 1.2 },
+        encoding: { [orient]: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'rule' }, { field: 'value', format: '.4g' }] },
+      });
+      layers.push({
+        data: { values },
+        mark:
+          orient === 'y'
+            ? { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 10, color: 'black' }
+            : { type: 'text', align: 'left', baseline: 'top', dx: 3, angle: 0, fontSize: 10, color: 'black' },
+        encoding:
+          orient === 'y'
+            ? { y: { field: 'value', type: 'quantitative' }, x: { value: width - 2 }, text: { field: 'rule' } }
+            : { x: { field: 'value', type: 'quantitative' }, y: { value: 2 }, text: { field: 'rule' } },
+      });
+    }
+  }
+  return layers;
+}
+
+const WIDTH = 420;
+const HEIGHT = 300;
+
+function base(title: string): VegaLiteSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    width: WIDTH,
+    height: HEIGHT,
+    background: 'white',
+    config: { legend: { orient: 'right' }, axis: { grid: true } },
+  };
+}
+
+function positiveFloor(values: number[]): number {
+  const pos = values.filter((v) => v > 0);
+  return pos.length ? Math.min(...pos) / 10 : 1e-300;
+}
+
+
+type SweepFigure = Extract<FigureConfig, { kind: 'sweep' }>;
+type DivergenceFigure = Extract<FigureConfig, { kind: 'divergence' }>;
+type TraceFigure = Extract<FigureConfig, { kind: 'trace' }>;
+type ScatterFigure = Extract<FigureConfig, { kind: 'scatter' }>;
+
+function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
+  const runs = ds.filter(f.filter);
+  const series = seriesOf(ds, runs, f.series);
+  const rows: { x: number; series: string; mean: number; lo: number; hi: number; n: number; diverged: number }[] = [];
+  const addSeries = (label: string, group: RunView[], at: 'initial' | 'final') => {
+    for (const g of ds.group(group, [f.x])) {
+      const x = g.key[0];
+      if (typeof x !== 'number') continue;
+      const a = aggregate(g.runs, f.y, at);
+      if (a.mean === null) continue;
+      rows.push({ x, series: label, mean: a.mean, lo: a.lo!, hi: a.hi!, n: a.n, diverged: at === 'final' ? g.runs.filter(isDiverged).length : 0 });
+    }
+  };
+  const extra = f.initialSeries ? [{ label: INITIALIZATION, colour: INITIALIZATION_COLOUR }] : [];
+  if (f.initialSeries) addSeries(INITIALIZATION, runs, 'initial');
+  for (const s of series) addSeries(s.label, s.runs, f.at);
+  const logY = f.yScale === 'log';
+  if (logY) {
+    // Exact zeros (a run that landed on w*) have no place on a log axis: draw them at the floor.
+    const floor = f.yDomain ? f.yDomain[0] : positiveFloor(rows.flatMap((r) => [r.mean, r.lo]));
+    for (const r of rows) {
+      r.mean = Math.max(r.mean, floor);
+      r.lo = Math.max(r.lo, floor);
+      r.hi = Math.max(r.hi, floor);
+    }
+  }
+  const colours = colourScale(series, extra);
+  const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) };
+  const yScale = scaleOf(f.yScale, f.yDomain);
+  const spec = base(f.title ?? f.id);
+  spec.layer = [
+    {
+      data: { values: rows },
+      mark: { type: 'line', point: true, strokeWidth: 1.8 },
+      encoding: {
+        x: xEnc,
+        y: { field: 'mean', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: yScale },
+        color: { field: 'series', type: 'nominal', scale: colours, title: null },
+        tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'mean', format: '.4g' }, { field: 'lo', format: '.4g' }, { field: 'hi', format: '.4g' }, { field: 'n' }, { field: 'diverged' }],
+      },
+    },
+    {
+      data: { values: rows },
+      mark: { type: 'area', opacity: 0.2 },
+      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null } },
+    },
+    ...ruleLayers(ruleLines(f.rules, series), colours, WIDTH),
+  ];
+  return { id: f.id, title: f.title ?? f.id, spec, facts: {} };
+}
+
+function divergenceFigure(ds: Dataset, f: DivergenceFigure): BuiltFigure {
+  const runs = ds.filter(f.filter);
+  const series = seriesOf(ds, runs, f.series);
+  const rows: { x: number; series: string; probability: number; runs: number }[] = [];
+  for (const s of series) {
+    for (const g of ds.group(s.runs, [f.x])) {
+      const x = g.key[0];
+      if (typeof x === 'number') rows.push({ x, series: s.label, probability: divergenceRate(g.runs), runs: g.runs.length });
+    }
+  }
+  const colours = colourScale(series);
+  const spec = base(f.title ?? f.id);
+  spec.layer = [
+    {
+      data: { values: rows },
+      mark: { type: 'line', point: true, strokeWidth: 1.8 },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) },
+        y: { field: 'probability', type: 'quantitative', title: 'Probability of divergence', scale: { domain: [0, 1] } },
+        color: { field: 'series', type: 'nominal', scale: colours, title: null },
+        tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'probability', format: '.3f' }, { field: 'runs' }],
+      },
+    },
+  ];
+  return { id: f.id, title: f.title ?? f.id, spec, facts: {} };
+}
+
+function traceFigure(ds: Dataset, f: TraceFigure, loadTrace: (id: string) => TraceFile | undefined): BuiltFigure {
+  const runs = ds.filter(f.filter).filter((r) => r.record.rep < f.repetitions);
+  const series = seriesOf(ds, runs, f.series);
+  const colours = colourScale(series);
+  const yScales = Array.isArray(f.yScale) ? f.yScale : f.y.map(() => f.yScale as 'linear' | 'log');
+  const panels = f.y.map((expression, p) => {
+    const rows: { x: number; y: number; series: string; run: string; component: number }[] = [];
+    for (const s of series) {
+      for (const run of s.runs) {
+        const trace = loadTrace(run.record.id);
+        if (!trace) continue;
+        const xs = trace.columns[f.x]?.values ?? [];
+        const col = isPlainName(expression) ? trace.columns[expression] : undefined;
+        const names = Object.keys(trace.columns);
+        const runLabel = `${s.label}, rep ${run.record.rep}`;
+        for (let i = 0; i < xs.length; i++) {
+          const x = xs[i];
+          if (x === null) continue;
+          if (col && col.width > 1) {
+            for (let c = 0; c < col.width; c++) {
+              const y = col.values[i * col.width + c];
+              if (y !== null && (yScales[p] !== 'log' || y > 0)) rows.push({ x, y, series: s.label, run: runLabel, component: c });
+            }
+            continue;
+          }
+          const row: Record<string, number | null> = {};
+          for (const n of names) if (trace.columns[n].width === 1) row[n] = trace.columns[n].values[i];
+          const y = valueOf(run, row, expression);
+          if (y !== null && (yScales[p] !== 'log' || y > 0)) rows.push({ x, y, series: s.label, run: runLabel, component: 0 });
+        }
+      }
+    }
+    const xEnc = { field: 'x', type: 'quantitative', title: axisTitle(f.x), scale: scaleOf(f.xScale) };
+    const yScale = scaleOf(yScales[p], f.yDomain && yScales[p] === 'log' && expression.includes('sharpness') ? f.yDomain : undefined);
+    return {
+      width: f.y.length > 1 ? 340 : WIDTH,
+      height: HEIGHT,
+      layer: [
+        {
+          data: { values: rows },
+          mark: { type: 'line', strokeWidth: 1.3, clip: true },
+          encoding: {
+            x: xEnc,
+            y: { field: 'y', type: 'quantitative', title: f.yLabels?.[p] ?? axisTitle(expression), scale: yScale },
+            color: { field: 'series', type: 'nominal', scale: colours, title: null },
+            detail: [{ field: 'run' }, { field: 'component' }],
+          },
+        },
+        ...ruleLayers(ruleLines(f.rules, series, p), colours, f.y.length > 1 ? 340 : WIDTH),
+      ],
+    };
+  });
+  const spec = base(f.title ?? f.id);
+  delete spec.width;
+  delete spec.height;
+  if (panels.length === 1) Object.assign(spec, panels[0]);
+  else spec.hconcat = panels;
+  spec.resolve = { scale: { color: 'shared' } };
+  return { id: f.id, title: f.title ?? f.id, spec, facts: {} };
+}
+
+function scatterFigure(ds: Dataset, f: ScatterFigure): BuiltFigure {
+  const runs = ds.filter(f.filter).filter((r) => !isDiverged(r));
+  const series = seriesOf(ds, runs, f.series);
+  const rows: { x: number; y: number; series: string }[] = [];
+  for (const s of series) {
+    for (const r of s.runs) {
+      const x = valueOf(r, f.at, f.x);
+      const y = valueOf(r, f.at, f.y);
+      if (x === null || y === null) continue;
+      if ((f.xScale === 'log' && x <= 0) || (f.yScale === 'log' && y <= 0)) continue;
+      rows.push({ x, y, series: s.label });
+    }
+  }
+  const tx = (v: number) => (f.xScale === 'log' ? Math.log10(v) : v);
+  const ty = (v: number) => (f.yScale === 'log' ? Math.log10(v) : v);
+  const fit: LinearFit | null = f.regression ? linearFit(rows.map((r) => tx(r.x)), rows.map((r) => ty(r.y))) : null;
+  const colours = colourScale(series);
+  const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) };
+  const yEnc = { field: 'y', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: scaleOf(f.yScale) };
+  const layers: Record<string, unknown>[] = [
+    {
+      data: { values: rows },
+      mark: { type: 'point', filled: true, opacity: 0.7 },
+      encoding: { x: xEnc, y: yEnc, color: { field: 'series', type: 'nominal', scale: colours, title: null } },
+    },
+  ];
+  let title = f.title ?? f.id;
+  if (fit) {
+    const xs = rows.map((r) => tx(r.x));
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const back = (v: number, log: boolean) => (log ? 10 ** v : v);
+    const line = [lo, hi].map((v) => ({ x: back(v, f.xScale === 'log'), y: back(fit.intercept + fit.slope * v, f.yScale === 'log') }));
+    layers.push({ data: { values: line }, mark: { type: 'line', color: 'black', strokeWidth: 1.5 }, encoding: { x: xEnc, y: yEnc } });
+    title = `${title} (slope ${fit.slope.toFixed(3)} ± ${fit.slopeStderr.toFixed(3)}, R² ${fit.r2.toFixed(3)}, n = ${fit.n})`;
+  }
+  const spec = base(title);
+  spec.layer = layers;
+  return {
+    id: f.id,
+    title,
+    spec,
+    facts: fit ? { slope: fit.slope, intercept: fit.intercept, r2: fit.r2, slopeStderr: fit.slopeStderr, n: fit.n } : { slope: null },
+  };
+}
+
+export function buildFigure(ds: Dataset, f: FigureConfig, loadTrace: (id: string) => TraceFile | undefined): BuiltFigure {
+  switch (f.kind) {
+    case 'sweep':
+      return sweepFigure(ds, f);
+    case 'divergence':
+      return divergenceFigure(ds, f);
+    case 'trace':
+      return traceFigure(ds, f, loadTrace);
+    case 'scatter':
+      return scatterFigure(ds, f);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The report of a finished sweep, built from OUT alone (so it can be rebuilt, or built after a
+ * merge): results.jsonl in plan order, runs.csv and aggregate.csv, figures (Vega-Lite spec and
+ * SVG side by side), summary.json with the headline numbers and the paper's findings checked,
+ * and report.html. Nothing in these files depends on timing, threads or shards.
+ */
+import { join } from 'node:path';
+import { DlnError } from '../errors';
+import { ProblemCache, type TheoryRecord } from '../experiments/execute';
+import { buildPlan } from '../experiments/plan';
+import { readManifest } from '../experiments/runner';
+import { experimentSchema } from '../experiments/schema';
+import { ensureDir, readAllResults, readTrace, writeFileAtomic } from '../experiments/store';
+import { findPreset } from '../presets';
+import { Dataset } from './dataset';
+import { genericFindings, type Finding } from './findings';
+import { buildFigure, type BuiltFigure } from './figures';
+import { reportHtml } from './html';
+import { renderSvg } from './render';
+import { aggregateCsv, gridRows, runsCsv } from './tables';
+
+export interface ReportSummary {
+  name: string;
+  preset: string | null;
+  planHash: string;
+  quick: boolean;
+  runs: number;
+  missing: number;
+  statuses: Record<string, number>;
+  theory: TheoryRecord | null;
+  headline: Record<string, unknown>;
+  findings: Finding[];
+  figures: { id: string; title: string }[];
+}
+
+export interface ReportOptions {
+  /** Build a report even if some runs are missing (they are left out and counted). */
+  partial?: boolean;
+}
+
+/** Loads OUT's results into a Dataset (with each grid point's theory). */
+export async function loadDataset(out: string, options: ReportOptions = {}): Promise<{ ds: Dataset; missing: number }> {
+  const manifest = readManifest(out);
+  if (!manifest) throw new DlnError('ERR_DLN_IO', `${out} has no experiment.json: not a dlnflow results directory`, { field: 'out' });
+  const parsed = experimentSchema.safeParse(manifest.config);
+  if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json does not match this version of dlnflow's schema`);
+  const plan = buildPlan(parsed.data);
+  if (plan.hash !== manifest.planHash) {
+    throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`);
+  }
+  const { records } = readAllResults(out);
+  const present = plan.runs.filter((r) => records.has(r.id)).map((r) => records.get(r.id)!);
+  const missing = plan.runs.length - present.length;
+  if (missing > 0 && !options.partial) {
+    throw new DlnError('ERR_DLN_VALUE', `${out}: ${missing} of ${plan.runs.length} runs are missing (\`dlnflow merge\` lists them; --partial reports anyway)`);
+  }
+  const problems = new ProblemCache();
+  const theory: (TheoryRecord | null)[] = [];
+  const depth: number[] = [];
+  for (let p = 0; p < plan.points.length; p++) {
+    const first = plan.runs.find((r) => r.point === p)!;
+    const built = await problems.get(plan.points[p], first.seeds);
+    theory.push(built.theory);
+    depth.push(built.widths.length - 1);
+  }
+  return { ds: new Dataset(plan, present, theory, depth), missing };
+}
+
+function summaryText(s: ReportSummary, out: string): string {
+  const lines = [`${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`];
+  for (const f of s.findings) {
+    const mark = f.pass === null ? '·' : f.pass ? '✓' : '✗';
+    lines.push(`  ${mark} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
+  }
+  lines.push(`  report: ${join(out, 'report.html')}`);
+  return lines.join('\n');
+}
+
+/** Writes every report file into OUT and returns the summary. */
+export async function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
+  const manifest = readManifest(out)!;
+  const { ds, missing } = await loadDataset(out, options);
+  const config = ds.plan.experiment;
+
+  ensureDir(join(out, 'figures'));
+  const figures: Record<string, BuiltFigure> = {};
+  const rendered: { id: string; title: string; svg: string }[] = [];
+  for (const f of config.report.figures) {
+    const built = buildFigure(ds, f, (id) => readTrace(out, id));
+    figures[f.id] = built;
+    const svg = await renderSvg(built.spec);
+    writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
+    writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
+    rendered.push({ id: f.id, title: built.title, svg });
+  }
+
+  const statuses: Record<string, number> = {};
+  for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
+  const theory = ds.runs.length ? ds.runs[0].theory : null;
+  const preset = manifest.preset ? findPreset(manifest.preset) : undefined;
+  const ctx = { ds, theory, figures };
+  const { headline, findings } = preset?.findings ? preset.findings(ctx) : genericFindings(ctx);
+
+  const summary: ReportSummary = {
+    name: config.name,
+    preset: manifest.preset,
+    planHash: manifest.planHash,
+    quick: manifest.quick,
+    runs: ds.runs.length,
+    missing,
+    statuses,
+    theory,
+    headline,
+    findings,
+    figures: rendered.map(({ id, title }) => ({ id, title })),
+  };
+
+  writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
+  writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
+  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(
+    join(out, 'report.html'),
+    reportHtml({
+      manifest,
+      title: config.report.title ?? config.name,
+      description: config.description,
+      statuses,
+      runs: ds.runs.length,
+      theory,
+      findings,
+      headline,
+      figures: rendered,
+    }),
+  );
+  return { ...summary, text: summaryText(summary, out) };
+}
