@@ -200,6 +200,7 @@ export const figureSchema = z.discriminatedUnion('kind', [
     xScale: axisScale.default('linear'),
     yScale: z.union([axisScale, z.array(axisScale)]).default('log'),
     yDomain: z.tuple([finite, finite]).optional(),
+    xLabel: z.string().optional(),
     yLabels: z.array(z.string()).optional(),
     rules: z.array(ruleSchema).default([]),
   }),

@@ -108,8 +108,10 @@ interface RuleLine {
   orient: 'x' | 'y';
   value: number;
   label: string;
-  /** The series it belongs to (its colour), or null for a fixed (theory) line. */
+  /** The series it belongs to (its colour), or null for a line shared by every series. */
   series: string | null;
+  /** A learning-rate line (2/eta): dashed, where theory lines are dotted. */
+  dashed: boolean;
 }
 
 function ruleParts(rule: RuleConfig): { orient: 'x' | 'y'; expression: string; label?: string; panel?: number } {
@@ -132,10 +134,11 @@ function ruleLines(rules: RuleConfig[], series: Series[], panel?: number): RuleL
       .filter((e): e is { s: Series; v: number } => e.v !== null);
     if (perSeries.length === 0) continue;
     const distinct = new Set(perSeries.map((e) => e.v.toPrecision(10)));
-    if (/\beta\b/.test(expression) || distinct.size > 1) {
-      for (const { s, v } of perSeries) out.push({ orient, value: v, label: label ?? expression, series: s.label });
+    const dashed = /\beta\b/.test(expression);
+    if (distinct.size > 1) {
+      for (const { s, v } of perSeries) out.push({ orient, value: v, label: label ?? expression, series: s.label, dashed });
     } else {
-      out.push({ orient, value: perSeries[0].v, label: label ?? expression, series: null });
+      out.push({ orient, value: perSeries[0].v, label: label ?? expression, series: null, dashed });
     }
   }
   return out;
@@ -160,11 +163,15 @@ function ruleLayers(lines: RuleLine[], colours: { domain: string[]; range: strin
     }
     const f = fixed.filter((l) => l.orient === orient);
     if (f.length) {
-      const values = f.map((l) => ({ value: l.value, rule: l.label }));
+      const values = f.map((l) => ({ value: l.value, rule: l.label, dash: l.dashed ? 'dashed' : 'dotted' }));
       layers.push({
         data: { values },
-        mark: { type: 'rule', strokeDash: [2, 3], color: 'black', strokeWidth: 1.2 },
-        encoding: { [orient]: { field: 'value', type: 'quantitative' }, tooltip: [{ field: 'rule' }, { field: 'value', format: '.4g' }] },
+        mark: { type: 'rule', color: 'black', strokeWidth: 1.2 },
+        encoding: {
+          [orient]: { field: 'value', type: 'quantitative' },
+          strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['dashed', 'dotted'], range: [[6, 4], [2, 3]] }, legend: null },
+          tooltip: [{ field: 'rule' }, { field: 'value', format: '.4g' }],
+        },
       });
       layers.push({
         data: { values },
@@ -302,7 +309,7 @@ function traceFigure(ds: Dataset, f: TraceFigure, loadTrace: (id: string) => Tra
         const runLabel = `${s.label}, rep ${run.record.rep}`;
         for (let i = 0; i < xs.length; i++) {
           const x = xs[i];
-          if (x === null) continue;
+          if (x === null || (f.xScale === 'log' && x <= 0)) continue;
           if (col && col.width > 1) {
             for (let c = 0; c < col.width; c++) {
               const y = col.values[i * col.width + c];
@@ -317,7 +324,7 @@ function traceFigure(ds: Dataset, f: TraceFigure, loadTrace: (id: string) => Tra
         }
       }
     }
-    const xEnc = { field: 'x', type: 'quantitative', title: axisTitle(f.x), scale: scaleOf(f.xScale) };
+    const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) };
     const yScale = scaleOf(yScales[p], f.yDomain && yScales[p] === 'log' && expression.includes('sharpness') ? f.yDomain : undefined);
     return {
       width: f.y.length > 1 ? 340 : WIDTH,
@@ -341,7 +348,11 @@ function traceFigure(ds: Dataset, f: TraceFigure, loadTrace: (id: string) => Tra
   delete spec.width;
   delete spec.height;
   if (panels.length === 1) Object.assign(spec, panels[0]);
-  else spec.hconcat = panels;
+  else if (panels.length === 2) spec.hconcat = panels;
+  else {
+    spec.concat = panels;
+    spec.columns = 2;
+  }
   spec.resolve = { scale: { color: 'shared' } };
   return { id: f.id, title: f.title ?? f.id, spec, facts: {} };
 }

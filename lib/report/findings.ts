@@ -2,7 +2,7 @@
  * What a report checks: each finding states a claim of the paper, what this run observed and
  * what was expected, and whether it held (null: informational, nothing to hold).
  */
-import type { TheoryRecord } from '../experiments/execute';
+import type { TheoryRecord, TraceFile } from '../experiments/execute';
 import type { Dataset } from './dataset';
 import type { BuiltFigure } from './figures';
 import { formatNumber } from '../cli/output';
@@ -20,6 +20,8 @@ export interface FindingsContext {
   /** Theory of the first grid point's problem (univariate regression), if any. */
   theory: TheoryRecord | null;
   figures: Record<string, BuiltFigure>;
+  /** A run's whole trace, when the experiment kept traces. */
+  loadTrace: (id: string) => TraceFile | undefined;
 }
 
 export interface FindingsResult {

@@ -98,7 +98,7 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
   const preset = manifest.preset ? findPreset(manifest.preset) : undefined;
-  const ctx = { ds, theory, figures };
+  const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id) };
   const { headline, findings } = preset?.findings ? preset.findings(ctx) : genericFindings(ctx);
 
   const summary: ReportSummary = {
