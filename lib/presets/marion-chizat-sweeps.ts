@@ -167,6 +167,7 @@ function scaleSweepFindings(kind: 'gaussian' | 'residual') {
         meanFinalDistanceRange: [e.best, e.worst],
         finalSharpnessSmallestScale: meanFinal(at(ds, { 'train.learningRate': e.eta, 'init.scale': small }), 'sharpness'),
         finalSharpnessLargestScale: meanFinal(at(ds, { 'train.learningRate': e.eta, 'init.scale': large }), 'sharpness'),
+        maxFinalSharpness: plateau.find((q) => q.eta === e.eta)?.max ?? null,
         twoOverEta: 2 / e.eta,
       })),
     },
