@@ -117,6 +117,7 @@ dln::GdOptions ParseGdOptions(const Reader& r) {
   o.learningRate = r.number("learningRate");
   o.maxSteps = r.integer("steps", 0);
   o.recordEvery = r.integer("recordEvery", 0, 0, std::uint64_t(1) << 53);
+  o.recordPerDecade = r.integer("recordPerDecade", 0, 0, 1000);
   o.record = r.strings("record");
   o.probeOptions = ParseProbeOptions(r);
   o.lossTarget = r.extendedNumber("lossTarget", o.lossTarget);

@@ -44,6 +44,9 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
   const std::size_t timeColumn = trace.declare("time");
   for (auto& p : probes) p->declare(trace);
   if (options.recordEvery > 0) trace.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
+  // Log-spaced recordings: the next one is at step nextLog = ceil(10^(logIndex / m)).
+  const double perDecade = static_cast<double>(options.recordPerDecade);
+  std::uint64_t logIndex = 0, nextLog = options.recordPerDecade > 0 ? 1 : std::numeric_limits<std::uint64_t>::max();
 
   const double eta = options.learningRate;
   double ceiling = options.lossCeiling;
@@ -72,7 +75,11 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
       last = true;
       stop(RunStatus::Cancelled, "cancelled at step " + std::to_string(t));
     }
-    const bool scheduled = t == 0 || (options.recordEvery > 0 && t % options.recordEvery == 0);
+    bool scheduled = t == 0 || (options.recordEvery > 0 && t % options.recordEvery == 0);
+    if (t >= nextLog) {
+      scheduled = true;
+      while (nextLog <= t) nextLog = static_cast<std::uint64_t>(std::ceil(std::pow(10.0, static_cast<double>(++logIndex) / perDecade) - 1e-9));
+    }
     if (!last && !scheduled && !wantGradStop) {
       // Nothing needs the gradient before the update: one pass does both (same arithmetic).
       evaluator.completeGradientAndStep(-eta, theta);

@@ -19,6 +19,9 @@ struct GdOptions {
   std::uint64_t maxSteps = 0;
   // Record every k steps (0: only the initial and final points, which are always recorded).
   std::uint64_t recordEvery = 0;
+  // Also record at log-spaced steps, this many per decade (the first step >= 10^(j/m) for
+  // j = 0, 1, ...): the resolution log-time plots of saddle-to-saddle dynamics need. 0: off.
+  std::uint64_t recordPerDecade = 0;
   std::vector<std::string> record;  // quantity names (probes.hpp); empty = defaultQuantities
   ProbeOptions probeOptions;
   // Early stops (status "converged"). Disabled at their defaults.

@@ -47,6 +47,8 @@ export interface TrainOptions extends RunControls {
   steps: number;
   /** Record every k steps (0: only the initial and final points, which are always recorded). */
   recordEvery?: number;
+  /** Also record at log-spaced steps, this many per decade (for log-time plots; 0: off). */
+  recordPerDecade?: number;
   record?: Quantity[];
   /** Singular values above this count towards rank(A) (default 1e-4, as Jacot et al.). */
   rankTolerance?: number;

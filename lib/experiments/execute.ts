@@ -5,6 +5,7 @@
  */
 import { completionData, jacotTeacherData, marionChizatData } from '../api/data';
 import { flow, type FlowEvent } from '../api/flow';
+import { greedyRankIncremental, type GreedyData } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
 import { Problem, type RegressionTheory } from '../api/problem';
 import { train, type RunStatus } from '../api/train';
@@ -33,6 +34,8 @@ export interface RunRecord {
   /** The first and last recorded rows (step, time and the recorded quantities). */
   initial: Row;
   final: Row;
+  /** The greedy algorithm only: each stage's end point (about the k-th saddle). */
+  stages?: { width: number; steps: number; loss: number; testLoss: number | null; rank: number; singularValues: number[] }[];
   /** Gradient flow only. */
   flow?: {
     t: number;
@@ -57,6 +60,14 @@ export interface BuiltProblem {
   problem: Problem;
   widths: number[];
   theory: TheoryRecord | null;
+  /** The raw data, for methods that build their own networks (the greedy algorithm). */
+  data?: GreedyData;
+}
+
+export interface WeightsFile {
+  id: string;
+  widths: number[];
+  weights: number[];
 }
 
 function architecture(config: Experiment, d0: number, dOut: number): number[] {
@@ -102,6 +113,7 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
   const data = config.data;
   const l2 = config.model.l2;
   let problem: Problem;
+  let raw: GreedyData | undefined;
   if (data.kind === 'marion-chizat') {
     const d = marionChizatData({ n: data.n, d: data.d, noise: data.noise, nTest: data.nTest, seed: seeds.data });
     const randomProjection = config.model.projection === 'random-unit';
@@ -122,11 +134,16 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
     const d = jacotTeacherData({ ...data, seed: seeds.data });
     const widths = architecture(config, data.d, data.d);
     const withTest = d.YTest.rows > 0;
-    problem = Problem.mse({ X: d.X, Y: d.Y, XTest: withTest ? d.XTest : undefined, YTest: withTest ? d.YTest : undefined, widths, l2 });
+    const XTest = withTest ? d.XTest : undefined;
+    const YTest = withTest ? d.YTest : undefined;
+    problem = Problem.mse({ X: d.X, Y: d.Y, XTest, YTest, widths, l2 });
+    raw = { kind: 'mse', X: d.X, Y: d.Y, XTest, YTest, l2 };
   } else if (data.kind === 'completion') {
     const d = completionData({ rows: data.rows, cols: data.cols, rank: data.rank, observed: data.observed, seed: seeds.data });
     const widths = architecture(config, data.cols, data.rows);
-    problem = Problem.completion({ widths, entries: d.entries, testEntries: d.testEntries.length > 0 ? d.testEntries : undefined, l2 });
+    const testEntries = d.testEntries.length > 0 ? d.testEntries : undefined;
+    problem = Problem.completion({ widths, entries: d.entries, testEntries, l2 });
+    raw = { kind: 'completion', rows: data.rows, cols: data.cols, entries: d.entries, testEntries, l2 };
   } else {
     const loaded = await loadProblemFile(data.path);
     const m = config.model;
@@ -137,7 +154,7 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
     }
     problem = loaded.problem;
   }
-  return { key, problem, widths: problem.widths.slice(), theory: theoryRecord(problem) };
+  return { key, problem, widths: problem.widths.slice(), theory: theoryRecord(problem), data: raw };
 }
 
 function rowsOf(trace: Trace): { initial: Row; final: Row } {
@@ -158,6 +175,7 @@ export function traceFile(id: string, trace: Trace): TraceFile {
 export interface ExecutedRun {
   record: RunRecord;
   trace?: TraceFile;
+  weights?: WeightsFile;
 }
 
 /** Runs one planned run to its end (a diverged run is a result); rejects only when aborted or on a bug. */
@@ -165,9 +183,11 @@ export async function executeRun(
   run: PlannedRun,
   config: Experiment,
   problems: ProblemCache,
-  options: { signal?: AbortSignal; keepTrace: boolean },
+  options: { signal?: AbortSignal; keepTrace: boolean; keepWeights: boolean },
 ): Promise<ExecutedRun> {
   const built = await problems.get(config, run.seeds);
+  const weightsFile = (widths: readonly number[], w: Float64Array): WeightsFile | undefined =>
+    options.keepWeights ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined;
   const init = config.init;
   const w0 = initWeights(built.widths, {
     kind: init.kind,
@@ -192,13 +212,15 @@ export async function executeRun(
       ...common,
       learningRate: t.learningRate!,
       steps: t.steps!,
+      ...(t.recordPerDecade !== undefined ? { recordPerDecade: t.recordPerDecade } : {}),
       ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
       ...(t.excessLossTarget !== undefined ? { excessLossTarget: t.excessLossTarget } : {}),
       ...(t.gradNormTarget !== undefined ? { gradNormTarget: t.gradNormTarget } : {}),
     });
     const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
-    return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined };
+    return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
   }
+  if (t.method === 'greedy') return executeGreedy(run, config, built, base, options, weightsFile);
   const r = await flow(built.problem, w0, {
     ...common,
     tEnd: t.tEnd === 'inf' ? Infinity : t.tEnd!,
@@ -224,5 +246,70 @@ export async function executeRun(
       events: r.events.map((e) => ({ name: e.name, t: e.t })),
     },
   };
-  return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined };
+  return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
+}
+
+/**
+ * Algorithm A(epsilon, T, eta) of Jacot et al. as one run: the stages' traces are concatenated
+ * (steps counted from the first stage), the stage end points listed.
+ */
+async function executeGreedy(
+  run: PlannedRun,
+  config: Experiment,
+  built: BuiltProblem,
+  base: Pick<RunRecord, 'id' | 'index' | 'point' | 'values' | 'rep' | 'seeds'>,
+  options: { signal?: AbortSignal; keepTrace: boolean },
+  weightsFile: (widths: readonly number[], w: Float64Array) => WeightsFile | undefined,
+): Promise<ExecutedRun> {
+  const t = config.train;
+  if (!built.data) throw new DlnError('ERR_DLN_CONFIG', 'train.method: the greedy algorithm needs jacot-teacher or completion data', { field: 'train.method' });
+  const result = await greedyRankIncremental(built.data, {
+    depth: config.model.depth ?? built.widths.length - 1,
+    epsilon: t.epsilon!,
+    stepsPerStage: t.steps!,
+    learningRate: t.learningRate!,
+    ...(t.tolerance !== undefined ? { tolerance: t.tolerance } : {}),
+    ...(t.maxWidth !== undefined ? { maxWidth: t.maxWidth } : {}),
+    recordEvery: t.recordEvery,
+    record: t.record,
+    ...(t.rankTolerance !== undefined ? { rankTolerance: t.rankTolerance } : {}),
+    signal: options.signal,
+  });
+  const stages = result.stages;
+  const first = stages[0].trace;
+  const last = stages[stages.length - 1].trace;
+  const record: RunRecord = {
+    ...base,
+    status: result.converged ? 'converged' : 'completed',
+    message: result.converged ? `within tolerance of the minimum after ${stages.length} stage(s)` : `${stages.length} stage(s), tolerance not reached`,
+    steps: stages.length * t.steps!,
+    divergedAt: null,
+    initial: first.row(0),
+    final: last.row(last.length - 1),
+    stages: stages.map((s) => ({
+      width: s.width,
+      steps: t.steps!,
+      loss: s.loss,
+      testLoss: s.testLoss,
+      rank: s.rank,
+      singularValues: Array.from(s.singularValues),
+    })),
+  };
+  let trace: TraceFile | undefined;
+  if (options.keepTrace) {
+    // One trace over all stages, steps counted on from stage to stage. Every column has the same
+    // width in every stage: per-layer quantities (the depth is fixed) and A's (d_L x d_0 is fixed).
+    const columns: TraceFile['columns'] = {};
+    stages.forEach((s, k) => {
+      const part = traceFile(run.id, s.trace);
+      for (const [name, col] of Object.entries(part.columns)) {
+        const values = name === 'step' ? col.values.map((v) => (v === null ? null : v + k * t.steps!)) : name === 'time' ? col.values.map((v) => (v === null ? null : v + k * t.steps! * t.learningRate!)) : col.values;
+        const target = (columns[name] ??= { width: col.width, values: [] });
+        target.values.push(...values);
+      }
+    });
+    trace = { id: run.id, columns };
+  }
+  const lastStage = stages[stages.length - 1];
+  return { record, trace, weights: weightsFile(lastStage.widths, lastStage.weights) };
 }

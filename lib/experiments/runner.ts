@@ -13,7 +13,7 @@ import { buildReport, type ReportSummary } from '../report';
 import { loadExperiment, type LoadedExperiment, type LoadOptions } from './config';
 import { executeRun, ProblemCache } from './execute';
 import { buildPlan, inShard, type Plan, type PlannedRun, type Shard } from './plan';
-import { ensureDir, readAllResults, readJson, ResultWriter, runsDir, writeFileAtomic, writeTrace } from './store';
+import { ensureDir, readAllResults, readJson, ResultWriter, runsDir, writeFileAtomic, writeTrace, writeWeights } from './store';
 import type { Experiment } from './schema';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -113,6 +113,7 @@ export function prepareOut(out: string, manifest: Manifest, plan: Plan): void {
   }
   ensureDir(runsDir(out));
   if (plan.experiment.output.traces) ensureDir(join(out, 'traces'));
+  if (plan.experiment.output.weights) ensureDir(join(out, 'weights'));
   writeFileAtomic(join(out, 'experiment.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileAtomic(join(out, 'plan.jsonl'), plan.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
@@ -148,6 +149,7 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
   const problems = new ProblemCache();
   const writer = new ResultWriter(join(runsDir(out), shardFileName(shard)));
   const keepTrace = plan.experiment.output.traces;
+  const keepWeights = plan.experiment.output.weights;
   const threads = Math.max(1, buildInfo().workerThreads);
   const inner = new AbortController();
   const onAbort = () => inner.abort(signal?.reason);
@@ -160,8 +162,10 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
       while (next < todo.length && !inner.signal.aborted) {
         const run: PlannedRun = todo[next++];
         try {
-          const { record, trace } = await executeRun(run, plan.points[run.point], problems, { signal: inner.signal, keepTrace });
-          if (trace) writeTrace(out, trace); // before the result line: a listed run always has its trace
+          const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: inner.signal, keepTrace, keepWeights });
+          // Before the result line: a listed run always has its trace and weights.
+          if (trace) writeTrace(out, trace);
+          if (weights) writeWeights(out, weights);
           writer.append(record);
           ran++;
           done++;

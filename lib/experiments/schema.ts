@@ -99,9 +99,15 @@ const flowEventSchema = z.strictObject({
 
 export const trainSchema = z
   .strictObject({
-    method: z.enum(['gd', 'flow']).default('gd').describe('gradient descent, or gradient flow by adaptive RK45'),
-    learningRate: positive.optional().describe('gd: eta'),
-    steps: count.optional().describe('gd: number of updates'),
+    method: z
+      .enum(['gd', 'flow', 'greedy'])
+      .default('gd')
+      .describe("gradient descent, gradient flow by adaptive RK45, or Jacot et al.'s greedy rank-incremental Algorithm A (gd stages)"),
+    learningRate: positive.optional().describe('gd, greedy: eta'),
+    steps: count.optional().describe('gd: number of updates; greedy: updates per stage (T)'),
+    epsilon: positive.optional().describe("greedy: scale of each new unit's weights"),
+    tolerance: positive.optional().describe('greedy: stop within this of the minimum loss (default epsilon)'),
+    maxWidth: count.optional().describe('greedy: the widest stage (default min(d_0, d_L))'),
     tEnd: z
       .union([positive, z.literal('inf')])
       .optional()
@@ -112,6 +118,7 @@ export const trainSchema = z
     controller: z.enum(['I', 'PI']).optional(),
     events: z.array(flowEventSchema).optional().describe('flow: events (see README "Gradient flow")'),
     recordEvery: z.number().int().min(0).default(0).describe('record every k steps (0: initial and final points only)'),
+    recordPerDecade: z.number().int().min(0).max(1000).optional().describe('gd: also record at log-spaced steps, this many per decade'),
     record: z.array(quantity).default(['loss']).describe('recorded quantities (README "Recorded quantities")'),
     sharpness: sharpnessOptionsSchema.optional(),
     rankTolerance: positive.optional(),
@@ -121,9 +128,11 @@ export const trainSchema = z
     lossCeiling: positive.optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.method === 'gd') {
-      if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: 'is required for gradient descent' });
-      if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'is required for gradient descent' });
+    if (t.method === 'gd' || t.method === 'greedy') {
+      const what = t.method === 'gd' ? 'gradient descent' : 'the greedy algorithm';
+      if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: `is required for ${what}` });
+      if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: `is required for ${what}` });
+      if (t.method === 'greedy' && t.epsilon === undefined) ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
     } else if (t.tEnd === undefined) {
       ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
     }
@@ -219,6 +228,15 @@ export const figureSchema = z.discriminatedUnion('kind', [
     xLabel: z.string().optional(),
     yLabel: z.string().optional(),
   }),
+  z.strictObject({
+    kind: z.literal('surface'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    resolution: z.number().int().min(5).max(401).default(61),
+    a: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the lower-rank minimum'),
+    b: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the higher-rank minimum'),
+  }),
 ]);
 
 export const experimentSchema = z.strictObject({
@@ -243,8 +261,9 @@ export const experimentSchema = z.strictObject({
   output: z
     .strictObject({
       traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
+      weights: z.boolean().default(false).describe("keep each run's final weights (weights/ID.json)"),
     })
-    .default({ traces: false }),
+    .default({ traces: false, weights: false }),
   report: z
     .strictObject({
       title: z.string().optional(),

@@ -7,7 +7,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlnError } from '../errors';
-import type { RunRecord, TraceFile } from './execute';
+import type { RunRecord, TraceFile, WeightsFile } from './execute';
 
 export function ensureDir(dir: string): void {
   try {
@@ -140,4 +140,13 @@ export function writeTrace(out: string, trace: TraceFile): void {
 export function readTrace(out: string, id: string): TraceFile | undefined {
   const p = tracePath(out, id);
   return existsSync(p) ? readJson<TraceFile>(p) : undefined;
+}
+
+export function writeWeights(out: string, weights: WeightsFile): void {
+  writeFileAtomic(join(out, 'weights', `${weights.id}.json`), JSON.stringify(weights));
+}
+
+export function readWeights(out: string, id: string): WeightsFile | undefined {
+  const p = join(out, 'weights', `${id}.json`);
+  return existsSync(p) ? readJson<WeightsFile>(p) : undefined;
 }

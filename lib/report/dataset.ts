@@ -2,7 +2,7 @@
  * The results of a finished sweep, ready for figures, tables and findings: each run with its
  * grid point's config and theory, a resolver for expressions, grouping and aggregation.
  */
-import type { RunRecord, TheoryRecord, Row } from '../experiments/execute';
+import type { BuiltProblem, RunRecord, TheoryRecord, Row } from '../experiments/execute';
 import { getPath } from '../experiments/overrides';
 import type { AxisValue, Plan } from '../experiments/plan';
 import type { Experiment, FilterConfig } from '../experiments/schema';
@@ -15,6 +15,8 @@ export interface RunView {
   theory: TheoryRecord | null;
   /** Depth of the network. */
   depth: number;
+  /** The problem of its grid point. */
+  built: BuiltProblem;
 }
 
 export type At = 'initial' | 'final';
@@ -81,13 +83,15 @@ export class Dataset {
   constructor(
     readonly plan: Plan,
     records: RunRecord[],
-    theoryByPoint: (TheoryRecord | null)[],
-    depthByPoint: number[],
+    builtByPoint: BuiltProblem[],
   ) {
     this.runs = records
       .slice()
       .sort((a, b) => a.index - b.index)
-      .map((record) => ({ record, config: plan.points[record.point], theory: theoryByPoint[record.point], depth: depthByPoint[record.point] }));
+      .map((record) => {
+        const built = builtByPoint[record.point];
+        return { record, config: plan.points[record.point], theory: built.theory, depth: built.widths.length - 1, built };
+      });
   }
 
   get axes(): string[] {

@@ -6,7 +6,8 @@
  * .vl.json renders on its own (vega-embed, Altair, the Vega editor).
  */
 import type { FigureConfig, RuleConfig } from '../experiments/schema';
-import type { TraceFile } from '../experiments/execute';
+import type { TraceFile, WeightsFile } from '../experiments/execute';
+import { lossSurface } from '../analysis/surface';
 import { aggregate, axisValue, divergenceRate, isDiverged, valueOf, type Dataset, type RunView } from './dataset';
 import { isPlainName } from './expression';
 import { linearFit, type LinearFit } from './stats';
@@ -403,15 +404,107 @@ function scatterFigure(ds: Dataset, f: ScatterFigure): BuiltFigure {
   };
 }
 
-export function buildFigure(ds: Dataset, f: FigureConfig, loadTrace: (id: string) => TraceFile | undefined): BuiltFigure {
+type SurfaceFigure = Extract<FigureConfig, { kind: 'surface' }>;
+
+/** Final rank of a run: the recorded rank, else singular values above 1e-4. */
+function finalRank(r: RunView): number | null {
+  const rank = r.record.final.rank;
+  if (typeof rank === 'number') return rank;
+  const s = r.record.final.singularValues;
+  return Array.isArray(s) ? s.filter((v) => v !== null && v > 1e-4).length : null;
+}
+
+/**
+ * Jacot et al. Fig. 3 (right): the loss on the plane through the origin and two minima of
+ * different rank, theta(a, b) = a theta_1 + b theta_2, with theta_1 the lowest-rank end point and
+ * theta_2 one of the next rank (raw parameter vectors, hidden-layer rotations not aligned, as the
+ * paper), on a log colour scale.
+ */
+function surfaceFigure(ds: Dataset, f: SurfaceFigure, io: FigureIo): BuiltFigure {
+  const runs = ds.filter(f.filter).filter((r) => !isDiverged(r) && finalRank(r) !== null);
+  const byRank = new Map<number, RunView>();
+  for (const r of runs) {
+    const k = finalRank(r)!;
+    if (!byRank.has(k) && io.loadWeights(r.record.id)) byRank.set(k, r);
+  }
+  const ranks = [...byRank.keys()].sort((x, y) => x - y);
+  const title = f.title ?? f.id;
+  if (ranks.length < 2) {
+    const spec = base(`${title}: needs end points of two different ranks (found ${ranks.join(', ') || 'none'}; keep weights with output.weights)`);
+    spec.layer = [{ data: { values: [] }, mark: 'point' }];
+    return { id: f.id, title, spec, facts: { rank1: ranks[0] ?? null, rank2: null } };
+  }
+  const [r1, r2] = [byRank.get(ranks[0])!, byRank.get(ranks[1])!];
+  const w1 = Float64Array.from(io.loadWeights(r1.record.id)!.weights);
+  const w2 = Float64Array.from(io.loadWeights(r2.record.id)!.weights);
+  const surface = lossSurface(r1.built.problem, w1, w2, { a: f.a, b: f.b, resolution: f.resolution });
+  const n = f.resolution;
+  const da = (f.a[1] - f.a[0]) / (n - 1);
+  const db = (f.b[1] - f.b[0]) / (n - 1);
+  const cells: { a: number; a2: number; b: number; b2: number; loss: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const loss = surface.loss.data[i * n + j];
+      if (!(loss > 0) || !Number.isFinite(loss)) continue;
+      cells.push({ a: surface.a[j] - da / 2, a2: surface.a[j] + da / 2, b: surface.b[i] - db / 2, b2: surface.b[i] + db / 2, loss });
+    }
+  }
+  const marks = [
+    { a: 0, b: 0, label: 'origin' },
+    { a: 1, b: 0, label: `rank ${ranks[0]} minimum` },
+    { a: 0, b: 1, label: `rank ${ranks[1]} minimum` },
+  ];
+  const x = { field: 'a', type: 'quantitative', title: `coefficient of the rank-${ranks[0]} minimum`, scale: { domain: f.a, nice: false } };
+  const y = { field: 'b', type: 'quantitative', title: `coefficient of the rank-${ranks[1]} minimum`, scale: { domain: f.b, nice: false } };
+  const spec = base(title);
+  spec.width = 380;
+  spec.height = 380;
+  spec.layer = [
+    {
+      data: { values: cells },
+      mark: { type: 'rect' },
+      encoding: { x, x2: { field: 'a2' }, y, y2: { field: 'b2' }, color: { field: 'loss', type: 'quantitative', scale: { type: 'log', scheme: 'viridis' }, title: 'loss' } },
+    },
+    {
+      data: { values: marks },
+      mark: { type: 'point', shape: 'cross', size: 120, filled: true, color: 'white', stroke: 'black', strokeWidth: 0.5 },
+      encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } },
+    },
+    {
+      data: { values: marks },
+      mark: { type: 'text', dx: 6, dy: -8, align: 'left', color: 'white', fontSize: 11 },
+      encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' }, text: { field: 'label' } },
+    },
+  ];
+  const at = (a: number, b: number) => {
+    const j = Math.round((a - f.a[0]) / da);
+    const i = Math.round((b - f.b[0]) / db);
+    return i >= 0 && i < n && j >= 0 && j < n ? surface.loss.data[i * n + j] : null;
+  };
+  return {
+    id: f.id,
+    title,
+    spec,
+    facts: { rank1: ranks[0], rank2: ranks[1], loss1: at(1, 0), loss2: at(0, 1), lossOrigin: at(0, 0), run1: r1.record.index, run2: r2.record.index },
+  };
+}
+
+export interface FigureIo {
+  loadTrace: (id: string) => TraceFile | undefined;
+  loadWeights: (id: string) => WeightsFile | undefined;
+}
+
+export function buildFigure(ds: Dataset, f: FigureConfig, io: FigureIo): BuiltFigure {
   switch (f.kind) {
     case 'sweep':
       return sweepFigure(ds, f);
     case 'divergence':
       return divergenceFigure(ds, f);
     case 'trace':
-      return traceFigure(ds, f, loadTrace);
+      return traceFigure(ds, f, io.loadTrace);
     case 'scatter':
       return scatterFigure(ds, f);
+    case 'surface':
+      return surfaceFigure(ds, f, io);
   }
 }

@@ -2,7 +2,7 @@
  * What a report checks: each finding states a claim of the paper, what this run observed and
  * what was expected, and whether it held (null: informational, nothing to hold).
  */
-import type { TheoryRecord, TraceFile } from '../experiments/execute';
+import type { TheoryRecord, TraceFile, WeightsFile } from '../experiments/execute';
 import type { Dataset } from './dataset';
 import type { BuiltFigure } from './figures';
 import { formatNumber } from '../cli/output';
@@ -22,6 +22,8 @@ export interface FindingsContext {
   figures: Record<string, BuiltFigure>;
   /** A run's whole trace, when the experiment kept traces. */
   loadTrace: (id: string) => TraceFile | undefined;
+  /** A run's final weights, when the experiment kept them. */
+  loadWeights: (id: string) => WeightsFile | undefined;
 }
 
 export interface FindingsResult {

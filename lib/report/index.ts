@@ -6,11 +6,11 @@
  */
 import { join } from 'node:path';
 import { DlnError } from '../errors';
-import { ProblemCache, type TheoryRecord } from '../experiments/execute';
+import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
 import { buildPlan } from '../experiments/plan';
 import { readManifest } from '../experiments/runner';
 import { experimentSchema } from '../experiments/schema';
-import { ensureDir, readAllResults, readTrace, writeFileAtomic } from '../experiments/store';
+import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
 import { findPreset } from '../presets';
 import { Dataset } from './dataset';
 import { genericFindings, type Finding } from './findings';
@@ -55,15 +55,12 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
     throw new DlnError('ERR_DLN_VALUE', `${out}: ${missing} of ${plan.runs.length} runs are missing (\`dlnflow merge\` lists them; --partial reports anyway)`);
   }
   const problems = new ProblemCache();
-  const theory: (TheoryRecord | null)[] = [];
-  const depth: number[] = [];
+  const built: BuiltProblem[] = [];
   for (let p = 0; p < plan.points.length; p++) {
     const first = plan.runs.find((r) => r.point === p)!;
-    const built = await problems.get(plan.points[p], first.seeds);
-    theory.push(built.theory);
-    depth.push(built.widths.length - 1);
+    built.push(await problems.get(plan.points[p], first.seeds));
   }
-  return { ds: new Dataset(plan, present, theory, depth), missing };
+  return { ds: new Dataset(plan, present, built), missing };
 }
 
 function summaryText(s: ReportSummary, out: string): string {
@@ -86,7 +83,7 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
   const figures: Record<string, BuiltFigure> = {};
   const rendered: { id: string; title: string; svg: string }[] = [];
   for (const f of config.report.figures) {
-    const built = buildFigure(ds, f, (id) => readTrace(out, id));
+    const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
     figures[f.id] = built;
     const svg = await renderSvg(built.spec);
     writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
@@ -98,7 +95,7 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
   const preset = manifest.preset ? findPreset(manifest.preset) : undefined;
-  const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id) };
+  const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id), loadWeights: (id: string) => readWeights(out, id) };
   const { headline, findings } = preset?.findings ? preset.findings(ctx) : genericFindings(ctx);
 
   const summary: ReportSummary = {
