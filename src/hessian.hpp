@@ -35,6 +35,8 @@ class HessianOperator final : public SymmetricOperator {
   std::size_t products() const { return products_; }
 
  private:
+  void applyUnivariate(const double* v, double* out);
+
   const Evaluator& ev_;
   const Problem& problem_;
   const NetworkSpec& spec_;
