@@ -82,6 +82,7 @@ class SharpnessJob final : public Job {
     o.Set("residuals", ToFloat64Array(env, r_.residuals));
     o.Set("iterations", Napi::Number::New(env, static_cast<double>(r_.iterations)));
     o.Set("hvps", Napi::Number::New(env, static_cast<double>(r_.products)));
+    o.Set("restarts", Napi::Number::New(env, static_cast<double>(r_.restarts)));
     o.Set("converged", Napi::Boolean::New(env, r_.converged));
     if (o_.method != M::Power && (smallest_ || o_.method == M::Dense)) {
       o.Set("lambdaMin", Napi::Number::New(env, r_.smallest));
@@ -158,6 +159,15 @@ Napi::Value Sharpness(const Napi::CallbackInfo& info) {
     if (o.method == dln::SharpnessOptions::Method::Dense) dln::requireDoubles(dln::checkedMul(P, P, "options.method"), "options.method");
     const bool smallest = r.boolean("smallest", false);
     const bool vectors = r.boolean("vectors", false);
+    if (o.method == dln::SharpnessOptions::Method::Power) {
+      // Power iteration gives one number, the reference code's spectral-radius estimate.
+      if (o.k > 1) dln::fail(dln::ErrorCode::Value, "options.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+      if (smallest) dln::fail(dln::ErrorCode::Value, "options.smallest", "needs the lanczos or dense method");
+      if (vectors) dln::fail(dln::ErrorCode::Value, "options.vectors", "needs the lanczos or dense method");
+    }
+    if (o.method == dln::SharpnessOptions::Method::Lanczos && o.maxIterations != 0 && o.maxIterations < o.k) {
+      dln::fail(dln::ErrorCode::Value, "options.maxIterations", "must be >= k (" + std::to_string(o.k) + ")");
+    }
     std::vector<double> start;
     if (r.has("start")) start = r.doubles("start", P, "[" + std::to_string(P) + "]");
     return StartJob(info.Env(), std::make_shared<SharpnessJob>(problem, std::move(theta), o, smallest, vectors, std::move(start)), info[3]);

@@ -141,6 +141,12 @@ class SpectralProbe final : public Probe {
     using M = SharpnessOptions::Method;
     const std::size_t P = problem.spec().paramCount();
     if (o_.k < 1 || o_.k > P) fail(ErrorCode::Value, "sharpness.k", "must be in [1, " + std::to_string(P) + "]");
+    if (o_.method == M::Lanczos && o_.maxIterations != 0 && o_.maxIterations < o_.k) {
+      fail(ErrorCode::Value, "sharpness.maxIterations", "must be >= k (" + std::to_string(o_.k) + ")");
+    }
+    if (o_.method == M::Power && o_.k > 1) {
+      fail(ErrorCode::Value, "sharpness.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+    }
     for (const auto& n : names_) {
       if (o_.method == M::Power && n != "sharpness" && n != "sharpnessHvps") {
         fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
@@ -160,6 +166,7 @@ class SpectralProbe final : public Probe {
     HessianOperator H(c.evaluator);
     std::vector<double> top(o_.k, std::numeric_limits<double>::quiet_NaN());
     double smallest = std::numeric_limits<double>::quiet_NaN(), residual = 0.0;
+    std::size_t hvps = 0;
     if (o_.method == M::Lanczos) {
       LanczosOptions lo;
       lo.k = o_.k;
@@ -174,9 +181,12 @@ class SpectralProbe final : public Probe {
       smallest = r.smallest;
       residual = r.residuals.empty() ? 0.0 : r.residuals[0];
       previous_.assign(r.vectors.begin(), r.vectors.begin() + static_cast<long>(H.dimension()));
+      hvps = r.products;
     } else if (o_.method == M::Power) {
-      top[0] = powerIteration(H, o_.powerIterations, o_.seed, recordings_).estimate;
+      const PowerResult p = powerIteration(H, o_.powerIterations, o_.seed, recordings_);
+      top[0] = p.estimate;
       residual = std::numeric_limits<double>::quiet_NaN();
+      hvps = p.products;
     } else {
       const std::size_t P = H.dimension();
       std::vector<double> dense = denseHessian(c.evaluator);
@@ -186,6 +196,7 @@ class SpectralProbe final : public Probe {
       linalg::symmetricEigen(P, dense.data(), ev.data());
       for (std::size_t i = 0; i < o_.k; ++i) top[i] = ev[P - 1 - i];
       smallest = ev[0];
+      hvps = P;  // the products that assembled H
     }
     ++recordings_;
     for (std::size_t i = 0; i < names_.size(); ++i) {
@@ -195,7 +206,7 @@ class SpectralProbe final : public Probe {
       else if (n == "lambdaMin") trace.push(columns_[i], smallest);
       else if (n == "spectralRadius") trace.push(columns_[i], std::max(std::fabs(top[0]), std::fabs(smallest)));
       else if (n == "sharpnessResidual") trace.push(columns_[i], residual);
-      else trace.push(columns_[i], static_cast<double>(H.products()));
+      else trace.push(columns_[i], static_cast<double>(hvps));
     }
   }
 

@@ -46,11 +46,20 @@ export interface SpectrumResult {
   /** Ritz residuals ||H y_i - theta_i y_i|| (0 for dense; empty for power). */
   residuals: Float64Array;
   iterations: number;
-  /** Hessian-vector products spent. */
+  /** Hessian-vector products spent (dense: P, the products that assembled H). */
   hvps: number;
+  /** Lanczos breakdowns (invariant subspaces) continued from a fresh random vector. */
+  restarts: number;
+  /** Lanczos: every wanted Ritz pair met the residual test (power and dense: true). */
   converged: boolean;
+  /** Smallest eigenvalue (with `smallest: true`, or dense). */
   lambdaMin?: number;
+  /** Its Ritz residual (Lanczos). */
+  lambdaMinResidual?: number;
+  /** max(|lambda_max|, |lambda_min|) (with `smallest: true`, or dense). */
   spectralRadius?: number;
+  /** Power iteration: ||H v|| of the last step (the estimate is the one before, as in the reference code). */
+  lastNorm?: number;
   /** Ritz vectors, k x P (when requested). */
   vectors?: Matrix;
 }
@@ -76,10 +85,13 @@ export function sharpness(problem: Problem, weights: WeightsLike, options: Spect
       residuals: r.residuals,
       iterations: r.iterations,
       hvps: r.hvps,
+      restarts: r.restarts,
       converged: r.converged,
     };
     if (r.lambdaMin !== undefined) out.lambdaMin = r.lambdaMin;
+    if (r.lambdaMinResidual !== undefined && r.method === 'lanczos') out.lambdaMinResidual = r.lambdaMinResidual;
     if (r.spectralRadius !== undefined) out.spectralRadius = r.spectralRadius;
+    if (r.lastNorm !== undefined) out.lastNorm = r.lastNorm;
     if (r.vectors) out.vectors = { rows: r.eigenvalues.length, cols: problem.paramCount, data: r.vectors };
     return out;
   });
