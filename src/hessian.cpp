@@ -5,7 +5,9 @@
 #include <cstring>
 
 #include "chains.hpp"
+#include "error.hpp"
 #include "limits.hpp"
+#include "linalg.hpp"
 
 namespace dln {
 
@@ -227,6 +229,15 @@ std::vector<double> denseHessian(const Evaluator& evaluator) {
     for (std::size_t i = 0; i < P; ++i) dense[i * P + j] = column[i];
   }
   return dense;
+}
+
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors) {
+  for (double x : H) {
+    if (!std::isfinite(x)) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+  linalg::symmetricEigen(n, H.data(), values, vectors);
 }
 
 double asymmetry(std::size_t n, const double* H) {

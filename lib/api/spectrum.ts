@@ -71,8 +71,8 @@ export function hessianVectorProduct(problem: Problem, weights: WeightsLike, v: 
   return callNative(() => native().hessianVectorProduct(problem.native, w, vec));
 }
 
-/** The top of the Hessian spectrum at `weights`. */
-export function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
+/** The top of the Hessian spectrum at `weights`. Every error, bad input included, is a rejection. */
+export async function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
   const w = problem.weights(weights);
   if (options === null || typeof options !== 'object') throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
   const { signal, onProgress, start, ...rest } = options;
@@ -106,8 +106,8 @@ export interface DenseHessian {
   asymmetry: number;
 }
 
-/** The dense Hessian from P exact products (memory P^2 doubles: small problems only). */
-export function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
+/** The dense Hessian from P exact products (memory 3 P^2 doubles: small problems only). Errors are rejections. */
+export async function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
   const w = problem.weights(weights);
   const P = problem.paramCount;
   return runNativeJob((p) => native().denseHessian(problem.native, w, p), controls, (r) => ({
