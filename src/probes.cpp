@@ -343,18 +343,32 @@ std::vector<std::string> defaultQuantities(const Problem& problem) {
 std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
                                                const ProbeOptions& options) {
   std::vector<std::unique_ptr<Probe>> probes;
-  std::vector<std::string> seen, spectral;
+  std::vector<std::string> seen;
+  bool spectralMade = false;
   for (const auto& name : names) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
-    if (isSpectral(name)) {
-      spectral.push_back(name);  // one eigensolve per recording serves all of them
-    } else {
+    if (!isSpectralQuantity(name)) {
       probes.push_back(makeProbe(name, problem, options));
+    } else if (!spectralMade) {
+      // One eigensolve per recording serves every spectral column, placed where the first is.
+      probes.push_back(makeSpectralProbe(names, problem, options));
+      spectralMade = true;
     }
   }
-  if (!spectral.empty()) probes.push_back(std::make_unique<SpectralProbe>(spectral, problem, options.sharpness));
   return probes;
+}
+
+bool isSpectralQuantity(const std::string& name) { return isSpectral(name); }
+
+std::unique_ptr<Probe> makeSpectralProbe(const std::vector<std::string>& names, const Problem& problem,
+                                         const ProbeOptions& options) {
+  std::vector<std::string> spectral;
+  for (const auto& name : names) {
+    if (isSpectralQuantity(name) && std::find(spectral.begin(), spectral.end(), name) == spectral.end()) spectral.push_back(name);
+  }
+  if (spectral.empty()) fail(ErrorCode::Internal, "record", "no spectral quantity");
+  return std::make_unique<SpectralProbe>(std::move(spectral), problem, options.sharpness);
 }
 
 }  // namespace dln

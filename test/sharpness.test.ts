@@ -247,4 +247,20 @@ describe('sharpness along gradient flow', () => {
     const trace = r.trace.scalar('sharpness');
     expect(trace[0]).toBe(S0);
   });
+
+  test('the spectral columns of a row share one eigensolve (flow and gradient descent alike)', async () => {
+    const problem = mcProblem();
+    const w0 = initWeights(MC_WIDTHS, { scale: 0.35, seed: 1 });
+    const single = await sharpness(problem, w0, { smallest: true });
+    const record = ['loss', 'sharpness', 'stepSize', 'lambdaMin', 'sharpnessHvps'];
+    const f = await flow(problem, w0, { tEnd: 1, record });
+    expect(f.trace.names).toEqual(['step', 'time', 'loss', 'sharpness', 'lambdaMin', 'sharpnessHvps', 'stepSize']);
+    const g = await train(problem, w0, { learningRate: 0.01, steps: 3, record: record.filter((n) => n !== 'stepSize') });
+    for (const t of [f.trace, g.trace]) {
+      // The first row is the same solve as a standalone call (seed 0, stream 0): same bits.
+      expect(t.scalar('sharpness')[0]).toBe(single.eigenvalues[0]);
+      expect(t.scalar('lambdaMin')[0]).toBe(single.lambdaMin);
+      expect(t.scalar('sharpnessHvps')[0]).toBe(single.hvps);
+    }
+  });
 });
