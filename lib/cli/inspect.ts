@@ -190,7 +190,7 @@ function human(r: Record<string, unknown>): string {
   );
   if (st.rank !== undefined) {
     rows.push(
-      [`rank of A (tol ${formatNumber(st.rankTolerance as number)})`, String(st.rank)],
+      [`rank of A (tol ${String(st.rankTolerance)})`, String(st.rank)],
       ['nuclear norm, Schatten 2/L', `${formatNumber(st.nuclearNorm as number)}, ${formatNumber(st.schatten2OverL as number)}`],
     );
   }
