@@ -17,12 +17,6 @@ namespace binding {
 
 namespace {
 
-std::vector<double> Symmetrized(std::size_t P, std::vector<double> H) {
-  for (std::size_t i = 0; i < P; ++i)
-    for (std::size_t j = i + 1; j < P; ++j) H[i * P + j] = H[j * P + i] = 0.5 * (H[i * P + j] + H[j * P + i]);
-  return H;
-}
-
 class SharpnessJob final : public Job {
  public:
   SharpnessJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta, dln::SharpnessOptions o, bool smallest,
@@ -45,19 +39,19 @@ class SharpnessJob final : public Job {
       lo.seed = o_.seed;
       lo.start = start_.empty() ? nullptr : start_.data();
       lo.wantVectors = true;
-      r_ = UnderPath("options", [&] { return dln::lanczos(H, lo); });
+      r_ = dln::lanczos(H, lo);  // options were checked up front; what fails here is the point ("weights")
     } else if (o_.method == M::Power) {
-      power_ = UnderPath("options", [&] { return dln::powerIteration(H, o_.powerIterations, o_.seed); });
+      power_ = dln::powerIteration(H, o_.powerIterations, o_.seed);
       r_.values = {power_.estimate};
       r_.products = power_.products;
       r_.iterations = power_.products;
       r_.converged = true;
     } else {
       if (o_.k > P) dln::fail(dln::ErrorCode::Value, "options.k", "must be <= the number of parameters");
-      std::vector<double> dense = Symmetrized(P, dln::denseHessian(ev));
+      std::vector<double> dense = dln::denseHessian(ev);
       if (control.cancelled()) throw dln::Error(dln::ErrorCode::Cancelled, "", "cancelled");
       std::vector<double> values(P), vecs(vectors_ ? P * P : 0);
-      dln::linalg::symmetricEigen(P, dense.data(), values.data(), vectors_ ? vecs.data() : nullptr);
+      dln::symmetricSpectrum(P, dense, values.data(), vectors_ ? vecs.data() : nullptr);
       r_.values.resize(o_.k);
       r_.residuals.assign(o_.k, 0.0);
       if (vectors_) r_.vectors.resize(o_.k * P);
@@ -82,6 +76,7 @@ class SharpnessJob final : public Job {
     o.Set("residuals", ToFloat64Array(env, r_.residuals));
     o.Set("iterations", Napi::Number::New(env, static_cast<double>(r_.iterations)));
     o.Set("hvps", Napi::Number::New(env, static_cast<double>(r_.products)));
+    o.Set("restarts", Napi::Number::New(env, static_cast<double>(r_.restarts)));
     o.Set("converged", Napi::Boolean::New(env, r_.converged));
     if (o_.method != M::Power && (smallest_ || o_.method == M::Dense)) {
       o.Set("lambdaMin", Napi::Number::New(env, r_.smallest));
@@ -114,7 +109,8 @@ class DenseJob final : public Job {
     const std::size_t P = theta_.size();
     asym_ = dln::asymmetry(P, H_.data());
     values_.resize(P);
-    dln::linalg::symmetricEigen(P, Symmetrized(P, H_).data(), values_.data());
+    std::vector<double> symmetric(H_);
+    dln::symmetricSpectrum(P, symmetric, values_.data());
   }
   Napi::Value Result(Napi::Env env) override {
     auto o = Napi::Object::New(env);
@@ -158,6 +154,15 @@ Napi::Value Sharpness(const Napi::CallbackInfo& info) {
     if (o.method == dln::SharpnessOptions::Method::Dense) dln::requireDoubles(dln::checkedMul(P, P, "options.method"), "options.method");
     const bool smallest = r.boolean("smallest", false);
     const bool vectors = r.boolean("vectors", false);
+    if (o.method == dln::SharpnessOptions::Method::Power) {
+      // Power iteration gives one number, the reference code's spectral-radius estimate.
+      if (o.k > 1) dln::fail(dln::ErrorCode::Value, "options.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+      if (smallest) dln::fail(dln::ErrorCode::Value, "options.smallest", "needs the lanczos or dense method");
+      if (vectors) dln::fail(dln::ErrorCode::Value, "options.vectors", "needs the lanczos or dense method");
+    }
+    if (o.method == dln::SharpnessOptions::Method::Lanczos && o.maxIterations != 0 && o.maxIterations < o.k) {
+      dln::fail(dln::ErrorCode::Value, "options.maxIterations", "must be >= k (" + std::to_string(o.k) + ")");
+    }
     std::vector<double> start;
     if (r.has("start")) start = r.doubles("start", P, "[" + std::to_string(P) + "]");
     return StartJob(info.Env(), std::make_shared<SharpnessJob>(problem, std::move(theta), o, smallest, vectors, std::move(start)), info[3]);
@@ -169,7 +174,7 @@ Napi::Value DenseHessian(const Napi::CallbackInfo& info) {
     auto problem = UnwrapProblem(info[0], "problem");
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     const std::size_t P = problem->spec().paramCount();
-    dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "weights"), 2, "weights"), "weights");
+    dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "weights"), 3, "weights"), "weights");  // H, its symmetric copy, the JS array
     return StartJob(info.Env(), std::make_shared<DenseJob>(problem, std::move(theta)), info[2]);
   });
 }

@@ -116,6 +116,7 @@ export interface NativeSpectrum {
   residuals: Float64Array;
   iterations: number;
   hvps: number;
+  restarts: number;
   converged: boolean;
   lambdaMin?: number;
   lambdaMinResidual?: number;

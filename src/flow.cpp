@@ -59,11 +59,19 @@ class Recorder {
     timeColumn_ = trace.declare("time");
     const auto names = options.record.empty() ? defaultQuantities(problem) : options.record;
     std::vector<std::string> seen;
+    bool spectralMade = false;
     for (const auto& name : names) {
       if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
       seen.push_back(name);
       if (name == kStepSize) {
         items_.push_back({nullptr, trace.declare(kStepSize)});
+      } else if (isSpectralQuantity(name)) {
+        // One eigensolve per row for all the spectral columns, placed where the first is.
+        if (spectralMade) continue;
+        spectralMade = true;
+        auto probe = makeSpectralProbe(names, problem, options.probeOptions);
+        probe->declare(trace);
+        items_.push_back({std::move(probe), 0});
       } else {
         auto probe = makeProbe(name, problem, options.probeOptions);
         probe->declare(trace);

@@ -5,9 +5,85 @@
 #include <cstring>
 
 #include "chains.hpp"
+#include "error.hpp"
 #include "limits.hpp"
+#include "linalg.hpp"
 
 namespace dln {
+
+namespace {
+
+// Fused kernels for r = 1 (univariate heads), where a product is a matrix-vector product over a
+// tiny matrix and loop overhead, not arithmetic, sets the cost: each reads W_l and V_l once per
+// sweep instead of once per term, and the output layer is written in the same pass as the forward
+// product (no zeroing, no second pass). The column count is a template parameter at the papers'
+// widths (C <= 8), a runtime value otherwise (Cr).
+
+// y (cols) = W^T x + V^T a, W and V rows x cols; x may be null (read as 0).
+template <std::size_t C>
+void backwardFused(std::size_t rows, std::size_t Cr, const double* W, const double* x, const double* V, const double* a,
+                   double* y) {
+  const std::size_t cols = C ? C : Cr;
+  if (C) {
+    double acc[C ? C : 1];
+    for (std::size_t j = 0; j < cols; ++j) acc[j] = 0.0;
+    for (std::size_t i = 0; i < rows; ++i) {
+      const double xi = x ? x[i] : 0.0, ai = a[i];
+      const double* w = W + i * cols;
+      const double* v = V + i * cols;
+      for (std::size_t j = 0; j < cols; ++j) acc[j] += w[j] * xi + v[j] * ai;
+    }
+    for (std::size_t j = 0; j < cols; ++j) y[j] = acc[j];
+    return;
+  }
+  for (std::size_t j = 0; j < cols; ++j) y[j] = 0.0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double xi = x ? x[i] : 0.0, ai = a[i];
+    const double* w = W + i * cols;
+    const double* v = V + i * cols;
+    for (std::size_t j = 0; j < cols; ++j) y[j] += w[j] * xi + v[j] * ai;
+  }
+}
+
+// For one layer (rows x cols), in one pass over its rows:
+//   yOut (rows) = W db + V b                      (skipped when yOut is null)
+//   O (rows x cols) = da b^T + a db^T (+ twoL2 V)   (the layer's block of H v)
+template <std::size_t C>
+void forwardAndOutput(std::size_t rows, std::size_t Cr, const double* W, const double* V, const double* db,
+                      const double* b, double* yOut, const double* da, const double* a, double twoL2, double* O) {
+  const std::size_t cols = C ? C : Cr;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* w = W + i * cols;
+    const double* v = V + i * cols;
+    double* o = O + i * cols;
+    if (yOut) {
+      double s = 0.0;
+      for (std::size_t j = 0; j < cols; ++j) s += w[j] * db[j] + v[j] * b[j];
+      yOut[i] = s;
+    }
+    const double dai = da[i], ai = a[i];
+    if (twoL2 != 0.0) {
+      for (std::size_t j = 0; j < cols; ++j) o[j] = dai * b[j] + ai * db[j] + twoL2 * v[j];
+    } else {
+      for (std::size_t j = 0; j < cols; ++j) o[j] = dai * b[j] + ai * db[j];
+    }
+  }
+}
+
+#define DLN_FUSED(F, cols, ...)                          \
+  switch (cols) {                                        \
+    case 1: F<1>(__VA_ARGS__); break;                    \
+    case 2: F<2>(__VA_ARGS__); break;                    \
+    case 3: F<3>(__VA_ARGS__); break;                    \
+    case 4: F<4>(__VA_ARGS__); break;                    \
+    case 5: F<5>(__VA_ARGS__); break;                    \
+    case 6: F<6>(__VA_ARGS__); break;                    \
+    case 7: F<7>(__VA_ARGS__); break;                    \
+    case 8: F<8>(__VA_ARGS__); break;                    \
+    default: F<0>(__VA_ARGS__); break;                   \
+  }
+
+}  // namespace
 
 HessianOperator::HessianOperator(const Evaluator& evaluator)
     : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()), r_(evaluator.columns()) {
@@ -32,6 +108,11 @@ HessianOperator::HessianOperator(const Evaluator& evaluator)
 }
 
 void HessianOperator::apply(const double* v, double* out) {
+  if (r_ == 1 && problem_.univariate()) {
+    applyUnivariate(v, out);
+    ++products_;
+    return;
+  }
   const double* theta = ev_.theta();
   const std::size_t d0 = spec_.inputDim(), dL = spec_.outputDim();
   auto dAlpha = [&](std::size_t l) { return dAlpha_.data() + dAlphaOffset_[l]; };
@@ -93,6 +174,49 @@ void HessianOperator::apply(const double* v, double* out) {
   ++products_;
 }
 
+void HessianOperator::applyUnivariate(const double* v, double* out) {
+  // numerics.md 1.2: da_{L-1} = 0, da_{l-1} = W_l^T da_l + V_l^T a_l, dw = da_{-1}; dg = 2 Sigma dw;
+  // db_0 = dg, db_{l+1} = W_l db_l + V_l b_l; (H v)_l = da_l b_l^T + a_l db_l^T (+ 2 l2 V_l).
+  // Matrix-vector products large enough for dgemv (chains' threshold) go to BLAS; the output
+  // blocks are always written by the fused loop.
+  const double* theta = ev_.theta();
+  const std::size_t gemv = chains::gemvThreshold();
+  auto dAlpha = [&](std::size_t l) { return dAlpha_.data() + dAlphaOffset_[l]; };
+  auto dBeta = [&](std::size_t l) { return dBeta_.data() + dBetaOffset_[l]; };
+  for (std::size_t l = L_; l-- > 0;) {
+    const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
+    const double* W = theta + spec_.offset(l);
+    const double* V = v + spec_.offset(l);
+    const double* x = l + 1 == L_ ? nullptr : dAlpha(l);  // da_{L-1} = 0
+    double* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
+    if (rows * cols >= gemv) {
+      if (x) {
+        chains::transposedTimes(rows, cols, 1, W, x, next);
+        chains::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next, true);
+      } else {
+        chains::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next);
+      }
+    } else {
+      DLN_FUSED(backwardFused, cols, rows, cols, W, x, V, ev_.alpha(l), next)
+    }
+  }
+  problem_.loss().hessianAction(dAlpha(L_), dBeta(0));
+  const double twoL2 = 2.0 * problem_.l2();
+  for (std::size_t l = 0; l < L_; ++l) {
+    const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
+    const double* W = theta + spec_.offset(l);
+    const double* V = v + spec_.offset(l);
+    double* next = l + 1 < L_ ? dBeta(l + 1) : nullptr;
+    if (next && rows * cols >= gemv) {
+      chains::times(rows, cols, 1, W, dBeta(l), next);
+      chains::times(rows, cols, 1, V, ev_.beta(l), next, true);
+      next = nullptr;
+    }
+    DLN_FUSED(forwardAndOutput, cols, rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l), twoL2,
+              out + spec_.offset(l))
+  }
+}
+
 std::vector<double> denseHessian(const Evaluator& evaluator) {
   const std::size_t P = evaluator.problem().spec().paramCount();
   requireDoubles(checkedMul(P, P, "weights"), "weights");
@@ -105,6 +229,15 @@ std::vector<double> denseHessian(const Evaluator& evaluator) {
     for (std::size_t i = 0; i < P; ++i) dense[i * P + j] = column[i];
   }
   return dense;
+}
+
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors) {
+  for (double x : H) {
+    if (!std::isfinite(x)) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+  linalg::symmetricEigen(n, H.data(), values, vectors);
 }
 
 double asymmetry(std::size_t n, const double* H) {

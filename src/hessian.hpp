@@ -35,6 +35,8 @@ class HessianOperator final : public SymmetricOperator {
   std::size_t products() const { return products_; }
 
  private:
+  void applyUnivariate(const double* v, double* out);
+
   const Evaluator& ev_;
   const Problem& problem_;
   const NetworkSpec& spec_;
@@ -49,5 +51,9 @@ class HessianOperator final : public SymmetricOperator {
 std::vector<double> denseHessian(const Evaluator& evaluator);
 // max_ij |H_ij - H_ji| / max_ij |H_ij| (0 for the zero matrix).
 double asymmetry(std::size_t n, const double* H);
+// Eigenvalues (ascending) of (H + H^T) / 2, and its eigenvectors as columns when `vectors` is
+// given; H (n x n) is symmetrized in place. A non-finite entry (a point where the products
+// overflow) is an ErrorCode::Value error on "weights".
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors = nullptr);
 
 }  // namespace dln

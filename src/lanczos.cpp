@@ -16,12 +16,16 @@ namespace {
 
 double norm(std::size_t n, const double* x) { return std::sqrt(chains::dot(n, x, x)); }
 
-// Orthogonalizes w against the first m rows of Q (n each); twice if the first pass removed most
-// of w ("twice is enough"). Returns the final norm.
-double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w) {
+// Classical Gram-Schmidt of w against the first m rows of Q (n each) as two matrix-vector
+// products (c = Q w, w -= Q^T c), repeated once when the first pass removed most of w (the DGKS
+// test: "twice is enough"). Returns the final norm. `c` has room for m values.
+double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, double* c) {
   double before = norm(n, w);
+  if (m == 0) return before;
   for (int pass = 0; pass < 2; ++pass) {
-    for (std::size_t i = 0; i < m; ++i) chains::axpy(n, -chains::dot(n, Q + i * n, w), Q + i * n, w);
+    chains::times(m, n, 1, Q, w, c);
+    for (std::size_t i = 0; i < m; ++i) c[i] = -c[i];
+    chains::transposedTimes(m, n, 1, Q, c, w, true);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
@@ -30,12 +34,12 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w) {
 }
 
 // A random unit vector orthogonal to the first m rows of Q; false if none exists (m == n).
-bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out) {
+bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out, double* c) {
   if (m >= n) return false;
   for (int attempt = 0; attempt < 4; ++attempt) {
     for (std::size_t i = 0; i < n; ++i) out[i] = rng.normal();
     const double before = norm(n, out);
-    const double after = orthogonalize(n, m, Q, out);
+    const double after = orthogonalize(n, m, Q, out, c);
     if (after > 1e-8 * before) {
       for (std::size_t i = 0; i < n; ++i) out[i] /= after;
       return true;
@@ -44,6 +48,12 @@ bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, dou
   return false;
 }
 
+// A Ritz pair candidate: its value, residual estimate, and where its vector lives.
+struct Ritz {
+  double value, residual;
+  std::size_t block, index;  // block number, index in that block's ascending eigenvalues
+};
+
 }  // namespace
 
 LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
@@ -51,15 +61,21 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   if (o.k < 1) fail(ErrorCode::Value, "k", "must be >= 1");
   if (o.k > n) fail(ErrorCode::Value, "k", "must be <= the number of parameters (" + std::to_string(n) + ")");
   if (!(o.tol > 0) || !std::isfinite(o.tol)) fail(ErrorCode::Value, "tol", "must be a finite number > 0");
-  const std::size_t maxIter = std::min(n, o.maxIterations ? o.maxIterations : std::size_t(300));
+  const std::size_t maxIter = std::min(n, o.maxIterations ? o.maxIterations : kLanczosDefaultMaxIterations);
   if (maxIter < o.k) fail(ErrorCode::Value, "maxIterations", "must be >= k");
   requireDoubles(checkedMul(maxIter + 1, n, "maxIterations"), "maxIterations");
 
   Rng rng(o.seed, Purpose::Eigensolver, {o.stream});
-  std::vector<double> Q((maxIter + 1) * n), w(n), alpha, beta, evals, evecs;
+  // The basis grows a row per step inside one reservation (rows are touched only when used).
+  std::vector<double> Q, w(n), c(maxIter + 1), alpha, beta;
+  Q.reserve((maxIter + 1) * n);
+  Q.resize(n);
+  alpha.reserve(maxIter);
+  beta.reserve(maxIter);
   double* q = Q.data();
   if (o.start) {
     const double s = norm(n, o.start);
+    if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
     for (std::size_t i = 0; i < n; ++i) q[i] = o.start[i] + (s > 0 ? o.startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
   } else {
     for (std::size_t i = 0; i < n; ++i) q[i] = rng.normal();
@@ -68,12 +84,26 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
   for (std::size_t i = 0; i < n; ++i) q[i] /= q0;
 
+  // The basis splits into blocks at each breakdown (an invariant subspace: the coupling beta to
+  // the next vector is negligible and dropped), so T is block diagonal. A finished block's Ritz
+  // pairs are final; its residuals are |dropped beta * last component|. Only the current block's
+  // tridiagonal matrix is decomposed at each step, and only for the last row of its eigenvectors.
+  struct Block {
+    std::size_t start = 0, length = 0;
+    std::vector<double> values, residuals;  // ascending
+  };
+  std::vector<Block> finished;
+  std::vector<double> values, lastRow;
+  std::vector<Ritz> candidates;
+  std::size_t blockStart = 0;
+
   LanczosResult result;
-  const double floorFactor = std::pow(std::numeric_limits<double>::epsilon(), 2.0 / 3.0);
-  std::size_t m = 0;  // basis size
-  double tNorm = 0.0;
-  double bLast = 0.0;  // ||w|| of the last step: the residual scale of the final Ritz pairs
-  while (m < maxIter) {
+  std::size_t m = 0;   // basis size
+  double tNorm = 0.0;  // max row sum of |T|: an estimate of ||H|| from below
+  double b = 0.0;      // the coupling of the last step
+  auto negligible = [&] { return kLanczosNegligible * tNorm; };
+  auto accepted = [&](double value, double residual) { return residual <= std::max(o.tol * std::fabs(value), negligible()); };
+  while (true) {
     const double* qm = Q.data() + m * n;
     op.apply(qm, w.data());
     ++result.products;
@@ -82,35 +112,69 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
     }
     const double a = chains::dot(n, qm, w.data());
     alpha.push_back(a);
+    const double bPrev = m > blockStart ? beta.back() : 0.0;
     ++m;
-    double b = orthogonalize(n, m, Q.data(), w.data());
-    bLast = b;
-    tNorm = std::max(tNorm, std::fabs(a) + b + (beta.empty() ? 0.0 : beta.back()));
+    b = orthogonalize(n, m, Q.data(), w.data(), c.data());
+    tNorm = std::max(tNorm, std::fabs(a) + b + bPrev);
 
-    // Ritz values and the last components of their vectors.
-    evals.assign(m, 0.0);
-    evecs.assign(m * m, 0.0);
-    linalg::tridiagonalEigen(m, alpha.data(), beta.data(), evals.data(), evecs.data());
-    const double floor = floorFactor * tNorm;
-    auto residual = [&](std::size_t idx) { return std::fabs(b * evecs[(m - 1) * m + idx]); };
-    bool done = m >= o.k;
-    for (std::size_t i = 0; i < o.k && i < m && done; ++i) {
-      const std::size_t idx = m - 1 - i;
-      if (residual(idx) > o.tol * std::max(std::fabs(evals[idx]), floor)) done = false;
+    // Ritz values of the current block and the last components of their vectors.
+    const std::size_t len = m - blockStart;
+    values.resize(len);
+    lastRow.resize(len);
+    linalg::tridiagonalEigenLastRow(len, alpha.data() + blockStart, beta.data() + blockStart, values.data(), lastRow.data());
+    candidates.clear();
+    for (std::size_t f = 0; f < finished.size(); ++f)
+      for (std::size_t i = 0; i < finished[f].length; ++i) candidates.push_back({finished[f].values[i], finished[f].residuals[i], f, i});
+    for (std::size_t i = 0; i < len; ++i) candidates.push_back({values[i], std::fabs(b * lastRow[i]), finished.size(), i});
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Ritz& x, const Ritz& y) { return x.value > y.value; });
+
+    bool done = candidates.size() >= o.k;
+    for (std::size_t i = 0; i < o.k && done; ++i) done = accepted(candidates[i].value, candidates[i].residual);
+    if (done && o.smallest) done = accepted(candidates.back().value, candidates.back().residual);
+    if (done && o.k > 1 && !finished.empty()) {
+      // After a breakdown the new block explores the orthogonal complement, which holds only
+      // further copies of eigenvalues already found (the first block, from a random start, saw
+      // every eigenspace). Stop once the new block's top is converged and adds nothing to the
+      // top k: then no copy above the k-th value is left (a multiplicity larger than one shows
+      // up as one copy per block).
+      std::vector<double> previous;
+      for (const Block& f : finished) previous.insert(previous.end(), f.values.begin(), f.values.end());
+      std::sort(previous.begin(), previous.end(), std::greater<double>());
+      const double top = values.back(), topResidual = std::fabs(b * lastRow.back());
+      const double kth = previous.size() >= o.k ? previous[o.k - 1] : -std::numeric_limits<double>::infinity();
+      done = accepted(top, topResidual) && top <= kth + std::max(o.tol * std::fabs(kth), negligible());
     }
-    if (done && o.smallest && residual(0) > o.tol * std::max(std::fabs(evals[0]), floor)) done = false;
+    const bool exhausted = b <= kLanczosNegligible * std::max(tNorm, std::numeric_limits<double>::min());
+    // The first block closing is no proof for k > 1: a repeated eigenvalue may have more copies
+    // in the complement (checked by the next block, above).
+    if (done && exhausted && o.k > 1 && finished.empty() && m < n) done = false;
     result.iterations = m;
-    const bool breakdown = b <= 1e-12 * std::max(tNorm, std::numeric_limits<double>::min());
+    if (m >= n) {
+      // The basis spans the whole space: every Ritz pair is exact (to the last coupling).
+      result.converged = true;
+      break;
+    }
     if (done || m >= maxIter) {
       result.converged = done;
       break;
     }
+    Q.resize((m + 1) * n);
     double* next = Q.data() + m * n;
-    if (breakdown) {
-      // Invariant subspace: its Ritz values are exact. Continue in the orthogonal complement.
+    if (exhausted) {
+      // Invariant subspace: its Ritz values are exact to the dropped coupling. Continue in the
+      // orthogonal complement.
+      Block f;
+      f.start = blockStart;
+      f.length = len;
+      f.values = values;
+      f.residuals.resize(len);
+      for (std::size_t i = 0; i < len; ++i) f.residuals[i] = std::fabs(b * lastRow[i]);
+      finished.push_back(std::move(f));
       beta.push_back(0.0);
-      if (!freshDirection(n, m, Q.data(), rng, next)) {
-        beta.pop_back();
+      blockStart = m;
+      ++result.restarts;
+      if (!freshDirection(n, m, Q.data(), rng, next, c.data())) {
+        // The whole space is spanned: every eigenvalue has been found.
         result.converged = true;
         break;
       }
@@ -119,26 +183,45 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
       for (std::size_t i = 0; i < n; ++i) next[i] = w[i] / b;
     }
   }
+  // If the loop ended right after closing a block, its pairs are all in `finished`.
+  const bool openBlock = m > blockStart;
+  if (!openBlock) {
+    candidates.clear();
+    for (std::size_t f = 0; f < finished.size(); ++f)
+      for (std::size_t i = 0; i < finished[f].length; ++i) candidates.push_back({finished[f].values[i], finished[f].residuals[i], f, i});
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Ritz& x, const Ritz& y) { return x.value > y.value; });
+  }
 
-  // Final Ritz pairs from the last factorization (beta of the last step drives the residuals).
-  const std::size_t k = std::min(o.k, m);
+  const std::size_t k = std::min(o.k, candidates.size());
   result.values.resize(k);
   result.residuals.resize(k);
-  if (o.wantVectors) result.vectors.assign(k * n, 0.0);
   for (std::size_t i = 0; i < k; ++i) {
-    const std::size_t idx = m - 1 - i;
-    result.values[i] = evals[idx];
-    result.residuals[i] = std::fabs(bLast * evecs[(m - 1) * m + idx]);
-    if (o.wantVectors) {
+    result.values[i] = candidates[i].value;
+    result.residuals[i] = candidates[i].residual;
+  }
+  result.smallest = candidates.back().value;
+  result.smallestResidual = candidates.back().residual;
+  if (o.wantVectors) {
+    result.vectors.assign(k * n, 0.0);
+    std::vector<double> blockValues, S;
+    std::size_t cached = static_cast<std::size_t>(-1);
+    for (std::size_t i = 0; i < k; ++i) {
+      const Ritz& r = candidates[i];
+      const std::size_t start = r.block < finished.size() ? finished[r.block].start : blockStart;
+      const std::size_t length = r.block < finished.size() ? finished[r.block].length : m - blockStart;
+      if (cached != r.block) {
+        blockValues.resize(length);
+        S.resize(length * length);
+        linalg::tridiagonalEigen(length, alpha.data() + start, beta.data() + start, blockValues.data(), S.data());
+        cached = r.block;
+      }
       double* y = result.vectors.data() + i * n;
-      for (std::size_t j = 0; j < m; ++j) chains::axpy(n, evecs[j * m + idx], Q.data() + j * n, y);
+      for (std::size_t j = 0; j < length; ++j) chains::axpy(n, S[j * length + r.index], Q.data() + (start + j) * n, y);
       const double s = norm(n, y);
       if (s > 0)
         for (std::size_t t = 0; t < n; ++t) y[t] /= s;
     }
   }
-  result.smallest = evals[0];
-  result.smallestResidual = std::fabs(bLast * evecs[(m - 1) * m + 0]);
   return result;
 }
 

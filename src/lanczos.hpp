@@ -1,14 +1,21 @@
 // Extreme eigenvalues of a symmetric operator by Lanczos with full reorthogonalization
-// (classical Gram-Schmidt twice when the first pass cancels: the DGKS test). Convergence is the
-// Ritz residual ||H y - theta y|| = |beta_j s_{j,i}| <= tol * max(|theta_i|, floor), with the
-// floor eps^{2/3} ||T|| as in ARPACK and Spectra. "Largest" means largest algebraic: the
+// (classical Gram-Schmidt twice when the first pass cancels: the DGKS test). A Ritz pair is
+// converged when its residual ||H y - theta y|| = |beta_j s_{j,i}| <= max(tol |theta_i|, nu),
+// nu = kLanczosNegligible * ||T||: the relative test, with an absolute floor at the accuracy
+// rounding allows (eigenvalues near 0 cannot be resolved relative to themselves; without the
+// floor a zero eigenvalue would never converge). "Largest" means largest algebraic: the
 // sharpness of DESIGN.md, never the largest magnitude.
 //
-// A single-vector Krylov space holds one vector per eigenspace: a repeated eigenvalue is found
-// once (its multiplicity only by rounding). Top-1 is always right; top-k is guaranteed for
-// distinct eigenvalues. At an invariant subspace (breakdown, e.g. H = 0 at the origin for L >= 3,
-// or a Hessian of tiny rank at a univariate minimizer) the iteration continues from a fresh
-// random vector orthogonal to the basis while more eigenvalues are wanted.
+// Breakdown (beta <= nu: an invariant subspace) happens at the origin (H = 0 for L >= 3), at
+// minimizers of univariate regression (H = 2 J^T Sigma J has rank <= d_0) and at symmetric points.
+// The block found is kept (its Ritz values are exact to the dropped beta) and the iteration
+// continues from a fresh random vector orthogonal to the basis while more is wanted. A
+// single-vector Krylov space holds one vector per eigenspace, so a repeated eigenvalue shows up
+// once per block: for k > 1, after a breakdown the solve goes on block by block until a new
+// block's top adds nothing to the top k, which recovers multiplicities at exact breakdowns
+// (e.g. +-sigma_i with multiplicity w at the L = 2 origin). Without a breakdown, top-k is
+// guaranteed for distinct eigenvalues (a multiplicity is then found only through rounding);
+// top-1 is always right.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +24,12 @@
 #include "hessian.hpp"
 
 namespace dln {
+
+// Relative size (to ||T||) below which a coupling beta is a breakdown and a residual is at the
+// rounding floor.
+constexpr double kLanczosNegligible = 1e-12;
+// Default iteration cap (also capped by the dimension).
+constexpr std::size_t kLanczosDefaultMaxIterations = 300;
 
 struct LanczosOptions {
   std::size_t k = 1;             // how many of the largest eigenvalues
@@ -38,6 +51,7 @@ struct LanczosResult {
   double smallestResidual = 0.0;
   std::size_t iterations = 0;
   std::size_t products = 0;       // operator applications
+  std::size_t restarts = 0;       // breakdowns continued from a fresh vector
   bool converged = false;
 };
 

@@ -14,9 +14,19 @@ namespace {
 
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
+// sqrt(a^2 + b^2) without std::hypot's cost where the squares can neither overflow nor
+// underflow (std::hypot otherwise). std::hypot dominated a Lanczos step's tridiagonal solve.
+inline double pythag(double a, double b) {
+  const double s = a * a + b * b;
+  return s < 1e300 && s > 1e-300 ? std::sqrt(s) : std::hypot(a, b);
+}
+
 // Implicit QL on a tridiagonal matrix (d: diagonal, e: off-diagonal with e[n-1] = 0 after the
-// shift below), rotating the columns of V (n x n row-major) when given.
-void tql2(std::size_t n, double* d, double* e, double* V) {
+// shift below), rotating the columns of V (vrows x n row-major) when given. The rows of V
+// transform independently, so V may hold only some rows of the eigenvector matrix (started as
+// the same rows of the identity): the eigenvalues never depend on V.
+template <bool Fast>
+void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
   for (std::size_t i = 1; i < n; ++i) e[i - 1] = e[i];
   e[n - 1] = 0.0;
   double f = 0.0, tst1 = 0.0;
@@ -30,7 +40,7 @@ void tql2(std::size_t n, double* d, double* e, double* V) {
         if (++iterations > 60) fail(ErrorCode::Internal, "", "symmetric eigensolver did not converge");
         double g = d[l];
         double p = (d[l + 1] - g) / (2.0 * e[l]);
-        double r = std::hypot(p, 1.0);
+        double r = Fast ? pythag(p, 1.0) : std::hypot(p, 1.0);
         if (p < 0) r = -r;
         d[l] = e[l] / (p + r);
         d[l + 1] = e[l] * (p + r);
@@ -47,14 +57,14 @@ void tql2(std::size_t n, double* d, double* e, double* V) {
           s2 = s;
           g = c * e[ii];
           h = c * p;
-          r = std::hypot(p, e[ii]);
+          r = Fast ? pythag(p, e[ii]) : std::hypot(p, e[ii]);
           e[ii + 1] = s * r;
           s = e[ii] / r;
           c = p / r;
           p = c * d[ii] - s * g;
           d[ii + 1] = h + s * (c * g + s * d[ii]);
           if (V) {
-            for (std::size_t k = 0; k < n; ++k) {
+            for (std::size_t k = 0; k < vrows; ++k) {
               double* row = V + k * n;
               h = row[ii + 1];
               row[ii + 1] = s * row[ii] + c * h;
@@ -153,8 +163,8 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
   e[0] = 0.0;
 }
 
-// Sorts eigenvalues ascending, permuting eigenvector columns alike.
-void sortAscending(std::size_t n, double* values, double* V) {
+// Sorts eigenvalues ascending, permuting the columns of V (vrows x n) alike.
+void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows) {
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
@@ -162,8 +172,8 @@ void sortAscending(std::size_t n, double* values, double* V) {
   for (std::size_t i = 0; i < n; ++i) sorted[i] = values[order[i]];
   std::copy(sorted.begin(), sorted.end(), values);
   if (V) {
-    std::vector<double> copy(V, V + n * n);
-    for (std::size_t k = 0; k < n; ++k)
+    std::vector<double> copy(V, V + vrows * n);
+    for (std::size_t k = 0; k < vrows; ++k)
       for (std::size_t i = 0; i < n; ++i) V[k * n + i] = copy[k * n + order[i]];
   }
 }
@@ -187,8 +197,8 @@ void symmetricEigen(std::size_t n, const double* A, double* values, double* vect
   }
   std::vector<double> e(n);
   tred2(n, V, values, e.data(), vectors != nullptr);
-  tql2(n, values, e.data(), vectors);
-  sortAscending(n, values, vectors);
+  tql2<false>(n, values, e.data(), vectors, n);
+  sortAscending(n, values, vectors, n);
 }
 
 void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values, double* vectors) {
@@ -202,8 +212,20 @@ void tridiagonalEigen(std::size_t n, const double* diag, const double* off, doub
   // tql2 expects the off-diagonal shifted by one (e[i] couples i-1 and i).
   std::vector<double> e(n, 0.0);
   for (std::size_t i = 1; i < n; ++i) e[i] = off[i - 1];
-  tql2(n, values, e.data(), vectors);
-  sortAscending(n, values, vectors);
+  tql2<true>(n, values, e.data(), vectors, n);
+  sortAscending(n, values, vectors, n);
+}
+
+void tridiagonalEigenLastRow(std::size_t n, const double* diag, const double* off, double* values, double* lastRow) {
+  if (n == 0) return;
+  std::copy(diag, diag + n, values);
+  std::fill(lastRow, lastRow + n, 0.0);
+  lastRow[n - 1] = 1.0;
+  if (n == 1) return;
+  std::vector<double> e(n, 0.0);
+  for (std::size_t i = 1; i < n; ++i) e[i] = off[i - 1];
+  tql2<true>(n, values, e.data(), lastRow, 1);
+  sortAscending(n, values, lastRow, 1);
 }
 
 void svd(std::size_t m, std::size_t n, const double* A, double* singular, double* U, double* V) {

@@ -17,6 +17,10 @@ void symmetricEigen(std::size_t n, const double* A, double* values, double* vect
 // tridiagonal matrix with diagonal `diag` (n) and off-diagonal `off` (n-1).
 void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values,
                       double* vectors = nullptr);
+// The same eigenvalues (bitwise) and only the last row of the eigenvector matrix (lastRow[i] is
+// the last component of eigenvector i), in O(n^2) instead of O(n^3): what Lanczos' residual
+// estimates need at every step.
+void tridiagonalEigenLastRow(std::size_t n, const double* diag, const double* off, double* values, double* lastRow);
 
 // Thin SVD of an m x n matrix by one-sided Jacobi, accurate for small singular values too.
 // Singular values descending (min(m, n) of them). U is m x k, V is n x k (k = min(m, n)), both

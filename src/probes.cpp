@@ -141,6 +141,12 @@ class SpectralProbe final : public Probe {
     using M = SharpnessOptions::Method;
     const std::size_t P = problem.spec().paramCount();
     if (o_.k < 1 || o_.k > P) fail(ErrorCode::Value, "sharpness.k", "must be in [1, " + std::to_string(P) + "]");
+    if (o_.method == M::Lanczos && o_.maxIterations != 0 && o_.maxIterations < o_.k) {
+      fail(ErrorCode::Value, "sharpness.maxIterations", "must be >= k (" + std::to_string(o_.k) + ")");
+    }
+    if (o_.method == M::Power && o_.k > 1) {
+      fail(ErrorCode::Value, "sharpness.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+    }
     for (const auto& n : names_) {
       if (o_.method == M::Power && n != "sharpness" && n != "sharpnessHvps") {
         fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
@@ -156,10 +162,36 @@ class SpectralProbe final : public Probe {
   }
 
   void record(ProbeContext& c, Trace& trace) override {
+    try {
+      solve(c);
+    } catch (const Error& e) {
+      // A Hessian-vector product that overflows (a run on its way to divergence) is a NaN
+      // recording, like any other quantity there, not an exception out of the run.
+      if (e.code() != ErrorCode::Value || e.field() != "weights") throw;
+      std::fill(top_.begin(), top_.end(), std::numeric_limits<double>::quiet_NaN());
+      smallest_ = residual_ = std::numeric_limits<double>::quiet_NaN();
+      previous_.clear();
+    }
+    ++recordings_;
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      const std::string& n = names_[i];
+      if (n == "sharpness") trace.push(columns_[i], top_[0]);
+      else if (n == "sharpnessTopK") trace.push(columns_[i], top_.data(), top_.size());
+      else if (n == "lambdaMin") trace.push(columns_[i], smallest_);
+      else if (n == "spectralRadius") trace.push(columns_[i], std::max(std::fabs(top_[0]), std::fabs(smallest_)));
+      else if (n == "sharpnessResidual") trace.push(columns_[i], residual_);
+      else trace.push(columns_[i], static_cast<double>(hvps_));
+    }
+  }
+
+ private:
+  void solve(ProbeContext& c) {
     using M = SharpnessOptions::Method;
     HessianOperator H(c.evaluator);
-    std::vector<double> top(o_.k, std::numeric_limits<double>::quiet_NaN());
-    double smallest = std::numeric_limits<double>::quiet_NaN(), residual = 0.0;
+    top_.assign(o_.k, std::numeric_limits<double>::quiet_NaN());
+    smallest_ = std::numeric_limits<double>::quiet_NaN();
+    residual_ = 0.0;
+    hvps_ = 0;
     if (o_.method == M::Lanczos) {
       LanczosOptions lo;
       lo.k = o_.k;
@@ -170,41 +202,35 @@ class SpectralProbe final : public Probe {
       lo.stream = recordings_;
       lo.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
       LanczosResult r = lanczos(H, lo);
-      std::copy(r.values.begin(), r.values.end(), top.begin());
-      smallest = r.smallest;
-      residual = r.residuals.empty() ? 0.0 : r.residuals[0];
+      std::copy(r.values.begin(), r.values.end(), top_.begin());
+      smallest_ = r.smallest;
+      residual_ = r.residuals.empty() ? 0.0 : r.residuals[0];
       previous_.assign(r.vectors.begin(), r.vectors.begin() + static_cast<long>(H.dimension()));
+      hvps_ = r.products;
     } else if (o_.method == M::Power) {
-      top[0] = powerIteration(H, o_.powerIterations, o_.seed, recordings_).estimate;
-      residual = std::numeric_limits<double>::quiet_NaN();
+      const PowerResult p = powerIteration(H, o_.powerIterations, o_.seed, recordings_);
+      top_[0] = p.estimate;
+      residual_ = std::numeric_limits<double>::quiet_NaN();
+      hvps_ = p.products;
     } else {
       const std::size_t P = H.dimension();
       std::vector<double> dense = denseHessian(c.evaluator);
-      for (std::size_t i = 0; i < P; ++i)
-        for (std::size_t j = i + 1; j < P; ++j) dense[i * P + j] = dense[j * P + i] = 0.5 * (dense[i * P + j] + dense[j * P + i]);
       std::vector<double> ev(P);
-      linalg::symmetricEigen(P, dense.data(), ev.data());
-      for (std::size_t i = 0; i < o_.k; ++i) top[i] = ev[P - 1 - i];
-      smallest = ev[0];
-    }
-    ++recordings_;
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      const std::string& n = names_[i];
-      if (n == "sharpness") trace.push(columns_[i], top[0]);
-      else if (n == "sharpnessTopK") trace.push(columns_[i], top.data(), top.size());
-      else if (n == "lambdaMin") trace.push(columns_[i], smallest);
-      else if (n == "spectralRadius") trace.push(columns_[i], std::max(std::fabs(top[0]), std::fabs(smallest)));
-      else if (n == "sharpnessResidual") trace.push(columns_[i], residual);
-      else trace.push(columns_[i], static_cast<double>(H.products()));
+      symmetricSpectrum(P, dense, ev.data());
+      for (std::size_t i = 0; i < o_.k; ++i) top_[i] = ev[P - 1 - i];
+      smallest_ = ev[0];
+      hvps_ = P;  // the products that assembled H
     }
   }
 
- private:
   std::vector<std::string> names_;
   SharpnessOptions o_;
   bool wantSmallest_ = false;
   std::vector<std::size_t> columns_;
   std::vector<double> previous_;
+  std::vector<double> top_;
+  double smallest_ = 0.0, residual_ = 0.0;
+  std::size_t hvps_ = 0;
   std::uint64_t recordings_ = 0;
 };
 
@@ -215,7 +241,14 @@ class PowerProbe final : public Probe {
   void declare(Trace& trace) override { column_ = trace.declare("sharpnessPower"); }
   void record(ProbeContext& c, Trace& trace) override {
     HessianOperator H(c.evaluator);
-    trace.push(column_, powerIteration(H, o_.powerIterations, o_.seed, 1000000 + recordings_++).estimate);
+    double estimate = std::numeric_limits<double>::quiet_NaN();
+    try {
+      estimate = powerIteration(H, o_.powerIterations, o_.seed, 1000000 + recordings_).estimate;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::Value || e.field() != "weights") throw;  // an overflowing product: NaN
+    }
+    ++recordings_;
+    trace.push(column_, estimate);
   }
 
  private:
@@ -310,18 +343,32 @@ std::vector<std::string> defaultQuantities(const Problem& problem) {
 std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
                                                const ProbeOptions& options) {
   std::vector<std::unique_ptr<Probe>> probes;
-  std::vector<std::string> seen, spectral;
+  std::vector<std::string> seen;
+  bool spectralMade = false;
   for (const auto& name : names) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
-    if (isSpectral(name)) {
-      spectral.push_back(name);  // one eigensolve per recording serves all of them
-    } else {
+    if (!isSpectralQuantity(name)) {
       probes.push_back(makeProbe(name, problem, options));
+    } else if (!spectralMade) {
+      // One eigensolve per recording serves every spectral column, placed where the first is.
+      probes.push_back(makeSpectralProbe(names, problem, options));
+      spectralMade = true;
     }
   }
-  if (!spectral.empty()) probes.push_back(std::make_unique<SpectralProbe>(spectral, problem, options.sharpness));
   return probes;
+}
+
+bool isSpectralQuantity(const std::string& name) { return isSpectral(name); }
+
+std::unique_ptr<Probe> makeSpectralProbe(const std::vector<std::string>& names, const Problem& problem,
+                                         const ProbeOptions& options) {
+  std::vector<std::string> spectral;
+  for (const auto& name : names) {
+    if (isSpectralQuantity(name) && std::find(spectral.begin(), spectral.end(), name) == spectral.end()) spectral.push_back(name);
+  }
+  if (spectral.empty()) fail(ErrorCode::Internal, "record", "no spectral quantity");
+  return std::make_unique<SpectralProbe>(std::move(spectral), problem, options.sharpness);
 }
 
 }  // namespace dln

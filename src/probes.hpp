@@ -61,6 +61,14 @@ std::vector<std::string> knownQuantities();
 // there is a test set; the distance to w* (univariate) or the singular values of A (matrix heads).
 std::vector<std::string> defaultQuantities(const Problem& problem);
 
+// The spectral quantities (sharpness, sharpnessTopK, lambdaMin, spectralRadius, sharpnessResidual,
+// sharpnessHvps) share one eigensolve per recording: makeProbes and makeSpectralProbe give one
+// probe for all of those in `names` (sharpnessPower is separate: its own power iteration).
+bool isSpectralQuantity(const std::string& name);
+std::unique_ptr<Probe> makeSpectralProbe(const std::vector<std::string>& names, const Problem& problem,
+                                         const ProbeOptions& options);
+// Probes for `names` in order, duplicates dropped, the spectral ones as one probe at the position
+// of the first.
 std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& names, const Problem& problem,
                                                const ProbeOptions& options);
 

@@ -1,5 +1,5 @@
 /** Every documented bad input gives its documented error code and names the field. */
-import { DlnError, initWeights, marionChizatData, Problem, setMemoryLimit, train, buildInfo } from '../lib';
+import { DlnError, initWeights, layers, marionChizatData, Problem, setMemoryLimit, train, buildInfo, flow, hessianVectorProduct, sharpness, denseHessian } from '../lib';
 import { native } from '../lib/native';
 import { mcProblem, MC_WIDTHS } from './helpers';
 
@@ -138,5 +138,84 @@ describe('weights and options', () => {
     for (const fake of fakes) {
       await expectRejection(train({ native: fake, weights: (w: Float64Array) => w } as never, w0, { learningRate: 0.1, steps: 1 }), 'ERR_DLN_TYPE', 'problem');
     }
+  });
+});
+
+describe('spectrum: hessianVectorProduct, sharpness, denseHessian and the sharpness options of runs', () => {
+  const problem = mcProblem(); // P = 230
+  const w0 = initWeights(MC_WIDTHS, { scale: 0.3, seed: 1 });
+
+  test('vectors of the wrong length, type or with NaN', async () => {
+    expectError(() => hessianVectorProduct(problem, w0, new Float64Array(3)), 'ERR_DLN_SHAPE', 'v');
+    expectError(() => hessianVectorProduct(problem, w0, 'abc' as never), 'ERR_DLN_TYPE', 'v');
+    const nan = new Float64Array(230);
+    nan[2] = NaN;
+    expectError(() => hessianVectorProduct(problem, w0, nan), 'ERR_DLN_VALUE', 'v');
+    expectError(() => hessianVectorProduct(problem, new Float64Array(3), new Float64Array(230)), 'ERR_DLN_SHAPE', 'weights');
+    await expectRejection(sharpness(problem, w0, { start: new Float64Array(5) }), 'ERR_DLN_SHAPE', 'options.start');
+    await expectRejection(sharpness(problem, w0, { start: nan }), 'ERR_DLN_VALUE', 'options.start');
+    await expectRejection(sharpness(problem, new Float64Array(3)), 'ERR_DLN_SHAPE', 'weights');
+  });
+
+  test('wrong k, method, tol, iteration counts and seeds', async () => {
+    await expectRejection(sharpness(problem, w0, { k: 0 }), 'ERR_DLN_VALUE', 'options.k');
+    await expectRejection(sharpness(problem, w0, { k: 1.5 }), 'ERR_DLN_VALUE', 'options.k');
+    await expectRejection(sharpness(problem, w0, { k: 231 }), 'ERR_DLN_VALUE', 'options.k');
+    await expectRejection(sharpness(problem, w0, { k: 'a' as never }), 'ERR_DLN_TYPE', 'options.k');
+    await expectRejection(sharpness(problem, w0, { method: 'arnoldi' as never }), 'ERR_DLN_VALUE', 'options.method');
+    for (const tol of [0, -1, NaN, Infinity]) await expectRejection(sharpness(problem, w0, { tol }), 'ERR_DLN_VALUE', 'options.tol');
+    await expectRejection(sharpness(problem, w0, { k: 5, maxIterations: 3 }), 'ERR_DLN_VALUE', 'options.maxIterations');
+    await expectRejection(sharpness(problem, w0, { method: 'power', powerIterations: 0 }), 'ERR_DLN_VALUE', 'options.powerIterations');
+    await expectRejection(sharpness(problem, w0, { seed: -1 }), 'ERR_DLN_VALUE', 'options.seed');
+    await expectRejection(sharpness(problem, w0, null as never), 'ERR_DLN_TYPE', 'options');
+    // Power iteration gives one number (the reference code's spectral-radius estimate).
+    await expectRejection(sharpness(problem, w0, { method: 'power', k: 2 }), 'ERR_DLN_VALUE', 'options.k');
+    await expectRejection(sharpness(problem, w0, { method: 'power', smallest: true }), 'ERR_DLN_VALUE', 'options.smallest');
+  });
+
+  test('the same checks for train and flow, before any work starts', async () => {
+    const run = (sharpnessOptions: object, record = ['sharpness']) =>
+      train(problem, w0, { learningRate: 0.1, steps: 10, record, sharpness: sharpnessOptions as never });
+    await expectRejection(run({ k: 0 }), 'ERR_DLN_VALUE', 'options.sharpness.k');
+    await expectRejection(run({ k: 231 }), 'ERR_DLN_VALUE', 'options.sharpness.k');
+    await expectRejection(run({ method: 'x' }), 'ERR_DLN_VALUE', 'options.sharpness.method');
+    await expectRejection(run({ tol: -1 }), 'ERR_DLN_VALUE', 'options.sharpness.tol');
+    await expectRejection(run({ k: 4, maxIterations: 2 }, ['sharpnessTopK']), 'ERR_DLN_VALUE', 'options.sharpness.maxIterations');
+    await expectRejection(run({ method: 'power' }, ['lambdaMin']), 'ERR_DLN_VALUE', 'options.sharpness.method');
+    await expectRejection(run({ method: 'power', k: 3 }, ['sharpness']), 'ERR_DLN_VALUE', 'options.sharpness.k');
+    await expectRejection(flow(problem, w0, { tEnd: 1, record: ['sharpness'], sharpness: { method: 'x' as never } }), 'ERR_DLN_VALUE', 'options.sharpness.method');
+    await expectRejection(flow(problem, w0, { tEnd: 1, events: { sharpnessAbove: NaN } }), 'ERR_DLN_VALUE', 'options.events.sharpnessAbove');
+  });
+
+  test('a dense Hessian above the memory limit is refused before allocating', async () => {
+    const before = buildInfo().memoryLimit;
+    setMemoryLimit(1 << 20);
+    try {
+      await expectRejection(denseHessian(problem, w0), 'ERR_DLN_MEMORY', 'weights'); // 3 P^2 doubles = 1.3 MB
+      const wide = Problem.regression({ X: data.X, y: data.y, widths: [3, 20, 20, 1] }); // P = 480
+      const w = initWeights([3, 20, 20, 1], { scale: 0.3 });
+      await expectRejection(sharpness(wide, w, { method: 'dense' }), 'ERR_DLN_MEMORY', 'options.method');
+      await expectRejection(train(wide, w, { learningRate: 0.1, steps: 1, record: ['sharpness'], sharpness: { method: 'dense' } }), 'ERR_DLN_MEMORY', 'options.sharpness.method');
+    } finally {
+      setMemoryLimit(before);
+    }
+  });
+
+  test('a point where the products overflow: an error for a single call, NaN in a run (which then diverges)', async () => {
+    // (C W_1, W_2 / C, ...) is the same map with a finite loss and gradient, but the W_2 block of
+    // the Hessian grows like C^2: at C = 1e155 it overflows.
+    const w = initWeights(MC_WIDTHS, { scale: 0.5, seed: 1 });
+    const layout = layers(MC_WIDTHS, w);
+    layout[0].data.forEach((x, i) => (layout[0].data[i] = x * 1e155));
+    layout[1].data.forEach((x, i) => (layout[1].data[i] = x / 1e155));
+    expect(Number.isFinite(problem.evaluate(w).loss)).toBe(true);
+    await expectRejection(sharpness(problem, w), 'ERR_DLN_VALUE', 'weights');
+    await expectRejection(sharpness(problem, w, { method: 'power' }), 'ERR_DLN_VALUE', 'weights');
+    await expectRejection(sharpness(problem, w, { method: 'dense' }), 'ERR_DLN_VALUE', 'weights');
+    await expectRejection(denseHessian(problem, w), 'ERR_DLN_VALUE', 'weights');
+    const run = await train(problem, w, { learningRate: 0.01, steps: 5, recordEvery: 1, record: ['loss', 'sharpness', 'sharpnessPower'] });
+    expect(run.status).toBe('diverged');
+    expect(run.trace.scalar('sharpness')[0]).toBeNaN();
+    expect(run.trace.scalar('sharpnessPower')[0]).toBeNaN();
   });
 });

@@ -1,4 +1,4 @@
-/** Oracles for the gradient-flow tests: closed forms, quadrature, and a dense finite-difference Hessian. */
+/** Oracles for the gradient-flow tests: closed forms and quadrature. */
 import { marionChizatData, Problem, svd } from '../lib';
 
 /** Gauss–Legendre nodes and weights on [-1, 1] (Newton on the Legendre recurrence). */
@@ -89,34 +89,6 @@ export function linearFlow(seed = 0): { problem: Problem; exact: (w0: Float64Arr
     return out;
   };
   return { problem, exact };
-}
-
-/**
- * Sharpness at a minimizer from a dense Hessian by central differences of the exact gradient
- * (relative step 1e-5: error ~1e-9 relative to S). At a minimizer the Hessian is PSD, so its top
- * singular value is lambda_max.
- */
-export function fdSharpness(problem: Problem, w: Float64Array): number {
-  const P = w.length;
-  const H = new Float64Array(P * P);
-  for (let i = 0; i < P; i++) {
-    const h = 1e-5 * Math.max(1, Math.abs(w[i]));
-    const a = Float64Array.from(w);
-    const b = Float64Array.from(w);
-    a[i] += h;
-    b[i] -= h;
-    const ga = problem.gradient(a).gradient;
-    const gb = problem.gradient(b).gradient;
-    for (let j = 0; j < P; j++) H[j * P + i] = (ga[j] - gb[j]) / (2 * h);
-  }
-  for (let i = 0; i < P; i++) {
-    for (let j = 0; j < i; j++) {
-      const m = 0.5 * (H[i * P + j] + H[j * P + i]);
-      H[i * P + j] = m;
-      H[j * P + i] = m;
-    }
-  }
-  return svd({ rows: P, cols: P, data: H }).S[0];
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -7,7 +7,7 @@
  * Seeded for reproducibility; FUZZ_SEED=<n> replays another seed, FUZZ_RUNS scales the case count.
  */
 import fc from 'fast-check';
-import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData } from '../lib';
+import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian } from '../lib';
 import { native, type NativeBinding } from '../lib/native';
 import { wrapNative } from '../lib/errors';
 
@@ -174,6 +174,62 @@ describe('fuzzing every entry point', () => {
         });
       }),
       runs(1500),
+    );
+  });
+
+  test('spectrum entry points: hessianVectorProduct, sharpness, denseHessian (typed and raw) and run options', async () => {
+    const problem = Problem.regression({ X: data.X, y: data.y, widths: [3, 2, 1] }); // 8 parameters
+    const w0 = initWeights([3, 2, 1], { scale: 0.5, seed: 1 });
+    const vector = fc.oneof(float64(10), junk);
+    const spectrumOptions = fc.record(
+      {
+        method: fc.oneof(fc.constantFrom('lanczos', 'power', 'dense', 'arnoldi'), junk),
+        k: fc.oneof(fc.integer({ min: -2, max: 10 }), fc.constantFrom(1.5, 2 ** 53, 2 ** 60), junk),
+        tol: fc.oneof(specialDouble, junk),
+        maxIterations: fc.oneof(fc.integer({ min: -1, max: 12 }), junk),
+        powerIterations: fc.oneof(fc.integer({ min: -1, max: 40 }), fc.constantFrom(2 ** 40), junk),
+        seed: fc.oneof(fc.integer({ min: -1, max: 9 }), junk),
+        warmStart: fc.oneof(fc.boolean(), junk),
+        smallest: fc.oneof(fc.boolean(), junk),
+        vectors: fc.oneof(fc.boolean(), junk),
+        start: vector,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(float64(10), junk), vector, (w, v) => {
+        outcome(() => hessianVectorProduct(problem, w as Float64Array, v as Float64Array));
+        outcome(() => N.hessianVectorProduct(problem.native, w as Float64Array, v as Float64Array));
+        outcome(() => hessianVectorProduct(problem, w0, v as Float64Array));
+      }),
+      runs(800),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(spectrumOptions, junk), fc.oneof(fc.constant(w0), float64(10), junk), async (opts, w) => {
+        await asyncOutcome(() => sharpness(problem, w as Float64Array, opts as never));
+        await asyncOutcome(() => N.sharpness(problem.native, w as Float64Array, opts as object).promise);
+        await asyncOutcome(() => denseHessian(problem, w as Float64Array));
+      }),
+      runs(600),
+    );
+    const runOptions = fc.record(
+      {
+        learningRate: fc.constant(0.01),
+        steps: fc.constant(2),
+        record: fc.oneof(
+          fc.array(fc.constantFrom('sharpness', 'sharpnessTopK', 'lambdaMin', 'spectralRadius', 'sharpnessResidual', 'sharpnessHvps', 'sharpnessPower'), { maxLength: 4 }),
+          junk,
+        ),
+        sharpness: fc.oneof(spectrumOptions, junk),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(runOptions, junk), async (opts) => {
+        await asyncOutcome(async () => N.train(problem.native, w0, opts as object).promise);
+        await asyncOutcome(async () => N.flow(problem.native, w0, { tEnd: 0.01, ...(opts as object) }).promise);
+      }),
+      runs(400),
     );
   });
 

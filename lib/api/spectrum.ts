@@ -46,11 +46,20 @@ export interface SpectrumResult {
   /** Ritz residuals ||H y_i - theta_i y_i|| (0 for dense; empty for power). */
   residuals: Float64Array;
   iterations: number;
-  /** Hessian-vector products spent. */
+  /** Hessian-vector products spent (dense: P, the products that assembled H). */
   hvps: number;
+  /** Lanczos breakdowns (invariant subspaces) continued from a fresh random vector. */
+  restarts: number;
+  /** Lanczos: every wanted Ritz pair met the residual test (power and dense: true). */
   converged: boolean;
+  /** Smallest eigenvalue (with `smallest: true`, or dense). */
   lambdaMin?: number;
+  /** Its Ritz residual (Lanczos). */
+  lambdaMinResidual?: number;
+  /** max(|lambda_max|, |lambda_min|) (with `smallest: true`, or dense). */
   spectralRadius?: number;
+  /** Power iteration: ||H v|| of the last step (the estimate is the one before, as in the reference code). */
+  lastNorm?: number;
   /** Ritz vectors, k x P (when requested). */
   vectors?: Matrix;
 }
@@ -62,8 +71,8 @@ export function hessianVectorProduct(problem: Problem, weights: WeightsLike, v: 
   return callNative(() => native().hessianVectorProduct(problem.native, w, vec));
 }
 
-/** The top of the Hessian spectrum at `weights`. */
-export function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
+/** The top of the Hessian spectrum at `weights`. Every error, bad input included, is a rejection. */
+export async function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
   const w = problem.weights(weights);
   if (options === null || typeof options !== 'object') throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
   const { signal, onProgress, start, ...rest } = options;
@@ -76,10 +85,13 @@ export function sharpness(problem: Problem, weights: WeightsLike, options: Spect
       residuals: r.residuals,
       iterations: r.iterations,
       hvps: r.hvps,
+      restarts: r.restarts,
       converged: r.converged,
     };
     if (r.lambdaMin !== undefined) out.lambdaMin = r.lambdaMin;
+    if (r.lambdaMinResidual !== undefined && r.method === 'lanczos') out.lambdaMinResidual = r.lambdaMinResidual;
     if (r.spectralRadius !== undefined) out.spectralRadius = r.spectralRadius;
+    if (r.lastNorm !== undefined) out.lastNorm = r.lastNorm;
     if (r.vectors) out.vectors = { rows: r.eigenvalues.length, cols: problem.paramCount, data: r.vectors };
     return out;
   });
@@ -94,8 +106,8 @@ export interface DenseHessian {
   asymmetry: number;
 }
 
-/** The dense Hessian from P exact products (memory P^2 doubles: small problems only). */
-export function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
+/** The dense Hessian from P exact products (memory 3 P^2 doubles: small problems only). Errors are rejections. */
+export async function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
   const w = problem.weights(weights);
   const P = problem.paramCount;
   return runNativeJob((p) => native().denseHessian(problem.native, w, p), controls, (r) => ({

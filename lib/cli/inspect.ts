@@ -1,15 +1,60 @@
-/** `dlnflow inspect PROBLEM.json`: loss, gradient norm and theory quantities at one point. */
-import type { Command } from 'commander';
+/**
+ * `dlnflow inspect PROBLEM.json`: at one point (the file's weights or an initialization), the loss
+ * and gradient norm, the top of the Hessian spectrum (sharpness, top-k), the theory quantities of
+ * the problem and the structure of the weights that the papers' lemmas are about.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
 import { initWeights, type InitKind } from '../api/init';
+import { svd } from '../api/linalg';
+import { layers } from '../api/matrix';
+import { sharpness, type SharpnessOptions, type SpectrumResult } from '../api/spectrum';
+import { train } from '../api/train';
 import { loadProblemFile } from '../config/problem-file';
 import { formatNumber, table, toJson } from './output';
-import { parseNumber, parseInteger } from './parse';
+import { parseInteger, parseNumber, parsePositiveInteger } from './parse';
 
 interface InspectOptions {
   json?: boolean;
   init: string;
   scale: number;
   seed: number;
+  k: number;
+  method: 'lanczos' | 'power' | 'dense';
+  tol: number;
+  rankTol: number;
+}
+
+function parseMethod(value: string): InspectOptions['method'] {
+  if (value === 'lanczos' || value === 'power' || value === 'dense') return value;
+  throw new InvalidArgumentError(`expected lanczos, power or dense, got "${value}"`);
+}
+
+function parsePositive(value: string): number {
+  const v = parseNumber(value);
+  if (!(v > 0)) throw new InvalidArgumentError(`expected a number > 0, got "${value}"`);
+  return v;
+}
+
+/** ||D_k||_2 for D_k = W_{k+1}^T W_{k+1} - W_k W_k^T, k = 1..L-1 (Lemma 1's invariant; Lemma 2's epsilon). */
+function balancedness(widths: readonly number[], weights: Float64Array): number[] {
+  const W = layers(widths, weights);
+  const out: number[] = [];
+  for (let k = 0; k + 1 < W.length; k++) {
+    const a = W[k + 1];
+    const b = W[k];
+    const n = b.rows;
+    const D = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let v = 0;
+        for (let t = 0; t < a.rows; t++) v += a.data[t * a.cols + i] * a.data[t * a.cols + j];
+        for (let t = 0; t < b.cols; t++) v -= b.data[i * b.cols + t] * b.data[j * b.cols + t];
+        D[i * n + j] = v;
+      }
+    }
+    out.push(svd({ rows: n, cols: n, data: D }).S[0]);
+  }
+  return out;
 }
 
 export async function inspect(path: string, options: InspectOptions): Promise<Record<string, unknown>> {
@@ -20,7 +65,59 @@ export async function inspect(path: string, options: InspectOptions): Promise<Re
   const weights =
     fileWeights ?? initWeights(problem.widths, { kind: options.init as InitKind, scale: options.scale, seed: options.seed });
   const e = problem.evaluate(weights);
-  const report: Record<string, unknown> = {
+
+  // The top of the spectrum: lambda_min (and so the spectral radius) too, except for power
+  // iteration, which estimates the spectral radius only.
+  const spectrumOptions: SharpnessOptions & { smallest?: boolean } = { method: options.method, k: options.k, tol: options.tol };
+  if (options.method !== 'power') spectrumOptions.smallest = true;
+  const started = process.hrtime.bigint();
+  const s: SpectrumResult = await sharpness(problem, weights, spectrumOptions);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+
+  // The structure of the weights at this point, through the same probes a run records.
+  const isRegression = problem.kind === 'regression';
+  const record = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
+  const at = (await train(problem, weights, { learningRate: 1, steps: 0, record, rankTolerance: options.rankTol })).trace.row(0);
+  const structure: Record<string, unknown> = {
+    layerNorms: at.layerNorms,
+    rankOneGap: at.rankOneGap,
+    singularSpread: at.singularSpread,
+    alignment: at.alignment,
+    balancedness: balancedness(problem.widths, weights),
+    lemma2Epsilon: at.lemma2Epsilon,
+  };
+  if (!isRegression) {
+    structure.singularValues = at.singularValues;
+    structure.rank = at.rank;
+    structure.rankTolerance = options.rankTol;
+    structure.nuclearNorm = at.nuclearNorm;
+    structure.schatten2OverL = at.schatten2OverL;
+  }
+
+  const S = s.eigenvalues[0];
+  const spectrum: Record<string, unknown> = {
+    method: s.method,
+    k: s.eigenvalues.length,
+    tol: options.method === 'lanczos' ? options.tol : null,
+    residuals: s.method === 'power' ? null : Array.from(s.residuals),
+    hvps: s.hvps,
+    iterations: s.iterations,
+    restarts: s.restarts,
+    converged: s.converged,
+    lambdaMin: s.lambdaMin ?? null,
+    lambdaMinResidual: s.lambdaMinResidual ?? null,
+    spectralRadius: s.spectralRadius ?? null,
+    stableLearningRate: S > 0 ? 2 / S : null,
+    ms: Number(ms.toFixed(3)),
+  };
+  let theory: Record<string, unknown> | null = null;
+  if (isRegression) {
+    const t = problem.theory();
+    theory = { ...t, sigmaEigenvalues: Array.from(t.sigmaEigenvalues), wStar: Array.from(t.wStar) };
+    spectrum.sharpnessOverSMin = t.sMin > 0 ? S / t.sMin : null;
+    spectrum.sharpnessOverSRankOne = t.sRankOne > 0 ? S / t.sRankOne : null;
+  }
+  return {
     problem: {
       kind: problem.kind,
       widths: problem.widths,
@@ -37,17 +134,19 @@ export async function inspect(path: string, options: InspectOptions): Promise<Re
     testLoss: e.testLoss,
     excessLoss: e.excessLoss,
     distance: e.distance,
-    theory: null,
+    sharpness: Array.from(s.eigenvalues),
+    spectrum,
+    structure,
+    theory,
   };
-  if (problem.kind === 'regression') {
-    const t = problem.theory();
-    report.theory = { ...t, sigmaEigenvalues: Array.from(t.sigmaEigenvalues), wStar: Array.from(t.wStar) };
-  }
-  return report;
 }
+
+const list = (v: unknown) => (Array.isArray(v) ? v.map((x) => formatNumber(x as number, 4)).join(', ') : formatNumber(v as number));
 
 function human(r: Record<string, unknown>): string {
   const p = r.problem as { kind: string; widths: number[]; paramCount: number };
+  const sp = r.spectrum as Record<string, number | null | number[] | string | boolean>;
+  const st = r.structure as Record<string, unknown>;
   const rows: Array<[string, string]> = [
     ['problem', `${p.kind}, widths [${p.widths.join(', ')}], ${p.paramCount} parameters`],
     ['loss', formatNumber(r.loss as number)],
@@ -56,16 +155,43 @@ function human(r: Record<string, unknown>): string {
   if (r.testLoss !== null) rows.push(['test loss', formatNumber(r.testLoss as number)]);
   if (r.excessLoss !== null) rows.push(['excess loss', formatNumber(r.excessLoss as number)]);
   if (r.distance !== null) rows.push(['||w - w*||^2', formatNumber(r.distance as number)]);
+  const S = r.sharpness as number[];
+  const how =
+    sp.method === 'power'
+      ? `power iteration, ${sp.hvps} HVPs: the reference code's spectral-radius estimate`
+      : sp.method === 'dense'
+        ? `dense, ${sp.hvps} HVPs`
+        : `lanczos, ${sp.hvps} HVPs, residuals ${list(sp.residuals)}${sp.converged ? '' : ' (NOT converged)'}`;
+  rows.push([S.length > 1 ? `sharpness (top ${S.length})` : 'sharpness', `${list(S)}  [${how}]`]);
+  if (sp.lambdaMin !== null) rows.push(['lambda_min, spectral radius', `${formatNumber(sp.lambdaMin as number)}, ${formatNumber(sp.spectralRadius as number)}`]);
+  if (sp.stableLearningRate !== null) rows.push(['2/S (stable eta here)', formatNumber(sp.stableLearningRate as number)]);
   const t = r.theory as Record<string, number | null> | null;
   if (t) {
     rows.push(
+      ['S / S_min, S / S_r1', `${formatNumber(sp.sharpnessOverSMin as number)}, ${formatNumber(sp.sharpnessOverSRankOne as number)}`],
       ['lambda, Lambda', `${formatNumber(t.lambda)}, ${formatNumber(t.Lambda)}`],
       ['a = u^T Sigma u', formatNumber(t.a)],
-      ['||w*||', formatNumber(t.wStarNorm)],
+      ['||w*||, ||p||', `${formatNumber(t.wStarNorm)}, ${formatNumber(t.projectionNorm)}`],
       ['S_min (Thm 1)', formatNumber(t.sMin)],
       ['S_min bounds (slides)', `[${formatNumber(t.sMinRefinedLower)}, ${formatNumber(t.sMinRefinedUpper)}]`],
       ['S_r1 (rank-one limit)', formatNumber(t.sRankOne)],
+      ['4 (Lambda/lambda) S_min (Cor 3)', formatNumber(t.smallInitUpper)],
+      ['8 L Lambda (reference code)', formatNumber(t.codeUpper)],
       ['critical eta = 2/S_min', formatNumber(t.criticalLearningRate)],
+    );
+  }
+  rows.push(
+    ['sigma_k = ||W_k||_2', list(st.layerNorms)],
+    ['rank-one gap ||W_k||_F^2 - sigma_k^2', list(st.rankOneGap)],
+    ['spread max |sigma_j^2 - sigma_k^2|', formatNumber(st.singularSpread as number)],
+    ['alignment <v_{k+1}, u_k>^2', list(st.alignment)],
+    ['||D_k||_2 (balancedness)', list(st.balancedness)],
+    ['epsilon (Lemma 2, this point as init)', formatNumber(st.lemma2Epsilon as number)],
+  );
+  if (st.rank !== undefined) {
+    rows.push(
+      [`rank of A (tol ${String(st.rankTolerance)})`, String(st.rank)],
+      ['nuclear norm, Schatten 2/L', `${formatNumber(st.nuclearNorm as number)}, ${formatNumber(st.schatten2OverL as number)}`],
     );
   }
   return table(rows);
@@ -74,9 +200,13 @@ function human(r: Record<string, unknown>): string {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('loss, gradient norm and theory quantities of a problem file at its weights (or an initialization)')
+    .description('loss, gradient norm, sharpness (top-k Hessian eigenvalues), theory quantities and weight structure at one point')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
     .option('--json', 'print one JSON object')
+    .option('--k <k>', 'how many of the largest Hessian eigenvalues', parsePositiveInteger, 1)
+    .option('--method <m>', 'lanczos | power (the reference code\'s 20 steps: a spectral-radius estimate) | dense', parseMethod, 'lanczos')
+    .option('--tol <t>', 'Lanczos relative Ritz residual', parsePositive, 1e-10)
+    .option('--rank-tol <t>', 'singular values of A above this count towards its rank', parseNumber, 1e-4)
     .option('--init <kind>', 'initialization when the file has no weights: gaussian | zero-layer | residual | lazy', 'gaussian')
     .option('--scale <s>', 'initialization scale when the file has no weights', parseNumber, 0.1)
     .option('--seed <n>', 'initialization seed when the file has no weights', parseInteger, 0)
