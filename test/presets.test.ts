@@ -91,3 +91,37 @@ test('gradient-flow limit (quick): S/S_min within Corollary 3, S -> S_r1, Lemma 
   const s = await quick('marion-chizat-gf-limit');
   for (const id of ['converged', 'corollary-3', 'assumption-a3', 'rank-one-limit', 'lemma-2']) expect(finding(s, id).pass).toBe(true);
 });
+
+describe('Jacot et al. (quick)', () => {
+  test('Fig. 2: from small init the rank climbs 0 -> 1 -> 2 -> 3 through plateaus; not from the lazy init; sharper at L = 4', async () => {
+    const s = await quick('jacot-fig2');
+    for (const id of ['rank-climb-L2', 'rank-climb-L4', 'staircase-L4', 'lazy-L2', 'lazy-L4', 'sharper-transitions']) expect(finding(s, id).pass).toBe(true);
+    const deep = (s.headline as { L4: { plateaus: { rank: number; loss: number }[] } }).L4.plateaus;
+    expect(deep.slice(0, 4).map((p) => p.rank)).toEqual([0, 1, 2, 3]);
+    // Each saddle lowers the loss by the next teacher mode: the plateaus' losses fall strictly.
+    for (let i = 1; i < 4; i++) expect(deep[i].loss).toBeLessThan(deep[i - 1].loss / 3);
+  });
+
+  test('escape time: c - log(alpha)/(2 s_1) at L = 2, alpha^-(L-2) at L = 3 and 4 (gradient flow)', async () => {
+    const s = await quick('jacot-escape');
+    for (const id of ['escape-L2', 'escape-L3', 'escape-L4']) expect(finding(s, id).pass).toBe(true);
+  });
+
+  test('Fig. 3: under L2, smaller init gives lower-rank minima; Proposition 5 holds at them', async () => {
+    const s = await quick('jacot-fig3');
+    for (const id of ['low-rank-bias', 'proposition-5', 'best-rank', 'loss-surface']) expect(finding(s, id).pass).toBe(true);
+    const ranks = (s.headline as { ranks: { scale: number; rank: number }[] }).ranks;
+    expect(ranks[0].rank).toBeLessThan(3);
+    expect(ranks[ranks.length - 1].rank).toBeGreaterThan(3);
+  });
+
+  test('Fig. 1: the lazy run fits without completing; small inits complete the matrix through plateaus', async () => {
+    const s = await quick('jacot-fig1');
+    expect(s.findings.every((f) => f.pass === true)).toBe(true);
+  });
+
+  test('Algorithm A: saddles of increasing rank, at the losses of the gradient-descent plateaus', async () => {
+    const s = await quick('jacot-greedy');
+    for (const id of ['increasing-rank', 'saddles-match-plateaus', 'greedy-converged']) expect(finding(s, id).pass).toBe(true);
+  });
+});

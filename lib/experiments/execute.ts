@@ -11,6 +11,7 @@ import { Problem, type RegressionTheory } from '../api/problem';
 import { train, type RunStatus } from '../api/train';
 import type { Trace } from '../api/trace';
 import { loadProblemFile } from '../config/problem-file';
+import { evaluateExpression } from '../report/expression';
 import { DlnError } from '../errors';
 import { canonical, type AxisValue, type PlannedRun, type RunSeeds } from './plan';
 import type { Experiment } from './schema';
@@ -222,13 +223,13 @@ export async function executeRun(
   }
   if (t.method === 'greedy') return executeGreedy(run, config, built, base, options, weightsFile);
   const r = await flow(built.problem, w0, {
+    ...(t.events !== undefined ? { events: resolveEvents(t.events, built.problem, w0) } : {}),
     ...common,
     tEnd: t.tEnd === 'inf' ? Infinity : t.tEnd!,
     ...(t.rtol !== undefined ? { rtol: t.rtol } : {}),
     ...(t.atol !== undefined ? { atol: t.atol } : {}),
     ...(t.maxSteps !== undefined ? { maxSteps: t.maxSteps } : {}),
     ...(t.controller !== undefined ? { controller: t.controller } : {}),
-    ...(t.events !== undefined ? { events: t.events as FlowEvent[] } : {}),
   });
   const record: RunRecord = {
     ...base,
@@ -247,6 +248,32 @@ export async function executeRun(
     },
   };
   return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
+}
+
+/** Event thresholds given as expressions in initialLoss and lossMinimum, made numbers for this run. */
+function resolveEvents(events: NonNullable<Experiment['train']['events']>, problem: Problem, w0: Float64Array): FlowEvent[] {
+  let initialLoss: number | null | undefined;
+  const names: Record<string, () => number | null> = {
+    initialLoss: () => (initialLoss ??= problem.evaluate(w0).loss),
+    lossMinimum: () => problem.lossMinimum,
+  };
+  return events.map((e, i) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(e)) {
+      if (typeof value !== 'string' || key === 'quantity') {
+        out[key] = value;
+        continue;
+      }
+      const v = evaluateExpression(value, (n) => names[n]?.() ?? null);
+      if (v === null) {
+        throw new DlnError('ERR_DLN_CONFIG', `train.events[${i}].${key}: "${value}" does not evaluate to a number (names: initialLoss, lossMinimum)`, {
+          field: `train.events[${i}].${key}`,
+        });
+      }
+      out[key] = v;
+    }
+    return out as FlowEvent;
+  });
 }
 
 /**

@@ -86,14 +86,17 @@ export const sharpnessOptionsSchema = z.strictObject({
 
 const quantity = z.string().min(1);
 
+/** A threshold: a number, or an expression in initialLoss and lossMinimum (e.g. "0.5*initialLoss"). */
+const threshold = z.union([finite, z.string().min(1)]);
+
 const flowEventSchema = z.strictObject({
-  lossBelow: finite.optional(),
-  excessLossBelow: finite.optional(),
-  gradNormBelow: finite.optional(),
-  sharpnessAbove: finite.optional(),
+  lossBelow: threshold.optional(),
+  excessLossBelow: threshold.optional(),
+  gradNormBelow: threshold.optional(),
+  sharpnessAbove: threshold.optional(),
   quantity: quantity.optional(),
-  below: finite.optional(),
-  above: finite.optional(),
+  below: threshold.optional(),
+  above: threshold.optional(),
   terminal: z.boolean().optional(),
 });
 

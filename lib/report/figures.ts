@@ -471,8 +471,13 @@ function surfaceFigure(ds: Dataset, f: SurfaceFigure, io: FigureIo): BuiltFigure
       encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' } },
     },
     {
-      data: { values: marks },
+      data: { values: marks.filter((m) => m.a < 0.5) },
       mark: { type: 'text', dx: 6, dy: -8, align: 'left', color: 'white', fontSize: 11 },
+      encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' }, text: { field: 'label' } },
+    },
+    {
+      data: { values: marks.filter((m) => m.a >= 0.5) },
+      mark: { type: 'text', dx: -6, dy: -8, align: 'right', color: 'white', fontSize: 11 },
       encoding: { x: { field: 'a', type: 'quantitative' }, y: { field: 'b', type: 'quantitative' }, text: { field: 'label' } },
     },
   ];
