@@ -10,6 +10,10 @@ import fc from 'fast-check';
 import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian } from '../lib';
 import { native, type NativeBinding } from '../lib/native';
 import { wrapNative } from '../lib/errors';
+import { resolveExperiment } from '../lib/experiments/config';
+import { applyOverrides, setPath } from '../lib/experiments/overrides';
+import { buildPlan, parseShard } from '../lib/experiments/plan';
+import { evaluateExpression } from '../lib/report/expression';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261123;
 const SCALE = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 1;
@@ -301,6 +305,75 @@ describe('fuzzing every entry point', () => {
         outcome(() => N.setBlasThresholds(v as never));
       }),
       runs(400),
+    );
+  });
+
+  test('experiment configs: a valid config with random fields replaced by junk, overrides, shards, expressions', () => {
+    const valid = {
+      name: 'fuzz',
+      data: { kind: 'marion-chizat', n: 20, d: 3 },
+      model: { depth: 3 },
+      train: { learningRate: 0.05, steps: 10, record: ['loss'] },
+      sweep: [{ 'init.scale': [0.1, 0.2] }],
+      report: { figures: [{ kind: 'sweep', id: 'a', x: 'init.scale', y: 'loss' }] },
+    };
+    const paths = [
+      'name',
+      'seed',
+      'data',
+      'data.kind',
+      'data.n',
+      'data.d',
+      'data.noise',
+      'model',
+      'model.depth',
+      'model.width',
+      'model.widths',
+      'model.projection',
+      'model.l2',
+      'init',
+      'init.kind',
+      'init.scale',
+      'train',
+      'train.method',
+      'train.learningRate',
+      'train.steps',
+      'train.tEnd',
+      'train.record',
+      'train.recordEvery',
+      'train.recordPerDecade',
+      'train.sharpness',
+      'train.events',
+      'repetitions',
+      'seeds.initBy',
+      'sweep',
+      'sweep.0',
+      'sweep[0][init.scale]',
+      'sweep[0][train.learningRate]',
+      'sweep[0][repetitions]',
+      'report.figures',
+      'report.figures.0.kind',
+      'report.figures.0.x',
+      'output',
+      'quick',
+      'unknownKey',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), junk), { minLength: 1, maxLength: 3 }), (mutations) => {
+        let config: unknown = valid;
+        for (const [path, value] of mutations) config = setPath(config, path, value);
+        outcome(() => buildPlan(resolveExperiment(config, 'fuzz.yaml').experiment));
+      }),
+      runs(2000),
+    );
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (a, b) => {
+        outcome(() => applyOverrides(valid, [`${a}=${b}`]));
+        outcome(() => applyOverrides(valid, [a]));
+        outcome(() => parseShard(a));
+        outcome(() => evaluateExpression(a, () => 1));
+      }),
+      runs(1000),
     );
   });
 

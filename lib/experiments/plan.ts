@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
 import { getPath, parsePath, setPath } from './overrides';
-import { experimentSchema, type Experiment, type ValuesSpec } from './schema';
+import { experimentSchema, MAX_RUNS, type Experiment, type ValuesSpec } from './schema';
 
 export type AxisValue = number | string | boolean;
 
@@ -107,8 +107,13 @@ export function buildPlan(experiment: Experiment): Plan {
     }
     return Array.from({ length: n }, (_, i) => Object.fromEntries(lists.map(([path, values]) => [path, values[i]])) as Record<string, AxisValue>);
   });
+  const gridSize = factors.reduce((n, f) => n * f.length, 1);
+  if (gridSize > MAX_RUNS) {
+    throw new DlnError('ERR_DLN_MEMORY', `sweep: ${gridSize} grid points exceed the limit of ${MAX_RUNS} runs`, { field: 'sweep' });
+  }
   let grid: Record<string, AxisValue>[] = [{}];
   for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => ({ ...g, ...a })));
+  let total = 0;
 
   const { sweep: _sweep, report: _report, description: _description, ...base } = experiment;
   const points: Experiment[] = [];
@@ -138,6 +143,8 @@ export function buildPlan(experiment: Experiment): Plan {
     if (!Number.isInteger(repetitions) || repetitions < 1) {
       throw new DlnError('ERR_DLN_CONFIG', `sweep: repetitions must be integers >= 1, got ${values[REPETITIONS]}`, { field: 'sweep' });
     }
+    total += repetitions;
+    if (total > MAX_RUNS) throw new DlnError('ERR_DLN_MEMORY', `sweep: more than ${MAX_RUNS} runs`, { field: 'sweep' });
     const point = points.length;
     points.push(config);
     const { repetitions: _r, ...axisValues } = values;

@@ -11,6 +11,9 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const positive = finite.refine((v) => v > 0, 'must be > 0');
 const count = z.number().int().min(1);
 
+/** The largest plan accepted: a bigger sweep is refused before anything is expanded. */
+export const MAX_RUNS = 1_000_000;
+
 export const dataSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({
@@ -142,10 +145,11 @@ export const trainSchema = z
   });
 
 /** A sweep value list: explicit values, or numpy-style linspace / logspace (base-10 exponents). */
+const points = count.max(MAX_RUNS);
 export const valuesSchema = z.union([
   z.array(z.union([finite, z.string(), z.boolean()])).min(1),
-  z.strictObject({ linspace: z.tuple([finite, finite, count]) }),
-  z.strictObject({ logspace: z.tuple([finite, finite, count]) }),
+  z.strictObject({ linspace: z.tuple([finite, finite, points]) }),
+  z.strictObject({ logspace: z.tuple([finite, finite, points]) }),
 ]);
 
 /**
@@ -251,7 +255,7 @@ export const experimentSchema = z.strictObject({
   model: modelSchema,
   init: initSchema.default({ kind: 'gaussian', scale: 0.1 }),
   train: trainSchema,
-  repetitions: count.default(1),
+  repetitions: count.max(MAX_RUNS).default(1),
   seeds: z
     .strictObject({
       initBy: z

@@ -83,6 +83,14 @@ const ok = r.problem.kind === "regression" && r.problem.paramCount === 55 && Num
 if (!ok) { console.error(JSON.stringify(r, null, 2)); process.exit(1); }
 console.log(`npx dlnflow inspect: loss ${r.loss}, S_min ${r.theory.sMin}, critical eta ${r.theory.criticalLearningRate}`);
 ' "$work/inspect.json" || fail 'inspect output'
+# The main job as a user of the package runs it: a preset reproduced into a report.
+(cd "$work/plain" && CI=1 sandboxed npx --no-install dlnflow run marion-chizat-fig1 --quick --out "$work/plain/fig1") >"$work/run.log" 2>&1 ||
+  { cat "$work/run.log"; fail 'npx dlnflow run marion-chizat-fig1 --quick'; }
+for f in report.html summary.json results.jsonl figures/sharpness.svg figures/sharpness.vl.json; do
+  [ -s "$work/plain/fig1/$f" ] || { cat "$work/run.log"; fail "dlnflow run wrote no $f"; }
+done
+grep -q '✗' "$work/run.log" && { cat "$work/run.log"; fail 'a finding of the quick Fig. 1 reproduction failed'; }
+echo "npx dlnflow run marion-chizat-fig1 --quick: $(grep -c '✓' "$work/run.log") findings hold, report written"
 cp "$here/smoke.cjs" "$here/smoke.mjs" "$here/consumer.mts" "$here/consumer.cts" "$work/plain/"
 (cd "$work/plain" && sandboxed node smoke.cjs "$fixture" "$work/inspect.json") || fail 'require()'
 (cd "$work/plain" && sandboxed node smoke.mjs "$fixture") || fail 'import'
