@@ -66,6 +66,21 @@ describe('numerical edge cases of gradient descent', () => {
     const r = await train(p, initWeights(widths, { scale: 0.3, seed: 1 }), { learningRate: 0.01, steps: 20000 });
     expect(r.status).toBe('completed');
     expect(r.finalLoss as number).toBeLessThan(1e-8);
+    // Far from the minimum-norm w*, the excess form e^T Sigma e rounds to +-eps |e|^2 and could go
+    // negative; with n < d the loss comes from the residuals: never negative, and exact at interpolation.
+    const deep = await train(p, initWeights(widths, { scale: 0.36, seed: 1 }), { learningRate: 0.001, steps: 40000, recordEvery: 1000, record: ['loss'] });
+    const losses = deep.trace.scalar('loss');
+    expect(Math.min(...losses)).toBeGreaterThanOrEqual(0);
+    const w = p.evaluate(deep.weights).endToEnd as Float64Array;
+    let direct = 0;
+    for (let i = 0; i < 15; i++) {
+      let r2 = data.y[i];
+      for (let j = 0; j < 20; j++) r2 -= data.X.data[i * 20 + j] * w[j];
+      direct += (r2 * r2) / 15;
+    }
+    // Both at the rounding floor (residuals of order eps |y|): measured 1.0e-28 and 1.2e-28.
+    expect(deep.finalLoss as number).toBeLessThan(1e-25);
+    expect(Math.abs((deep.finalLoss as number) - direct)).toBeLessThan(1e-25);
   });
 
   test('a singular covariance (collinear features) still defines w* (minimum norm) and the theory', () => {

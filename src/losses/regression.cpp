@@ -1,5 +1,7 @@
 #include "losses/regression.hpp"
 
+#include <algorithm>
+
 #include "chains.hpp"
 #include "limits.hpp"
 #include "linalg.hpp"
@@ -29,9 +31,31 @@ RegressionLoss::RegressionLoss(std::size_t n, std::size_t d, const double* X, co
     XTest_.assign(XTest, XTest + nTest * d);
     yTest_.assign(yTest, yTest + nTest);
   }
+  // With fewer samples than features (or collinear ones) Sigma is singular and w - w* has
+  // components in its null space that are as large as w: e^T Sigma e then carries rounding of
+  // order eps |Sigma| |e|^2 and can come out negative. The residuals cost n d <= d^2 and do not.
+  fromResiduals_ = n <= d || rank_ < d;
+  if (fromResiduals_) {
+    X_.assign(X, X + n * d);
+    y_.assign(y, y + n);
+  }
+}
+
+double RegressionLoss::residualValue(const double* w, double* grad) const {
+  double s = 0.0;
+  if (grad) std::fill(grad, grad + d_, 0.0);
+  const double scale = -2.0 / static_cast<double>(n_);
+  for (std::size_t i = 0; i < n_; ++i) {
+    const double* x = X_.data() + i * d_;
+    const double r = y_[i] - chains::dot(d_, x, w);
+    s += r * r;
+    if (grad) chains::axpy(d_, scale * r, x, grad);
+  }
+  return s / static_cast<double>(n_);
 }
 
 double RegressionLoss::valueAndGradient(const double* w, double* grad) const {
+  if (fromResiduals_) return residualValue(w, grad);
   // grad <- Sigma e with e = w - w*, then R = R(w*) + e . Sigma e and grad = 2 Sigma e.
   double excess = 0.0;
   const double* ws = wStar_.data();
@@ -46,6 +70,7 @@ double RegressionLoss::valueAndGradient(const double* w, double* grad) const {
 }
 
 double RegressionLoss::value(const double* w) const {
+  if (fromResiduals_) return residualValue(w, nullptr);
   double excess = 0.0;
   const double* ws = wStar_.data();
   for (std::size_t i = 0; i < d_; ++i) {

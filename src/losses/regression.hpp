@@ -2,7 +2,8 @@
 // The data enter only through Sigma = X^T X / n and the least-squares solution w*, computed once:
 // R(w) = R(w*) + (w - w*)^T Sigma (w - w*) and grad = 2 Sigma (w - w*). This excess form is exact
 // (the normal equations hold for the minimum-norm solution too) and, unlike
-// w^T Sigma w - 2 c^T w + |y|^2/n, it does not cancel near the minimum.
+// w^T Sigma w - 2 c^T w + |y|^2/n, it does not cancel near the minimum. When Sigma is singular
+// (n <= d, or collinear X) the loss and gradient come from the residuals y - X w instead.
 #pragma once
 
 #include <vector>
@@ -39,8 +40,10 @@ class RegressionLoss final : public Loss {
 
  private:
   double value0() const;  // R(0)
+  double residualValue(const double* w, double* grad) const;  // (1/n)|y - Xw|^2 and its gradient
   std::size_t n_, d_, nTest_, rank_;
-  std::vector<double> sigma_, c_, wStar_, XTest_, yTest_;
+  bool fromResiduals_ = false;
+  std::vector<double> sigma_, c_, wStar_, XTest_, yTest_, X_, y_;
   double rMin_ = 0.0, yy_ = 0.0;
 };
 
