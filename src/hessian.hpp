@@ -33,6 +33,7 @@ class HessianOperator final : public SymmetricOperator {
   std::size_t dimension() const override { return spec_.paramCount(); }
   void apply(const double* v, double* out) override;
   std::size_t products() const { return products_; }
+  const Evaluator& evaluator() const { return ev_; }
 
  private:
   void applyUnivariate(const double* v, double* out);

@@ -14,7 +14,22 @@ namespace dln {
 
 namespace {
 
-double norm(std::size_t n, const double* x) { return std::sqrt(chains::dot(n, x, x)); }
+// Four independent accumulators: a single running sum is bound by the add latency, and these
+// norms run once or twice per product on vectors of P entries.
+double sumOfSquares(std::size_t n, const double* x) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
 // Classical Gram-Schmidt of w against the first m rows of Q (n each) as two matrix-vector
 // products (c = Q w, w -= Q^T c), repeated once when the first pass removed most of w (the DGKS
@@ -226,20 +241,33 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
 }
 
 PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream) {
+  PowerWorkspace work;
+  return powerIteration(op, iterations, seed, stream, work);
+}
+
+PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
+                           PowerWorkspace& work) {
   if (iterations < 1) fail(ErrorCode::Value, "powerIterations", "must be >= 1");
   const std::size_t n = op.dimension();
   Rng rng(seed, Purpose::Eigensolver, {stream, 1});
-  std::vector<double> v(n), hv(n);
-  for (double& x : v) x = rng.normal();
-  double s = norm(n, v.data());
-  for (double& x : v) x /= s;
+  work.v.resize(n);
+  work.hv.resize(n);
+  double* v = work.v.data();
+  double* hv = work.hv.data();
+  for (std::size_t i = 0; i < n; ++i) v[i] = rng.normal();
+  const double inv0 = 1.0 / norm(n, v);
+  for (std::size_t i = 0; i < n; ++i) v[i] *= inv0;
   PowerResult r;
   double current = 1.0;  // the reference code starts from new_eigv = 1.0
+  // v is kept unnormalized (the iteration is scale-invariant): ||H v_k|| for the unit v_k is
+  // ||H v|| / ||v||, and v is rescaled only when its norm drifts far from 1.
+  double vNorm = 1.0;
   for (std::size_t k = 0; k < iterations; ++k) {
     r.estimate = current;
-    op.apply(v.data(), hv.data());
+    op.apply(v, hv);
     ++r.products;
-    current = norm(n, hv.data());
+    const double hvNorm = norm(n, hv);
+    current = hvNorm / vNorm;
     if (!(current > 0) || !std::isfinite(current)) {
       // H v = 0 (e.g. at the origin): the estimate is 0 from here on, as in exact arithmetic.
       if (current == 0.0) {
@@ -249,7 +277,13 @@ PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::u
       }
       fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
     }
-    for (std::size_t i = 0; i < n; ++i) v[i] = hv[i] / current;
+    std::swap(v, hv);
+    vNorm = hvNorm;
+    if (!(vNorm < 1e100 && vNorm > 1e-100)) {
+      const double inv = 1.0 / vNorm;
+      for (std::size_t i = 0; i < n; ++i) v[i] *= inv;
+      vNorm = 1.0;
+    }
   }
   r.last = current;
   return r;

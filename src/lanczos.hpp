@@ -66,5 +66,11 @@ struct PowerResult {
   std::size_t products = 0;
 };
 PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream = 0);
+// The same with caller-owned buffers, for repeated calls along a run (no allocation per call).
+struct PowerWorkspace {
+  std::vector<double> v, hv;
+};
+PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
+                           PowerWorkspace& work);
 
 }  // namespace dln

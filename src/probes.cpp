@@ -240,10 +240,11 @@ class PowerProbe final : public Probe {
   explicit PowerProbe(const SharpnessOptions& o) : o_(o) {}
   void declare(Trace& trace) override { column_ = trace.declare("sharpnessPower"); }
   void record(ProbeContext& c, Trace& trace) override {
-    HessianOperator H(c.evaluator);
+    // One operator and one workspace for the whole run: the parity schedule records every few steps.
+    if (!H_ || &H_->evaluator() != &c.evaluator) H_ = std::make_unique<HessianOperator>(c.evaluator);
     double estimate = std::numeric_limits<double>::quiet_NaN();
     try {
-      estimate = powerIteration(H, o_.powerIterations, o_.seed, 1000000 + recordings_).estimate;
+      estimate = powerIteration(*H_, o_.powerIterations, o_.seed, 1000000 + recordings_, work_).estimate;
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Value || e.field() != "weights") throw;  // an overflowing product: NaN
     }
@@ -252,6 +253,8 @@ class PowerProbe final : public Probe {
   }
 
  private:
+  std::unique_ptr<HessianOperator> H_;
+  PowerWorkspace work_;
   SharpnessOptions o_;
   std::size_t column_ = 0;
   std::uint64_t recordings_ = 0;

@@ -195,6 +195,7 @@ describe('plans', () => {
     expect(() => parseShard('4/4')).toThrow(/0 <= i < N/);
     expect(() => parseShard('x')).toThrow(/i\/N/);
     expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '3' })).toEqual({ index: 2, count: 4 });
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' })).toEqual({ index: 3, count: 4 });
     expect(shardFromEnvironment({})).toBeUndefined();
   });
 });

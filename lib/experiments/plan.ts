@@ -190,15 +190,21 @@ export function parseShard(text: string): Shard {
 }
 
 /**
- * The shard of a Slurm array task: SLURM_ARRAY_TASK_ID relative to SLURM_ARRAY_TASK_MIN, out of
- * SLURM_ARRAY_TASK_COUNT. Undefined outside an array job.
+ * The shard of a Slurm array task: (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) / SLURM_ARRAY_TASK_STEP
+ * out of SLURM_ARRAY_TASK_COUNT, so --array=0-15, 1-16 and 0-30:2 all give shards 0..15 of 16.
+ * Undefined outside an array job.
  */
 export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shard | undefined {
   if (env.SLURM_ARRAY_TASK_ID === undefined || env.SLURM_ARRAY_TASK_COUNT === undefined) return undefined;
   const id = Number(env.SLURM_ARRAY_TASK_ID);
   const min = env.SLURM_ARRAY_TASK_MIN === undefined ? 0 : Number(env.SLURM_ARRAY_TASK_MIN);
+  const step = env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : Number(env.SLURM_ARRAY_TASK_STEP);
   const count = Number(env.SLURM_ARRAY_TASK_COUNT);
-  return parseShard(`${id - min}/${count}`);
+  const index = (id - min) / step;
+  if (!Number.isInteger(index)) {
+    throw new DlnError('ERR_DLN_VALUE', `Slurm array task ${id} is not on the range ${min}, ${min + step}, ...: give --shard i/N`, { field: 'shard' });
+  }
+  return parseShard(`${index}/${count}`);
 }
 
 /** Round-robin slices of the plan order, so each shard gets its share of long and short runs. */
