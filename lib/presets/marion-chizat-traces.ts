@@ -5,7 +5,7 @@
  * 2/eta and oscillates there (edge of stability) while the distance falls non-monotonically.
  * The Gaussian figures run at the paper's scale 0.3 and at its code's 0.35.
  */
-import { isDiverged, type RunView } from '../report/dataset';
+import { isDiverged } from '../report/dataset';
 import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
 import { numbers, PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
 import type { Preset, PresetConfig } from './types';
