@@ -22,3 +22,16 @@ inline void sink(double v) {
   static volatile double s;
   s = v;
 }
+
+#include <memory>
+
+#include "data.hpp"
+#include "losses/regression.hpp"
+#include "problem.hpp"
+
+// The Marion-Chizat problem every benchmark measures on: n = 50, d = 5, L = 10, data seed 0.
+inline dln::Problem marionChizatBenchProblem() {
+  dln::RegressionData mc = dln::marionChizatData(50, 5, 1.0, 0, 50);
+  return dln::Problem(dln::NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {1.0}),
+                      std::make_shared<dln::RegressionLoss>(50, 5, mc.X.data(), mc.y.data()), 0.0);
+}

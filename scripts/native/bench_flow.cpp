@@ -42,9 +42,7 @@ Measured measure(const Problem& problem, double scale, const FlowOptions& option
 int main() {
   setBlasThreads(1);
   // Marion-Chizat: scale 0.05 to an excess loss of 1e-10 at rtol 1e-6.
-  RegressionData mc = marionChizatData(50, 5, 1.0, 0, 50);
-  Problem mcProblem(NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {1.0}),
-                    std::make_shared<RegressionLoss>(50, 5, mc.X.data(), mc.y.data()), 0.0);
+  Problem mcProblem = marionChizatBenchProblem();
   FlowOptions mcOptions;
   mcOptions.tEnd = std::numeric_limits<double>::infinity();
   FlowEventSpec event;

@@ -57,9 +57,7 @@ Measured measure(const Problem& problem, double scale, std::uint64_t calls) {
 
 int main() {
   setBlasThreads(1);
-  RegressionData mc = marionChizatData(50, 5, 1.0, 0, 50);
-  Problem mcProblem(NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {1.0}),
-                    std::make_shared<RegressionLoss>(50, 5, mc.X.data(), mc.y.data()), 0.0);
+  Problem mcProblem = marionChizatBenchProblem();
   const Measured a = measure(mcProblem, 0.3, 200000);
 
   TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
