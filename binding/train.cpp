@@ -47,10 +47,7 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     dln::GdOptions options = ParseGdOptions(Reader(info[2], "options"));
     // Names of recorded quantities are checked now, so a typo fails before any work is queued.
-    UnderPath("options", [&] {
-      dln::makeProbes(options.record.empty() ? dln::defaultQuantities(*problem) : options.record, *problem,
-                      options.probeOptions);
-    });
+    UnderPath("options", [&] { dln::validate(options, *problem); });
     return StartJob(info.Env(), std::make_shared<TrainJob>(problem, std::move(theta), std::move(options)), info[3]);
   });
 }

@@ -44,8 +44,10 @@ struct GdResult {
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
 };
 
-// Validates the options (ERR_DLN_VALUE naming the field) and the initial point's length.
+// Validates the options (ERR_DLN_VALUE naming the field); with the problem, also the recorded
+// quantities' names and options.
 void validate(const GdOptions& options);
+void validate(const GdOptions& options, const Problem& problem);
 
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control);

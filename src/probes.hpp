@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "control.hpp"
 #include "evaluator.hpp"
 #include "trace.hpp"
 
@@ -34,6 +35,10 @@ struct ProbeOptions {
 };
 
 struct ProbeContext {
+  ProbeContext(const Problem& problem, Evaluator& evaluator, const double* theta, const double* theta0, std::uint64_t step,
+               double time, double loss, CancelFlag cancel = {})
+      : problem(problem), evaluator(evaluator), theta(theta), theta0(theta0), step(step), time(time), loss(loss),
+        cancel(cancel) {}
   const Problem& problem;
   Evaluator& evaluator;     // evaluated at theta, gradient complete
   const double* theta;
@@ -41,6 +46,7 @@ struct ProbeContext {
   std::uint64_t step;
   double time;              // flow time, or eta * step for gradient descent
   double loss;
+  CancelFlag cancel;        // polled by probes whose work is long (the eigensolves)
 };
 
 class Probe {

@@ -37,4 +37,10 @@ void Trace::clearRows() {
   for (Column& c : columns_) c.values.clear();
 }
 
+void Trace::truncateRows(std::size_t rows) {
+  for (Column& c : columns_) {
+    if (c.values.size() > rows * c.width) c.values.resize(rows * c.width);
+  }
+}
+
 }  // namespace dln

@@ -31,6 +31,8 @@ class Trace {
   void reserve(std::size_t rows);
   // Drops every row, keeping the columns and their capacity (a scratch trace reused per point).
   void clearRows();
+  // Keeps the first `rows` rows of every column (drops a partly written row; no reallocation).
+  void truncateRows(std::size_t rows);
 
  private:
   std::vector<Column> columns_;
