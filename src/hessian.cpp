@@ -217,12 +217,13 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
   }
 }
 
-std::vector<double> denseHessian(const Evaluator& evaluator) {
+std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel) {
   const std::size_t P = evaluator.problem().spec().paramCount();
   requireDoubles(checkedMul(P, P, "weights"), "weights");
   HessianOperator H(evaluator);
   std::vector<double> dense(P * P), e(P, 0.0), column(P);
   for (std::size_t j = 0; j < P; ++j) {
+    cancel.check();
     e[j] = 1.0;
     H.apply(e.data(), column.data());
     e[j] = 0.0;
@@ -231,13 +232,13 @@ std::vector<double> denseHessian(const Evaluator& evaluator) {
   return dense;
 }
 
-void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors) {
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors, CancelFlag cancel) {
   for (double x : H) {
     if (!std::isfinite(x)) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
   }
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = i + 1; j < n; ++j) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
-  linalg::symmetricEigen(n, H.data(), values, vectors);
+  linalg::symmetricEigen(n, H.data(), values, vectors, cancel);
 }
 
 double asymmetry(std::size_t n, const double* H) {

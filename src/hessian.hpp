@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "control.hpp"
 #include "evaluator.hpp"
 
 namespace dln {
@@ -48,13 +49,15 @@ class HessianOperator final : public SymmetricOperator {
 };
 
 // The dense Hessian (P x P, row-major) assembled from P products on unit vectors, as it is
-// (not symmetrized), for the test oracle and small problems. Checks the memory cap first.
-std::vector<double> denseHessian(const Evaluator& evaluator);
+// (not symmetrized), for the test oracle and small problems. Checks the memory cap first; polls
+// `cancel` between products.
+std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel = {});
 // max_ij |H_ij - H_ji| / max_ij |H_ij| (0 for the zero matrix).
 double asymmetry(std::size_t n, const double* H);
 // Eigenvalues (ascending) of (H + H^T) / 2, and its eigenvectors as columns when `vectors` is
 // given; H (n x n) is symmetrized in place. A non-finite entry (a point where the products
-// overflow) is an ErrorCode::Value error on "weights".
-void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors = nullptr);
+// overflow) is an ErrorCode::Value error on "weights". `cancel` is polled as symmetricEigen does.
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors = nullptr,
+                       CancelFlag cancel = {});
 
 }  // namespace dln

@@ -119,6 +119,7 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   auto negligible = [&] { return kLanczosNegligible * tNorm; };
   auto accepted = [&](double value, double residual) { return residual <= std::max(o.tol * std::fabs(value), negligible()); };
   while (true) {
+    o.cancel.check();
     const double* qm = Q.data() + m * n;
     op.apply(qm, w.data());
     ++result.products;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "control.hpp"
 #include "hessian.hpp"
 
 namespace dln {
@@ -41,6 +42,7 @@ struct LanczosOptions {
   const double* start = nullptr; // warm start (e.g. the previous Ritz vector)
   double startNoise = 1e-3;      // relative random perturbation added to a warm start
   bool wantVectors = true;
+  CancelFlag cancel;             // polled before every product (ErrorCode::Cancelled)
 };
 
 struct LanczosResult {

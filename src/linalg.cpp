@@ -26,11 +26,12 @@ inline double pythag(double a, double b) {
 // transform independently, so V may hold only some rows of the eigenvector matrix (started as
 // the same rows of the identity): the eigenvalues never depend on V.
 template <bool Fast>
-void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
+void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows, const CancelFlag* cancel = nullptr) {
   for (std::size_t i = 1; i < n; ++i) e[i - 1] = e[i];
   e[n - 1] = 0.0;
   double f = 0.0, tst1 = 0.0;
   for (std::size_t l = 0; l < n; ++l) {
+    if (cancel) cancel->check();
     tst1 = std::max(tst1, std::fabs(d[l]) + std::fabs(e[l]));
     std::size_t m = l;
     while (m < n - 1 && std::fabs(e[m]) > kEps * tst1) ++m;
@@ -84,10 +85,11 @@ void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
 
 // Householder reduction of the symmetric matrix in V (n x n, overwritten) to tridiagonal form
 // (d, e); with `accumulate`, V ends as the orthogonal transformation.
-void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
+void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate, const CancelFlag& cancel) {
   auto at = [&](std::size_t i, std::size_t j) -> double& { return V[i * n + j]; };
   for (std::size_t j = 0; j < n; ++j) d[j] = at(n - 1, j);
   for (std::size_t i = n - 1; i > 0; --i) {
+    cancel.check();
     double scale = 0.0, h = 0.0;
     for (std::size_t k = 0; k < i; ++k) scale += std::fabs(d[k]);
     if (scale == 0.0) {
@@ -142,6 +144,7 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
     return;
   }
   for (std::size_t i = 0; i + 1 < n; ++i) {
+    cancel.check();
     at(n - 1, i) = at(i, i);
     at(i, i) = 1.0;
     const double h = d[i + 1];
@@ -180,7 +183,7 @@ void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows) 
 
 }  // namespace
 
-void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors) {
+void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors, CancelFlag cancel) {
   if (n == 0) return;
   std::vector<double> scratch;
   double* V = vectors;
@@ -196,8 +199,8 @@ void symmetricEigen(std::size_t n, const double* A, double* values, double* vect
     return;
   }
   std::vector<double> e(n);
-  tred2(n, V, values, e.data(), vectors != nullptr);
-  tql2<false>(n, values, e.data(), vectors, n);
+  tred2(n, V, values, e.data(), vectors != nullptr, cancel);
+  tql2<false>(n, values, e.data(), vectors, n, &cancel);
   sortAscending(n, values, vectors, n);
 }
 

@@ -8,7 +8,6 @@
 #include "error.hpp"
 #include "hessian.hpp"
 #include "lanczos.hpp"
-#include "limits.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 
@@ -138,22 +137,17 @@ class SpectralProbe final : public Probe {
  public:
   SpectralProbe(std::vector<std::string> names, const Problem& problem, const SharpnessOptions& o)
       : names_(std::move(names)), o_(o) {
-    using M = SharpnessOptions::Method;
-    const std::size_t P = problem.spec().paramCount();
-    if (o_.k < 1 || o_.k > P) fail(ErrorCode::Value, "sharpness.k", "must be in [1, " + std::to_string(P) + "]");
-    if (o_.method == M::Lanczos && o_.maxIterations != 0 && o_.maxIterations < o_.k) {
-      fail(ErrorCode::Value, "sharpness.maxIterations", "must be >= k (" + std::to_string(o_.k) + ")");
-    }
-    if (o_.method == M::Power && o_.k > 1) {
-      fail(ErrorCode::Value, "sharpness.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+    try {
+      validate(o_, problem.spec().paramCount());
+    } catch (const Error& e) {
+      throw e.under("sharpness");
     }
     for (const auto& n : names_) {
-      if (o_.method == M::Power && n != "sharpness" && n != "sharpnessHvps") {
+      if (o_.method == SharpnessOptions::Method::Power && n != "sharpness" && n != "sharpnessHvps") {
         fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
       }
       wantSmallest_ = wantSmallest_ || n == "lambdaMin" || n == "spectralRadius";
     }
-    if (o_.method == M::Dense) requireDoubles(checkedMul(P, P, "sharpness.method"), "sharpness.method");
   }
 
   void declare(Trace& trace) override {
@@ -187,40 +181,22 @@ class SpectralProbe final : public Probe {
  private:
   void solve(ProbeContext& c) {
     using M = SharpnessOptions::Method;
-    HessianOperator H(c.evaluator);
+    // What a failed solve leaves (NaN values, 0 products), for the catch in record().
     top_.assign(o_.k, std::numeric_limits<double>::quiet_NaN());
-    smallest_ = std::numeric_limits<double>::quiet_NaN();
-    residual_ = 0.0;
+    smallest_ = residual_ = std::numeric_limits<double>::quiet_NaN();
     hvps_ = 0;
-    if (o_.method == M::Lanczos) {
-      LanczosOptions lo;
-      lo.k = o_.k;
-      lo.tol = o_.tol;
-      lo.maxIterations = o_.maxIterations;
-      lo.smallest = wantSmallest_;
-      lo.seed = o_.seed;
-      lo.stream = recordings_;
-      lo.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
-      LanczosResult r = lanczos(H, lo);
-      std::copy(r.values.begin(), r.values.end(), top_.begin());
-      smallest_ = r.smallest;
-      residual_ = r.residuals.empty() ? 0.0 : r.residuals[0];
-      previous_.assign(r.vectors.begin(), r.vectors.begin() + static_cast<long>(H.dimension()));
-      hvps_ = r.products;
-    } else if (o_.method == M::Power) {
-      const PowerResult p = powerIteration(H, o_.powerIterations, o_.seed, recordings_);
-      top_[0] = p.estimate;
-      residual_ = std::numeric_limits<double>::quiet_NaN();
-      hvps_ = p.products;
-    } else {
-      const std::size_t P = H.dimension();
-      std::vector<double> dense = denseHessian(c.evaluator);
-      std::vector<double> ev(P);
-      symmetricSpectrum(P, dense, ev.data());
-      for (std::size_t i = 0; i < o_.k; ++i) top_[i] = ev[P - 1 - i];
-      smallest_ = ev[0];
-      hvps_ = P;  // the products that assembled H
-    }
+    SpectrumRequest request;
+    request.smallest = wantSmallest_;
+    request.vectors = o_.method == M::Lanczos && o_.warmStart;  // the next recording's start
+    request.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
+    request.stream = recordings_;
+    request.cancel = c.cancel;
+    Spectrum s = hessianSpectrum(c.evaluator, o_, request);
+    top_ = std::move(s.values);
+    smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
+    residual_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.residuals[0];
+    hvps_ = s.products;
+    if (request.vectors) previous_.assign(s.vectors.begin(), s.vectors.begin() + static_cast<long>(c.problem.spec().paramCount()));
   }
 
   std::vector<std::string> names_;

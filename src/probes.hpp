@@ -11,26 +11,15 @@
 
 #include "control.hpp"
 #include "evaluator.hpp"
+#include "spectrum.hpp"
 #include "trace.hpp"
 
 namespace dln {
 
-// How spectral quantities are computed (sharpness, sharpnessTopK, lambdaMin, spectralRadius,
-// sharpnessResidual, sharpnessHvps). `power` gives the reference code's estimate for `sharpness`
-// only; `dense` eigen-decomposes the assembled Hessian (small problems: the tests' oracle).
-struct SharpnessOptions {
-  enum class Method { Lanczos, Power, Dense };
-  Method method = Method::Lanczos;
-  std::size_t k = 1;
-  double tol = 1e-10;
-  std::size_t maxIterations = 0;    // Lanczos; 0 = min(P, 300)
-  std::size_t powerIterations = 20; // power iteration (and the sharpnessPower quantity)
-  std::uint64_t seed = 0;
-  bool warmStart = true;            // start from the previous recording's Ritz vector
-};
-
 struct ProbeOptions {
   double rankTolerance = 1e-4;  // singular values above this count towards rank(A) (Jacot et al.)
+  // How the spectral quantities (sharpness, sharpnessTopK, lambdaMin, spectralRadius,
+  // sharpnessResidual, sharpnessHvps) are computed: spectrum.hpp.
   SharpnessOptions sharpness;
 };
 
