@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace binding {
 

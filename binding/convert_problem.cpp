@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "losses/completion.hpp"
 #include "losses/mse.hpp"
 #include "losses/regression.hpp"

@@ -8,7 +8,7 @@
 #include "errors.hpp"
 #include "evaluator.hpp"
 #include "hessian.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "problem_handle.hpp"
 #include "spectrum.hpp"
 

@@ -4,10 +4,10 @@
 
 #include "addon.hpp"
 #include "blas.hpp"
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "convert.hpp"
 #include "errors.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "linalg.hpp"
 
 namespace binding {

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "linalg.hpp"
 #include "rng.hpp"
 

@@ -52,35 +52,6 @@ namespace {
 // The flow's own column: the step that produced or contains the row.
 const std::vector<std::string> kExtras{"stepSize"};
 
-// An event's g = quantity - threshold, read through the quantity's probe into a scratch trace.
-class EventFunction {
- public:
-  EventFunction(const FlowEventSpec& spec, const Problem& problem, const ProbeOptions& probeOptions) : spec_(spec) {
-    try {
-      probe_ = makeProbe(spec.quantity, problem, probeOptions);
-    } catch (const Error& e) {
-      fail(e.code(), spec.field, e.detail());
-    }
-    probe_->declare(scratch_);
-    if (scratch_.column(0).width != 1) {
-      fail(ErrorCode::Value, spec.field, "'" + spec.quantity + "' is not a scalar quantity");
-    }
-  }
-  double operator()(ProbeContext& c) {
-    scratch_.clearRows();
-    probe_->record(c, scratch_);
-    return scratch_.column(0).values.front() - spec_.threshold;
-  }
-  int direction() const { return spec_.above ? 1 : -1; }
-  // The condition already holds (g on the far side of 0, or at it).
-  bool holds(double g) const { return spec_.above ? g >= 0 : g <= 0; }
-
- private:
-  const FlowEventSpec& spec_;
-  std::unique_ptr<Probe> probe_;
-  Trace scratch_;
-};
-
 std::string formatNumber(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", v);
@@ -107,7 +78,7 @@ void validate(const FlowOptions& o, const Problem& problem) {
   RunRecorder::check(problem, o.record, o.probeOptions, kExtras);
   for (const auto& e : o.events) {
     if (std::isnan(e.threshold)) fail(ErrorCode::Value, e.field, "must be a number");
-    EventFunction check(e, problem, o.probeOptions);
+    QuantityEvent check(e, problem, o.probeOptions);
   }
 }
 
@@ -125,7 +96,7 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   RunPulse pulse(control);
   const CancelFlag cancel = pulse.flag();
   RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, cancel, kExtras);
-  std::vector<EventFunction> events;
+  std::vector<QuantityEvent> events;
   std::vector<EventSpec> eventSpecs;
   events.reserve(options.events.size());
   for (const auto& e : options.events) {

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "linalg.hpp"
 #include "rng.hpp"
 
@@ -38,9 +38,9 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
   double before = norm(n, w);
   if (m == 0) return before;
   for (int pass = 0; pass < 2; ++pass) {
-    chains::times(m, n, 1, Q, w, c);
+    kernels::times(m, n, 1, Q, w, c);
     for (std::size_t i = 0; i < m; ++i) c[i] = -c[i];
-    chains::transposedTimes(m, n, 1, Q, c, w, true);
+    kernels::transposedTimes(m, n, 1, Q, c, w, true);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
@@ -126,7 +126,7 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(w[i])) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
     }
-    const double a = chains::dot(n, qm, w.data());
+    const double a = kernels::dot(n, qm, w.data());
     alpha.push_back(a);
     const double bPrev = m > blockStart ? beta.back() : 0.0;
     ++m;
@@ -232,7 +232,7 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
         cached = r.block;
       }
       double* y = result.vectors.data() + i * n;
-      for (std::size_t j = 0; j < length; ++j) chains::axpy(n, S[j * length + r.index], Q.data() + (start + j) * n, y);
+      for (std::size_t j = 0; j < length; ++j) kernels::axpy(n, S[j * length + r.index], Q.data() + (start + j) * n, y);
       const double s = norm(n, y);
       if (s > 0)
         for (std::size_t t = 0; t < n; ++t) y[t] /= s;

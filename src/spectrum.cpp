@@ -6,7 +6,7 @@
 #include "error.hpp"
 #include "hessian.hpp"
 #include "lanczos.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace dln {
 

@@ -9,7 +9,7 @@
 
 #include "bench_common.hpp"
 #include "blas.hpp"
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "data.hpp"
 #include "gd.hpp"
 #include "init.hpp"

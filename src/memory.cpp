@@ -1,4 +1,4 @@
-#include "limits.hpp"
+#include "memory.hpp"
 
 #include <atomic>
 #include <limits>
