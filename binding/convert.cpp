@@ -128,21 +128,8 @@ std::string Reader::string(const char* key, const std::string& fallback) const {
 }
 
 std::vector<std::string> Reader::strings(const char* key) const {
-  std::vector<std::string> out;
-  if (!has(key)) return out;
-  Napi::Value v = object_.Get(key);
-  if (!v.IsArray()) fail(ErrorCode::Type, path(key), std::string("expected an array of strings, got ") + typeName(v));
-  auto array = v.As<Napi::Array>();
-  const uint32_t n = array.Length();
-  if (n > 4096) fail(ErrorCode::Shape, path(key), "too many entries (" + std::to_string(n) + ")");
-  for (uint32_t i = 0; i < n; ++i) {
-    Napi::Value e = array.Get(i);
-    if (!e.IsString()) {
-      fail(ErrorCode::Type, path(key) + "[" + std::to_string(i) + "]", std::string("expected a string, got ") + typeName(e));
-    }
-    out.push_back(e.As<Napi::String>().Utf8Value());
-  }
-  return out;
+  if (!has(key)) return {};
+  return ArgStrings(object_.Get(key), path(key));
 }
 
 std::vector<std::size_t> Reader::sizes(const char* key, std::size_t min) const {
@@ -180,6 +167,22 @@ std::optional<std::vector<double>> Reader::optionalDoubles(const char* key, std:
                                                            const std::string& shape) const {
   if (!has(key)) return std::nullopt;
   return doubles(key, expectedLength, shape);
+}
+
+std::vector<std::string> ArgStrings(Napi::Value v, const std::string& field) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) fail(ErrorCode::Type, field, std::string("expected an array of strings, got ") + typeName(v));
+  auto array = v.As<Napi::Array>();
+  const uint32_t n = array.Length();
+  if (n > 4096) fail(ErrorCode::Shape, field, "too many entries (" + std::to_string(n) + ")");
+  for (uint32_t i = 0; i < n; ++i) {
+    Napi::Value e = array.Get(i);
+    if (!e.IsString()) {
+      fail(ErrorCode::Type, field + "[" + std::to_string(i) + "]", std::string("expected a string, got ") + typeName(e));
+    }
+    out.push_back(e.As<Napi::String>().Utf8Value());
+  }
+  return out;
 }
 
 std::vector<double> ArgDoubles(Napi::Value value, const std::string& field, std::size_t expectedLength,

@@ -62,6 +62,8 @@ auto UnderPath(const std::string& path, F&& f) -> decltype(f()) {
   }
 }
 
+// An array of strings argument (not part of an options object).
+std::vector<std::string> ArgStrings(Napi::Value value, const std::string& field);
 // Copies a Float64Array argument (not part of an options object).
 std::vector<double> ArgDoubles(Napi::Value value, const std::string& field, std::size_t expectedLength,
                                const std::string& shape);

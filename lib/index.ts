@@ -39,6 +39,7 @@ export {
   type SpectrumResult,
   type DenseHessian,
 } from './api/spectrum';
+export { measure, measureSync, type Measurement, type MeasureOptions } from './api/measure';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';

@@ -75,10 +75,11 @@ class SpectrumProbe final : public Probe {
   std::vector<double> s_;
 };
 
-// Per-layer structure (diagnostics.hpp), from one SVD per layer.
+// Per-layer structure (diagnostics.hpp), from one SVD per layer, and the balancedness ||D_l||_2
+// between layers.
 class LayerProbe final : public Probe {
  public:
-  enum class What { RankOneGap, LayerNorms, Spread, Alignment };
+  enum class What { RankOneGap, LayerNorms, Spread, Alignment, Balancedness };
   LayerProbe(What what, std::size_t depth) : what_(what), depth_(depth) {}
   void declare(Trace& trace) override {
     switch (what_) {
@@ -86,9 +87,15 @@ class LayerProbe final : public Probe {
       case What::LayerNorms: column_ = trace.declare("layerNorms", depth_); break;
       case What::Spread: column_ = trace.declare("singularSpread"); break;
       case What::Alignment: column_ = trace.declare("alignment", depth_ > 1 ? depth_ - 1 : 1); break;
+      case What::Balancedness: column_ = trace.declare("balancedness", depth_ > 1 ? depth_ - 1 : 1); break;
     }
   }
   void record(ProbeContext& c, Trace& trace) override {
+    if (what_ == What::Balancedness) {
+      const std::vector<double> norms = diagnostics::balancednessNorms(c.problem.spec(), c.theta);
+      trace.push(column_, norms.data(), norms.size());
+      return;
+    }
     const auto spectra = diagnostics::layerSpectra(c.problem.spec(), c.theta);
     std::vector<double> values;
     switch (what_) {
@@ -98,6 +105,7 @@ class LayerProbe final : public Probe {
         break;
       case What::Spread: values = {diagnostics::singularSpread(spectra)}; break;
       case What::Alignment: values = diagnostics::alignments(spectra); break;
+      case What::Balancedness: break;
     }
     trace.push(column_, values.data(), values.size());
   }
@@ -248,7 +256,7 @@ const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
 std::vector<std::string> knownQuantities() {
   return {"loss",       "testLoss",       "excessLoss",        "distance",      "distanceMean",
           "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
-          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancednessDrift",
+          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancedness",  "balancednessDrift",
           "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower"};
 }
@@ -282,6 +290,7 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "layerNorms") return std::make_unique<LayerProbe>(LayerProbe::What::LayerNorms, L);
   if (name == "singularSpread") return std::make_unique<LayerProbe>(LayerProbe::What::Spread, L);
   if (name == "alignment") return std::make_unique<LayerProbe>(LayerProbe::What::Alignment, L);
+  if (name == "balancedness") return std::make_unique<LayerProbe>(LayerProbe::What::Balancedness, L);
   if (name == "balancednessDrift") return std::make_unique<BalancednessProbe>();
   if (name == "lemma2Epsilon") {
     return scalar(name, [](ProbeContext& c) { return diagnostics::lemma2Epsilon(c.problem.spec(), c.theta0); });

@@ -47,7 +47,7 @@ class Probe {
 
 // Names understood by makeProbe; see README "Recorded quantities" and diagnostics.hpp.
 //   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm,
-//   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancednessDrift,
+//   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancedness, balancednessDrift,
 //   residualNorms, lemma2Epsilon, sharpness, sharpnessTopK, lambdaMin, spectralRadius,
 //   sharpnessResidual, sharpnessHvps, sharpnessPower
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);
