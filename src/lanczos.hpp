@@ -112,7 +112,8 @@ class LanczosProcess {
   const double* basisVector(std::size_t i) const { return Q_.data() + i * n_; }
   const std::vector<double>& alpha() const { return alpha_; }
   const std::vector<double>& beta() const { return beta_; }  // 0 where a block was closed
-  double normEstimate() const { return tNorm_; }  // max row sum of |T|: ||H|| from below
+  // Max row sum of |T|, an estimate of ||H||: between ||T||_2 and sqrt(3) ||T||_2 <= sqrt(3) ||H||.
+  double normEstimate() const { return tNorm_; }
   std::size_t products() const { return products_; }
   std::size_t restarts() const { return restarts_; }
   std::size_t closedBlocks() const { return finished_.size(); }
