@@ -205,6 +205,20 @@ Napi::Value NumberOrNull(Napi::Env env, double v) {
   return Napi::Number::New(env, v);
 }
 
+Napi::Array MoveTraceToJs(Napi::Env env, dln::Trace& trace, dln::MemoryReservation& memory) {
+  auto columns = Napi::Array::New(env, trace.columns().size());
+  for (std::size_t i = 0; i < trace.columns().size(); ++i) {
+    const auto& c = trace.column(i);
+    auto col = Napi::Object::New(env);
+    col.Set("name", c.name);
+    col.Set("width", Napi::Number::New(env, static_cast<double>(c.width)));
+    col.Set("values", ToFloat64Array(env, c.values));
+    columns.Set(static_cast<uint32_t>(i), col);
+    memory.shrink(trace.freeColumn(i));
+  }
+  return columns;
+}
+
 Napi::Array TraceToJs(Napi::Env env, const dln::Trace& trace) {
   auto columns = Napi::Array::New(env, trace.columns().size());
   for (std::size_t i = 0; i < trace.columns().size(); ++i) {

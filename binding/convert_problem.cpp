@@ -3,10 +3,10 @@
 #include <cmath>
 
 #include "error.hpp"
-#include "memory.hpp"
 #include "losses/completion.hpp"
 #include "losses/mse.hpp"
 #include "losses/regression.hpp"
+#include "memory.hpp"
 
 namespace binding {
 

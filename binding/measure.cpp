@@ -36,20 +36,34 @@ MeasureRequest ParseMeasure(const Napi::CallbackInfo& info) {
 
 class MeasureJob final : public Job {
  public:
-  explicit MeasureJob(MeasureRequest request) : request_(std::move(request)) {}
+  explicit MeasureJob(MeasureRequest request)
+      : request_(std::move(request)), held_(dln::doubleBytes(request_.theta.size(), "weights"), "weights") {}
   void Execute(dln::RunControl& control) override {
-    trace_ = dln::measure(*request_.problem, request_.theta, request_.quantities, request_.options, control.cancelFlag());
+    try {
+      trace_ = dln::measure(*request_.problem, request_.theta, request_.quantities, request_.options, control.cancelFlag());
+    } catch (...) {
+      Release();
+      throw;
+    }
   }
   Napi::Value Result(Napi::Env env) override {
     auto o = Napi::Object::New(env);
     o.Set("status", "completed");
     o.Set("trace", TraceToJs(env, trace_));
+    Release();
     return o;
   }
 
  private:
   MeasureRequest request_;
+  dln::MemoryReservation held_;  // the weights copied from JS (the probes reserve their own work)
   dln::Trace trace_;
+
+  void Release() {
+    Free(request_.theta);
+    trace_ = dln::Trace();
+    held_.release();
+  }
 };
 
 Napi::Value MeasureSync(const Napi::CallbackInfo& info) {

@@ -20,7 +20,13 @@ class SharpnessJob final : public Job {
  public:
   SharpnessJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta, dln::SharpnessOptions o, bool smallest,
                bool vectors, std::vector<double> start)
-      : problem_(std::move(p)), theta_(std::move(theta)), o_(o), smallest_(smallest), vectors_(vectors), start_(std::move(start)) {}
+      : problem_(std::move(p)), theta_(std::move(theta)), o_(o), smallest_(smallest), vectors_(vectors), start_(std::move(start)),
+        // The weights and start vector copied from JS, and the Ritz vectors (native and JS copies);
+        // the eigensolve reserves its own basis or matrices.
+        held_(dln::doubleBytes(dln::checkedAdd(theta_.size() + start_.size(),
+                                               vectors_ ? dln::checkedMul(o_.k, 2 * theta_.size(), "options.k") : 0, "options.k"),
+                               "weights"),
+              "weights") {}
 
   void Execute(dln::RunControl& control) override {
     dln::Evaluator ev(*problem_);
@@ -31,7 +37,12 @@ class SharpnessJob final : public Job {
     request.vectors = vectors_;
     request.start = start_.empty() ? nullptr : start_.data();
     request.cancel = control.cancelFlag();
-    r_ = dln::hessianSpectrum(ev, o_, request);  // options were checked up front; what fails here is the point ("weights")
+    try {
+      r_ = dln::hessianSpectrum(ev, o_, request);  // options were checked up front; what fails here is the point ("weights")
+    } catch (...) {
+      Release();
+      throw;
+    }
   }
 
   Napi::Value Result(Napi::Env env) override {
@@ -52,6 +63,7 @@ class SharpnessJob final : public Job {
     }
     if (o_.method == M::Power) o.Set("lastNorm", Napi::Number::New(env, r_.powerLast));
     if (vectors_ && !r_.vectors.empty()) o.Set("vectors", ToFloat64Array(env, r_.vectors));
+    Release();
     return o;
   }
 
@@ -61,23 +73,38 @@ class SharpnessJob final : public Job {
   dln::SharpnessOptions o_;
   bool smallest_, vectors_;
   std::vector<double> start_;
+  dln::MemoryReservation held_;
   dln::Spectrum r_;
+
+  void Release() {
+    Free(theta_);
+    Free(start_);
+    Free(r_.vectors);
+    held_.release();
+  }
 };
 
 class DenseJob final : public Job {
  public:
-  DenseJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta) : problem_(std::move(p)), theta_(std::move(theta)) {}
+  // Holds H, its symmetrized copy and the JS copy of H (3 P^2 doubles), reserved up front.
+  DenseJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta, dln::MemoryReservation held)
+      : problem_(std::move(p)), theta_(std::move(theta)), held_(std::move(held)) {}
   void Execute(dln::RunControl& control) override {
     dln::Evaluator ev(*problem_);
     ev.evaluate(theta_.data());
     ev.completeGradient();
     const dln::CancelFlag cancel = control.cancelFlag();
-    H_ = dln::denseHessian(ev, cancel);
-    const std::size_t P = theta_.size();
-    asym_ = dln::asymmetry(P, H_.data());
-    values_.resize(P);
-    std::vector<double> symmetric(H_);
-    dln::symmetricSpectrum(P, symmetric, values_.data(), nullptr, cancel);
+    try {
+      H_ = dln::denseHessian(ev, cancel);
+      const std::size_t P = theta_.size();
+      asym_ = dln::asymmetry(P, H_.data());
+      values_.resize(P);
+      std::vector<double> symmetric(H_);
+      dln::symmetricSpectrum(P, symmetric, values_.data(), nullptr, cancel);
+    } catch (...) {
+      Release();
+      throw;
+    }
   }
   Napi::Value Result(Napi::Env env) override {
     auto o = Napi::Object::New(env);
@@ -85,13 +112,22 @@ class DenseJob final : public Job {
     o.Set("hessian", ToFloat64Array(env, H_));
     o.Set("eigenvalues", ToFloat64Array(env, values_));
     o.Set("asymmetry", Napi::Number::New(env, asym_));
+    Release();
     return o;
   }
 
  private:
   std::shared_ptr<const dln::Problem> problem_;
   std::vector<double> theta_, H_, values_;
+  dln::MemoryReservation held_;
   double asym_ = 0.0;
+
+  void Release() {
+    Free(theta_);
+    Free(H_);
+    Free(values_);
+    held_.release();
+  }
 };
 
 Napi::Value HessianVectorProduct(const Napi::CallbackInfo& info) {
@@ -136,8 +172,9 @@ Napi::Value DenseHessian(const Napi::CallbackInfo& info) {
     auto problem = UnwrapProblem(info[0], "problem");
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     const std::size_t P = problem->spec().paramCount();
-    dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "weights"), 3, "weights"), "weights");  // H, its symmetric copy, the JS array
-    return StartJob(info.Env(), std::make_shared<DenseJob>(problem, std::move(theta)), info[2]);
+    const std::size_t count = dln::checkedAdd(dln::checkedMul(dln::checkedMul(P, P, "weights"), 3, "weights"), P, "weights");
+    dln::MemoryReservation held(dln::doubleBytes(count, "weights"), "weights");  // H, its symmetric copy, the JS array
+    return StartJob(info.Env(), std::make_shared<DenseJob>(problem, std::move(theta), std::move(held)), info[2]);
   });
 }
 

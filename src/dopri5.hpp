@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "memory.hpp"
+
 namespace dln {
 
 // An autonomous system y' = f(y) (the gradient flow does not depend on t).
@@ -137,6 +139,7 @@ class Dopri5 {
   std::uint64_t nfev_ = 0, accepted_ = 0, rejected_ = 0;
   Status status_ = Status::Running;
   std::string message_;
+  MemoryReservation memory_;  // the state and stage buffers (16 n), counted against the memory limit
 };
 
 }  // namespace dln

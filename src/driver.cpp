@@ -1,6 +1,7 @@
 #include "driver.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "error.hpp"
 
@@ -34,6 +35,7 @@ RunRecorder::RunRecorder(const Problem& problem, const std::vector<std::string>&
     probe->declare(trace);
     items_.push_back({std::move(probe), 0, 0});
   }
+  for (const auto& c : trace.columns()) rowBytes_ = checkedAdd(rowBytes_, doubleBytes(c.width, "record"), "record");
 }
 
 void RunRecorder::check(const Problem& problem, const std::vector<std::string>& names, const ProbeOptions& options,
@@ -42,11 +44,38 @@ void RunRecorder::check(const Problem& problem, const std::vector<std::string>& 
   RunRecorder recorder(problem, names, options, scratch, {}, extras);
 }
 
-void RunRecorder::reserve(std::size_t rows) { trace_.reserve(rows); }
+void RunRecorder::reserve(std::size_t rows) {
+  if (rows > capacity_ && rows <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1)) tryCapacity(rows);
+}
+
+bool RunRecorder::tryCapacity(std::size_t rows) {
+  // While the columns move to their new buffers the old ones are still held: reserve both, then
+  // give back the old.
+  const std::size_t oldBytes = memory_.bytes();
+  if (!memory_.tryGrow(rows * rowBytes_)) return false;
+  trace_.reserve(rows);
+  memory_.shrink(oldBytes);
+  capacity_ = rows;
+  return true;
+}
+
+void RunRecorder::grow() {
+  const std::size_t wanted = std::max<std::size_t>(capacity_ + capacity_ / 2, 16);
+  if (wanted <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1) && tryCapacity(wanted)) return;
+  // Near the limit: as many rows as still fit next to the old buffers.
+  const std::size_t limit = memoryLimit(), held = memoryReserved();
+  const std::size_t fit = held < limit ? (limit - held) / std::max<std::size_t>(rowBytes_, 1) : 0;
+  if (fit > rows_ && tryCapacity(std::min(fit, wanted))) return;
+  fail(ErrorCode::Memory, "recordEvery",
+       "the trace would pass the memory limit at row " + std::to_string(rows_ + 1) + " (" + std::to_string(rowBytes_) +
+           " bytes per row; " + std::to_string(held) + " of " + std::to_string(limit) +
+           " bytes held): record less often or fewer quantities, or raise the limit with setMemoryLimit");
+}
 
 void RunRecorder::row(ProbeContext c, std::initializer_list<double> extras) {
   if (extras.size() != extraCount_) fail(ErrorCode::Internal, "record", "a row needs one value per extra column");
   c.cancel = cancel_;
+  if (rows_ == capacity_) grow();
   try {
     trace_.push(stepColumn_, static_cast<double>(c.step));
     trace_.push(timeColumn_, c.time);

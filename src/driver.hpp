@@ -39,6 +39,12 @@
 //    around the driver's loop (isCancellation) and end with status "cancelled", keeping the rows
 //    recorded so far: an abort then stops a run within one bounded piece of work (one Lanczos
 //    iteration, one block of Hessian columns), never a whole eigensolve.
+// 5. Memory (memory.hpp). The recorder reserves the trace against the memory limit as it grows
+//    and throws ERR_DLN_MEMORY on "recordEvery" when the next rows would pass the limit (the run
+//    then ends with that error, not with an OOM kill). Evaluator, HessianOperator, Dopri5 and
+//    Lanczos reserve their own buffers; the driver reserves what else it allocates (the result's
+//    weights, its own scratch) and moves the trace's reservation into its result
+//    (takeReservation), which holds it until the result is released.
 //
 // Adding a driver is then: its options and result structs, validate(), the loop (the method's own
 // arithmetic), and its binding (parse options, a Job whose Execute calls the driver); the trace,
@@ -54,6 +60,7 @@
 #include <vector>
 
 #include "control.hpp"
+#include "memory.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "trace.hpp"
@@ -74,14 +81,20 @@ class RunRecorder {
   static void check(const Problem& problem, const std::vector<std::string>& names, const ProbeOptions& options,
                     const std::vector<std::string>& extras = {});
 
-  // Room for this many rows up front (a hint).
+  // Room for this many rows up front, if the memory limit allows it now (a hint: the trace grows
+  // past it as needed).
   void reserve(std::size_t rows);
 
   // Records one row at the context's point: step, time, then every column; `extras` holds one
   // value per extra column the recorder was given (in that order). All or nothing (see above).
+  // Throws ERR_DLN_MEMORY on "recordEvery" if the trace cannot grow within the memory limit.
   void row(ProbeContext context, std::initializer_list<double> extras = {});
   bool lastRowIs(std::uint64_t step, double time) const { return any_ && lastStep_ == step && lastTime_ == time; }
   std::size_t rows() const { return rows_; }
+  std::size_t rowBytes() const { return rowBytes_; }
+
+  // The trace's memory reservation, for the result that keeps the trace.
+  MemoryReservation takeReservation() { return std::move(memory_); }
 
  private:
   struct Item {
@@ -89,12 +102,17 @@ class RunRecorder {
     std::size_t column;            // the extra's trace column
     std::size_t extra;             // the extra's index in `extras`
   };
+  // Makes room for one more row: capacity grows by half (or as far as the limit allows).
+  void grow();
+  bool tryCapacity(std::size_t rows);
   Trace& trace_;
   CancelFlag cancel_;
   std::size_t extraCount_ = 0;
   std::size_t stepColumn_ = 0, timeColumn_ = 0;
   std::vector<Item> items_;
-  std::size_t rows_ = 0;
+  std::size_t rows_ = 0, capacity_ = 0;
+  std::size_t rowBytes_ = 0;  // bytes one row adds to the trace
+  MemoryReservation memory_;  // capacity_ * rowBytes_
   bool any_ = false;
   std::uint64_t lastStep_ = 0;
   double lastTime_ = 0.0;

@@ -25,7 +25,9 @@ Evaluator::Evaluator(const Problem& problem)
   betaOffset_[L_] = b;
   b = checkedAdd(b, checkedMul(spec_.outputDim(), r_, "widths"), "widths");
   // The gradient scratch (paramCount doubles) is allocated on first use by gradNormSquared().
-  requireDoubles(checkedAdd(checkedAdd(a, b, "widths"), spec_.paramCount(), "widths"), "widths");
+  const std::size_t total = checkedAdd(checkedAdd(checkedAdd(a, b, "widths"), spec_.paramCount(), "widths"),
+                                       checkedMul(2, problem.endToEndSize(), "widths"), "widths");
+  memory_.grow(doubleBytes(total, "widths"), "widths");
   alpha_.assign(a, 0.0);
   beta_.assign(b, 0.0);
   endToEnd_.assign(problem.endToEndSize(), 0.0);

@@ -91,6 +91,11 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   }
 
   FlowResult result;
+  // The result's weights, and the driver's scratch: two dense-output states and D_l(theta0).
+  result.memory.grow(doubleBytes(P, "weights"), "weights");
+  std::size_t scratchDoubles = 2 * P;
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
+  MemoryReservation working(doubleBytes(scratchDoubles, "weights"), "weights");
   GradientFlowSystem system(problem);
   Evaluator& evaluator = system.evaluator();
   RunPulse pulse(control);
@@ -296,6 +301,7 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   result.lastStepSize = solver.lastFullStepSize();
   result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), reference);
   pulse.finish(solver.accepted(), result.finalLoss, result.time);
+  result.memory.absorb(recorder.takeReservation());
   return result;
 }
 

@@ -15,6 +15,7 @@
 #include "dopri5.hpp"
 #include "evaluator.hpp"
 #include "events.hpp"
+#include "memory.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "run_status.hpp"
@@ -64,6 +65,7 @@ struct FlowResult {
   double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
   std::vector<FlowEventHit> events;
+  MemoryReservation memory;  // the weights and trace held here, counted against the memory limit
 };
 
 // y' = -grad R(y): one evaluation (both sweeps) and the dense gradient per right-hand side. The

@@ -38,6 +38,7 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
   }
 
   GdResult result;
+  result.memory.grow(doubleBytes(P, "weights"), "weights");
   result.weights = theta0;
   double* theta = result.weights.data();
   Evaluator evaluator(problem);
@@ -105,6 +106,7 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
     result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
   }
   pulse.finish(result.steps, result.finalLoss);
+  result.memory.absorb(recorder.takeReservation());
   return result;
 }
 

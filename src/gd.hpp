@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control.hpp"
+#include "memory.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "run_status.hpp"
@@ -42,6 +43,7 @@ struct GdResult {
   Trace trace;                   // columns "step", "time", then the recorded quantities
   double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
+  MemoryReservation memory;  // the weights and trace held here, counted against the memory limit
 };
 
 // Validates the options (ERR_DLN_VALUE naming the field); with the problem, also the recorded

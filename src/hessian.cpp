@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels.hpp"
 #include "error.hpp"
-#include "memory.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -100,7 +100,7 @@ HessianOperator::HessianOperator(const Evaluator& evaluator)
   a += spec_.inputDim() * r_;
   dBetaOffset_[L_] = b;  // dbeta_L: d_L x r
   b += spec_.outputDim() * r_;
-  requireDoubles(checkedAdd(a, b, "widths"), "widths");
+  memory_.grow(doubleBytes(checkedAdd(checkedAdd(a, b, "widths"), 2 * problem_.endToEndSize(), "widths"), "widths"), "widths");
   dAlpha_.assign(a, 0.0);
   dBeta_.assign(b, 0.0);
   dA_.assign(problem_.endToEndSize(), 0.0);
@@ -219,7 +219,6 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
 
 std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel) {
   const std::size_t P = evaluator.problem().spec().paramCount();
-  requireDoubles(checkedMul(P, P, "weights"), "weights");
   HessianOperator H(evaluator);
   std::vector<double> dense(P * P), e(P, 0.0), column(P);
   for (std::size_t j = 0; j < P; ++j) {

@@ -15,6 +15,7 @@
 
 #include "control.hpp"
 #include "evaluator.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -46,11 +47,12 @@ class HessianOperator final : public SymmetricOperator {
   std::vector<double> dAlpha_, dBeta_, dA_, dG_;
   std::vector<std::size_t> dAlphaOffset_, dBetaOffset_;
   std::size_t products_ = 0;
+  MemoryReservation memory_;  // the buffers above, counted against the memory limit
 };
 
 // The dense Hessian (P x P, row-major) assembled from P products on unit vectors, as it is
-// (not symmetrized), for the test oracle and small problems. Checks the memory cap first; polls
-// `cancel` between products.
+// (not symmetrized), for the test oracle and small problems. The caller reserves its P^2 doubles
+// against the memory limit (memory.hpp) before calling; `cancel` is polled between products.
 std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel = {});
 // max_ij |H_ij - H_ji| / max_ij |H_ij| (0 for the zero matrix).
 double asymmetry(std::size_t n, const double* H);

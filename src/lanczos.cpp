@@ -4,10 +4,10 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels.hpp"
 #include "error.hpp"
-#include "memory.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 #include "rng.hpp"
 
 namespace dln {
@@ -69,10 +69,14 @@ void sortDescending(std::vector<RitzPair>& pairs) {
 
 }  // namespace
 
-LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis)
-    : op_(op), n_(op.dimension()), w_(n_), c_(maxBasis + 1) {
+LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis) : op_(op), n_(op.dimension()) {
+  const std::size_t rows = checkedAdd(maxBasis, 1, "maxIterations");
+  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 3 * rows, "maxIterations"), "maxIterations"),
+               "maxIterations");
+  w_.assign(n_, 0.0);
+  c_.assign(rows, 0.0);
   // The basis grows a row per step inside one reservation (rows are touched only when used).
-  Q_.reserve((maxBasis + 1) * n_);
+  Q_.reserve(rows * n_);
   Q_.resize(n_);
   alpha_.reserve(maxBasis);
   beta_.reserve(maxBasis);
@@ -228,7 +232,6 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   if (!(o.tol > 0) || !std::isfinite(o.tol)) fail(ErrorCode::Value, "tol", "must be a finite number > 0");
   const std::size_t maxIter = std::min(n, o.maxIterations ? o.maxIterations : kLanczosDefaultMaxIterations);
   if (maxIter < o.k) fail(ErrorCode::Value, "maxIterations", "must be >= k");
-  requireDoubles(checkedMul(maxIter + 1, n, "maxIterations"), "maxIterations");
 
   Rng rng(o.seed, Purpose::Eigensolver, {o.stream});
   LanczosProcess process(op, maxIter);

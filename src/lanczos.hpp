@@ -25,6 +25,7 @@
 
 #include "control.hpp"
 #include "hessian.hpp"
+#include "memory.hpp"
 #include "rng.hpp"
 
 namespace dln {
@@ -87,7 +88,8 @@ struct RitzPair {
 // tridiagonal matrix is decomposed at each step, and only for the last row of its eigenvectors.
 class LanczosProcess {
  public:
-  // Room for maxBasis + 1 basis vectors (the caller checks the memory limit).
+  // Room for maxBasis + 1 basis vectors, reserved against the memory limit (ERR_DLN_MEMORY on
+  // "maxIterations").
   LanczosProcess(SymmetricOperator& op, std::size_t maxBasis);
 
   void begin(const double* start, double startNoise, Rng& rng);
@@ -134,6 +136,7 @@ class LanczosProcess {
   std::size_t blockStart_ = 0, m_ = 0;
   double tNorm_ = 0.0;
   std::size_t products_ = 0, restarts_ = 0;
+  MemoryReservation memory_;
 };
 
 // The Marion-Chizat reference code's estimate (utils.largest_eigenvalue): a normal start,

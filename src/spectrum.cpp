@@ -64,6 +64,8 @@ Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, 
     s.iterations = p.products;
     s.converged = true;
   } else {
+    MemoryReservation work(doubleBytes(checkedMul(checkedMul(P, P, "method"), request.vectors ? 2 : 1, "method"), "method"),
+                           "method");
     std::vector<double> dense = denseHessian(evaluator, request.cancel);
     std::vector<double> values(P), vectors(request.vectors ? P * P : 0);
     symmetricSpectrum(P, dense, values.data(), request.vectors ? vectors.data() : nullptr, request.cancel);

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels.hpp"
 #include "error.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "kernels.hpp"
-#include "memory.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "kernels.hpp"
-#include "memory.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
