@@ -97,9 +97,15 @@ class DenseJob final : public Job {
     try {
       H_ = dln::denseHessian(ev, cancel);
       const std::size_t P = theta_.size();
-      asym_ = dln::asymmetry(P, H_.data());
+      asym_ = dln::asymmetry(P, H_.data(), cancel);
       values_.resize(P);
-      std::vector<double> symmetric(H_);
+      std::vector<double> symmetric;
+      symmetric.reserve(H_.size());
+      for (std::size_t i = 0; i < P; ++i) {  // row by row: copying P^2 fresh doubles takes long
+        cancel.check();
+        symmetric.insert(symmetric.end(), H_.begin() + static_cast<std::ptrdiff_t>(i * P),
+                         H_.begin() + static_cast<std::ptrdiff_t>((i + 1) * P));
+      }
       dln::symmetricSpectrum(P, symmetric, values_.data(), nullptr, cancel);
     } catch (...) {
       Release();

@@ -220,7 +220,13 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
 std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel) {
   const std::size_t P = evaluator.problem().spec().paramCount();
   HessianOperator H(evaluator);
-  std::vector<double> dense(P * P), e(P, 0.0), column(P);
+  // Zeroed row by row, polling the flag: touching P^2 fresh doubles takes long enough to matter.
+  std::vector<double> dense, e(P, 0.0), column(P);
+  dense.reserve(P * P);
+  for (std::size_t i = 0; i < P; ++i) {
+    cancel.check();
+    dense.insert(dense.end(), P, 0.0);
+  }
   for (std::size_t j = 0; j < P; ++j) {
     cancel.check();
     e[j] = 1.0;
@@ -232,21 +238,28 @@ std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel) 
 }
 
 void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors, CancelFlag cancel) {
-  for (double x : H) {
-    if (!std::isfinite(x)) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
+    for (std::size_t j = 0; j < n; ++j) {
+      if (!std::isfinite(H[i * n + j])) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+    }
   }
-  for (std::size_t i = 0; i < n; ++i)
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
     for (std::size_t j = i + 1; j < n; ++j) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
+  }
   linalg::symmetricEigen(n, H.data(), values, vectors, cancel);
 }
 
-double asymmetry(std::size_t n, const double* H) {
+double asymmetry(std::size_t n, const double* H, CancelFlag cancel) {
   double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < n; ++i)
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
     for (std::size_t j = 0; j < n; ++j) {
       scale = std::max(scale, std::fabs(H[i * n + j]));
       if (j > i) worst = std::max(worst, std::fabs(H[i * n + j] - H[j * n + i]));
     }
+  }
   return scale > 0 ? worst / scale : 0.0;
 }
 

@@ -267,13 +267,14 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   return result;
 }
 
-PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream) {
+PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
+                           CancelFlag cancel) {
   PowerWorkspace work;
-  return powerIteration(op, iterations, seed, stream, work);
+  return powerIteration(op, iterations, seed, stream, work, cancel);
 }
 
 PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
-                           PowerWorkspace& work) {
+                           PowerWorkspace& work, CancelFlag cancel) {
   if (iterations < 1) fail(ErrorCode::Value, "powerIterations", "must be >= 1");
   const std::size_t n = op.dimension();
   Rng rng(seed, Purpose::Eigensolver, {stream, 1});
@@ -290,6 +291,7 @@ PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::u
   // ||H v|| / ||v||, and v is rescaled only when its norm drifts far from 1.
   double vNorm = 1.0;
   for (std::size_t k = 0; k < iterations; ++k) {
+    cancel.check();
     r.estimate = current;
     op.apply(v, hv);
     ++r.products;

@@ -147,12 +147,14 @@ struct PowerResult {
   double last = 0.0;      // the norm of the last step
   std::size_t products = 0;
 };
-PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream = 0);
+// `cancel` is polled before every product.
+PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream = 0,
+                           CancelFlag cancel = {});
 // The same with caller-owned buffers, for repeated calls along a run (no allocation per call).
 struct PowerWorkspace {
   std::vector<double> v, hv;
 };
 PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
-                           PowerWorkspace& work);
+                           PowerWorkspace& work, CancelFlag cancel = {});
 
 }  // namespace dln

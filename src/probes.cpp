@@ -228,7 +228,7 @@ class PowerProbe final : public Probe {
     if (!H_ || &H_->evaluator() != &c.evaluator) H_ = std::make_unique<HessianOperator>(c.evaluator);
     double estimate = std::numeric_limits<double>::quiet_NaN();
     try {
-      estimate = powerIteration(*H_, o_.powerIterations, o_.seed, 1000000 + recordings_, work_).estimate;
+      estimate = powerIteration(*H_, o_.powerIterations, o_.seed, 1000000 + recordings_, work_, c.cancel).estimate;
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Value || e.field() != "weights") throw;  // an overflowing product: NaN
     }

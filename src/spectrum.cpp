@@ -1,6 +1,7 @@
 #include "spectrum.hpp"
 
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "error.hpp"
@@ -57,7 +58,7 @@ Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, 
     s.restarts = r.restarts;
     s.converged = r.converged;
   } else if (o.method == M::Power) {
-    const PowerResult p = powerIteration(H, o.powerIterations, o.seed, request.stream);
+    const PowerResult p = powerIteration(H, o.powerIterations, o.seed, request.stream, request.cancel);
     s.values = {p.estimate};
     s.powerLast = p.last;
     s.products = p.products;
@@ -67,8 +68,10 @@ Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, 
     MemoryReservation work(doubleBytes(checkedMul(checkedMul(P, P, "method"), request.vectors ? 2 : 1, "method"), "method"),
                            "method");
     std::vector<double> dense = denseHessian(evaluator, request.cancel);
-    std::vector<double> values(P), vectors(request.vectors ? P * P : 0);
-    symmetricSpectrum(P, dense, values.data(), request.vectors ? vectors.data() : nullptr, request.cancel);
+    std::vector<double> values(P);
+    // Not zeroed: the eigensolver fills it row by row, polling the cancel flag.
+    std::unique_ptr<double[]> vectors(request.vectors ? new double[P * P] : nullptr);
+    symmetricSpectrum(P, dense, values.data(), vectors.get(), request.cancel);
     s.values.resize(o.k);
     s.residuals.assign(o.k, 0.0);
     if (request.vectors) s.vectors.resize(o.k * P);
