@@ -21,7 +21,15 @@ async function withLimit<T>(bytes: number, f: () => Promise<T>): Promise<T> {
   }
 }
 
-const failure = (e: unknown) => [(e as DlnError).code, (e as DlnError).field, (e as Error).message];
+const failure = (e: unknown): [string | undefined, string | undefined, string] => [(e as DlnError).code, (e as DlnError).field, (e as Error).message];
+
+/** The rejection of `work` as [code, field, message] (a resolution is a test failure). */
+async function rejection(work: Promise<unknown>): Promise<[string | undefined, string | undefined, string]> {
+  return work.then(
+    () => ['resolved', undefined, ''],
+    (e: unknown) => failure(e),
+  );
+}
 
 describe('memory limit', () => {
   const problem = mcProblem();
@@ -32,12 +40,12 @@ describe('memory limit', () => {
       // 1e9 steps recording every one: 24 bytes a row, so the trace reaches 16 MiB after ~700 000
       // steps (a second); without the count it grows until the process is killed.
       const started = Date.now();
-      const gd = await train(problem, w0, { learningRate: 0.01, steps: 1e9, recordEvery: 1, record: ['loss'] }).catch(failure);
+      const gd = await rejection(train(problem, w0, { learningRate: 0.01, steps: 1e9, recordEvery: 1, record: ['loss'] }));
       expect(gd[0]).toBe('ERR_DLN_MEMORY');
       expect(gd[1]).toBe('options.recordEvery');
       expect(gd[2]).toMatch(/the trace would pass the memory limit at row \d+ \(24 bytes per row/);
       expect(Date.now() - started).toBeLessThan(60000);
-      const gf = await flow(problem, w0, { tEnd: Infinity, maxSteps: 1e9, recordEvery: 1, record: ['loss', 'stepSize'] }).catch(failure);
+      const gf = await rejection(flow(problem, w0, { tEnd: Infinity, maxSteps: 1e9, recordEvery: 1, record: ['loss', 'stepSize'] }));
       expect(gf[0]).toBe('ERR_DLN_MEMORY');
       expect(gf[1]).toBe('options.recordEvery');
       // Everything was released: the same run with a short budget fits.
@@ -50,7 +58,7 @@ describe('memory limit', () => {
     // 3 P^2 + P doubles = 1.27 MB each (P = 230): one fits in 2 MiB, two do not.
     await withLimit(2 * MiB, async () => {
       const first = denseHessian(problem, w0);
-      const second = await denseHessian(problem, w0).catch(failure);
+      const second = await rejection(denseHessian(problem, w0));
       expect(second[0]).toBe('ERR_DLN_MEMORY');
       expect(second[1]).toBe('weights');
       expect((await first).eigenvalues).toHaveLength(230);
@@ -77,7 +85,7 @@ describe('memory limit', () => {
     });
     await withLimit(24 * MiB, async () => {
       // The weights copied in and out (16 MB), the run's result weights and its evaluator (16 MB).
-      const r = await train(wide, w, { learningRate: 1e-3, steps: 1 }).catch(failure);
+      const r = await rejection(train(wide, w, { learningRate: 1e-3, steps: 1 }));
       expect(r[0]).toBe('ERR_DLN_MEMORY');
     });
     expect((await train(wide, w, { learningRate: 1e-3, steps: 1 })).steps).toBe(1); // fits under the default
