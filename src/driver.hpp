@@ -20,7 +20,7 @@
 //    just evaluated with its gradient complete; "step" is the driver's step counter (updates,
 //    accepted steps), "time" is eta * step for discrete methods and the flow time for continuous
 //    ones. A row is all or nothing: if anything throws while it is recorded (a cancellation inside
-//    an eigensolve), the row is removed before the exception leaves. Which steps
+//    an eigensolve, the memory limit), the row is removed before the exception leaves. Which steps
 //    are recorded is the driver's choice; RecordSchedule is the step-based rule (every k steps and
 //    log-spaced per decade, always step 0) for discrete methods. Record the final point unless it
 //    is the last row already (lastRowIs) -- except for a diverged run, which records nothing at
@@ -46,9 +46,42 @@
 //    weights, its own scratch) and moves the trace's reservation into its result
 //    (takeReservation), which holds it until the result is released.
 //
-// Adding a driver is then: its options and result structs, validate(), the loop (the method's own
-// arithmetic), and its binding (parse options, a Job whose Execute calls the driver); the trace,
-// probes, divergence, progress, cancellation and memory rules come from here.
+// A discrete driver's skeleton (gradientDescent in gd.cpp is this, plus its targets):
+//
+//   XResult r;
+//   r.memory.grow(doubleBytes(P, "weights"), "weights");
+//   r.weights = theta0;
+//   Evaluator ev(problem);
+//   RunPulse pulse(control, options.maxSteps, 256);
+//   RunRecorder recorder(problem, options.record, options.probeOptions, r.trace, pulse.flag(), {"learningRate"});
+//   RecordSchedule schedule(options.recordEvery, options.recordPerDecade);
+//   DivergenceGuard guard(options.lossCeiling);
+//   try {
+//     for (std::uint64_t t = 0;; ++t) {
+//       const double loss = ev.evaluate(theta);
+//       if (t == 0) guard.start(loss);
+//       if (guard.diverged(loss)) { /* status diverged, r.divergedAt = t */ break; }
+//       const bool last = t >= options.maxSteps || pulse.cancelled();  // (status cancelled)
+//       ev.completeGradient();
+//       if (schedule.due(t) || last) recorder.row(ProbeContext(problem, ev, theta, theta0.data(), t, time, loss), {eta});
+//       if (last) { /* final loss and gradient norm */ break; }
+//       /* the method's update of theta */
+//       pulse.beat(t + 1, loss);
+//     }
+//   } catch (const Error& e) {
+//     if (!RunPulse::isCancellation(e)) throw;
+//     /* status cancelled, at the current point */
+//   }
+//   pulse.finish(steps, r.finalLoss);
+//   r.memory.absorb(recorder.takeReservation());
+//
+// Its binding parses the options (validate(options, problem) under "options" before queueing) and
+// runs it in a Job (binding/train.cpp is the model): the Job reserves the copies it makes (the
+// weights from JS and their JS copy out), calls the driver inside UnderOptions, hands the trace
+// over with MoveTraceToJs and frees everything (Release) once the result is converted or the run
+// failed. Adding a driver is then: its options and result structs, validate(), the loop (the
+// method's own arithmetic) and that binding; the trace, probes, divergence, progress,
+// cancellation and memory rules come from here.
 #pragma once
 
 #include <cmath>
