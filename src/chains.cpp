@@ -28,7 +28,7 @@ void setBlasThreads(int threads) {
 namespace chains {
 
 namespace {
-// Measured by scripts/bench-kernels (see README "Performance"): with r >= 2 columns dgemm wins
+// Measured by scripts/bench/kernels.js (see README "Performance"): with r >= 2 columns dgemm wins
 // from m*n*k ~ 250 (d = 5, r = 10) and loses below; a matrix-vector product goes to dgemv from
 // about 20 x 20, where its vector kernels outrun the portable loops despite its ~60 ns call cost.
 // Rank-one updates never go to BLAS: dger lost to the loops at every width measured.

@@ -1,6 +1,6 @@
 // Products along the layer chain -- the only dense kernels the sweeps need. Each call picks
 // hand-written loops or BLAS by the size of the product (against thresholds calibrated by
-// scripts/bench-kernels), never by what is installed: for tiny widths the loops are faster
+// scripts/bench/kernels.js), never by what is installed: for tiny widths the loops are faster
 // than any BLAS call (call overhead dominates), from about d = 20 dgemm wins.
 //
 // All matrices are row-major and contiguous. `r` is the number of columns carried through the

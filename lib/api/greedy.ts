@@ -5,7 +5,7 @@
  * the loss is within epsilon of its minimum. The stage end points approximate the saddles that
  * small-initialization gradient descent visits in turn.
  *
- * Two corrections to the printed algorithm (numerics.md 5.5): the new mode follows -grad C (with
+ * Two corrections to the printed algorithm (docs/algorithms.md §5.2): the new mode follows -grad C (with
  * +grad C the product eps^L u v^T raises the loss and a balanced width-1 chain shrinks back to the
  * origin), and the last layer grows as [W~_L, eps u] (the paper prints W~_1).
  */

@@ -1,5 +1,5 @@
 /**
- * The problem file of DESIGN.md's interface contract:
+ * The problem file (README "Problem files"):
  *   { "X": [[...]...] (n x d_0), "y": [...] | "Y": [[...]], "widths": [d_0, ..., d_L],
  *     "projection": [...]?, "loss": "mse" | {"type": "matrix-completion", "entries": [[row, col, value], ...],
  *     "testEntries": [...]?}, "l2": 0?, "weights": [W_1, ..., W_L]?, "XTest"?, "yTest" | "YTest"? }

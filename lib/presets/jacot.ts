@@ -595,7 +595,7 @@ export const jacotGreedy: Preset = {
     name: 'jacot-greedy',
     description:
       'Jacot et al., Algorithm A(epsilon, T, eta): a width-1 network started along the top singular pair of -grad C, trained T steps, widened by one unit ' +
-      'along the new top pair, until the loss is within epsilon of its minimum (with the two corrections of numerics.md 5.5: -grad C, and W_L grows as ' +
+      'along the new top pair, until the loss is within epsilon of its minimum (with the two corrections of docs/algorithms.md §5.2: -grad C, and W_L grows as ' +
       `[W~_L, eps u]). L = 4, epsilon = 0.2, T = 10,000, eta = 1e-3; beside it gradient descent from std 0.01 (w = 100). ${TEACHER_NOTE}`,
     seed: 0,
     data: TEACHER,

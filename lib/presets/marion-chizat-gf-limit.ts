@@ -3,7 +3,7 @@
  * gradient flow (adaptive RK45, to within 1e-10 of the minimum) from small-scale initializations
  * down to scales where Assumption A3 holds (32 L sqrt(eps) <= 1), and from residual
  * initializations. The final sharpness against S_min, the bound 4 Lambda/lambda of Corollary 3
- * and the rank-one prediction S_r1 (DESIGN.md); Lemma 2's three inequalities along the flow.
+ * and the rank-one prediction S_r1 (docs/theory.md §2.4); Lemma 2's three inequalities along the flow.
  * The small-scale runs zero one layer and draw the others Gaussian, so Assumption A2 holds
  * exactly (R(W(0)) = R_0, as the paper suggests).
  */

@@ -138,7 +138,7 @@ function scaleSweepFindings(kind: 'gaussian' | 'residual') {
       id: 'power-iteration-bias',
       claim: 'the reference code’s 20 power iterations estimate the spectral radius, not the sharpness, at small-scale inits',
       observed: `at scale ${small}: |λ_min| > λ_max in ${pct(radiusWins)} of inits; mean power estimate / mean λ_max = ${fmt(bias)}`,
-      expected: 'numerics.md §2.3: 25-45% of inits, mean bias +5 to +9% at scales <= 0.33',
+      expected: 'docs/algorithms.md §2.8: 25-45% of inits, mean bias +5 to +9% at scales <= 0.33',
       pass: null,
     });
   }
