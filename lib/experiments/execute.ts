@@ -71,7 +71,7 @@ export interface WeightsFile {
   weights: number[];
 }
 
-function architecture(config: Experiment, d0: number, dOut: number): number[] {
+export function architecture(config: Experiment, d0: number, dOut: number): number[] {
   const m = config.model;
   if (m.widths) return m.widths.slice();
   const L = m.depth!;
@@ -111,7 +111,7 @@ export class ProblemCache {
 }
 
 /** The projection p of model.projection: a random unit vector, or the one the authors' key chain draws. */
-function projectionOf(config: Experiment, d: RegressionData, widths: number[], seed: number): Float64Array {
+export function projectionOf(config: Experiment, d: RegressionData, widths: number[], seed: number): Float64Array {
   const kind = config.model.projection;
   const width = widths[widths.length - 1];
   if (kind === 'random-unit') return randomUnitVector(width, seed);
