@@ -78,7 +78,7 @@ describe("the authors' data, code of May 2024", () => {
     expect(t.Lambda).toBeCloseTo(1.594, 3);
     expect(t.a).toBeCloseTo(0.948, 3);
     expect(t.criticalLearningRate).toBeCloseTo(0.167, 3);
-    expect(t.sRankOne).toBeCloseTo(19.39, 2); // S_r1 = 2 L a against 2/eta = 20 at eta = 0.1
+    expect(t.sRankOne).toBeCloseTo(19.39, 2); // the rank-one limit S_r1, against 2/eta = 20 at eta = 0.1
     expect(looksLikeAuthorsData(d)).toBe(true);
     // False cases: the presets' seed 172 (lambda = 0.50) and the October code's draw (a = 0.933).
     expect(looksLikeAuthorsData(marionChizatData({ seed: 172 }))).toBe(false);
