@@ -28,7 +28,7 @@ export {
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
-export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
+export { marionChizatData, jacotTeacherData, completionData, jaxRandom, type RegressionData, type TeacherData, type CompletionData, type MarionChizatSource, type JaxKey, type AuthorsKeyName } from './api/data';
 export { svd, type Svd } from './api/linalg';
 export {
   hessianVectorProduct,

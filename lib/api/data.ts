@@ -1,7 +1,15 @@
-/** The papers' data generators, deterministic in their seed. */
+/** The papers' data generators, deterministic in their seed; and JAX's generator, for the authors' draws. */
 import { callNative } from '../errors';
 import { native } from '../native';
 import type { Matrix } from './matrix';
+
+/**
+ * Where Marion & Chizat data comes from: `seed` (dlnflow's own generator, any seed), or the authors'
+ * exact draw from JAX's PRNGKey(0) along their reference code's key chain -- `authors` (the code of
+ * May 2024, the paper's) or `authors-2024-10` (the October 2024 revision: a test set drawn right
+ * after X, hence other w_true, noise, y and w*; and the underdetermined dataset, n = 15, d = 20).
+ */
+export type MarionChizatSource = 'seed' | 'authors' | 'authors-2024-10';
 
 export interface RegressionData {
   X: Matrix;
@@ -12,23 +20,103 @@ export interface RegressionData {
   wStar: Float64Array;
   /** The ||w*|| divided out of y, y_test and w*. */
   normFactor: number;
+  source: MarionChizatSource;
+  /**
+   * The authors' sources only: JAX's float32 draws besides X and X_test (which hold theirs too,
+   * exactly): y = X wTrue + noise * noise_draw before the rescaling.
+   */
+  draws?: { wTrue: Float32Array; noise: Float32Array; noiseTest: Float32Array };
+  /**
+   * The authors' sources with (n, d) = (50, 5): the unit projection p of the residual experiments
+   * (Figs. 3-4; the same key in both code versions), normalized in float64.
+   */
+  projection?: Float64Array;
+  /** `authors-2024-10` with (n, d) = (50, 5): the depth experiment's projection for L = 5, 10, 20, 40. */
+  depthProjections?: Record<number, Float64Array>;
 }
 
 /**
  * Marion & Chizat's data: X, X_test ~ N(0, I), y = X w_true + noise * zeta, then rescaled so
- * ||w*|| = 1. Defaults: n = 50, d = 5, noise = 1, nTest = n.
+ * ||w*|| = 1. Defaults: n = 50, d = 5, noise = 1, nTest = n (source `seed`).
+ *
+ * `source: 'authors'` / `'authors-2024-10'` give the authors' exact draw (README "Data sources"):
+ * JAX's float32 normals bit for bit, y, w* and the projections computed from them in float64.
+ * They take (n, d) = (50, 5) (and (15, 20) for the October code's underdetermined data), no seed,
+ * and nTest = 0 (May: no test set) or n (October).
  */
-export function marionChizatData(options: { n?: number; d?: number; noise?: number; nTest?: number; seed?: number } = {}): RegressionData {
+export function marionChizatData(
+  options: { n?: number; d?: number; noise?: number; nTest?: number; seed?: number; source?: MarionChizatSource } = {},
+): RegressionData {
   const r = callNative(() => native().generateMarionChizat(options));
-  return {
+  const out: RegressionData = {
     X: { rows: r.n, cols: r.d, data: r.X },
     y: r.y,
     XTest: { rows: r.yTest.length, cols: r.d, data: r.XTest },
     yTest: r.yTest,
     wStar: r.wStar,
     normFactor: r.normFactor,
+    source: r.source as MarionChizatSource,
   };
+  if (r.draws) out.draws = r.draws;
+  if (r.projection) out.projection = r.projection;
+  if (r.depthProjections) out.depthProjections = Object.fromEntries(Object.entries(r.depthProjections).map(([L, p]) => [Number(L), p]));
+  return out;
 }
+
+/** A raw JAX key: two uint32 words, as `jax.random.PRNGKey` returns it. */
+export type JaxKey = [number, number];
+
+/** The keys of the authors' chain (README "Data sources"). */
+export type AuthorsKeyName =
+  | 'data'
+  | 'gaussian-init'
+  | 'gaussian-sweep'
+  | 'gaussian-traces'
+  | 'residual-init'
+  | 'residual-projection'
+  | 'residual-sweep'
+  | 'residual-traces'
+  | 'depth-init'
+  | 'depth-projection'
+  | 'depth-sweep'
+  | 'underdetermined-data'
+  | 'underdetermined-init'
+  | 'underdetermined-sweep';
+
+function keys(words: Uint32Array): JaxKey[] {
+  return Array.from({ length: words.length / 2 }, (_, i) => [words[2 * i], words[2 * i + 1]] as JaxKey);
+}
+
+/**
+ * JAX's default generator (threefry2x32, non-partitionable, as in every JAX release before 0.5),
+ * bit for bit: for checking draws against JAX, and for the authors' other draws. Draws are float32.
+ */
+export const jaxRandom = {
+  /** `jax.random.PRNGKey(seed)`. */
+  key(seed: number): JaxKey {
+    return keys(callNative(() => native().jaxRandom({ op: 'key', seed })) as Uint32Array)[0];
+  },
+  /** `jax.random.split(key, num)`. */
+  split(key: JaxKey, num = 2): JaxKey[] {
+    return keys(callNative(() => native().jaxRandom({ op: 'split', key, num })) as Uint32Array);
+  },
+  /** `jax.random.bits(key, (count,), uint32)`. */
+  bits(key: JaxKey, count: number): Uint32Array {
+    return callNative(() => native().jaxRandom({ op: 'bits', key, count })) as Uint32Array;
+  },
+  /** `jax.random.uniform(key, (count,), float32, minval, maxval)`. */
+  uniform(key: JaxKey, count: number, minval = 0, maxval = 1): Float32Array {
+    return callNative(() => native().jaxRandom({ op: 'uniform', key, count, minval, maxval })) as Float32Array;
+  },
+  /** `jax.random.normal(key, (count,), float32)`; reshape row-major for a matrix. */
+  normal(key: JaxKey, count: number): Float32Array {
+    return callNative(() => native().jaxRandom({ op: 'normal', key, count })) as Float32Array;
+  },
+  /** A subkey of the authors' chain; `depth` for the October code's depth-* keys (5, 10, 20, 40). */
+  authorsKey(source: 'authors' | 'authors-2024-10', which: AuthorsKeyName, depth?: number): JaxKey {
+    return keys(callNative(() => native().jaxRandom({ op: 'authorsKey', source, which, ...(depth !== undefined ? { depth } : {}) })) as Uint32Array)[0];
+  },
+};
 
 export interface TeacherData {
   X: Matrix;

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DlnError } from '../errors';
 import { registerFlow } from './flow';
 import { registerInspect } from './inspect';
+import { registerProblem } from './problem';
 import { registerResults } from './results';
 import { registerRun } from './run';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerFlow(program);
   registerRun(program);
+  registerProblem(program);
   registerResults(program);
   return program;
 }

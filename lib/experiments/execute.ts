@@ -3,7 +3,7 @@
  * descent or integrate its gradient flow, and keep what the report needs (status, the first and
  * last recorded rows, the whole trace when asked).
  */
-import { completionData, jacotTeacherData, marionChizatData } from '../api/data';
+import { completionData, jacotTeacherData, marionChizatData, type RegressionData } from '../api/data';
 import { flow, type FlowEvent } from '../api/flow';
 import { greedyRankIncremental, type GreedyData } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
@@ -71,7 +71,7 @@ export interface WeightsFile {
   weights: number[];
 }
 
-function architecture(config: Experiment, d0: number, dOut: number): number[] {
+export function architecture(config: Experiment, d0: number, dOut: number): number[] {
   const m = config.model;
   if (m.widths) return m.widths.slice();
   const L = m.depth!;
@@ -110,17 +110,37 @@ export class ProblemCache {
   }
 }
 
+/** The projection p of model.projection: a random unit vector, or the one the authors' key chain draws. */
+export function projectionOf(config: Experiment, d: RegressionData, widths: number[], seed: number): Float64Array {
+  const kind = config.model.projection;
+  const width = widths[widths.length - 1];
+  if (kind === 'random-unit') return randomUnitVector(width, seed);
+  const fail = (why: string): never => {
+    throw new DlnError('ERR_DLN_CONFIG', `model.projection: ${kind}: ${why}`, { field: 'model.projection' });
+  };
+  let p: Float64Array | undefined;
+  if (kind === 'authors') {
+    p = d.projection ?? fail('needs data.source authors or authors-2024-10 with (n, d) = (50, 5)');
+  } else {
+    if (d.source !== 'authors-2024-10' || !d.depthProjections) fail('needs data.source authors-2024-10 with (n, d) = (50, 5)');
+    const L = widths.length - 1;
+    p = d.depthProjections![L] ?? fail(`the October 2024 code draws it for depths 5, 10, 20 and 40 only, not ${L}`);
+  }
+  if (p.length !== width) fail(`the authors' p has ${p.length} entries, the network's last width is ${width}`);
+  return p;
+}
+
 async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): Promise<BuiltProblem> {
   const data = config.data;
   const l2 = config.model.l2;
   let problem: Problem;
   let raw: GreedyData | undefined;
   if (data.kind === 'marion-chizat') {
-    const d = marionChizatData({ n: data.n, d: data.d, noise: data.noise, nTest: data.nTest, seed: seeds.data });
-    const randomProjection = config.model.projection === 'random-unit';
+    const d = marionChizatData({ source: data.source, n: data.n, d: data.d, noise: data.noise, nTest: data.nTest, ...(data.source === 'seed' ? { seed: seeds.data } : {}) });
+    const randomProjection = config.model.projection !== 'none';
     const width = config.model.width ?? data.d;
     const widths = architecture(config, data.d, randomProjection ? width : 1);
-    const projection = randomProjection ? randomUnitVector(widths[widths.length - 1], seeds.projection) : undefined;
+    const projection = randomProjection ? projectionOf(config, d, widths, seeds.projection) : undefined;
     const withTest = d.yTest.length > 0;
     problem = Problem.regression({
       X: d.X,

@@ -18,13 +18,29 @@ export const dataSchema = z.discriminatedUnion('kind', [
   z
     .strictObject({
       kind: z.literal('marion-chizat'),
+      source: z
+        .enum(['seed', 'authors', 'authors-2024-10'])
+        .default('seed')
+        .describe("seed: dlnflow's generator (data.seed); authors / authors-2024-10: the authors' JAX draw (code of May / October 2024), README \"Data sources\""),
       n: count.default(50),
       d: count.default(5),
       noise: finite.min(0).default(1),
       nTest: z.number().int().min(0).optional(),
-      seed: z.number().int().min(0).optional(),
+      seed: z.number().int().min(0).optional().describe('source seed only (the authors\' sources ignore it): default derived from the master seed'),
     })
-    .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n) points'),
+    .superRefine((m, ctx) => {
+      // The authors' draws exist for the reference code's sizes only, with its test set or none.
+      // data.seed is ignored by them (a preset may pin one for source seed).
+      if (m.source === 'seed') return;
+      const october = m.source === 'authors-2024-10';
+      if (!((m.n === 50 && m.d === 5) || (october && m.n === 15 && m.d === 20))) {
+        ctx.addIssue({ code: 'custom', path: ['n'], message: `source "${m.source}" has (n, d) = (50, 5)${october ? ' or (15, 20)' : ''} only, got (${m.n}, ${m.d})` });
+      }
+      if (m.nTest !== undefined && m.nTest !== (october ? m.n : 0)) {
+        ctx.addIssue({ code: 'custom', path: ['nTest'], message: october ? 'the October 2024 code draws n test points (leave nTest out)' : 'the May 2024 code draws no test set (leave nTest out, or use authors-2024-10)' });
+      }
+    })
+    .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n; source authors: none) points'),
   z
     .strictObject({
       kind: z.literal('jacot-teacher'),
@@ -62,9 +78,11 @@ export const modelSchema = z
     width: count.optional().describe('hidden width (default: the input dimension)'),
     widths: z.array(count).min(2).optional().describe('d_0 ... d_L explicitly (overrides depth and width)'),
     projection: z
-      .enum(['none', 'random-unit'])
+      .enum(['none', 'random-unit', 'authors', 'authors-depth'])
       .default('none')
-      .describe('univariate regression: none (d_L = 1, p = [1]) or a random unit p in R^width (the residual experiments)'),
+      .describe(
+        "univariate regression: none (d_L = 1, p = [1]), a random unit p in R^width (the residual experiments), or the authors' p (data.source authors*): authors = Figs. 3-4's, authors-depth = the October code's p for model.depth",
+      ),
     l2: finite.min(0).default(0).describe('L2 penalty weight on ||theta||^2'),
   })
   .superRefine((m, ctx) => {
