@@ -44,18 +44,16 @@ export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surfa
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
 export { buildInfo, setWorkerThreads, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
 export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';
-export {
-  runExperiment,
-  type RunExperimentOptions,
-  type ExperimentOutcome,
-  type SweepProgress,
-  type Manifest,
-} from './experiments/runner';
-export { loadExperiment, type LoadedExperiment, type LoadOptions } from './experiments/config';
+export { runExperiment, type RunExperimentOptions, type ExperimentOutcome } from './pipeline/run';
+export type { SweepProgress } from './experiments/runner';
+export type { Manifest } from './experiments/manifest';
+export { loadExperiment } from './pipeline/load';
+export type { LoadedExperiment, LoadOptions } from './experiments/config';
 export { buildPlan, type Plan, type PlannedRun, type Shard } from './experiments/plan';
-export { mergeResults, type MergeOptions, type MergeOutcome } from './experiments/merge';
+export { mergeResults, type MergeOptions, type MergeOutcome } from './pipeline/merge';
 export { experimentSchema, experimentJsonSchema, type Experiment, type ExperimentInput } from './experiments/schema';
 export type { RunRecord } from './experiments/execute';
-export { buildReport, loadDataset, type ReportSummary, type ReportOptions } from './report';
+export { buildReport } from './pipeline/report';
+export { loadDataset, type ReportSummary, type ReportOptions } from './report';
 export type { Finding } from './report/findings';
-export { presets, findPreset, type Preset } from './presets';
+export { presets, findPreset, type Preset } from './papers';

@@ -4,7 +4,7 @@
  * float32 draws and float64 arithmetic, and the errors for what the authors' code never drew.
  */
 import { jaxRandom, marionChizatData, Problem, type JaxKey, type RegressionData } from '../lib';
-import { loadExperiment } from '../lib/experiments/config';
+import { loadExperiment } from '../lib/pipeline';
 import { norm } from './helpers';
 
 const DEPTH10 = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1];

@@ -11,7 +11,7 @@ import { initWeights, jaxRandom, loadProblemFile, marionChizatData } from '../li
 import { inspect } from '../lib/cli/inspect';
 import { main } from '../lib/cli/main';
 import { problemOf } from '../lib/cli/problem';
-import { loadExperiment } from '../lib/experiments/config';
+import { loadExperiment } from '../lib/pipeline';
 import { ProblemCache } from '../lib/experiments/execute';
 import { buildPlan } from '../lib/experiments/plan';
 

@@ -6,12 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DlnError } from '../lib';
-import { loadExperiment, resolveExperiment } from '../lib/experiments/config';
-import { applyOverrides, parsePath } from '../lib/experiments/overrides';
+import { loadExperiment, resolveExperiment } from '../lib/pipeline';
+import { applyOverrides } from '../lib/experiments/overrides';
+import { parsePath } from '../lib/util/paths';
 import { buildPlan, deriveSeed, expandValues, inShard, parseShard, shardFromEnvironment } from '../lib/experiments/plan';
 import { experimentJsonSchema } from '../lib/experiments/schema';
-import { presets } from '../lib/presets';
-import { evaluateExpression } from '../lib/report/expression';
+import { presets } from '../lib/papers';
+import { evaluateExpression } from '../lib/util/expression';
 import { linearFit, meanCi, tQuantile975 } from '../lib/report/stats';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dlnflow-config-'));

@@ -10,10 +10,11 @@ import fc from 'fast-check';
 import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian } from '../lib';
 import { native, type NativeBinding } from '../lib/native';
 import { wrapNative } from '../lib/errors';
-import { resolveExperiment } from '../lib/experiments/config';
-import { applyOverrides, setPath } from '../lib/experiments/overrides';
+import { resolveExperiment } from '../lib/pipeline';
+import { applyOverrides } from '../lib/experiments/overrides';
+import { setPath } from '../lib/util/paths';
 import { buildPlan, parseShard } from '../lib/experiments/plan';
-import { evaluateExpression } from '../lib/report/expression';
+import { evaluateExpression } from '../lib/util/expression';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20261123;
 const SCALE = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 1;

@@ -8,8 +8,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runExperiment } from '../lib/experiments/runner';
-import { presets } from '../lib/presets';
+import { runExperiment } from '../lib/pipeline';
+import { presets } from '../lib/papers';
 import type { ReportSummary } from '../lib/report';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-presets-'));

@@ -8,8 +8,8 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, wri
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DlnAbortError, setWorkerThreads } from '../lib';
-import { mergeResults } from '../lib/experiments/merge';
-import { runExperiment } from '../lib/experiments/runner';
+import { mergeResults } from '../lib/pipeline';
+import { runExperiment } from '../lib/pipeline';
 import { readResultsFile } from '../lib/experiments/store';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-sweeps-'));

@@ -1,5 +1,7 @@
 /** Printing helpers shared by CLI commands. */
 
+export { formatNumber } from '../util/format';
+
 /** JSON with non-finite numbers as null and typed arrays as plain arrays. */
 export function toJson(value: unknown): string {
   return JSON.stringify(
@@ -11,13 +13,6 @@ export function toJson(value: unknown): string {
     },
     2,
   );
-}
-
-export function formatNumber(v: number | null | undefined, digits = 6): string {
-  if (v === null || v === undefined || Number.isNaN(v)) return 'n/a';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e6)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toString();
 }
 
 export function table(rows: Array<[string, string]>): string {

@@ -12,7 +12,7 @@ import { layers, toRows } from '../api/matrix';
 import { Problem } from '../api/problem';
 import { parseProblemFile } from '../config/problem-file';
 import { DlnError } from '../errors';
-import { loadExperiment } from '../experiments/config';
+import { loadExperiment } from '../pipeline';
 import { buildPlan, type PlannedRun } from '../experiments/plan';
 import { problemFileOf, type ProblemFileJson } from '../experiments/problem-of';
 import { formatNumber, table, toJson } from './output';

@@ -7,10 +7,9 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { DlnError } from '../errors';
-import { mergeResults } from '../experiments/merge';
 import { experimentJsonSchema } from '../experiments/schema';
-import { findPreset, presets } from '../presets';
-import { buildReport } from '../report';
+import { findPreset, presets } from '../papers';
+import { buildReport, mergeResults } from '../pipeline';
 import { toJson } from './output';
 
 export function registerResults(program: Command): void {

@@ -2,13 +2,14 @@
  * Loading an experiment: a preset name, a YAML/JSON file or an object; `extends: PRESET` starts
  * from a preset; a `quick:` block (a patch merged in with --quick) gives the reduced version;
  * then `--set path=value` overrides; then the schema. Errors name the source and the bad field.
+ * The presets live in a higher layer (lib/papers): the caller passes the lookup that finds them
+ * (pipeline/load.ts passes the shipped presets').
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
-import { findPreset } from '../presets';
 import { applyOverrides, deepMerge } from './overrides';
 import { experimentSchema, type Experiment } from './schema';
 
@@ -18,6 +19,15 @@ export interface LoadOptions {
   /** `path=value` overrides, applied last. */
   overrides?: readonly string[];
 }
+
+/** A preset as the loader needs it: its name and its config (with an optional `quick:` patch). */
+export interface NamedConfig {
+  name: string;
+  config: object;
+}
+
+/** Finds a preset by name (undefined: there is none). */
+export type PresetLookup = (name: string) => NamedConfig | undefined;
 
 export interface LoadedExperiment {
   experiment: Experiment;
@@ -50,7 +60,7 @@ async function readConfigFile(path: string): Promise<unknown> {
 }
 
 /** Resolves `extends`, `quick` and overrides on a raw config, then validates it. */
-export function resolveExperiment(raw: unknown, source: string, options: LoadOptions = {}, preset?: string): LoadedExperiment {
+export function resolveExperiment(raw: unknown, source: string, options: LoadOptions, findPreset: PresetLookup, preset?: string): LoadedExperiment {
   if (!isObject(raw)) throw new DlnError('ERR_DLN_CONFIG', `${source}: expected a mapping (an object) at the top level`);
   let config: Record<string, unknown> = raw;
   if (config.extends !== undefined) {
@@ -75,12 +85,12 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
 }
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
-  if (typeof source !== 'string') return resolveExperiment(source, 'experiment', options);
+export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions, findPreset: PresetLookup): Promise<LoadedExperiment> {
+  if (typeof source !== 'string') return resolveExperiment(source, 'experiment', options, findPreset);
   const preset = findPreset(source);
-  if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, preset.name);
+  if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, findPreset, preset.name);
   if (!/\.(ya?ml|json)$/i.test(source)) {
     throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset (see \`dlnflow presets\`) nor a .yaml/.yml/.json file`);
   }
-  return resolveExperiment(await readConfigFile(source), source, options);
+  return resolveExperiment(await readConfigFile(source), source, options, findPreset);
 }

@@ -11,7 +11,7 @@ import { Problem, type RegressionTheory } from '../api/problem';
 import { train, type RunStatus } from '../api/train';
 import type { Trace } from '../api/trace';
 import { loadProblemFile } from '../config/problem-file';
-import { evaluateExpression } from '../report/expression';
+import { evaluateExpression } from '../util/expression';
 import { DlnError } from '../errors';
 import { canonical, type AxisValue, type PlannedRun, type RunSeeds } from './plan';
 import type { Experiment } from './schema';

@@ -1,26 +1,24 @@
 /**
  * Combining shards: result directories of the same plan (on one shared file system or copied
  * from several machines) are merged into one; missing runs are listed with the shard that owes
- * them; a complete plan gets its report, identical to that of an unsharded run.
+ * them. The caller (pipeline/merge.ts) then builds the report of a complete plan, identical to
+ * that of an unsharded run.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DlnError } from '../errors';
-import { buildReport, type ReportSummary } from '../report';
 import { experimentSchema } from './schema';
 import { buildPlan, type PlannedRun } from './plan';
-import { readManifest, type Manifest } from './runner';
+import { readManifest, type Manifest } from './manifest';
 import { ensureDir, readAllResults, runsDir, writeFileAtomic } from './store';
 import type { RunRecord } from './execute';
 
-export interface MergeOptions {
+export interface MergeShardsOptions {
   /** Where the merged results go (default: the first directory). */
   out?: string;
-  /** Build the report even when runs are missing. */
-  partial?: boolean;
 }
 
-export interface MergeOutcome {
+export interface MergedShards {
   out: string;
   planned: number;
   present: number;
@@ -29,10 +27,9 @@ export interface MergeOutcome {
   owingShards: string[];
   /** Records of the same run that differ between directories (should never happen). */
   conflicts: string[];
-  summary?: ReportSummary & { text: string };
 }
 
-export async function mergeResults(dirs: string[], options: MergeOptions = {}): Promise<MergeOutcome> {
+export async function mergeShards(dirs: string[], options: MergeShardsOptions = {}): Promise<MergedShards> {
   if (dirs.length === 0) throw new DlnError('ERR_DLN_VALUE', 'merge: give at least one results directory', { field: 'dirs' });
   const manifests: Manifest[] = dirs.map((d) => {
     const m = readManifest(d);
@@ -85,7 +82,7 @@ export async function mergeResults(dirs: string[], options: MergeOptions = {}): 
   const missing = plan.runs.filter((r) => !merged.has(r.id));
   const owing = new Set<string>();
   for (const n of shardCounts) for (const r of missing) owing.add(`${r.index % n}/${n}`);
-  const outcome: MergeOutcome = {
+  return {
     out,
     planned: plan.runs.length,
     present: plan.runs.length - missing.length,
@@ -93,6 +90,4 @@ export async function mergeResults(dirs: string[], options: MergeOptions = {}): 
     owingShards: [...owing].sort(),
     conflicts,
   };
-  if (missing.length === 0 || options.partial) outcome.summary = await buildReport(out, { partial: options.partial });
-  return outcome;
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
-import { getPath, parsePath, setPath } from './overrides';
+import { getPath, parsePath, setPath } from '../util/paths';
 import { experimentSchema, MAX_RUNS, type Experiment, type ValuesSpec } from './schema';
 
 export type AxisValue = number | string | boolean;

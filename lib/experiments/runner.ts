@@ -3,37 +3,17 @@
  * thread each), a few more are queued than there are threads so no thread waits on JavaScript,
  * and each finished run is appended to OUT/runs/<shard>.jsonl the moment it ends. Restarting
  * the same command skips what is already there; an AbortSignal stops the runs in flight (they
- * are not recorded) and leaves every finished one in place.
+ * are not recorded) and leaves every finished one in place. The report is not built here: the
+ * caller (pipeline/run.ts) builds it with the findings it chooses once the plan is complete.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
-import { DlnAbortError, DlnError } from '../errors';
-import { buildReport, type ReportSummary } from '../report';
-import { loadExperiment, type LoadedExperiment, type LoadOptions } from './config';
+import { DlnAbortError } from '../errors';
+import type { LoadedExperiment } from './config';
 import { executeRun, ProblemCache } from './execute';
-import { buildPlan, inShard, type Plan, type PlannedRun, type Shard } from './plan';
-import { ensureDir, readAllResults, readJson, ResultWriter, runsDir, writeFileAtomic, writeTrace, writeWeights } from './store';
-import type { Experiment } from './schema';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../package.json') as { name: string; version: string };
-
-/** OUT/experiment.json: what was run, deterministic (no dates), the same for every shard. */
-export interface Manifest {
-  format: 1;
-  name: string;
-  preset: string | null;
-  source: string;
-  quick: boolean;
-  overrides: string[];
-  planHash: string;
-  runs: number;
-  axes: string[];
-  package: { name: string; version: string };
-  blasVendor: string;
-  config: Experiment;
-}
+import { manifestOf, prepareOut } from './manifest';
+import { buildPlan, inShard, type PlannedRun, type Shard } from './plan';
+import { readAllResults, ResultWriter, runsDir, writeTrace, writeWeights } from './store';
 
 export interface SweepProgress {
   /** Runs of this shard finished so far (including those found finished at the start). */
@@ -46,18 +26,16 @@ export interface SweepProgress {
   elapsedMs: number;
 }
 
-export interface RunExperimentOptions extends LoadOptions {
+export interface SweepOptions {
   /** Results directory. */
   out: string;
   /** Run only this deterministic slice of the plan. */
   shard?: Shard;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
-  /** Build the report when the whole plan is present (default true). */
-  report?: boolean;
 }
 
-export interface ExperimentOutcome {
+export interface SweepOutcome {
   out: string;
   name: string;
   planHash: string;
@@ -73,62 +51,15 @@ export interface ExperimentOutcome {
   discarded: number;
   /** Runs of the whole plan still missing (other shards, or this one if cancelled). */
   missing: number;
-  /** The report's summary, when the plan was complete and a report was built. */
-  summary?: ReportSummary;
   elapsedMs: number;
-}
-
-export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
-  return {
-    format: 1,
-    name: loaded.experiment.name,
-    preset: loaded.preset ?? null,
-    source: loaded.source,
-    quick: loaded.quick,
-    overrides: loaded.overrides,
-    planHash: plan.hash,
-    runs: plan.runs.length,
-    axes: plan.axes,
-    package: { name: pkg.name, version: pkg.version },
-    blasVendor: buildInfo().blasVendor,
-    config: loaded.experiment,
-  };
-}
-
-export function readManifest(out: string): Manifest | undefined {
-  const p = join(out, 'experiment.json');
-  return existsSync(p) ? readJson<Manifest>(p) : undefined;
-}
-
-/** Creates OUT (or checks that it holds this very plan) and writes the manifest and plan. */
-export function prepareOut(out: string, manifest: Manifest, plan: Plan): void {
-  const existing = readManifest(out);
-  if (existing && existing.planHash !== manifest.planHash) {
-    throw new DlnError(
-      'ERR_DLN_CONFIG',
-      `${out} holds another experiment ("${existing.name}", plan ${existing.planHash}; this one is plan ${manifest.planHash}): ` +
-        'choose a new --out, or delete that directory to start over',
-      { field: 'out' },
-    );
-  }
-  ensureDir(runsDir(out));
-  if (plan.experiment.output.traces) ensureDir(join(out, 'traces'));
-  if (plan.experiment.output.weights) ensureDir(join(out, 'weights'));
-  writeFileAtomic(join(out, 'experiment.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileAtomic(join(out, 'plan.jsonl'), plan.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
 function shardFileName(shard?: Shard): string {
   return shard ? `shard-${shard.index}-of-${shard.count}.jsonl` : 'all.jsonl';
 }
 
-/** Loads an experiment (preset, file or object) and runs it (or its shard) into `options.out`. */
-export async function runExperiment(source: string | Record<string, unknown>, options: RunExperimentOptions): Promise<ExperimentOutcome> {
-  const loaded = await loadExperiment(source, options);
-  return runLoadedExperiment(loaded, options);
-}
-
-export async function runLoadedExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+/** Runs a loaded experiment (or its shard) into `options.out`, resuming what is already there. */
+export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepOutcome> {
   const started = Date.now();
   const { out, shard, signal, onProgress } = options;
   if (signal?.aborted) throw new DlnAbortError(signal.reason);
@@ -185,7 +116,7 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
   }
   const after = readAllResults(out);
   const missing = plan.runs.filter((r) => !after.records.has(r.id)).length;
-  const outcome: ExperimentOutcome = {
+  const outcome: SweepOutcome = {
     out,
     name: plan.experiment.name,
     planHash: plan.hash,
@@ -199,7 +130,5 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
   };
   if (failure !== undefined) throw failure;
   if (signal?.aborted) throw new DlnAbortError(signal.reason, outcome);
-  if (missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
-  outcome.elapsedMs = Date.now() - started;
   return outcome;
 }

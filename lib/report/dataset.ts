@@ -3,10 +3,10 @@
  * grid point's config and theory, a resolver for expressions, grouping and aggregation.
  */
 import type { BuiltProblem, RunRecord, TheoryRecord, Row } from '../experiments/execute';
-import { getPath } from '../experiments/overrides';
+import { getPath } from '../util/paths';
 import type { AxisValue, Plan } from '../experiments/plan';
 import type { Experiment, FilterConfig } from '../experiments/schema';
-import { evaluateExpression } from './expression';
+import { evaluateExpression } from '../util/expression';
 import { meanCi, type MeanCi } from './stats';
 
 export interface RunView {

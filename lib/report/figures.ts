@@ -9,7 +9,7 @@ import type { FigureConfig, RuleConfig } from '../experiments/schema';
 import type { TraceFile, WeightsFile } from '../experiments/execute';
 import { lossSurface } from '../analysis/surface';
 import { aggregate, axisValue, divergenceRate, isDiverged, valueOf, type Dataset, type RunView } from './dataset';
-import { isPlainName } from './expression';
+import { isPlainName } from '../util/expression';
 import { linearFit, type LinearFit } from './stats';
 
 export type VegaLiteSpec = Record<string, unknown>;

@@ -5,7 +5,7 @@
 import type { TheoryRecord, TraceFile, WeightsFile } from '../experiments/execute';
 import type { Dataset } from './dataset';
 import type { BuiltFigure } from './figures';
-import { formatNumber } from '../cli/output';
+import { formatNumber } from '../util/format';
 
 export interface Finding {
   id: string;

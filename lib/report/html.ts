@@ -1,5 +1,5 @@
 /** report.html: one self-contained page (figures inlined as SVG), readable offline. */
-import type { Manifest } from '../experiments/runner';
+import type { Manifest } from '../experiments/manifest';
 import type { TheoryRecord } from '../experiments/execute';
 import type { Finding } from './findings';
 import { fmt } from './findings';

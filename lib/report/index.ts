@@ -2,18 +2,19 @@
  * The report of a finished sweep, built from OUT alone (so it can be rebuilt, or built after a
  * merge): results.jsonl in plan order, runs.csv and aggregate.csv, figures (Vega-Lite spec and
  * SVG side by side), summary.json with the headline numbers and the paper's findings checked,
- * and report.html. Nothing in these files depends on timing, threads or shards.
+ * and report.html. Nothing in these files depends on timing, threads or shards. Which findings are
+ * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
+ * nothing of the papers.
  */
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
 import { buildPlan } from '../experiments/plan';
-import { readManifest } from '../experiments/runner';
+import { readManifest } from '../experiments/manifest';
 import { experimentSchema } from '../experiments/schema';
 import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
-import { findPreset } from '../presets';
 import { Dataset } from './dataset';
-import { genericFindings, type Finding } from './findings';
+import { genericFindings, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
 import { renderSvg } from './render';
@@ -36,6 +37,14 @@ export interface ReportSummary {
 export interface ReportOptions {
   /** Build a report even if some runs are missing (they are left out and counted). */
   partial?: boolean;
+}
+
+export interface WriteReportOptions extends ReportOptions {
+  /**
+   * The findings to check (a preset's, chosen by the caller); undefined: the generic divergence
+   * counts. A required key, so that no caller forgets to choose.
+   */
+  findings: FindingsFn | undefined;
 }
 
 /** Loads OUT's results into a Dataset (with each grid point's theory). */
@@ -74,7 +83,7 @@ function summaryText(s: ReportSummary, out: string): string {
 }
 
 /** Writes every report file into OUT and returns the summary. */
-export async function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
+export async function writeReport(out: string, options: WriteReportOptions): Promise<ReportSummary & { text: string }> {
   const manifest = readManifest(out)!;
   const { ds, missing } = await loadDataset(out, options);
   const config = ds.plan.experiment;
@@ -94,9 +103,8 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
   const statuses: Record<string, number> = {};
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
-  const preset = manifest.preset ? findPreset(manifest.preset) : undefined;
   const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id), loadWeights: (id: string) => readWeights(out, id) };
-  const { headline, findings } = preset?.findings ? preset.findings(ctx) : genericFindings(ctx);
+  const { headline, findings } = (options.findings ?? genericFindings)(ctx);
 
   const summary: ReportSummary = {
     name: config.name,

@@ -7,11 +7,12 @@
  * The small-scale runs zero one layer and draw the others Gaussian, so Assumption A2 holds
  * exactly (R(W(0)) = R_0, as the paper suggests).
  */
-import { isDiverged, valueOf, type RunView } from '../report/dataset';
-import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
-import type { TraceFile } from '../experiments/execute';
-import { at, numbers, PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
-import type { Preset } from './types';
+import { isDiverged, valueOf, type RunView } from '../../report/dataset';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import type { TraceFile } from '../../experiments/execute';
+import { at, numbers } from '../common';
+import type { Preset } from '../types';
+import { PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
 
 const SMALL = [0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4, 1e-4, 3e-5];
 const RESIDUAL = [0, 0.25, 0.5, 1];

@@ -6,11 +6,11 @@
  * Sharpness is exact (Lanczos, the top algebraic eigenvalue) at initialization and at the final
  * point; the reference code's 20-step power iteration is recorded beside it for parity.
  */
-import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
-import { isDiverged } from '../report/dataset';
-import { at, fraction, meanFinal, meanInitial, numbers, pct, reached } from './common';
-import { PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
-import type { Preset } from './types';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import { isDiverged } from '../../report/dataset';
+import { at, fraction, meanFinal, meanInitial, numbers, pct } from '../common';
+import type { Preset } from '../types';
+import { PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED, reached } from './common';
 
 const LEARNING_RATES = [0.005, 0.02, 0.07, 0.1, 0.2];
 /** Fig. 1a on its log axis: converged runs sit orders of magnitude below the initialization (about 1), failed ones near it. */
@@ -176,7 +176,7 @@ function scaleSweepFindings(kind: 'gaussian' | 'residual') {
   };
 }
 
-interface SweepSpec {
+export interface SweepSpec {
   name: string;
   summary: string;
   description: string;
@@ -189,7 +189,8 @@ interface SweepSpec {
   figures: { distance: string; sharpness: string; divergence: string };
 }
 
-function scaleSweepPreset(spec: SweepSpec): Preset {
+/** A scale sweep preset (Gaussian or residual init) and its findings, from what differs between the two. */
+export function scaleSweepPreset(spec: SweepSpec): Preset {
   const residual = spec.kind === 'residual';
   const xLabel = residual ? 'Scale of initialization s' : 'Scale of initialization';
   const bounds = residual
@@ -272,34 +273,3 @@ function scaleSweepPreset(spec: SweepSpec): Preset {
     findings: scaleSweepFindings(spec.kind),
   };
 }
-
-export const marionChizatFig1 = scaleSweepPreset({
-  name: 'marion-chizat-fig1',
-  summary: 'Marion & Chizat Fig. 1a,b and 2: distance, sharpness (init and final) and divergence vs init scale for 5 learning rates (GD, L = 10)',
-  description:
-    'Marion & Chizat (2024), Figures 1a, 1b and 2. Gradient descent on a depth-10 linear network (widths 5 ... 5, 1) for univariate regression ' +
-    '(n = 50, d = 5, ||w*|| = 1), Gaussian initialization; exact sharpness (Lanczos) at initialization and after training, the reference ' +
-    'code’s power iteration beside it. Learning rates, step budgets and repetitions as in the paper (Appendix C).',
-  kind: 'gaussian',
-  scales: { linspace: [0.25, 0.6, 10] },
-  steps: [40000, 10000, 4000, 4000, 2000],
-  repetitions: [20, 20, 20, 20, 80],
-  quickScales: [0.25, 0.4, 0.5, 0.6],
-  quickRepetitions: [3, 3, 3, 3, 6],
-  figures: { distance: 'Fig. 1a', sharpness: 'Fig. 1b', divergence: 'Fig. 2' },
-});
-
-export const marionChizatFig3 = scaleSweepPreset({
-  name: 'marion-chizat-fig3',
-  summary: 'Marion & Chizat Fig. 3a,b and 4: the same sweep from the residual init I + s/sqrt(Ld) N with a random unit projection, s in [0, 1.7]',
-  description:
-    'Marion & Chizat (2024), Figures 3a, 3b and 4. Gradient descent from the residual initialization W_k = I + s/sqrt(Ld) N_k (all layers 5 x 5, ' +
-    'a fixed random unit projection p), 4,000 steps and 20 repetitions for every learning rate (Appendix C); exact sharpness at initialization and after training.',
-  kind: 'residual',
-  scales: { linspace: [0, 1.7, 10] },
-  steps: [4000, 4000, 4000, 4000, 4000],
-  repetitions: [20, 20, 20, 20, 20],
-  quickScales: [0, 0.5, 1.1, 1.7],
-  quickRepetitions: [3, 3, 3, 3, 3],
-  figures: { distance: 'Fig. 3a', sharpness: 'Fig. 3b', divergence: 'Fig. 4' },
-});

@@ -3,12 +3,14 @@
  * descent run per learning rate, distance and sharpness every 5 steps. At eta = 0.02 the
  * sharpness rises (progressive sharpening) and settles below 2/eta; at eta = 0.1 it reaches
  * 2/eta and oscillates there (edge of stability) while the distance falls non-monotonically.
- * The Gaussian figures run at the paper's scale 0.3 and at its code's 0.35.
+ * The Gaussian figures run at the paper's scale 0.3 and at its code's 0.35. What the two figures
+ * share: the config (tracesConfig) and the findings read from the traces.
  */
-import { isDiverged } from '../report/dataset';
-import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
-import { numbers, PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
-import type { Preset, PresetConfig } from './types';
+import { isDiverged } from '../../report/dataset';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import { numbers } from '../common';
+import type { PresetConfig } from '../types';
+import { PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
 
 interface TraceSummary {
   eta: number;
@@ -21,7 +23,7 @@ interface TraceSummary {
 }
 
 /** Findings from the runs' traces (rep 0 of each learning rate and scale). */
-function edgeOfStabilityFindings(kind: string) {
+export function edgeOfStabilityFindings(kind: string) {
   return (ctx: FindingsContext): FindingsResult => {
     const summaries = summarize(ctx);
     const out: Finding[] = [];
@@ -81,7 +83,8 @@ function summarize(ctx: FindingsContext): TraceSummary[] {
   return out;
 }
 
-function tracesConfig(name: string, description: string, init: PresetConfig['init'], model: PresetConfig['model'], scales: number[], steps: number, bounds: string[]): PresetConfig {
+/** The config of one figure's traces: GD at eta 0.02 and 0.1 from each scale, sharpness every 5 steps. */
+export function tracesConfig(name: string, description: string, init: PresetConfig['init'], model: PresetConfig['model'], scales: number[], steps: number, bounds: string[]): PresetConfig {
   const rules = ['2/eta', ...bounds].map((r, i) => (i === 0 ? { y: r, label: '2/eta', panel: 1 } : { y: r, label: r === 'sMinRefinedLower' ? '2La (code)' : r === 'codeUpper' ? '8LΛ (code)' : r, panel: 1 }));
   const figure = (eta: number, id: string, title: string) => ({
     kind: 'trace' as const,
@@ -122,35 +125,3 @@ function tracesConfig(name: string, description: string, init: PresetConfig['ini
     quick: {},
   };
 }
-
-export const marionChizatFig1Traces: Preset = {
-  name: 'marion-chizat-fig1-traces',
-  summary: 'Marion & Chizat Fig. 1c,d: distance and sharpness along GD at eta 0.02 (no EoS) and 0.1 (edge of stability), scales 0.3 (paper) and 0.35 (code)',
-  config: tracesConfig(
-    'marion-chizat-fig1-traces',
-    'Marion & Chizat (2024), Figures 1c and 1d: one GD run per learning rate from a Gaussian init, distance and exact sharpness every 5 steps for 450 steps. ' +
-      'The paper states scale 0.3, its code uses 0.35: both are run.',
-    { kind: 'gaussian', scale: 0.3 },
-    { depth: 10 },
-    [0.3, 0.35],
-    450,
-    ['sMinRefinedLower', 'codeUpper'],
-  ),
-  findings: edgeOfStabilityFindings('Gaussian'),
-};
-
-export const marionChizatFig3Traces: Preset = {
-  name: 'marion-chizat-fig3-traces',
-  summary: 'Marion & Chizat Fig. 3c,d: the same traces from a residual init (s = 0.5), 400 steps',
-  config: tracesConfig(
-    'marion-chizat-fig3-traces',
-    'Marion & Chizat (2024), Figures 3c and 3d: one GD run per learning rate from the residual init I + s/sqrt(Ld) N (s = 0.5) with a random unit projection, ' +
-      'distance and exact sharpness every 5 steps for 400 steps.',
-    { kind: 'residual', scale: 0.5 },
-    { depth: 10, projection: 'random-unit' },
-    [0.5],
-    400,
-    ['sMinRefinedLower'],
-  ),
-  findings: edgeOfStabilityFindings('residual'),
-};

@@ -1,8 +1,9 @@
 /**
- * Arithmetic over named values, for figure axes and reference lines: "sharpness", "2/eta",
- * "sharpness/sMin", "testLoss-loss", "smallInitUpper/sMin", "init.scale^2". Numbers, names (letters,
- * digits, "_" and "."), + - * / ^, unary minus and parentheses. A name that resolves to nothing
- * makes the value null (a missing point), never NaN in a plot.
+ * Arithmetic over named values, for figure axes, reference lines and flow-event thresholds:
+ * "sharpness", "2/eta", "sharpness/sMin", "testLoss-loss", "smallInitUpper/sMin", "init.scale^2",
+ * "0.5*initialLoss". Numbers, names (letters, digits, "_" and "."), + - * / ^, unary minus and
+ * parentheses. A name that resolves to nothing makes the value null (a missing point), never NaN
+ * in a plot.
  */
 import { DlnError } from '../errors';
 

@@ -4,10 +4,10 @@
  * generalization. Sharpness against init scale, and the log-log regression of the generalization
  * gap (test loss - training loss) on the final sharpness at eta = 0.001, as the code prints it.
  */
-import { isDiverged } from '../report/dataset';
-import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
-import { at, meanFinal, numbers, pct, fraction } from './common';
-import type { Preset } from './types';
+import { isDiverged } from '../../report/dataset';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import { at, meanFinal, numbers, pct, fraction } from '../common';
+import type { Preset } from '../types';
 
 function findings({ ds, figures, theory }: FindingsContext): FindingsResult {
   const out: Finding[] = [];

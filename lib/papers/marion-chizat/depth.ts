@@ -4,11 +4,12 @@
  * grid, 1,000 steps, 50 repetitions. Each depth breaks down past its own critical learning rate,
  * 2/(2aL) = 1/(aL) (dashed, in the depth's colour): the critical rate shrinks like 1/L.
  */
-import { isDiverged, type RunView } from '../report/dataset';
-import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../report/findings';
-import { linearFit } from '../report/stats';
-import { at, fraction, numbers, PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
-import type { Preset } from './types';
+import { isDiverged, type RunView } from '../../report/dataset';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import { linearFit } from '../../report/stats';
+import { at, fraction, numbers } from '../common';
+import type { Preset } from '../types';
+import { PAPER_LIKE_DATA_NOTE, PAPER_LIKE_DATA_SEED } from './common';
 
 /** A run "trained": it did not diverge and ended within 1e-3 of w* (Fig.'s y axis runs to 0.2). */
 const TRAINED = 1e-3;
