@@ -14,6 +14,10 @@ namespace {
 
 constexpr std::size_t kMaxK = 4;
 constexpr std::size_t kMaxN = kMaxK * (kMaxK + 1) / 2;
+// The barrier stage from which the face polish is tried (each try: small eigen-decompositions and
+// solves of size <= 16): once the barrier iterate tells the active face apart, the polish lands on
+// the solution and the stages stop.
+constexpr double kPolishFrom = 1e-2;
 const double kRoot2 = std::sqrt(2.0);
 
 // Cholesky of an n x n symmetric matrix into L (lower, row-major); false if not positive definite.
@@ -141,6 +145,13 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
   // S = 0 solves it whenever alpha >= 0 (then Y = alpha): exact, and the unique solution when B > 0.
   if (minEigen(k, alphaMat) >= 0) return finish(zero);
 
+  // k = 1: S = -alpha / B (alpha < 0 here), or no solution when B = 0.
+  if (k == 1) {
+    double s1 = 0.0;
+    if (Bin[0] > 0) s1 = -alpha[0] / Bin[0];
+    else res.status = SdcpResult::Status::Unbounded;
+    return finish(&s1);
+  }
   // Normalize: alpha to unit norm, B to unit max entry; S scales by aN / bN.
   const double aN = std::sqrt(chains::dot(n, alpha, alpha));
   double bN = 0.0;
@@ -218,11 +229,97 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
     if (!cholesky(nm, F, FL)) return false;
     choleskySolve(nm, FL, rhs, z);
     lift(z, candidate);
+    // The face V comes from the barrier iterate and is off by O(mu), and so is the solve above.
+    // Refine on the rank-m manifold: S = R R^T with R (k x m), Newton (minimum-norm steps, the
+    // map R -> R Q leaves S unchanged) on the stationarity condition Y(R R^T) R = 0, from
+    // R = V Z^{1/2}; it converges quadratically when the face is right.
+    // A full face (m = k) is exact already, as is a solve that is a KKT point to rounding.
+    double Yp[kMaxK * kMaxK];
+    if (m == k || kkt(k, a, B, candidate, Yp).residual <= 1e-15) return true;
+    double Zm[kMaxK * kMaxK], zv[kMaxK], zq[kMaxK * kMaxK], R[kMaxK * kMaxK];
+    smat(m, z, Zm);
+    linalg::symmetricEigen(m, Zm, zv, zq);
+    if (!(zv[0] > 0)) return true;  // not positive definite: not this face; keep the solve
+    for (std::size_t i = 0; i < k; ++i)
+      for (std::size_t c = 0; c < m; ++c) {
+        double t = 0.0;
+        for (std::size_t p = 0; p < m; ++p) t += V[i * m + p] * zq[p * m + c] * std::sqrt(zv[c]);
+        R[i * m + c] = t;
+      }
+    const std::size_t km = k * m;
+    auto residualOf = [&](const double* Rm, double* Fout, double* Yout) {  // F = Y R, Y = a + B[R R^T]
+      double S2[kMaxK * kMaxK], sv[kMaxN], bs2[kMaxN], y2[kMaxN];
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+          double t = 0.0;
+          for (std::size_t c = 0; c < m; ++c) t += Rm[i * m + c] * Rm[j * m + c];
+          S2[i * k + j] = t;
+        }
+      svec(k, S2, sv);
+      applyB(n, B, sv, bs2);
+      for (std::size_t p = 0; p < n; ++p) y2[p] = a[p] + bs2[p];
+      smat(k, y2, Yout);
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t c = 0; c < m; ++c) {
+          double t = 0.0;
+          for (std::size_t p = 0; p < k; ++p) t += Yout[i * k + p] * Rm[p * m + c];
+          Fout[i * m + c] = t;
+        }
+    };
+    for (int it = 0; it < 12; ++it) {
+      double Fv[kMaxK * kMaxK], Yc[kMaxK * kMaxK], J[kMaxK * kMaxK * kMaxK * kMaxK], minusF[kMaxK * kMaxK], step[kMaxK * kMaxK];
+      residualOf(R, Fv, Yc);
+      // Column (i, c) of J: dF = B[dS] R + Y dR for dR = e_i e_c^T, dS = dR R^T + R dR^T.
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t c = 0; c < m; ++c) {
+          double dS[kMaxK * kMaxK] = {}, ds[kMaxN], bds[kMaxN], dY[kMaxK * kMaxK];
+          for (std::size_t j = 0; j < k; ++j) {
+            dS[i * k + j] += R[j * m + c];
+            dS[j * k + i] += R[j * m + c];
+          }
+          svec(k, dS, ds);
+          applyB(n, B, ds, bds);
+          smat(k, bds, dY);
+          for (std::size_t r = 0; r < k; ++r)
+            for (std::size_t q = 0; q < m; ++q) {
+              double t = Yc[r * k + i] * (q == c ? 1.0 : 0.0);
+              for (std::size_t p = 0; p < k; ++p) t += dY[r * k + p] * R[p * m + q];
+              J[(r * m + q) * km + i * m + c] = t;
+            }
+        }
+      for (std::size_t p = 0; p < km; ++p) minusF[p] = -Fv[p];
+      linalg::leastSquares(km, km, 1, J, minusF, step, 1e-12);
+      // Damped: halve the step until the residual decreases.
+      const double f0 = linalg::frobeniusNorm(km, Fv);
+      double trial[kMaxK * kMaxK], Ft[kMaxK * kMaxK], Yt[kMaxK * kMaxK];
+      bool moved = false;
+      for (double t = 1.0; t > 1e-3; t *= 0.5) {
+        for (std::size_t p = 0; p < km; ++p) trial[p] = R[p] + t * step[p];
+        residualOf(trial, Ft, Yt);
+        if (linalg::frobeniusNorm(km, Ft) < f0) {
+          moved = true;
+          break;
+        }
+      }
+      if (!moved) break;
+      std::copy(trial, trial + km, R);
+      if (linalg::frobeniusNorm(km, Ft) <= 1e-15) break;  // at rounding (a and B are normalized)
+    }
+    double S2[kMaxK * kMaxK];
+    for (std::size_t i = 0; i < k; ++i)
+      for (std::size_t j = 0; j < k; ++j) {
+        double t = 0.0;
+        for (std::size_t c = 0; c < m; ++c) t += R[i * m + c] * R[j * m + c];
+        S2[i * k + j] = t;
+      }
+    double refined[kMaxN], Yr[kMaxK * kMaxK];
+    svec(k, S2, refined);
+    if (kkt(k, a, B, refined, Yr).residual < kkt(k, a, B, candidate, Yp).residual) std::copy(refined, refined + n, candidate);
     return true;
   };
 
   // Barrier: phi(s) = 1/2 s.Bs + a.s - mu log det S, from S = I, mu from 1 down by 10 per stage;
-  // from mu = 1e-6 on, each stage tries the polish and stops once it is a KKT point to rounding.
+  // from mu = kPolishFrom on, each stage tries the polish and stops once it is a KKT point to rounding.
   double s[kMaxN] = {};
   {
     double I[kMaxK * kMaxK] = {};
@@ -313,7 +410,7 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
       bestResidual = atBarrier.residual;
       res.polished = false;
     }
-    if (mu <= 1e-6) {
+    if (mu <= kPolishFrom) {
       double candidate[kMaxN];
       if (polish(s, candidate)) {
         const Kkt polished = kkt(k, a, B, candidate, Ym);

@@ -193,14 +193,24 @@ SharpnessGradientResult sharpnessGradient(const Evaluator& ev, const SharpnessGr
     D3.applySymmetric(Q.data(), res.contractions.data());
     return res;
   }
-  std::vector<ThirdDerivative::Tangent> tangents(k);
-  for (std::size_t i = 0; i < k; ++i) D3.tangent(Q.data() + i * P, tangents[i]);
+  // Each tangent once, then the pairs (the fused univariate loops recompute tangents instead: at
+  // those sizes passes over the weights, not products, set the cost).
+  std::vector<ThirdDerivative::Tangent> tangents(D3.fused() ? 0 : k);
+  for (std::size_t i = 0; i < tangents.size(); ++i) D3.tangent(Q.data() + i * P, tangents[i]);
   for (std::size_t i = 0; i < k; ++i) {
     for (std::size_t j = i; j < k; ++j) {
       cancelled();
+      const double* ui = Q.data() + i * P;
+      const double* uj = Q.data() + j * P;
       double* out = res.contractions.data() + pairIndex(k, i, j) * P;
-      if (i == j) D3.contractSymmetric(Q.data() + i * P, tangents[i], out);
-      else D3.contract(Q.data() + i * P, tangents[i], Q.data() + j * P, tangents[j], out);
+      if (D3.fused()) {
+        if (i == j) D3.applySymmetric(ui, out);
+        else D3.apply(ui, uj, out);
+      } else if (i == j) {
+        D3.contractSymmetric(ui, tangents[i], out);
+      } else {
+        D3.contract(ui, tangents[i], uj, tangents[j], out);
+      }
     }
   }
   return res;

@@ -71,6 +71,67 @@ void forwardPair(std::size_t rows, std::size_t Cr, const double* W, const double
   }
 }
 
+// The mixed contraction's kernels: the tangents along u and v and the mixed second-order block in
+// one pass per layer (xu, xv, y: their blocks at the layer's output; null: zero).
+//   nextU = W^T xu + U^T a,  nextV = W^T xv + V^T a,  nextD = W^T y + U^T xv + V^T xu.
+template <std::size_t C>
+void backwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V, const double* xu,
+                    const double* xv, const double* y, const double* a, double* nextU, double* nextV, double* nextD) {
+  const std::size_t cols = C ? C : Cr;
+  double accU[C ? C : 1], accV[C ? C : 1], accD[C ? C : 1];
+  double* AU = C ? accU : nextU;
+  double* AV = C ? accV : nextV;
+  double* AD = C ? accD : nextD;
+  for (std::size_t j = 0; j < cols; ++j) AU[j] = AV[j] = AD[j] = 0.0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double xui = xu ? xu[i] : 0.0, xvi = xv ? xv[i] : 0.0, yi = y ? y[i] : 0.0, ai = a[i];
+    const double* w = W + i * cols;
+    const double* u = U + i * cols;
+    const double* v = V + i * cols;
+    for (std::size_t j = 0; j < cols; ++j) {
+      AU[j] += w[j] * xui + u[j] * ai;
+      AV[j] += w[j] * xvi + v[j] * ai;
+      AD[j] += w[j] * yi + u[j] * xvi + v[j] * xui;
+    }
+  }
+  if (C) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      nextU[j] = AU[j];
+      nextV[j] = AV[j];
+      nextD[j] = AD[j];
+    }
+  }
+}
+
+// For one layer (bu, bv, bd: the blocks at the layer's input; b the point's):
+//   nextBU = W bu + U b,  nextBV = W bv + V b,  nextBD = W bd + U bv + V bu   (skipped when null)
+//   O = da b^T + au bv^T + av bu^T + a bd^T   (da, au, av: the alpha-side blocks)
+template <std::size_t C>
+void forwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V, const double* bu,
+                   const double* bv, const double* bd, const double* b, double* nextBU, double* nextBV, double* nextBD,
+                   const double* au, const double* av, const double* da, const double* a, double* O) {
+  const std::size_t cols = C ? C : Cr;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double* w = W + i * cols;
+    const double* u = U + i * cols;
+    const double* v = V + i * cols;
+    double* o = O + i * cols;
+    if (nextBU) {
+      double su = 0.0, sv = 0.0, sd = 0.0;
+      for (std::size_t j = 0; j < cols; ++j) {
+        su += w[j] * bu[j] + u[j] * b[j];
+        sv += w[j] * bv[j] + v[j] * b[j];
+        sd += w[j] * bd[j] + u[j] * bv[j] + v[j] * bu[j];
+      }
+      nextBU[i] = su;
+      nextBV[i] = sv;
+      nextBD[i] = sd;
+    }
+    const double dai = da[i], aui = au[i], avi = av[i], ai = a[i];
+    for (std::size_t j = 0; j < cols; ++j) o[j] = dai * b[j] + aui * bv[j] + avi * bu[j] + ai * bd[j];
+  }
+}
+
 #define DLN_THIRD_FUSED(F, cols, ...) \
   switch (cols) {                     \
     case 1: F<1>(__VA_ARGS__); break; \
@@ -247,6 +308,11 @@ void ThirdDerivative::contractSymmetric(const double* u, const Tangent& tu, doub
 }
 
 void ThirdDerivative::apply(const double* u, const double* v, double* out) {
+  if (fused_) {
+    applyMixedFused(u, v, out);
+    ++contractions_;
+    return;
+  }
   tangent(u, tu_);
   tangent(v, tv_);
   contract(u, tu_, v, tv_, out);
@@ -298,6 +364,49 @@ void ThirdDerivative::applySymmetricFused(const double* u, double* out) {
                     fhb + betaOffset_[l], ev_.beta(l), last ? nullptr : fb + betaOffset_[l + 1],
                     last ? nullptr : fhb + betaOffset_[l + 1], fa + alphaOffset_[l], fh + alphaOffset_[l], ev_.alpha(l),
                     out + spec_.offset(l))
+  }
+}
+
+void ThirdDerivative::applyMixedFused(const double* u, const double* v, double* out) {
+  // Univariate head, small layers: the tangents along u (alpha fa, beta fb) and v (fh, fhb reused
+  // as its blocks) and the mixed block (fm, fmb) in one backward and one forward pass.
+  if (fa_.size() != alphaSize_) {
+    fa_.assign(alphaSize_, 0.0);
+    fh_.assign(alphaSize_, 0.0);
+    fb_.assign(betaSize_, 0.0);
+    fhb_.assign(betaSize_, 0.0);
+  }
+  if (fm_.size() != alphaSize_) {
+    fm_.assign(alphaSize_, 0.0);
+    fmb_.assign(betaSize_, 0.0);
+  }
+  const double* theta = ev_.theta();
+  double* au = fa_.data();
+  double* av = fh_.data();
+  double* ad = fm_.data();
+  double* bu = fb_.data();
+  double* bv = fhb_.data();
+  double* bd = fmb_.data();
+  const std::size_t top = alphaOffset_[L_ - 1], topRows = spec_.rows(L_ - 1);
+  for (double* x : {au, av, ad}) std::fill(x + top, x + top + topRows, 0.0);
+  for (std::size_t l = L_; l-- > 0;) {
+    const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
+    const bool isTop = l + 1 == L_;
+    const std::size_t at = alphaOffset_[l], next = l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1];
+    DLN_THIRD_FUSED(backwardTriple, cols, rows, cols, theta + spec_.offset(l), u + spec_.offset(l), v + spec_.offset(l),
+                    isTop ? nullptr : au + at, isTop ? nullptr : av + at, isTop ? nullptr : ad + at, ev_.alpha(l), au + next,
+                    av + next, ad + next)
+  }
+  problem_.loss().hessianAction(au + alphaOffset_[L_], bu + betaOffset_[0]);
+  problem_.loss().hessianAction(av + alphaOffset_[L_], bv + betaOffset_[0]);
+  problem_.loss().hessianAction(ad + alphaOffset_[L_], bd + betaOffset_[0]);
+  for (std::size_t l = 0; l < L_; ++l) {
+    const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
+    const bool last = l + 1 == L_;
+    const std::size_t b0 = betaOffset_[l], b1 = last ? 0 : betaOffset_[l + 1], a0 = alphaOffset_[l];
+    DLN_THIRD_FUSED(forwardTriple, cols, rows, cols, theta + spec_.offset(l), u + spec_.offset(l), v + spec_.offset(l), bu + b0,
+                    bv + b0, bd + b0, ev_.beta(l), last ? nullptr : bu + b1, last ? nullptr : bv + b1, last ? nullptr : bd + b1,
+                    au + a0, av + a0, ad + a0, ev_.alpha(l), out + spec_.offset(l))
   }
 }
 

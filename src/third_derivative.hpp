@@ -21,8 +21,8 @@
 //
 // Cost in layer products (one product = r P multiply-adds; a gradient is 3): a tangent 4, a
 // symmetric contraction 4 + 3 outer products, a mixed one 6 + 4. D^3R[u, u, .] from scratch is
-// therefore 11 products (about 3.7 gradients); univariate heads (r = 1) at small widths run fused
-// loops that read each W_l and u_l once per sweep.
+// therefore 11 products (about 3.7 gradients), D^3R[u, v, .] 18 (6 gradients); univariate heads
+// (r = 1) at small widths run fused loops that read each W_l, u_l (and v_l) once per sweep.
 //
 // The operator reads the Evaluator's cache: the evaluator must stay at its evaluated point with
 // the gradient complete while the operator is used. One operator per thread.
@@ -62,6 +62,8 @@ class ThirdDerivative {
   void apply(const double* u, const double* v, double* out);
   void applySymmetric(const double* u, double* out);
 
+  // Whether apply/applySymmetric run the fused univariate loops (then they beat tangent + contract).
+  bool fused() const { return fused_; }
   // Contractions computed so far (apply, applySymmetric, contract, contractSymmetric).
   std::size_t contractions() const { return contractions_; }
   const Evaluator& evaluator() const { return ev_; }
@@ -82,6 +84,7 @@ class ThirdDerivative {
   double* betaOf(Tangent& t, std::size_t l) const { return t.beta.data() + betaOffset_[l]; }
   void ensure(Tangent& t) const;
   void applySymmetricFused(const double* u, double* out);
+  void applyMixedFused(const double* u, const double* v, double* out);
 
   const Evaluator& ev_;
   const Problem& problem_;
@@ -93,7 +96,7 @@ class ThirdDerivative {
   std::vector<double> dA_, dG_;
   Tangent tu_, tv_, second_;
   // Fused path: first- and second-order alpha blocks (layers, then the head), beta blocks.
-  std::vector<double> fa_, fh_, fb_, fhb_;
+  std::vector<double> fa_, fh_, fb_, fhb_, fm_, fmb_;
   std::size_t contractions_ = 0;
 };
 

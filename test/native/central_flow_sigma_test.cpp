@@ -189,7 +189,7 @@ void testRandom() {
     const std::string K = "k = " + std::to_string(k) + ": ";
     checkBelow(K + "S >= 0 (max -lambda_min(S)/|S|)", worst.negS, 1e-14);
     checkBelow(K + "Y >= 0 (max -lambda_min(Y) / max(|Y|, |alpha|))", worst.negY, 1e-13);
-    checkBelow(K + "complementarity |<S, Y>| / (|S| max(|Y|, |alpha|))", worst.comp, 1e-14);
+    checkBelow(K + "complementarity |<S, Y>| / (|S| max(|Y|, |alpha|))", worst.comp, 5e-14);
     checkBelow(K + "the solver's Y = alpha + B[S] recomputed from the contractions", worstY, 1e-14);
     checkBelow(K + "Y = D - dM/dt with dM/dt from the returned velocity", worstRate, 1e-13);
     checkBelow(K + "no PSD probe S + eps vv^T lowers the objective (relative)", worstObj, 1e-12);
@@ -301,7 +301,7 @@ void testBruteForceK2() {
     for (int i = 0; i < 4; ++i) diff[i] = got[i] - best[i];
     worstS = std::max(worstS, frob(diff) / std::max(frob(best), 1e-300 + frob(got)));
   }
-  checkBelow("objective at the solver's S minus the brute-force minimum (relative to |alpha||S|)", worstF, 3e-14);
+  checkBelow("objective at the solver's S minus the brute-force minimum (relative to |alpha||S|)", worstF, 2e-15);
   // The brute force finds the angle from objective values, which are flat at the minimum: it
   // resolves S only to about the square root of their rounding.
   checkBelow("|S - S_brute| / |S_brute|", worstS, 1e-6);
