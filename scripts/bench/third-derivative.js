@@ -5,7 +5,8 @@
 //     D^3R[u, v, .]; a whole sharpness gradient (two Lanczos solves and the contraction); the
 //     central flow's Sigma solve for k = 1..4;
 //  2. when valgrind is installed, the same ratios in instructions (callgrind), which do not move
-//     with the machine's load: N calls minus 0 calls, divided by N.
+//     with the machine's load: N calls minus 0 calls, divided by N; and one Sigma solve in MC
+//     gradients.
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -44,6 +45,13 @@ function callgrind() {
       d3SymmetricTarget: 4,
       d3MixedInGradients: Number((per.d3mixed / per.gradient).toFixed(2)),
     };
+  }
+  const base = collected(['--only', 'sigma1', '--calls', '0']);
+  const gradient = out.mc.gradientInstructions;
+  out.sigmaSolveInMcGradients = {};
+  for (const k of [1, 2, 3, 4]) {
+    const calls = 200;
+    out.sigmaSolveInMcGradients[`k${k}`] = Number(((collected(['--only', `sigma${k}`, '--calls', String(calls)]) - base) / calls / gradient).toFixed(1));
   }
   return out;
 }

@@ -7,8 +7,8 @@
 //    contraction), with its HVP count;
 //  - the central flow's Sigma solve for k = 1..4 at the MC size.
 // With `--only NAME --calls N` it runs one operation N times and prints nothing, for deterministic
-// instruction counts under valgrind --tool=callgrind (NAME: gradient, hvp, d3sym, d3mixed; add
-// --jacot for the deep size); subtract a run with --calls 0 for the setup.
+// instruction counts under valgrind --tool=callgrind (NAME: gradient, hvp, d3sym, d3mixed, sigma1
+// .. sigma4; add --jacot for the deep size); subtract a run with --calls 0 for the setup.
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -88,16 +88,26 @@ Measured measure(const Problem& problem, double scale, std::uint64_t calls) {
   return m;
 }
 
-// Sigma solves at the MC size from random contractions (P = 230): ns per solve for k = 1..4.
+// A Sigma instance at the MC size from random contractions (P = 230), with some S > 0.
+struct SigmaInstance {
+  std::size_t k, P = 230;
+  std::vector<double> T, g;
+  explicit SigmaInstance(std::size_t kk) : k(kk) {
+    const std::size_t n = k * (k + 1) / 2;
+    Rng rng(9, Purpose::Data, {k});
+    T.resize(n * P);
+    g.resize(P);
+    for (auto& x : T) x = rng.normal();
+    for (auto& x : g) x = rng.normal();
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t i = 0; i < P; ++i) g[i] -= 0.5 * T[p * P + i];
+  }
+  double solve() const { return centralFlowSigma(P, k, g.data(), T.data()).sdcp.S[0]; }
+};
+
 double sigmaNs(std::size_t k, std::uint64_t calls) {
-  const std::size_t P = 230, n = k * (k + 1) / 2;
-  Rng rng(9, Purpose::Data, {k});
-  std::vector<double> T(n * P), g(P);
-  for (auto& x : T) x = rng.normal();
-  for (auto& x : g) x = rng.normal();
-  for (std::size_t p = 0; p < n; ++p)
-    for (std::size_t i = 0; i < P; ++i) g[i] -= 0.5 * T[p * P + i];  // some S > 0
-  return bestNsPerCall([&] { sink(centralFlowSigma(P, k, g.data(), T.data()).sdcp.S[0]); }, calls);
+  const SigmaInstance x(k);
+  return bestNsPerCall([&] { sink(x.solve()); }, calls);
 }
 
 void json(const char* name, const Measured& m, double unit, const char* unitName) {
@@ -130,8 +140,11 @@ int main(int argc, char** argv) {
     ev.completeGradient();
     HessianOperator H(ev);
     ThirdDerivative T(ev);
+    const SigmaInstance sigma(only.size() == 6 && only.compare(0, 5, "sigma") == 0 ? std::size_t(only[5] - '0') : 1);
     for (std::uint64_t c = 0; c < calls; ++c) {
-      if (only == "gradient") {
+      if (only.compare(0, 5, "sigma") == 0) {
+        sink(sigma.solve());
+      } else if (only == "gradient") {
         ev.evaluate(s.theta.data());
         ev.completeGradient();
         ev.gradient(s.g.data());
