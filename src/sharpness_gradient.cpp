@@ -120,8 +120,8 @@ SharpnessGradientResult sharpnessGradient(const Evaluator& ev, const SharpnessGr
     if (!o.cluster) {
       fail(ErrorCode::Value, "options.eigengapTolerance",
            "the top eigenvalue is not simple to this tolerance: lambda_1 = " + number(l1) + ", lambda_2 = " + number(value) +
-               " (relative gap " + number((l1 - value) / std::fabs(l1)) + " <= " + number(o.eigengapTolerance) +
-               "); pass cluster: true for the top cluster's contractions");
+               " (lambda_1 - lambda_2 = " + number(l1 - value) + " <= eigengapTolerance * |lambda_1| = " +
+               number(o.eigengapTolerance * std::fabs(l1)) + "); pass cluster: true for the top cluster's contractions");
     }
     fail(ErrorCode::Value, "options.maxClusterSize",
          "the top cluster has more than " + std::to_string(o.maxClusterSize) + " eigenvalues within the relative tolerance " +
