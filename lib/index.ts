@@ -39,6 +39,12 @@ export {
   type SpectrumResult,
   type DenseHessian,
 } from './api/spectrum';
+export {
+  thirdDerivative,
+  sharpnessGradient,
+  type SharpnessGradientOptions,
+  type SharpnessGradientResult,
+} from './api/sharpness-gradient';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
