@@ -5,10 +5,10 @@
  * layer matrices, converted on the way in). Matrices are {rows, cols, data} row-major.
  *
  * Loading: this module loads the training stack only (errors, the addon surface, lib/api,
- * lib/analysis, the presets' configs and findings). The problem-file parser and the experiment
- * engine (zod, yaml) and the report (Vega) load on first use: their functions are exported as
- * forwarders that require their module when called, and the two zod schemas as lazy objects
- * (util/lazy.ts). The benchmark `npm run bench -- import` measures what a require() costs.
+ * lib/analysis). The problem-file parser, the experiment engine (zod, yaml), the report (Vega)
+ * and the presets load on first use: their functions are exported as forwarders that require
+ * their module when called, the zod schemas and the preset list as lazy objects (util/lazy.ts).
+ * The benchmark `npm run bench -- import` measures what a require() costs.
  */
 import { lazyFunction, lazyObject } from './util/lazy';
 
@@ -51,7 +51,6 @@ export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/pl
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
 export { buildInfo, setWorkerThreads, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
-export { presets, findPreset, type Preset } from './papers';
 
 export type { ProblemFile, LoadedProblem } from './config/problem-file';
 export type { RunExperimentOptions, ExperimentOutcome } from './pipeline/run';
@@ -64,6 +63,7 @@ export type { Experiment, ExperimentInput } from './experiments/schema';
 export type { RunRecord } from './experiments/execute';
 export type { ReportSummary, ReportOptions } from './report';
 export type { Finding } from './report/findings';
+export type { Preset } from './papers';
 
 // Loaded on first use (see the header). Each require names its module literally, so the layer
 // test (test/architecture.test.ts) sees these dependencies like any import.
@@ -73,6 +73,7 @@ const schema = (): typeof import('./experiments/schema') => require('./experimen
 const plan = (): typeof import('./experiments/plan') => require('./experiments/plan');
 const report = (): typeof import('./report') => require('./report');
 const pipeline = (): typeof import('./pipeline') => require('./pipeline');
+const papers = (): typeof import('./papers') => require('./papers');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 export const parseProblemFile = lazyFunction('parseProblemFile', () => problemFile().parseProblemFile);
@@ -86,3 +87,5 @@ export const experimentSchema = lazyObject(() => schema().experimentSchema);
 export const experimentJsonSchema = lazyFunction('experimentJsonSchema', () => schema().experimentJsonSchema);
 export const buildReport = lazyFunction('buildReport', () => pipeline().buildReport);
 export const loadDataset = lazyFunction('loadDataset', () => report().loadDataset);
+export const presets = lazyObject(() => papers().presets, []);
+export const findPreset = lazyFunction('findPreset', () => papers().findPreset);

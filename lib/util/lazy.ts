@@ -17,15 +17,20 @@ export function lazyFunction<F extends (...args: never[]) => unknown>(name: stri
 /**
  * An object that stands for `load()`'s result, loaded on the first operation on it: property
  * reads and writes, `in`, keys and descriptors, and its prototype (so `instanceof` holds) all go
- * to the real object, and getters run with the real object as `this`. The proxy's own target
- * is an empty shell that only ever receives copies of the real object's non-configurable
- * properties, as the Proxy invariants demand before such a property may be reported.
+ * to the real object, and getters run with the real object as `this`. The proxy's own target,
+ * `shell` (`[]` for an array, so that Array.isArray holds), stays empty but for copies of the real
+ * object's non-configurable properties, as the Proxy invariants demand before such a property may
+ * be reported, and a util.inspect hook: Node's inspect looks at a proxy's target, not through its
+ * traps, and would print the empty shell. Object.preventExtensions / freeze on it throw.
  */
-export function lazyObject<T extends object>(load: () => T): T {
+export function lazyObject<T extends object>(load: () => T, shell: object = {}): T {
   let loaded: T | undefined;
   const real = (): T => (loaded ??= load());
-  const shell = {} as T;
-  return new Proxy(shell, {
+  Object.defineProperty(shell, Symbol.for('nodejs.util.inspect.custom'), {
+    value: (_depth: number, options: object, inspect: (value: unknown, options: object) => string) => inspect(real(), options),
+    configurable: true,
+  });
+  return new Proxy(shell as T, {
     get: (_shell, key) => Reflect.get(real(), key),
     set: (_shell, key, value) => Reflect.set(real(), key, value),
     has: (_shell, key) => Reflect.has(real(), key),

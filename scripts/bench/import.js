@@ -69,7 +69,10 @@ exports.run = async () => {
     overBare,
     // Less sensitive to the machine's load than the absolute times: what a require costs now, as
     // a fraction of what loading everything costs.
-    requireOverEverything: { wallMs: round(overBare.require.wallMs / overBare.requireEverything.wallMs * 100) / 100, cpuMs: round(overBare.require.cpuMs / overBare.requireEverything.cpuMs * 100) / 100 },
+    requireOverEverything: {
+      wallMs: Number((overBare.require.wallMs / overBare.requireEverything.wallMs).toFixed(3)),
+      cpuMs: Number((overBare.require.cpuMs / overBare.requireEverything.cpuMs).toFixed(3)),
+    },
     requireUnder100msOverBare: overBare.require.wallMs < 100,
   };
 };
