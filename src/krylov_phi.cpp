@@ -1,0 +1,195 @@
+#include "krylov_phi.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "chains.hpp"
+#include "linalg.hpp"
+
+namespace dln {
+
+namespace {
+
+double sumOfSquares(std::size_t n, const double* x) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// A coupling below this fraction of ||T|| is a breakdown: the basis spans an invariant subspace
+// to that accuracy and the recurrence stops.
+constexpr double kBreakdown = 1e-13;
+
+}  // namespace
+
+double phi(int k, double z) {
+  if (k == 0) return std::exp(z);
+  if (std::fabs(z) < 2.0) {
+    // sum_j z^j / (j + k)!, 30 terms: the remainder is below 2^30 / 31! ~ 1e-25 of the first term.
+    double factorial = 1.0;
+    for (int j = 2; j <= k; ++j) factorial *= j;
+    double term = 1.0 / factorial, sum = 0.0;
+    double terms[31];
+    for (int j = 0; j <= 30; ++j) {
+      terms[j] = term;
+      term *= z / (j + 1 + k);
+    }
+    for (int j = 30; j >= 0; --j) sum += terms[j];  // smallest first
+    return sum;
+  }
+  double p = std::exp(z), inverseFactorial = 1.0;  // 1 / (j - 1)! for j = 1
+  for (int j = 1; j <= k; ++j) {
+    p = (p - inverseFactorial) / z;
+    inverseFactorial /= j;
+  }
+  return p;
+}
+
+void KrylovBasis::start(std::size_t n, const double* v, bool fullReorthogonalization) {
+  n_ = n;
+  full_ = fullReorthogonalization;
+  m_ = 0;
+  alpha_.clear();
+  beta_.clear();
+  decomposed_ = static_cast<std::size_t>(-1);
+  finite_ = true;
+  w_.resize(n);
+  V_.resize(n);
+  norm_ = std::sqrt(sumOfSquares(n, v));
+  invariant_ = !(norm_ > 0) || !std::isfinite(norm_);
+  if (!std::isfinite(norm_)) finite_ = false;
+  if (invariant_) {
+    norm_ = std::isfinite(norm_) ? 0.0 : norm_;
+    return;
+  }
+  const double inv = 1.0 / norm_;
+  for (std::size_t i = 0; i < n; ++i) V_[i] = v[i] * inv;
+}
+
+bool KrylovBasis::extend(const Product& product) {
+  if (invariant_) return false;
+  const std::size_t n = n_;
+  const double* q = V_.data() + m_ * n;
+  double* w = w_.data();
+  product(q, w);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(w[i])) {
+      finite_ = false;
+      invariant_ = true;
+      return false;
+    }
+  }
+  const double* qPrev = m_ > 0 ? V_.data() + (m_ - 1) * n : nullptr;
+  const double bPrev = m_ > 0 ? beta_[m_ - 1] : 0.0;
+  double a = chains::dot(n, q, w);
+  chains::axpy(n, -a, q, w);
+  if (qPrev) chains::axpy(n, -bPrev, qPrev, w);
+  if (full_) {
+    // Classical Gram-Schmidt against q_1..q_{j+1}, twice; the correction along q_j updates alpha.
+    const std::size_t rows = m_ + 1;
+    proj_.resize(rows);
+    for (int pass = 0; pass < 2; ++pass) {
+      chains::times(rows, n, 1, V_.data(), w, proj_.data());
+      a += proj_[m_];
+      for (std::size_t i = 0; i < rows; ++i) proj_[i] = -proj_[i];
+      chains::transposedTimes(rows, n, 1, V_.data(), proj_.data(), w, true);
+    }
+  } else {
+    // Second local pass: removes what rounding left along q_j and q_{j-1}.
+    const double d = chains::dot(n, q, w);
+    chains::axpy(n, -d, q, w);
+    a += d;
+    if (qPrev) chains::axpy(n, -chains::dot(n, qPrev, w), qPrev, w);
+  }
+  const double b = std::sqrt(sumOfSquares(n, w));
+  alpha_.push_back(a);
+  double tNorm = 0.0;
+  for (std::size_t j = 0; j <= m_; ++j) {
+    const double left = j > 0 ? beta_[j - 1] : 0.0;
+    const double right = j < m_ ? beta_[j] : b;
+    tNorm = std::max(tNorm, std::fabs(alpha_[j]) + left + right);
+  }
+  ++m_;
+  if (!(b > kBreakdown * tNorm)) {
+    beta_.push_back(0.0);
+    invariant_ = true;
+    return true;
+  }
+  beta_.push_back(b);
+  V_.resize((m_ + 1) * n);
+  double* next = V_.data() + m_ * n;
+  const double inv = 1.0 / b;
+  for (std::size_t i = 0; i < n; ++i) next[i] = w[i] * inv;
+  return true;
+}
+
+void KrylovBasis::decompose() {
+  if (decomposed_ == m_) return;
+  theta_.resize(m_);
+  S_.resize(m_ * m_);
+  if (m_ > 0) linalg::tridiagonalEigen(m_, alpha_.data(), beta_.data(), theta_.data(), S_.data());
+  decomposed_ = m_;
+}
+
+double KrylovBasis::largestRitzValue() {
+  if (m_ == 0) return std::numeric_limits<double>::quiet_NaN();
+  decompose();
+  return theta_.back();
+}
+
+void KrylovBasis::phiCoefficients(int k, double tau, double scale, double* c) {
+  if (m_ == 0) return;
+  decompose();
+  const std::size_t m = m_;
+  scratch_.resize(m);
+  for (std::size_t i = 0; i < m; ++i) scratch_[i] = phi(k, -tau * theta_[i]) * S_[i];  // S_[0 * m + i]
+  const double f = scale * norm_;
+  for (std::size_t r = 0; r < m; ++r) {
+    double s = 0.0;
+    const double* row = S_.data() + r * m;
+    for (std::size_t i = 0; i < m; ++i) s += row[i] * scratch_[i];
+    c[r] = f * s;
+  }
+}
+
+double KrylovBasis::signedErrorEstimate(int k, double tau, double scale) {
+  if (m_ == 0 || invariant_) return 0.0;
+  decompose();
+  const std::size_t m = m_;
+  const double* last = S_.data() + (m - 1) * m;
+  double s = 0.0;
+  for (std::size_t i = 0; i < m; ++i) s += last[i] * S_[i] * phi(k + 1, -tau * theta_[i]);
+  return scale * norm_ * beta_[m - 1] * tau * s;
+}
+
+void KrylovBasis::combine(const double* c, double* out, bool accumulate) const {
+  if (m_ == 0) {
+    if (!accumulate) std::fill(out, out + n_, 0.0);
+    return;
+  }
+  chains::transposedTimes(m_, n_, 1, V_.data(), c, out, accumulate);
+}
+
+void KrylovBasis::addHessianTimesCombination(const double* c, double* out) const {
+  if (m_ == 0) return;
+  const std::size_t m = m_;
+  std::vector<double> t(m);
+  for (std::size_t r = 0; r < m; ++r) {
+    double s = alpha_[r] * c[r];
+    if (r > 0) s += beta_[r - 1] * c[r - 1];
+    if (r + 1 < m) s += beta_[r] * c[r + 1];
+    t[r] = s;
+  }
+  chains::transposedTimes(m, n_, 1, V_.data(), t.data(), out, true);
+  if (!invariant_) chains::axpy(n_, beta_[m - 1] * c[m - 1], next(), out);
+}
+
+}  // namespace dln
