@@ -17,7 +17,7 @@ Exprb::Exprb(HessianOdeSystem& system, const double* y0, double t0, double tEnd,
   u_.assign(n_, 0.0);
   fu_.assign(n_, 0.0);
   d_.assign(n_, 0.0);
-  sc_.assign(n_, 0.0);
+  inverseScale_.assign(n_, 0.0);
   product_ = [this](const double* v, double* out) { hvp(v, out); };
 }
 
@@ -29,13 +29,18 @@ double Exprb::scaledEstimate(KrylovBasis& basis, double h, std::initializer_list
   e = std::fabs(e);
   if (e == 0.0) return 0.0;
   // The estimate lies along q_{m+1}: its RMS in the scale of y_n.
-  const double* q = basis.next();
-  double s = 0.0;
-  for (std::size_t i = 0; i < n_; ++i) {
-    const double r = q[i] / sc_[i];
-    s += r * r;
+  const double* __restrict q = basis.next();
+  const double* __restrict inv = inverseScale_.data();
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  std::size_t i = 0;
+  for (; i + 4 <= n_; i += 4) {
+    for (std::size_t j = 0; j < 4; ++j) {
+      const double r = q[i + j] * inv[i + j];
+      s[j] += r * r;
+    }
   }
-  return e * std::sqrt(s / static_cast<double>(n_));
+  for (; i < n_; ++i) s[0] += q[i] * inv[i] * q[i] * inv[i];
+  return e * std::sqrt(((s[0] + s[1]) + (s[2] + s[3])) / static_cast<double>(n_));
 }
 
 bool Exprb::converge(KrylovBasis& basis, double h, std::initializer_list<Term> terms) {
@@ -94,7 +99,7 @@ void Exprb::addHessianTimesTerms(KrylovBasis& basis, double tau, std::initialize
 
 double Exprb::attempt(double h) {
   if (!basisFValid_) {
-    for (std::size_t i = 0; i < n_; ++i) sc_[i] = options_.atol + options_.rtol * std::fabs(y_[i]);
+    for (std::size_t i = 0; i < n_; ++i) inverseScale_[i] = 1.0 / (options_.atol + options_.rtol * std::fabs(y_[i]));
     basis_[0].start(n_, f_.data(), options_.krylovReorthogonalize);
     basisFValid_ = true;
   }

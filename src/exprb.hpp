@@ -27,7 +27,7 @@
 // step. Dense output: the formula above at tau in (0, h) with the same polynomial, evaluated in
 // the step's bases (no product); exact at tau = 0 and tau = h. The bases stay until the next
 // attempt: dense() is valid after step() returned Running or Finished.
-// docs/stiff-integration.md, "Exponential Rosenbrock".
+// docs/stiff-integration.md §4.
 #pragma once
 
 #include <cstdint>
@@ -81,7 +81,7 @@ class Exprb final : public StiffStepper {
   ExprbScheme scheme_;
   KrylovBasis basis_[3];      // F(y_n); D (exprb32) or D_2, D_3 (exprb43)
   bool basisFValid_ = false;  // basis_[0] is K(H(y_n), F(y_n)) of the current y_n
-  std::vector<double> u_, fu_, d_, sc_, c_, cSum_;
+  std::vector<double> u_, fu_, d_, inverseScale_, c_, cSum_;  // inverseScale_: 1 / (atol + rtol |y_n|)
   KrylovBasis::Product product_;
 };
 

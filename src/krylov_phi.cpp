@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 
-#include "chains.hpp"
 #include "linalg.hpp"
 
 namespace dln {
@@ -21,6 +20,21 @@ double sumOfSquares(std::size_t n, const double* x) {
     s3 += x[i + 3] * x[i + 3];
   }
   for (; i < n; ++i) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// x . y with four accumulators in a fixed order (a single running sum is latency-bound; the
+// order is fixed so results do not depend on the machine).
+double dot4(std::size_t n, const double* __restrict x, const double* __restrict y) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * y[i];
+    s1 += x[i + 1] * y[i + 1];
+    s2 += x[i + 2] * y[i + 2];
+    s3 += x[i + 3] * y[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i] * y[i];
   return (s0 + s1) + (s2 + s3);
 }
 
@@ -62,7 +76,7 @@ void KrylovBasis::start(std::size_t n, const double* v, bool fullReorthogonaliza
   decomposed_ = static_cast<std::size_t>(-1);
   finite_ = true;
   w_.resize(n);
-  V_.resize(n);
+  if (V_.size() < 2 * n) V_.resize(2 * n);  // grows by doubling in extend(); never shrinks
   norm_ = std::sqrt(sumOfSquares(n, v));
   invariant_ = !(norm_ > 0) || !std::isfinite(norm_);
   if (!std::isfinite(norm_)) finite_ = false;
@@ -77,8 +91,8 @@ void KrylovBasis::start(std::size_t n, const double* v, bool fullReorthogonaliza
 bool KrylovBasis::extend(const Product& product) {
   if (invariant_) return false;
   const std::size_t n = n_;
-  const double* q = V_.data() + m_ * n;
-  double* w = w_.data();
+  const double* __restrict q = V_.data() + m_ * n;
+  double* __restrict w = w_.data();
   product(q, w);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(w[i])) {
@@ -87,27 +101,34 @@ bool KrylovBasis::extend(const Product& product) {
       return false;
     }
   }
-  const double* qPrev = m_ > 0 ? V_.data() + (m_ - 1) * n : nullptr;
+  const double* __restrict qPrev = m_ > 0 ? V_.data() + (m_ - 1) * n : nullptr;
   const double bPrev = m_ > 0 ? beta_[m_ - 1] : 0.0;
-  double a = chains::dot(n, q, w);
-  chains::axpy(n, -a, q, w);
-  if (qPrev) chains::axpy(n, -bPrev, qPrev, w);
+  double a = dot4(n, q, w);
+  if (qPrev) {
+    for (std::size_t i = 0; i < n; ++i) w[i] -= a * q[i] + bPrev * qPrev[i];
+  } else {
+    for (std::size_t i = 0; i < n; ++i) w[i] -= a * q[i];
+  }
   if (full_) {
     // Classical Gram-Schmidt against q_1..q_{j+1}, twice; the correction along q_j updates alpha.
     const std::size_t rows = m_ + 1;
     proj_.resize(rows);
     for (int pass = 0; pass < 2; ++pass) {
-      chains::times(rows, n, 1, V_.data(), w, proj_.data());
+      for (std::size_t r = 0; r < rows; ++r) proj_[r] = dot4(n, V_.data() + r * n, w);
       a += proj_[m_];
-      for (std::size_t i = 0; i < rows; ++i) proj_[i] = -proj_[i];
-      chains::transposedTimes(rows, n, 1, V_.data(), proj_.data(), w, true);
+      for (std::size_t r = 0; r < rows; ++r) proj_[r] = -proj_[r];
+      combineRows(rows, proj_.data(), w);
     }
   } else {
     // Second local pass: removes what rounding left along q_j and q_{j-1}.
-    const double d = chains::dot(n, q, w);
-    chains::axpy(n, -d, q, w);
+    const double d = dot4(n, q, w);
+    const double e = qPrev ? dot4(n, qPrev, w) : 0.0;
+    if (qPrev) {
+      for (std::size_t i = 0; i < n; ++i) w[i] -= d * q[i] + e * qPrev[i];
+    } else {
+      for (std::size_t i = 0; i < n; ++i) w[i] -= d * q[i];
+    }
     a += d;
-    if (qPrev) chains::axpy(n, -chains::dot(n, qPrev, w), qPrev, w);
   }
   const double b = std::sqrt(sumOfSquares(n, w));
   alpha_.push_back(a);
@@ -124,7 +145,7 @@ bool KrylovBasis::extend(const Product& product) {
     return true;
   }
   beta_.push_back(b);
-  V_.resize((m_ + 1) * n);
+  if (V_.size() < (m_ + 1) * n) V_.resize(2 * (m_ + 1) * n);
   double* next = V_.data() + m_ * n;
   const double inv = 1.0 / b;
   for (std::size_t i = 0; i < n; ++i) next[i] = w[i] * inv;
@@ -170,12 +191,24 @@ double KrylovBasis::signedErrorEstimate(int k, double tau, double scale) {
   return scale * norm_ * beta_[m - 1] * tau * s;
 }
 
-void KrylovBasis::combine(const double* c, double* out, bool accumulate) const {
-  if (m_ == 0) {
-    if (!accumulate) std::fill(out, out + n_, 0.0);
-    return;
+void KrylovBasis::combineRows(std::size_t rows, const double* c, double* out) const {
+  // out += sum_r c_r q_r in blocks of out that stay in L1 while every row passes over them.
+  constexpr std::size_t kBlock = 512;
+  const double* V = V_.data();
+  for (std::size_t start = 0; start < n_; start += kBlock) {
+    const std::size_t end = std::min(n_, start + kBlock);
+    double* __restrict o = out + start;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double cr = c[r];
+      const double* __restrict q = V + r * n_ + start;
+      for (std::size_t i = 0; i < end - start; ++i) o[i] += cr * q[i];
+    }
   }
-  chains::transposedTimes(m_, n_, 1, V_.data(), c, out, accumulate);
+}
+
+void KrylovBasis::combine(const double* c, double* out, bool accumulate) const {
+  if (!accumulate) std::fill(out, out + n_, 0.0);
+  if (m_ > 0) combineRows(m_, c, out);
 }
 
 void KrylovBasis::addHessianTimesCombination(const double* c, double* out) const {
@@ -188,8 +221,12 @@ void KrylovBasis::addHessianTimesCombination(const double* c, double* out) const
     if (r + 1 < m) s += beta_[r] * c[r + 1];
     t[r] = s;
   }
-  chains::transposedTimes(m, n_, 1, V_.data(), t.data(), out, true);
-  if (!invariant_) chains::axpy(n_, beta_[m - 1] * c[m - 1], next(), out);
+  combineRows(m, t.data(), out);
+  if (!invariant_) {
+    const double f = beta_[m - 1] * c[m - 1];
+    const double* q = next();
+    for (std::size_t i = 0; i < n_; ++i) out[i] += f * q[i];
+  }
 }
 
 }  // namespace dln

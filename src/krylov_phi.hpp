@@ -1,5 +1,5 @@
 // phi-functions of a symmetric matrix times a vector by Lanczos, for exponential integrators of
-// the gradient flow (exprb.hpp; docs/stiff-integration.md, "Krylov phi-functions").
+// the gradient flow (exprb.hpp; docs/stiff-integration.md §4.2).
 //
 //   phi_0(z) = e^z,  phi_k(z) = (phi_{k-1}(z) - 1/(k-1)!) / z = sum_j z^j / (j + k)!.
 //
@@ -64,11 +64,12 @@ class KrylovBasis {
 
  private:
   void decompose();  // eigen-decomposition of T_m, cached per m
+  void combineRows(std::size_t rows, const double* c, double* out) const;  // out += sum_r c_r q_r
 
   std::size_t n_ = 0, m_ = 0;
   double norm_ = 0.0;
   bool invariant_ = true, finite_ = true, full_ = false;
-  std::vector<double> V_;  // rows q_1..q_{m+1}
+  std::vector<double> V_;  // rows q_1..q_{m+1} (capacity beyond them, grown by doubling)
   std::vector<double> alpha_, beta_, w_, proj_;
   std::size_t decomposed_ = static_cast<std::size_t>(-1);
   std::vector<double> theta_, S_, scratch_;  // Ritz values, eigenvectors (columns, m x m)

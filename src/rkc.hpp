@@ -5,7 +5,7 @@
 // bounded by 1 on the real interval [-beta(s), 0], beta(s) = (1 + w0) / w1 ~ 0.65 s^2. The Jacobian
 // -H has a real spectrum in [-lambda_max(H), -lambda_min(H)], so the step h is stable when
 // beta(s) >= h lambda_max: s ~ sqrt(h S / 0.65), and the cost per unit time grows as sqrt(S / h)
-// instead of RK45's 1.8 S (docs/stiff-integration.md, "RKC").
+// instead of RK45's 1.8 S (docs/stiff-integration.md §5).
 //
 // Stages (three-term Chebyshev recursion, closed-form coefficients):
 //   Y_0 = y_n,  Y_1 = y_n + mu~_1 h F_0,

@@ -12,7 +12,7 @@
 // for a local error estimate err ~ h^(q+1) (q = 2 for RKC2 and exprb32, 3 for exprb43), k = 1/(q+1):
 // after an acceptance h *= 0.8 (h / h_prev) (err_prev / err^2)^k, after a rejection
 // h *= 0.8 err^(-k), the factor clamped to [0.1, 10] and no growth right after a rejection.
-// docs/stiff-integration.md, "Step-size control".
+// docs/stiff-integration.md §3.
 #pragma once
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 // at y_n, then f at a stage point, then products at y_n again; a stabilized explicit stepper
 // only needs H at y_n for its spectral bound. After an accepted step the point of the last
 // right-hand side is y_{n+1}; linearizeAtLastRhs() makes it the next linearization point for
-// free (no re-evaluation). docs/stiff-integration.md, "The system interface".
+// free (no re-evaluation). docs/stiff-integration.md §2.
 #pragma once
 
 #include <cstddef>

@@ -10,7 +10,7 @@
 //     1e-6 it spends at most half of RK45's gradient-equivalents (an HVP counts as two
 //     gradients; the first transition, t < 1, is not stiff, so the ratio over [0, 100] is larger);
 //   - exprb32 at rtol 1e-6: err <= 1.5;
-//   - RKC2 at rtol 1e-6 (no local extrapolation; docs/stiff-integration.md): err <= 50.
+//   - RKC2 at rtol 1e-6 (no local extrapolation; docs/stiff-integration.md §5.3): err <= 50.
 // False case: the same flow run 0.1% too fast (f and H scaled by 1.001) must be caught by the
 // exprb43 claim at both tolerances.
 #include <cmath>

@@ -8,7 +8,7 @@
 //     which the stopping rule keeps below the tolerance: error <= 0.1 at every tolerance, with a
 //     handful of gradients (the cost is in Hessian-vector products, not in steps);
 //   - RKC2: error-per-step control of a second-order method without local extrapolation gives a
-//     global error ~ rtol^(2/3) (docs/stiff-integration.md, "RKC"): error <= 0.3 rtol^(2/3) in
+//     global error ~ rtol^(2/3) (docs/stiff-integration.md §5.3): error <= 0.3 rtol^(2/3) in
 //     absolute terms, which is 1.1 x at rtol 1e-3 and ~200 x rtol at 1e-10.
 // False case: the closed form with lambda_min = 1.001 instead of 1 must be caught at every tolerance.
 // Split time: the same flow started at t0 = 1e20 (its times are 1e20 + offset; the spacing of

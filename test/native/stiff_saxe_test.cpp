@@ -21,7 +21,7 @@
 // dense output against the closed form, in units of the mode's time scale 1/(4 s) and of rtol;
 // Lemma 1's balancedness drift. Claims: exprb43 error <= 0.3 tol and half-times <= 5 rtol;
 // exprb32 3 tol and 10 rtol; RKC2 3 rtol^(2/3) and 6 rtol^(2/3) (its global error is not
-// proportional to rtol: docs/stiff-integration.md, "RKC").
+// proportional to rtol: docs/stiff-integration.md §5.3).
 // False case: a wrong closed form (rate 4.04 s instead of 4 s) must be caught at every tolerance.
 #include <cmath>
 #include <cstdio>
