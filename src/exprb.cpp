@@ -100,7 +100,7 @@ void Exprb::addHessianTimesTerms(KrylovBasis& basis, double tau, std::initialize
 double Exprb::attempt(double h) {
   if (!basisFValid_) {
     for (std::size_t i = 0; i < n_; ++i) inverseScale_[i] = 1.0 / (options_.atol + options_.rtol * std::fabs(y_[i]));
-    basis_[0].start(n_, f_.data(), options_.krylovReorthogonalize);
+    basis_[0].start(n_, f_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
     basisFValid_ = true;
   }
   // tau phi_1(tau J) F(y_n) at tau = h (exprb43 also needs tau = h/2, whose error is smaller).
@@ -125,7 +125,7 @@ double Exprb::attempt32(double h) {
   rhs(u_.data(), fu_.data());
   for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
   addHessianTimesTerms(bF, h, {{1, h}}, d_.data());
-  bD.start(n, d_.data(), options_.krylovReorthogonalize);
+  bD.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!bD.finite()) return nan;
   if (!converge(bD, h, {{3, 2 * h}})) {
     if (!bD.finite()) return nan;
@@ -156,7 +156,7 @@ double Exprb::attempt43(double h) {
   rhs(u_.data(), fu_.data());
   for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
   addHessianTimesTerms(bF, half, {{1, half}}, d_.data());
-  b2.start(n, d_.data(), options_.krylovReorthogonalize);
+  b2.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!b2.finite()) return nan;
   // D_2 enters y_{n+1} through phi_3 and phi_4; through U_3 it enters only D_3, at O(h) times the
   // error (and J (U_3 - y_n) is formed from the same coefficients, so U_3 stays consistent).
@@ -174,7 +174,7 @@ double Exprb::attempt43(double h) {
   for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
   addHessianTimesTerms(bF, h, {{1, h}}, d_.data());
   addHessianTimesTerms(b2, h, {{1, h}}, d_.data());
-  b3.start(n, d_.data(), options_.krylovReorthogonalize);
+  b3.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!b3.finite()) return nan;
   if (!converge(b3, h, {{3, -2 * h}, {4, 12 * h}})) {
     if (!b3.finite()) return nan;

@@ -67,8 +67,9 @@ double phi(int k, double z) {
   return p;
 }
 
-void KrylovBasis::start(std::size_t n, const double* v, bool fullReorthogonalization) {
+void KrylovBasis::start(std::size_t n, const double* v, bool fullReorthogonalization, std::size_t maxSteps) {
   n_ = n;
+  maxRows_ = maxSteps > 0 ? maxSteps + 1 : 0;
   full_ = fullReorthogonalization;
   m_ = 0;
   alpha_.clear();
@@ -145,7 +146,10 @@ bool KrylovBasis::extend(const Product& product) {
     return true;
   }
   beta_.push_back(b);
-  if (V_.size() < (m_ + 1) * n) V_.resize(2 * (m_ + 1) * n);
+  if (V_.size() < (m_ + 1) * n) {
+    const std::size_t rows = maxRows_ > 0 ? std::min(2 * (m_ + 1), std::max(maxRows_, m_ + 1)) : 2 * (m_ + 1);
+    V_.resize(rows * n);
+  }
   double* next = V_.data() + m_ * n;
   const double inv = 1.0 / b;
   for (std::size_t i = 0; i < n; ++i) next[i] = w[i] * inv;

@@ -36,8 +36,9 @@ class KrylovBasis {
 
   // Starts K(H, v) with q_1 = v / ||v||; a zero (or non-finite) v gives the empty basis.
   // fullReorthogonalization: Gram-Schmidt of each new vector against the whole basis (twice),
-  // O(m n) per step instead of O(n).
-  void start(std::size_t n, const double* v, bool fullReorthogonalization = false);
+  // O(m n) per step instead of O(n). maxSteps > 0 caps the storage at maxSteps + 1 vectors
+  // (extend() is then not called more often); it grows by doubling up to there.
+  void start(std::size_t n, const double* v, bool fullReorthogonalization = false, std::size_t maxSteps = 0);
   // One Lanczos step; false (and nothing added) when the basis is already invariant (breakdown)
   // or the product is not finite (then finite() turns false).
   bool extend(const Product& product);
@@ -66,7 +67,7 @@ class KrylovBasis {
   void decompose();  // eigen-decomposition of T_m, cached per m
   void combineRows(std::size_t rows, const double* c, double* out) const;  // out += sum_r c_r q_r
 
-  std::size_t n_ = 0, m_ = 0;
+  std::size_t n_ = 0, m_ = 0, maxRows_ = 0;
   double norm_ = 0.0;
   bool invariant_ = true, finite_ = true, full_ = false;
   std::vector<double> V_;  // rows q_1..q_{m+1} (capacity beyond them, grown by doubling)

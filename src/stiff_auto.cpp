@@ -134,6 +134,7 @@ void AutoStepper::toRk45() {
   stiff_ = false;
   recent_.clear();
   rejectedAtWindowStart_ = 0;
+  window_ = kWindow;
   ++switches_;
 }
 
@@ -182,12 +183,18 @@ AutoStepper::Status AutoStepper::step() {
     return status_;
   }
   recent_.push_back(rk45_->stepSize());
-  if (recent_.size() >= kWindow) {
+  if (recent_.size() >= window_) {
     const bool notGrowing = recent_.back() < 2 * recent_.front();
     const bool hunting = rk45_->rejected() > rejectedAtWindowStart_;
     if (notGrowing && hunting) {
       const double S = estimateSharpness();
-      if (rk45_->stepSize() * S >= kToStiff) pending_ = Pending::ToStiff;
+      if (rk45_->stepSize() * S >= kToStiff) {
+        pending_ = Pending::ToStiff;
+      } else {
+        // Not stiff: look again after twice as many steps (bounded), so that a long phase that
+        // keeps looking suspicious costs O(log steps) estimates, not one per window.
+        window_ = std::min(2 * window_, kMaxWindow);
+      }
     }
     recent_.clear();
     rejectedAtWindowStart_ = rk45_->rejected();

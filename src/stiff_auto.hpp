@@ -4,9 +4,11 @@
 // RK45 -> exprb43. An explicit method is stiff when its accepted steps sit at its stability limit
 // (h S ~ 3.3 for DOPRI5, S = lambda_max(H)) instead of its accuracy limit. The test is exact here:
 // S from a warm Lanczos estimate on exact Hessian-vector products. It is run only when the step
-// sequence looks stability-bound -- over the last `window` accepted steps the step size did not
-// double and at least one attempt was rejected (the controller hunting around the limit) --
-// so a plateau, where the steps grow geometrically, pays nothing. Switch when h S >= 2.5.
+// sequence looks stability-bound -- over the last `window` accepted steps (8, doubling after each
+// negative check up to 128) the step size did not double and at least one attempt was rejected
+// (the controller hunting around the limit) -- so a plateau, where the steps grow geometrically,
+// pays nothing, and a long suspicious but non-stiff phase pays O(log steps) estimates.
+// Switch when h S >= 2.5.
 // exprb43 -> RK45. Switch back when the exponential method's step is below what RK45 could take
 // stably (h S < 1.5) for `window` consecutive steps, S from the free top Ritz value of each step's
 // Krylov basis (a lower bound) and confirmed by a warm Lanczos estimate before switching: RK45
@@ -74,7 +76,8 @@ class AutoStepper {
   // Detector state. A switch decided after a step is made at the start of the next one.
   enum class Pending { None, ToStiff, ToRk45 };
   Pending pending_ = Pending::None;
-  static constexpr std::size_t kWindow = 8;
+  static constexpr std::size_t kWindow = 8, kMaxWindow = 128;
+  std::size_t window_ = kWindow;  // RK45 steps between checks; doubles after a negative check
   std::vector<double> recent_;  // accepted step sizes since the last check / switch
   std::uint64_t rejectedAtWindowStart_ = 0;
   std::size_t smallSteps_ = 0;  // consecutive exprb43 steps with h S < 1.5
