@@ -95,22 +95,40 @@ bool KrylovBasis::extend(const Product& product) {
   const double* __restrict q = V_.data() + m_ * n;
   double* __restrict w = w_.data();
   product(q, w);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(w[i])) {
-      finite_ = false;
-      invariant_ = true;
-      return false;
-    }
-  }
+  // Paige's ordering in two fused passes: w -= beta_{j-1} q_{j-1} while forming alpha = q . w,
+  // then w -= alpha q while forming ||w||^2. A non-finite entry of H q makes ||w||^2 non-finite
+  // (a sum of non-negative terms cannot cancel it), which is the check.
   const double* __restrict qPrev = m_ > 0 ? V_.data() + (m_ - 1) * n : nullptr;
   const double bPrev = m_ > 0 ? beta_[m_ - 1] : 0.0;
-  double a = dot4(n, q, w);
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
   if (qPrev) {
-    for (std::size_t i = 0; i < n; ++i) w[i] -= a * q[i] + bPrev * qPrev[i];
+    for (; i + 4 <= n; i += 4) {
+      w[i] -= bPrev * qPrev[i];
+      w[i + 1] -= bPrev * qPrev[i + 1];
+      w[i + 2] -= bPrev * qPrev[i + 2];
+      w[i + 3] -= bPrev * qPrev[i + 3];
+      s0 += q[i] * w[i];
+      s1 += q[i + 1] * w[i + 1];
+      s2 += q[i + 2] * w[i + 2];
+      s3 += q[i + 3] * w[i + 3];
+    }
+    for (; i < n; ++i) {
+      w[i] -= bPrev * qPrev[i];
+      s0 += q[i] * w[i];
+    }
   } else {
-    for (std::size_t i = 0; i < n; ++i) w[i] -= a * q[i];
+    for (; i + 4 <= n; i += 4) {
+      s0 += q[i] * w[i];
+      s1 += q[i + 1] * w[i + 1];
+      s2 += q[i + 2] * w[i + 2];
+      s3 += q[i + 3] * w[i + 3];
+    }
+    for (; i < n; ++i) s0 += q[i] * w[i];
   }
+  double a = (s0 + s1) + (s2 + s3);
   if (full_) {
+    for (std::size_t k = 0; k < n; ++k) w[k] -= a * q[k];
     // Classical Gram-Schmidt against q_1..q_{j+1}, twice; the correction along q_j updates alpha.
     const std::size_t rows = m_ + 1;
     proj_.resize(rows);
@@ -120,18 +138,32 @@ bool KrylovBasis::extend(const Product& product) {
       for (std::size_t r = 0; r < rows; ++r) proj_[r] = -proj_[r];
       combineRows(rows, proj_.data(), w);
     }
+    s0 = sumOfSquares(n, w);
+    s1 = s2 = s3 = 0.0;
   } else {
-    // Second local pass: removes what rounding left along q_j and q_{j-1}.
-    const double d = dot4(n, q, w);
-    const double e = qPrev ? dot4(n, qPrev, w) : 0.0;
-    if (qPrev) {
-      for (std::size_t i = 0; i < n; ++i) w[i] -= d * q[i] + e * qPrev[i];
-    } else {
-      for (std::size_t i = 0; i < n; ++i) w[i] -= d * q[i];
+    s0 = s1 = s2 = s3 = 0.0;
+    i = 0;
+    for (; i + 4 <= n; i += 4) {
+      w[i] -= a * q[i];
+      w[i + 1] -= a * q[i + 1];
+      w[i + 2] -= a * q[i + 2];
+      w[i + 3] -= a * q[i + 3];
+      s0 += w[i] * w[i];
+      s1 += w[i + 1] * w[i + 1];
+      s2 += w[i + 2] * w[i + 2];
+      s3 += w[i + 3] * w[i + 3];
     }
-    a += d;
+    for (; i < n; ++i) {
+      w[i] -= a * q[i];
+      s0 += w[i] * w[i];
+    }
   }
-  const double b = std::sqrt(sumOfSquares(n, w));
+  const double b = std::sqrt((s0 + s1) + (s2 + s3));
+  if (!std::isfinite(a) || !std::isfinite(b)) {
+    finite_ = false;
+    invariant_ = true;
+    return false;
+  }
   alpha_.push_back(a);
   double tNorm = 0.0;
   for (std::size_t j = 0; j <= m_; ++j) {

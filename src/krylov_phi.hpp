@@ -11,8 +11,8 @@
 // approximation leaves the residual beta_m q_{m+1} e_m^T tau^k phi_k(-tau T_m) e_1 ||v||, and its
 // integral gives the estimate |scale| ||v|| beta_m tau |e_m^T phi_{k+1}(-tau T_m) e_1| along q_{m+1}.
 //
-// The basis is the plain three-term recurrence with a second local pass against q_j (no full
-// reorthogonalization): for matrix functions the recurrence converges in finite precision
+// The basis is the plain three-term recurrence in Paige's ordering (no reorthogonalization by
+// default): for matrix functions the recurrence converges in finite precision
 // (Druskin & Knizhnerman; Musco, Musco & Sidford 2018), and a full Gram-Schmidt over m vectors of
 // P entries would cost more than the Hessian-vector products at the Jacot size. The relation
 // above holds to rounding either way, which is what hessianTimesCombination() relies on: H times

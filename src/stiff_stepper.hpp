@@ -28,7 +28,7 @@ namespace dln {
 struct StiffOptions {
   double rtol = 1e-6;
   double atol = 1e-9;
-  double firstStep = 0.0;  // 0: automatic (scipy's select_initial_step for an order-2 estimate)
+  double firstStep = 0.0;  // 0: automatic (scipy's select_initial_step for the method's estimate order)
   double maxStep = std::numeric_limits<double>::infinity();
   // RKC: the stage count covers spectralSafety * (Lanczos top Ritz value + its residual),
   // re-estimated every spectralRefresh accepted steps and after a rejection.
@@ -36,6 +36,7 @@ struct StiffOptions {
   std::uint64_t spectralRefresh = 25;
   // Exponential Rosenbrock: each Krylov approximation stops when its estimated error, in the
   // step's error norm, is below krylovTolerance; maxKrylov caps the basis (the step is then cut).
+  // 0.01, not 0.1: the Krylov error accumulates per step (docs/stiff-integration.md §4.3).
   double krylovTolerance = 0.01;
   std::size_t maxKrylov = 120;
   bool krylovReorthogonalize = false;  // full Gram-Schmidt in the Lanczos bases (krylov_phi.hpp)

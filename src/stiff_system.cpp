@@ -21,6 +21,11 @@ void DlnHessianSystem::linearize(const double* y, double* f) {
   lin_->flow.rhs(lin_->point.data(), f);
 }
 
+double DlnHessianSystem::evaluateAt(const double* y) {
+  std::copy(y, y + n_, stage_->point.begin());
+  return stage_->flow.evaluateAt(stage_->point.data());
+}
+
 void DlnHessianSystem::linearizeAtLastRhs() { std::swap(lin_, stage_); }
 
 void DlnHessianSystem::hessianTimes(const double* v, double* out) { lin_->hessian.apply(v, out); }

@@ -51,6 +51,12 @@ class DlnHessianSystem final : public HessianOdeSystem {
   Evaluator& evaluator() { return lin_->flow.evaluator(); }
   double loss() const { return lin_->flow.loss(); }  // at the linearization point
   const double* point() const { return lin_->point.data(); }
+  // Loss and complete gradient at y on the stage slot, for dense-output points between steps (no
+  // stepper evaluates anything in dense()); stageEvaluator() then holds y.
+  double evaluateAt(const double* y);
+  Evaluator& stageEvaluator() { return stage_->flow.evaluator(); }
+  // Gradients evaluated on both slots (right-hand sides, linearizations, evaluateAt).
+  std::uint64_t evaluations() const { return lin_->flow.evaluations() + stage_->flow.evaluations(); }
 
  private:
   struct Slot {

@@ -1,6 +1,7 @@
 // Stiff gradient-flow steppers (src/exprb.*, src/rkc.*) against RK45 (src/dopri5.*) and gradient
 // descent, ratios within one run (docs/stiff-integration.md §7). Counts are
-// deterministic; times are best-of-one on a shared machine. Prints JSON.
+// deterministic; times are CPU seconds of one run (and wall seconds) on a shared machine, time
+// ratios against GD measured in the same run. Prints JSON.
 //
 //   bench_stiff [jacot] [long] [mc] [reference]
 //   jacot:     Jacot et al.'s deep setting (L = 4, w = 100, default teacher, init std 0.01),
@@ -20,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <memory>
 #include <string>
@@ -43,8 +45,22 @@ using namespace dln;
 
 namespace {
 
-double seconds(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// CPU time of this process: on a shared machine it is far less sensitive to the load than wall
+// time (the runs are single-threaded: BLAS is capped at one thread).
+double cpuNow() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+struct Clock {
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  double cpu = cpuNow();
+};
+
+double seconds(const Clock& c) { return cpuNow() - c.cpu; }
+double wallSeconds(const Clock& c) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - c.wall).count();
 }
 
 template <class S>
@@ -58,7 +74,7 @@ struct Outcome {
   std::string method;
   std::uint64_t nfev = 0, hvps = 0, accepted = 0, rejected = 0, krylov = 0, extra = 0;
   std::size_t maxKrylov = 0, maxStages = 0;
-  double seconds = 0.0, t = 0.0;
+  double seconds = 0.0, wall = 0.0, t = 0.0;  // CPU and wall seconds
   std::vector<double> y;
   bool ok = false;
   std::uint64_t cost() const { return nfev + 2 * hvps + extra; }
@@ -69,7 +85,7 @@ struct Outcome {
 Outcome rk45(const Problem& problem, const std::vector<double>& theta, double tEnd, double rtol, double excessBelow) {
   Outcome o;
   o.method = "rk45";
-  const auto t0 = std::chrono::steady_clock::now();
+  const Clock t0;
   if (std::isnan(excessBelow)) {
     GradientFlowSystem system(problem);
     Dopri5Options opt;
@@ -78,6 +94,7 @@ Outcome rk45(const Problem& problem, const std::vector<double>& theta, double tE
     Dopri5 solver(system, theta.data(), 0.0, tEnd, opt);
     while (solver.status() == Dopri5::Status::Running) solver.step();
     o.seconds = seconds(t0);
+    o.wall = wallSeconds(t0);
     o.nfev = solver.nfev();
     o.accepted = solver.accepted();
     o.rejected = solver.rejected();
@@ -100,6 +117,7 @@ Outcome rk45(const Problem& problem, const std::vector<double>& theta, double tE
   RunControl control;
   const FlowResult r = gradientFlow(problem, theta, opt, control);
   o.seconds = seconds(t0);
+  o.wall = wallSeconds(t0);
   o.nfev = r.nfev;
   o.extra = r.extraEvaluations;
   o.accepted = r.accepted;
@@ -117,7 +135,7 @@ Outcome stiff(const char* name, const Problem& problem, const std::vector<double
               double excessBelow, Extra... extra) {
   Outcome o;
   o.method = name;
-  const auto t0 = std::chrono::steady_clock::now();
+  const Clock t0;
   DlnHessianSystem system(problem);
   GradientFlowSystem probe(problem);  // loss at dense-output points
   StiffOptions opt;
@@ -148,6 +166,7 @@ Outcome stiff(const char* name, const Problem& problem, const std::vector<double
     gOld = gNew;
   }
   o.seconds = seconds(t0);
+  o.wall = wallSeconds(t0);
   const StiffStats& st = stepper.stats();
   o.nfev = st.nfev;
   o.hvps = st.hvps;
@@ -172,7 +191,7 @@ double gdSeconds(const Problem& problem, const std::vector<double>& theta, doubl
   o.maxSteps = steps;
   o.record = {"loss"};
   RunControl control;
-  const auto t0 = std::chrono::steady_clock::now();
+  const Clock t0;
   const GdResult r = gradientDescent(problem, theta, o, control);
   sink(r.weights[0]);
   return seconds(t0);
@@ -215,11 +234,11 @@ void printOutcome(const Outcome& o, bool last, const std::string& more = "") {
   std::printf(
       "      {\"method\": \"%s\", \"ok\": %s, \"gradients\": %llu, \"hvps\": %llu, \"extraEvaluations\": %llu, "
       "\"gradientEquivalents\": %llu, \"accepted\": %llu, \"rejected\": %llu, \"krylovIterations\": %llu, "
-      "\"maxKrylov\": %zu, \"maxStages\": %zu, \"switches\": %llu, \"t\": %.10g, \"seconds\": %.3f%s}%s\n",
+      "\"maxKrylov\": %zu, \"maxStages\": %zu, \"switches\": %llu, \"t\": %.10g, \"cpuSeconds\": %.3f, \"wallSeconds\": %.3f%s}%s\n",
       o.method.c_str(), o.ok ? "true" : "false", (unsigned long long)o.nfev, (unsigned long long)o.hvps,
       (unsigned long long)o.extra, (unsigned long long)o.cost(), (unsigned long long)o.accepted,
       (unsigned long long)o.rejected, (unsigned long long)o.krylov, o.maxKrylov, o.maxStages,
-      (unsigned long long)o.switches, o.t, o.seconds, more.c_str(),
+      (unsigned long long)o.switches, o.t, o.seconds, o.wall, more.c_str(),
       last ? "" : ",");
 }
 
@@ -248,11 +267,11 @@ void jacot(bool withReference, bool& first) {
   runs.push_back(stiff<AutoStepper>("auto", j.problem, j.theta, T, rtol, nan));
   Outcome ref;
   if (withReference) ref = rk45(j.problem, j.theta, T, 1e-12, nan);
-  std::printf("%s  \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"atol\": %g, \"gdEta\": 0.001, \"gdSteps\": 100000, \"gdSeconds\": %.3f,\n",
+  std::printf("%s  \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"atol\": %g, \"gdEta\": 0.001, \"gdSteps\": 100000, \"gdCpuSeconds\": %.3f,\n",
               first ? "" : ",\n", T, rtol, 1e-3 * rtol, gd);
   first = false;
   if (withReference) {
-    std::printf("    \"reference\": {\"method\": \"rk45\", \"rtol\": 1e-12, \"gradients\": %llu, \"seconds\": %.1f},\n",
+    std::printf("    \"reference\": {\"method\": \"rk45\", \"rtol\": 1e-12, \"gradients\": %llu, \"cpuSeconds\": %.1f},\n",
                 (unsigned long long)ref.nfev, ref.seconds);
   }
   std::printf("    \"runs\": [\n");
@@ -277,7 +296,7 @@ void jacotLong(bool& first) {
   const double T = 1500, rtol = 1e-6, nan = std::numeric_limits<double>::quiet_NaN();
   const Outcome a = stiff<Exprb>("exprb43", j.problem, j.theta, T, rtol, nan, ExprbScheme::Exprb43);
   const double gd = gdSeconds(j.problem, j.theta, 1e-3, 1500000);
-  std::printf("%s  \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdSeconds\": %.2f,\n    \"runs\": [\n",
+  std::printf("%s  \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f,\n    \"runs\": [\n",
               first ? "" : ",\n", T, rtol, gd);
   first = false;
   char more[256];

@@ -119,7 +119,7 @@ int main() {
       }
       const double alwaysRatio = double(always.stats().gradientEquivalents()) / double(ref.nfev);
       std::printf("MC %s: RK45 %llu gradients; auto %llu gradient-equivalents (%.3fx; %llu Lanczos estimates, %llu "
-                  "switches); end points %.3g tol apart; always stiff: %.3gx\n",
+                  "switches); end points %.3g tol apart (comparable without a switch); always stiff: %.3gx\n",
                   k.name, (unsigned long long)ref.nfev, (unsigned long long)s.gradientEquivalents(), ratio,
                   (unsigned long long)s.spectralEstimates, (unsigned long long)stepper.switches(),
                   diff / (o.atol + o.rtol * m), alwaysRatio);

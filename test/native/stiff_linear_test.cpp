@@ -13,9 +13,12 @@
 // False case: the closed form with lambda_min = 1.001 instead of 1 must be caught at every tolerance.
 // Split time: the same flow started at t0 = 1e20 (its times are 1e20 + offset; the spacing of
 // doubles there is 16384) ends where the run from 0 ends.
+// Options: validate() rejects each bad value with ERR_DLN_VALUE naming the field.
 #include <cmath>
 #include <cstdio>
+#include <string>
 
+#include "error.hpp"
 #include "exprb.hpp"
 #include "rkc.hpp"
 #include "stiff_test_util.hpp"
@@ -127,6 +130,41 @@ int main() {
     c.expect(a.wrong > 0.1 && b.wrong > 0.1 && r.wrong > rkcBound, "rtol %g: lambda_min off by 0.1%% not caught", rtol);
     c.expect(a.stats.nfev < 100 && b.stats.nfev < 100, "rtol %g: exponential steppers took %llu / %llu gradients", rtol,
              (unsigned long long)a.stats.nfev, (unsigned long long)b.stats.nfev);
+  }
+  {
+    c.expect([] {
+      try {
+        validate(StiffOptions());
+        return true;
+      } catch (const Error&) {
+        return false;
+      }
+    }(), "the default options validate");
+    struct Bad {
+      const char* field;
+      void (*set)(StiffOptions&);
+    };
+    const Bad bad[] = {
+        {"rtol", [](StiffOptions& o) { o.rtol = 1e-15; }},
+        {"atol", [](StiffOptions& o) { o.atol = 0.0; }},
+        {"firstStep", [](StiffOptions& o) { o.firstStep = -1.0; }},
+        {"maxStep", [](StiffOptions& o) { o.maxStep = 0.0; }},
+        {"spectralSafety", [](StiffOptions& o) { o.spectralSafety = 0.5; }},
+        {"spectralRefresh", [](StiffOptions& o) { o.spectralRefresh = 0; }},
+        {"krylovTolerance", [](StiffOptions& o) { o.krylovTolerance = 2.0; }},
+        {"maxKrylov", [](StiffOptions& o) { o.maxKrylov = 1; }},
+    };
+    for (const Bad& b : bad) {
+      StiffOptions o;
+      b.set(o);
+      std::string field = "(none)";
+      try {
+        validate(o);
+      } catch (const Error& e) {
+        field = e.code() == ErrorCode::Value ? e.field() : "(wrong code)";
+      }
+      c.expect(field == b.field, "a bad %s was reported as %s", b.field, field.c_str());
+    }
   }
   checkSplitTime<Exprb>(c, "exprb43", 0.1, ExprbScheme::Exprb43);
   checkSplitTime<Rkc>(c, "rkc", 0.3 * std::pow(1e-8, 2.0 / 3.0) / 1e-8);
