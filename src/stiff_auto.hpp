@@ -39,11 +39,13 @@ class AutoStepper {
   Status step();
   Status status() const { return status_; }
   const std::string& message() const { return message_; }
+  double lastErrorNorm() const { return stiff_ ? exprb_->lastErrorNorm() : rk45_->lastErrorNorm(); }
   std::size_t dimension() const { return n_; }
   double t() const { return time().value(); }
   SplitTime time() const;
   SplitTime timeOld() const;
   double stepSize() const { return stiff_ ? exprb_->stepSize() : rk45_->stepSize(); }
+  double lastFullStepSize() const { return stiff_ ? exprb_->lastFullStepSize() : rk45_->lastFullStepSize(); }
   const double* y() const { return stiff_ ? exprb_->y() : rk45_->y(); }
   const double* yOld() const { return stiff_ ? exprb_->yOld() : rk45_->yOld(); }
   void dense(double s, double* out) { stiff_ ? exprb_->dense(s, out) : rk45_->dense(s, out); }
@@ -54,7 +56,9 @@ class AutoStepper {
   StiffStats stats() const;
   std::uint64_t switches() const { return switches_; }
   std::uint64_t detectorHvps() const { return detectorHvps_; }
+  std::uint64_t nfev() const { return stats().nfev; }
   std::uint64_t accepted() const { return stats().accepted; }
+  std::uint64_t rejected() const { return stats().rejected; }
 
  private:
   void toStiff();
