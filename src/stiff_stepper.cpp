@@ -133,6 +133,12 @@ StiffStepper::Status StiffStepper::step() {
     bool last = hAbs >= remaining;
     double h = last ? remaining : hAbs;
     const double hLimited = limit(h);
+    if (!(hLimited >= minStep)) {
+      // The method has no usable step from here (RKC: its spectral bound is not finite).
+      status_ = Status::Failed;
+      message_ = "No stable step size (the spectral bound of the Jacobian is not finite).";
+      return status_;
+    }
     if (hLimited < h) {
       h = hLimited;
       last = false;
