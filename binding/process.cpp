@@ -85,7 +85,8 @@ void OnExit() {
   s.exiting = true;
   for (JobRunner* runner : s.runners) runner->CancelAll();
   s.changed.notify_all();
-  // Every core loop polls its cancel flag at least once per step, so this is one step's wait.
+  // A job returns within a step of its cancel flag (the core loops poll it), so this waits about
+  // one step; a loop that did not poll would hold exit() until it finished.
   const std::size_t self = t_inJob ? 1 : 0;
   s.changed.wait(lock, [&] { return s.running <= self; });
 }

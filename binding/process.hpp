@@ -33,7 +33,7 @@ namespace process {
 void AttachEnvironment();
 void DetachEnvironment();
 
-// The most worker threads one environment may be given now (SIZE_MAX-free: at most 4096).
+// The most worker threads one environment may be given now (at least 1, at most 4096).
 std::size_t MaxWorkerThreads();
 // The most threads setBlasThreads accepts (OpenBLAS: its MAX_THREADS).
 int MaxBlasThreads();

