@@ -1,5 +1,5 @@
 /**
- * Each option declared once (issue 13 §3) and nothing silently ignored (issue 12 items 14, 15, 18):
+ * Each option declared once (issue 13, section 3) and nothing silently ignored (issue 12 items 14, 15, 18):
  *
  *   - every options object of the API rejects unknown keys with ERR_DLN_VALUE naming the key and
  *     the closest known one, and so does the binding on its own (raw native calls);
@@ -138,7 +138,7 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
       [() => N.generateMarionChizat({ nTets: 3 }), 'options.nTets', 'nTest'],
       [() => N.generateJacotTeacher({ teacherstd: 1 }), 'options.teacherstd', 'teacherStd'],
       [() => N.generateCompletion({ col: 3 }), 'options.col', 'cols'],
-      [() => N.lazyStd({ widths: [3, 2, 1] }, { sigm: 1 }), 'options.sigm', 'sigma'],
+      [() => N.lazyStd({ widths: [3, 2, 1] }, { sigm: 1 } as never), 'options.sigm', 'sigma'],
       [() => N.randomUnitVector({ d: 3, sed: 1 } as never), 'options.sed', 'seed'],
       [() => new N.NativeProblem({ kind: 'regression', widths: [3, 1], n: 8, X: mc.X.data, y: mc.y, XTset: mc.XTest.data }), 'problem.XTset', 'XTest'],
       // A key another kind reads is unknown to this one: completion entries on a regression.
@@ -155,7 +155,7 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
   });
 });
 
-describe('the declarations agree with the core (issue 13 §3)', () => {
+describe('the declarations agree with the core (issue 13, section 3)', () => {
   const N = native();
   const p = regression();
   type Call = (options: Record<string, unknown>) => unknown;

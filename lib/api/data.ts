@@ -39,7 +39,7 @@ export interface RegressionData {
 
 /**
  * Marion & Chizat's data: X, X_test ~ N(0, I), y = X w_true + noise * zeta, then rescaled so
- * ||w*|| = 1. Defaults: n = 50, d = 5, noise = 1, nTest = n (source `seed`).
+ * ||w*|| = 1. Options and their defaults: lib/options/data.ts (README "Options").
  *
  * `source: 'authors'` / `'authors-2024-10'` give the authors' exact draw (README "Data sources"):
  * JAX's float32 normals bit for bit, y, w* and the projections computed from them in float64.
@@ -134,7 +134,7 @@ export interface TeacherData {
  * Jacot et al.'s noisy low-rank teacher: W_0 (d x r) with column i of variance i
  * (teacherScale "column-variance", Fig. 2) or entries N(0, teacherStd^2) ("constant", Fig. 3);
  * training targets from W_T + E (E_ij ~ N(0, noise^2)), test targets from W_T.
- * Defaults: d = 10, rank = 3, n = 100, nTest = 1000, noise = 0.2.
+ * Options and their defaults: lib/options/data.ts (README "Options").
  */
 export function jacotTeacherData(options: OptionsOf<typeof jacotTeacherOptions.fields> = {}): TeacherData {
   checkOptions(jacotTeacherOptions, options);

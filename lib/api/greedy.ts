@@ -10,7 +10,7 @@
  * origin), and the last layer grows as [W~_L, eps u] (the paper prints W~_1).
  */
 import { DlnError, fieldError } from '../errors';
-import { checkOptions, type OptionsOf } from '../options/declare';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
 import { greedyCompletionData, greedyMseData, greedyOptions } from '../options/greedy';
 import { svd } from './linalg';
 import type { Matrix } from './matrix';
@@ -128,7 +128,7 @@ export async function greedyRankIncremental(data: GreedyData, options: GreedyOpt
   if (lossMinimum === null || lossMinimum === undefined) {
     throw new DlnError('ERR_DLN_VALUE', 'options.lossMinimum: the minimum of this loss is not known; pass it', { field: 'options.lossMinimum' });
   }
-  const rankTolerance = options.rankTolerance ?? 1e-4;
+  const rankTolerance = withDefaults(greedyOptions, options).rankTolerance as number;
   const record: Quantity[] = options.record ?? (full.hasTestSet ? ['loss', 'testLoss', 'rank'] : ['loss', 'rank']);
 
   const stages: GreedyStage[] = [];

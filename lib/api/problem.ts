@@ -5,7 +5,7 @@
  */
 import { callNative } from '../errors';
 import { native, type NativeEvaluation, type NativeProblem, type NativeProblemInfo, type NativeTheory } from '../native';
-import { flattenWeights, isFloat64Array, toMatrix, toVector, type Matrix, type MatrixLike, type VectorLike, type WeightsLike } from './matrix';
+import { flattenWeights, isFloat64Array, toMatrix, toVector, type Matrix, type WeightsLike } from './matrix';
 import { fieldError } from '../errors';
 import { checkOptions, type OptionsOf } from '../options/declare';
 import type { EntriesLike } from '../options/values';

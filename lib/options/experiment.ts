@@ -3,7 +3,7 @@
  * (lib/pipeline/). Values the pipeline checks against the plan or the disk are checked there.
  */
 import { fieldError } from '../errors';
-import { boolean, custom, group, integer, names, options, required, string, typeName } from './declare';
+import { boolean, custom, group, integer, names, options, required, typeName } from './declare';
 import { controls } from './run';
 
 /** One deterministic slice of a plan: the runs whose index is `index` modulo `count`. */
