@@ -36,6 +36,7 @@ import {
   train,
   buildReport,
   loadExperiment,
+  loadDataset,
   type FlowOptions,
   type TrainOptions,
   type SharpnessOptions,
@@ -113,6 +114,7 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
     ['loadExperiment', () => loadExperiment('marion-chizat-fig1', { overides: [] } as never), 'options.overides', 'overrides'],
     ['mergeResults', () => mergeResults([os.tmpdir()], { partal: true } as never), 'options.partal', 'partial'],
     ['buildReport', () => buildReport(os.tmpdir(), { partail: true } as never), 'options.partail', 'partial'],
+    ['loadDataset', () => loadDataset(os.tmpdir(), { partail: true } as never), 'options.partail', 'partial'],
   ];
   test.each(cases)('%s', async (_name, fn, field, suggestion) => {
     await expectUnknown(fn, field, suggestion);
