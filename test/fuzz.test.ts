@@ -29,6 +29,7 @@ import {
   lossSurface,
   mergeResults,
   runExperiment,
+  sharpnessGradient,
 } from '../lib';
 import type { GroupSpec, Spec } from '../lib/options/declare';
 import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../lib/options/data';
@@ -38,6 +39,7 @@ import { greedyOptions } from '../lib/options/greedy';
 import { initOptions } from '../lib/options/init';
 import { plateauOptions, surfaceOptions } from '../lib/options/analysis';
 import { denseHessianOptions, spectrumOptions } from '../lib/options/spectrum';
+import { sharpnessGradientOptions } from '../lib/options/sharpness-gradient';
 import { completionSpec, mseSpec, regressionSpec } from '../lib/options/problem';
 import { loadOptions, mergeOptions, reportOptions, runExperimentOptions } from '../lib/options/experiment';
 import { resolveName, type RunView } from '../lib/report/dataset';
@@ -496,6 +498,7 @@ describe('fuzzing every entry point', () => {
       { name: 'train', spec: trainOptions, at: 'options', base: { learningRate: 0.01, steps: 50 }, call: (o) => cancelled((signal) => train(problem, w0, { ...(o as object), signal } as never)), runs: 700 },
       { name: 'flow', spec: flowOptions, at: 'options', base: { tEnd: 0.5 }, call: (o) => cancelled((signal) => flow(problem, w0, { ...(o as object), signal } as never)), runs: 700 },
       { name: 'sharpness', spec: spectrumOptions, at: 'options', call: (o) => cancelled((signal) => sharpness(problem, w0, { ...(o as object), signal } as never)), runs: 500 },
+      { name: 'sharpnessGradient', spec: sharpnessGradientOptions, at: 'options', base: { eigengapTolerance: 1e-3 }, call: (o) => cancelled((signal) => sharpnessGradient(problem, w0, { ...(o as object), signal } as never)), runs: 300 },
       { name: 'denseHessian', spec: denseHessianOptions, at: 'controls', call: (o) => denseHessian(problem, w0, o as never), runs: 200 },
       { name: 'initWeights', spec: initOptions, at: 'options', call: (o) => initWeights([3, 2, 1], o as never), runs: 500 },
       { name: 'marionChizatData', spec: marionChizatOptions, at: 'options', base: { n: 6, d: 3 }, call: (o) => marionChizatData(o as never), runs: 400 },

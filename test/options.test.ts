@@ -33,6 +33,7 @@ import {
   runExperiment,
   setBlasThresholds,
   sharpness,
+  sharpnessGradient,
   train,
   buildReport,
   loadExperiment,
@@ -50,6 +51,7 @@ import { flowFields } from '../lib/options/flow';
 import { gdFields } from '../lib/options/gd';
 import { initFields } from '../lib/options/init';
 import { sharpnessFields } from '../lib/options/run';
+import { sharpnessGradientFields } from '../lib/options/sharpness-gradient';
 import { readmeOptionsBlock, withOptionsBlock, README_BEGIN } from '../lib/options/markdown';
 import { closest } from '../lib/util/closest';
 import { evaluateExpression, recordResolver } from '../lib/util/expression';
@@ -95,6 +97,7 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
     ['Problem.mse', () => Problem.mse({ X: teacher.X, Y: teacher.Y, widths: [3, 3], l2s: 0 } as never), 'problem.l2s', 'l2'],
     ['Problem.completion', () => Problem.completion({ widths: [3, 3], entries: [[0, 0, 1]], testEntry: [] } as never), 'problem.testEntry', 'testEntries'],
     ['sharpness', () => sharpness(p, w0, { smalest: true } as never), 'options.smalest', 'smallest'],
+    ['sharpnessGradient', () => sharpnessGradient(p, w0, { eigengapTol: 1e-3 } as never), 'options.eigengapTol', undefined],
     ['denseHessian', () => denseHessian(p, w0, { signl: undefined, sgnal: 1 } as never), 'controls.sgnal', 'signal'],
     ['marionChizatData', () => marionChizatData({ nosie: 1 } as never), 'options.nosie', 'noise'],
     ['jacotTeacherData', () => jacotTeacherData({ rnk: 2 } as never), 'options.rnk', 'rank'],
@@ -135,6 +138,7 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
       [() => N.flow(p.native, w0, { tEnd: 1, events: { lossbelow: 1 } }).promise, 'options.events.lossbelow', 'lossBelow'],
       [() => N.flow(p.native, w0, { tEnd: 1, events: [{ quantiy: 'loss', below: 1 }] }).promise, 'options.events[0].quantiy', 'quantity'],
       [() => N.sharpness(p.native, w0, { vector: true }).promise, 'options.vector', 'vectors'],
+      [() => (N as unknown as { sharpnessGradient: typeof N.sharpness }).sharpnessGradient(p.native, w0, { clustr: true }).promise, 'options.clustr', 'cluster'],
       [() => N.initWeights({ widths: [3, 2, 1] }, { scal: 1 }), 'options.scal', 'scale'],
       [() => N.initWeights({ widths: [3, 2, 1], widthz: 1 } as never, {}), 'spec.widthz', 'widths'],
       [() => N.generateMarionChizat({ nTets: 3 }), 'options.nTets', 'nTest'],
@@ -204,6 +208,15 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       fields: sharpnessFields,
       base: { k: 2 },
       call: (o) => job(() => N.sharpness(p.native, w0, o))(),
+      at: 'options',
+    },
+    {
+      name: 'sharpnessGradient',
+      fields: sharpnessGradientFields,
+      base: { eigengapTolerance: 1e-3 },
+      // eigengapTolerance must be >= 10 tol with Lanczos: probe it with the dense method.
+      baseFor: { eigengapTolerance: { method: 'dense' } },
+      call: (o) => job(() => (N as unknown as { sharpnessGradient: typeof N.sharpness }).sharpnessGradient(p.native, w0, o))(),
       at: 'options',
     },
     {
