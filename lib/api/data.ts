@@ -1,6 +1,8 @@
 /** The papers' data generators, deterministic in their seed; and JAX's generator, for the authors' draws. */
 import { callNative } from '../errors';
 import { native } from '../native';
+import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
 import type { Matrix } from './matrix';
 
 /**
@@ -37,17 +39,16 @@ export interface RegressionData {
 
 /**
  * Marion & Chizat's data: X, X_test ~ N(0, I), y = X w_true + noise * zeta, then rescaled so
- * ||w*|| = 1. Defaults: n = 50, d = 5, noise = 1, nTest = n (source `seed`).
+ * ||w*|| = 1. Options and their defaults: lib/options/data.ts (README "Options").
  *
  * `source: 'authors'` / `'authors-2024-10'` give the authors' exact draw (README "Data sources"):
  * JAX's float32 normals bit for bit, y, w* and the projections computed from them in float64.
  * They take (n, d) = (50, 5) (and (15, 20) for the October code's underdetermined data), no seed,
  * and nTest = 0 (May: no test set) or n (October).
  */
-export function marionChizatData(
-  options: { n?: number; d?: number; noise?: number; nTest?: number; seed?: number; source?: MarionChizatSource } = {},
-): RegressionData {
-  const r = callNative(() => native().generateMarionChizat(options));
+export function marionChizatData(options: OptionsOf<typeof marionChizatOptions.fields> = {}): RegressionData {
+  checkOptions(marionChizatOptions, options);
+  const r = callNative(() => native().generateMarionChizat(withDefaults(marionChizatOptions, options)));
   const out: RegressionData = {
     X: { rows: r.n, cols: r.d, data: r.X },
     y: r.y,
@@ -133,21 +134,11 @@ export interface TeacherData {
  * Jacot et al.'s noisy low-rank teacher: W_0 (d x r) with column i of variance i
  * (teacherScale "column-variance", Fig. 2) or entries N(0, teacherStd^2) ("constant", Fig. 3);
  * training targets from W_T + E (E_ij ~ N(0, noise^2)), test targets from W_T.
- * Defaults: d = 10, rank = 3, n = 100, nTest = 1000, noise = 0.2.
+ * Options and their defaults: lib/options/data.ts (README "Options").
  */
-export function jacotTeacherData(
-  options: {
-    d?: number;
-    rank?: number;
-    n?: number;
-    nTest?: number;
-    noise?: number;
-    teacherScale?: 'column-variance' | 'constant';
-    teacherStd?: number;
-    seed?: number;
-  } = {},
-): TeacherData {
-  const r = callNative(() => native().generateJacotTeacher(options));
+export function jacotTeacherData(options: OptionsOf<typeof jacotTeacherOptions.fields> = {}): TeacherData {
+  checkOptions(jacotTeacherOptions, options);
+  const r = callNative(() => native().generateJacotTeacher(withDefaults(jacotTeacherOptions, options)));
   const d = r.d;
   const nTest = r.YTest.length / d;
   return {
@@ -170,7 +161,8 @@ export interface CompletionData {
 }
 
 /** A rows x cols matrix of rank r with `observed` entries drawn uniformly without replacement. */
-export function completionData(options: { rows?: number; cols?: number; rank?: number; observed?: number; seed?: number } = {}): CompletionData {
-  const r = callNative(() => native().generateCompletion(options));
+export function completionData(options: OptionsOf<typeof completionOptions.fields> = {}): CompletionData {
+  checkOptions(completionOptions, options);
+  const r = callNative(() => native().generateCompletion(withDefaults(completionOptions, options)));
   return { target: { rows: r.rows, cols: r.cols, data: r.target }, entries: r.entries, testEntries: r.testEntries };
 }

@@ -1,6 +1,8 @@
 /** Build facts and process-wide settings. */
 import { callNative } from '../errors';
 import { native } from '../native';
+import { checkOptions, type OptionsOf } from '../options/declare';
+import { blasThresholdOptions } from '../options/system';
 
 export interface BuildInfo {
   /** BLAS the addon was built against: "openblas", "accelerate", "cblas" or "none". */
@@ -59,6 +61,7 @@ export function setMemoryLimit(bytes: number): void {
 }
 
 /** For benchmarks: the sizes from which products go to BLAS (see BuildInfo.blasThresholds). */
-export function setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void {
+export function setBlasThresholds(thresholds: OptionsOf<typeof blasThresholdOptions.fields>): void {
+  checkOptions(blasThresholdOptions, thresholds, 'thresholds');
   callNative(() => native().setBlasThresholds(thresholds));
 }
