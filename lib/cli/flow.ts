@@ -1,12 +1,14 @@
 /** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
 import { DlnAbortError } from '../errors';
-import { formatNumber, table, toJson } from './output';
+import { formatNumber, print, table, toJson } from './output';
 import { parseInteger, parseNumber, parsePositiveInteger } from './parse';
+import { flowProgressView } from './progress';
 
 interface FlowCliOptions {
   tEnd: number;
@@ -46,7 +48,7 @@ function parseNumberList(value: string): number[] {
   return parseList(value).map(parseNumber);
 }
 
-export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal): Promise<Record<string, unknown>> {
+export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<Record<string, unknown>> {
   const { problem, weights: fileWeights } = await loadProblemFile(path);
   const point = fileWeights
     ? { source: 'file' as const }
@@ -71,6 +73,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,
       signal,
+      onProgress,
     });
   } catch (err) {
     // Interrupted (Ctrl-C): report the run so far.
@@ -119,7 +122,7 @@ export function registerFlow(program: Command): void {
     .command('flow')
     .description('integrate gradient flow dW/dt = -grad R(W) by adaptive RK45 (Dormand-Prince 5(4)) from the file\'s weights or an initialization')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
-    .requiredOption('--t-end <T>', 'end time (> 0; Infinity with a --*-below event)', parseTEnd)
+    .requiredOption('--t-end <T>', 'end time (> 0; Infinity needs a --*-below event or --max-steps)', parseTEnd)
     .option('--rtol <r>', 'relative tolerance', parseNumber, 1e-6)
     .option('--atol <a>', 'absolute tolerance', parseNumber, 1e-9)
     .option('--controller <c>', 'step-size controller: I (scipy) | PI (Hairer)', 'I')
@@ -136,15 +139,26 @@ export function registerFlow(program: Command): void {
     .option('--init <kind>', 'initialization when the file has no weights: gaussian | zero-layer | residual | lazy', 'gaussian')
     .option('--scale <s>', 'initialization scale when the file has no weights', parseNumber, 0.1)
     .option('--seed <n>', 'initialization seed when the file has no weights', parseInteger, 0)
-    .action(async (path: string, options: FlowCliOptions) => {
+    .action(async (path: string, options: FlowCliOptions, command: Command) => {
+      const stops = options.lossBelow !== undefined || options.excessLossBelow !== undefined || options.gradNormBelow !== undefined;
+      if (options.tEnd === Infinity && !stops && options.maxSteps === undefined) {
+        // Without a stopping event it would integrate for the whole default budget of 1e7 steps.
+        command.error('error: --t-end Infinity needs a stopping event (--loss-below, --excess-loss-below, --grad-norm-below) or --max-steps', {
+          exitCode: 1,
+          code: 'dlnflow.usage',
+        });
+      }
       const controller = new AbortController();
       const onSigint = () => controller.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
+      const view = flowProgressView();
       try {
-        const report = await runFlow(path, options, controller.signal);
-        process.stdout.write(`${options.json ? toJson(report) : human(report)}\n`);
+        const report = await runFlow(path, options, controller.signal, view?.update);
+        view?.stop();
+        print(`${options.json ? toJson(report) : human(report)}\n`);
         if (report.status === 'cancelled') process.exitCode = 130;
       } finally {
+        view?.stop();
         process.removeListener('SIGINT', onSigint);
       }
     });
