@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import * as papers from '../lib/papers';
 import * as runner from '../lib/experiments/runner';
 import { main } from '../lib/cli/main';
+import { encodeRecordLine } from '../lib/experiments/store';
 import { flowProgressView } from '../lib/cli/progress';
 
 const bin = path.resolve(__dirname, '..', 'bin', 'dlnflow.js');
@@ -77,9 +78,13 @@ describe('exit codes', () => {
     const copy = path.join(root, 'merge-copy');
     cpSync(whole, copy, { recursive: true });
     const file = path.join(copy, 'runs', 'all.jsonl');
-    const recs = read(copy, 'runs/all.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    // Two valid records of one run that differ (as two builds computing different bits would).
+    const recs = read(copy, 'runs/all.jsonl').trim().split('\n').map((l) => {
+      const { sum: _sum, ...r } = JSON.parse(l);
+      return r;
+    });
     recs[1].message = 'a different message';
-    writeFileSync(file, recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(file, recs.map((r) => encodeRecordLine(r)).join('\n') + '\n');
     const conflict = await inProcess(['merge', whole, copy, '--out', path.join(root, 'merge-conflict')]);
     expect(conflict.stdout).toContain('1 run(s) differ between copies');
     expect(conflict.stderr).toContain('1 run(s) have conflicting records (exit code 3)');

@@ -7,6 +7,7 @@
  * case that went wrong before.
  */
 import { spawnSync } from 'node:child_process';
+import fc from 'fast-check';
 // The modules themselves (not `import *` copies), so that jest can replace their functions.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fs = require('node:fs') as typeof import('node:fs');
@@ -15,8 +16,10 @@ const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildPlan, loadExperiment, mergeResults, runExperiment } from '../lib';
+import { DlnError } from '../lib/errors';
 import { acquireLock, lockResultsWriter, STALE_AFTER_MS } from '../lib/experiments/lock';
-import { indexPlan, readAllResults, readResultsFile, ResultWriter } from '../lib/experiments/store';
+import { recordProblem } from '../lib/experiments/record-check';
+import { encodeRecordLine, indexPlan, readAllResults, readResultsFile, ResultWriter } from '../lib/experiments/store';
 import { writeFileAtomic, writeFileAtomicSync } from '../lib/util/atomic-write';
 
 const root = fs.mkdtempSync(path.join(tmpdir(), 'dlnflow-store-'));
@@ -279,6 +282,81 @@ describe('item 9: corrupt lines are set aside, good data never rewritten', () =>
     }
     expect(fs.readFileSync(file).equals(good)).toBe(true);
     expect(read(out, 'runs/all.rejected.jsonl')).toContain('an interrupted write');
+  });
+});
+
+describe('item 9, fuzzed: no corruption of a results file is ever read as a run', () => {
+  const out = dir('fuzz');
+  beforeAll(async () => {
+    await runExperiment(config, { out });
+  });
+
+  test('bytes changed, dropped or cut anywhere: every record read is one of the originals, a cut never grows the file', async () => {
+    const file = path.join(out, 'runs', 'all.jsonl');
+    const original = fs.readFileSync(file);
+    const plan = indexPlan(buildPlan((await loadExperiment(config)).experiment));
+    const originals = new Set(
+      original
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const { sum: _sum, ...record } = JSON.parse(l);
+          return JSON.stringify(record);
+        }),
+    );
+    const scratch = dir('fuzzed.jsonl');
+    let cases = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(original.length - 1), byte: fc.integer({ min: 0, max: 255 }), drop: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.nat(original.length),
+        (edits, cut) => {
+          cases++;
+          let bytes = Buffer.from(original);
+          for (const e of edits) {
+            if (e.drop) bytes = Buffer.concat([bytes.subarray(0, e.at), bytes.subarray(e.at + 1)]);
+            else bytes[Math.min(e.at, bytes.length - 1)] = e.byte;
+          }
+          bytes = bytes.subarray(0, Math.min(cut + 1, bytes.length));
+          fs.writeFileSync(scratch, bytes);
+          const r = readResultsFile(scratch, plan); // throws only for a consistent record of another plan
+          expect(r.completeBytes).toBeLessThanOrEqual(bytes.length);
+          for (const rec of r.records) expect(originals.has(JSON.stringify(rec))).toBe(true);
+          expect(r.records.length + r.rejected.length).toBeLessThanOrEqual(originals.size + edits.length);
+        },
+      ),
+      { numRuns: 300, seed: 20261206 },
+    );
+    expect(cases).toBe(300);
+  });
+
+  test('a record missing any one field, or with a field of the wrong type, is not finished', () => {
+    const record = lines(out, 'results.jsonl')[0];
+    expect(recordProblem(record)).toBeNull();
+    for (const key of Object.keys(record)) {
+      const { [key]: _gone, ...rest } = record;
+      expect([key, recordProblem(rest)]).toEqual([key, expect.any(String)]);
+      expect([key, recordProblem({ ...record, [key]: typeof record[key] === 'string' ? 1 : 'x' })]).toEqual([key, expect.any(String)]);
+    }
+  });
+
+  test('a changed byte that still parses is caught by the checksum; a consistent record of another plan is an error', async () => {
+    const plan = indexPlan(buildPlan((await loadExperiment(config)).experiment));
+    const text = read(out, 'runs/all.jsonl');
+    const line = text.split('\n')[0];
+    const scratch = dir('altered.jsonl');
+    // A digit of the loss changed: valid JSON, valid record, another number.
+    const altered = line.replace(/"loss":(\d)/, (_m, d: string) => `"loss":${d === '9' ? '8' : String(Number(d) + 1)}`);
+    expect(altered).not.toBe(line);
+    fs.writeFileSync(scratch, `${altered}\n`);
+    expect(readResultsFile(scratch, plan).rejected.map((r) => r.reason)).toEqual(['its checksum does not match: the line was altered']);
+    const { sum: _sum, ...first } = JSON.parse(line);
+    const otherPlan = first.plan.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    fs.writeFileSync(scratch, `${encodeRecordLine({ ...first, plan: otherPlan })}\n`);
+    expect(readResultsFile(scratch, plan).rejected[0].reason).toMatch(/does not match its id/);
+    fs.writeFileSync(scratch, `${encodeRecordLine({ ...first, plan: otherPlan, id: `${otherPlan}-${first.id.split('-')[1]}` })}\n`);
+    expect(() => readResultsFile(scratch, plan)).toThrow(DlnError);
   });
 });
 

@@ -18,7 +18,7 @@ import { claimOut, otherPlanError, readManifest, type Manifest } from './manifes
 import { buildPlan, type PlannedRun } from './plan';
 import { checkOut } from './runner';
 import { experimentSchema } from './schema';
-import { ensureDir, ensureSubdir, indexPlan, readAllResults, resultFileNames, runsDir, tracePath, weightsPath, writeFileAtomic, type StoredRecord } from './store';
+import { encodeRecordLine, ensureDir, ensureSubdir, indexPlan, readAllResults, resultFileNames, runsDir, tracePath, weightsPath, writeFileAtomic, type StoredRecord } from './store';
 
 export interface MergeShardsOptions {
   /** Where the merged results go (default: the first directory). */
@@ -133,7 +133,7 @@ export async function mergeShards(dirs: string[], options: MergeShardsOptions = 
     if (imported.length > 0) {
       const name = `merged-${Date.now()}-${process.pid}.jsonl`;
       await lock.assertHeld();
-      await writeFileAtomic(join(runsDir(out), name), imported.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      await writeFileAtomic(join(runsDir(out), name), imported.map(encodeRecordLine).join('\n') + '\n');
     }
 
     const missing = plan.runs.filter((r) => !merged.has(r.id));

@@ -1,9 +1,11 @@
 /**
  * The results directory. Finished runs are appended, one JSON line each, to runs/<file>.jsonl by
  * the one process holding that file's lock (lock.ts). Each line is a RunRecord carrying its plan
- * hash; a line is a finished run only if it is whole (ends in a newline), valid UTF-8 and JSON,
- * matches the record schema (record-check.ts) and agrees with the plan entry of its id. Anything
- * else is never counted as done:
+ * hash, and ends with `"sum"`: the first 16 hex digits of the SHA-256 of the record's JSON, so that
+ * a changed byte that still parses (a digit dropped from a number) is seen. A line is a finished
+ * run only if it is whole (ends in a newline), valid UTF-8 and JSON, matches the record schema
+ * (record-check.ts) and its checksum, and agrees with the plan entry of its id. Anything else is
+ * never counted as done:
  *  - a bad complete line is left where it is (good data is never rewritten), copied into
  *    runs/<file>.rejected.jsonl by the file's writer, named in a warning, and its run redone;
  *  - a last line without its newline (a write cut short by a kill or a full disk) is copied there
@@ -94,6 +96,16 @@ export interface ResultsFile {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+function lineSum(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+}
+
+/** A result line (without its newline): the record's JSON with its checksum as the last key. */
+export function encodeRecordLine(record: StoredRecord): string {
+  const json = JSON.stringify(record);
+  return `${json.slice(0, -1)},"sum":"${lineSum(json)}"}`;
+}
+
 function isBlank(bytes: Buffer): boolean {
   for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
   return true;
@@ -147,8 +159,18 @@ export function readResultsFile(path: string, plan?: PlanIndex): ResultsFile {
       reject(`not a complete result (${problem})`);
       continue;
     }
-    const record = value as StoredRecord;
+    const { sum, ...record } = value as StoredRecord & { sum?: unknown };
+    if (typeof sum !== 'string' || lineSum(JSON.stringify(record)) !== sum) {
+      reject(typeof sum === 'string' ? 'its checksum does not match: the line was altered' : 'sum: missing (the checksum of the line)');
+      continue;
+    }
     if (plan) {
+      // A record of another experiment has that plan's hash in its id too; a plan field that
+      // disagrees with its own id is damage (a flipped byte), set aside like any bad line.
+      if (record.plan !== plan.hash && !record.id.startsWith(`${record.plan}-`)) {
+        reject(`plan ${record.plan} does not match its id ${record.id}`);
+        continue;
+      }
       if (record.plan !== plan.hash) {
         throw new DlnError(
           'ERR_DLN_CONFIG',
@@ -322,7 +344,7 @@ export class ResultWriter {
 
   append(record: StoredRecord): void {
     if (this.syncError !== undefined) throw ioError(this.path, this.syncError);
-    const bytes = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+    const bytes = Buffer.from(`${encodeRecordLine(record)}\n`, 'utf8');
     try {
       writeAll(this.fd, bytes);
     } catch (err) {
