@@ -74,7 +74,8 @@ describe('exit codes', () => {
     expect((await inProcess(['run', configFile, '--out', a, '--shard', '0/2'])).code).toBe(0); // a shard: missing runs are the others'
     expect((await inProcess(['merge', a, '--out', path.join(root, 'merge-partial')])).code).toBe(3); // before: 1
     expect((await inProcess(['merge', a, '--out', path.join(root, 'merge-partial2'), '--partial'])).code).toBe(3); // before: 0
-    const whole = path.join(root, 'ok');
+    const whole = path.join(root, 'merge-whole');
+    expect((await inProcess(['run', configFile, '--out', whole])).code).toBe(0);
     const copy = path.join(root, 'merge-copy');
     cpSync(whole, copy, { recursive: true });
     const file = path.join(copy, 'runs', 'all.jsonl');
@@ -194,7 +195,7 @@ describe('command-line rough edges (item 18)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('expected a path, got an empty string');
     expect(readdirSync(cwd)).toEqual([]);
-    for (const args of [['merge', path.join(root, 'ok'), '--out', ''], ['schema', '--out', '']]) {
+    for (const args of [['merge', path.join(root, 'anywhere'), '--out', ''], ['schema', '--out', '']]) {
       const q = await inProcess(args);
       expect(q.code).toBe(1);
       expect(q.stderr).toContain('expected a path, got an empty string');
