@@ -6,11 +6,12 @@
  * (pipeline/load.ts passes the shipped presets').
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
 import { parsePath } from '../util/paths';
+import { resolveDataPaths } from './data-path';
 import { applyOverrides, deepMerge, parseOverride } from './overrides';
 import { experimentSchema, type Experiment } from './schema';
 
@@ -119,7 +120,9 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
   checkOverridesAgainstSweep(merged, overrides);
   const parsed = experimentSchema.safeParse(merged);
   if (!parsed.success) throw configError(source, parsed.error);
-  return { experiment: parsed.data, preset, source, quick: Boolean(options.quick), overrides };
+  // Problem-file paths still relative (from --set or an object) are relative to the working directory.
+  const experiment = resolveDataPaths(parsed.data, process.cwd()) as Experiment;
+  return { experiment, preset, source, quick: Boolean(options.quick), overrides };
 }
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
@@ -130,5 +133,6 @@ export async function loadExperiment(source: string | Record<string, unknown>, o
   if (!/\.(ya?ml|json)$/i.test(source)) {
     throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset (see \`dlnflow presets\`) nor a .yaml/.yml/.json file`);
   }
-  return resolveExperiment(await readConfigFile(source), source, options, findPreset);
+  // A problem file named in a config file is relative to that file (data-path.ts).
+  return resolveExperiment(resolveDataPaths(await readConfigFile(source), dirname(source)), source, options, findPreset);
 }

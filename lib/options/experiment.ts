@@ -36,6 +36,7 @@ export const runExperimentOptions = options({
   overrides: names({ doc: '`path=value` overrides, applied last (the value read as YAML)' }),
   shard: withShardCheck,
   report: boolean({ doc: 'build the report when the whole plan is present', default: true }),
+  forceUnlock: boolean({ doc: 'take over a lock another writer holds (after making sure it is gone: README "Errors", locking)', default: false }),
   signal: custom<AbortSignal>({ type: 'AbortSignal', doc: controls.signal.doc, check: checkSignal }),
   onProgress: custom<(progress: never) => void>({
     type: 'function',
@@ -56,6 +57,7 @@ export const loadOptions = options({
 export const mergeOptions = options({
   out: custom<string>({ type: 'string', doc: 'where the merged results go', defaultText: 'the first directory', check: (v, field) => resultDirectory(v, field) }),
   partial: boolean({ doc: 'build the report even when runs are missing', default: false }),
+  forceUnlock: boolean({ doc: 'take over a lock another writer holds (after making sure it is gone: README "Errors", locking)', default: false }),
 });
 
 /** buildReport(out, options). */

@@ -10,6 +10,8 @@ export interface MergeOptions {
   out?: string;
   /** Build the report even when runs are missing. */
   partial?: boolean;
+  /** Break OUT's locks even if their holders may be alive (they must be gone). */
+  forceUnlock?: boolean;
 }
 
 export interface MergeOutcome extends MergedShards {
@@ -19,7 +21,7 @@ export interface MergeOutcome extends MergedShards {
 export async function mergeResults(dirs: string[], options: MergeOptions = {}): Promise<MergeOutcome> {
   resultDirectories(dirs, 'dirs');
   checkOptions(mergeOptions, options);
-  const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out });
+  const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out, forceUnlock: options.forceUnlock });
   if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial });
   return outcome;
 }

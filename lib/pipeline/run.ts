@@ -29,8 +29,8 @@ export async function runExperiment(source: string | Record<string, unknown>, op
 
 export async function runLoadedExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<ExperimentOutcome> {
   const started = Date.now();
-  const { out, shard, signal, onProgress } = options;
-  const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress });
+  const { out, shard, signal, onProgress, forceUnlock } = options;
+  const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress, forceUnlock });
   if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
   outcome.elapsedMs = Date.now() - started;
   return outcome;

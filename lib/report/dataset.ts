@@ -5,6 +5,7 @@
 import type { BuiltProblem, RunRecord, TheoryRecord, Row } from '../experiments/execute';
 import { getPath } from '../util/paths';
 import type { AxisValue, Plan } from '../experiments/plan';
+import { divergedFinal } from '../experiments/record-check';
 import type { Experiment, FilterConfig } from '../experiments/schema';
 import { evaluateExpression } from '../util/expression';
 import { meanCi, type MeanCi } from './stats';
@@ -89,7 +90,9 @@ export class Dataset {
     this.runs = records
       .slice()
       .sort((a, b) => a.index - b.index)
-      .map((record) => {
+      .map((stored) => {
+        // A diverged run has no final values (null), whatever row it recorded last.
+        const record = divergedFinal(stored);
         const built = builtByPoint[record.point];
         return { record, config: plan.points[record.point], theory: built.theory, depth: built.widths.length - 1, built };
       });

@@ -17,7 +17,8 @@ export interface HtmlInput {
   theory: TheoryRecord | null;
   findings: Finding[];
   headline: Record<string, unknown>;
-  figures: { id: string; title: string; svg: string }[];
+  /** `note`: what the figure leaves out (diverged runs), printed in its caption. */
+  figures: { id: string; title: string; svg: string; note?: string }[];
 }
 
 const THEORY_ROWS: [keyof TheoryRecord, string][] = [
@@ -56,7 +57,7 @@ export function reportHtml(input: HtmlInput): string {
   const figures = input.figures
     .map(
       (f) =>
-        `<figure id="${esc(f.id)}">${f.svg}<figcaption>${esc(f.title)} — <a href="figures/${esc(f.id)}.svg">SVG</a>, <a href="figures/${esc(
+        `<figure id="${esc(f.id)}">${f.svg}<figcaption>${esc(f.title)}${f.note ? ` (${esc(f.note)})` : ''} — <a href="figures/${esc(f.id)}.svg">SVG</a>, <a href="figures/${esc(
           f.id,
         )}.vl.json">Vega-Lite spec</a></figcaption></figure>`,
     )

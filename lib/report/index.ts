@@ -9,11 +9,11 @@
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
-import { buildPlan } from '../experiments/plan';
+import { buildPlan, fileContentHash } from '../experiments/plan';
 import { readManifest } from '../experiments/manifest';
-import { experimentSchema } from '../experiments/schema';
-import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
-import { Dataset } from './dataset';
+import { experimentSchema, type FigureConfig } from '../experiments/schema';
+import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
+import { Dataset, isDiverged } from './dataset';
 import { genericFindings, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
@@ -33,7 +33,8 @@ export interface ReportSummary {
   theory: TheoryRecord | null;
   headline: Record<string, unknown>;
   findings: Finding[];
-  figures: { id: string; title: string }[];
+  /** Each figure, with the diverged runs left out of it (their final values are unknown). */
+  figures: { id: string; title: string; skippedDiverged: number }[];
 }
 
 export interface ReportOptions {
@@ -57,11 +58,17 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
   if (!manifest) throw new DlnError('ERR_DLN_IO', `${out} has no experiment.json: not a dlnflow results directory`, { field: 'out' });
   const parsed = experimentSchema.safeParse(manifest.config);
   if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json does not match this version of dlnflow's schema`);
-  const plan = buildPlan(parsed.data);
+  const plan = buildPlan(parsed.data, { fileHash: (p) => manifest.dataFiles[p] ?? '' });
   if (plan.hash !== manifest.planHash) {
     throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`);
   }
-  const { records } = readAllResults(out);
+  // The report rebuilds each grid point's problem: from the very data the runs used.
+  for (const [path, hash] of Object.entries(plan.dataFiles)) {
+    if (fileContentHash(path) !== hash) {
+      throw new DlnError('ERR_DLN_CONFIG', `data.path: ${path} has changed since the runs of ${out} read it: its report would mix two data sets`, { field: 'data.path' });
+    }
+  }
+  const { records } = readAllResults(out, indexPlan(plan));
   const present = plan.runs.filter((r) => records.has(r.id)).map((r) => records.get(r.id)!);
   const missing = plan.runs.length - present.length;
   if (missing > 0 && !options.partial) {
@@ -74,6 +81,12 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
     built.push(await problems.get(plan.points[p], first.seeds));
   }
   return { ds: new Dataset(plan, present, built), missing };
+}
+
+/** Diverged runs a figure leaves out: those of its runs whose final values it would plot. */
+function skippedDiverged(ds: Dataset, f: FigureConfig): number {
+  if ((f.kind === 'sweep' && f.at === 'final') || f.kind === 'scatter') return ds.filter(f.filter).filter(isDiverged).length;
+  return 0;
 }
 
 function summaryText(s: ReportSummary, out: string): string {
@@ -92,16 +105,16 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   const { ds, missing } = await loadDataset(out, { partial: options.partial });
   const config = ds.plan.experiment;
 
-  ensureDir(join(out, 'figures'));
+  ensureSubdir(out, 'figures');
   const figures: Record<string, BuiltFigure> = {};
-  const rendered: { id: string; title: string; svg: string }[] = [];
+  const rendered: { id: string; title: string; svg: string; skippedDiverged: number }[] = [];
   for (const f of config.report.figures) {
     const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
     figures[f.id] = built;
     const svg = await renderSvg(built.spec);
-    writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
-    writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
-    rendered.push({ id: f.id, title: built.title, svg });
+    await writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
+    await writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
+    rendered.push({ id: f.id, title: built.title, svg, skippedDiverged: skippedDiverged(ds, f) });
   }
 
   const statuses: Record<string, number> = {};
@@ -121,14 +134,14 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
     theory,
     headline,
     findings,
-    figures: rendered.map(({ id, title }) => ({ id, title })),
+    figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
-  writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
-  writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
-  writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileAtomic(
+  await writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
+  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({
       manifest,
@@ -139,7 +152,7 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       theory,
       findings,
       headline,
-      figures: rendered,
+      figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),
     }),
   );
   return { ...summary, text: summaryText(summary, out) };
