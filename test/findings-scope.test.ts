@@ -85,7 +85,8 @@ describe('end to end', () => {
     // The statements of how the reproduction was made are in the report itself.
     expect(html).toMatch(/How this reproduction was made/);
     expect(html).toMatch(/float64/);
-    expect(json.notes.join(' ')).toMatch(/percentile bootstrap/);
+    expect(json.notes.join(' ')).toMatch(/float64/);
+    expect(html).toMatch(/The bands of the sweep figures are the 95% percentile bootstrap interval/);
   });
 
   test("the authors' Fig. 1d claim fails on seed 172's data: `run marion-chizat-fig1-traces --set data.source=seed --set data.seed=172`", async () => {

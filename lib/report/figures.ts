@@ -223,7 +223,7 @@ type ScatterFigure = Extract<FigureConfig, { kind: 'scatter' }>;
 
 /** The sweep figures' interval, as a sentence for captions and reports. */
 export const INTERVAL_STATEMENT =
-  `bands: 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
+  `the bands of the sweep figures are the 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
 
 /**
  * The mean of an expression over runs (final values of diverged runs left out, as in the paper)

@@ -92,7 +92,7 @@ code{background:#f6f8fa;padding:0 .2em}
 ${findings}
 ${notes}
 <h2>Figures</h2>
-${figures ? `<p>Sweep figures: ${esc(INTERVAL_STATEMENT)}.</p>\n${figures}` : '<p>No figures.</p>'}
+${figures ? `<p>${esc(INTERVAL_STATEMENT.charAt(0).toUpperCase() + INTERVAL_STATEMENT.slice(1))}.</p>\n${figures}` : '<p>No figures.</p>'}
 ${theory}
 <h2>Headline numbers</h2>
 <pre>${esc(JSON.stringify(input.headline, null, 2))}</pre>

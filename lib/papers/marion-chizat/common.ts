@@ -52,6 +52,8 @@ function dataNote(config: Experiment, ctx: FindingsContext): string {
 export interface NotesOptions {
   /** Gradient descent from scaled draws (common random numbers across scales and learning rates apply). */
   scaled?: boolean;
+  /** The preset has sweep figures with bands (default true). */
+  intervals?: boolean;
   /** The theory lines the figures draw. */
   lines?: LineName[];
   /** Extra statements specific to the preset. */
@@ -83,7 +85,7 @@ export function reproductionNotes(ctx: FindingsContext, options: NotesOptions = 
   notes.push(
     "Sharpness: the exact largest Hessian eigenvalue (Lanczos) at the final weights. The authors' code runs 20 power iterations (an estimate of the spectral radius, recorded as sharpnessPower), and in the sweeps measures it after the update at the last step divisible by 5, 4 updates before the end.",
   );
-  notes.push(`Intervals: ${INTERVAL_STATEMENT}.`);
+  if (options.intervals !== false) notes.push(`Intervals: ${INTERVAL_STATEMENT}.`);
   const lines = options.lines ?? [];
   const t = ctx.theory;
   const L = ctx.ds.runs[0]?.depth ?? 10;

@@ -143,7 +143,7 @@ export function edgeOfStabilityFindings(kind: string, lines: LineName[], extraNo
     return {
       headline: { traces: summaries },
       findings: out,
-      notes: reproductionNotes(ctx, { lines, extra: extraNotes }),
+      notes: reproductionNotes(ctx, { lines, intervals: false, extra: extraNotes }),
     };
   };
 }

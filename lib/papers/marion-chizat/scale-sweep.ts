@@ -145,17 +145,22 @@ export function gridBracketFinding(all: Cell[], ctx: FindingsContext): { finding
   };
 }
 
-/** Two-sided plateau: at the largest scales where runs survive the mean final sharpness is 2/eta (within `tolerance` below, at most 0.1% above). */
+/**
+ * Two-sided plateau: at the largest scales where runs survive (at most three, in the upper half of
+ * the scale grid) the mean final sharpness is 2/eta, within `tolerance` below and at most 0.1% above.
+ */
 export function plateauFinding(all: Cell[], eta: number, tolerance = 0.03): Finding {
   const two = 2 / eta;
+  const scales = [...new Set(all.map((c) => c.scale))].sort((a, b) => a - b);
+  const middle = (scales[0] + scales[scales.length - 1]) / 2;
   const living = alive(ofEta(all, eta)).sort((a, b) => a.scale - b.scale);
-  const top = living.slice(-3);
+  const top = living.filter((c) => c.scale >= middle).slice(-3);
   const maxRun = Math.max(...living.flatMap((c) => c.survivors.map((r) => valueOf(r, 'final', 'sharpness') ?? -Infinity)));
-  const inBand = top.length === 3 && top.every((c) => c.sharpness !== null && c.sharpness >= (1 - tolerance) * two && c.sharpness <= (1 + 1e-3) * two);
+  const inBand = top.length > 0 && top.every((c) => c.sharpness !== null && c.sharpness >= (1 - tolerance) * two && c.sharpness <= (1 + 1e-3) * two);
   return {
     id: `plateau-${eta}`,
     claim: `η = ${eta}: as the scale grows the final sharpness rises and plateaus at 2/η = ${fmt(two)}`,
-    observed: `mean final sharpness at the three largest scales with surviving runs (${top.map((c) => fmt(c.scale, 3)).join(', ')}): ${top
+    observed: `mean final sharpness at the largest scales with surviving runs (${top.map((c) => fmt(c.scale, 3)).join(', ')}): ${top
       .map((c) => fmt(c.sharpness))
       .join(', ')}; the largest of any run ${fmt(maxRun)}`,
     expected: `each within ${100 * tolerance}% below 2/η and not above it (a run that converged cannot be sharper than 2/η)`,
