@@ -211,9 +211,12 @@ describe('errors for what the reference code never drew', () => {
 });
 
 describe('configs', () => {
-  test('data.source defaults to seed; --set data.source=seed --set data.seed=172 works; the authors\' sizes are enforced', async () => {
+  test('the presets run on the authors\' data; --set data.source=seed --set data.seed=172 works; the authors\' sizes are enforced', async () => {
     const base = await loadExperiment('marion-chizat-fig1', { quick: true });
-    expect(base.experiment.data).toMatchObject({ kind: 'marion-chizat', source: 'seed' });
+    expect(base.experiment.data).toMatchObject({ kind: 'marion-chizat', source: 'authors' });
+    // A config that names no source draws from dlnflow's generator.
+    const plain = await loadExperiment({ name: 'x', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } });
+    expect(plain.experiment.data).toMatchObject({ source: 'seed' });
     const seeded = await loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=seed', 'data.seed=172'] });
     expect(seeded.experiment.data).toMatchObject({ source: 'seed', seed: 172 });
     // The preset pins seed 172 for source seed; the authors' sources ignore it.

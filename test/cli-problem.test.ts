@@ -56,8 +56,9 @@ describe('dlnflow problem', () => {
       y32 = Math.fround(Math.fround(y32 + noise[i]) / Math.fround(d.normFactor));
       expect(Math.abs(file.y[i] - y32)).toBeLessThanOrEqual(8 * 2 ** -24 * Math.max(1, Math.abs(y32)));
     }
-    // A false case: today's default source (seed) is other data.
-    const seeded = await problemOf('marion-chizat-fig1');
+    // A false case: dlnflow's own generator (source seed) is other data; the preset's default is the authors'.
+    const seeded = await problemOf('marion-chizat-fig1', { set: ['data.source=seed'] });
+    expect((await problemOf('marion-chizat-fig1')).file.X).toEqual(file.X);
     expect((seeded.file.X as number[][]).flat()).not.toEqual(file.X.flat());
   });
 
@@ -125,7 +126,7 @@ describe('dlnflow problem', () => {
       [['--index', '1600'], /--index 1600: the plan has runs 0 to 1599/],
       [['--run', 'nope'], /--run nope: no run with that id/],
       [['--index', '0', '--run', 'x'], /give --index or --run, not both/],
-      [['--set', 'model.projection=authors'], /model\.projection: authors: needs data\.source authors/],
+      [['--set', 'data.source=seed', '--set', 'model.projection=authors'], /model\.projection: authors: needs data\.source authors/],
     ] as Array<[string[], RegExp]>) {
       const r = await inProcess('problem', 'marion-chizat-fig1', ...args);
       expect(r.status).toBe(2);

@@ -1,6 +1,7 @@
 /**
  * Vega-Lite specs of the report's figures, drawn in the papers' conventions: one colour per
- * series (seaborn's "flare", as the Marion-Chizat code), 95% intervals over repetitions as bands,
+ * series (seaborn's "flare", as the Marion-Chizat code), 95% intervals over repetitions as bands
+ * (seaborn's percentile bootstrap of the mean, as the reference figures draw them: stats.ts),
  * reference lines that depend on the series (2/eta) dashed in the series' colour, fixed theory
  * lines dotted black, log axes where the figure asks for them. Data are inlined, so each
  * .vl.json renders on its own (vega-embed, Altair, the Vega editor).
@@ -8,9 +9,9 @@
 import type { FigureConfig, RuleConfig } from '../experiments/schema';
 import type { TraceFile, WeightsFile } from '../experiments/execute';
 import { lossSurface } from '../analysis/surface';
-import { aggregate, axisValue, divergenceRate, isDiverged, valueOf, type Dataset, type RunView } from './dataset';
+import { axisValue, divergenceRate, isDiverged, valueOf, type At, type Dataset, type RunView } from './dataset';
 import { isPlainName } from '../util/expression';
-import { linearFit, type LinearFit } from './stats';
+import { bootstrapMeanCi, BOOTSTRAP_RESAMPLES, linearFit, type LinearFit, type MeanCi } from './stats';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -94,6 +95,11 @@ function seriesOf(ds: Dataset, runs: RunView[], path: string | undefined): Serie
 function colourScale(series: { label: string; colour: string }[], extra: { label: string; colour: string }[] = []) {
   const all = [...extra, ...series];
   return { domain: all.map((s) => s.label), range: all.map((s) => s.colour) };
+}
+
+/** A sweep axis on a log scale ends at its grid's ends, not at the enclosing powers of ten. */
+function sweepAxisScale(type: 'linear' | 'log'): Record<string, unknown> {
+  return type === 'log' ? { type, nice: false } : scaleOf(type);
 }
 
 function scaleOf(type: 'linear' | 'log', domain?: [number, number]): Record<string, unknown> {
@@ -215,6 +221,24 @@ type DivergenceFigure = Extract<FigureConfig, { kind: 'divergence' }>;
 type TraceFigure = Extract<FigureConfig, { kind: 'trace' }>;
 type ScatterFigure = Extract<FigureConfig, { kind: 'scatter' }>;
 
+/** The sweep figures' interval, as a sentence for captions and reports. */
+export const INTERVAL_STATEMENT =
+  `the bands of the sweep figures are the 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
+
+/**
+ * The mean of an expression over runs (final values of diverged runs left out, as in the paper)
+ * with the bootstrap interval, seeded by `key`.
+ */
+function band(runs: RunView[], expression: string, at: At, key: string): MeanCi {
+  const values: number[] = [];
+  for (const r of runs) {
+    if (at === 'final' && isDiverged(r)) continue;
+    const v = valueOf(r, at, expression);
+    if (v !== null) values.push(v);
+  }
+  return bootstrapMeanCi(values, { seed: key });
+}
+
 function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
   const runs = ds.filter(f.filter);
   const series = seriesOf(ds, runs, f.series);
@@ -223,7 +247,7 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
     for (const g of ds.group(group, [f.x])) {
       const x = g.key[0];
       if (typeof x !== 'number') continue;
-      const a = aggregate(g.runs, f.y, at);
+      const a = band(g.runs, f.y, at, `${f.id}|${label}|${at}|${x}`);
       if (a.mean === null) continue;
       rows.push({ x, series: label, mean: a.mean, lo: a.lo!, hi: a.hi!, n: a.n, diverged: at === 'final' ? g.runs.filter(isDiverged).length : 0 });
     }
@@ -233,7 +257,8 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
   for (const s of series) addSeries(s.label, s.runs, f.at);
   const logY = f.yScale === 'log';
   if (logY) {
-    // Exact zeros (a run that landed on w*) have no place on a log axis: draw them at the floor.
+    // The bootstrap interval stays within the data, so only exact zeros (a run that landed on w*)
+    // fall off a log axis: draw them at the floor.
     const floor = f.yDomain ? f.yDomain[0] : positiveFloor(rows.flatMap((r) => [r.mean, r.lo]));
     for (const r of rows) {
       r.mean = Math.max(r.mean, floor);
@@ -242,7 +267,7 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
     }
   }
   const colours = colourScale(series, extra);
-  const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) };
+  const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: sweepAxisScale(f.xScale) };
   const yScale = scaleOf(f.yScale, f.yDomain);
   const spec = base(f.title ?? f.id);
   spec.layer = [
@@ -283,7 +308,7 @@ function divergenceFigure(ds: Dataset, f: DivergenceFigure): BuiltFigure {
       data: { values: rows },
       mark: { type: 'line', point: true, strokeWidth: 1.8 },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) },
+        x: { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: sweepAxisScale(f.xScale) },
         y: { field: 'probability', type: 'quantitative', title: 'Probability of divergence', scale: { domain: [0, 1] } },
         color: { field: 'series', type: 'nominal', scale: colours, title: null },
         tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'probability', format: '.3f' }, { field: 'runs' }],

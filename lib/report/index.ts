@@ -14,7 +14,7 @@ import { readManifest } from '../experiments/manifest';
 import { experimentSchema, type FigureConfig } from '../experiments/schema';
 import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
 import { Dataset, isDiverged } from './dataset';
-import { genericFindings, type Finding, type FindingsFn } from './findings';
+import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
 import { renderSvg } from './render';
@@ -33,6 +33,8 @@ export interface ReportSummary {
   theory: TheoryRecord | null;
   headline: Record<string, unknown>;
   findings: Finding[];
+  /** How this reproduction was made (precision, definitions, seeds, code versions), from the preset. */
+  notes: string[];
   /** Each figure, with the diverged runs left out of it (their final values are unknown). */
   figures: { id: string; title: string; skippedDiverged: number }[];
 }
@@ -92,8 +94,9 @@ function skippedDiverged(ds: Dataset, f: FigureConfig): number {
 function summaryText(s: ReportSummary, out: string): string {
   const lines = [`${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`];
   for (const f of s.findings) {
-    const mark = f.pass === null ? '·' : f.pass ? '✓' : '✗';
-    lines.push(`  ${mark} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
+    const status = findingStatus(f);
+    if (status === 'not-applicable') lines.push(`  ${STATUS_MARKS[status]} not applicable: ${f.claim} (${f.notApplicable})`);
+    else lines.push(`  ${STATUS_MARKS[status]} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
   }
   lines.push(`  report: ${join(out, 'report.html')}`);
   return lines.join('\n');
@@ -121,7 +124,10 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
   const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id), loadWeights: (id: string) => readWeights(out, id) };
-  const { headline, findings } = (options.findings ?? genericFindings)(ctx);
+  const result = (options.findings ?? genericFindings)(ctx);
+  const { headline } = result;
+  const findings = result.findings.map(withStatus);
+  const notes = result.notes ?? [];
 
   const summary: ReportSummary = {
     name: config.name,
@@ -134,6 +140,7 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
     theory,
     headline,
     findings,
+    notes,
     figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
@@ -151,6 +158,7 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       runs: ds.runs.length,
       theory,
       findings,
+      notes,
       headline,
       figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),
     }),
