@@ -7,6 +7,7 @@ import { completionData, jacotTeacherData, marionChizatData, type RegressionData
 import { flow, type FlowEvent } from '../api/flow';
 import { greedyRankIncremental, type GreedyData } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
+import { alignedInit } from '../analysis/escape';
 import { Problem, type RegressionTheory } from '../api/problem';
 import { train, type RunStatus } from '../api/train';
 import type { Trace } from '../api/trace';
@@ -210,13 +211,16 @@ export async function executeRun(
   const weightsFile = (widths: readonly number[], w: Float64Array): WeightsFile | undefined =>
     options.keepWeights ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined;
   const init = config.init;
-  const w0 = initWeights(built.widths, {
-    kind: init.kind,
-    scale: init.scale,
-    ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
-    ...(init.zeroLayer !== undefined ? { zeroLayer: init.zeroLayer } : {}),
-    seed: run.seeds.init,
-  });
+  const w0 =
+    init.kind === 'aligned'
+      ? alignedInit(built.problem, init.scale)
+      : initWeights(built.widths, {
+          kind: init.kind,
+          scale: init.scale,
+          ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
+          ...(init.zeroLayer !== undefined ? { zeroLayer: init.zeroLayer } : {}),
+          seed: run.seeds.init,
+        });
   const t = config.train;
   const sharpness = { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver };
   const common = {

@@ -52,6 +52,7 @@ export const dataSchema = z.discriminatedUnion('kind', [
       teacherScale: z.enum(['column-variance', 'constant']).default('column-variance'),
       teacherStd: positive.default(1.5),
       seed: z.number().int().min(0).optional(),
+      whiten: z.boolean().optional().describe('whiten the training inputs (X^T X / n = I) and recompute their targets: Sigma_yx is then W_T + E (docs/theory.md §6.5)'),
     })
     .describe('Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets'),
   z
@@ -90,8 +91,11 @@ export const modelSchema = z
   });
 
 export const initSchema = z.strictObject({
-  kind: z.enum(['gaussian', 'zero-layer', 'residual', 'lazy']).default('gaussian'),
-  scale: finite.min(0).default(0.1).describe('gaussian: entry std; residual: s in I + s/sqrt(Ld) N'),
+  kind: z
+    .enum(['gaussian', 'zero-layer', 'residual', 'lazy', 'aligned'])
+    .default('gaussian')
+    .describe("aligned: Jacot et al.'s optimal escape direction, a width-1 chain along the top singular pair of -grad C(0) (matrix heads)"),
+  scale: finite.min(0).default(0.1).describe('gaussian: entry std; residual: s in I + s/sqrt(Ld) N; aligned: ||theta|| (Jacot et al.\'s alpha)'),
   sigma: positive.optional().describe('lazy: the sigma of Jacot et al.'),
   zeroLayer: z.number().int().min(0).optional().describe('zero-layer: which layer (0-based) is zero'),
 });
@@ -189,7 +193,7 @@ const ruleSchema = z.union([
 
 const filterSchema = z.record(
   z.string(),
-  z.union([finite, z.string(), z.array(z.union([finite, z.string()])), z.strictObject({ lt: finite.optional(), gt: finite.optional() })]),
+  z.union([finite, z.string(), z.boolean(), z.array(z.union([finite, z.string()])), z.strictObject({ lt: finite.optional(), gt: finite.optional() })]),
 );
 
 const axisScale = z.enum(['linear', 'log']);
@@ -261,6 +265,41 @@ export const figureSchema = z.discriminatedUnion('kind', [
     resolution: z.number().int().min(5).max(401).default(61),
     a: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the lower-rank minimum'),
     b: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the higher-rank minimum'),
+    ranks: z.tuple([count, count]).optional().describe('the ranks of the two minima (default: the two lowest positive ranks found)'),
+  }),
+  z.strictObject({
+    kind: z.literal('escape'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().default('model.depth').describe('a sweep axis: one colour and one fitted line per value'),
+    fraction: positive.default(0.9).describe("without flow events: the escape is when the loss first falls to this fraction of its initial value (with events: the first event's time)"),
+    fitSmallest: z.number().int().min(2).default(3).describe('fit the escape-time law to this many of the smallest init scales'),
+    prediction: z.enum(['none', 'chain']).default('none').describe('chain: the exact escape time of the balanced scalar chain (aligned init; exact for whitened inputs), dotted'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('paths'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().optional().describe('a sweep axis: one colour per value (greedy runs: one colour per stage)'),
+    x: z.string().describe('an expression over recorded quantities, per recorded row'),
+    y: z.string().describe('an expression over recorded quantities, per recorded row'),
+    origin: z.boolean().default(true).describe('mark the image of theta = 0 (+)'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+    rules: z.array(ruleSchema).default([]),
+  }),
+  z.strictObject({
+    kind: z.literal('stages'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    y: z.array(z.string()).min(1).max(2).default(['loss', 'testLoss']).describe('solid, then dashed'),
+    yScale: axisScale.default('log'),
+    yLabel: z.string().optional(),
   }),
 ]);
 
