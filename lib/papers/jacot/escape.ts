@@ -31,13 +31,14 @@ export interface EscapePoint {
 
 /** The fraction of the initial loss at which the escape is read (the flow's first event). */
 export const ESCAPE_FRACTION = 0.9;
-/** Tolerances: the whitened chain against the flow (rtol 1e-10); the fitted constant against K. */
+/** Tolerances: the whitened chain against the flow (rtol 1e-10); the fitted constant against K (measured 5e-6 at worst, L = 2 over alpha down to 1e-3); the law of a random init (measured 0.5%). */
 export const CHAIN_TOLERANCE = 1e-7;
-export const CONSTANT_TOLERANCE = 1e-3;
+export const LAW_TOLERANCE = 0.02;
+export const CONSTANT_TOLERANCE = 1e-4;
 
 const smallest = (pts: EscapePoint[], n: number) => pts.slice().sort((a, b) => a.alpha - b.alpha).slice(0, n);
 
-/** L = 2, random init: t = c - K ln(alpha) with K = 1/g_1 (g_1 = sigma_1(grad C(0))), fitted over the three smallest alphas, within 5%. */
+/** L = 2, random init: t = c - K ln(alpha) with K = 1/g_1 (g_1 = sigma_1(grad C(0))), fitted over the three smallest alphas, within 2%. */
 export function shallowSlopeFinding(pts: EscapePoint[], g1: number | null): Finding {
   const fit = fitEscapeLaw(2, smallest(pts, 3));
   const predicted = g1 ? escapeCoefficient(2, g1) : null;
@@ -45,12 +46,12 @@ export function shallowSlopeFinding(pts: EscapePoint[], g1: number | null): Find
     id: 'escape-L2',
     claim: 'L = 2, Gaussian init: the first escape time grows like c − K ln α with K = 1/g₁, g₁ = σ₁(∇C(0)) (C.6: −log α / X_iiY_ii)',
     observed: fit ? `K = ${fmt(fit.K, 6)} (three smallest α)` : 'not enough points',
-    expected: `K = ${fmt(predicted, 6)} within 5% (g₁ = ${fmt(g1, 6)}, = 2σ₁(Σ_yx))`,
-    pass: fit !== null && predicted !== null && Math.abs(fit.K / predicted - 1) <= 0.05,
+    expected: `K = ${fmt(predicted, 6)} within ${100 * LAW_TOLERANCE}% (g₁ = ${fmt(g1, 6)}, = 2σ₁(Σ_yx))`,
+    pass: fit !== null && predicted !== null && Math.abs(fit.K / predicted - 1) <= LAW_TOLERANCE,
   };
 }
 
-/** L >= 3, random init: the log-log slope of t against alpha over the three smallest alphas is -(L-2), within 5%. */
+/** L >= 3, random init: the log-log slope of t against alpha over the three smallest alphas is -(L-2), within 2%. */
 export function exponentFinding(L: number, pts: EscapePoint[]): Finding {
   const tail = smallest(pts, 3);
   const fit = linearFit(
@@ -61,8 +62,8 @@ export function exponentFinding(L: number, pts: EscapePoint[]): Finding {
     id: `escape-L${L}`,
     claim: `L = ${L}, Gaussian init: the first escape time grows like α^−(L−2) = α^${-(L - 2)} as α → 0`,
     observed: fit ? `log-log slope over the three smallest α: ${fmt(fit.slope, 4)}` : 'not enough points',
-    expected: `${-(L - 2)} within 5%`,
-    pass: fit !== null && Math.abs(fit.slope + (L - 2)) <= 0.05 * (L - 2),
+    expected: `${-(L - 2)} within ${100 * LAW_TOLERANCE}%`,
+    pass: fit !== null && Math.abs(fit.slope + (L - 2)) <= LAW_TOLERANCE * (L - 2),
   };
 }
 
@@ -183,7 +184,7 @@ export const jacotEscape: Preset = {
       'is learned (the loss below 90% of its initial value, located on the dense output; each flow stops at 50%), against the init scale α, for L = 2, 3, 4 (width 20), ' +
       'from three initializations: Gaussian entries of std α on the paper’s teacher (the law’s exponent; larger α, shorter plateau); α times the optimal escape direction ' +
       '(Theorem 4: a width-1 chain along the top singular pair of −∇C(0)) on the same data (the law’s constant K); and the same on whitened inputs (XᵀX/N = I), ' +
-      'where the flow stays on a balanced scalar chain with an exact escape time. Adaptive RK45 at rtol 1e-10 crosses the plateaus (t up to 10⁷) in a few hundred steps. ' +
+      'where the flow stays on a balanced scalar chain with an exact escape time. Adaptive RK45 at rtol 1e-10 crosses the plateaus (t up to 3·10⁶) in at most 450 steps. ' +
       `Lines: t = c + K α^−(L−2) (c − K ln α at L = 2) fitted to the three smallest α; dotted: the chain’s exact time. ${TEACHER_NOTE}`,
     seed: 0,
     data: TEACHER,

@@ -123,7 +123,7 @@ export const jacotFig1: Preset = {
     description:
       'Jacot et al., Figure 1: completion of a rank-3 10 x 10 matrix U V^T (U, V Gaussian) by an L = 4, w = 100 network from init std α times ' +
       'the lazy std w^-3/8 for α in {1, 0.1, 0.03}, and Algorithm A (ε = 0.2, T = 20,000, stopping at train cost 1e-6) on the same problem. The paper leaves the setup unstated; chosen here: ' +
-      '70 of the 100 entries observed (the rank-3 matrices have 51 degrees of freedom, so 50 would not determine it), the other 30 as the test set, η = 0.05, 1e5 steps. ' +
+      '70 of the 100 entries observed (the rank-3 matrices have 51 degrees of freedom, so 50 would not determine it), the other 30 as the test set, η = 0.05, 1e5 steps, 200 log-spaced records per decade. ' +
       'Middle panel: the paths in the plane x = ‖A − A*‖ over the observed entries, y = the same over the unobserved ones (√(N·cost) of the train and test costs): ' +
       'the solutions are exactly the line x = 0, A* is (0, 0), A = 0 the cross; this picture is invariant under the hidden-layer rotations that make θ-paths of ' +
       'different inits incomparable. Rank: singular values above 1e-2.',
@@ -137,7 +137,7 @@ export const jacotFig1: Preset = {
       steps: 100000,
       epsilon: GREEDY.epsilon,
       tolerance: GREEDY.tolerance,
-      recordPerDecade: 40,
+      recordPerDecade: 200,
       record: ['loss', 'testLoss', 'rank', 'singularValues'],
       rankTolerance: RANK_TOLERANCE,
     },
@@ -188,7 +188,7 @@ export const jacotFig1: Preset = {
     },
     quick: {
       model: { depth: 4, width: 30 },
-      train: { recordPerDecade: 20 },
+      train: { recordPerDecade: 50 },
       sweep: [
         {
           'train.method': ['gd', 'gd', 'gd', 'greedy'],

@@ -252,8 +252,9 @@ export const jacotFig3: Preset = {
     report: {
       title: 'Jacot et al., Figures 3 and 5: the L2 low-rank bias',
       figures: [
-        { kind: 'sweep', id: 'rank', title: 'Fig. 3 (left) / 5: rank of A at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'rank', yLabel: 'Rank of A' },
-        { kind: 'sweep', id: 'nuclear-norm', title: 'Fig. 5: nuclear norm of A at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'nuclearNorm' },
+        // One dot per run, as the paper ("each dot represents a (3, 20)-DLN at convergence").
+        { kind: 'scatter', id: 'rank', title: 'Fig. 3 (left) / 5: rank of A at convergence, one dot per run', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'rank', yScale: 'linear', yLabel: 'Rank of A', regression: false },
+        { kind: 'scatter', id: 'nuclear-norm', title: 'Fig. 5: nuclear norm of A at convergence, one dot per run', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'nuclearNorm', yScale: 'linear', yLabel: 'Nuclear norm of A', regression: false },
         { kind: 'sweep', id: 'train-loss', title: 'Train loss (with the L2 term) at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'loss', yScale: 'log' },
         { kind: 'sweep', id: 'test-loss', title: 'Test loss at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'testLoss', yScale: 'log' },
         {
