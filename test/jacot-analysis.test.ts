@@ -291,6 +291,9 @@ describe('whitened teacher data', () => {
     for (let k = 0; k < 100; k++) expect(Math.abs(S.data[k] - t.noisyTeacher.data[k])).toBeLessThan(1e-12 * 30);
     expect(t.XTest.data).toEqual(raw.XTest.data);
     expect(t.YTest.data).toEqual(raw.YTest.data);
+    // Bad input: a non-boolean, or fewer samples than dimensions (X^T X / n singular).
+    expect(() => jacotTeacherData({ whiten: 'yes' as never })).toThrow(/whiten: expected a boolean/);
+    expect(() => jacotTeacherData({ n: 5, whiten: true })).toThrow(/cannot be whitened/);
     // False case: the raw inputs are not white.
     let s00 = 0;
     for (let k = 0; k < n; k++) s00 += raw.X.data[k * 10] ** 2 / n;

@@ -155,8 +155,11 @@ export function jacotTeacherData(
     whiten?: boolean;
   } = {},
 ): TeacherData {
-  const { whiten, ...generator } = options;
-  const r = callNative(() => native().generateJacotTeacher(generator));
+  // Anything but an object goes to the core as it is, which names what is wrong with it.
+  const isObject = options !== null && typeof options === 'object' && !Array.isArray(options);
+  const { whiten, ...generator } = isObject ? options : { whiten: undefined };
+  if (whiten !== undefined && typeof whiten !== 'boolean') throw fieldError('ERR_DLN_TYPE', 'whiten', 'expected a boolean');
+  const r = callNative(() => native().generateJacotTeacher(isObject ? generator : options));
   const d = r.d;
   const nTest = r.YTest.length / d;
   const out: TeacherData = {
