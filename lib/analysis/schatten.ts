@@ -9,8 +9,9 @@
  * The prox of a unitarily invariant penalty acts on the singular values alone (von Neumann's trace
  * inequality: ||A - Z||_F >= ||sigma(A) - sigma(Z)||_2, with equality when A shares Z's singular
  * vectors), and on each one it is the exact scalar minimization of 1/2 (x - s)^2 + c x^p over
- * x >= 0 (`schattenProx`). Every step decreases F; the iterates end at a fixed point (a stationary
- * point of F). The global search runs this from many starts (`globalSchattenMinimum`): the zero
+ * x >= 0 (`schattenProx`). No step increases F (the descent lemma, the prox being exact); the
+ * iterates end at a fixed point (a stationary point of F). The global search runs this from many
+ * starts (`globalSchattenMinimum`): the zero
  * matrix, the minimizer of C and its best rank-k truncations for every k, a continuation in mu
  * from 0, caller-given points (e.g. the end points of trained networks) and random matrices at
  * several scales, and keeps the lowest value with how many starts reached it.
