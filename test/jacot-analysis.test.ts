@@ -162,6 +162,11 @@ describe('globalSchattenMinimum: the minimum of C(A) + mu ||A||_p^p in matrix sp
     expect(search.value).toBe(best.value);
     expect(best.rank).toBe(7);
     expect(worse.rank).toBe(6);
+    // No step increases F: the value after k steps from a random start never goes up with k.
+    const start = gaussianMatrix(10, 10, 9, 5).data;
+    const values = [1, 2, 3, 5, 8, 13, 21, 34].map((k) => minimizeSchatten(problem, start, { maxIterations: k }).value);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1] * (1 + 1e-14));
+    expect(values[values.length - 1]).toBeLessThan(values[0]);
     // Every end point the search met is a fixed point: one more step does not lower it.
     expect(minimizeSchatten(problem, search.A).value).toBeGreaterThanOrEqual(search.value * (1 - 1e-13));
   });
