@@ -196,7 +196,7 @@ describe('errors for what the reference code never drew', () => {
     [{ source: 'authors-2024-10' as const, d: 6 }, /options\.d: .*\(15, 20\) only/],
     [{ source: 'authors' as const, nTest: 50 }, /options\.nTest: the May 2024 code draws no test set/],
     [{ source: 'authors-2024-10' as const, nTest: 10 }, /options\.nTest: the October 2024 code draws a test set of n points/],
-    [{ source: 'jax' as never }, /options\.source: expected "authors" or "authors-2024-10"/],
+    [{ source: 'jax' as never }, /options\.source: expected "seed" \| "authors" \| "authors-2024-10", got "jax"/],
   ])('%j', (options, message) => {
     expect(() => marionChizatData(options)).toThrow(message);
   });

@@ -297,8 +297,8 @@ describe('whitened teacher data', () => {
     expect(t.XTest.data).toEqual(raw.XTest.data);
     expect(t.YTest.data).toEqual(raw.YTest.data);
     // Bad input: a non-boolean, or fewer samples than dimensions (X^T X / n singular).
-    expect(() => jacotTeacherData({ whiten: 'yes' as never })).toThrow(/whiten: expected a boolean/);
-    expect(() => jacotTeacherData({ n: 5, whiten: true })).toThrow(/cannot be whitened/);
+    expect(() => jacotTeacherData({ whiten: 'yes' as never })).toThrow(/^options\.whiten: expected a boolean/);
+    expect(() => jacotTeacherData({ n: 5, whiten: true })).toThrow(/^options\.whiten: .*cannot be whitened/);
     // False case: the raw inputs are not white.
     let s00 = 0;
     for (let k = 0; k < n; k++) s00 += raw.X.data[k * 10] ** 2 / n;

@@ -6,8 +6,8 @@
 /**
  * Width at half height, in decades of time, of the largest value among the points with t > 0.
  * The half-height crossings are interpolated linearly in log10(t) between the recorded points on
- * either side; where the peak reaches the end of the record the last point is the edge (so the
- * width is at least one record spacing). NaN when no point has t > 0.
+ * either side; where the peak runs to an end of the record (on the left: to the first point with
+ * t > 0), that point is its edge. NaN when no point has t > 0.
  */
 export function peakWidthDecades(time: ArrayLike<number>, values: ArrayLike<number>): number {
   const g = values;

@@ -89,7 +89,12 @@ function sweepPaths(experiment: Experiment): string[] {
 }
 
 /** Expands the sweep. Each grid point's config is validated; an error names the point. */
-export function buildPlan(experiment: Experiment): Plan {
+export function buildPlan(input: Experiment): Plan {
+  // The experiment is validated like a config (a caller's object may be anything): a bad one is an
+  // ERR_DLN_CONFIG naming the field, never a TypeError. Parsing a parsed experiment changes nothing.
+  const checked = experimentSchema.safeParse(input);
+  if (!checked.success) throw configError('experiment', checked.error);
+  const experiment = checked.data;
   const axes = sweepPaths(experiment);
   // Each factor: a list of assignments (zipped axes vary together).
   const factors = experiment.sweep.map((factor, f) => {

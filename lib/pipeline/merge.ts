@@ -1,5 +1,7 @@
 /** Merging the shards of one experiment, then its report (with the preset's findings) when complete. */
 import { mergeShards, type MergedShards } from '../experiments/merge';
+import { checkOptions } from '../options/declare';
+import { mergeOptions, resultDirectories } from '../options/experiment';
 import type { ReportSummary } from '../report';
 import { buildReport } from './report';
 
@@ -15,6 +17,8 @@ export interface MergeOutcome extends MergedShards {
 }
 
 export async function mergeResults(dirs: string[], options: MergeOptions = {}): Promise<MergeOutcome> {
+  resultDirectories(dirs, 'dirs');
+  checkOptions(mergeOptions, options);
   const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out });
   if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial });
   return outcome;

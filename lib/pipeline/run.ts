@@ -3,6 +3,8 @@
  * shard) into OUT, and build the report with the preset's findings once the plan is complete.
  */
 import type { LoadedExperiment, LoadOptions } from '../experiments/config';
+import { checkOptions } from '../options/declare';
+import { runExperimentOptions } from '../options/experiment';
 import { runSweep, type SweepOptions, type SweepOutcome } from '../experiments/runner';
 import type { ReportSummary } from '../report';
 import { loadExperiment } from './load';
@@ -20,7 +22,8 @@ export interface ExperimentOutcome extends SweepOutcome {
 
 /** Loads an experiment (preset, file or object) and runs it (or its shard) into `options.out`. */
 export async function runExperiment(source: string | Record<string, unknown>, options: RunExperimentOptions): Promise<ExperimentOutcome> {
-  const loaded = await loadExperiment(source, options);
+  checkOptions(runExperimentOptions, options);
+  const loaded = await loadExperiment(source, { quick: options.quick, overrides: options.overrides });
   return runLoadedExperiment(loaded, options);
 }
 

@@ -42,7 +42,8 @@ export function resolveName(run: RunView, at: At | Row, name: string): number | 
   if (name === 'eta') return run.config.train.learningRate ?? null;
   if (name === 'L' || name === 'depth') return run.depth;
   const row = typeof at === 'string' ? run.record[at] : at;
-  if (row && name in row) {
+  // Own keys only: a name such as "constructor" or "toString" is no recorded quantity.
+  if (row && Object.hasOwn(row, name)) {
     const v = row[name];
     return typeof v === 'number' ? v : null;
   }
@@ -60,7 +61,7 @@ export function valueOf(run: RunView, at: At | Row, expression: string): number 
 
 /** A sweep axis value for grouping and labels (axis values, or the config value for other paths). */
 export function axisValue(run: RunView, path: string): AxisValue | null {
-  if (path in run.record.values) return run.record.values[path];
+  if (Object.hasOwn(run.record.values, path)) return run.record.values[path];
   if (path === 'rep') return run.record.rep;
   const v = getPath(run.config, path);
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;

@@ -19,6 +19,8 @@ import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
 import { renderSvg } from './render';
 import { aggregateCsv, gridRows, runsCsv } from './tables';
+import { checkOptions } from '../options/declare';
+import { reportOptions, resultDirectory } from '../options/experiment';
 
 export interface ReportSummary {
   name: string;
@@ -49,6 +51,8 @@ export interface WriteReportOptions extends ReportOptions {
 
 /** Loads OUT's results into a Dataset (with each grid point's theory). */
 export async function loadDataset(out: string, options: ReportOptions = {}): Promise<{ ds: Dataset; missing: number }> {
+  resultDirectory(out, 'out');
+  checkOptions(reportOptions, options);
   const manifest = readManifest(out);
   if (!manifest) throw new DlnError('ERR_DLN_IO', `${out} has no experiment.json: not a dlnflow results directory`, { field: 'out' });
   const parsed = experimentSchema.safeParse(manifest.config);
@@ -85,7 +89,7 @@ function summaryText(s: ReportSummary, out: string): string {
 /** Writes every report file into OUT and returns the summary. */
 export async function writeReport(out: string, options: WriteReportOptions): Promise<ReportSummary & { text: string }> {
   const manifest = readManifest(out)!;
-  const { ds, missing } = await loadDataset(out, options);
+  const { ds, missing } = await loadDataset(out, { partial: options.partial });
   const config = ds.plan.experiment;
 
   ensureDir(join(out, 'figures'));
