@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { initWeights, jaxRandom, loadProblemFile, marionChizatData } from '../lib';
+import { initWeights, jaxRandom, loadProblemFile, marionChizatData, type InitKind } from '../lib';
 import { inspect } from '../lib/cli/inspect';
 import { main } from '../lib/cli/main';
 import { problemOf } from '../lib/cli/problem';
@@ -97,7 +97,7 @@ describe('dlnflow problem', () => {
       expect(back.problem.widths).toEqual(built.widths);
       // The file's weights are the run's initialization.
       const init = plan.points[planned.point].init;
-      const w0 = initWeights(built.widths, { kind: init.kind, scale: init.scale, seed: planned.seeds.init, ...(init.sigma !== undefined ? { sigma: init.sigma } : {}) });
+      const w0 = initWeights(built.widths, { kind: init.kind as InitKind, scale: init.scale, seed: planned.seeds.init, ...(init.sigma !== undefined ? { sigma: init.sigma } : {}) });
       expect(back.weights).toEqual(w0);
       const a = built.problem.evaluate(w0);
       const b = back.problem.evaluate(back.weights!);

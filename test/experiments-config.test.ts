@@ -139,7 +139,7 @@ describe('loading: files, presets, extends, quick, overrides', () => {
         const plan = buildPlan(experiment);
         expect(plan.runs.length).toBeGreaterThan(0);
         for (const f of experiment.report.figures) {
-          if ('x' in f && f.kind !== 'trace' && f.kind !== 'scatter') expect(plan.axes).toContain(f.x);
+          if ('x' in f && f.kind !== 'trace' && f.kind !== 'scatter' && f.kind !== 'paths') expect(plan.axes).toContain(f.x);
           if ('series' in f && f.series) expect(plan.axes).toContain(f.series);
         }
       }

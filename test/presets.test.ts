@@ -96,31 +96,39 @@ test('Section 5 (quick): residual flows converge; S/S_min and theta do not depen
 });
 
 describe('Jacot et al. (quick)', () => {
-  test('Fig. 2: from small init the rank climbs 0 -> 1 -> 2 -> 3 through plateaus; not from the lazy init; sharper at L = 4', async () => {
+  test('Fig. 2: from small init the rank climbs 0 -> 1 -> 2 -> 3 through plateaus; not from the lazy init; gradient-norm peaks; sharper at L = 4', async () => {
     const s = await quick('jacot-fig2');
-    for (const id of ['rank-climb-L2', 'rank-climb-L4', 'staircase-L4', 'lazy-L2', 'lazy-L4', 'sharper-transitions']) expect(finding(s, id).pass).toBe(true);
+    for (const id of ['rank-climb-L2', 'rank-climb-L4', 'staircase-L4', 'lazy-L2', 'lazy-L4', 'gradient-norm-L2', 'gradient-norm-L4', 'sharper-transitions']) {
+      expect(finding(s, id).pass).toBe(true);
+    }
     const deep = (s.headline as { L4: { plateaus: { rank: number; loss: number }[] } }).L4.plateaus;
     expect(deep.slice(0, 4).map((p) => p.rank)).toEqual([0, 1, 2, 3]);
     // Each saddle lowers the loss by the next teacher mode: the plateaus' losses fall strictly.
     for (let i = 1; i < 4; i++) expect(deep[i].loss).toBeLessThan(deep[i - 1].loss / 3);
   });
 
-  test('escape time: c - log(alpha)/(2 s_1) at L = 2, alpha^-(L-2) at L = 3 and 4 (gradient flow)', async () => {
+  test('escape time: the law (Gaussian init), C.6’s constant (aligned init), the exact chain (whitened inputs), larger init shorter plateau', async () => {
     const s = await quick('jacot-escape');
-    for (const id of ['escape-L2', 'escape-L3', 'escape-L4']) expect(finding(s, id).pass).toBe(true);
+    for (const id of ['escape-L2', 'escape-L3', 'escape-L4', 'constant-L2', 'constant-L3', 'constant-L4', 'chain-exact', 'larger-init-shorter']) {
+      expect(finding(s, id).pass).toBe(true);
+    }
+    expect(s.figures.map((f) => f.id)).toEqual(expect.arrayContaining(['escape-gaussian', 'escape-aligned', 'escape-whitened']));
   });
 
-  test('Fig. 3: under L2, smaller init gives lower-rank minima; Proposition 5 holds at them', async () => {
+  test('Fig. 3: the origin, then ranks 1, 2, 3 and the global minimum as the init grows; Proposition 5 against matrix space; minima, not saddles', async () => {
     const s = await quick('jacot-fig3');
-    for (const id of ['low-rank-bias', 'proposition-5', 'best-rank', 'loss-surface']) expect(finding(s, id).pass).toBe(true);
-    const ranks = (s.headline as { ranks: { scale: number; rank: number }[] }).ranks;
-    expect(ranks[0].rank).toBeLessThan(3);
-    expect(ranks[ranks.length - 1].rank).toBeGreaterThan(3);
+    for (const id of ['low-rank-bias', 'proposition-5', 'minima-not-saddles', 'origin-minimum', 'balanced', 'best-rank', 'loss-surface']) expect(finding(s, id).pass).toBe(true);
+    const ranks = (s.headline as { ranks: { std: number; rank: number }[] }).ranks;
+    expect(ranks.map((r) => r.rank)).toEqual([0, 1, 2, 3, 7]);
+    const surface = (s.headline as { surface: { rank1: number; rank2: number } }).surface;
+    expect([surface.rank1, surface.rank2]).toEqual([1, 2]);
   });
 
-  test('Fig. 1: the lazy run fits without completing; small inits complete the matrix through plateaus', async () => {
+  test('Fig. 1: the lazy run fits without completing; small inits complete the matrix through plateaus; Algorithm A’s paths; the middle and right panels', async () => {
     const s = await quick('jacot-fig1');
     expect(s.findings.every((f) => f.pass === true)).toBe(true);
+    expect(s.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['lazy', 'greedy-paths', 'saddles-match-plateaus']));
+    expect(s.figures.map((f) => f.id)).toEqual(['completion-cost', 'paths', 'greedy-paths']);
   });
 
   test('Algorithm A: saddles of increasing rank, at the losses of the gradient-descent plateaus', async () => {

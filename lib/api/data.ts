@@ -1,8 +1,9 @@
 /** The papers' data generators, deterministic in their seed; and JAX's generator, for the authors' draws. */
-import { callNative } from '../errors';
+import { callNative, fieldError } from '../errors';
 import { native } from '../native';
 import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
 import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { svd } from './linalg';
 import type { Matrix } from './matrix';
 
 /**
@@ -135,13 +136,21 @@ export interface TeacherData {
  * (teacherScale "column-variance", Fig. 2) or entries N(0, teacherStd^2) ("constant", Fig. 3);
  * training targets from W_T + E (E_ij ~ N(0, noise^2)), test targets from W_T.
  * Options and their defaults: lib/options/data.ts (README "Options").
+ *
+ * `whiten: true` replaces the training inputs by X S^{-1/2} (S = X^T X / n), so that X^T X / n = I
+ * to rounding, and recomputes the training targets from them with W_T + E: then
+ * Sigma_yx = Y^T X / n = W_T + E exactly and the gradient flow from an input-output aligned
+ * initialization stays on a scalar chain with a closed-form escape time (docs/theory.md §6.5).
+ * The test set is left as drawn (isotropic inputs, the noiseless teacher).
  */
 export function jacotTeacherData(options: OptionsOf<typeof jacotTeacherOptions.fields> = {}): TeacherData {
   checkOptions(jacotTeacherOptions, options);
-  const r = callNative(() => native().generateJacotTeacher(withDefaults(jacotTeacherOptions, options)));
+  // whiten is applied here, to the core's draw; the generator takes the rest.
+  const { whiten, ...generator } = withDefaults(jacotTeacherOptions, options);
+  const r = callNative(() => native().generateJacotTeacher(generator));
   const d = r.d;
   const nTest = r.YTest.length / d;
-  return {
+  const out: TeacherData = {
     X: { rows: r.n, cols: d, data: r.X },
     Y: { rows: r.n, cols: d, data: r.Y },
     XTest: { rows: nTest, cols: d, data: r.XTest },
@@ -149,6 +158,28 @@ export function jacotTeacherData(options: OptionsOf<typeof jacotTeacherOptions.f
     teacher: { rows: d, cols: d, data: r.teacher },
     noisyTeacher: { rows: d, cols: d, data: r.noisyTeacher },
   };
+  return whiten ? whitened(out) : out;
+}
+
+/** The training inputs whitened (X S^{-1/2}, S = X^T X / n from its eigen-decomposition) and the targets recomputed from them. */
+function whitened(t: TeacherData): TeacherData {
+  const { rows: n, cols: d, data: X } = t.X;
+  const S = new Float64Array(d * d);
+  for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) S[i * d + j] += (X[k * d + i] * X[k * d + j]) / n;
+  const e = svd({ rows: d, cols: d, data: S });
+  if (!(e.S[d - 1] > e.S[0] * d * Number.EPSILON)) throw fieldError('ERR_DLN_VALUE', 'options.whiten', `X^T X / n is singular (n = ${n} samples in d = ${d}): the inputs cannot be whitened`);
+  const root = new Float64Array(d * d); // S^{-1/2} = V diag(s^{-1/2}) V^T (S is symmetric positive definite: U = V)
+  for (let k = 0; k < d; k++) {
+    const f = 1 / Math.sqrt(e.S[k]);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) root[i * d + j] += e.V.data[i * d + k] * f * e.V.data[j * d + k];
+  }
+  const Xw = new Float64Array(n * d);
+  for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Xw[k * d + j] += X[k * d + i] * root[i * d + j];
+  const W = t.noisyTeacher.data;
+  const dOut = t.noisyTeacher.rows;
+  const Y = new Float64Array(n * dOut);
+  for (let k = 0; k < n; k++) for (let o = 0; o < dOut; o++) for (let j = 0; j < d; j++) Y[k * dOut + o] += W[o * d + j] * Xw[k * d + j];
+  return { ...t, X: { rows: n, cols: d, data: Xw }, Y: { rows: n, cols: dOut, data: Y } };
 }
 
 export interface CompletionData {

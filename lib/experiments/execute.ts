@@ -7,6 +7,7 @@ import { completionData, jacotTeacherData, marionChizatData, type RegressionData
 import { flow, type FlowEvent, type FlowOptions } from '../api/flow';
 import { greedyRankIncremental, type GreedyData, type GreedyOptions } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
+import { alignedInit } from '../analysis/escape';
 import { Problem, type RegressionTheory } from '../api/problem';
 import { train, type RunStatus, type TrainOptions } from '../api/train';
 import { fromConfig, pick } from '../options/declare';
@@ -215,8 +216,13 @@ export async function executeRun(
   const weightsFile = (widths: readonly number[], w: Float64Array): WeightsFile | undefined =>
     options.keepWeights ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined;
   // The config's sections hold declared options (lib/options/): each run passes on those of its
-  // entry point as they are, and the API applies the declared defaults of the rest.
-  const w0 = initWeights(built.widths, { ...pick(initOptions, config.init), seed: run.seeds.init });
+  // entry point as they are, and the API applies the declared defaults of the rest. kind `aligned`
+  // (configs only, lib/options/init.ts) is built from the problem, not drawn.
+  const init = config.init;
+  const w0 =
+    init.kind === 'aligned'
+      ? alignedInit(built.problem, init.scale)
+      : initWeights(built.widths, { ...pick(initOptions, init), seed: run.seeds.init });
   const t = config.train;
   const sharpness = { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver };
   const base = { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };

@@ -6,12 +6,12 @@
  * path) and the JSON Schema published for editors (`dlnflow schema`).
  */
 import { z } from 'zod';
-import { completionFields, jacotTeacherFields, marionChizatFields } from '../options/data';
+import { completionFields, jacotTeacherOptions, marionChizatFields } from '../options/data';
 import { options, type GroupSpec, type Spec } from '../options/declare';
 import { flowFields } from '../options/flow';
 import { gdFields } from '../options/gd';
 import { greedyConfigFields } from '../options/greedy';
-import { initFields } from '../options/init';
+import { initConfigFields } from '../options/init';
 import { configField, configShape, strictObject, type ConfigZodShape } from '../options/zod';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -38,7 +38,7 @@ export const dataSchema = z.discriminatedUnion('kind', [
       }
     })
     .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n; source authors: none) points'),
-  strictObject({ kind: z.literal('jacot-teacher'), ...configShape(options(jacotTeacherFields)) }).describe(
+  strictObject({ kind: z.literal('jacot-teacher'), ...configShape(jacotTeacherOptions) }).describe(
     'Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets',
   ),
   strictObject({ kind: z.literal('completion'), ...configShape(options(completionFields)) }).describe(
@@ -65,7 +65,7 @@ export const modelSchema = strictObject({
   if (!m.widths && m.depth === undefined) ctx.addIssue({ code: 'custom', path: ['depth'], message: 'give depth (or widths)' });
 });
 
-export const initSchema = strictObject(configShape(options(initFields)));
+export const initSchema = strictObject(configShape(options(initConfigFields)));
 
 export const sharpnessOptionsSchema = configField(gdFields.sharpness, 'sharpness');
 
@@ -172,7 +172,7 @@ const ruleSchema = z.union([
 
 const filterSchema = z.record(
   z.string(),
-  z.union([finite, z.string(), z.array(z.union([finite, z.string()])), strictObject({ lt: finite.optional(), gt: finite.optional() })]),
+  z.union([finite, z.string(), z.boolean(), z.array(z.union([finite, z.string()])), strictObject({ lt: finite.optional(), gt: finite.optional() })]),
 );
 
 const axisScale = z.enum(['linear', 'log']);
@@ -244,6 +244,41 @@ export const figureSchema = z.discriminatedUnion('kind', [
     resolution: z.number().int().min(5).max(401).default(61),
     a: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the lower-rank minimum'),
     b: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the higher-rank minimum'),
+    ranks: z.tuple([count, count]).optional().describe('the ranks of the two minima (default: the two lowest positive ranks found)'),
+  }),
+  strictObject({
+    kind: z.literal('escape'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().default('model.depth').describe('a sweep axis: one colour and one fitted line per value'),
+    fraction: z.number().gt(0, 'must be > 0').default(0.9).describe("without flow events: the escape is when the loss first falls to this fraction of its initial value (with events: the first event's time)"),
+    fitSmallest: z.number().int().min(2).default(3).describe('fit the escape-time law to this many of the smallest init scales'),
+    prediction: z.enum(['none', 'chain']).default('none').describe('chain: the exact escape time of the balanced scalar chain (aligned init; exact for whitened inputs), dotted'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+  }),
+  strictObject({
+    kind: z.literal('paths'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().optional().describe('a sweep axis: one colour per value (greedy runs: one colour per stage)'),
+    x: z.string().describe('an expression over recorded quantities, per recorded row'),
+    y: z.string().describe('an expression over recorded quantities, per recorded row'),
+    origin: z.boolean().default(true).describe('mark the image of theta = 0 (+)'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+    rules: z.array(ruleSchema).default([]),
+  }),
+  strictObject({
+    kind: z.literal('stages'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    y: z.array(z.string()).min(1).max(2).default(['loss', 'testLoss']).describe('solid, then dashed'),
+    yScale: axisScale.default('log'),
+    yLabel: z.string().optional(),
   }),
 ]);
 

@@ -2,7 +2,7 @@
  * The options of the data generators (src/data.hpp; the authors' draws, src/marion_chizat_authors.hpp)
  * and of the config's `data` sections, which add `kind` and draw `seed` from the master seed.
  */
-import { integer, number, oneOf, options } from './declare';
+import { boolean, integer, number, oneOf, options } from './declare';
 
 const seed = integer({ doc: 'seed of the draw; experiments derive it from the master seed unless given', min: 0, max: 2 ** 53, default: 0 });
 
@@ -44,7 +44,18 @@ export const completionFields = {
 
 /** marionChizatData(options). */
 export const marionChizatOptions = options(marionChizatFields);
-/** jacotTeacherData(options). */
-export const jacotTeacherOptions = options(jacotTeacherFields);
+/**
+ * jacotTeacherData's options applied in TypeScript to the core's draw (lib/api/data.ts), not passed
+ * to the generator. No config fills it: absent, a config (and its plan hash) stays as before.
+ */
+export const jacotTeacherDrawFields = {
+  whiten: boolean({
+    doc: 'whiten the training inputs (X^T X / n = I) and recompute their targets: Sigma_yx is then W_T + E (docs/theory.md §6.5); the test set is left as drawn',
+    default: false,
+  }),
+} as const;
+
+/** jacotTeacherData(options): the generator's options and the whitening. */
+export const jacotTeacherOptions = options({ ...jacotTeacherFields, ...jacotTeacherDrawFields });
 /** completionData(options). */
 export const completionOptions = options(completionFields);

@@ -2,8 +2,10 @@
 import { custom, integer, number, oneOf, options } from './declare';
 import type { VectorLike } from './values';
 
+const kinds = ['gaussian', 'zero-layer', 'residual', 'lazy'] as const;
+
 export const initFields = {
-  kind: oneOf(['gaussian', 'zero-layer', 'residual', 'lazy'] as const, {
+  kind: oneOf(kinds, {
     doc: "gaussian: N(0, scale^2) entries; zero-layer: gaussian with layer zeroLayer set to 0; residual: I + scale / sqrt(L d) N (square layers); lazy: Jacot et al.'s large-norm init, std sigma^(1/L) w^(-(L-1)/(2L))",
     default: 'gaussian',
     fill: true,
@@ -18,3 +20,18 @@ export const initFields = {
 
 /** initWeights(widths, options). */
 export const initOptions = options(initFields);
+
+/**
+ * The config's `init` section: initWeights()'s options, and `kind: aligned`, which needs the problem
+ * and so is drawn by the experiment (lib/analysis/escape.ts alignedInit, from lib/experiments/execute.ts),
+ * not by initWeights(). Same keys in the same order as initFields.
+ */
+export const initConfigFields = {
+  ...initFields,
+  kind: oneOf([...kinds, 'aligned'] as const, {
+    doc: `${initFields.kind.doc}; aligned (configs only): Jacot et al.'s optimal escape direction, a width-1 chain along the top singular pair of -grad C(0) (matrix heads)`,
+    default: 'gaussian',
+    fill: true,
+  }),
+  scale: { ...initFields.scale, doc: `${initFields.scale.doc}; aligned: ||theta|| (Jacot et al.'s alpha)` },
+} as const;
