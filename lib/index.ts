@@ -3,7 +3,15 @@
  *
  * Weights are one flat Float64Array holding W_1 ... W_L row-major, concatenated (or a list of
  * layer matrices, converted on the way in). Matrices are {rows, cols, data} row-major.
+ *
+ * Loading: this module loads the training stack only (errors, the addon surface, lib/api,
+ * lib/analysis). The problem-file parser, the experiment engine (zod, yaml), the report (Vega)
+ * and the presets load on first use: their functions are exported as forwarders that require
+ * their module when called, the zod schemas and the preset list as lazy objects (util/lazy.ts).
+ * The benchmark `npm run bench -- import` measures what a require() costs.
  */
+import { lazyFunction, lazyObject } from './util/lazy';
+
 export { DlnError, DlnAbortError, type DlnErrorCode } from './errors';
 export { type Matrix, type MatrixLike, type VectorLike, type WeightsLike, layers, flattenWeights, paramCount, toMatrix, toRows } from './api/matrix';
 export {
@@ -28,7 +36,7 @@ export {
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
-export { marionChizatData, jacotTeacherData, completionData, type RegressionData, type TeacherData, type CompletionData } from './api/data';
+export { marionChizatData, jacotTeacherData, completionData, jaxRandom, type RegressionData, type TeacherData, type CompletionData, type MarionChizatSource, type JaxKey, type AuthorsKeyName } from './api/data';
 export { svd, type Svd } from './api/linalg';
 export {
   hessianVectorProduct,
@@ -40,23 +48,51 @@ export {
   type DenseHessian,
 } from './api/spectrum';
 export { measure, measureSync, type Measurement, type MeasureOptions } from './api/measure';
+export {
+  thirdDerivative,
+  sharpnessGradient,
+  type SharpnessGradientOptions,
+  type SharpnessGradientResult,
+} from './api/sharpness-gradient';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';
 export { buildInfo, setWorkerThreads, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
-export { parseProblemFile, loadProblemFile, problemFileSchema, type ProblemFile, type LoadedProblem } from './config/problem-file';
-export {
-  runExperiment,
-  type RunExperimentOptions,
-  type ExperimentOutcome,
-  type SweepProgress,
-  type Manifest,
-} from './experiments/runner';
-export { loadExperiment, type LoadedExperiment, type LoadOptions } from './experiments/config';
-export { buildPlan, type Plan, type PlannedRun, type Shard } from './experiments/plan';
-export { mergeResults, type MergeOptions, type MergeOutcome } from './experiments/merge';
-export { experimentSchema, experimentJsonSchema, type Experiment, type ExperimentInput } from './experiments/schema';
+
+export type { ProblemFile, LoadedProblem } from './config/problem-file';
+export type { RunExperimentOptions, ExperimentOutcome } from './pipeline/run';
+export type { SweepProgress } from './experiments/runner';
+export type { Manifest } from './experiments/manifest';
+export type { LoadedExperiment, LoadOptions } from './experiments/config';
+export type { Plan, PlannedRun, Shard } from './experiments/plan';
+export type { MergeOptions, MergeOutcome } from './pipeline/merge';
+export type { Experiment, ExperimentInput } from './experiments/schema';
 export type { RunRecord } from './experiments/execute';
-export { buildReport, loadDataset, type ReportSummary, type ReportOptions } from './report';
+export type { ReportSummary, ReportOptions } from './report';
 export type { Finding } from './report/findings';
-export { presets, findPreset, type Preset } from './presets';
+export type { Preset } from './papers';
+
+// Loaded on first use (see the header). Each require names its module literally, so the layer
+// test (test/architecture.test.ts) sees these dependencies like any import.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const problemFile = (): typeof import('./config/problem-file') => require('./config/problem-file');
+const schema = (): typeof import('./experiments/schema') => require('./experiments/schema');
+const plan = (): typeof import('./experiments/plan') => require('./experiments/plan');
+const report = (): typeof import('./report') => require('./report');
+const pipeline = (): typeof import('./pipeline') => require('./pipeline');
+const papers = (): typeof import('./papers') => require('./papers');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export const parseProblemFile = lazyFunction('parseProblemFile', () => problemFile().parseProblemFile);
+export const loadProblemFile = lazyFunction('loadProblemFile', () => problemFile().loadProblemFile);
+export const problemFileSchema = lazyObject(() => problemFile().problemFileSchema);
+export const runExperiment = lazyFunction('runExperiment', () => pipeline().runExperiment);
+export const loadExperiment = lazyFunction('loadExperiment', () => pipeline().loadExperiment);
+export const buildPlan = lazyFunction('buildPlan', () => plan().buildPlan);
+export const mergeResults = lazyFunction('mergeResults', () => pipeline().mergeResults);
+export const experimentSchema = lazyObject(() => schema().experimentSchema);
+export const experimentJsonSchema = lazyFunction('experimentJsonSchema', () => schema().experimentJsonSchema);
+export const buildReport = lazyFunction('buildReport', () => pipeline().buildReport);
+export const loadDataset = lazyFunction('loadDataset', () => report().loadDataset);
+export const presets = lazyObject(() => papers().presets, []);
+export const findPreset = lazyFunction('findPreset', () => papers().findPreset);

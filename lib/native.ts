@@ -148,7 +148,12 @@ export interface NativeBinding {
     yTest: Float64Array;
     wStar: Float64Array;
     normFactor: number;
+    source: string;
+    draws?: { wTrue: Float32Array; noise: Float32Array; noiseTest: Float32Array };
+    projection?: Float64Array;
+    depthProjections?: Record<string, Float64Array>;
   };
+  jaxRandom(options: object): Uint32Array | Float32Array;
   generateJacotTeacher(options: object): {
     d: number;
     n: number;
@@ -174,6 +179,8 @@ export interface NativeBinding {
     blasThreads: number;
     blasThresholds: { gemm: number; gemv: number };
     workerThreads: number;
+    maxWorkerThreads: number;
+    maxBlasThreads: number;
     memoryLimit: number;
     napiVersion: number;
     compiler: string;

@@ -1,5 +1,5 @@
 // The explicit Dormand-Prince 5(4) pair with adaptive steps, following scipy's RK45 rule for rule
-// (numerics.md section 3) so that step sequences can be checked against solve_ivp:
+// (docs/algorithms.md §3) so that step sequences can be checked against solve_ivp:
 //   - FSAL: stage 7 is f at the new point and the next step's stage 1; it is also computed on
 //     rejected attempts (its error weight is not 0), so nfev = 2 + 6 (accepted + rejected);
 //   - error norm RMS(h sum_j E_j k_j / sc), sc = atol + rtol max(|y|, |y_new|); accept iff
@@ -12,7 +12,7 @@
 //
 // Time is a base plus an offset (an unevaluated double-double sum), advanced exactly by every
 // accepted step: a flow from a tiny initialization reaches t ~ 1e20 and still takes O(1) steps,
-// which a plain double cannot resolve there (numerics 3.8, pitfall 2). Inside a step the solver
+// which a plain double cannot resolve there (docs/algorithms.md §3.8). Inside a step the solver
 // works in the local offset s in [0, h], so the step-size floor is 10 ulp of the local time (an
 // underflow guard), not of t.
 #pragma once

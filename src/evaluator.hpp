@@ -1,4 +1,4 @@
-// Loss and gradient of a deep linear network by the two chain sweeps of DESIGN.md.
+// Loss and gradient of a deep linear network by the two chain sweeps of docs/math.md §3.2.
 //
 // Write G = dC/dA = U V^T with r = columns() columns and carry r-column blocks along the chain:
 //   output side (U = p or I):  alpha_{L-1} = U,  alpha_{l-1} = W_l^T alpha_l   (suffix, data-free)

@@ -26,7 +26,7 @@ namespace dln {
 struct FlowOptions {
   FlowOptions() {
     // Tighter than scipy's defaults (1e-3, 1e-6): at rtol 1e-3 the balancedness drift is ~1e-4
-    // of ||W||^2 and the flow's end point visibly depends on the tolerance (numerics 4.1).
+    // of ||W||^2 and the flow's end point visibly depends on the tolerance (docs/algorithms.md §3.10).
     integrator.rtol = 1e-6;
     integrator.atol = 1e-9;
   }

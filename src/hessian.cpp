@@ -175,7 +175,7 @@ void HessianOperator::apply(const double* v, double* out) {
 }
 
 void HessianOperator::applyUnivariate(const double* v, double* out) {
-  // numerics.md 1.2: da_{L-1} = 0, da_{l-1} = W_l^T da_l + V_l^T a_l, dw = da_{-1}; dg = 2 Sigma dw;
+  // docs/math.md §4.2: da_{L-1} = 0, da_{l-1} = W_l^T da_l + V_l^T a_l, dw = da_{-1}; dg = 2 Sigma dw;
   // db_0 = dg, db_{l+1} = W_l db_l + V_l b_l; (H v)_l = da_l b_l^T + a_l db_l^T (+ 2 l2 V_l).
   // Matrix-vector products large enough for dgemv (the kernels' threshold) go to BLAS; the output
   // blocks are always written by the fused loop.

@@ -1,5 +1,5 @@
 // Exact Hessian-vector products by differentiating the two chain sweeps along V
-// (forward-over-reverse; numerics.md 1.1). With the Evaluator's cached blocks at theta:
+// (forward-over-reverse; docs/math.md §4.1, §4.3). With the Evaluator's cached blocks at theta:
 //   output side (U constant):  dalpha_{L-1} = 0,  dalpha_{l-1} = W_l^T dalpha_l + V_l^T alpha_l
 //                              dA from dalpha_{-1}, dG = C''[dA], dbeta_0 = dG^T,
 //                              dbeta_{l+1} = W_l dbeta_l + V_l beta_l

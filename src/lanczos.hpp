@@ -4,7 +4,7 @@
 // nu = kLanczosNegligible * ||T||: the relative test, with an absolute floor at the accuracy
 // rounding allows (eigenvalues near 0 cannot be resolved relative to themselves; without the
 // floor a zero eigenvalue would never converge). "Largest" means largest algebraic: the
-// sharpness of DESIGN.md, never the largest magnitude.
+// sharpness (docs/algorithms.md §2.1), never the largest magnitude.
 //
 // Breakdown (beta <= nu: an invariant subspace) happens at the origin (H = 0 for L >= 3), at
 // minimizers of univariate regression (H = 2 J^T Sigma J has rank <= d_0) and at symmetric points.

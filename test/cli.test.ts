@@ -85,7 +85,7 @@ describe('dlnflow inspect', () => {
     expect(out.spectrum.lambdaMin).toBe(api.lambdaMin);
     expect(out.spectrum.spectralRadius).toBe(Math.max(out.sharpness[0], -out.spectrum.lambdaMin));
     expect(out.spectrum.sharpnessOverSMin).toBeCloseTo(out.sharpness[0] / out.theory.sMin, 14);
-    // Every theory quantity of DESIGN.md (univariate).
+    // Every theory quantity of docs/theory.md §2 (univariate).
     for (const key of ['lambda', 'Lambda', 'a', 'wStarNorm', 'projectionNorm', 'sMin', 'sMinRefinedLower', 'sMinRefinedUpper', 'sRankOne', 'smallInitUpper', 'codeUpper', 'criticalLearningRate']) {
       expect(typeof out.theory[key]).toBe('number');
     }

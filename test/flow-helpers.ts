@@ -30,7 +30,7 @@ export function gaussLegendre(m: number): { x: number[]; w: number[] } {
 const GL20 = gaussLegendre(20);
 
 /**
- * The balanced scalar chain (numerics 4.2): width 1, R = s (prod u_k - c)^2 with all factors equal
+ * The balanced scalar chain (docs/algorithms.md §3.12): width 1, R = s (prod u_k - c)^2 with all factors equal
  * to u, so u' = -2 s u^{L-1} (u^L - c). Returns the time at which u reaches u1 from u0 < u1 <
  * c^{1/L}: t = int du / (2 s u^{L-1} (c - u^L)), by composite 20-point Gauss–Legendre in ln u
  * (smooth there; 2000 panels give ~1e-15 relative).

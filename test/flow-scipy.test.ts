@@ -33,13 +33,13 @@ describe(`scipy ${reference.scipy} RK45 parity`, () => {
     // The same step sequence: scipy's rules with the stage sums in scipy's order. The gradients
     // themselves differ in the last bits (numpy's X^T (X w - y) vs the core's Sigma (w - w*)), and
     // the controller carries such differences forward, so counts are allowed to differ by one
-    // rejection (numerics 3.7); measured: identical at both tolerances.
+    // rejection (docs/algorithms.md §3.13); measured: identical at both tolerances.
     expect(r.stats.accepted).toBe(ref.accepted);
     expect(Math.abs(r.stats.rejected - ref.rejected)).toBeLessThanOrEqual(1);
     expect(Math.abs(r.stats.nfev - ref.nfev)).toBeLessThanOrEqual(6);
     // The t grid: measured max relative difference 3.7e-9 (rtol 1e-6) and 9.4e-8 (rtol 1e-9);
-    // numerics 3.7 found up to 4e-9 and 5e-5 between exact transcriptions differing only in
-    // summation order.
+    // docs/algorithms.md §3.13: an earlier study found up to 4e-9 and 5e-5 between exact
+    // transcriptions differing only in summation order.
     const t = r.trace.scalar('time');
     expect(t.length).toBe(ref.t.length);
     // The first step is scipy's select_initial_step on the same f(y0) and f(y0 + h0 f0): the
@@ -48,7 +48,7 @@ describe(`scipy ${reference.scipy} RK45 parity`, () => {
     let dt = 0;
     for (let i = 1; i < t.length; i++) dt = Math.max(dt, Math.abs(t[i] - ref.t[i]) / ref.t[i]);
     expect(dt).toBeLessThan(ref.rtol <= 1e-9 ? 1e-5 : 1e-7);
-    // The final state: measured 7.5e-14 and 5e-15 (|theta_i| <= 1). numerics 3.7 saw up to 1e-13
+    // The final state: measured 7.5e-14 and 5e-15 (|theta_i| <= 1). docs/algorithms.md §3.13: up to 1e-13
     // between transcriptions differing in summation order; a different step sequence would show
     // as ~rtol.
     expect(maxAbsDiff(r.weights, ref.final)).toBeLessThan(1e-10);

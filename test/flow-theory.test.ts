@@ -49,7 +49,7 @@ describe('Lemma 1: balancedness is invariant under the flow', () => {
     const drift = maxOf(tight.trace.scalar('balancednessDrift'));
     expect(drift).toBeLessThan(1e-8); // measured 4.8e-12 (5.0e-8 at rtol 1e-6)
     expect(tight.balancednessDrift as number).toBeLessThanOrEqual(drift);
-    // Roughly proportional to the tolerance (numerics 4.1).
+    // Roughly proportional to the tolerance (docs/algorithms.md §3.10).
     const loose = await run(1e-6);
     expect(loose.balancednessDrift as number).toBeGreaterThan(1000 * drift);
     expect(loose.balancednessDrift as number).toBeLessThan(1e-5);
@@ -63,7 +63,7 @@ describe('Lemma 1: balancedness is invariant under the flow', () => {
     const T = 10;
     const r = await flow(penalized, w0, { tEnd: T, rtol: 1e-10, atol: 1e-13 });
     const expected = (1 - Math.exp(-4 * l2 * T)) * maxBalancedness(MC_WIDTHS, w0);
-    // The drift itself is 1.98 here (numerics 4.1 measured the difference at 4.9e-14).
+    // The drift itself is 1.98 here (docs/theory.md §3.1: an earlier study measured the difference at 4.9e-14).
     expect(Math.abs((r.balancednessDrift as number) - expected)).toBeLessThan(1e-11);
   });
 });
@@ -124,7 +124,7 @@ describe('the small-initialization regime (Marion & Chizat, L = 10)', () => {
     expect(end.singularSpread).toBeLessThanOrEqual(eps);
     end.alignment.forEach((a: number, k: number) => expect(a).toBeGreaterThanOrEqual(1 - eps / end.layerNorms[k + 1] ** 2));
     // Corollary 3: 1 <= S / S_min <= 4 Lambda / lambda; and the vanishing-init limit S_r1
-    // (numerics 4.3). S by Lanczos (relative error ~1e-15 against the dense Hessian); measured
+    // (docs/theory.md §2.4). S by Lanczos (relative error ~1e-15 against the dense Hessian); measured
     // S/S_r1 - 1 = 2.8e-8 and 2.9e-8: the runs stop at an excess loss of 1e-11, not at the limit.
     const S = (await sharpness(problem, r.weights)).eigenvalues[0];
     expect(S / theory.sMin).toBeGreaterThanOrEqual(1);

@@ -45,7 +45,7 @@ describe('closed-form flows through the integrator', () => {
     }
   });
 
-  // Event times against the closed form (L = 2: the logistic) or quadrature (numerics 4.2). Times
+  // Event times against the closed form (L = 2: the logistic) or quadrature (docs/algorithms.md §3.12). Times
   // are compared, not states: near equilibrium t(u) is well conditioned, u(T) is not.
   const s = 2;
   const c = 1.5;
@@ -76,7 +76,8 @@ describe('closed-form flows through the integrator', () => {
       expect(Math.abs((r.finalLoss as number) / lossLevel - 1)).toBeLessThan(1e-13);
       errors.push(Math.abs(r.t - expected) / expected);
     }
-    // Measured: ~1.5e-6, 3e-10-2e-8, 2e-13-2.5e-10 (numerics 4.2: up to 7.4e-11 at rtol 1e-12).
+    // Measured: ~1.5e-6, 3e-10-2e-8, 2e-13-2.5e-10 (docs/algorithms.md §3.12: an earlier study found
+    // up to 7.4e-11 at rtol 1e-12).
     // At rtol 1e-12 the root lies on the free 4th-order interpolant, which is not error
     // controlled: on the fast L = 10 case from 0.8 the step end points imply 5e-13, the
     // interpolant 2.5e-10.
@@ -214,7 +215,7 @@ describe('flow mechanics', () => {
     expect(budget.t).toBeLessThan(1e6);
   });
 
-  test('the PI controller all but removes rejections in the stiff tail (numerics 3.4)', async () => {
+  test('the PI controller all but removes rejections in the stiff tail (docs/algorithms.md §3.5)', async () => {
     const i = await flow(problem, w0, { tEnd: 200, controller: 'I' });
     const pi = await flow(problem, w0, { tEnd: 200, controller: 'PI' });
     // Measured at rtol 1e-6: I 2111 accepted + 269 rejected, PI 2116 + 8 (nfev 14282 vs 12746).

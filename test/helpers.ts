@@ -50,7 +50,7 @@ export function axpy(a: number, x: Float64Array, y: Float64Array): Float64Array 
 
 /**
  * Directional derivative of the loss along v by central differences with Richardson
- * extrapolation (error O(h^4)); h is scaled to the point, as numerics.md recommends.
+ * extrapolation (error O(h^4)); h is scaled to the point, as docs/math.md §4.8 says.
  */
 export function fdDirectional(f: (x: Float64Array) => number, x: Float64Array, v: Float64Array, relStep = 1e-3): number {
   const h = (relStep * Math.max(norm(x), 1e-3)) / norm(v);

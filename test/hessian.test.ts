@@ -8,7 +8,7 @@ import { axpy, completionProblem, dot, gaussianVector, mcProblem, MC_WIDTHS, mse
 
 /**
  * H v by central differences of the exact gradient with Richardson extrapolation (error O(h^4)),
- * the step scaled to ||theta|| / ||v|| (numerics 1.6: a fixed step gives 1e-6 "errors" at small
+ * the step scaled to ||theta|| / ||v|| (docs/math.md §4.8: a fixed step gives 1e-6 "errors" at small
  * weights).
  */
 function fdHvp(problem: Problem, w: Float64Array, v: Float64Array, relStep = 1e-3): Float64Array {
@@ -79,7 +79,7 @@ describe('Hessian-vector products against central differences of the gradient', 
   test('at a small initialization (scale 0.01, L = 10) the scaled step still resolves H v', () => {
     const problem = mcProblem();
     const w = initWeights(MC_WIDTHS, { scale: 0.01, seed: 1 });
-    // Measured 7.8e-13; a fixed (unscaled) step is what gave numerics 1.6 its 1e-6 "errors".
+    // Measured 7.8e-13; a fixed (unscaled) step gives the 1e-6 "errors" of docs/math.md §4.8.
     expect(hvpError(problem, w, 2)).toBeLessThan(1e-10);
   });
 
@@ -206,7 +206,7 @@ describe('the dense Hessian and exact identities', () => {
   });
 });
 
-describe('the Hessian at the origin (numerics 1.6, identity 4)', () => {
+describe('the Hessian at the origin (docs/math.md §4.6)', () => {
   test('L = 2: eigenvalues +-sigma_i(grad C(0)), each with multiplicity = the width, the rest 0', async () => {
     const problems = [mseProblem([3, 4, 2], 5), completionWithRepeat([5, 3, 4], 0), univariate([4, 6, 3], 0, 6)];
     for (const problem of problems) {

@@ -142,7 +142,7 @@ describe('Corollary 3: small-scale initializations reach 1 <= S / S_min <= 4 Lam
     const ratio = S / t.sMin;
     expect(ratio).toBeGreaterThanOrEqual(1);
     expect(ratio).toBeLessThanOrEqual((4 * t.Lambda) / t.lambda); // 13.35; measured 3.10, 3.21, 3.40
-    // Near the rank-one limit S_r1 (numerics 4.3): measured S / S_r1 = 1.020, 1.055, 1.121.
+    // Near the rank-one limit S_r1 (docs/theory.md §2.4): measured S / S_r1 = 1.020, 1.055, 1.121.
     expect(S / t.sRankOne).toBeGreaterThanOrEqual(1);
     expect(S / t.sRankOne).toBeLessThan(1.15);
   });

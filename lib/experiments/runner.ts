@@ -3,37 +3,24 @@
  * thread each), a few more are queued than there are threads so no thread waits on JavaScript,
  * and each finished run is appended to OUT/runs/<shard>.jsonl the moment it ends. Restarting
  * the same command skips what is already there; an AbortSignal stops the runs in flight (they
- * are not recorded) and leaves every finished one in place.
+ * are not recorded) and leaves every finished one in place. The report is not built here: the
+ * caller (pipeline/run.ts) builds it with the findings it chooses once the plan is complete.
+ *
+ * For its whole run the runner holds the lock of the file it appends to (lock.ts): a second
+ * writer of that file, or any writer while an unsharded run holds the directory, fails with
+ * ERR_DLN_BUSY, while shards of one experiment write side by side. Each record carries the plan
+ * hash; a diverged run's final quantities are null (its last recorded row is no final value).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
 import { DlnAbortError, DlnError } from '../errors';
-import { buildReport, type ReportSummary } from '../report';
-import { loadExperiment, type LoadedExperiment, type LoadOptions } from './config';
+import type { LoadedExperiment } from './config';
 import { executeRun, ProblemCache } from './execute';
-import { buildPlan, inShard, type Plan, type PlannedRun, type Shard } from './plan';
-import { ensureDir, readAllResults, readJson, ResultWriter, runsDir, writeFileAtomic, writeTrace, writeWeights } from './store';
-import type { Experiment } from './schema';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../package.json') as { name: string; version: string };
-
-/** OUT/experiment.json: what was run, deterministic (no dates), the same for every shard. */
-export interface Manifest {
-  format: 1;
-  name: string;
-  preset: string | null;
-  source: string;
-  quick: boolean;
-  overrides: string[];
-  planHash: string;
-  runs: number;
-  axes: string[];
-  package: { name: string; version: string };
-  blasVendor: string;
-  config: Experiment;
-}
+import { lockResultsWriter, type WriterRole } from './lock';
+import { claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
+import { buildPlan, fileContentHash, inShard, type PlannedRun, type Shard } from './plan';
+import { divergedFinal } from './record-check';
+import { ensureDir, ensureSubdir, indexPlan, readAllResults, ResultWriter, runsDir, writeTrace, writeWeights, type StoredRecord } from './store';
 
 export interface SweepProgress {
   /** Runs of this shard finished so far (including those found finished at the start). */
@@ -46,18 +33,18 @@ export interface SweepProgress {
   elapsedMs: number;
 }
 
-export interface RunExperimentOptions extends LoadOptions {
+export interface SweepOptions {
   /** Results directory. */
   out: string;
   /** Run only this deterministic slice of the plan. */
   shard?: Shard;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
-  /** Build the report when the whole plan is present (default true). */
-  report?: boolean;
+  /** Break the directory's locks even if their holders may be alive (they must be gone). */
+  forceUnlock?: boolean;
 }
 
-export interface ExperimentOutcome {
+export interface SweepOutcome {
   out: string;
   name: string;
   planHash: string;
@@ -69,123 +56,139 @@ export interface ExperimentOutcome {
   ran: number;
   /** Runs of this shard found already finished. */
   resumed: number;
-  /** Torn or unreadable result lines found and dropped. */
+  /** Lines of this shard's file that were no finished run (torn or invalid), set aside in runs/*.rejected.jsonl. */
   discarded: number;
   /** Runs of the whole plan still missing (other shards, or this one if cancelled). */
   missing: number;
-  /** The report's summary, when the plan was complete and a report was built. */
-  summary?: ReportSummary;
   elapsedMs: number;
-}
-
-export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
-  return {
-    format: 1,
-    name: loaded.experiment.name,
-    preset: loaded.preset ?? null,
-    source: loaded.source,
-    quick: loaded.quick,
-    overrides: loaded.overrides,
-    planHash: plan.hash,
-    runs: plan.runs.length,
-    axes: plan.axes,
-    package: { name: pkg.name, version: pkg.version },
-    blasVendor: buildInfo().blasVendor,
-    config: loaded.experiment,
-  };
-}
-
-export function readManifest(out: string): Manifest | undefined {
-  const p = join(out, 'experiment.json');
-  return existsSync(p) ? readJson<Manifest>(p) : undefined;
-}
-
-/** Creates OUT (or checks that it holds this very plan) and writes the manifest and plan. */
-export function prepareOut(out: string, manifest: Manifest, plan: Plan): void {
-  const existing = readManifest(out);
-  if (existing && existing.planHash !== manifest.planHash) {
-    throw new DlnError(
-      'ERR_DLN_CONFIG',
-      `${out} holds another experiment ("${existing.name}", plan ${existing.planHash}; this one is plan ${manifest.planHash}): ` +
-        'choose a new --out, or delete that directory to start over',
-      { field: 'out' },
-    );
-  }
-  ensureDir(runsDir(out));
-  if (plan.experiment.output.traces) ensureDir(join(out, 'traces'));
-  if (plan.experiment.output.weights) ensureDir(join(out, 'weights'));
-  writeFileAtomic(join(out, 'experiment.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileAtomic(join(out, 'plan.jsonl'), plan.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
 }
 
 function shardFileName(shard?: Shard): string {
   return shard ? `shard-${shard.index}-of-${shard.count}.jsonl` : 'all.jsonl';
 }
 
-/** Loads an experiment (preset, file or object) and runs it (or its shard) into `options.out`. */
-export async function runExperiment(source: string | Record<string, unknown>, options: RunExperimentOptions): Promise<ExperimentOutcome> {
-  const loaded = await loadExperiment(source, options);
-  return runLoadedExperiment(loaded, options);
+/** Refuses an empty results directory name (it would write into the working directory). */
+export function checkOut(out: unknown, field = 'out'): string {
+  if (typeof out !== 'string' || out.trim() === '') {
+    throw new DlnError('ERR_DLN_VALUE', `${field}: expected the path of a results directory, got ${out === '' ? 'an empty string' : typeof out}`, { field });
+  }
+  return out;
 }
 
-export async function runLoadedExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+/** Runs a loaded experiment (or its shard) into `options.out`, resuming what is already there. */
+export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepOutcome> {
   const started = Date.now();
-  const { out, shard, signal, onProgress } = options;
+  const { shard, signal, onProgress } = options;
+  const out = checkOut(options.out);
   if (signal?.aborted) throw new DlnAbortError(signal.reason);
   const plan = buildPlan(loaded.experiment);
   const manifest = manifestOf(loaded, plan);
-  prepareOut(out, manifest, plan);
+  const index = indexPlan(plan);
 
-  const planIds = new Set(plan.runs.map((r) => r.id));
-  const existing = readAllResults(out);
-  const mine = plan.runs.filter((r) => inShard(r, shard));
-  const todo = mine.filter((r) => !existing.records.has(r.id));
-  const resumed = mine.length - todo.length;
-  let diverged = [...existing.records.values()].filter((r) => r.status === 'diverged' && planIds.has(r.id)).length;
-  let done = resumed;
-  const progress = () => onProgress?.({ done, total: mine.length, resumed, diverged, elapsedMs: Date.now() - started });
-  progress();
-
-  const problems = new ProblemCache();
-  const writer = new ResultWriter(join(runsDir(out), shardFileName(shard)));
-  const keepTrace = plan.experiment.output.traces;
-  const keepWeights = plan.experiment.output.weights;
-  const threads = Math.max(1, buildInfo().workerThreads);
-  const inner = new AbortController();
-  const onAbort = () => inner.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // Another experiment's directory is refused before anything is created in it (and again under
+  // the manifest lock, where it counts).
+  const existingManifest = readManifest(out);
+  if (existingManifest && existingManifest.planHash !== plan.hash) {
+    throw otherPlanError(out, existingManifest, manifest, 'choose a new --out, or delete that directory to start over');
+  }
+  ensureDir(out);
+  const runs = ensureSubdir(out, 'runs');
+  const role: WriterRole = shard ? { kind: 'shard', index: shard.index, count: shard.count } : { kind: 'all' };
+  const lock = await lockResultsWriter(out, runs, role, { forceUnlock: options.forceUnlock });
+  let writer: ResultWriter | undefined;
   let ran = 0;
   let failure: unknown;
+  let resumed = 0;
+  let discarded = 0;
+  let mine: PlannedRun[] = [];
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < todo.length && !inner.signal.aborted) {
-        const run: PlannedRun = todo[next++];
-        try {
-          const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: inner.signal, keepTrace, keepWeights });
-          // Before the result line: a listed run always has its trace and weights.
-          if (trace) writeTrace(out, trace);
-          if (weights) writeWeights(out, weights);
-          writer.append(record);
-          ran++;
-          done++;
-          if (record.status === 'diverged') diverged++;
-          progress();
-        } catch (err) {
-          if (inner.signal.aborted) return;
-          failure ??= err;
-          inner.abort(err);
-        }
-      }
+    await claimOut(out, manifest, plan.runs, { forceUnlock: options.forceUnlock });
+    if (plan.experiment.output.traces) ensureSubdir(out, 'traces');
+    if (plan.experiment.output.weights) ensureSubdir(out, 'weights');
+
+    const ownPath = join(runsDir(out), shardFileName(shard));
+    const existing = readAllResults(out, index, ownPath);
+    const own = existing.files.find((f) => f.path === ownPath);
+    discarded = own ? own.rejected.length + (own.torn ? 1 : 0) : 0;
+    writer = new ResultWriter(ownPath, own);
+
+    mine = plan.runs.filter((r) => inShard(r, shard));
+    const todo = mine.filter((r) => !existing.records.has(r.id));
+    resumed = mine.length - todo.length;
+    let diverged = [...existing.records.values()].filter((r) => r.status === 'diverged').length;
+    let done = resumed;
+    const progress = () => onProgress?.({ done, total: mine.length, resumed, diverged, elapsedMs: Date.now() - started });
+    progress();
+
+    const problems = new ProblemCache();
+    const keepTrace = plan.experiment.output.traces;
+    const keepWeights = plan.experiment.output.weights;
+    const threads = Math.max(1, buildInfo().workerThreads);
+    // One controller per run in flight (not one signal shared by all: that would add a listener
+    // per run to it, past Node's limit of 10 with 6 threads and more).
+    const inFlight = new Set<AbortController>();
+    let stopped: unknown;
+    const stopAll = (reason: unknown) => {
+      stopped ??= reason ?? new Error('stopped');
+      for (const c of inFlight) c.abort(reason);
     };
-    await Promise.all(Array.from({ length: Math.min(todo.length, 2 * threads) }, worker));
+    const onAbort = () => stopAll(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const w = writer;
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < todo.length && stopped === undefined) {
+          const run: PlannedRun = todo[next++];
+          const controller = new AbortController();
+          inFlight.add(controller);
+          try {
+            const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: controller.signal, keepTrace, keepWeights });
+            if (stopped !== undefined) return;
+            await lock.assertHeld();
+            // Before the result line: a listed run always has its trace and weights.
+            if (trace) await writeTrace(out, trace);
+            if (weights) await writeWeights(out, weights);
+            if (stopped !== undefined) return;
+            const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
+            w.append(stored);
+            ran++;
+            done++;
+            if (record.status === 'diverged') diverged++;
+            progress();
+          } catch (err) {
+            if (controller.signal.aborted && stopped !== undefined) return;
+            failure ??= err;
+            stopAll(err);
+          } finally {
+            inFlight.delete(controller);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(todo.length, 2 * threads) }, worker));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    // A problem file changed while the runs read it would mix data in one experiment.
+    for (const [path, hash] of Object.entries(plan.dataFiles)) {
+      if (fileContentHash(path) !== hash) {
+        failure ??= new DlnError('ERR_DLN_CONFIG', `data.path: ${path} changed during the run; its results mix two data sets: rerun into a new directory`, { field: 'data.path' });
+      }
+    }
+  } catch (err) {
+    failure ??= err;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    writer.close();
+    try {
+      await writer?.close();
+    } catch (err) {
+      failure ??= err;
+    }
+    lock.release();
   }
-  const after = readAllResults(out);
+  if (failure !== undefined && !(failure instanceof DlnAbortError)) throw failure;
+  const after = readAllResults(out, index);
   const missing = plan.runs.filter((r) => !after.records.has(r.id)).length;
-  const outcome: ExperimentOutcome = {
+  const outcome: SweepOutcome = {
     out,
     name: plan.experiment.name,
     planHash: plan.hash,
@@ -193,13 +196,10 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
     shardRuns: mine.length,
     ran,
     resumed,
-    discarded: existing.discarded,
+    discarded,
     missing,
     elapsedMs: Date.now() - started,
   };
-  if (failure !== undefined) throw failure;
-  if (signal?.aborted) throw new DlnAbortError(signal.reason, outcome);
-  if (missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
-  outcome.elapsedMs = Date.now() - started;
+  if (signal?.aborted || failure instanceof DlnAbortError) throw new DlnAbortError(signal?.reason, outcome);
   return outcome;
 }

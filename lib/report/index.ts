@@ -2,22 +2,25 @@
  * The report of a finished sweep, built from OUT alone (so it can be rebuilt, or built after a
  * merge): results.jsonl in plan order, runs.csv and aggregate.csv, figures (Vega-Lite spec and
  * SVG side by side), summary.json with the headline numbers and the paper's findings checked,
- * and report.html. Nothing in these files depends on timing, threads or shards.
+ * and report.html. Nothing in these files depends on timing, threads or shards. Which findings are
+ * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
+ * nothing of the papers.
  */
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
-import { buildPlan } from '../experiments/plan';
-import { readManifest } from '../experiments/runner';
-import { experimentSchema } from '../experiments/schema';
-import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
-import { findPreset } from '../presets';
-import { Dataset } from './dataset';
-import { genericFindings, type Finding } from './findings';
+import { buildPlan, fileContentHash } from '../experiments/plan';
+import { readManifest } from '../experiments/manifest';
+import { experimentSchema, type FigureConfig } from '../experiments/schema';
+import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
+import { Dataset, isDiverged } from './dataset';
+import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
 import { renderSvg } from './render';
 import { aggregateCsv, gridRows, runsCsv } from './tables';
+import { checkOptions } from '../options/declare';
+import { reportOptions, resultDirectory } from '../options/experiment';
 
 export interface ReportSummary {
   name: string;
@@ -30,7 +33,10 @@ export interface ReportSummary {
   theory: TheoryRecord | null;
   headline: Record<string, unknown>;
   findings: Finding[];
-  figures: { id: string; title: string }[];
+  /** How this reproduction was made (precision, definitions, seeds, code versions), from the preset. */
+  notes: string[];
+  /** Each figure, with the diverged runs left out of it (their final values are unknown). */
+  figures: { id: string; title: string; skippedDiverged: number }[];
 }
 
 export interface ReportOptions {
@@ -38,17 +44,33 @@ export interface ReportOptions {
   partial?: boolean;
 }
 
+export interface WriteReportOptions extends ReportOptions {
+  /**
+   * The findings to check (a preset's, chosen by the caller); undefined: the generic divergence
+   * counts. A required key, so that no caller forgets to choose.
+   */
+  findings: FindingsFn | undefined;
+}
+
 /** Loads OUT's results into a Dataset (with each grid point's theory). */
 export async function loadDataset(out: string, options: ReportOptions = {}): Promise<{ ds: Dataset; missing: number }> {
+  resultDirectory(out, 'out');
+  checkOptions(reportOptions, options);
   const manifest = readManifest(out);
   if (!manifest) throw new DlnError('ERR_DLN_IO', `${out} has no experiment.json: not a dlnflow results directory`, { field: 'out' });
   const parsed = experimentSchema.safeParse(manifest.config);
   if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json does not match this version of dlnflow's schema`);
-  const plan = buildPlan(parsed.data);
+  const plan = buildPlan(parsed.data, { fileHash: (p) => manifest.dataFiles[p] ?? '' });
   if (plan.hash !== manifest.planHash) {
     throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`);
   }
-  const { records } = readAllResults(out);
+  // The report rebuilds each grid point's problem: from the very data the runs used.
+  for (const [path, hash] of Object.entries(plan.dataFiles)) {
+    if (fileContentHash(path) !== hash) {
+      throw new DlnError('ERR_DLN_CONFIG', `data.path: ${path} has changed since the runs of ${out} read it: its report would mix two data sets`, { field: 'data.path' });
+    }
+  }
+  const { records } = readAllResults(out, indexPlan(plan));
   const present = plan.runs.filter((r) => records.has(r.id)).map((r) => records.get(r.id)!);
   const missing = plan.runs.length - present.length;
   if (missing > 0 && !options.partial) {
@@ -63,40 +85,49 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
   return { ds: new Dataset(plan, present, built), missing };
 }
 
+/** Diverged runs a figure leaves out: those of its runs whose final values it would plot. */
+function skippedDiverged(ds: Dataset, f: FigureConfig): number {
+  if ((f.kind === 'sweep' && f.at === 'final') || f.kind === 'scatter') return ds.filter(f.filter).filter(isDiverged).length;
+  return 0;
+}
+
 function summaryText(s: ReportSummary, out: string): string {
   const lines = [`${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`];
   for (const f of s.findings) {
-    const mark = f.pass === null ? '·' : f.pass ? '✓' : '✗';
-    lines.push(`  ${mark} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
+    const status = findingStatus(f);
+    if (status === 'not-applicable') lines.push(`  ${STATUS_MARKS[status]} not applicable: ${f.claim} (${f.notApplicable})`);
+    else lines.push(`  ${STATUS_MARKS[status]} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
   }
   lines.push(`  report: ${join(out, 'report.html')}`);
   return lines.join('\n');
 }
 
 /** Writes every report file into OUT and returns the summary. */
-export async function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
+export async function writeReport(out: string, options: WriteReportOptions): Promise<ReportSummary & { text: string }> {
   const manifest = readManifest(out)!;
-  const { ds, missing } = await loadDataset(out, options);
+  const { ds, missing } = await loadDataset(out, { partial: options.partial });
   const config = ds.plan.experiment;
 
-  ensureDir(join(out, 'figures'));
+  ensureSubdir(out, 'figures');
   const figures: Record<string, BuiltFigure> = {};
-  const rendered: { id: string; title: string; svg: string }[] = [];
+  const rendered: { id: string; title: string; svg: string; skippedDiverged: number }[] = [];
   for (const f of config.report.figures) {
     const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
     figures[f.id] = built;
     const svg = await renderSvg(built.spec);
-    writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
-    writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
-    rendered.push({ id: f.id, title: built.title, svg });
+    await writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
+    await writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
+    rendered.push({ id: f.id, title: built.title, svg, skippedDiverged: skippedDiverged(ds, f) });
   }
 
   const statuses: Record<string, number> = {};
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
-  const preset = manifest.preset ? findPreset(manifest.preset) : undefined;
   const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id), loadWeights: (id: string) => readWeights(out, id) };
-  const { headline, findings } = preset?.findings ? preset.findings(ctx) : genericFindings(ctx);
+  const result = (options.findings ?? genericFindings)(ctx);
+  const { headline } = result;
+  const findings = result.findings.map(withStatus);
+  const notes = result.notes ?? [];
 
   const summary: ReportSummary = {
     name: config.name,
@@ -109,14 +140,15 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
     theory,
     headline,
     findings,
-    figures: rendered.map(({ id, title }) => ({ id, title })),
+    notes,
+    figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
-  writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
-  writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
-  writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileAtomic(
+  await writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
+  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({
       manifest,
@@ -126,8 +158,9 @@ export async function buildReport(out: string, options: ReportOptions = {}): Pro
       runs: ds.runs.length,
       theory,
       findings,
+      notes,
       headline,
-      figures: rendered,
+      figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),
     }),
   );
   return { ...summary, text: summaryText(summary, out) };

@@ -8,12 +8,18 @@ import { compile } from 'vega-lite';
 import { DlnError } from '../errors';
 import type { VegaLiteSpec } from './figures';
 
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+/** Renders run one at a time: Vega numbers clip paths and gradients with process-wide counters. */
+let queue: Promise<unknown> = Promise.resolve();
+
+async function render(spec: VegaLiteSpec): Promise<string> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const compiled = compile(spec as any).spec;
     const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
     try {
+      // From 1 in every SVG, so that a figure's bytes do not depend on what this process drew
+      // before it (a merged report must equal an unsharded run's, whichever process builds it).
+      (vega as unknown as { resetSVGDefIds(): void }).resetSVGDefIds();
       return await view.toSVG();
     } finally {
       view.finalize();
@@ -21,4 +27,10 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   } catch (err) {
     throw new DlnError('ERR_DLN_INTERNAL', `cannot render figure "${String(spec.title)}": ${(err as Error).message}`, { cause: err });
   }
+}
+
+export function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const result = queue.then(() => render(spec));
+  queue = result.catch(() => undefined);
+  return result;
 }

@@ -7,9 +7,9 @@
 //  2. Jacot et al.'s deep setting (L=4, w=100, d0=dL=10, jacotTeacherData defaults, init std 0.01)
 //     over t in [0, T] (T = 100, or BENCH_JACOT_T): RK45 gradient evaluations and time against GD at
 //     eta = 1e-3 over the same time. Explicit RK45 is stability-bound there (h S ~ 3.3): it spends
-//     about 1.8 S gradients per unit time, GD 1/eta, so the ratio is ~1.8 S eta (numerics 3.8
-//     predicted 2.5x for S ~ 1.2e3). Reported as measured, for the default teacher (S ~ 3e3) and a
-//     second draw (S ~ 5e2). Takes ~2 minutes.
+//     about 1.8 S gradients per unit time, GD 1/eta, so the ratio is ~1.8 S eta (an earlier study
+//     measured 2.45x at S ~ 1.2e3: docs/algorithms.md §3.11). Reported as measured, for the default
+//     teacher (S ~ 3e3) and a second draw (S ~ 5e2). Takes ~2 minutes.
 //  3. The integrator's own cost per right-hand side against the bare gradient, in C++
 //     (scripts/native/bench_flow.cpp): on both sizes the stage arithmetic should be a small
 //     fraction of an evaluation.

@@ -11,7 +11,7 @@ const path = require('node:path');
 const { root } = require('./_native');
 
 async function timed(source, overrides) {
-  const { runExperiment } = require(path.join(root, 'dist', 'experiments', 'runner.js'));
+  const { runExperiment } = require(root);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-bench-sweep-'));
   const t0 = process.hrtime.bigint();
   const outcome = await runExperiment(source, { out, overrides, report: false });

@@ -1,0 +1,203 @@
+/**
+ * Jacot et al., Figures 2 and 4: saddle-to-saddle dynamics from small initializations (the loss a
+ * staircase, the rank climbing 0 -> 1 -> 2 -> 3, the gradient norm peaking at each escape, sharper
+ * transitions for the deeper network) against the lazy regime, at L = 2 (w = 50) and L = 4
+ * (w = 100). The checks are pure functions of the measured numbers, so that each can be fed a
+ * case where its claim is false (test/jacot-findings.test.ts).
+ */
+import { peakWidthDecades, prominentPeaks } from '../../analysis/peaks';
+import type { Plateau } from '../../analysis/plateaus';
+import { valueAtTime } from '../../analysis/series';
+import type { RunView } from '../../report/dataset';
+import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
+import { numbers } from '../common';
+import type { Preset } from '../types';
+import { column, plateausOf, RANK_TOLERANCE, rankSequence, TEACHER, TEACHER_NOTE } from './common';
+
+const kindOf = (r: RunView) => r.record.values['init.kind'];
+
+/** Small init: the successive ranks of A start 0 -> 1 -> 2 -> 3 (the teacher's modes, one at a time). */
+export function rankClimbFinding(L: number, climb: number[]): Finding {
+  return {
+    id: `rank-climb-L${L}`,
+    claim: `L = ${L}, small init: the rank of A climbs one at a time, 0 -> 1 -> 2 -> 3 (the teacher's modes, strongest first)`,
+    observed: `successive ranks ${climb.join(' -> ') || 'none'}`,
+    expected: 'starts 0 -> 1 -> 2 -> 3 (the noise is learned afterwards)',
+    pass: [0, 1, 2, 3].every((k, i) => climb[i] === k),
+  };
+}
+
+/** Small init: the loss is a staircase: plateaus at ranks 0, 1, 2, 3 in order (L > 2); at L = 2, at rank 0 and at rank 3 at least. */
+export function staircaseFinding(L: number, plateaus: Plateau[]): Finding {
+  const ranks = plateaus.map((p) => p.rank);
+  return {
+    id: `staircase-L${L}`,
+    claim: `L = ${L}, small init: the loss is a staircase, a plateau at each saddle${L > 2 ? '' : ' (at L = 2 the intermediate saddles are passed quickly)'}`,
+    observed: plateaus.map((p) => `rank ${p.rank} at loss ${fmt(p.loss, 4)} over t in [${fmt(p.start, 3)}, ${fmt(p.end, 3)}]`).join('; ') || 'no plateau',
+    expected: L > 2 ? 'plateaus at ranks 0, 1, 2, 3, in this order' : 'plateaus at rank 0 and 3 at least',
+    pass: L > 2 ? ranks.length >= 4 && [0, 1, 2, 3].every((k, i) => ranks[i] === k) : ranks.includes(0) && ranks.includes(3),
+  };
+}
+
+/** Lazy init: no saddle-to-saddle, no plateau below full rank (and the rank full from the start). */
+export function lazyFinding(L: number, initialRank: number | null, fullRank: number, plateausBelowFull: number): Finding {
+  return {
+    id: `lazy-L${L}`,
+    claim: `L = ${L}, lazy init: no saddle-to-saddle, the rank is full from the start`,
+    observed: `initial rank ${initialRank}; plateaus below full rank: ${plateausBelowFull}`,
+    expected: `rank ${fullRank} at initialization, no intermediate plateau`,
+    pass: initialRank === fullRank && plateausBelowFull === 0,
+  };
+}
+
+/** Fig. 4: small init, the gradient norm rises at each escape and falls near each saddle (at least 3 prominent peaks); lazy, none. */
+export function gradientNormFinding(L: number, smallPeaks: number, lazyPeaks: number): Finding {
+  return {
+    id: `gradient-norm-L${L}`,
+    claim: `L = ${L} (Fig. 4): from the small init the gradient norm is non-monotonic, a peak at each escape and a dip near each saddle; from the lazy init it has no such peak`,
+    observed: `peaks standing 2× above the dips on both sides: small init ${smallPeaks}, lazy ${lazyPeaks}`,
+    expected: 'at least 3 from the small init (the teacher’s three modes), none from the lazy init',
+    pass: smallPeaks >= 3 && lazyPeaks === 0,
+  };
+}
+
+/** The rank-3 saddle generalizes better than the interpolating end point and than the lazy end point (the noise is learned last). */
+export function generalizesFinding(L: number, rank3Test: number | null, finalTest: number | null, lazyTest: number | null): Finding {
+  return {
+    id: `low-rank-generalizes-L${L}`,
+    claim: `L = ${L}: the rank-3 saddle generalizes better than the interpolating end point and than the lazy run (the noise is learned last)`,
+    observed: `test loss ${fmt(rank3Test, 4)} on the rank-3 plateau, ${fmt(finalTest, 4)} at the end (lazy: ${fmt(lazyTest, 4)})`,
+    expected: 'lowest on the plateau',
+    pass: rank3Test !== null && finalTest !== null && lazyTest !== null && rank3Test < finalTest && rank3Test < lazyTest,
+  };
+}
+
+/** Fig. 4: the largest gradient-norm peak is narrower (in decades of time) for the deeper network. */
+export function sharperFinding(widths: { L: number; width: number }[]): Finding {
+  const sorted = widths.slice().sort((a, b) => a.L - b.L);
+  const shallow = sorted[0];
+  const deep = sorted[sorted.length - 1];
+  return {
+    id: 'sharper-transitions',
+    claim: 'transitions between saddles are sharper for the deeper network (Fig. 4: sharper gradient-norm peaks)',
+    observed: `width at half height of the largest gradient-norm peak, in decades of time: ${sorted.map((w) => `L = ${w.L}: ${fmt(w.width, 3)}`).join(', ')}`,
+    expected: 'narrower for the deeper network',
+    pass: sorted.length >= 2 && deep.L > shallow.L && deep.width < shallow.width,
+  };
+}
+
+function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
+  const out: Finding[] = [];
+  const headline: Record<string, unknown> = {};
+  const widths: { L: number; width: number }[] = [];
+  for (const L of numbers(ds, 'model.depth')) {
+    const small = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0);
+    const lazy = ds.runs.find((r) => r.depth === L && kindOf(r) === 'lazy' && r.record.rep === 0);
+    if (!small || !lazy) continue;
+    const ts = loadTrace(small.record.id);
+    const tl = loadTrace(lazy.record.id);
+    if (!ts || !tl) continue;
+    const plateaus = plateausOf(ts).filter((p) => !p.final);
+    const climb = rankSequence(ts);
+    const fullRank = Math.min(small.built.widths[0], small.built.widths[small.built.widths.length - 1]);
+    const smallPeaks = prominentPeaks(column(ts, 'gradNorm')).length;
+    const lazyPeaks = prominentPeaks(column(tl, 'gradNorm')).length;
+    headline[`L${L}`] = {
+      plateaus,
+      rankSequence: climb,
+      gradientPeaks: { small: smallPeaks, lazy: lazyPeaks },
+      finalLoss: small.record.final.loss,
+      finalTestLoss: small.record.final.testLoss,
+      lazyFinalTestLoss: lazy.record.final.testLoss,
+    };
+    out.push(rankClimbFinding(L, climb));
+    out.push(staircaseFinding(L, plateaus));
+    const lazyPlateaus = plateausOf(tl).filter((p) => !p.final && (p.rank ?? 0) < fullRank);
+    out.push(lazyFinding(L, tl.columns.rank?.values[0] ?? null, fullRank, lazyPlateaus.length));
+    out.push(gradientNormFinding(L, smallPeaks, lazyPeaks));
+    const rank3 = plateaus.find((p) => p.rank === 3);
+    const rank3Test = rank3 ? valueAtTime(column(ts, 'time'), column(ts, 'testLoss'), Math.sqrt(rank3.start * rank3.end)) : null;
+    out.push(generalizesFinding(L, rank3Test, small.record.final.testLoss as number | null, lazy.record.final.testLoss as number | null));
+    widths.push({ L, width: peakWidthDecades(column(ts, 'time'), column(ts, 'gradNorm')) });
+  }
+  if (widths.length >= 2) {
+    headline.gradientPeakWidths = widths;
+    out.push(sharperFinding(widths));
+  }
+  return { headline, findings: out };
+}
+
+const traceFigure = (id: string, title: string, depth: number, y: string[], yScale: ('log' | 'linear')[], yLabels: string[], rules: { y: string; label: string }[] = []) => ({
+  kind: 'trace' as const,
+  id,
+  title,
+  x: 'step' as const,
+  xLabel: 'Iterations',
+  xScale: 'log' as const,
+  y,
+  yScale,
+  yLabels,
+  series: 'init.kind',
+  filter: { 'model.depth': depth },
+  rules,
+});
+
+export const jacotFig2: Preset = {
+  name: 'jacot-fig2',
+  summary: 'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100)',
+  config: {
+    name: 'jacot-fig2',
+    description:
+      'Jacot et al., Figures 2 and 4: the noisy rank-3 teacher, 100 training and 1,000 noiseless test points, MSE, gradient descent at eta = 1e-3. ' +
+      'Shallow L = 2, w = 50 (init std w^-2) for 1e5 steps and deep L = 4, w = 100 (init std w^-1) for 1.5e6 steps, each beside the lazy initialization ' +
+      `(std w^-(L-1)/(2L)). Recorded at 50 log-spaced steps per decade. ${TEACHER_NOTE}`,
+    seed: 0,
+    data: TEACHER,
+    model: { depth: 4, width: 100 },
+    init: { kind: 'gaussian', scale: 0.01 },
+    train: {
+      method: 'gd',
+      learningRate: 1e-3,
+      steps: 1500000,
+      recordPerDecade: 50,
+      record: ['loss', 'testLoss', 'rank', 'gradNorm', 'singularValues'],
+      rankTolerance: RANK_TOLERANCE,
+    },
+    sweep: [
+      {
+        'model.depth': [2, 2, 4, 4],
+        'model.width': [50, 50, 100, 100],
+        'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy'],
+        'init.scale': [4e-4, 4e-4, 0.01, 0.01],
+        'train.steps': [100000, 100000, 1500000, 1500000],
+      },
+    ],
+    output: { traces: true },
+    report: {
+      title: 'Jacot et al., Figures 2 and 4: saddle-to-saddle dynamics against the lazy regime',
+      figures: [
+        traceFigure('fig2-shallow', 'Fig. 2 (left), L = 2, w = 50: train and test loss, rank of A (gaussian: std w^-2)', 2, ['loss', 'testLoss', 'rank'], ['log', 'log', 'linear'], ['Train loss', 'Test loss', 'Rank of A']),
+        traceFigure('fig2-deep', 'Fig. 2 (right), L = 4, w = 100: train and test loss, rank of A (gaussian: std w^-1)', 4, ['loss', 'testLoss', 'rank'], ['log', 'log', 'linear'], ['Train loss', 'Test loss', 'Rank of A']),
+        traceFigure('fig4-gradient-norm', 'Fig. 4: gradient norm, L = 2 (dips near saddles, peaks at escapes)', 2, ['gradNorm'], ['log'], ['Gradient norm']),
+        traceFigure('fig4-gradient-norm-deep', 'Fig. 4: gradient norm, L = 4 (sharper peaks)', 4, ['gradNorm'], ['log'], ['Gradient norm']),
+        traceFigure('singular-values-deep', 'Singular values of A, L = 4 (dotted: the rank thresholds 1e-2 and 1e-4)', 4, ['singularValues'], ['log'], ['Singular values of A'], [
+          { y: '0.01', label: '1e-2' },
+          { y: '0.0001', label: '1e-4' },
+        ]),
+      ],
+    },
+    quick: {
+      sweep: [
+        {
+          'model.depth': [2, 2, 4, 4],
+          'model.width': [50, 50, 30, 30],
+          'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy'],
+          'init.scale': [4e-4, 4e-4, 0.0333, 0.0333],
+          'train.steps': [20000, 20000, 60000, 60000],
+        },
+      ],
+      train: { recordPerDecade: 20 },
+    },
+  },
+  findings: fig2Findings,
+};

@@ -1,0 +1,37 @@
+/**
+ * Running an experiment end to end: load it (a preset, a file or an object), run its sweep (or
+ * shard) into OUT, and build the report with the preset's findings once the plan is complete.
+ */
+import type { LoadedExperiment, LoadOptions } from '../experiments/config';
+import { checkOptions } from '../options/declare';
+import { runExperimentOptions } from '../options/experiment';
+import { runSweep, type SweepOptions, type SweepOutcome } from '../experiments/runner';
+import type { ReportSummary } from '../report';
+import { loadExperiment } from './load';
+import { buildReport } from './report';
+
+export interface RunExperimentOptions extends LoadOptions, SweepOptions {
+  /** Build the report when the whole plan is present (default true). */
+  report?: boolean;
+}
+
+export interface ExperimentOutcome extends SweepOutcome {
+  /** The report's summary, when the plan was complete and a report was built. */
+  summary?: ReportSummary;
+}
+
+/** Loads an experiment (preset, file or object) and runs it (or its shard) into `options.out`. */
+export async function runExperiment(source: string | Record<string, unknown>, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+  checkOptions(runExperimentOptions, options);
+  const loaded = await loadExperiment(source, { quick: options.quick, overrides: options.overrides });
+  return runLoadedExperiment(loaded, options);
+}
+
+export async function runLoadedExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+  const started = Date.now();
+  const { out, shard, signal, onProgress, forceUnlock } = options;
+  const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress, forceUnlock });
+  if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
+  outcome.elapsedMs = Date.now() - started;
+  return outcome;
+}
