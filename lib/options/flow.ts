@@ -1,6 +1,7 @@
 /** The options of `flow()`: gradient flow by adaptive RK45 (src/flow.hpp, FlowOptions; src/dopri5.hpp). */
 import { boolean, integer, list, names, number, numbers, oneOf, options, required, string } from './declare';
 import { controls, runFields, type Quantity } from './run';
+import { centralFlowFields } from './central-flow';
 
 /**
  * A condition located on the dense output (scipy's event semantics): it fires where the quantity
@@ -37,6 +38,8 @@ export const flowFields = {
   rankTolerance: runFields.rankTolerance,
   sharpness: runFields.sharpness,
   lossCeiling: runFields.lossCeiling,
+  // dynamics: 'central' and its options (lib/options/central-flow.ts).
+  ...centralFlowFields,
 } as const;
 
 /** flow(problem, weights, options). */
