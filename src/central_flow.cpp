@@ -74,7 +74,7 @@ struct EdgeInfo {
 class CentralFlowSystem final : public OdeSystem {
  public:
   CentralFlowSystem(const Problem& problem, const CentralFlowOptions& o, CancelFlag cancel, CentralFlowResult& stats)
-      : problem_(problem), o_(o), cancel_(cancel), stats_(stats), gf_(problem), P_(problem.spec().paramCount()),
+      : o_(o), cancel_(cancel), stats_(stats), gf_(problem), P_(problem.spec().paramCount()),
         edge_(2.0 / o.learningRate), grad_(P_) {}
   std::size_t dimension() const override { return P_; }
   void setEdge(std::size_t k) { k_ = k; }
@@ -84,11 +84,7 @@ class CentralFlowSystem final : public OdeSystem {
   void rhs(const double* y, double* f) override {
     gf_.rhs(y, f);
     info_.loss = gf_.loss();
-    if (k_ == 0) {
-      valid_ = false;
-      return;
-    }
-    edgeVelocity(f);
+    if (k_ > 0) edgeVelocity(f);
   }
 
   // Evaluates at y (loss, gradient, the top eigenvalues; on the edge the velocity) and returns
@@ -107,7 +103,6 @@ class CentralFlowSystem final : public OdeSystem {
       info_.loss = gf_.loss();
       edgeVelocity(scratch_.data());
     }
-    valid_ = true;
     return info_;
   }
   // The top `count` eigenvalues at the evaluator's point (for the initial edge count).
@@ -139,7 +134,7 @@ class CentralFlowSystem final : public OdeSystem {
     if (!sp.converged) {
       fail(ErrorCode::Value, "eigenTolerance",
            "Lanczos did not reach the relative residual " + formatNumber(o_.eigenTolerance) + " for the top " +
-               std::to_string(s.k) + " eigenpairs at t ~ " + formatNumber(gf_.loss()) + " (loss); raise eigenTolerance or sharpness.maxIterations");
+               std::to_string(s.k) + " eigenpairs (at a point of loss " + formatNumber(gf_.loss()) + "); raise eigenTolerance or sharpness.maxIterations");
     }
     info_.lambda = sp.values;
     vectors_ = std::move(sp.vectors);
@@ -221,7 +216,6 @@ class CentralFlowSystem final : public OdeSystem {
     }
   }
 
-  const Problem& problem_;
   const CentralFlowOptions& o_;
   CancelFlag cancel_;
   CentralFlowResult& stats_;
@@ -230,7 +224,6 @@ class CentralFlowSystem final : public OdeSystem {
   double edge_;
   std::size_t k_ = 0;
   EdgeInfo info_;
-  bool valid_ = false;
   std::vector<double> grad_, T_, vectors_, previous_, scratch_;
   std::uint64_t solves_ = 0;
 };

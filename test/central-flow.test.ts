@@ -7,7 +7,11 @@
  * is the same bits with 1 or 2 worker threads; dynamics 'gradient' is today's flow; bad input
  * names its field.
  */
-import { buildInfo, DlnError, flow, initWeights, marionChizatData, Problem, setWorkerThreads } from '../lib';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildInfo, DlnError, flow, initWeights, marionChizatData, Problem, setWorkerThreads, toRows } from '../lib';
 
 const WIDTHS = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1];
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -107,5 +111,27 @@ describe('central flow (dynamics central)', () => {
     await expect(reject({ dynamics: 'central', learningRate: 0.1, record: ['predictedLos'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
     // The native entry point checks the same without the TypeScript layer.
     await expect(reject({ record: ['predictedLoss'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
+  });
+});
+
+describe('dlnflow flow --dynamics central', () => {
+  test('the CLI runs the central flow as the API does; --learning-rate without it is refused naming the field', async () => {
+    const d = marionChizatData({ source: 'authors', n: 50, d: 5, noise: 1 });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'dlnflow-central-cli-')), 'problem.json');
+    writeFileSync(file, JSON.stringify({ X: toRows(d.X), y: Array.from(d.y), widths: WIDTHS }));
+    const bin = path.resolve(__dirname, '..', 'bin', 'dlnflow.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+    const r = run('flow', file, '--t-end', '8', '--dynamics', 'central', '--learning-rate', '0.1', '--scale', '0.3', '--seed', '0', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const api = await flow(authorsProblem(), initWeights(WIDTHS, { scale: 0.3, seed: 0 }), { dynamics: 'central', learningRate: 0.1, tEnd: 8 });
+    expect(out.edgeCount).toBe(1);
+    expect(out.transitions).toEqual(api.transitions);
+    expect(out.loss).toBe(api.finalLoss);
+    const human = run('flow', file, '--t-end', '8', '--dynamics', 'central', '--learning-rate', '0.1', '--scale', '0.3');
+    expect(human.stdout).toMatch(/eigenvalues at the edge\s+1 at the end; 0 -> 1 at t = 6\.01/);
+    const bad = run('flow', file, '--t-end', '8', '--learning-rate', '0.1');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/options\.learningRate.*dynamics 'central'/);
   });
 });
