@@ -8,13 +8,17 @@
  */
 import { fieldError } from '../errors';
 import { native, type NativeBinding, type NativeFlowResult, type NativeJob, type NativeProblem } from '../native';
-import { withDefaults } from '../options/declare';
+import { withDefaults, type OptionsOf } from '../options/declare';
 import { flowOptions } from '../options/flow';
-import type { FlowOptions, FlowResult, FlowStats } from './flow';
 import type { WeightsLike } from './matrix';
 import { problemArg, type Problem } from './problem';
 import { runNativeJob } from './run';
 import { Trace } from './trace';
+import type { RunStatus } from './train';
+
+// flow()'s options and result are declared in lib/api/flow.ts, which dispatches here: restated
+// structurally (not imported) so that the two modules do not import each other.
+type FlowOptions = OptionsOf<typeof flowOptions.fields>;
 
 /** Checks of the central flow's Σ over the run (every right-hand side on the edge). */
 export interface EdgeChecks {
@@ -28,7 +32,13 @@ export interface EdgeChecks {
   maxEdgeDeviation: number;
 }
 
-export interface CentralFlowStats extends FlowStats {
+export interface CentralFlowStats {
+  /** As flow()'s stats: right-hand sides in the integrator (2 + 6 × steps per smooth piece), accepted and rejected steps, other evaluations, the last full step. */
+  nfev: number;
+  accepted: number;
+  rejected: number;
+  extraEvaluations: number;
+  lastStepSize: number;
   /** Right-hand sides evaluated with at least one eigenvalue at the edge. */
   edgeEvaluations: number;
   /** Hessian-vector products of the edge eigensolves. */
@@ -37,7 +47,18 @@ export interface CentralFlowStats extends FlowStats {
   contractions: number;
 }
 
-export interface CentralFlowResult extends FlowResult {
+/** flow()'s result (lib/api/flow.ts, FlowResult) with the central flow's additions. */
+export interface CentralFlowResult {
+  status: RunStatus;
+  message: string;
+  t: number;
+  weights: Float64Array;
+  /** Rows: "step" (accepted steps), "time" (GD units), then the recorded quantities. */
+  trace: Trace;
+  balancednessDrift: number | null;
+  finalLoss: number | null;
+  finalGradNorm: number | null;
+  events: NativeFlowResult['events'];
   stats: CentralFlowStats;
   /** Eigenvalues at the edge at the end. */
   edgeCount: number;
