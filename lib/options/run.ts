@@ -23,6 +23,7 @@ export type Quantity =
   | 'rankOneGap'
   | 'singularSpread'
   | 'alignment'
+  | 'balancedness'
   | 'balancednessDrift'
   | 'residualNorms'
   | 'lemma2Epsilon'
