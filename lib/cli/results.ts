@@ -11,6 +11,8 @@ import { experimentJsonSchema } from '../experiments/schema';
 import { findPreset, presets } from '../papers';
 import { buildReport, mergeResults } from '../pipeline';
 import { toJson } from './output';
+import { parseFigureFormats } from './parse';
+import type { FigureFormat } from '../report/render';
 
 export function registerResults(program: Command): void {
   program
@@ -19,9 +21,10 @@ export function registerResults(program: Command): void {
     .argument('<dirs...>', 'results directories holding the same plan')
     .option('--out <dir>', 'where the merged results go (default: the first directory)')
     .option('--partial', 'build the report even if runs are missing')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print the outcome as JSON')
-    .action(async (dirs: string[], options: { out?: string; partial?: boolean; json?: boolean }) => {
-      const m = await mergeResults(dirs, { out: options.out, partial: options.partial });
+    .action(async (dirs: string[], options: { out?: string; partial?: boolean; formats?: FigureFormat[]; json?: boolean }) => {
+      const m = await mergeResults(dirs, { out: options.out, partial: options.partial, formats: options.formats });
       if (options.json) {
         process.stdout.write(`${toJson({ ...m, missing: m.missing.map((r) => ({ id: r.id, index: r.index, values: r.values, rep: r.rep })) })}\n`);
       } else {
@@ -45,9 +48,10 @@ export function registerResults(program: Command): void {
     .description('(re)build the report of a results directory: figures, tables, summary.json, report.html')
     .argument('<dir>', 'results directory')
     .option('--partial', 'build it even if runs are missing')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print summary.json')
-    .action(async (dir: string, options: { partial?: boolean; json?: boolean }) => {
-      const s = await buildReport(dir, { partial: options.partial });
+    .action(async (dir: string, options: { partial?: boolean; formats?: FigureFormat[]; json?: boolean }) => {
+      const s = await buildReport(dir, { partial: options.partial, formats: options.formats });
       const { text, ...summary } = s;
       process.stdout.write(options.json ? `${toJson(summary)}\n` : `${text}\n`);
     });

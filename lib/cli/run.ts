@@ -11,8 +11,9 @@ import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../expe
 import { presets } from '../papers';
 import { loadExperiment, runLoadedExperiment, type ExperimentOutcome } from '../pipeline';
 import { toJson } from './output';
-import { parsePositiveInteger } from './parse';
+import { parseFigureFormats, parsePositiveInteger } from './parse';
 import { progressView } from './progress';
+import type { FigureFormat } from '../report/render';
 
 interface RunCliOptions {
   out: string;
@@ -21,6 +22,7 @@ interface RunCliOptions {
   shard?: string;
   threads?: number;
   report: boolean;
+  formats?: FigureFormat[];
   json?: boolean;
 }
 
@@ -37,7 +39,7 @@ async function runOne(source: string, out: string, options: RunCliOptions, shard
   const label = `${loaded.experiment.name}${shard ? ` [shard ${shard.index}/${shard.count}]` : ''}`;
   const view = progressView(label);
   try {
-    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, onProgress: (p) => view.update(p) });
+    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, formats: options.formats, onProgress: (p) => view.update(p) });
   } finally {
     view.stop();
   }
@@ -65,6 +67,7 @@ export function registerRun(program: Command): void {
     .option('--shard <i/N>', 'run only slice i of N (default: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT)')
     .option('--threads <n>', 'runs at once (default: one per core, or DLNFLOW_THREADS)', parsePositiveInteger)
     .option('--no-report', 'do not build the report at the end')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print the outcome as JSON')
     .action(async (experiment: string, options: RunCliOptions) => {
       if (options.threads !== undefined) setWorkerThreads(options.threads);

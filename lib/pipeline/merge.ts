@@ -1,6 +1,6 @@
 /** Merging the shards of one experiment, then its report (with the preset's findings) when complete. */
 import { mergeShards, type MergedShards } from '../experiments/merge';
-import type { ReportSummary } from '../report';
+import type { ReportOptions, ReportSummary } from '../report';
 import { buildReport } from './report';
 
 export interface MergeOptions {
@@ -8,6 +8,8 @@ export interface MergeOptions {
   out?: string;
   /** Build the report even when runs are missing. */
   partial?: boolean;
+  /** Figure files of the report (default: svg, png and pdf; see ReportOptions.formats). */
+  formats?: ReportOptions['formats'];
 }
 
 export interface MergeOutcome extends MergedShards {
@@ -16,6 +18,6 @@ export interface MergeOutcome extends MergedShards {
 
 export async function mergeResults(dirs: string[], options: MergeOptions = {}): Promise<MergeOutcome> {
   const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out });
-  if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial });
+  if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial, formats: options.formats });
   return outcome;
 }

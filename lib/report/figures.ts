@@ -11,6 +11,7 @@ import { lossSurface } from '../analysis/surface';
 import { aggregate, axisValue, divergenceRate, isDiverged, valueOf, type Dataset, type RunView } from './dataset';
 import { isPlainName } from '../util/expression';
 import { linearFit, type LinearFit } from './stats';
+import { bandOpacity, ruleLayers } from './annotations';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -145,51 +146,6 @@ function ruleLines(rules: RuleConfig[], series: Series[], panel?: number): RuleL
   return out;
 }
 
-function ruleLayers(lines: RuleLine[], colours: { domain: string[]; range: string[] }, width: number): Record<string, unknown>[] {
-  const layers: Record<string, unknown>[] = [];
-  const coloured = lines.filter((l) => l.series !== null);
-  const fixed = lines.filter((l) => l.series === null);
-  for (const orient of ['x', 'y'] as const) {
-    const c = coloured.filter((l) => l.orient === orient);
-    if (c.length) {
-      layers.push({
-        data: { values: c.map((l) => ({ value: l.value, series: l.series, rule: l.label })) },
-        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-        encoding: {
-          [orient]: { field: 'value', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal', scale: colours, title: null },
-          tooltip: [{ field: 'rule' }, { field: 'series' }, { field: 'value', format: '.4g' }],
-        },
-      });
-    }
-    const f = fixed.filter((l) => l.orient === orient);
-    if (f.length) {
-      const values = f.map((l) => ({ value: l.value, rule: l.label, dash: l.dashed ? 'dashed' : 'dotted' }));
-      layers.push({
-        data: { values },
-        mark: { type: 'rule', color: 'black', strokeWidth: 1.2 },
-        encoding: {
-          [orient]: { field: 'value', type: 'quantitative' },
-          strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['dashed', 'dotted'], range: [[6, 4], [2, 3]] }, legend: null },
-          tooltip: [{ field: 'rule' }, { field: 'value', format: '.4g' }],
-        },
-      });
-      layers.push({
-        data: { values },
-        mark:
-          orient === 'y'
-            ? { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 10, color: 'black' }
-            : { type: 'text', align: 'left', baseline: 'top', dx: 3, angle: 0, fontSize: 10, color: 'black' },
-        encoding:
-          orient === 'y'
-            ? { y: { field: 'value', type: 'quantitative' }, x: { value: width - 2 }, text: { field: 'rule' } }
-            : { x: { field: 'value', type: 'quantitative' }, y: { value: 2 }, text: { field: 'rule' } },
-      });
-    }
-  }
-  return layers;
-}
-
 const WIDTH = 420;
 const HEIGHT = 300;
 
@@ -258,8 +214,8 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
     },
     {
       data: { values: rows },
-      mark: { type: 'area', opacity: 0.2 },
-      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null } },
+      mark: { type: 'area' },
+      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null }, opacity: bandOpacity() },
     },
     ...ruleLayers(ruleLines(f.rules, series), colours, WIDTH),
   ];

@@ -6,6 +6,7 @@
  * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
  * nothing of the papers.
  */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
@@ -16,8 +17,10 @@ import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } fr
 import { Dataset } from './dataset';
 import { genericFindings, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
-import { reportHtml } from './html';
-import { renderSvg } from './render';
+import { reportHtml, type HtmlFigure } from './html';
+import { interactiveSpec } from './interactive';
+import { placeLabels } from './layout';
+import { FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
 import { aggregateCsv, gridRows, runsCsv } from './tables';
 
 export interface ReportSummary {
@@ -37,6 +40,12 @@ export interface ReportSummary {
 export interface ReportOptions {
   /** Build a report even if some runs are missing (they are left out and counted). */
   partial?: boolean;
+  /**
+   * Figure files to write besides each figure's .vl.json (default: svg, png and pdf, leaving out,
+   * with a note, a format whose optional library is not installed; a format asked for here whose
+   * library is missing is an error).
+   */
+  formats?: FigureFormat[];
 }
 
 export interface WriteReportOptions extends ReportOptions {
@@ -89,15 +98,16 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   const config = ds.plan.experiment;
 
   ensureDir(join(out, 'figures'));
+  const { formats, notes } = chooseFormats(options.formats);
   const figures: Record<string, BuiltFigure> = {};
-  const rendered: { id: string; title: string; svg: string }[] = [];
+  const rendered: HtmlFigure[] = [];
   for (const f of config.report.figures) {
     const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
-    figures[f.id] = built;
-    const svg = await renderSvg(built.spec);
-    writeFileAtomic(join(out, 'figures', `${f.id}.vl.json`), `${JSON.stringify(built.spec, null, 2)}\n`);
-    writeFileAtomic(join(out, 'figures', `${f.id}.svg`), svg);
-    rendered.push({ id: f.id, title: built.title, svg });
+    const spec = await placeLabels(built.spec);
+    figures[f.id] = { ...built, spec };
+    const svg = await renderSvg(spec);
+    const files = await writeFigureFiles(out, f.id, built.title, spec, svg, formats);
+    rendered.push({ id: f.id, title: built.title, svg, spec: interactiveSpec(spec, f.kind), files });
   }
 
   const statuses: Record<string, number> = {};
@@ -136,7 +146,53 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       findings,
       headline,
       figures: rendered,
+      out,
+      notes,
     }),
   );
-  return { ...summary, text: summaryText(summary, out) };
+  const text = summaryText(summary, out);
+  return { ...summary, text: notes.length ? `${text}\n${notes.map((n) => `  ${n}`).join('\n')}` : text };
+}
+
+/** The formats to write: those asked for (each must be available), else every available one. */
+function chooseFormats(asked: FigureFormat[] | undefined): { formats: FigureFormat[]; notes: string[] } {
+  if (asked) {
+    for (const f of asked) if (f !== 'svg' && !formatAvailable(f)) throw missingFormatError(f);
+    return { formats: asked, notes: [] };
+  }
+  const formats = FIGURE_FORMATS.filter(formatAvailable);
+  const missing = FIGURE_FORMATS.filter((f) => !formats.includes(f)) as Exclude<FigureFormat, 'svg'>[];
+  const notes = missing.length
+    ? [`${missing.map((f) => f.toUpperCase()).join(' and ')} figures not written: optional dependencies not installed (npm install ${missing.flatMap((f) => FORMAT_PACKAGES[f]).join(' ')})`]
+    : [];
+  return { formats, notes };
+}
+
+/** writeFileAtomic for binary content (PNG, PDF). */
+function writeBytesAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new DlnError('ERR_DLN_IO', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Writes a figure's spec and the chosen formats (removing files of formats not chosen); returns their paths. */
+async function writeFigureFiles(out: string, id: string, title: string, spec: unknown, svg: string, formats: FigureFormat[]): Promise<string[]> {
+  const rel = (ext: string) => `figures/${id}.${ext}`;
+  writeFileAtomic(join(out, rel('vl.json')), `${JSON.stringify(spec, null, 2)}\n`);
+  const files: string[] = [];
+  for (const format of FIGURE_FORMATS) {
+    if (!formats.includes(format)) {
+      rmSync(join(out, rel(format)), { force: true });
+      continue;
+    }
+    if (format === 'svg') writeFileAtomic(join(out, rel(format)), svg);
+    else writeBytesAtomic(join(out, rel(format)), format === 'png' ? await svgToPng(svg) : await svgToPdf(svg, title));
+    files.push(rel(format));
+  }
+  return [...files, rel('vl.json')];
 }

@@ -1,18 +1,45 @@
 /**
- * Vega-Lite to SVG, headless and in pure JavaScript (Vega's renderer "none": no canvas, no
- * browser). Vega 5 / Vega-Lite 5 are used because they ship CommonJS builds that load under
- * Node 20 and jest alike (Vega-Lite 6.5 needs Node 22; the 6.x line is ESM-only).
+ * Figures as files: Vega-Lite to SVG headless and in pure JavaScript (Vega's renderer "none": no
+ * canvas, no browser), then SVG to PNG (@resvg/resvg-js: prebuilt binaries in its npm packages,
+ * nothing compiled) and to vector PDF (pdfkit with svg-to-pdfkit), both drawn with the DejaVu
+ * Sans font shipped in dist/vendor/fonts, so text renders the same on a machine without fonts.
+ *
+ * Vega 5 / Vega-Lite 5 (their self-contained builds, see vendor.ts): Vega-Lite 6.5 needs Node 22.
+ * PNG and PDF libraries are optional dependencies (`npm install --omit=optional` leaves them out):
+ * the default formats skip what is not installed and say so; asking for a format whose library is
+ * missing is an error naming the package to install.
+ *
+ * Outputs are deterministic: the same spec gives the same bytes (the PDF's creation date is fixed,
+ * see svgToPdf).
  */
-import * as vega from 'vega';
-import { compile } from 'vega-lite';
 import { DlnError } from '../errors';
 import type { VegaLiteSpec } from './figures';
+import { FONT_FAMILY, fontPath, vegaLibraries } from './vendor';
+
+export type FigureFormat = 'svg' | 'png' | 'pdf';
+export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'pdf'];
+
+/** PNG pixels per SVG pixel (a 420 px wide plot gives a ~1,100 px wide image). */
+export const PNG_SCALE = 2;
+
+/** Parses a list such as "svg,png" (or an array of them): known names, no duplicates, at least one. */
+export function parseFormats(value: string | readonly string[], field = 'formats'): FigureFormat[] {
+  const items = (typeof value === 'string' ? value.split(',') : [...value]).map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  if (items.length === 0) throw new DlnError('ERR_DLN_VALUE', `${field}: expected a comma-separated list of ${FIGURE_FORMATS.join(', ')}`, { field });
+  const out: FigureFormat[] = [];
+  for (const s of items) {
+    if (!(FIGURE_FORMATS as readonly string[]).includes(s)) {
+      throw new DlnError('ERR_DLN_VALUE', `${field}: unknown figure format "${s}" (expected ${FIGURE_FORMATS.join(', ')})`, { field });
+    }
+    if (!out.includes(s as FigureFormat)) out.push(s as FigureFormat);
+  }
+  return out;
+}
 
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const compiled = compile(spec as any).spec;
-    const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+    const { vega, vegaLite } = vegaLibraries();
+    const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
     try {
       return await view.toSVG();
     } finally {
@@ -21,4 +48,128 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   } catch (err) {
     throw new DlnError('ERR_DLN_INTERNAL', `cannot render figure "${String(spec.title)}": ${(err as Error).message}`, { cause: err });
   }
+}
+
+interface ResvgModule {
+  renderAsync(svg: string, options: unknown): Promise<{ asPng(): Buffer }>;
+}
+
+interface PdfDocument {
+  info: Record<string, unknown>;
+  registerFont(name: string, src: string): void;
+  on(event: 'data', fn: (chunk: Buffer) => void): void;
+  on(event: 'end' | 'error', fn: (arg?: unknown) => void): void;
+  end(): void;
+}
+
+type PdfKit = new (options: Record<string, unknown>) => PdfDocument;
+type SvgToPdf = (doc: PdfDocument, svg: string, x: number, y: number, options: Record<string, unknown>) => void;
+
+/** An optional dependency, or null when it is not installed (any other load error propagates). */
+function optional<T>(load: () => T, name: string): T | null {
+  try {
+    return load();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'MODULE_NOT_FOUND' && String(e.message).includes(name)) return null;
+    throw err;
+  }
+}
+
+/** The packages a format needs (npm names), and whether they load here. */
+export const FORMAT_PACKAGES: Record<Exclude<FigureFormat, 'svg'>, string[]> = {
+  png: ['@resvg/resvg-js'],
+  pdf: ['pdfkit', 'svg-to-pdfkit'],
+};
+
+let resvg: ResvgModule | null | undefined;
+let pdf: { PDFDocument: PdfKit; SVGtoPDF: SvgToPdf } | null | undefined;
+
+function loadResvg(): ResvgModule | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (resvg === undefined) resvg = optional(() => require('@resvg/resvg-js') as ResvgModule, '@resvg/resvg-js');
+  return resvg;
+}
+
+function loadPdf(): { PDFDocument: PdfKit; SVGtoPDF: SvgToPdf } | null {
+  if (pdf === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const PDFDocument = optional(() => require('pdfkit') as PdfKit, 'pdfkit');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const SVGtoPDF = optional(() => require('svg-to-pdfkit') as SvgToPdf, 'svg-to-pdfkit');
+    pdf = PDFDocument && SVGtoPDF ? { PDFDocument, SVGtoPDF } : null;
+  }
+  return pdf;
+}
+
+/** Whether this installation can write the format (svg always can). */
+export function formatAvailable(format: FigureFormat): boolean {
+  if (format === 'svg') return true;
+  return format === 'png' ? loadResvg() !== null : loadPdf() !== null;
+}
+
+/** The error for a requested format whose library is not installed. */
+export function missingFormatError(format: Exclude<FigureFormat, 'svg'>): DlnError {
+  const pkgs = FORMAT_PACKAGES[format];
+  return new DlnError(
+    'ERR_DLN_VALUE',
+    `formats: ${format.toUpperCase()} figures need ${pkgs.join(' and ')}, optional dependencies of dlnflow that are not installed here ` +
+      `(npm install --omit=optional leaves them out): npm install ${pkgs.join(' ')}`,
+    { field: 'formats' },
+  );
+}
+
+/** SVG to PNG at PNG_SCALE, off the main thread (resvg's own worker), text in DejaVu Sans. */
+export async function svgToPng(svg: string): Promise<Buffer> {
+  const lib = loadResvg();
+  if (!lib) throw missingFormatError('png');
+  const image = await lib.renderAsync(svg, {
+    fitTo: { mode: 'zoom', value: PNG_SCALE },
+    font: { loadSystemFonts: false, fontFiles: [fontPath(), fontPath(true)], defaultFontFamily: FONT_FAMILY, sansSerifFamily: FONT_FAMILY },
+  });
+  return image.asPng();
+}
+
+/** The size Vega wrote on the root <svg> element. */
+function svgSize(svg: string): { width: number; height: number } {
+  const head = /<svg\b[^>]*>/.exec(svg)?.[0] ?? '';
+  const width = Number(/\bwidth="([\d.]+)"/.exec(head)?.[1]);
+  const height = Number(/\bheight="([\d.]+)"/.exec(head)?.[1]);
+  if (!(width > 0 && height > 0)) throw new DlnError('ERR_DLN_INTERNAL', 'cannot read the size of a rendered SVG');
+  return { width, height };
+}
+
+/** SOURCE_DATE_EPOCH (seconds) when set, else the epoch. */
+function sourceDate(): Date {
+  const s = Number(process.env.SOURCE_DATE_EPOCH);
+  return new Date(Number.isFinite(s) && s >= 0 ? s * 1000 : 0);
+}
+
+/** SVG to a one-page vector PDF (1 SVG px = 1 pt), text in embedded DejaVu Sans. */
+export function svgToPdf(svg: string, title?: string): Promise<Buffer> {
+  const lib = loadPdf();
+  if (!lib) return Promise.reject(missingFormatError('pdf'));
+  const { width, height } = svgSize(svg);
+  return new Promise((resolve, reject) => {
+    // pdfkit writes a creation date (info dictionary and XMP) and hashes it into the file ID: a
+    // fixed one, as reproducible builds do (SOURCE_DATE_EPOCH, else 1970-01-01), keeps the bytes
+    // a function of the figure alone.
+    const doc = new lib.PDFDocument({
+      size: [width, height],
+      margin: 0,
+      info: { CreationDate: sourceDate(), Title: title ?? '', Creator: 'dlnflow', Producer: 'dlnflow (pdfkit, svg-to-pdfkit)' },
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', (e) => reject(e));
+    try {
+      doc.registerFont('dln-regular', fontPath());
+      doc.registerFont('dln-bold', fontPath(true));
+      lib.SVGtoPDF(doc, svg, 0, 0, { width, height, assumePt: true, fontCallback: (_family: string, bold: boolean) => (bold ? 'dln-bold' : 'dln-regular') });
+      doc.end();
+    } catch (err) {
+      reject(new DlnError('ERR_DLN_INTERNAL', `cannot convert figure "${title ?? ''}" to PDF: ${(err as Error).message}`, { cause: err }));
+    }
+  });
 }
