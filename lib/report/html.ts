@@ -90,10 +90,12 @@ function figureLinks(f: HtmlFigure): string {
 }
 
 // Renders every figure whose spec is inlined; on failure the static SVG stays and says why.
+// window.dlnReady settles when all are drawn; window.dlnViews holds each figure's Vega view.
 const BOOT = `
 (function () {
   var specs = JSON.parse(document.getElementById('dln-specs').textContent);
   var pending = [];
+  window.dlnViews = {};
   document.querySelectorAll('.dln-view[data-figure]').forEach(function (el) {
     var spec = specs[el.getAttribute('data-figure')];
     if (!spec) return;
@@ -105,6 +107,7 @@ const BOOT = `
     }).then(function (result) {
       el.replaceChildren(target);
       el.setAttribute('data-interactive', 'true');
+      window.dlnViews[el.getAttribute('data-figure')] = result.view;
       return result;
     }, function (err) {
       el.setAttribute('data-interactive', 'failed');

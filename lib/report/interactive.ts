@@ -2,7 +2,8 @@
  * The interactive version of a figure, for report.html only (the .vl.json, SVG, PNG and PDF stay
  * the static figure): tooltips on every data point and, on traces, zoom and pan.
  *   - sweep and divergence figures: their points already carry tooltips (series, x, mean, interval,
- *     n, diverged runs); the band and reference lines keep theirs;
+ *     n, diverged runs); the reference lines keep theirs; bands and reference lines are drawn
+ *     under the data, so that the pointer reaches the points;
  *   - scatter figures: each point is one run, its tooltip every value of its row (run id,
  *     repetition, the swept parameters, x, y);
  *   - trace figures: each recorded row gets an invisible hover target with the run, x, y and the
@@ -33,10 +34,18 @@ function titleOf(enc: unknown, fallback: string): string {
 export function interactiveSpec(input: VegaLiteSpec, kind: FigureConfig['kind']): VegaLiteSpec {
   const spec = JSON.parse(JSON.stringify(input)) as Node;
   panels(spec).forEach((panel, p) => {
+    // Bands, then reference lines, then the data, then labels: the pointer must reach the points,
+    // not a band or a rule drawn over them. (A stable sort: the order within each kind is kept.)
+    const order = (l: Node) => ({ area: 0, rule: 1, text: 3 } as Record<string, number>)[markType(l) ?? ''] ?? 2;
+    if (Array.isArray(panel.layer)) panel.layer = [...(panel.layer as Node[])].sort((a, b) => order(a) - order(b));
     const layers = (panel.layer as Node[] | undefined) ?? [];
     for (const layer of layers) {
       const type = markType(layer);
       const enc = (layer.encoding ?? {}) as Node;
+      // Name the x value by its axis title ("Scale of initialization", not "x").
+      if (Array.isArray(enc.tooltip)) {
+        enc.tooltip = (enc.tooltip as Node[]).map((t) => (t.field === 'x' && t.title === undefined ? { ...t, title: titleOf(enc.x, 'x') } : t));
+      }
       if (kind === 'scatter' && type === 'point') {
         layer.mark = { ...(layer.mark as Node), tooltip: { content: 'data' } };
       }
