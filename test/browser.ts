@@ -36,8 +36,11 @@ export async function launchBrowser(): Promise<Browser> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'dlnflow-chromium-'));
+  // Not the sanitizer run's preloaded ASan runtime (scripts/ci/sanitizers.sh): Chromium is not built for it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k !== 'LD_PRELOAD' && v !== undefined)) as Record<string, string>;
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    env,
     headless: true,
     args: CHROMIUM_FLAGS, // the fresh profile directory is passed as --user-data-dir by playwright
     viewport: { width: 1200, height: 900 },

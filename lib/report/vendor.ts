@@ -5,12 +5,13 @@
  * that report.html inlines, so the headless SVG and the page draw with one version. They load on
  * first use (a script that only trains never pays for them).
  *
- * The bundles are loaded with a require bound to dist/vendor/ by path: they are data files of the
- * package, not lib/ modules, so they stand outside the layer order of lib/.
+ * The bundles are run as CommonJS modules by path (loadBundle): they are data files of the package,
+ * not lib/ modules, so they stand outside the layer order of lib/.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import { join } from 'node:path';
+import { runInThisContext } from 'node:vm';
 import { DlnError } from '../errors';
 import { packageRoot } from '../native';
 
@@ -69,11 +70,35 @@ export function vendorText(file: string): string {
 
 let loaded: { vega: VegaApi; vegaLite: VegaLiteApi } | undefined;
 
+/**
+ * Runs a vendored UMD bundle as a CommonJS module whose require() resolves the names in `provided`
+ * (Vega-Lite's bundle requires "vega": it gets the vendored one, not a package that a train-only
+ * install does not have) and nothing else.
+ */
+function loadBundle(file: string, provided: Record<string, unknown>): unknown {
+  const filename = vendorPath(file);
+  const wrapper = runInThisContext(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, { filename }) as (
+    exports: unknown,
+    require: (id: string) => unknown,
+    module: { exports: unknown },
+    filename: string,
+    dirname: string,
+  ) => void;
+  const mod = new Module(filename);
+  mod.filename = filename;
+  const fallback = createRequire(filename);
+  wrapper(mod.exports, (id) => (id in provided ? provided[id] : fallback(id)), mod, filename, vendorDir);
+  mod.loaded = true;
+  // Listed among the loaded modules like any other (what loads when is tested: test/loading.test.ts).
+  require.cache[filename] = mod;
+  return mod.exports;
+}
+
 /** Vega and Vega-Lite, loaded once. */
 export function vegaLibraries(): { vega: VegaApi; vegaLite: VegaLiteApi } {
   if (!loaded) {
-    const load = createRequire(join(vendorDir, 'loader.js'));
-    loaded = { vega: load(vendorPath('vega.min.js')) as VegaApi, vegaLite: load(vendorPath('vega-lite.min.js')) as VegaLiteApi };
+    const vega = loadBundle('vega.min.js', {}) as VegaApi;
+    loaded = { vega, vegaLite: loadBundle('vega-lite.min.js', { vega }) as VegaLiteApi };
   }
   return loaded;
 }
