@@ -105,7 +105,9 @@ describe('bench output formats', () => {
     expect(counts.length).toBeGreaterThan(5);
     for (const m of counts) expect([m.name, m.unit, m.deterministic]).toEqual([m.name, 'count', true]);
     const names = counts.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['flow/marionChizat/nfev', 'spectrum/coldAtInits/hvpsMedian', 'sweep/gdSteps']));
+    expect(names).toEqual(expect.arrayContaining(['flow/marionChizat/nfev', 'spectrum/coldAtInits/hvpsMedian', 'sweep/gdSteps', 'spectrum/alongTrajectories/eta0.02_tol1e-10/warmMedian']));
+    const gab = JSON.parse(bench.format(results, { format: 'github-action-benchmark', only: 'counts' }));
+    expect(gab.find((e: { name: string }) => e.name === 'spectrum/alongTrajectories/eta0.1_tol1e-10/coldMedian').extra).toMatch(/HVPs per recording/);
     expect(bench.collect(results, 'times').every((m) => ['ns', 'us', 'ms', 's'].includes(m.unit))).toBe(true);
   });
 

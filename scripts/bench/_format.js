@@ -10,17 +10,18 @@
 //   time    ...Ns / ...Us / us... / ...Ms / ms / seconds / ...Seconds       unit ns, us, ms, s
 //   count   hvps, nfev, accepted, rejected, steps, runs, iterations, restarts, instructions,
 //           ...Evaluations, ...Hvps, ...Steps                              unit count, deterministic
-//   ratio   over..., ...Over..., ...Ratio, ...Vs..., time..., ...PerGdStep, loopOverBlas   unit ratio
+//   ratio   over..., ...Over..., ...Ratio, ...Vs..., time..., ...PerGdStep, ...InGradients,
+//           loopOverBlas                                                   unit ratio
 //   error   ...Error...                                                    unit relative error
 //   memory  ...MB                                                          unit MB
-// and skipped: targets, seeds, thread counts, sizes, final losses and other facts of the setup
-// (anything not matched). A leaf { value, lower?, upper?, unit? } is a metric with an interval.
+// and skipped: targets, seeds, thread counts, sizes, final losses and other facts of the setup,
+// bigger-is-better numbers (speedups, Gflops: their times are there), anything not matched. A leaf { value, lower?, upper?, unit? } is a metric with an interval.
 // Counts are deterministic (same code, same counts, on any machine): a CI job can gate on them
 // exactly (`--only counts`, alert threshold 100%), and on times loosely. Booleans, strings and
 // non-finite numbers are not metrics.
 'use strict';
 
-const SKIP = /target|Target|seed|Seed|^threads$|^points$|^d$|^r$|^t$|^k$|final|Final|version|SingularValue|StepSize|sharpnessFrom|runsPerVariant|[fF]lops|teacher/;
+const SKIP = /target|Target|seed|Seed|speedup|Speedup|[gG]flops|PerSecond|^threads$|^points$|^d$|^r$|^t$|^k$|final|Final|version|SingularValue|StepSize|sharpnessFrom|runsPerVariant|[fF]lops|teacher/;
 const CLASSES = [
   { kind: 'time', unit: 'ns', test: /(^|[a-z0-9])Ns$|^ns$/ },
   { kind: 'time', unit: 'us', test: /(^|[a-z0-9])Us$|^us([A-Z]|$)/ },
@@ -28,16 +29,26 @@ const CLASSES = [
   { kind: 'time', unit: 's', test: /^seconds$|[a-z0-9]Seconds$/ },
   { kind: 'memory', unit: 'MB', test: /MB$/ },
   { kind: 'error', unit: 'relative error', test: /Error/ },
-  { kind: 'ratio', unit: 'ratio', test: /^over([A-Z]|$)|[a-z]Over[A-Z]|[rR]atio|[a-z]Vs[A-Z]|^time[A-Z]|PerGdStep$|^loopOverBlas$/ },
+  { kind: 'ratio', unit: 'ratio', test: /^over([A-Z]|$)|[a-z]Over[A-Z]|[rR]atio|[a-z]Vs[A-Z]|^time[A-Z]|PerGdStep$|InGradients$|^loopOverBlas$/ },
   { kind: 'count', unit: 'count', test: /^(hvps|nfev|accepted|rejected|steps|runs|iterations|restarts|instructions|gradients)$|Evaluations$|Hvps$|[a-z]Steps$|^hvps[A-Z]|Instructions$/ },
 ];
 // A ratio of times stays a ratio whatever its leaves are named (import: requireOverEverything.wallMs).
 const RATIO_PARENTS = /[a-z]Over[A-Z]/;
+// Leaves whose names the rules above cannot read, by their whole path (benchmark/...).
+const OVERRIDES = [
+  { path: /^spectrum\/alongTrajectories\/[^/]+\/(warm|cold)\w*(Median|Max)$/, kind: 'count', unit: 'count', what: 'HVPs per recording' },
+  { path: /^spectrum\/alongTrajectories\/[^/]+\/recordings$/, kind: 'count', unit: 'count', what: 'recordings' },
+  { path: /^spectrum\/alongTrajectories\/runMsWith(out)?Sharpness$/, kind: 'time', unit: 'ms' },
+  { path: /^gd\/mcStepNsThroughNode$/, kind: 'time', unit: 'ns' },
+];
 const NS_PER = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 };
 const FORMATS = ['json', 'github-action-benchmark', 'bencher'];
 const ONLY = ['counts', 'times', 'ratios', 'all'];
 
-function classify(path) {
+function classify(path, bench = '') {
+  const full = [bench, ...path].join('/');
+  const o = OVERRIDES.find((x) => x.path.test(full));
+  if (o) return { kind: o.kind, unit: o.unit, ...(o.what ? { what: o.what } : {}) };
   const key = path[path.length - 1];
   if (path.some((p) => SKIP.test(p))) return null;
   const c = CLASSES.find((k) => k.test.test(key));
@@ -56,7 +67,7 @@ function metricsOf(bench, result) {
     }
     if (node && typeof node === 'object') {
       if (typeof node.value === 'number' && Object.keys(node).every((k) => ['value', 'lower', 'upper', 'unit'].includes(k))) {
-        const c = node.unit ? { kind: node.unit in NS_PER ? 'time' : node.unit === 'count' ? 'count' : 'other', unit: node.unit } : classify(path);
+        const c = node.unit ? { kind: node.unit in NS_PER ? 'time' : node.unit === 'count' ? 'count' : 'other', unit: node.unit } : classify(path, bench);
         if (c && Number.isFinite(node.value)) {
           out.push({ name: [bench, ...path].join('/'), ...c, value: node.value, lower: node.lower, upper: node.upper, deterministic: c.kind === 'count' });
         }
@@ -68,7 +79,7 @@ function metricsOf(bench, result) {
     if (typeof node !== 'number' || !Number.isFinite(node)) return;
     // A leaf that is an array element (loopOverBlas: [..]) is classified by its array's key.
     const keyPath = /^\d+$/.test(path[path.length - 1]) ? path.slice(0, -1) : path;
-    const c = classify(keyPath);
+    const c = classify(keyPath, bench);
     if (c) out.push({ name: [bench, ...path].join('/'), ...c, value: node, deterministic: c.kind === 'count' });
   };
   visit(result, []);
@@ -103,7 +114,7 @@ function githubActionBenchmark(metrics) {
       const hi = m.upper ?? m.value;
       entry.range = `${fmt(lo)} .. ${fmt(hi)}`;
     }
-    entry.extra = m.deterministic ? 'deterministic count: any change is a change of the code' : `${m.kind}; smaller is better`;
+    entry.extra = m.deterministic ? `deterministic count${m.what ? ` (${m.what})` : ''}: any change is a change of the code` : `${m.kind}; smaller is better`;
     return entry;
   });
 }

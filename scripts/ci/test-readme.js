@@ -5,7 +5,7 @@
 // Slow (the shell blocks reproduce presets), hence not part of `npm test`; .ci/run runs it.
 // Prints one line per block and ends with "readme: N passed, N failed, N skipped"; with --json
 // FILE also writes { passed, failed, skipped, blocks } there. Exit status 1 when a block failed.
-// Usage: node scripts/ci/test-readme.js [--json FILE] [--tarball FILE.tgz] [--keep]
+// Usage: node scripts/ci/test-readme.js [--json FILE] [--tarball FILE.tgz] [--readme OTHER.md] [--keep]
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -26,7 +26,7 @@ function run(cmd, argv, options = {}) {
 }
 
 function main() {
-  const blocks = readmeBlocks(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+  const blocks = readmeBlocks(fs.readFileSync(opt('--readme') ?? path.join(root, 'README.md'), 'utf8'));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-readme-'));
   const project = path.join(work, 'project');
   fs.mkdirSync(project);
