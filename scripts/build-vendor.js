@@ -7,7 +7,7 @@
 //     so the interactive page works offline.
 //   fonts/DejaVuSans.ttf, fonts/DejaVuSans-Bold.ttf      the font PNG and PDF figures are drawn
 //     with (resvg and pdfkit get it by path: text renders the same on a machine with no fonts).
-// The versions come from devDependencies (package-lock.json pins them); NOTICES.md names each
+// The versions come from devDependencies (package-lock.json pins them); NOTICES.txt names each
 // file's package, version and licence and carries the licence texts. Incremental: a file is
 // copied only when its size or mtime differs.
 'use strict';
@@ -73,5 +73,5 @@ for (const [name, file, dest] of FILES) {
   }
 }
 const text = `${[...notices, '', ...licences].join('\n').trimEnd()}\n`;
-const noticesFile = path.join(out, 'NOTICES.md');
+const noticesFile = path.join(out, 'NOTICES.txt');
 if (!fs.existsSync(noticesFile) || fs.readFileSync(noticesFile, 'utf8') !== text) fs.writeFileSync(noticesFile, text);

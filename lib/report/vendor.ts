@@ -1,6 +1,6 @@
 /**
  * The third-party files the report uses at run time, shipped in dist/vendor/ by
- * scripts/build-vendor.js (see dist/vendor/NOTICES.md): Vega, Vega-Lite and vega-embed as their
+ * scripts/build-vendor.js (see dist/vendor/NOTICES.txt): Vega, Vega-Lite and vega-embed as their
  * own self-contained UMD builds, and the DejaVu Sans font. Node loads the same two Vega files
  * that report.html inlines, so the headless SVG and the page draw with one version. They load on
  * first use (a script that only trains never pays for them).

@@ -5,7 +5,7 @@
 // Slow (the shell blocks reproduce presets), hence not part of `npm test`; .ci/run runs it.
 // Prints one line per block and ends with "readme: N passed, N failed, N skipped"; with --json
 // FILE also writes { passed, failed, skipped, blocks } there. Exit status 1 when a block failed.
-// Usage: node scripts/ci/test-readme.js [--json FILE] [--tarball FILE.tgz] [--readme OTHER.md] [--keep]
+// Usage: node scripts/ci/test-readme.js [--json FILE] [--tarball FILE.tgz] [--readme FILE] [--keep]
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
