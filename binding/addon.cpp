@@ -1,34 +1,74 @@
 #include "addon.hpp"
 
 #include <cstdlib>
+#include <string>
 #include <thread>
 
-#include "blas.hpp"
+#include "error.hpp"
+#include "process.hpp"
 
 namespace binding {
 
 AddonData& Data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
+void AddonData::Teardown() {
+  if (tornDown) return;
+  tornDown = true;
+  if (runner) runner->Shutdown();
+  process::DetachEnvironment();
+}
+
+namespace {
+void CleanupEnvironment(void* data) { static_cast<AddonData*>(data)->Teardown(); }
+}  // namespace
+
+AddonData::~AddonData() {
+  // Normally the hook ran first; if not, it must not run on freed data.
+  if (!tornDown) napi_remove_env_cleanup_hook(env, CleanupEnvironment, this);
+  Teardown();
+}
+
+namespace {
+
+// DLNFLOW_THREADS: a positive decimal integer within process::MaxWorkerThreads(); unset or empty
+// means the default. Anything else is an error, never ignored.
+std::size_t ThreadsFromEnvironment() {
+  const std::size_t limit = process::MaxWorkerThreads();
+  const char* raw = std::getenv("DLNFLOW_THREADS");
+  if (raw == nullptr || *raw == '\0') {
+    const std::size_t cores = std::thread::hardware_concurrency();
+    return std::min(limit, cores > 0 ? cores : 1);
+  }
+  const std::string text(raw);
+  const bool digits = text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 9;
+  const long value = digits ? std::strtol(raw, nullptr, 10) : 0;
+  if (value < 1) {
+    dln::fail(dln::ErrorCode::Value, "DLNFLOW_THREADS",
+              "expected a positive integer (runs at once), got \"" + text + "\"");
+  }
+  process::CheckWorkerThreads(static_cast<std::size_t>(value), "DLNFLOW_THREADS");
+  return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
 JobRunner& Runner(Napi::Env env) {
   AddonData& data = Data(env);
-  if (!data.runner) {
-    // DLNFLOW_THREADS caps the jobs run at once (default: one per core).
-    std::size_t threads = std::thread::hardware_concurrency();
-    if (const char* env_threads = std::getenv("DLNFLOW_THREADS")) {
-      const long v = std::strtol(env_threads, nullptr, 10);
-      if (v >= 1 && v <= 4096) threads = static_cast<std::size_t>(v);
-    }
-    data.runner = std::make_unique<JobRunner>(threads);
-  }
+  if (!data.runner) data.runner = std::make_unique<JobRunner>(ThreadsFromEnvironment());
   return *data.runner;
 }
 
 namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData<AddonData>(new AddonData());
-  // Runs are single-threaded and run side by side; BLAS threads would only oversubscribe the
-  // cores (and OpenBLAS aborts when too many threads call it at once). setBlasThreads changes it.
-  dln::setBlasThreads(1);
+  auto* data = new AddonData();
+  data->env = env;
+  env.SetInstanceData<AddonData>(data);
+  process::AttachEnvironment();
+  // Cleanup hooks run in reverse order of registration, all before the environment's handles
+  // close: this one, registered before any job's thread-safe function, runs after theirs have
+  // been marked closing (a worker's call then returns napi_closing) and before any is finalized.
+  napi_add_env_cleanup_hook(env, CleanupEnvironment, data);
   RegisterProblem(env, exports);
   RegisterTrain(env, exports);
   RegisterGenerate(env, exports);
@@ -38,6 +78,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSharpnessGradient(env, exports);
   return exports;
 }
+
 }  // namespace
 
 }  // namespace binding

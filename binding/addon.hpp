@@ -1,5 +1,6 @@
 // Per-environment state of the addon (one per Node main thread or worker_thread): no mutable
-// statics, so the addon is safe in worker_threads.
+// statics here, so the addon is safe in worker_threads and loaded in several at once. What is
+// process-wide by nature (OpenBLAS's limits, exit) lives in process.hpp.
 #pragma once
 
 #include <napi.h>
@@ -11,10 +12,13 @@
 namespace binding {
 
 struct AddonData {
+  napi_env env = nullptr;
   std::unique_ptr<JobRunner> runner;
-  ~AddonData() {
-    if (runner) runner->Shutdown();
-  }
+  bool tornDown = false;
+  // The environment's cleanup hook (and, as a fallback, the instance-data finalizer): cancels and
+  // joins every job before the environment's thread-safe functions are finalized. Idempotent.
+  void Teardown();
+  ~AddonData();
 };
 
 AddonData& Data(Napi::Env env);

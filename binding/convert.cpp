@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "error.hpp"
@@ -57,6 +59,40 @@ std::vector<double> copyFloat64(const Napi::Value& value, const std::string& fie
   return out;
 }
 
+// Optimal-string-alignment distance (edits and adjacent transpositions), case-insensitive: the
+// measure of lib/util/closest.ts, so the binding and the API suggest the same names.
+std::size_t editDistance(std::string a, std::string b) {
+  for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+// " (did you mean X?)" when a known key is within max(1, len / 3) edits, else "".
+std::string didYouMean(const std::string& key, const std::set<std::string>& known) {
+  const std::size_t limit = std::max<std::size_t>(1, key.size() / 3);
+  std::string best;
+  std::size_t bestDistance = limit + 1;
+  for (const auto& k : known) {
+    const std::size_t d = editDistance(key, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best.empty() ? "" : " (did you mean " + best + "?)";
+}
+
 }  // namespace
 
 Reader::Reader(Napi::Value value, std::string path) : path_(std::move(path)) {
@@ -67,9 +103,21 @@ Reader::Reader(Napi::Value value, std::string path) : path_(std::move(path)) {
 }
 
 bool Reader::has(const char* key) const {
+  asked_.insert(key);
   if (!object_.Has(key)) return false;
   Napi::Value v = object_.Get(key);
   return !v.IsUndefined() && !v.IsNull();
+}
+
+void Reader::rejectUnknown() const {
+  const Napi::Array keys = object_.GetPropertyNames();
+  for (uint32_t i = 0; i < keys.Length(); ++i) {
+    const Napi::Value k = keys.Get(i);
+    if (!k.IsString()) continue;
+    const std::string key = k.As<Napi::String>().Utf8Value();
+    if (asked_.count(key) || object_.Get(key).IsUndefined()) continue;
+    fail(ErrorCode::Value, path(key.c_str()), "unknown option" + didYouMean(key, asked_));
+  }
 }
 
 double Reader::number(const char* key) const {

@@ -1,6 +1,8 @@
 // JS -> core conversion, with all argument validation. A Reader walks one options object and
 // names each field by its path ("options.learningRate", "problem.X"), so every error says which
-// field is wrong and what shape was expected. No arithmetic lives here.
+// field is wrong and what shape was expected. It also records every key it is asked about, so
+// that rejectUnknown() refuses the keys nobody read (a misspelt option) without a second list of
+// names. No arithmetic lives here.
 #pragma once
 
 #include <napi.h>
@@ -8,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,11 +24,22 @@ class Reader {
   // Throws ERR_DLN_TYPE if `value` is not a plain object.
   Reader(Napi::Value value, std::string path);
 
-  bool has(const char* key) const;
+  bool has(const char* key) const;  // every accessor goes through has() or notes its key
   std::string path(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
   const std::string& base() const { return path_; }
-  Napi::Value raw(const char* key) const { return object_.Get(key); }
-  Reader child(const char* key) const { return Reader(object_.Get(key), path(key)); }
+  Napi::Value raw(const char* key) const {
+    asked_.insert(key);
+    return object_.Get(key);
+  }
+  Reader child(const char* key) const {
+    asked_.insert(key);
+    return Reader(object_.Get(key), path(key));
+  }
+
+  // Throws ERR_DLN_VALUE for the first key of the object (its value not undefined) that no read
+  // asked about: "options.recordEvry: unknown option (did you mean recordEvery?)". Call it once
+  // everything the call uses has been read.
+  void rejectUnknown() const;
 
   double number(const char* key) const;  // required, finite
   double number(const char* key, double fallback) const;
@@ -50,6 +64,7 @@ class Reader {
  private:
   Napi::Object object_;
   std::string path_;
+  mutable std::set<std::string> asked_;
 };
 
 // Runs `f`, placing the field of any core error under `path`.

@@ -79,6 +79,7 @@ std::shared_ptr<const dln::Problem> ParseProblem(const Reader& r) {
   } else {
     fail(ErrorCode::Value, r.path("kind"), "expected \"regression\", \"mse\" or \"completion\", got \"" + kind + "\"");
   }
+  r.rejectUnknown();
   return UnderPath(r.base(), [&] { return std::make_shared<const dln::Problem>(std::move(spec), std::move(loss), l2); });
 }
 
@@ -108,7 +109,11 @@ dln::ProbeOptions ParseProbeOptions(const Reader& r) {
   dln::ProbeOptions o;
   o.rankTolerance = r.number("rankTolerance", o.rankTolerance);
   if (o.rankTolerance < 0) fail(ErrorCode::Value, r.path("rankTolerance"), "must be >= 0");
-  if (r.has("sharpness")) o.sharpness = ParseSharpnessOptions(r.child("sharpness"));
+  if (r.has("sharpness")) {
+    const Reader s = r.child("sharpness");
+    o.sharpness = ParseSharpnessOptions(s);
+    s.rejectUnknown();
+  }
   return o;
 }
 
@@ -124,19 +129,22 @@ dln::GdOptions ParseGdOptions(const Reader& r) {
   o.excessLossTarget = r.extendedNumber("excessLossTarget", o.excessLossTarget);
   o.gradNormTarget = r.number("gradNormTarget", 0.0);
   if (r.has("lossCeiling")) o.lossCeiling = r.extendedNumber("lossCeiling", 0.0);
+  r.rejectUnknown();
   UnderPath(r.base(), [&] { dln::validate(o); });
   return o;
 }
 
 dln::InitOptions ParseInitOptions(const Reader& r) {
   dln::InitOptions o;
-  o.kind = UnderPath(r.base(), [&] { return dln::parseInitKind(r.string("kind", "gaussian")); });
+  const std::string kind = r.string("kind", "gaussian");  // outside UnderPath: its error already names options.kind
+  o.kind = UnderPath(r.base(), [&] { return dln::parseInitKind(kind); });
   o.scale = r.number("scale", o.scale);
   if (r.has("layerScales")) o.layerScales = r.doubles("layerScales");
   o.zeroLayer = r.integer("zeroLayer", 0, 0, std::uint64_t(1) << 32);
   o.sigma = r.number("sigma", o.sigma);
   o.seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
   o.stream = r.integer("stream", 0, 0, std::uint64_t(1) << 53);
+  r.rejectUnknown();
   return o;
 }
 

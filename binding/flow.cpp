@@ -32,17 +32,11 @@ constexpr NamedThreshold kNamed[] = {
 // One event object: named thresholds and/or { quantity, below | above }, and `terminal`.
 void ParseEventObject(const Reader& r, const std::string& relative, std::size_t group,
                       std::vector<dln::FlowEventSpec>& out) {
-  const auto keys = r.object().GetPropertyNames();
-  for (uint32_t i = 0; i < keys.Length(); ++i) {
-    const std::string key = keys.Get(i).As<Napi::String>().Utf8Value();
-    bool known = key == "terminal" || key == "quantity" || key == "below" || key == "above";
-    for (const auto& n : kNamed) known = known || key == n.key;
-    if (!known) {
-      fail(ErrorCode::Value, r.path(key.c_str()),
-           "unknown event key (known: lossBelow, excessLossBelow, gradNormBelow, sharpnessAbove, quantity with below or above, terminal)");
-    }
-  }
+  // Every key an event may hold, asked first so that a misspelt one is reported as such.
+  for (const auto& n : kNamed) r.has(n.key);
+  for (const char* key : {"quantity", "below", "above"}) r.has(key);
   const bool terminal = r.boolean("terminal", true);
+  r.rejectUnknown();
   const std::size_t before = out.size();
   for (const auto& n : kNamed) {
     if (!r.has(n.key)) continue;
@@ -113,6 +107,7 @@ dln::FlowOptions ParseFlowOptions(const Reader& r) {
       ParseEventObject(r.child("events"), "events", 0, o.events);
     }
   }
+  r.rejectUnknown();
   return o;
 }
 

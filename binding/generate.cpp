@@ -67,6 +67,7 @@ Napi::Value MarionChizatAuthors(Napi::Env env, const Reader& r, const std::strin
                       : "the May 2024 code draws no test set (give 0 or leave it out; authors-2024-10 has one)");
   }
   const double noise = r.number("noise", 1.0);
+  r.rejectUnknown();
   auto data = UnderPath(r.base(), [&] { return dln::marionChizatAuthorsData(code, n, d, noise); });
   auto o = Napi::Object::New(env);
   SetRegression(env, o, data);
@@ -97,6 +98,7 @@ Napi::Value MarionChizat(const Napi::CallbackInfo& info) {
     const std::size_t nTest = r.integer("nTest", n, 0, 1u << 30);
     const double noise = r.number("noise", 1.0);
     const std::uint64_t seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
+    r.rejectUnknown();
     auto data = UnderPath("options", [&] { return dln::marionChizatData(n, d, noise, seed, nTest); });
     Napi::Env env = info.Env();
     auto o = Napi::Object::New(env);
@@ -184,6 +186,7 @@ Napi::Value JacotTeacher(const Napi::CallbackInfo& info) {
     }
     const double teacherStd = r.number("teacherStd", 1.0);
     const std::uint64_t seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
+    r.rejectUnknown();
     auto data = UnderPath("options", [&] {
       return dln::jacotTeacherData(d, rank, n, nTest, noise, scaling == "column-variance", teacherStd, seed);
     });
@@ -209,6 +212,7 @@ Napi::Value Completion(const Napi::CallbackInfo& info) {
     const std::size_t rank = r.integer("rank", 3, 1, 1u << 20);
     const std::size_t observed = r.integer("observed", 50, 1, std::uint64_t(1) << 40);
     const std::uint64_t seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
+    r.rejectUnknown();
     auto data = UnderPath("options", [&] { return dln::completionData(rows, cols, rank, observed, seed); });
     Napi::Env env = info.Env();
     auto o = Napi::Object::New(env);
@@ -227,6 +231,7 @@ Napi::Value InitWeights(const Napi::CallbackInfo& info) {
     std::vector<std::size_t> widths = spec.sizes("widths");
     std::vector<double> projection;
     if (spec.has("projection")) projection = spec.doubles("projection");
+    spec.rejectUnknown();
     dln::NetworkSpec net = UnderPath("spec", [&] { return dln::NetworkSpec(widths, projection); });
     dln::InitOptions options = ParseInitOptions(Reader(info[1], "options"));
     return ToFloat64Array(info.Env(), UnderPath("options", [&] { return dln::initialize(net, options); }));
@@ -239,7 +244,9 @@ Napi::Value LazyStd(const Napi::CallbackInfo& info) {
     std::vector<std::size_t> widths = spec.sizes("widths");
     dln::NetworkSpec net = UnderPath("spec", [&] { return dln::NetworkSpec(widths, {}); });
     Reader o(info[1], "options");
-    return Napi::Number::New(info.Env(), dln::lazyStd(net, o.number("sigma", 1.0)));
+    const double sigma = o.number("sigma", 1.0);
+    o.rejectUnknown();
+    return Napi::Number::New(info.Env(), dln::lazyStd(net, sigma));
   });
 }
 
@@ -249,6 +256,7 @@ Napi::Value UnitVector(const Napi::CallbackInfo& info) {
     const std::size_t d = r.integer("d", 1, 1u << 30);
     const std::uint64_t seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
     const std::uint64_t stream = r.integer("stream", 0, 0, std::uint64_t(1) << 53);
+    r.rejectUnknown();
     return ToFloat64Array(info.Env(), dln::randomUnitVector(d, seed, stream));
   });
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "addon.hpp"
+#include "process.hpp"
 
 namespace binding {
 
@@ -16,13 +17,16 @@ using Tsfn = Napi::TypedThreadSafeFunction<JobChannel, Message, CallJs>;
 }  // namespace
 
 // Main-thread state of a job: the promise, the progress callback and the thread-safe function
-// the worker signals through.
+// the worker signals through. `mutex` guards every call into the thread-safe function together
+// with `closed`: once closed (released, closing, or finalized) it is never called again, and the
+// finalizer takes the mutex first, so no worker can be inside a call when the function is freed.
 struct JobChannel {
   std::shared_ptr<Job> job;
   Napi::Promise::Deferred deferred;
   Napi::FunctionReference onProgress;
   Tsfn tsfn;
-  std::mutex progressMutex;
+  std::mutex mutex;
+  bool closed = false;
   dln::Progress latest;
   bool progressPending = false;
   CapturedError callbackError;  // a throw from the JS progress callback
@@ -30,71 +34,98 @@ struct JobChannel {
   explicit JobChannel(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
 
   void PostProgress(const dln::Progress& p) {
-    std::lock_guard<std::mutex> lock(progressMutex);
+    std::lock_guard<std::mutex> lock(mutex);
     latest = p;
-    if (progressPending) return;
+    if (closed || progressPending) return;
     progressPending = true;
     auto* m = new Message{MessageKind::Progress};
-    if (tsfn.NonBlockingCall(m) != napi_ok) {
+    const napi_status status = tsfn.NonBlockingCall(m);
+    if (status != napi_ok) {
       delete m;
       progressPending = false;
+      if (status == napi_closing) closed = true;  // teardown: the function released our reference
     }
   }
 
   void PostDone() {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (closed) return;
+    closed = true;
     auto* m = new Message{MessageKind::Done};
-    if (tsfn.BlockingCall(m) != napi_ok) delete m;
-    tsfn.Release();
+    const napi_status status = tsfn.BlockingCall(m);
+    if (status != napi_ok) delete m;
+    if (status != napi_closing) tsfn.Release();  // on napi_closing the reference is already gone
+  }
+
+  // The thread-safe function's finalizer (main thread, environment still valid): never call it
+  // again, drop the JS reference here rather than on a worker thread, and break the job <-> channel
+  // cycle (a job torn down before it finished never gets its Done call).
+  void Finalize() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      closed = true;
+    }
+    onProgress.Reset();
+    job.reset();
   }
 };
 
 namespace {
 
-void CallJs(Napi::Env env, Napi::Function, JobChannel* channel, Message* message) {
-  std::unique_ptr<Message> owned(message);
-  if (channel == nullptr) return;
-  if (env == nullptr) {  // teardown: nothing to settle; break the job <-> channel cycle
-    if (message->kind == MessageKind::Done) channel->job.reset();
-    return;
-  }
+// Main thread. Settles the promise (Done) or calls the progress callback with the latest value.
+void Deliver(Napi::Env env, JobChannel& channel, MessageKind kind) {
   Napi::HandleScope scope(env);
-  if (message->kind == MessageKind::Progress) {
+  if (kind == MessageKind::Progress) {
     dln::Progress p;
     {
-      std::lock_guard<std::mutex> lock(channel->progressMutex);
-      p = channel->latest;
-      channel->progressPending = false;
+      std::lock_guard<std::mutex> lock(channel.mutex);
+      p = channel.latest;
+      channel.progressPending = false;
     }
-    if (channel->onProgress.IsEmpty() || channel->callbackError.present) return;
+    if (channel.onProgress.IsEmpty() || channel.callbackError.present || !channel.job) return;
     try {
-      channel->onProgress.Call({channel->job->ProgressValue(env, p)});
+      channel.onProgress.Call({channel.job->ProgressValue(env, p)});
     } catch (const Napi::Error& e) {
       // A throwing progress callback stops the job; its error becomes the rejection.
-      channel->callbackError.present = true;
-      channel->callbackError.code = dln::ErrorCode::Internal;
-      channel->callbackError.message = std::string("onProgress threw: ") + e.Message();
-      channel->job->cancel.store(true);
+      channel.callbackError.present = true;
+      channel.callbackError.code = dln::ErrorCode::Internal;
+      channel.callbackError.message = std::string("onProgress threw: ") + e.Message();
+      channel.job->cancel.store(true);
     }
     return;
   }
-  Job& job = *channel->job;
+  if (!channel.job) return;
+  Job& job = *channel.job;
   try {
-    if (channel->callbackError.present) {
-      channel->deferred.Reject(channel->callbackError.toJs(env).Value());
+    if (channel.callbackError.present) {
+      channel.deferred.Reject(channel.callbackError.toJs(env).Value());
     } else if (job.error.present) {
-      channel->deferred.Reject(job.error.toJs(env).Value());
+      channel.deferred.Reject(job.error.toJs(env).Value());
     } else {
-      channel->deferred.Resolve(job.Result(env));
+      channel.deferred.Resolve(job.Result(env));
     }
   } catch (const Napi::Error& e) {
-    channel->deferred.Reject(e.Value());
+    channel.deferred.Reject(e.Value());
   } catch (const std::exception& e) {
     CapturedError c;
     c.capture(e);
-    channel->deferred.Reject(c.toJs(env).Value());
+    channel.deferred.Reject(c.toJs(env).Value());
   }
-  channel->onProgress.Reset();
-  channel->job.reset();  // the job owns the channel too: break the cycle once settled
+  channel.onProgress.Reset();
+  channel.job.reset();  // the job owns the channel too: break the cycle once settled
+}
+
+void CallJs(Napi::Env env, Napi::Function, JobChannel* channel, Message* message) {
+  std::unique_ptr<Message> owned(message);
+  // env == nullptr: the function is being deleted after its finalizer (which released everything;
+  // the channel may be gone): nothing to settle, nothing to touch.
+  if (env == nullptr || channel == nullptr) return;
+  try {
+    Deliver(env, *channel, message->kind);
+  } catch (...) {
+    // JS cannot run any more (the environment is terminating): a rejection cannot be delivered
+    // either. Never let an exception leave a thread-safe function callback (std::terminate).
+  }
 }
 
 }  // namespace
@@ -108,9 +139,12 @@ Napi::Value Job::ProgressValue(Napi::Env env, const dln::Progress& p) {
   return o;
 }
 
-JobRunner::JobRunner(std::size_t threads) : threads_(std::max<std::size_t>(1, threads)) {}
+JobRunner::JobRunner(std::size_t threads) : threads_(std::max<std::size_t>(1, threads)) { process::AddRunner(this); }
 
-JobRunner::~JobRunner() { Shutdown(); }
+JobRunner::~JobRunner() {
+  Shutdown();
+  process::RemoveRunner(this);
+}
 
 void JobRunner::Submit(std::shared_ptr<Job> job) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -155,14 +189,23 @@ void JobRunner::Work() {
       running_.push_back(job);
     }
     std::shared_ptr<JobChannel> channel = job->channel;
-    dln::RunControl control(&job->cancel, [channel](const dln::Progress& p) { channel->PostProgress(p); });
-    try {
-      job->Execute(control);
-    } catch (const std::exception& e) {
-      job->error.capture(e);
-    } catch (...) {
-      job->error.present = true;
-      job->error.message = "unknown native error";
+    // The process-wide gate (OpenBLAS's buffer pool, exit): never hold mutex_ across it.
+    if (process::BeginJob(job->cancel)) {
+      dln::RunControl control(&job->cancel, [channel](const dln::Progress& p) { channel->PostProgress(p); });
+      try {
+        job->Execute(control);
+      } catch (const std::exception& e) {
+        job->error.capture(e);
+      } catch (...) {
+        job->error.present = true;
+        job->error.message = "unknown native error";
+      }
+      if (process::EndJob()) process::Park();  // exit() is running: touch nothing any more
+    } else {
+      if (process::Exiting()) process::Park();
+      job->error.present = true;  // cancelled before it could start: there is no partial result
+      job->error.code = dln::ErrorCode::Cancelled;
+      job->error.message = "cancelled before it started";
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -170,6 +213,12 @@ void JobRunner::Work() {
     }
     channel->PostDone();
   }
+}
+
+void JobRunner::CancelAll() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& j : queue_) j->cancel.store(true);
+  for (auto& j : running_) j->cancel.store(true);
 }
 
 void JobRunner::Shutdown() {
@@ -189,17 +238,22 @@ Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job, Napi::Value onProg
   if (!onProgress.IsUndefined() && !onProgress.IsNull() && !onProgress.IsFunction()) {
     throw MakeError(env, dln::ErrorCode::Type, "onProgress", "expected a function or undefined");
   }
+  // First, as it may throw (DLNFLOW_THREADS): a thread-safe function created before a throw would
+  // never be released and would keep the event loop alive.
+  JobRunner& runner = Runner(env);
   auto channel = std::make_shared<JobChannel>(env);
   channel->job = job;
   if (onProgress.IsFunction()) channel->onProgress = Napi::Persistent(onProgress.As<Napi::Function>());
-  // The context pointer stays valid: the channel is owned by the job, and the job by the runner
-  // until PostDone has queued the final call; the finalizer drops the last reference.
+  // The context pointer stays valid until the finalizer: `holder` keeps the channel alive until
+  // then, and CallJs never touches the context after it (env == nullptr).
   auto* holder = new std::shared_ptr<JobChannel>(channel);
-  channel->tsfn = Tsfn::New(env, "dlnflow-job", 0, 1, channel.get(),
-                            [holder](Napi::Env, void*, JobChannel*) { delete holder; });
+  channel->tsfn = Tsfn::New(env, "dlnflow-job", 0, 1, channel.get(), [holder](Napi::Env, void*, JobChannel* ch) {
+    ch->Finalize();
+    delete holder;
+  });
   job->channel = channel;
   Napi::Promise promise = channel->deferred.Promise();
-  Runner(env).Submit(job);
+  runner.Submit(job);
 
   auto handle = Napi::Object::New(env);
   handle.Set("promise", promise);

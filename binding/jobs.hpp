@@ -4,6 +4,12 @@
 // and settles a Promise on the main thread.
 //
 // JS receives { promise, cancel } from StartJob.
+//
+// Teardown. An environment's cleanup hook (addon.cpp) calls Shutdown: every job is cancelled and
+// every worker joined before the environment's thread-safe functions are finalized. Independently,
+// a job's channel stops calling its thread-safe function for good once that function is closing
+// or finalized (napi_closing, or its finalizer ran), so no order of teardown lets a worker call a
+// freed one. At process exit the handler in process.hpp cancels every job and parks the workers.
 #pragma once
 
 #include <napi.h>
@@ -45,8 +51,10 @@ class JobRunner {
   // At most this many jobs run at once (workers above it retire when they finish their job).
   void SetThreads(std::size_t threads);
   std::size_t Threads();
-  // Cancels everything queued or running and joins the workers (env teardown).
+  // Cancels everything queued or running and joins the workers (env teardown). Idempotent.
   void Shutdown();
+  // Cancels everything queued or running (process exit; the caller waits in process.cpp).
+  void CancelAll();
 
  private:
   void Work();
@@ -63,7 +71,9 @@ class JobRunner {
 // Queues `job` and returns { promise, cancel }. `onProgress` may be undefined or a function.
 Napi::Value StartJob(Napi::Env env, std::shared_ptr<Job> job, Napi::Value onProgress);
 
-// The addon's runner (instance data), created on first use.
+// The addon's runner (instance data), created on first use with DLNFLOW_THREADS workers (default:
+// one per core, within process::MaxWorkerThreads). Throws ERR_DLN_VALUE naming DLNFLOW_THREADS if
+// it is set to anything but a positive integer within that limit.
 JobRunner& Runner(Napi::Env env);
 
 }  // namespace binding

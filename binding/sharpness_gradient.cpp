@@ -97,6 +97,7 @@ Napi::Value SharpnessGradient(const Napi::CallbackInfo& info) {
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     Reader r(info[2], "options");
     dln::SharpnessGradientOptions o = ParseSharpnessGradientOptions(r);
+    r.rejectUnknown();
     const std::size_t P = problem->spec().paramCount();
     if (o.method == dln::SharpnessGradientOptions::Method::Dense)
       dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "options.method"), 2, "options.method"), "options.method");

@@ -165,6 +165,7 @@ Napi::Value Sharpness(const Napi::CallbackInfo& info) {
     }
     std::vector<double> start;
     if (r.has("start")) start = r.doubles("start", P, "[" + std::to_string(P) + "]");
+    r.rejectUnknown();
     return StartJob(info.Env(), std::make_shared<SharpnessJob>(problem, std::move(theta), o, smallest, vectors, std::move(start)), info[3]);
   });
 }

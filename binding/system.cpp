@@ -1,6 +1,9 @@
 // Build and runtime facts, and process-wide knobs: BLAS vendor and threads, the memory cap, the
-// BLAS size threshold (for the kernel benchmark).
+// BLAS size threshold (for the kernel benchmark). Thread counts are checked against what the
+// linked OpenBLAS can take (process.hpp).
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "addon.hpp"
 #include "blas.hpp"
@@ -9,52 +12,67 @@
 #include "errors.hpp"
 #include "limits.hpp"
 #include "linalg.hpp"
+#include "process.hpp"
 
 namespace binding {
 
 namespace {
 
 Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto o = Napi::Object::New(env);
-  o.Set("blasVendor", dln::blasVendor());
-  o.Set("blasThreads", Napi::Number::New(env, dln::blasThreads()));
-  auto thresholds = Napi::Object::New(env);
-  thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::chains::blasThreshold())));
-  thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::chains::gemvThreshold())));
-  o.Set("blasThresholds", thresholds);
-  o.Set("workerThreads", Napi::Number::New(env, static_cast<double>(Runner(env).Threads())));
-  o.Set("memoryLimit", Napi::Number::New(env, static_cast<double>(dln::memoryLimit())));
-  o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  return Guard(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    o.Set("blasVendor", dln::blasVendor());
+    o.Set("blasThreads", Napi::Number::New(env, dln::blasThreads()));
+    auto thresholds = Napi::Object::New(env);
+    thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::chains::blasThreshold())));
+    thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::chains::gemvThreshold())));
+    o.Set("blasThresholds", thresholds);
+    o.Set("workerThreads", Napi::Number::New(env, static_cast<double>(Runner(env).Threads())));
+    o.Set("maxWorkerThreads", Napi::Number::New(env, static_cast<double>(process::MaxWorkerThreads())));
+    o.Set("maxBlasThreads", Napi::Number::New(env, process::MaxBlasThreads()));
+    o.Set("memoryLimit", Napi::Number::New(env, static_cast<double>(dln::memoryLimit())));
+    o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #if defined(__clang__)
-  o.Set("compiler", "clang " __clang_version__);
+    o.Set("compiler", "clang " __clang_version__);
 #elif defined(__GNUC__)
-  o.Set("compiler", "gcc " __VERSION__);
+    o.Set("compiler", "gcc " __VERSION__);
 #else
-  o.Set("compiler", "unknown");
+    o.Set("compiler", "unknown");
 #endif
-  return o;
+    return o;
+  });
 }
 
+// An integer in [1, max]; `max` is a representable bound only (thread counts are checked against
+// their real limits by the caller, whose message names them).
 double PositiveNumber(const Napi::CallbackInfo& info, const char* field, double max) {
   if (!info[0].IsNumber()) dln::fail(dln::ErrorCode::Type, field, "expected a number");
   const double v = info[0].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(v) || v < 1 || v > max || v != std::floor(v)) {
-    dln::fail(dln::ErrorCode::Value, field, "expected an integer in [1, " + std::to_string(max) + "]");
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%.0f", max);
+    dln::fail(dln::ErrorCode::Value, field, std::string("expected an integer in [1, ") + bound + "]");
   }
   return v;
 }
 
 Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
-    dln::setBlasThreads(static_cast<int>(PositiveNumber(info, "threads", 1024)));
+    // Above the representable bound, still checked (and named) against the real limit.
+    const int threads = static_cast<int>(std::min(PositiveNumber(info, "threads", 9007199254740992.0), 1e9));
+    process::SetBlasThreads(threads, Runner(info.Env()).Threads(), "threads");
     return info.Env().Undefined();
   });
 }
 
 Napi::Value SetWorkerThreads(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
-    Runner(info.Env()).SetThreads(static_cast<std::size_t>(PositiveNumber(info, "threads", 4096)));
+    // Above the representable bound, still checked (and named) against the real limit.
+    const double v = PositiveNumber(info, "threads", 9007199254740992.0);
+    const auto threads = static_cast<std::size_t>(std::min(v, 1e9));
+    process::CheckWorkerThreads(threads, "threads");
+    Runner(info.Env()).SetThreads(threads);
     return info.Env().Undefined();
   });
 }

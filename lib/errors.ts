@@ -19,6 +19,8 @@ export type DlnErrorCode =
   | 'ERR_DLN_CONFIG'
   /** A file could not be read or written. */
   | 'ERR_DLN_IO'
+  /** A results directory (or one of its result files) is locked by another live process. */
+  | 'ERR_DLN_BUSY'
   /** The native addon could not be loaded. */
   | 'ERR_DLN_NATIVE_LOAD'
   /** A bug in dlnflow: please report it. */
@@ -32,6 +34,7 @@ const KNOWN_CODES = new Set<string>([
   'ERR_DLN_CANCELLED',
   'ERR_DLN_CONFIG',
   'ERR_DLN_IO',
+  'ERR_DLN_BUSY',
   'ERR_DLN_NATIVE_LOAD',
   'ERR_DLN_INTERNAL',
 ]);

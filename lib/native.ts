@@ -179,6 +179,8 @@ export interface NativeBinding {
     blasThreads: number;
     blasThresholds: { gemm: number; gemv: number };
     workerThreads: number;
+    maxWorkerThreads: number;
+    maxBlasThreads: number;
     memoryLimit: number;
     napiVersion: number;
     compiler: string;

@@ -21,6 +21,39 @@ inline double pythag(double a, double b) {
   return s < 1e300 && s > 1e-300 ? std::sqrt(s) : std::hypot(a, b);
 }
 
+// Power-of-two scaling before the decompositions that square entries (LAPACK's dlascl idea):
+// a matrix whose largest |entry| lies outside [2^-kScaleWindow, 2^kScaleWindow] is scaled by
+// 2^-e to bring it into [1, 2), decomposed, and its singular values / eigenvalues scaled back by
+// 2^e. Multiplying by a power of two is exact for every entry that stays normal, and every
+// operation of these algorithms commutes with it, so the result is the unscaled algorithm's up to
+// entries below 2^-1022 of the largest (negligible: their effect is far below eps |A|). Inside the
+// window nothing changes (bitwise); outside it, squares of entries (column norms, Jacobi's
+// alpha beta, QL's products of off-diagonals) would overflow or underflow.
+constexpr int kScaleWindow = 100;
+
+double maxAbs(std::size_t count, const double* A) {
+  double m = 0.0;
+  for (std::size_t i = 0; i < count; ++i) m = std::max(m, std::fabs(A[i]));
+  return m;
+}
+
+// e with 2^-e * max|A| in [1, 2) if max|A| is outside the window, else 0 (also for 0, Inf, NaN).
+int scaleExponent(double amax) {
+  if (!(amax > 0.0) || !std::isfinite(amax)) return 0;
+  const int e = std::ilogb(amax);
+  return e > kScaleWindow || e < -kScaleWindow ? e : 0;
+}
+
+std::vector<double> scaledCopy(std::size_t count, const double* A, int e) {
+  std::vector<double> out(count);
+  for (std::size_t i = 0; i < count; ++i) out[i] = std::ldexp(A[i], -e);
+  return out;
+}
+
+void scaleBack(std::size_t count, double* values, int e) {
+  for (std::size_t i = 0; i < count; ++i) values[i] = std::ldexp(values[i], e);
+}
+
 // Implicit QL on a tridiagonal matrix (d: diagonal, e: off-diagonal with e[n-1] = 0 after the
 // shift below), rotating the columns of V (vrows x n row-major) when given. The rows of V
 // transform independently, so V may hold only some rows of the eigenvector matrix (started as
@@ -182,6 +215,12 @@ void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows) 
 
 void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors) {
   if (n == 0) return;
+  if (const int e = scaleExponent(maxAbs(n * n, A))) {
+    const std::vector<double> scaled = scaledCopy(n * n, A, e);
+    symmetricEigen(n, scaled.data(), values, vectors);
+    scaleBack(n, values, e);
+    return;
+  }
   std::vector<double> scratch;
   double* V = vectors;
   if (!V) {
@@ -203,6 +242,12 @@ void symmetricEigen(std::size_t n, const double* A, double* values, double* vect
 
 void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values, double* vectors) {
   if (n == 0) return;
+  if (const int e = scaleExponent(std::max(maxAbs(n, diag), maxAbs(n - 1, off)))) {
+    const std::vector<double> d = scaledCopy(n, diag, e), o = scaledCopy(n - 1, off, e);
+    tridiagonalEigen(n, d.data(), o.data(), values, vectors);
+    scaleBack(n, values, e);
+    return;
+  }
   std::copy(diag, diag + n, values);
   if (vectors) {
     std::fill(vectors, vectors + n * n, 0.0);
@@ -218,6 +263,12 @@ void tridiagonalEigen(std::size_t n, const double* diag, const double* off, doub
 
 void tridiagonalEigenLastRow(std::size_t n, const double* diag, const double* off, double* values, double* lastRow) {
   if (n == 0) return;
+  if (const int e = scaleExponent(std::max(maxAbs(n, diag), maxAbs(n - 1, off)))) {
+    const std::vector<double> d = scaledCopy(n, diag, e), o = scaledCopy(n - 1, off, e);
+    tridiagonalEigenLastRow(n, d.data(), o.data(), values, lastRow);
+    scaleBack(n, values, e);
+    return;
+  }
   std::copy(diag, diag + n, values);
   std::fill(lastRow, lastRow + n, 0.0);
   lastRow[n - 1] = 1.0;
@@ -236,6 +287,12 @@ void svd(std::size_t m, std::size_t n, const double* A, double* singular, double
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t j = 0; j < n; ++j) At[j * m + i] = A[i * n + j];
     svd(n, m, At.data(), singular, V, U);
+    return;
+  }
+  if (const int e = scaleExponent(maxAbs(m * n, A))) {
+    const std::vector<double> scaled = scaledCopy(m * n, A, e);
+    svd(m, n, scaled.data(), singular, U, V);
+    scaleBack(n, singular, e);  // U and V do not depend on the scale
     return;
   }
   // One-sided Jacobi (Hestenes): orthogonalize the columns of G = A V by plane rotations.
@@ -323,6 +380,12 @@ std::size_t leastSquares(std::size_t m, std::size_t n, std::size_t q, const doub
 }
 
 void gram(std::size_t m, std::size_t n, const double* A, double scale, double* C) {
+  if (const int e = scaleExponent(maxAbs(m * n, A))) {
+    const std::vector<double> scaled = scaledCopy(m * n, A, e);
+    gram(m, n, scaled.data(), scale, C);
+    scaleBack(n * n, C, 2 * e);  // overflows or underflows only where A^T A / scale itself does
+    return;
+  }
   std::fill(C, C + n * n, 0.0);
   for (std::size_t i = 0; i < m; ++i) {
     const double* a = A + i * n;
@@ -341,6 +404,19 @@ void gram(std::size_t m, std::size_t n, const double* A, double scale, double* C
 double frobeniusNorm(std::size_t count, const double* A) {
   double s = 0;
   for (std::size_t i = 0; i < count; ++i) s += A[i] * A[i];
+  // The sum of squares overflowed or may have lost entries to underflow: redo it scaled (the norm
+  // itself is representable unless it exceeds the largest double).
+  if (!(s <= 0x1p+1000) || s < 0x1p-900) {
+    const double amax = maxAbs(count, A);
+    if (!(amax > 0.0) || !std::isfinite(amax)) return amax > 0.0 ? amax : std::sqrt(s);  // Inf, or 0 / NaN
+    const int e = std::ilogb(amax);
+    double t = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const double a = std::ldexp(A[i], -e);
+      t += a * a;
+    }
+    return std::ldexp(std::sqrt(t), e);
+  }
   return std::sqrt(s);
 }
 

@@ -44,7 +44,9 @@ RegressionTheory regressionTheory(const Problem& problem) {
 
   t.sMin = 2.0 * Ld * t.lambda * q;
   t.sMinRefinedLower = 2.0 * Ld * t.a * q;
-  t.sMinRefinedUpper = 2.0 * q * std::sqrt((2.0 * Ld - 1.0) * t.Lambda * t.Lambda + (Ld - 1.0) * (Ld - 1.0) * t.a * t.a);
+  // sqrt((2L-1) Lambda^2 + (L-1)^2 a^2) as a hypot: Lambda and a scale like the data squared, so
+  // their squares would overflow (underflow) from data of about 1e77 (1e-77).
+  t.sMinRefinedUpper = 2.0 * q * std::hypot(std::sqrt(2.0 * Ld - 1.0) * t.Lambda, (Ld - 1.0) * t.a);
   t.smallInitUpper = t.lambda > 0 ? 4.0 * (t.Lambda / t.lambda) * t.sMin : std::numeric_limits<double>::infinity();
   t.codeUpper = 8.0 * Ld * t.Lambda;
   t.criticalLearningRate = t.sMin > 0 ? 2.0 / t.sMin : std::numeric_limits<double>::infinity();

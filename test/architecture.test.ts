@@ -1,10 +1,11 @@
 /**
  * lib/ is built in one-way layers. From the bottom:
  *
- *   errors → util → native → api → config → analysis → experiments → report → papers → pipeline → cli → entry
+ *   errors → util → options → native → api → config → analysis → experiments → report → papers → pipeline → cli → entry
  *
  *   errors       lib/errors.ts: DlnError and its codes
- *   util         lib/util/: pure helpers (number formatting, the expression evaluator, dotted paths)
+ *   util         lib/util/: pure helpers (number formatting, the expression evaluator, dotted paths, "did you mean")
+ *   options      lib/options/: the declaration of every option (type, default, bounds, doc), their checks, the zod builder
  *   native       lib/native.ts, lib/load-help.ts: the typed addon surface and its loading
  *   api          lib/api/: Problem, train, flow, spectrum, data, init, svd, greedy
  *   config       lib/config/: problem files and config-error messages
@@ -25,7 +26,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-const LAYERS = ['errors', 'util', 'native', 'api', 'config', 'analysis', 'experiments', 'report', 'papers', 'pipeline', 'cli', 'entry'] as const;
+const LAYERS = ['errors', 'util', 'options', 'native', 'api', 'config', 'analysis', 'experiments', 'report', 'papers', 'pipeline', 'cli', 'entry'] as const;
 type Layer = (typeof LAYERS)[number];
 
 const LIB = path.resolve(__dirname, '..', 'lib');

@@ -196,7 +196,7 @@ describe('errors for what the reference code never drew', () => {
     [{ source: 'authors-2024-10' as const, d: 6 }, /options\.d: .*\(15, 20\) only/],
     [{ source: 'authors' as const, nTest: 50 }, /options\.nTest: the May 2024 code draws no test set/],
     [{ source: 'authors-2024-10' as const, nTest: 10 }, /options\.nTest: the October 2024 code draws a test set of n points/],
-    [{ source: 'jax' as never }, /options\.source: expected "authors" or "authors-2024-10"/],
+    [{ source: 'jax' as never }, /options\.source: expected "seed" \| "authors" \| "authors-2024-10", got "jax"/],
   ])('%j', (options, message) => {
     expect(() => marionChizatData(options)).toThrow(message);
   });
@@ -211,9 +211,12 @@ describe('errors for what the reference code never drew', () => {
 });
 
 describe('configs', () => {
-  test('data.source defaults to seed; --set data.source=seed --set data.seed=172 works; the authors\' sizes are enforced', async () => {
+  test('the presets run on the authors\' data; --set data.source=seed --set data.seed=172 works; the authors\' sizes are enforced', async () => {
     const base = await loadExperiment('marion-chizat-fig1', { quick: true });
-    expect(base.experiment.data).toMatchObject({ kind: 'marion-chizat', source: 'seed' });
+    expect(base.experiment.data).toMatchObject({ kind: 'marion-chizat', source: 'authors' });
+    // A config that names no source draws from dlnflow's generator.
+    const plain = await loadExperiment({ name: 'x', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } });
+    expect(plain.experiment.data).toMatchObject({ source: 'seed' });
     const seeded = await loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=seed', 'data.seed=172'] });
     expect(seeded.experiment.data).toMatchObject({ source: 'seed', seed: 172 });
     // The preset pins seed 172 for source seed; the authors' sources ignore it.

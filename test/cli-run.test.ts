@@ -80,11 +80,12 @@ describe('dlnflow run', () => {
     expect(read(out, 'results.jsonl')).toBe(read(single, 'results.jsonl'));
   });
 
-  test('merge reports missing runs and the shard that owes them, with exit code 1', () => {
+  test('merge reports missing runs and the shard that owes them, with exit code 3', () => {
     const out = path.join(dir, 'half');
     run(['run', configFile, '--out', out, '--set', 'train.steps=2000', '--shard', '0/2']);
     const m = run(['merge', out]);
-    expect(m.status).toBe(1);
+    expect(m.status).toBe(3);
+    expect(m.stderr).toContain('12 of 24 runs are missing (exit code 3)');
     expect(m.stdout).toContain('12/24 runs present');
     expect(m.stdout).toContain('owed by shard(s) 1/2');
   });

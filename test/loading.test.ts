@@ -45,7 +45,8 @@ const heavyIn = (l: Loaded) => [
 ];
 
 const TRAIN = `
-  const problem = d.Problem.regression({ ...d.marionChizatData({ n: 10, d: 3, seed: 1 }), widths: [3, 3, 1] });
+  const data = d.marionChizatData({ n: 10, d: 3, seed: 1 });
+  const problem = d.Problem.regression({ X: data.X, y: data.y, widths: [3, 3, 1] });
   const run = await d.train(problem, d.initWeights(problem.widths, { scale: 0.3, seed: 2 }), { learningRate: 0.05, steps: 20 });
   if (run.status !== 'completed') throw new Error('training failed');`;
 

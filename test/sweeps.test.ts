@@ -168,10 +168,14 @@ describe('interruption and resumption', () => {
   });
 
   test('a torn line is never read as a result', () => {
+    const dir = out('slow-interrupted');
+    const good = readFileSync(path.join(dir, 'runs', 'all.jsonl'), 'utf8').trim().split('\n').slice(0, 2);
     const file = path.join(root, 'torn.jsonl');
-    writeFileSync(file, '{"id":"a","index":0,"status":"completed"}\nnot json\n{"id":"b","index":1,"status":"completed"}\n{"id":"c","ind');
+    writeFileSync(file, `${good[0]}\nnot json\n${good[1]}\n{"id":"c","ind`);
     const r = readResultsFile(file);
-    expect(r.records.map((x) => x.id)).toEqual(['a', 'b']);
-    expect(r.discarded).toBe(2);
+    expect(r.records.map((x) => x.id)).toEqual(good.map((l) => JSON.parse(l).id));
+    expect(r.rejected.map((x) => [x.line, x.reason])).toEqual([[2, 'not valid JSON']]);
+    expect(r.torn?.toString()).toBe('{"id":"c","ind');
+    expect(r.completeBytes).toBe(Buffer.byteLength(`${good[0]}\nnot json\n${good[1]}\n`));
   });
 });

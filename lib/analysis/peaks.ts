@@ -28,3 +28,30 @@ export function peakWidthDecades(time: ArrayLike<number>, values: ArrayLike<numb
   const right = hi + 1 < g.length ? cross(hi, hi + 1) : Math.log10(time[hi]);
   return right - left;
 }
+
+/**
+ * The prominent peaks of a series: local maxima that stand at least `factor` times above the
+ * lowest value on each side before a higher point (or the end) is reached. Values below
+ * `floor` times the largest are ignored (rounding noise at convergence). Returns the indices.
+ * (Jacot et al., Fig. 4: from a small init the gradient norm rises at each escape and falls near
+ * each saddle; in the lazy regime it decreases without such peaks.)
+ */
+export function prominentPeaks(values: ArrayLike<number>, factor = 2, floor = 1e-8): number[] {
+  const n = values.length;
+  let top = 0;
+  for (let i = 0; i < n; i++) if (values[i] > top) top = values[i];
+  const cut = floor * top;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!(v > cut)) continue;
+    if ((i > 0 && !(values[i - 1] < v)) || (i + 1 < n && !(values[i + 1] <= v))) continue;
+    // The lowest value on each side before a point higher than v.
+    let left = v;
+    for (let j = i - 1; j >= 0 && !(values[j] > v); j--) left = Math.min(left, values[j]);
+    let right = v;
+    for (let j = i + 1; j < n && !(values[j] > v); j++) right = Math.min(right, values[j]);
+    if (i > 0 && i + 1 < n && left * factor <= v && right * factor <= v) out.push(i);
+  }
+  return out;
+}

@@ -7,6 +7,8 @@
  * reported too, flagged `final` (convergence or the budget's end, not necessarily a saddle).
  */
 import { fieldError } from '../errors';
+import { plateauOptions } from '../options/analysis';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
 
 export interface Plateau {
   /** Time (or step) of the first and last point of the stretch. */
@@ -20,16 +22,8 @@ export interface Plateau {
   final: boolean;
 }
 
-export interface PlateauOptions {
-  /** Relative band: max/min of the loss within a plateau <= 1 + tolerance (default 0.05). */
-  tolerance?: number;
-  /** How duration is measured (default 'log'). */
-  timeScale?: 'log' | 'linear';
-  /** Log scale: minimum end / start time ratio (default 1.5). Points at t = 0 count from the first t > 0. */
-  minRatio?: number;
-  /** Linear scale: minimum duration as a fraction of the recorded time span (default 0.02). */
-  minFraction?: number;
-}
+/** The options of detectPlateaus(), declared in lib/options/analysis.ts: tolerance, timeScale, minRatio, minFraction. */
+export type PlateauOptions = OptionsOf<typeof plateauOptions.fields>;
 
 function mode(values: ArrayLike<number>, from: number, to: number): number {
   const counts = new Map<number, number>();
@@ -48,14 +42,8 @@ export function detectPlateaus(
 ): Plateau[] {
   const n = time.length;
   if (loss.length !== n || (rank && rank.length !== n)) throw fieldError('ERR_DLN_SHAPE', 'loss', 'time, loss (and rank) must have the same length');
-  const tolerance = options.tolerance ?? 0.05;
-  const scale = options.timeScale ?? 'log';
-  const minFraction = options.minFraction ?? 0.02;
-  const minRatio = options.minRatio ?? 1.5;
-  if (!(tolerance > 0)) throw fieldError('ERR_DLN_VALUE', 'options.tolerance', 'must be > 0');
-  if (scale !== 'log' && scale !== 'linear') throw fieldError('ERR_DLN_VALUE', 'options.timeScale', "expected 'log' or 'linear'");
-  if (!(minFraction >= 0 && minFraction < 1)) throw fieldError('ERR_DLN_VALUE', 'options.minFraction', 'must be in [0, 1)');
-  if (!(minRatio > 1)) throw fieldError('ERR_DLN_VALUE', 'options.minRatio', 'must be > 1');
+  checkOptions(plateauOptions, options);
+  const { tolerance, timeScale: scale, minFraction, minRatio } = withDefaults(plateauOptions, options) as Required<PlateauOptions>;
   if (n === 0) return [];
   const firstPositive = Array.prototype.find.call(time, (t: number) => t > 0) as number | undefined;
   const longEnough = (a: number, b: number) => {

@@ -3,18 +3,13 @@
  * right: the plane through the origin and two minima of different rank). The raw parameter
  * vectors are used, as in the paper (hidden-layer rotations of theta_1 and theta_2 are not aligned).
  */
-import { fieldError } from '../errors';
+import { surfaceOptions } from '../options/analysis';
+import { checkOptions, type OptionsOf } from '../options/declare';
 import type { Matrix } from '../api/matrix';
 import type { Problem } from '../api/problem';
 
-export interface SurfaceOptions {
-  /** Range of the coefficient a of theta_1 (default [-0.25, 1.25]). */
-  a?: [number, number];
-  /** Range of the coefficient b of theta_2 (default [-0.25, 1.25]). */
-  b?: [number, number];
-  /** Grid points per axis (default 61). */
-  resolution?: number;
-}
+/** The options of lossSurface(), declared in lib/options/analysis.ts: a, b (coefficient ranges, default [-0.25, 1.25]), resolution. */
+export type SurfaceOptions = OptionsOf<typeof surfaceOptions.fields>;
 
 export interface Surface {
   a: Float64Array;
@@ -24,15 +19,12 @@ export interface Surface {
 }
 
 export function lossSurface(problem: Problem, theta1: Float64Array, theta2: Float64Array, options: SurfaceOptions = {}): Surface {
+  checkOptions(surfaceOptions, options);
   const w1 = problem.weights(theta1, 'theta1');
   const w2 = problem.weights(theta2, 'theta2');
   const res = options.resolution ?? 61;
-  if (!Number.isInteger(res) || res < 2 || res > 2001) throw fieldError('ERR_DLN_VALUE', 'options.resolution', 'must be an integer in [2, 2001]');
   const [a0, a1] = options.a ?? [-0.25, 1.25];
   const [b0, b1] = options.b ?? [-0.25, 1.25];
-  for (const [name, v] of [['a', a0], ['a', a1], ['b', b0], ['b', b1]] as const) {
-    if (!Number.isFinite(v)) throw fieldError('ERR_DLN_VALUE', `options.${name}`, 'must be finite');
-  }
   const a = Float64Array.from({ length: res }, (_, j) => a0 + ((a1 - a0) * j) / (res - 1));
   const b = Float64Array.from({ length: res }, (_, i) => b0 + ((b1 - b0) * i) / (res - 1));
   const data = new Float64Array(res * res);

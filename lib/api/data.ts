@@ -1,6 +1,9 @@
 /** The papers' data generators, deterministic in their seed; and JAX's generator, for the authors' draws. */
-import { callNative } from '../errors';
+import { callNative, fieldError } from '../errors';
 import { native } from '../native';
+import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { svd } from './linalg';
 import type { Matrix } from './matrix';
 
 /**
@@ -37,17 +40,16 @@ export interface RegressionData {
 
 /**
  * Marion & Chizat's data: X, X_test ~ N(0, I), y = X w_true + noise * zeta, then rescaled so
- * ||w*|| = 1. Defaults: n = 50, d = 5, noise = 1, nTest = n (source `seed`).
+ * ||w*|| = 1. Options and their defaults: lib/options/data.ts (README "Options").
  *
  * `source: 'authors'` / `'authors-2024-10'` give the authors' exact draw (README "Data sources"):
  * JAX's float32 normals bit for bit, y, w* and the projections computed from them in float64.
  * They take (n, d) = (50, 5) (and (15, 20) for the October code's underdetermined data), no seed,
  * and nTest = 0 (May: no test set) or n (October).
  */
-export function marionChizatData(
-  options: { n?: number; d?: number; noise?: number; nTest?: number; seed?: number; source?: MarionChizatSource } = {},
-): RegressionData {
-  const r = callNative(() => native().generateMarionChizat(options));
+export function marionChizatData(options: OptionsOf<typeof marionChizatOptions.fields> = {}): RegressionData {
+  checkOptions(marionChizatOptions, options);
+  const r = callNative(() => native().generateMarionChizat(withDefaults(marionChizatOptions, options)));
   const out: RegressionData = {
     X: { rows: r.n, cols: r.d, data: r.X },
     y: r.y,
@@ -133,24 +135,22 @@ export interface TeacherData {
  * Jacot et al.'s noisy low-rank teacher: W_0 (d x r) with column i of variance i
  * (teacherScale "column-variance", Fig. 2) or entries N(0, teacherStd^2) ("constant", Fig. 3);
  * training targets from W_T + E (E_ij ~ N(0, noise^2)), test targets from W_T.
- * Defaults: d = 10, rank = 3, n = 100, nTest = 1000, noise = 0.2.
+ * Options and their defaults: lib/options/data.ts (README "Options").
+ *
+ * `whiten: true` replaces the training inputs by X S^{-1/2} (S = X^T X / n), so that X^T X / n = I
+ * to rounding, and recomputes the training targets from them with W_T + E: then
+ * Sigma_yx = Y^T X / n = W_T + E exactly and the gradient flow from an input-output aligned
+ * initialization stays on a scalar chain with a closed-form escape time (docs/theory.md §6.5).
+ * The test set is left as drawn (isotropic inputs, the noiseless teacher).
  */
-export function jacotTeacherData(
-  options: {
-    d?: number;
-    rank?: number;
-    n?: number;
-    nTest?: number;
-    noise?: number;
-    teacherScale?: 'column-variance' | 'constant';
-    teacherStd?: number;
-    seed?: number;
-  } = {},
-): TeacherData {
-  const r = callNative(() => native().generateJacotTeacher(options));
+export function jacotTeacherData(options: OptionsOf<typeof jacotTeacherOptions.fields> = {}): TeacherData {
+  checkOptions(jacotTeacherOptions, options);
+  // whiten is applied here, to the core's draw; the generator takes the rest.
+  const { whiten, ...generator } = withDefaults(jacotTeacherOptions, options);
+  const r = callNative(() => native().generateJacotTeacher(generator));
   const d = r.d;
   const nTest = r.YTest.length / d;
-  return {
+  const out: TeacherData = {
     X: { rows: r.n, cols: d, data: r.X },
     Y: { rows: r.n, cols: d, data: r.Y },
     XTest: { rows: nTest, cols: d, data: r.XTest },
@@ -158,6 +158,28 @@ export function jacotTeacherData(
     teacher: { rows: d, cols: d, data: r.teacher },
     noisyTeacher: { rows: d, cols: d, data: r.noisyTeacher },
   };
+  return whiten ? whitened(out) : out;
+}
+
+/** The training inputs whitened (X S^{-1/2}, S = X^T X / n from its eigen-decomposition) and the targets recomputed from them. */
+function whitened(t: TeacherData): TeacherData {
+  const { rows: n, cols: d, data: X } = t.X;
+  const S = new Float64Array(d * d);
+  for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) S[i * d + j] += (X[k * d + i] * X[k * d + j]) / n;
+  const e = svd({ rows: d, cols: d, data: S });
+  if (!(e.S[d - 1] > e.S[0] * d * Number.EPSILON)) throw fieldError('ERR_DLN_VALUE', 'options.whiten', `X^T X / n is singular (n = ${n} samples in d = ${d}): the inputs cannot be whitened`);
+  const root = new Float64Array(d * d); // S^{-1/2} = V diag(s^{-1/2}) V^T (S is symmetric positive definite: U = V)
+  for (let k = 0; k < d; k++) {
+    const f = 1 / Math.sqrt(e.S[k]);
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) root[i * d + j] += e.V.data[i * d + k] * f * e.V.data[j * d + k];
+  }
+  const Xw = new Float64Array(n * d);
+  for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) Xw[k * d + j] += X[k * d + i] * root[i * d + j];
+  const W = t.noisyTeacher.data;
+  const dOut = t.noisyTeacher.rows;
+  const Y = new Float64Array(n * dOut);
+  for (let k = 0; k < n; k++) for (let o = 0; o < dOut; o++) for (let j = 0; j < d; j++) Y[k * dOut + o] += W[o * d + j] * Xw[k * d + j];
+  return { ...t, X: { rows: n, cols: d, data: Xw }, Y: { rows: n, cols: dOut, data: Y } };
 }
 
 export interface CompletionData {
@@ -170,7 +192,8 @@ export interface CompletionData {
 }
 
 /** A rows x cols matrix of rank r with `observed` entries drawn uniformly without replacement. */
-export function completionData(options: { rows?: number; cols?: number; rank?: number; observed?: number; seed?: number } = {}): CompletionData {
-  const r = callNative(() => native().generateCompletion(options));
+export function completionData(options: OptionsOf<typeof completionOptions.fields> = {}): CompletionData {
+  checkOptions(completionOptions, options);
+  const r = callNative(() => native().generateCompletion(withDefaults(completionOptions, options)));
   return { target: { rows: r.rows, cols: r.cols, data: r.target }, entries: r.entries, testEntries: r.testEntries };
 }

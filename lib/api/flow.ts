@@ -2,70 +2,29 @@
  * Gradient flow dθ/dt = −∇R(θ) by the adaptive Dormand–Prince 5(4) pair (scipy's RK45 rules),
  * off the event loop: dense output, events, invariants. See README, "Gradient flow".
  */
-import { fieldError } from '../errors';
 import { native, type NativeFlowResult } from '../native';
-import type { SharpnessOptions } from './spectrum';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { flowEventFields, flowOptions } from '../options/flow';
 import type { WeightsLike } from './matrix';
-import type { Problem } from './problem';
-import { runNativeJob, type RunControls } from './run';
+import { problemArg, type Problem } from './problem';
+import { runNativeJob } from './run';
 import { Trace } from './trace';
-import type { Quantity, RunStatus } from './train';
+import type { RunStatus } from './train';
 
 /**
  * A condition located on the dense output (scipy's event semantics): it fires where the quantity
  * crosses the threshold, and at t = 0 if it already holds there. Several conditions in one object
- * share `terminal`.
+ * share `terminal`. Declared in lib/options/flow.ts: lossBelow, excessLossBelow, gradNormBelow,
+ * sharpnessAbove, quantity with below or above, terminal (default true).
  */
-export interface FlowEvent {
-  /** Fires when the loss falls to this value. */
-  lossBelow?: number;
-  /** Fires when loss − (its minimum) falls to this value (needs a known minimum). */
-  excessLossBelow?: number;
-  /**
-   * Fires when ‖∇R‖ falls to this value. At the stability limit an explicit method keeps ‖∇R‖ at
-   * about S·(atol + rtol·max|θ|) (S the sharpness): a smaller tolerance may never be reached.
-   */
-  gradNormBelow?: number;
-  /** Fires when the sharpness (top Hessian eigenvalue, computed as `options.sharpness` says) rises to this value. */
-  sharpnessAbove?: number;
-  /** Any scalar recordable quantity (see README, "Recorded quantities") with `below` or `above`. */
-  quantity?: Quantity;
-  below?: number;
-  above?: number;
-  /** Stop the run at this event (default true). */
-  terminal?: boolean;
-}
+export type FlowEvent = OptionsOf<typeof flowEventFields>;
 
-export interface FlowOptions extends RunControls {
-  /** End of the time interval, > 0 (Infinity: run until a terminal event or maxSteps). */
-  tEnd: number;
-  /** Relative tolerance (default 1e-6, >= 100 eps; scipy's default is 1e-3). */
-  rtol?: number;
-  /** Absolute tolerance (default 1e-9, > 0; scipy's default is 1e-6). */
-  atol?: number;
-  /** Budget of accepted steps (default 1e7); the run ends "completed" when it is used. */
-  maxSteps?: number;
-  /** First step size (default: scipy's automatic selection). */
-  firstStep?: number;
-  /** Largest step size (default Infinity). */
-  maxStep?: number;
-  /** Step-size control: 'I' (scipy's, default) or 'PI' (Hairer's, beta = 0.04: fewer rejections). */
-  controller?: 'I' | 'PI';
-  /** Quantities to record (as for train), plus 'stepSize'. */
-  record?: (Quantity | 'stepSize')[];
-  /** Record every k accepted steps (0: only the initial and final points, always recorded). */
-  recordEvery?: number;
-  /** Also record at these times (strictly increasing, in [0, tEnd]), by dense output. */
-  times?: ArrayLike<number>;
-  /** Events located on the dense output (see FlowEvent). */
-  events?: FlowEvent | FlowEvent[];
-  /** Singular values above this count towards rank(A) (default 1e-4). */
-  rankTolerance?: number;
-  /** How the spectral quantities (sharpness, ...) are computed. */
-  sharpness?: SharpnessOptions;
-  /** A loss above this is divergence (default 1e12 × max(1, initial loss)). */
-  lossCeiling?: number;
-}
+/**
+ * The options of flow(), declared in lib/options/flow.ts (README "Options"): tEnd, rtol, atol,
+ * maxSteps, firstStep, maxStep, controller, record, recordEvery, times, events, rankTolerance,
+ * sharpness, lossCeiling, plus the run controls signal and onProgress.
+ */
+export type FlowOptions = OptionsOf<typeof flowOptions.fields>;
 
 /** One event occurrence. */
 export interface FlowEventOccurrence {
@@ -123,9 +82,9 @@ export function toFlowResult(r: NativeFlowResult): FlowResult {
  * FlowResult.status); an AbortSignal rejects with a DlnAbortError holding the run so far.
  */
 export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult> {
-  if (typeof options !== 'object' || options === null) throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object with at least tEnd');
-  const theta = problem.weights(weights);
-  const { signal, onProgress, times, ...rest } = options;
+  checkOptions(flowOptions, options);
+  const theta = problemArg(problem).weights(weights);
+  const { signal, onProgress, times, ...rest } = withDefaults(flowOptions, options);
   const nativeOptions: Record<string, unknown> = { ...rest };
   if (times !== undefined) {
     // Any array-like of numbers; the core checks the values (finite, increasing, in [0, tEnd]).

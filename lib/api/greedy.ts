@@ -10,44 +10,23 @@
  * origin), and the last layer grows as [W~_L, eps u] (the paper prints W~_1).
  */
 import { DlnError, fieldError } from '../errors';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { greedyCompletionData, greedyMseData, greedyOptions } from '../options/greedy';
 import { svd } from './linalg';
-import type { Matrix, MatrixLike } from './matrix';
-import { Problem, type EntryLike } from './problem';
-import type { RunControls } from './run';
+import type { Matrix } from './matrix';
+import { Problem } from './problem';
 import { train, type Quantity } from './train';
 import type { Trace } from './trace';
 
-/** The data of the problem the algorithm solves; the widths are the algorithm's business. */
-export type GreedyData =
-  | { kind: 'mse'; X: MatrixLike; Y: MatrixLike; XTest?: MatrixLike; YTest?: MatrixLike; l2?: number }
-  | {
-      kind: 'completion';
-      rows: number;
-      cols: number;
-      entries: ReadonlyArray<EntryLike> | Float64Array;
-      testEntries?: ReadonlyArray<EntryLike> | Float64Array;
-      l2?: number;
-    };
+/** The data of the problem the algorithm solves; the widths are the algorithm's business (lib/options/greedy.ts). */
+export type GreedyData = ({ kind: 'mse' } & Omit<OptionsOf<typeof greedyMseData.fields>, 'kind'>) | ({ kind: 'completion' } & Omit<OptionsOf<typeof greedyCompletionData.fields>, 'kind'>);
 
-export interface GreedyOptions extends RunControls {
-  /** Depth L >= 2 of every stage's network. */
-  depth: number;
-  /** Scale of each new unit's weights (all entries of the new mode are +-epsilon). */
-  epsilon: number;
-  /** Gradient-descent steps per stage (T). */
-  stepsPerStage: number;
-  learningRate: number;
-  /** Stop when loss <= lossMinimum + tolerance (default: epsilon). */
-  tolerance?: number;
-  /** Default: the minimum over all maps (0 for exactly realizable data). */
-  lossMinimum?: number;
-  /** Largest width to grow to (default min(d_0, d_L)). */
-  maxWidth?: number;
-  recordEvery?: number;
-  record?: Quantity[];
-  /** Singular values above this count towards a stage's rank (default 1e-4). */
-  rankTolerance?: number;
-}
+/**
+ * The options of greedyRankIncremental(), declared in lib/options/greedy.ts: depth, epsilon,
+ * stepsPerStage (T), learningRate, tolerance, lossMinimum, maxWidth, recordEvery, record,
+ * rankTolerance, signal, onProgress.
+ */
+export type GreedyOptions = OptionsOf<typeof greedyOptions.fields>;
 
 export interface GreedyStage {
   /** Hidden width of this stage's network (= the number of modes added so far). */
@@ -76,8 +55,11 @@ interface Dims {
 }
 
 function dimsOf(data: GreedyData): Dims {
+  if (typeof data !== 'object' || data === null) throw fieldError('ERR_DLN_TYPE', 'data', 'expected an object {kind: "mse" | "completion", ...}');
+  const kind = (data as { kind?: unknown }).kind;
+  if (kind !== 'mse' && kind !== 'completion') throw fieldError('ERR_DLN_VALUE', 'data.kind', 'expected "mse" or "completion"');
+  checkOptions(kind === 'mse' ? greedyMseData : greedyCompletionData, data, 'data');
   if (data.kind === 'completion') return { d0: data.cols, dL: data.rows };
-  if (data.kind !== 'mse') throw fieldError('ERR_DLN_VALUE', 'data.kind', 'expected "mse" or "completion"');
   const X = data.X as Matrix | number[][];
   const Y = data.Y as Matrix | number[][];
   const cols = (m: Matrix | number[][]) => (Array.isArray(m) ? (m[0]?.length ?? 0) : m.cols);
@@ -136,19 +118,17 @@ function layerOffset(d: Dims, depth: number, k: number, layer: number): number {
 }
 
 export async function greedyRankIncremental(data: GreedyData, options: GreedyOptions): Promise<GreedyResult> {
+  checkOptions(greedyOptions, options);
   const { depth, epsilon, stepsPerStage, learningRate } = options;
-  if (!Number.isInteger(depth) || depth < 2) throw fieldError('ERR_DLN_VALUE', 'options.depth', 'must be an integer >= 2');
-  if (!(epsilon > 0) || !Number.isFinite(epsilon)) throw fieldError('ERR_DLN_VALUE', 'options.epsilon', 'must be a finite number > 0');
   const d = dimsOf(data);
   const maxWidth = options.maxWidth ?? Math.min(d.d0, d.dL);
-  if (!Number.isInteger(maxWidth) || maxWidth < 1) throw fieldError('ERR_DLN_VALUE', 'options.maxWidth', 'must be an integer >= 1');
   const tolerance = options.tolerance ?? epsilon;
   const full = makeProblem(data, stageWidths(d, depth, Math.max(d.d0, d.dL)));
   const lossMinimum = options.lossMinimum ?? full.lossMinimum;
   if (lossMinimum === null || lossMinimum === undefined) {
     throw new DlnError('ERR_DLN_VALUE', 'options.lossMinimum: the minimum of this loss is not known; pass it', { field: 'options.lossMinimum' });
   }
-  const rankTolerance = options.rankTolerance ?? 1e-4;
+  const rankTolerance = withDefaults(greedyOptions, options).rankTolerance as number;
   const record: Quantity[] = options.record ?? (full.hasTestSet ? ['loss', 'testLoss', 'rank'] : ['loss', 'rank']);
 
   const stages: GreedyStage[] = [];

@@ -3,18 +3,10 @@
  * addon use), and conversions from nested arrays with shape checks that name the field.
  */
 import { fieldError } from '../errors';
+import type { Matrix, MatrixLike, VectorLike, WeightsLike } from '../options/values';
 
-/** A dense row-major matrix. */
-export interface Matrix {
-  rows: number;
-  cols: number;
-  data: Float64Array;
-}
-
-/** Anything accepted where a matrix is expected: a Matrix, or nested arrays (rows of numbers). */
-export type MatrixLike = Matrix | ReadonlyArray<ReadonlyArray<number>>;
-/** A vector: a Float64Array or an array of numbers. */
-export type VectorLike = Float64Array | ReadonlyArray<number>;
+// The value types live with the option declarations (lib/options/values.ts), which use them.
+export type { Matrix, MatrixLike, VectorLike, WeightsLike } from '../options/values';
 
 /** True for a Float64Array from any realm (instanceof fails across vm contexts and under jest). */
 export function isFloat64Array(x: unknown): x is Float64Array {
@@ -116,8 +108,6 @@ export function layers(widths: readonly number[], weights: Float64Array): Matrix
   return out;
 }
 
-/** Weights as accepted by the API: one flat vector, or the list of layer matrices W_1..W_L. */
-export type WeightsLike = Float64Array | ReadonlyArray<MatrixLike>;
 
 /** The flat parameter vector for `widths`, checking every layer's shape. */
 export function flattenWeights(widths: readonly number[], weights: WeightsLike, field = 'weights'): Float64Array {

@@ -5,49 +5,27 @@
  */
 import { callNative } from '../errors';
 import { native, type NativeEvaluation, type NativeProblem, type NativeProblemInfo, type NativeTheory } from '../native';
-import { flattenWeights, isFloat64Array, toMatrix, toVector, type Matrix, type MatrixLike, type VectorLike, type WeightsLike } from './matrix';
+import { flattenWeights, isFloat64Array, toMatrix, toVector, type Matrix, type WeightsLike } from './matrix';
 import { fieldError } from '../errors';
+import { checkOptions, type OptionsOf } from '../options/declare';
+import type { EntriesLike } from '../options/values';
+import { completionSpec, mseSpec, regressionSpec } from '../options/problem';
 
 export type ProblemKind = 'regression' | 'mse' | 'completion';
 
-interface Common {
-  /** Widths d_0, ..., d_L of the network (depth L = widths.length - 1 >= 1). */
-  widths: readonly number[];
-  /** L2 penalty weight lambda_2 on ||theta||^2 (default 0). */
-  l2?: number;
-}
+/**
+ * Univariate regression (Marion & Chizat): R = (1/n) ||y - X w||^2, w = W_1^T ... W_L^T p. Declared
+ * in lib/options/problem.ts: widths, l2, X (n x d_0), y, projection, XTest, yTest.
+ */
+export type RegressionSpec = OptionsOf<typeof regressionSpec.fields>;
 
-/** Univariate regression (Marion & Chizat): R = (1/n) ||y - X w||^2, w = W_1^T ... W_L^T p. */
-export interface RegressionSpec extends Common {
-  /** Inputs, n x d_0 (one sample per row). */
-  X: MatrixLike;
-  /** Targets, n values. */
-  y: VectorLike;
-  /** Fixed output projection p (length d_L); default [1] when d_L = 1. */
-  projection?: VectorLike;
-  XTest?: MatrixLike;
-  yTest?: VectorLike;
-}
+/** Multivariate least squares (Jacot et al.): C = (1/N) ||A X - Y||_F^2 with samples as rows: widths, l2, X, Y, XTest, YTest. */
+export type MseSpec = OptionsOf<typeof mseSpec.fields>;
 
-/** Multivariate least squares (Jacot et al.): C = (1/N) ||A X - Y||_F^2 with samples as rows. */
-export interface MseSpec extends Common {
-  X: MatrixLike;
-  /** Targets, N x d_L. */
-  Y: MatrixLike;
-  XTest?: MatrixLike;
-  YTest?: MatrixLike;
-}
+export type { EntryLike } from '../options/values';
 
-/** An observed entry (row, column, value) of the d_L x d_0 matrix to complete. */
-export type EntryLike = readonly [number, number, number];
-
-/** Matrix completion: C = (1/N) sum_i (A[row_i, col_i] - value_i)^2. */
-export interface CompletionSpec extends Common {
-  /** Observed entries: [row, col, value] triples, or a flat Float64Array of them. */
-  entries: ReadonlyArray<EntryLike> | Float64Array;
-  /** Held-out entries for the test cost. */
-  testEntries?: ReadonlyArray<EntryLike> | Float64Array;
-}
+/** Matrix completion: C = (1/N) sum_i (A[row_i, col_i] - value_i)^2: widths, l2, entries, testEntries. */
+export type CompletionSpec = OptionsOf<typeof completionSpec.fields>;
 
 /** Loss and related numbers at one point. NaN-valued quantities are null. */
 export interface Evaluation {
@@ -72,7 +50,7 @@ export interface Evaluation {
 /** Theory quantities of univariate regression; see src/theory.hpp for the formulas. */
 export type RegressionTheory = NativeTheory;
 
-function widthsOf(spec: Common): number[] {
+function widthsOf(spec: { widths: readonly number[] }): number[] {
   if (!Array.isArray(spec.widths)) throw fieldError('ERR_DLN_TYPE', 'widths', 'expected an array of integers');
   return spec.widths.slice();
 }
@@ -83,7 +61,7 @@ function checkInputs(widths: number[], X: Matrix): void {
   }
 }
 
-function entries(x: ReadonlyArray<EntryLike> | Float64Array, field: string): Float64Array {
+function entries(x: EntriesLike, field: string): Float64Array {
   if (isFloat64Array(x)) return x;
   if (!Array.isArray(x)) throw fieldError('ERR_DLN_TYPE', field, 'expected [row, col, value] triples');
   const out = new Float64Array(x.length * 3);
@@ -95,6 +73,14 @@ function entries(x: ReadonlyArray<EntryLike> | Float64Array, field: string): Flo
     }
   });
   return out;
+}
+
+/** `problem` as a Problem, or ERR_DLN_TYPE (the core checks the handle itself; this catches null, numbers, ...). */
+export function problemArg(problem: Problem): Problem {
+  if (typeof problem !== 'object' || problem === null || typeof (problem as { weights?: unknown }).weights !== 'function') {
+    throw fieldError('ERR_DLN_TYPE', 'problem', 'expected a Problem (created by dlnflow)');
+  }
+  return problem;
 }
 
 export class Problem {
@@ -124,6 +110,7 @@ export class Problem {
   }
 
   static regression(spec: RegressionSpec): Problem {
+    checkOptions(regressionSpec, spec, 'problem');
     const widths = widthsOf(spec);
     const X = toMatrix(spec.X, 'X');
     checkInputs(widths, X);
@@ -146,6 +133,7 @@ export class Problem {
   }
 
   static mse(spec: MseSpec): Problem {
+    checkOptions(mseSpec, spec, 'problem');
     const widths = widthsOf(spec);
     const X = toMatrix(spec.X, 'X');
     checkInputs(widths, X);
@@ -164,6 +152,7 @@ export class Problem {
   }
 
   static completion(spec: CompletionSpec): Problem {
+    checkOptions(completionSpec, spec, 'problem');
     const descriptor: Record<string, unknown> = {
       kind: 'completion',
       widths: widthsOf(spec),

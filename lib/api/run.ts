@@ -1,17 +1,9 @@
 /** Shared plumbing for long native work: AbortSignal, progress, error re-wrapping. */
 import { callNative, DlnAbortError, fieldError, wrapNative } from '../errors';
 import type { NativeJob, NativeProgress } from '../native';
+import type { Progress } from '../options/run';
 
-/** Progress of a long computation, delivered at most every ~100 ms. */
-export interface Progress {
-  /** Steps (gradient descent), accepted steps (flow) or runs (sweeps) done. */
-  done: number;
-  /** The budget, or 0 when unknown. */
-  total: number;
-  loss: number;
-  /** Flow time, when it applies. */
-  time: number;
-}
+export type { Progress } from '../options/run';
 
 export interface RunControls {
   /** Stops the work; the promise rejects with a DlnAbortError whose `partial` holds the result so far. */
@@ -28,7 +20,9 @@ function isAbortSignal(x: unknown): x is AbortSignal {
 /**
  * Starts a native job, wires the AbortSignal to its cancel flag and converts its result. A run the
  * signal stopped rejects with DlnAbortError carrying the converted partial result; a run stopped
- * otherwise resolves with status "cancelled".
+ * otherwise resolves with status "cancelled". A progress callback that throws stops the job, and
+ * the promise rejects with exactly what it threw (an Error or not): the caller's own failure, not
+ * dlnflow's.
  */
 export async function runNativeJob<N extends { status: string }, R>(
   start: (onProgress?: (p: NativeProgress) => void) => NativeJob<N>,
@@ -42,17 +36,31 @@ export async function runNativeJob<N extends { status: string }, R>(
   if (signal !== undefined && !isAbortSignal(signal)) throw fieldError('ERR_DLN_TYPE', 'signal', 'expected an AbortSignal');
   if (signal?.aborted) throw new DlnAbortError(signal.reason);
   const stackHolder = new Error();
-  const job = callNative(() => start(onProgress ? (p) => onProgress({ ...p }) : undefined));
-  const abort = () => job.cancel();
+  let thrown: { value: unknown } | undefined;
+  let job: NativeJob<N> | undefined;
+  const progress = (p: NativeProgress) => {
+    if (thrown) return;
+    try {
+      onProgress!({ ...p });
+    } catch (err) {
+      thrown = { value: err };
+      job?.cancel();
+    }
+  };
+  const started = callNative(() => start(onProgress ? progress : undefined));
+  job = started;
+  const abort = () => started.cancel();
   signal?.addEventListener('abort', abort, { once: true });
   let result: N;
   try {
-    result = await job.promise;
+    result = await started.promise;
   } catch (err) {
+    if (thrown) throw thrown.value;
     throw wrapNative(err, stackHolder);
   } finally {
     signal?.removeEventListener('abort', abort);
   }
+  if (thrown) throw thrown.value;
   const converted = convert(result);
   if (result.status === 'cancelled' && signal?.aborted) throw new DlnAbortError(signal.reason, converted);
   return converted;

@@ -7,40 +7,20 @@
  * u, and refuses a top eigenvalue that is not simple to `eigengapTolerance`; with `cluster: true`
  * it returns the top cluster's contractions D³R[u_i, u_j, ·] instead (what the central flow needs).
  */
-import { callNative, DlnError, DlnAbortError, fieldError } from '../errors';
+import { callNative, DlnError, DlnAbortError } from '../errors';
 import { native, type NativeBinding, type NativeJob, type NativeProblem } from '../native';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { sharpnessGradientOptions } from '../options/sharpness-gradient';
 import { toVector, type Matrix, type VectorLike, type WeightsLike } from './matrix';
-import type { Problem } from './problem';
-import { runNativeJob, type RunControls } from './run';
+import { problemArg, type Problem } from './problem';
+import { runNativeJob } from './run';
 
-export interface SharpnessGradientOptions extends RunControls {
-  /**
-   * lanczos (default): λ_1 by Lanczos, then each next eigenvalue by Lanczos on the Hessian deflated
-   * by the vectors found so far (a single Krylov space sees one vector per eigenspace and can miss
-   * a repeated top eigenvalue); dense: eigen-decompose the assembled Hessian (small problems).
-   */
-  method?: 'lanczos' | 'dense';
-  /** Relative Ritz residual of every Lanczos solve (default 1e-10). */
-  tol?: number;
-  /** Iteration cap of each Lanczos solve (default min(P, 300)); not converging is an error. */
-  maxIterations?: number;
-  /** Seed of the Lanczos start vectors (the first solve is sharpness()'s with the same seed). */
-  seed?: number;
-  /**
-   * The top eigenvalue counts as simple when λ_1 − λ_2 > eigengapTolerance · |λ_1| (default 1e-6;
-   * with Lanczos at least 10 · tol, the resolution of its eigenvalues). Otherwise the call rejects
-   * with ERR_DLN_VALUE on `options.eigengapTolerance`, unless `cluster` is set.
-   */
-  eigengapTolerance?: number;
-  /**
-   * Return the top cluster instead of refusing a repeated top eigenvalue: λ_1..λ_k with consecutive
-   * gaps ≤ eigengapTolerance · |λ_1|, their orthonormal eigenvectors and the k(k+1)/2 contractions
-   * D³R[u_i, u_j, ·] (i ≤ j).
-   */
-  cluster?: boolean;
-  /** The largest cluster returned (default 4); a larger one rejects on `options.maxClusterSize`. */
-  maxClusterSize?: number;
-}
+/**
+ * The options of sharpnessGradient(), declared in lib/options/sharpness-gradient.ts: method
+ * ('lanczos' | 'dense'), tol, maxIterations, seed, eigengapTolerance, cluster, maxClusterSize,
+ * signal, onProgress.
+ */
+export type SharpnessGradientOptions = OptionsOf<typeof sharpnessGradientOptions.fields>;
 
 export interface SharpnessGradientResult {
   method: 'lanczos' | 'dense';
@@ -101,11 +81,9 @@ function binding(): NativeBinding & ThirdDerivativeBinding {
   return native() as NativeBinding & ThirdDerivativeBinding;
 }
 
-const OPTION_KEYS = ['method', 'tol', 'maxIterations', 'seed', 'eigengapTolerance', 'cluster', 'maxClusterSize', 'signal', 'onProgress'];
-
 /** D³R(w)[u, v, ·]: the gradient of uᵀ H(w) v with respect to the weights (exact; symmetric in u, v). */
 export function thirdDerivative(problem: Problem, weights: WeightsLike, u: VectorLike, v: VectorLike): Float64Array {
-  const w = problem.weights(weights);
+  const w = problemArg(problem).weights(weights);
   const uu = toVector(u, 'u', problem.paramCount);
   const vv = toVector(v, 'v', problem.paramCount);
   return callNative(() => binding().thirdDerivative(problem.native, w, uu, vv));
@@ -120,16 +98,9 @@ export async function sharpnessGradient(
   weights: WeightsLike,
   options: SharpnessGradientOptions = {},
 ): Promise<SharpnessGradientResult> {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
-  }
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw fieldError('ERR_DLN_VALUE', `options.${key}`, `unknown option (known: ${OPTION_KEYS.join(', ')})`);
-    }
-  }
-  const w = problem.weights(weights);
-  const { signal, onProgress, ...rest } = options;
+  checkOptions(sharpnessGradientOptions, options);
+  const w = problemArg(problem).weights(weights);
+  const { signal, onProgress, ...rest } = withDefaults(sharpnessGradientOptions, options);
   const P = problem.paramCount;
   try {
     return await runNativeJob((p) => binding().sharpnessGradient(problem.native, w, rest, p), { signal, onProgress }, (r) => {

@@ -2,42 +2,24 @@
  * The top of the Hessian spectrum: sharpness = the largest *algebraic* eigenvalue of the Hessian
  * of exactly the loss being descended (never the largest magnitude, which power iteration finds).
  */
-import { callNative, fieldError } from '../errors';
+import { callNative } from '../errors';
 import { native } from '../native';
+import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
+import { sharpnessFields } from '../options/run';
+import { denseHessianOptions, spectrumOptions } from '../options/spectrum';
 import { toVector, type Matrix, type VectorLike, type WeightsLike } from './matrix';
-import type { Problem } from './problem';
+import { problemArg, type Problem } from './problem';
 import { runNativeJob, type RunControls } from './run';
 
-/** How spectral quantities are computed (also `TrainOptions.sharpness` / `FlowOptions.sharpness`). */
-export interface SharpnessOptions {
-  /**
-   * lanczos (default): full reorthogonalization, stopping on the Ritz residual; power: the
-   * Marion-Chizat reference code's 20-step power iteration (a spectral-radius estimate, for
-   * parity); dense: assemble H from P products and eigen-decompose it (small problems; exact).
-   */
-  method?: 'lanczos' | 'power' | 'dense';
-  /** How many of the largest eigenvalues (default 1). */
-  k?: number;
-  /** Relative Ritz residual ||Hy - theta y|| <= tol |theta| (default 1e-10). */
-  tol?: number;
-  /** Lanczos iteration cap (default min(P, 300)). */
-  maxIterations?: number;
-  /** Power iteration steps (default 20, as the reference code). */
-  powerIterations?: number;
-  /** Seed of the start vector (Lanczos) or the random start (power). */
-  seed?: number;
-  /** Along a run, start Lanczos from the previous recording's Ritz vector (default true). */
-  warmStart?: boolean;
-}
+/**
+ * How spectral quantities are computed (also `TrainOptions.sharpness` / `FlowOptions.sharpness`),
+ * declared in lib/options/run.ts: method ('lanczos' | 'power' | 'dense'), k, tol, maxIterations,
+ * powerIterations, seed, warmStart.
+ */
+export type SharpnessOptions = OptionsOf<typeof sharpnessFields>;
 
-export interface SpectrumOptions extends SharpnessOptions, RunControls {
-  /** Also converge the smallest eigenvalue (lambdaMin, spectralRadius). */
-  smallest?: boolean;
-  /** Return the Ritz vectors (k x P). */
-  vectors?: boolean;
-  /** A start vector for Lanczos (e.g. a previous Ritz vector). */
-  start?: VectorLike;
-}
+/** The options of sharpness() (lib/options/spectrum.ts): SharpnessOptions, smallest, vectors, start, signal, onProgress. */
+export type SpectrumOptions = OptionsOf<typeof spectrumOptions.fields>;
 
 export interface SpectrumResult {
   method: 'lanczos' | 'power' | 'dense';
@@ -66,16 +48,16 @@ export interface SpectrumResult {
 
 /** H v at `weights` (exact, forward-over-reverse). */
 export function hessianVectorProduct(problem: Problem, weights: WeightsLike, v: VectorLike): Float64Array {
-  const w = problem.weights(weights);
+  const w = problemArg(problem).weights(weights);
   const vec = toVector(v, 'v', problem.paramCount);
   return callNative(() => native().hessianVectorProduct(problem.native, w, vec));
 }
 
 /** The top of the Hessian spectrum at `weights`. Every error, bad input included, is a rejection. */
 export async function sharpness(problem: Problem, weights: WeightsLike, options: SpectrumOptions = {}): Promise<SpectrumResult> {
-  const w = problem.weights(weights);
-  if (options === null || typeof options !== 'object') throw fieldError('ERR_DLN_TYPE', 'options', 'expected an object');
-  const { signal, onProgress, start, ...rest } = options;
+  checkOptions(spectrumOptions, options);
+  const w = problemArg(problem).weights(weights);
+  const { signal, onProgress, start, ...rest } = withDefaults(spectrumOptions, options);
   const opts: Record<string, unknown> = { ...rest };
   if (start !== undefined) opts.start = toVector(start, 'options.start', problem.paramCount);
   return runNativeJob((p) => native().sharpness(problem.native, w, opts, p), { signal, onProgress }, (r) => {
@@ -108,7 +90,8 @@ export interface DenseHessian {
 
 /** The dense Hessian from P exact products (memory 3 P^2 doubles: small problems only). Errors are rejections. */
 export async function denseHessian(problem: Problem, weights: WeightsLike, controls: RunControls = {}): Promise<DenseHessian> {
-  const w = problem.weights(weights);
+  checkOptions(denseHessianOptions, controls, 'controls');
+  const w = problemArg(problem).weights(weights);
   const P = problem.paramCount;
   return runNativeJob((p) => native().denseHessian(problem.native, w, p), controls, (r) => ({
     hessian: { rows: P, cols: P, data: r.hessian },

@@ -1,6 +1,8 @@
 /** Build facts and process-wide settings. */
 import { callNative } from '../errors';
 import { native } from '../native';
+import { checkOptions, type OptionsOf } from '../options/declare';
+import { blasThresholdOptions } from '../options/system';
 
 export interface BuildInfo {
   /** BLAS the addon was built against: "openblas", "accelerate", "cblas" or "none". */
@@ -13,6 +15,16 @@ export interface BuildInfo {
   blasThresholds: { gemm: number; gemv: number };
   /** Long computations (train, flow, ...) run at most this many at once, each on its own thread. */
   workerThreads: number;
+  /**
+   * The most `setWorkerThreads` (or DLNFLOW_THREADS) accepts now. OpenBLAS has a fixed pool of
+   * work buffers, 2 x its compiled MAX_THREADS (128 for the usual MAX_THREADS=64), shared by every
+   * thread inside it at once; past it OpenBLAS corrupts memory. One is kept for each JavaScript
+   * thread with dlnflow loaded and one for each OpenBLAS thread beyond the first (its pool never
+   * shrinks), the rest is for runs. 4096 with other BLAS libraries.
+   */
+  maxWorkerThreads: number;
+  /** The most `setBlasThreads` accepts: OpenBLAS's compiled MAX_THREADS. */
+  maxBlasThreads: number;
   memoryLimit: number;
   napiVersion: number;
   compiler: string;
@@ -22,14 +34,22 @@ export function buildInfo(): BuildInfo {
   return callNative(() => native().buildInfo());
 }
 
-/** Threads OpenBLAS may use inside one call (default 1: runs are parallel across cores instead). */
+/**
+ * Threads OpenBLAS may use inside one call (default 1: runs are parallel across cores instead).
+ * Results are deterministic for a given BLAS thread count, but a different count can change their
+ * last bits (OpenBLAS splits large products differently). Refused (ERR_DLN_VALUE) above
+ * `buildInfo().maxBlasThreads`, or when the extra OpenBLAS threads would leave less room than the
+ * worker threads set need (see `maxWorkerThreads`).
+ */
 export function setBlasThreads(threads: number): void {
   callNative(() => native().setBlasThreads(threads));
 }
 
 /**
- * Caps how many long computations run at once (default: one per core, or DLNFLOW_THREADS). Each
- * computation is single-threaded and deterministic, so this changes speed, never results.
+ * Caps how many long computations run at once (default: one per core within
+ * `buildInfo().maxWorkerThreads`, or DLNFLOW_THREADS, which must then be a positive integer within
+ * it). Each computation is single-threaded and deterministic, so this changes speed, never results.
+ * Refused (ERR_DLN_VALUE, naming the limit) above `maxWorkerThreads`.
  */
 export function setWorkerThreads(threads: number): void {
   callNative(() => native().setWorkerThreads(threads));
@@ -41,6 +61,7 @@ export function setMemoryLimit(bytes: number): void {
 }
 
 /** For benchmarks: the sizes from which products go to BLAS (see BuildInfo.blasThresholds). */
-export function setBlasThresholds(thresholds: { gemm?: number; gemv?: number }): void {
+export function setBlasThresholds(thresholds: OptionsOf<typeof blasThresholdOptions.fields>): void {
+  checkOptions(blasThresholdOptions, thresholds, 'thresholds');
   callNative(() => native().setBlasThresholds(thresholds));
 }

@@ -1,5 +1,7 @@
 /** A recorded trajectory: one row per recording, named columns. */
+import { fieldError } from '../errors';
 import type { NativeColumn } from '../native';
+import { suggestion } from '../util/closest';
 import type { Matrix } from './matrix';
 
 export class Trace {
@@ -22,18 +24,27 @@ export class Trace {
     return this.columns.has(name);
   }
 
+  /** A column by name, or ERR_DLN_VALUE listing the columns there are (ERR_DLN_TYPE for a name that is no string). */
+  private column(name: string): NativeColumn {
+    if (typeof name !== 'string') throw fieldError('ERR_DLN_TYPE', 'name', `expected a column name (a string); the trace has ${this.names.join(', ')}`);
+    const c = this.columns.get(name);
+    if (!c) {
+      const hint = suggestion(name, this.names);
+      throw fieldError('ERR_DLN_VALUE', 'name', `the trace has no column '${name}'${hint.startsWith(' (did') ? hint : ''} (columns: ${this.names.join(', ')})`);
+    }
+    return c;
+  }
+
   /** A scalar column (one value per row). */
   scalar(name: string): Float64Array {
-    const c = this.columns.get(name);
-    if (!c) throw new Error(`trace has no column '${name}' (has: ${this.names.join(', ')})`);
-    if (c.width !== 1) throw new Error(`trace column '${name}' has ${c.width} values per row: use vector()`);
+    const c = this.column(name);
+    if (c.width !== 1) throw fieldError('ERR_DLN_VALUE', 'name', `trace column '${name}' has ${c.width} values per row: use vector()`);
     return c.values;
   }
 
   /** A vector column as a rows x width matrix (e.g. singularValues). */
   vector(name: string): Matrix {
-    const c = this.columns.get(name);
-    if (!c) throw new Error(`trace has no column '${name}' (has: ${this.names.join(', ')})`);
+    const c = this.column(name);
     return { rows: this.length, cols: c.width, data: c.values };
   }
 

@@ -1,12 +1,20 @@
 /** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
 import { DlnAbortError } from '../errors';
-import { formatNumber, table, toJson } from './output';
+import { flowEventFields, flowFields } from '../options/flow';
+import { initFields } from '../options/init';
+import { flagDefault, flagHelp } from './flags';
+
+const noWeights = { prefix: 'initialization when the file has no weights: ' };
+const stop = { prefix: 'a terminal event: ' };
+import { formatNumber, print, table, toJson } from './output';
 import { parseInteger, parseNumber, parsePositiveInteger } from './parse';
+import { flowProgressView } from './progress';
 
 interface FlowCliOptions {
   tEnd: number;
@@ -46,7 +54,7 @@ function parseNumberList(value: string): number[] {
   return parseList(value).map(parseNumber);
 }
 
-export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal): Promise<Record<string, unknown>> {
+export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<Record<string, unknown>> {
   const { problem, weights: fileWeights } = await loadProblemFile(path);
   const point = fileWeights
     ? { source: 'file' as const }
@@ -71,6 +79,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,
       signal,
+      onProgress,
     });
   } catch (err) {
     // Interrupted (Ctrl-C): report the run so far.
@@ -119,32 +128,43 @@ export function registerFlow(program: Command): void {
     .command('flow')
     .description('integrate gradient flow dW/dt = -grad R(W) by adaptive RK45 (Dormand-Prince 5(4)) from the file\'s weights or an initialization')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
-    .requiredOption('--t-end <T>', 'end time (> 0; Infinity with a --*-below event)', parseTEnd)
-    .option('--rtol <r>', 'relative tolerance', parseNumber, 1e-6)
-    .option('--atol <a>', 'absolute tolerance', parseNumber, 1e-9)
-    .option('--controller <c>', 'step-size controller: I (scipy) | PI (Hairer)', 'I')
-    .option('--max-steps <n>', 'budget of accepted steps (default 1e7)', parsePositiveInteger)
-    .option('--first-step <h>', 'first step size (default: automatic)', parseNumber)
-    .option('--max-step <h>', 'largest step size', parseNumber)
-    .option('--loss-below <v>', 'stop when the loss falls to v', parseNumber)
-    .option('--excess-loss-below <v>', 'stop when loss - min falls to v', parseNumber)
-    .option('--grad-norm-below <v>', 'stop when ||grad|| falls to v', parseNumber)
-    .option('--record <names>', 'quantities to record, comma-separated (README "Recorded quantities"; also stepSize)', parseList)
-    .option('--record-every <k>', 'record every k accepted steps', parseInteger)
-    .option('--times <list>', 'also record at these times, comma-separated', parseNumberList)
+    .requiredOption('--t-end <T>', flagHelp(flowFields.tEnd, { suffix: '; Infinity needs a --*-below event or --max-steps' }), parseTEnd)
+    .option('--rtol <r>', flagHelp(flowFields.rtol), parseNumber, flagDefault(flowFields.rtol))
+    .option('--atol <a>', flagHelp(flowFields.atol), parseNumber, flagDefault(flowFields.atol))
+    .option('--controller <c>', flagHelp(flowFields.controller), flagDefault(flowFields.controller))
+    .option('--max-steps <n>', flagHelp(flowFields.maxSteps, { showDefault: true }), parsePositiveInteger)
+    .option('--first-step <h>', flagHelp(flowFields.firstStep), parseNumber)
+    .option('--max-step <h>', flagHelp(flowFields.maxStep, { showDefault: true }), parseNumber)
+    .option('--loss-below <v>', flagHelp(flowEventFields.lossBelow, stop), parseNumber)
+    .option('--excess-loss-below <v>', flagHelp(flowEventFields.excessLossBelow, stop), parseNumber)
+    .option('--grad-norm-below <v>', flagHelp(flowEventFields.gradNormBelow, stop), parseNumber)
+    .option('--record <names>', `${flagHelp(flowFields.record)}, comma-separated`, parseList)
+    .option('--record-every <k>', flagHelp(flowFields.recordEvery), parseInteger, flagDefault(flowFields.recordEvery))
+    .option('--times <list>', `${flagHelp(flowFields.times)}, comma-separated`, parseNumberList)
     .option('--json', 'print one JSON object (with the final weights and the trace)')
-    .option('--init <kind>', 'initialization when the file has no weights: gaussian | zero-layer | residual | lazy', 'gaussian')
-    .option('--scale <s>', 'initialization scale when the file has no weights', parseNumber, 0.1)
-    .option('--seed <n>', 'initialization seed when the file has no weights', parseInteger, 0)
-    .action(async (path: string, options: FlowCliOptions) => {
+    .option('--init <kind>', flagHelp(initFields.kind, noWeights), flagDefault(initFields.kind))
+    .option('--scale <s>', flagHelp(initFields.scale, noWeights), parseNumber, flagDefault(initFields.scale))
+    .option('--seed <n>', flagHelp(initFields.seed, noWeights), parseInteger, flagDefault(initFields.seed))
+    .action(async (path: string, options: FlowCliOptions, command: Command) => {
+      const stops = options.lossBelow !== undefined || options.excessLossBelow !== undefined || options.gradNormBelow !== undefined;
+      if (options.tEnd === Infinity && !stops && options.maxSteps === undefined) {
+        // Without a stopping event it would integrate for the whole default budget of 1e7 steps.
+        command.error('error: --t-end Infinity needs a stopping event (--loss-below, --excess-loss-below, --grad-norm-below) or --max-steps', {
+          exitCode: 1,
+          code: 'dlnflow.usage',
+        });
+      }
       const controller = new AbortController();
       const onSigint = () => controller.abort(new Error('interrupted'));
       process.once('SIGINT', onSigint);
+      const view = flowProgressView();
       try {
-        const report = await runFlow(path, options, controller.signal);
-        process.stdout.write(`${options.json ? toJson(report) : human(report)}\n`);
+        const report = await runFlow(path, options, controller.signal, view?.update);
+        view?.stop();
+        print(`${options.json ? toJson(report) : human(report)}\n`);
         if (report.status === 'cancelled') process.exitCode = 130;
       } finally {
+        view?.stop();
         process.removeListener('SIGINT', onSigint);
       }
     });

@@ -10,6 +10,11 @@ import { layers } from '../api/matrix';
 import { sharpness, type SharpnessOptions, type SpectrumResult } from '../api/spectrum';
 import { train } from '../api/train';
 import { loadProblemFile } from '../config/problem-file';
+import { initFields } from '../options/init';
+import { runFields, sharpnessFields } from '../options/run';
+import { flagDefault, flagHelp } from './flags';
+
+const noWeights = { prefix: 'initialization when the file has no weights: ' };
 import { formatNumber, table, toJson } from './output';
 import { parseInteger, parseNumber, parsePositiveInteger } from './parse';
 
@@ -203,13 +208,13 @@ export function registerInspect(program: Command): void {
     .description('loss, gradient norm, sharpness (top-k Hessian eigenvalues), theory quantities and weight structure at one point')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
     .option('--json', 'print one JSON object')
-    .option('--k <k>', 'how many of the largest Hessian eigenvalues', parsePositiveInteger, 1)
-    .option('--method <m>', 'lanczos | power (the reference code\'s 20 steps: a spectral-radius estimate) | dense', parseMethod, 'lanczos')
-    .option('--tol <t>', 'Lanczos relative Ritz residual', parsePositive, 1e-10)
-    .option('--rank-tol <t>', 'singular values of A above this count towards its rank', parseNumber, 1e-4)
-    .option('--init <kind>', 'initialization when the file has no weights: gaussian | zero-layer | residual | lazy', 'gaussian')
-    .option('--scale <s>', 'initialization scale when the file has no weights', parseNumber, 0.1)
-    .option('--seed <n>', 'initialization seed when the file has no weights', parseInteger, 0)
+    .option('--k <k>', flagHelp(sharpnessFields.k), parsePositiveInteger, flagDefault(sharpnessFields.k))
+    .option('--method <m>', flagHelp(sharpnessFields.method), parseMethod, flagDefault(sharpnessFields.method))
+    .option('--tol <t>', flagHelp(sharpnessFields.tol), parsePositive, flagDefault(sharpnessFields.tol))
+    .option('--rank-tol <t>', flagHelp(runFields.rankTolerance), parseNumber, flagDefault(runFields.rankTolerance))
+    .option('--init <kind>', flagHelp(initFields.kind, noWeights), flagDefault(initFields.kind))
+    .option('--scale <s>', flagHelp(initFields.scale, noWeights), parseNumber, flagDefault(initFields.scale))
+    .option('--seed <n>', flagHelp(initFields.seed, noWeights), parseInteger, flagDefault(initFields.seed))
     .action(async (path: string, options: InspectOptions) => {
       const report = await inspect(path, options);
       process.stdout.write(`${options.json ? toJson(report) : human(report)}\n`);

@@ -7,6 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { alignedInit } from '../analysis/escape';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { Problem } from '../api/problem';
@@ -65,13 +66,16 @@ export async function problemOf(
   if (options.withInit) {
     const widths = file.widths as number[];
     const init = config.init;
-    const w0 = initWeights(widths, {
-      kind: init.kind as InitKind,
-      scale: init.scale,
-      ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
-      ...(init.zeroLayer !== undefined ? { zeroLayer: init.zeroLayer } : {}),
-      seed: run.seeds.init,
-    });
+    const w0 =
+      init.kind === 'aligned'
+        ? alignedInit(parseProblemFile(file, 'the problem').problem, init.scale)
+        : initWeights(widths, {
+            kind: init.kind as InitKind,
+            scale: init.scale,
+            ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
+            ...(init.zeroLayer !== undefined ? { zeroLayer: init.zeroLayer } : {}),
+            seed: run.seeds.init,
+          });
     file.weights = layers(widths, w0).map(toRows);
   }
   return { file, run, experiment: loaded.experiment.name, runs: plan.runs.length };

@@ -3,7 +3,9 @@
  * files, Slurm output): at most one every 10 s, plus each quarter and the end.
  */
 import { SingleBar } from 'cli-progress';
+import type { Progress } from '../api/run';
 import type { SweepProgress } from '../experiments/runner';
+import { formatNumber } from './output';
 
 export interface ProgressView {
   update(p: SweepProgress): void;
@@ -61,6 +63,31 @@ export function progressView(label: string, stream: NodeJS.WriteStream = process
     },
     stop() {
       if (last && lastQuarter < 4) print(last);
+    },
+  };
+}
+
+/**
+ * Progress of one gradient-flow integration on a terminal: one line on stderr, rewritten at most
+ * every 200 ms (time, accepted steps of the budget, loss), erased at the end. Undefined when
+ * stderr is no terminal: logs and pipes get the result only.
+ */
+export function flowProgressView(stream: NodeJS.WriteStream = process.stderr): { update: (p: Progress) => void; stop: () => void } | undefined {
+  if (!stream.isTTY || process.env.CI) return undefined;
+  let last = 0;
+  let shown = false;
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      shown = true;
+      const budget = p.total > 0 ? ` of ${p.total}` : '';
+      stream.write(`\r\x1b[2Kflow: t = ${formatNumber(p.time)}, ${p.done}${budget} steps, loss ${formatNumber(p.loss)}`);
+    },
+    stop() {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
     },
   };
 }

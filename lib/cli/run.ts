@@ -10,7 +10,7 @@ import { DlnAbortError } from '../errors';
 import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../experiments/plan';
 import { presets } from '../papers';
 import { loadExperiment, runLoadedExperiment, type ExperimentOutcome } from '../pipeline';
-import { toJson } from './output';
+import { drainStdout, EXIT, parsePathOption, print, setExitCode, stdoutOpen, toJson } from './output';
 import { parseFigureFormats, parsePositiveInteger } from './parse';
 import { progressView } from './progress';
 import type { FigureFormat } from '../report/render';
@@ -24,6 +24,7 @@ interface RunCliOptions {
   report: boolean;
   formats?: FigureFormat[];
   json?: boolean;
+  forceUnlock?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -39,17 +40,29 @@ async function runOne(source: string, out: string, options: RunCliOptions, shard
   const label = `${loaded.experiment.name}${shard ? ` [shard ${shard.index}/${shard.count}]` : ''}`;
   const view = progressView(label);
   try {
-    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, formats: options.formats, onProgress: (p) => view.update(p) });
+    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, formats: options.formats, forceUnlock: options.forceUnlock, onProgress: (p) => view.update(p) });
   } finally {
     view.stop();
   }
+}
+
+/**
+ * Exit code 3 for a run that completed without what it promised: runs missing after an unsharded
+ * run (every run was this call's to do), or a checked finding that failed. Says why on stderr.
+ */
+function incompleteness(o: ExperimentOutcome, sharded: boolean): string[] {
+  const why: string[] = [];
+  if (!sharded && o.missing > 0) why.push(`${o.name}: ${o.missing} of ${o.planned} runs are missing after an unsharded run`);
+  const failed = o.summary?.findings.filter((f) => f.pass === false) ?? [];
+  if (failed.length) why.push(`${o.name}: ${failed.length} checked finding(s) failed: ${failed.map((f) => f.claim).join('; ')}`);
+  return why;
 }
 
 function describe(o: ExperimentOutcome): string {
   const lines: string[] = [];
   lines.push(
     `${o.name}: ran ${o.ran} runs in ${(o.elapsedMs / 1000).toFixed(1)} s` +
-      `${o.resumed ? ` (${o.resumed} already done)` : ''}${o.discarded ? `; dropped ${o.discarded} torn result line(s)` : ''}; results in ${o.out}`,
+      `${o.resumed ? ` (${o.resumed} already done)` : ''}${o.discarded ? `; set aside ${o.discarded} torn or invalid result line(s) (runs/*.rejected.jsonl)` : ''}; results in ${o.out}`,
   );
   if (o.summary) lines.push((o.summary as { text?: string }).text ?? '');
   else if (o.missing > 0) lines.push(`  ${o.missing} of ${o.planned} runs are still missing (other shards?): when all shards are done, \`dlnflow merge ${o.out}\` builds the report`);
@@ -61,7 +74,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run an experiment (a preset, a YAML/JSON config, or "all" presets) into a results directory, with its report')
     .argument('<experiment>', 'a preset name (see `dlnflow presets`), a .yaml/.yml/.json config, or "all"')
-    .requiredOption('--out <dir>', 'results directory (rerunning the same command resumes it)')
+    .requiredOption('--out <dir>', 'results directory (rerunning the same command resumes it)', parsePathOption)
     .option('--quick', "the reduced version (the config's quick: block)")
     .option('--set <path=value>', 'override a config field, e.g. --set train.learningRate=0.02 (repeatable)', collect, [])
     .option('--shard <i/N>', 'run only slice i of N (default: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT)')
@@ -69,6 +82,7 @@ export function registerRun(program: Command): void {
     .option('--no-report', 'do not build the report at the end')
     .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print the outcome as JSON')
+    .option('--force-unlock', "take over the results directory's locks even if their holders look alive (check they are gone)")
     .action(async (experiment: string, options: RunCliOptions) => {
       if (options.threads !== undefined) setWorkerThreads(options.threads);
       const shard = shardOf(options);
@@ -86,13 +100,17 @@ export function registerRun(program: Command): void {
           const out = experiment === 'all' ? join(options.out, source) : options.out;
           const outcome = await runOne(source, out, options, shard, controller.signal);
           outcomes.push(outcome);
-          if (!options.json) process.stdout.write(`${describe(outcome)}\n`);
+          if (!options.json) print(`${describe(outcome)}\n`);
+          for (const why of incompleteness(outcome, shard !== undefined)) {
+            process.stderr.write(`dlnflow: ${why} (exit code ${EXIT.incomplete})\n`);
+            setExitCode(EXIT.incomplete);
+          }
         }
       } catch (err) {
         if (err instanceof DlnAbortError) {
           const partial = err.partial as ExperimentOutcome | undefined;
           if (partial) process.stderr.write(`${partial.name}: ${partial.ran} runs finished this time and saved in ${partial.out}\n`);
-          process.exitCode = 130;
+          setExitCode(EXIT.interrupted);
           return;
         }
         throw err;
@@ -100,9 +118,7 @@ export function registerRun(program: Command): void {
         process.removeListener('SIGINT', onSigint);
         process.removeListener('SIGTERM', onSigint);
       }
-      if (options.json) {
-        process.stdout.write(`${toJson(experiment === 'all' ? outcomes : outcomes[0])}\n`);
-      }
+      if (options.json) print(`${toJson(experiment === 'all' ? outcomes : outcomes[0])}\n`);
     });
 
   program
@@ -117,8 +133,15 @@ export function registerRun(program: Command): void {
       const loaded = await loadExperiment(experiment, { quick: options.quick, overrides: options.set });
       const plan = buildPlan(loaded.experiment);
       const info = { name: loaded.experiment.name, planHash: plan.hash, runs: plan.runs.length, points: plan.points.length, axes: plan.axes };
-      if (options.json) process.stdout.write(`${toJson(info)}\n`);
-      else process.stdout.write(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
-      if (options.runs) for (const r of plan.runs) process.stdout.write(`${JSON.stringify(r)}\n`);
+      if (options.json) print(`${toJson(info)}\n`);
+      else print(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
+      if (options.runs) {
+        for (const r of plan.runs) {
+          // A reader that stopped (`| head`) ends the listing quietly.
+          if (!stdoutOpen()) break;
+          process.stdout.write(`${JSON.stringify(r)}\n`);
+          await drainStdout();
+        }
+      }
     });
 }

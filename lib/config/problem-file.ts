@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DlnError } from '../errors';
 import { Problem } from '../api/problem';
+import { strictObject } from '../options/zod';
 import { configError } from './issues';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -16,14 +17,13 @@ const row = z.array(finite);
 const matrix = z.array(row);
 const entry = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative(), finite]);
 
-const completionLoss = z.strictObject({
+const completionLoss = strictObject({
   type: z.literal('matrix-completion'),
   entries: z.array(entry).min(1),
   testEntries: z.array(entry).optional(),
 });
 
-export const problemFileSchema = z
-  .strictObject({
+export const problemFileSchema = strictObject({
     $schema: z.string().optional(),
     X: matrix.optional(),
     y: row.optional(),

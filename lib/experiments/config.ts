@@ -6,11 +6,13 @@
  * (pipeline/load.ts passes the shipped presets').
  */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
-import { applyOverrides, deepMerge } from './overrides';
+import { parsePath } from '../util/paths';
+import { resolveDataPaths } from './data-path';
+import { applyOverrides, deepMerge, parseOverride } from './overrides';
 import { experimentSchema, type Experiment } from './schema';
 
 export interface LoadOptions {
@@ -59,6 +61,42 @@ async function readConfigFile(path: string): Promise<unknown> {
   }
 }
 
+/**
+ * `--set` on a field that a sweep axis also sets would be lost: every grid point sets the axis.
+ * Rather than drop it silently (or silently drop the axis, which the report's figures may plot),
+ * refuse it and say how to change the axis itself. A path conflicts with an axis when one is a
+ * prefix of the other (`train` and `train.learningRate`); `sweep...` overrides edit the axes.
+ */
+function checkOverridesAgainstSweep(config: unknown, overrides: readonly string[]): void {
+  const sweep = isObject(config) ? config.sweep : undefined;
+  if (!Array.isArray(sweep)) return;
+  for (const text of overrides) {
+    const { path } = parseOverride(text);
+    const segments = parsePath(path);
+    if (segments[0] === 'sweep') continue;
+    sweep.forEach((factor, f) => {
+      if (!isObject(factor)) return;
+      for (const axis of Object.keys(factor)) {
+        let axisSegments: string[];
+        try {
+          axisSegments = parsePath(axis);
+        } catch {
+          continue; // the schema reports a malformed axis
+        }
+        const n = Math.min(segments.length, axisSegments.length);
+        if (segments.slice(0, n).every((s, i) => s === axisSegments[i])) {
+          throw new DlnError(
+            'ERR_DLN_CONFIG',
+            `--set ${path}: sweep[${f}] varies ${axis}, which would replace this value at every grid point; ` +
+              `change the axis instead (e.g. --set 'sweep[${f}][${axis}]=[...]', keeping axes of one factor the same length) or remove it`,
+            { field: path },
+          );
+        }
+      }
+    });
+  }
+}
+
 /** Resolves `extends`, `quick` and overrides on a raw config, then validates it. */
 export function resolveExperiment(raw: unknown, source: string, options: LoadOptions, findPreset: PresetLookup, preset?: string): LoadedExperiment {
   if (!isObject(raw)) throw new DlnError('ERR_DLN_CONFIG', `${source}: expected a mapping (an object) at the top level`);
@@ -79,9 +117,12 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
   }
   const overrides = [...(options.overrides ?? [])];
   merged = applyOverrides(merged, overrides);
+  checkOverridesAgainstSweep(merged, overrides);
   const parsed = experimentSchema.safeParse(merged);
   if (!parsed.success) throw configError(source, parsed.error);
-  return { experiment: parsed.data, preset, source, quick: Boolean(options.quick), overrides };
+  // Problem-file paths still relative (from --set or an object) are relative to the working directory.
+  const experiment = resolveDataPaths(parsed.data, process.cwd()) as Experiment;
+  return { experiment, preset, source, quick: Boolean(options.quick), overrides };
 }
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
@@ -92,5 +133,6 @@ export async function loadExperiment(source: string | Record<string, unknown>, o
   if (!/\.(ya?ml|json)$/i.test(source)) {
     throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset (see \`dlnflow presets\`) nor a .yaml/.yml/.json file`);
   }
-  return resolveExperiment(await readConfigFile(source), source, options, findPreset);
+  // A problem file named in a config file is relative to that file (data-path.ts).
+  return resolveExperiment(resolveDataPaths(await readConfigFile(source), dirname(source)), source, options, findPreset);
 }

@@ -4,17 +4,21 @@
  * last recorded rows, the whole trace when asked).
  */
 import { completionData, jacotTeacherData, marionChizatData, type RegressionData } from '../api/data';
-import { flow, type FlowEvent } from '../api/flow';
-import { greedyRankIncremental, type GreedyData } from '../api/greedy';
+import { flow, type FlowEvent, type FlowOptions } from '../api/flow';
+import { greedyRankIncremental, type GreedyData, type GreedyOptions } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
+import { alignedInit } from '../analysis/escape';
 import { Problem, type RegressionTheory } from '../api/problem';
-import { train, type RunStatus } from '../api/train';
+import { train, type RunStatus, type TrainOptions } from '../api/train';
+import { fromConfig, pick } from '../options/declare';
+import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
+import { initOptions } from '../options/init';
 import type { Trace } from '../api/trace';
 import { loadProblemFile } from '../config/problem-file';
 import { evaluateExpression } from '../util/expression';
 import { DlnError } from '../errors';
 import { canonical, type AxisValue, type PlannedRun, type RunSeeds } from './plan';
-import type { Experiment } from './schema';
+import { trainOptionSpecs, type Experiment } from './schema';
 
 export type Row = Record<string, number | null | (number | null)[]>;
 
@@ -136,7 +140,9 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
   let problem: Problem;
   let raw: GreedyData | undefined;
   if (data.kind === 'marion-chizat') {
-    const d = marionChizatData({ source: data.source, n: data.n, d: data.d, noise: data.noise, nTest: data.nTest, ...(data.source === 'seed' ? { seed: seeds.data } : {}) });
+    // The seed drawn with is seeds.data (data.seed when pinned); the authors' sources take none.
+    const { seed: _pinned, ...drawn } = pick(marionChizatOptions, data);
+    const d = marionChizatData({ ...drawn, ...(data.source === 'seed' ? { seed: seeds.data } : {}) });
     const randomProjection = config.model.projection !== 'none';
     const width = config.model.width ?? data.d;
     const widths = architecture(config, data.d, randomProjection ? width : 1);
@@ -152,7 +158,7 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
       l2,
     });
   } else if (data.kind === 'jacot-teacher') {
-    const d = jacotTeacherData({ ...data, seed: seeds.data });
+    const d = jacotTeacherData({ ...pick(jacotTeacherOptions, data), seed: seeds.data });
     const widths = architecture(config, data.d, data.d);
     const withTest = d.YTest.rows > 0;
     const XTest = withTest ? d.XTest : undefined;
@@ -160,7 +166,7 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
     problem = Problem.mse({ X: d.X, Y: d.Y, XTest, YTest, widths, l2 });
     raw = { kind: 'mse', X: d.X, Y: d.Y, XTest, YTest, l2 };
   } else if (data.kind === 'completion') {
-    const d = completionData({ rows: data.rows, cols: data.cols, rank: data.rank, observed: data.observed, seed: seeds.data });
+    const d = completionData({ ...pick(completionOptions, data), seed: seeds.data });
     const widths = architecture(config, data.cols, data.rows);
     const testEntries = d.testEntries.length > 0 ? d.testEntries : undefined;
     problem = Problem.completion({ widths, entries: d.entries, testEntries, l2 });
@@ -209,47 +215,31 @@ export async function executeRun(
   const built = await problems.get(config, run.seeds);
   const weightsFile = (widths: readonly number[], w: Float64Array): WeightsFile | undefined =>
     options.keepWeights ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined;
+  // The config's sections hold declared options (lib/options/): each run passes on those of its
+  // entry point as they are, and the API applies the declared defaults of the rest. kind `aligned`
+  // (configs only, lib/options/init.ts) is built from the problem, not drawn.
   const init = config.init;
-  const w0 = initWeights(built.widths, {
-    kind: init.kind,
-    scale: init.scale,
-    ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
-    ...(init.zeroLayer !== undefined ? { zeroLayer: init.zeroLayer } : {}),
-    seed: run.seeds.init,
-  });
+  const w0 =
+    init.kind === 'aligned'
+      ? alignedInit(built.problem, init.scale)
+      : initWeights(built.widths, { ...pick(initOptions, init), seed: run.seeds.init });
   const t = config.train;
   const sharpness = { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver };
-  const common = {
-    record: t.record,
-    recordEvery: t.recordEvery,
-    sharpness,
-    ...(t.rankTolerance !== undefined ? { rankTolerance: t.rankTolerance } : {}),
-    ...(t.lossCeiling !== undefined ? { lossCeiling: t.lossCeiling } : {}),
-    signal: options.signal,
-  };
   const base = { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };
   if (t.method === 'gd') {
-    const r = await train(built.problem, w0, {
-      ...common,
-      learningRate: t.learningRate!,
-      steps: t.steps!,
-      ...(t.recordPerDecade !== undefined ? { recordPerDecade: t.recordPerDecade } : {}),
-      ...(t.lossTarget !== undefined ? { lossTarget: t.lossTarget } : {}),
-      ...(t.excessLossTarget !== undefined ? { excessLossTarget: t.excessLossTarget } : {}),
-      ...(t.gradNormTarget !== undefined ? { gradNormTarget: t.gradNormTarget } : {}),
-    });
+    const spec = trainOptionSpecs.gd;
+    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, signal: options.signal });
     const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
     return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
   }
   if (t.method === 'greedy') return executeGreedy(run, config, built, base, options, weightsFile);
+  const spec = trainOptionSpecs.flow;
+  const flowConfig = fromConfig(spec, pick(spec, t)) as FlowOptions & { events?: ConfigEvent[] };
   const r = await flow(built.problem, w0, {
-    ...(t.events !== undefined ? { events: resolveEvents(t.events, built.problem, w0) } : {}),
-    ...common,
-    tEnd: t.tEnd === 'inf' ? Infinity : t.tEnd!,
-    ...(t.rtol !== undefined ? { rtol: t.rtol } : {}),
-    ...(t.atol !== undefined ? { atol: t.atol } : {}),
-    ...(t.maxSteps !== undefined ? { maxSteps: t.maxSteps } : {}),
-    ...(t.controller !== undefined ? { controller: t.controller } : {}),
+    ...flowConfig,
+    ...(flowConfig.events !== undefined ? { events: resolveEvents(flowConfig.events, built.problem, w0) } : {}),
+    sharpness,
+    signal: options.signal,
   });
   const record: RunRecord = {
     ...base,
@@ -270,13 +260,17 @@ export async function executeRun(
   return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
 }
 
+/** A flow event of a config: thresholds may be expressions in initialLoss and lossMinimum. */
+type ConfigEvent = Record<string, number | string | boolean | undefined>;
+
 /** Event thresholds given as expressions in initialLoss and lossMinimum, made numbers for this run. */
-function resolveEvents(events: NonNullable<Experiment['train']['events']>, problem: Problem, w0: Float64Array): FlowEvent[] {
+function resolveEvents(events: ConfigEvent[], problem: Problem, w0: Float64Array): FlowEvent[] {
   let initialLoss: number | null | undefined;
-  const names: Record<string, () => number | null> = {
-    initialLoss: () => (initialLoss ??= problem.evaluate(w0).loss),
-    lossMinimum: () => problem.lossMinimum,
-  };
+  // A Map, not an object: a name such as "constructor" or "__proto__" must resolve to nothing.
+  const names = new Map<string, () => number | null>([
+    ['initialLoss', () => (initialLoss ??= problem.evaluate(w0).loss)],
+    ['lossMinimum', () => problem.lossMinimum],
+  ]);
   return events.map((e, i) => {
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(e)) {
@@ -284,7 +278,7 @@ function resolveEvents(events: NonNullable<Experiment['train']['events']>, probl
         out[key] = value;
         continue;
       }
-      const v = evaluateExpression(value, (n) => names[n]?.() ?? null);
+      const v = evaluateExpression(value, (n) => names.get(n)?.() ?? null);
       if (v === null) {
         throw new DlnError('ERR_DLN_CONFIG', `train.events[${i}].${key}: "${value}" does not evaluate to a number (names: initialLoss, lossMinimum)`, {
           field: `train.events[${i}].${key}`,
@@ -310,16 +304,13 @@ async function executeGreedy(
 ): Promise<ExecutedRun> {
   const t = config.train;
   if (!built.data) throw new DlnError('ERR_DLN_CONFIG', 'train.method: the greedy algorithm needs jacot-teacher or completion data', { field: 'train.method' });
+  // The config's steps is the algorithm's T; the depth is the model's.
+  const spec = trainOptionSpecs.greedy;
+  const { steps, ...declared } = fromConfig(spec, pick(spec, t)) as { steps: number } & Omit<GreedyOptions, 'depth' | 'stepsPerStage'>;
   const result = await greedyRankIncremental(built.data, {
+    ...declared,
     depth: config.model.depth ?? built.widths.length - 1,
-    epsilon: t.epsilon!,
-    stepsPerStage: t.steps!,
-    learningRate: t.learningRate!,
-    ...(t.tolerance !== undefined ? { tolerance: t.tolerance } : {}),
-    ...(t.maxWidth !== undefined ? { maxWidth: t.maxWidth } : {}),
-    recordEvery: t.recordEvery,
-    record: t.record,
-    ...(t.rankTolerance !== undefined ? { rankTolerance: t.rankTolerance } : {}),
+    stepsPerStage: steps,
     signal: options.signal,
   });
   const stages = result.stages;

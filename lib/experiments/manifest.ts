@@ -1,22 +1,29 @@
 /**
  * OUT/experiment.json, the manifest of a results directory: what was run (the resolved config,
- * its plan hash, the package and BLAS that ran it), deterministic (no dates), the same for every
- * shard. Written before the first run; the report and merge read it back.
+ * its plan hash, the SHA-256 of each problem file it reads, the package and BLAS that ran it),
+ * deterministic (no dates), the same for every shard. It is checked and written under
+ * OUT/experiment.json.lock before the first run, so of two experiments started together into one
+ * directory exactly one claims it; the report and merge read it back.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
 import { DlnError } from '../errors';
 import type { LoadedExperiment } from './config';
-import type { Plan } from './plan';
+import { MANIFEST_WAIT_MS, withLock, type LockOptions } from './lock';
+import type { Plan, PlannedRun } from './plan';
 import type { Experiment } from './schema';
-import { ensureDir, readJson, runsDir, writeFileAtomic } from './store';
+import { readIfExistsSync } from '../util/atomic-write';
+import { readJson, writeFileAtomic } from './store';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../package.json') as { name: string; version: string };
 
+/** Format 2: run ids carry the plan hash, records carry `plan`, problem files enter by content. */
+export const MANIFEST_FORMAT = 2;
+
 export interface Manifest {
-  format: 1;
+  format: 2;
   name: string;
   preset: string | null;
   source: string;
@@ -25,6 +32,8 @@ export interface Manifest {
   planHash: string;
   runs: number;
   axes: string[];
+  /** SHA-256 of each problem file the plan reads, by (absolute) path. */
+  dataFiles: Record<string, string>;
   package: { name: string; version: string };
   blasVendor: string;
   config: Experiment;
@@ -32,7 +41,7 @@ export interface Manifest {
 
 export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
   return {
-    format: 1,
+    format: MANIFEST_FORMAT,
     name: loaded.experiment.name,
     preset: loaded.preset ?? null,
     source: loaded.source,
@@ -41,6 +50,7 @@ export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
     planHash: plan.hash,
     runs: plan.runs.length,
     axes: plan.axes,
+    dataFiles: plan.dataFiles,
     package: { name: pkg.name, version: pkg.version },
     blasVendor: buildInfo().blasVendor,
     config: loaded.experiment,
@@ -49,23 +59,54 @@ export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
 
 export function readManifest(out: string): Manifest | undefined {
   const p = join(out, 'experiment.json');
-  return existsSync(p) ? readJson<Manifest>(p) : undefined;
-}
-
-/** Creates OUT (or checks that it holds this very plan) and writes the manifest and plan. */
-export function prepareOut(out: string, manifest: Manifest, plan: Plan): void {
-  const existing = readManifest(out);
-  if (existing && existing.planHash !== manifest.planHash) {
+  if (!existsSync(p)) return undefined;
+  const m = readJson<Partial<Manifest> & { format?: unknown; package?: { version?: string } }>(p);
+  if (typeof m !== 'object' || m === null || typeof m.planHash !== 'string') {
+    throw new DlnError('ERR_DLN_CONFIG', `${p} is not a dlnflow manifest (no planHash)`, { field: 'out' });
+  }
+  if (m.format !== MANIFEST_FORMAT) {
     throw new DlnError(
       'ERR_DLN_CONFIG',
-      `${out} holds another experiment ("${existing.name}", plan ${existing.planHash}; this one is plan ${manifest.planHash}): ` +
-        'choose a new --out, or delete that directory to start over',
+      `${p} has format ${String(m.format)} (written by dlnflow ${m.package?.version ?? '?'}); this dlnflow reads format ${MANIFEST_FORMAT}, ` +
+        'whose run ids carry the plan hash: rerun the experiment into a new directory',
       { field: 'out' },
     );
   }
-  ensureDir(runsDir(out));
-  if (plan.experiment.output.traces) ensureDir(join(out, 'traces'));
-  if (plan.experiment.output.weights) ensureDir(join(out, 'weights'));
-  writeFileAtomic(join(out, 'experiment.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileAtomic(join(out, 'plan.jsonl'), plan.runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return { ...m, dataFiles: m.dataFiles ?? {} } as Manifest;
+}
+
+/** The message for a directory that holds another plan (naming a changed problem file when that is why). */
+export function otherPlanError(out: string, existing: Manifest, manifest: Pick<Manifest, 'planHash' | 'name' | 'dataFiles'>, hint: string): DlnError {
+  const changed = Object.entries(manifest.dataFiles).filter(([path, hash]) => existing.dataFiles[path] !== undefined && existing.dataFiles[path] !== hash);
+  const why = changed.length ? `; the problem file ${changed.map(([p]) => p).join(', ')} has changed since those results were written` : '';
+  return new DlnError(
+    'ERR_DLN_CONFIG',
+    `${out} holds another experiment ("${existing.name}", plan ${existing.planHash}); this one is "${manifest.name}", plan ${manifest.planHash}${why}: ${hint}`,
+    { field: 'out' },
+  );
+}
+
+export function planLines(runs: readonly PlannedRun[]): string {
+  return runs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+}
+
+/**
+ * Under OUT's manifest lock: checks that OUT holds this very plan (or nothing yet) and writes the
+ * manifest and plan.jsonl (the manifest again when it changed: a resume may change the report's
+ * figures, which are not part of the plan). `keepExisting` leaves an existing manifest as it is.
+ */
+export async function claimOut(out: string, manifest: Manifest, runs: readonly PlannedRun[], options: LockOptions & { keepExisting?: boolean } = {}): Promise<void> {
+  await withLock(join(out, 'experiment.json.lock'), 'experiment.json', out, { forceUnlock: options.forceUnlock, waitMs: MANIFEST_WAIT_MS }, async () => {
+    const existing = readManifest(out);
+    if (existing && existing.planHash !== manifest.planHash) {
+      throw otherPlanError(out, existing, manifest, 'choose a new --out, or delete that directory to start over');
+    }
+    if (existing && options.keepExisting) return;
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
+    const manifestPath = join(out, 'experiment.json');
+    if (!existing || readIfExistsSync(manifestPath) !== text) await writeFileAtomic(manifestPath, text);
+    const planPath = join(out, 'plan.jsonl');
+    const plan = planLines(runs);
+    if (readIfExistsSync(planPath) !== plan) await writeFileAtomic(planPath, plan);
+  });
 }

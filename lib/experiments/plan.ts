@@ -2,8 +2,15 @@
  * The plan: the sweep expanded into runs, each with a stable id and every seed it uses. Seeds
  * derive from the master seed and what the run is (never from its position or the shard that
  * runs it), so a slice, a resumed sweep or another machine computes exactly the same numbers.
+ *
+ * The plan hash is the experiment's identity: a hash of everything that decides the numbers
+ * (the config but its report and description, every run's key, values and seeds). A problem file
+ * (`data: {kind: file}`) enters by its content (SHA-256), not its path, so a changed file is
+ * another experiment and a moved one the same. A run's id is `<plan hash>-<key>`, the key a hash
+ * of its sweep values and repetition: records of two experiments never share an id.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
 import { getPath, parsePath, setPath } from '../util/paths';
@@ -21,8 +28,10 @@ export interface RunSeeds {
 export interface PlannedRun {
   /** Position in the plan (sweep order, repetitions innermost). */
   index: number;
-  /** Stable content id: a hash of the grid point and repetition. */
+  /** `<plan hash>-<key>`: unique across experiments. */
   id: string;
+  /** A hash of the sweep values and repetition (stable when other parts of the config change). */
+  key: string;
   /** Index of the grid point (runs differing only in repetition share it). */
   point: number;
   /** The sweep's values for this run, by dotted path. */
@@ -40,6 +49,32 @@ export interface Plan {
   runs: PlannedRun[];
   /** Hash of everything that decides the numbers (not the report or the description). */
   hash: string;
+  /** SHA-256 of each problem file the plan reads (`data: {kind: file}`), by path. */
+  dataFiles: Record<string, string>;
+}
+
+export interface PlanOptions {
+  /**
+   * The SHA-256 of a problem file's content (default: read it now). Merging passes the hashes its
+   * manifest recorded, so results can be merged where the data file is not.
+   */
+  fileHash?: (path: string) => string;
+}
+
+const fileHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+
+/** SHA-256 of a file's content (memoized while its size and mtime stay the same). */
+export function fileContentHash(path: string): string {
+  try {
+    const st = statSync(path);
+    const memo = fileHashes.get(path);
+    if (memo && memo.size === st.size && memo.mtimeMs === st.mtimeMs) return memo.hash;
+    const hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+    fileHashes.set(path, { size: st.size, mtimeMs: st.mtimeMs, hash });
+    return hash;
+  } catch (err) {
+    throw new DlnError('ERR_DLN_IO', `data.path: cannot read ${path}: ${(err as Error).message}`, { field: 'data.path', cause: err });
+  }
 }
 
 /** Canonical JSON: object keys sorted, so equal values hash equally. */
@@ -89,7 +124,21 @@ function sweepPaths(experiment: Experiment): string[] {
 }
 
 /** Expands the sweep. Each grid point's config is validated; an error names the point. */
-export function buildPlan(experiment: Experiment): Plan {
+export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
+  // The experiment is validated like a config (a caller's object may be anything): a bad one is an
+  // ERR_DLN_CONFIG naming the field, never a TypeError. Parsing a parsed experiment changes nothing.
+  const checked = experimentSchema.safeParse(input);
+  if (!checked.success) throw configError('experiment', checked.error);
+  const experiment = checked.data;
+  const hashFile = options.fileHash ?? fileContentHash;
+  const dataFiles: Record<string, string> = {};
+  // Data as it enters hashes and seeds: a problem file by its content, not its path.
+  const dataIdentity = (data: Experiment['data']): unknown => {
+    if (data.kind !== 'file') return data;
+    const sha256 = (dataFiles[data.path] ??= hashFile(data.path));
+    const { path: _path, ...rest } = data;
+    return { ...rest, sha256 };
+  };
   const axes = sweepPaths(experiment);
   // Each factor: a list of assignments (zipped axes vary together).
   const factors = experiment.sweep.map((factor, f) => {
@@ -115,7 +164,8 @@ export function buildPlan(experiment: Experiment): Plan {
   for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => ({ ...g, ...a })));
   let total = 0;
 
-  const { sweep: _sweep, report: _report, description: _description, ...base } = experiment;
+  const { sweep: _sweep, report: _report, description: _description, ...rest } = experiment;
+  const base = { ...rest, data: dataIdentity(experiment.data) };
   const points: Experiment[] = [];
   const runs: PlannedRun[] = [];
   for (const values of grid) {
@@ -148,13 +198,14 @@ export function buildPlan(experiment: Experiment): Plan {
     const point = points.length;
     points.push(config);
     const { repetitions: _r, ...axisValues } = values;
-    const dataKey = canonical(config.data);
+    const dataKey = canonical(dataIdentity(config.data));
     for (let rep = 0; rep < repetitions; rep++) {
-      const id = sha256(canonical({ values: axisValues, rep })).slice(0, 12);
+      const key = sha256(canonical({ values: axisValues, rep })).slice(0, 12);
       const initKey = config.seeds.initBy.map((axis) => axisValues[axis]);
       runs.push({
         index: runs.length,
-        id,
+        id: key, // made <plan hash>-<key> below
+        key,
         point,
         values: axisValues,
         rep,
@@ -162,15 +213,16 @@ export function buildPlan(experiment: Experiment): Plan {
           data: config.data.kind !== 'file' && config.data.seed !== undefined ? config.data.seed : deriveSeed(config.seed, 'data', dataKey),
           init: deriveSeed(config.seed, 'init', rep, initKey),
           projection: deriveSeed(config.seed, 'projection', dataKey),
-          eigensolver: deriveSeed(config.seed, 'eigensolver', id),
+          eigensolver: deriveSeed(config.seed, 'eigensolver', key),
         },
       });
     }
   }
-  const ids = new Set(runs.map((r) => r.id));
-  if (ids.size !== runs.length) throw new DlnError('ERR_DLN_CONFIG', 'sweep: two runs have the same values (an axis lists a value twice?)', { field: 'sweep' });
-  const hash = sha256(canonical({ base, runs: runs.map((r) => [r.id, r.values, r.rep, r.seeds]) })).slice(0, 16);
-  return { experiment, axes: axes.filter((a) => a !== REPETITIONS), points, runs, hash };
+  const keys = new Set(runs.map((r) => r.key));
+  if (keys.size !== runs.length) throw new DlnError('ERR_DLN_CONFIG', 'sweep: two runs have the same values (an axis lists a value twice?)', { field: 'sweep' });
+  const hash = sha256(canonical({ base, runs: runs.map((r) => [r.key, r.values, r.rep, r.seeds]) })).slice(0, 16);
+  for (const r of runs) r.id = `${hash}-${r.key}`;
+  return { experiment, axes: axes.filter((a) => a !== REPETITIONS), points, runs, hash, dataFiles };
 }
 
 export interface Shard {

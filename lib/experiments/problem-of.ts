@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { completionData, jacotTeacherData, marionChizatData } from '../api/data';
 import { toRows as rows } from '../api/matrix';
 import { DlnError } from '../errors';
+import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
+import { pick } from '../options/declare';
 import { architecture, projectionOf } from './execute';
 import type { RunSeeds } from './plan';
 import type { Experiment } from './schema';
@@ -24,7 +26,9 @@ export async function problemFileOf(config: Experiment, seeds: RunSeeds): Promis
   const data = config.data;
   const l2 = config.model.l2;
   if (data.kind === 'marion-chizat') {
-    const d = marionChizatData({ source: data.source, n: data.n, d: data.d, noise: data.noise, nTest: data.nTest, ...(data.source === 'seed' ? { seed: seeds.data } : {}) });
+    // The seed drawn with is seeds.data (data.seed when pinned); the authors' sources take none.
+    const { seed: _pinned, ...drawn } = pick(marionChizatOptions, data);
+    const d = marionChizatData({ ...drawn, ...(data.source === 'seed' ? { seed: seeds.data } : {}) });
     const withProjection = config.model.projection !== 'none';
     const width = config.model.width ?? data.d;
     const widths = architecture(config, data.d, withProjection ? width : 1);
@@ -37,7 +41,7 @@ export async function problemFileOf(config: Experiment, seeds: RunSeeds): Promis
     return { ...file, loss: 'mse', l2 };
   }
   if (data.kind === 'jacot-teacher') {
-    const d = jacotTeacherData({ ...data, seed: seeds.data });
+    const d = jacotTeacherData({ ...pick(jacotTeacherOptions, data), seed: seeds.data });
     const file: ProblemFileJson = { X: rows(d.X), Y: rows(d.Y), widths: architecture(config, data.d, data.d) };
     if (d.YTest.rows > 0) {
       file.XTest = rows(d.XTest);
@@ -46,7 +50,7 @@ export async function problemFileOf(config: Experiment, seeds: RunSeeds): Promis
     return { ...file, loss: 'mse', l2 };
   }
   if (data.kind === 'completion') {
-    const d = completionData({ rows: data.rows, cols: data.cols, rank: data.rank, observed: data.observed, seed: seeds.data });
+    const d = completionData({ ...pick(completionOptions, data), seed: seeds.data });
     const loss: Record<string, unknown> = { type: 'matrix-completion', entries: entryRows(d.entries) };
     if (d.testEntries.length > 0) loss.testEntries = entryRows(d.testEntries);
     return { widths: architecture(config, data.cols, data.rows), loss, l2 };

@@ -5,15 +5,22 @@
  * the same command skips what is already there; an AbortSignal stops the runs in flight (they
  * are not recorded) and leaves every finished one in place. The report is not built here: the
  * caller (pipeline/run.ts) builds it with the findings it chooses once the plan is complete.
+ *
+ * For its whole run the runner holds the lock of the file it appends to (lock.ts): a second
+ * writer of that file, or any writer while an unsharded run holds the directory, fails with
+ * ERR_DLN_BUSY, while shards of one experiment write side by side. Each record carries the plan
+ * hash; a diverged run's final quantities are null (its last recorded row is no final value).
  */
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
-import { DlnAbortError } from '../errors';
+import { DlnAbortError, DlnError } from '../errors';
 import type { LoadedExperiment } from './config';
 import { executeRun, ProblemCache } from './execute';
-import { manifestOf, prepareOut } from './manifest';
-import { buildPlan, inShard, type PlannedRun, type Shard } from './plan';
-import { readAllResults, ResultWriter, runsDir, writeTrace, writeWeights } from './store';
+import { lockResultsWriter, type WriterRole } from './lock';
+import { claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
+import { buildPlan, fileContentHash, inShard, type PlannedRun, type Shard } from './plan';
+import { divergedFinal } from './record-check';
+import { ensureDir, ensureSubdir, indexPlan, readAllResults, ResultWriter, runsDir, writeTrace, writeWeights, type StoredRecord } from './store';
 
 export interface SweepProgress {
   /** Runs of this shard finished so far (including those found finished at the start). */
@@ -33,6 +40,8 @@ export interface SweepOptions {
   shard?: Shard;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
+  /** Break the directory's locks even if their holders may be alive (they must be gone). */
+  forceUnlock?: boolean;
 }
 
 export interface SweepOutcome {
@@ -47,7 +56,7 @@ export interface SweepOutcome {
   ran: number;
   /** Runs of this shard found already finished. */
   resumed: number;
-  /** Torn or unreadable result lines found and dropped. */
+  /** Lines of this shard's file that were no finished run (torn or invalid), set aside in runs/*.rejected.jsonl. */
   discarded: number;
   /** Runs of the whole plan still missing (other shards, or this one if cancelled). */
   missing: number;
@@ -58,63 +67,126 @@ function shardFileName(shard?: Shard): string {
   return shard ? `shard-${shard.index}-of-${shard.count}.jsonl` : 'all.jsonl';
 }
 
+/** Refuses an empty results directory name (it would write into the working directory). */
+export function checkOut(out: unknown, field = 'out'): string {
+  if (typeof out !== 'string' || out.trim() === '') {
+    throw new DlnError('ERR_DLN_VALUE', `${field}: expected the path of a results directory, got ${out === '' ? 'an empty string' : typeof out}`, { field });
+  }
+  return out;
+}
+
 /** Runs a loaded experiment (or its shard) into `options.out`, resuming what is already there. */
 export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepOutcome> {
   const started = Date.now();
-  const { out, shard, signal, onProgress } = options;
+  const { shard, signal, onProgress } = options;
+  const out = checkOut(options.out);
   if (signal?.aborted) throw new DlnAbortError(signal.reason);
   const plan = buildPlan(loaded.experiment);
   const manifest = manifestOf(loaded, plan);
-  prepareOut(out, manifest, plan);
+  const index = indexPlan(plan);
 
-  const planIds = new Set(plan.runs.map((r) => r.id));
-  const existing = readAllResults(out);
-  const mine = plan.runs.filter((r) => inShard(r, shard));
-  const todo = mine.filter((r) => !existing.records.has(r.id));
-  const resumed = mine.length - todo.length;
-  let diverged = [...existing.records.values()].filter((r) => r.status === 'diverged' && planIds.has(r.id)).length;
-  let done = resumed;
-  const progress = () => onProgress?.({ done, total: mine.length, resumed, diverged, elapsedMs: Date.now() - started });
-  progress();
-
-  const problems = new ProblemCache();
-  const writer = new ResultWriter(join(runsDir(out), shardFileName(shard)));
-  const keepTrace = plan.experiment.output.traces;
-  const keepWeights = plan.experiment.output.weights;
-  const threads = Math.max(1, buildInfo().workerThreads);
-  const inner = new AbortController();
-  const onAbort = () => inner.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // Another experiment's directory is refused before anything is created in it (and again under
+  // the manifest lock, where it counts).
+  const existingManifest = readManifest(out);
+  if (existingManifest && existingManifest.planHash !== plan.hash) {
+    throw otherPlanError(out, existingManifest, manifest, 'choose a new --out, or delete that directory to start over');
+  }
+  ensureDir(out);
+  const runs = ensureSubdir(out, 'runs');
+  const role: WriterRole = shard ? { kind: 'shard', index: shard.index, count: shard.count } : { kind: 'all' };
+  const lock = await lockResultsWriter(out, runs, role, { forceUnlock: options.forceUnlock });
+  let writer: ResultWriter | undefined;
   let ran = 0;
   let failure: unknown;
+  let resumed = 0;
+  let discarded = 0;
+  let mine: PlannedRun[] = [];
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < todo.length && !inner.signal.aborted) {
-        const run: PlannedRun = todo[next++];
-        try {
-          const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: inner.signal, keepTrace, keepWeights });
-          // Before the result line: a listed run always has its trace and weights.
-          if (trace) writeTrace(out, trace);
-          if (weights) writeWeights(out, weights);
-          writer.append(record);
-          ran++;
-          done++;
-          if (record.status === 'diverged') diverged++;
-          progress();
-        } catch (err) {
-          if (inner.signal.aborted) return;
-          failure ??= err;
-          inner.abort(err);
-        }
-      }
+    await claimOut(out, manifest, plan.runs, { forceUnlock: options.forceUnlock });
+    if (plan.experiment.output.traces) ensureSubdir(out, 'traces');
+    if (plan.experiment.output.weights) ensureSubdir(out, 'weights');
+
+    const ownPath = join(runsDir(out), shardFileName(shard));
+    const existing = readAllResults(out, index, ownPath);
+    const own = existing.files.find((f) => f.path === ownPath);
+    discarded = own ? own.rejected.length + (own.torn ? 1 : 0) : 0;
+    writer = new ResultWriter(ownPath, own);
+
+    mine = plan.runs.filter((r) => inShard(r, shard));
+    const todo = mine.filter((r) => !existing.records.has(r.id));
+    resumed = mine.length - todo.length;
+    let diverged = [...existing.records.values()].filter((r) => r.status === 'diverged').length;
+    let done = resumed;
+    const progress = () => onProgress?.({ done, total: mine.length, resumed, diverged, elapsedMs: Date.now() - started });
+    progress();
+
+    const problems = new ProblemCache();
+    const keepTrace = plan.experiment.output.traces;
+    const keepWeights = plan.experiment.output.weights;
+    const threads = Math.max(1, buildInfo().workerThreads);
+    // One controller per run in flight (not one signal shared by all: that would add a listener
+    // per run to it, past Node's limit of 10 with 6 threads and more).
+    const inFlight = new Set<AbortController>();
+    let stopped: unknown;
+    const stopAll = (reason: unknown) => {
+      stopped ??= reason ?? new Error('stopped');
+      for (const c of inFlight) c.abort(reason);
     };
-    await Promise.all(Array.from({ length: Math.min(todo.length, 2 * threads) }, worker));
+    const onAbort = () => stopAll(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const w = writer;
+    try {
+      let next = 0;
+      const worker = async () => {
+        while (next < todo.length && stopped === undefined) {
+          const run: PlannedRun = todo[next++];
+          const controller = new AbortController();
+          inFlight.add(controller);
+          try {
+            const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: controller.signal, keepTrace, keepWeights });
+            if (stopped !== undefined) return;
+            await lock.assertHeld();
+            // Before the result line: a listed run always has its trace and weights.
+            if (trace) await writeTrace(out, trace);
+            if (weights) await writeWeights(out, weights);
+            if (stopped !== undefined) return;
+            const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
+            w.append(stored);
+            ran++;
+            done++;
+            if (record.status === 'diverged') diverged++;
+            progress();
+          } catch (err) {
+            if (controller.signal.aborted && stopped !== undefined) return;
+            failure ??= err;
+            stopAll(err);
+          } finally {
+            inFlight.delete(controller);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(todo.length, 2 * threads) }, worker));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    // A problem file changed while the runs read it would mix data in one experiment.
+    for (const [path, hash] of Object.entries(plan.dataFiles)) {
+      if (fileContentHash(path) !== hash) {
+        failure ??= new DlnError('ERR_DLN_CONFIG', `data.path: ${path} changed during the run; its results mix two data sets: rerun into a new directory`, { field: 'data.path' });
+      }
+    }
+  } catch (err) {
+    failure ??= err;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    writer.close();
+    try {
+      await writer?.close();
+    } catch (err) {
+      failure ??= err;
+    }
+    lock.release();
   }
-  const after = readAllResults(out);
+  if (failure !== undefined && !(failure instanceof DlnAbortError)) throw failure;
+  const after = readAllResults(out, index);
   const missing = plan.runs.filter((r) => !after.records.has(r.id)).length;
   const outcome: SweepOutcome = {
     out,
@@ -124,11 +196,10 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     shardRuns: mine.length,
     ran,
     resumed,
-    discarded: existing.discarded,
+    discarded,
     missing,
     elapsedMs: Date.now() - started,
   };
-  if (failure !== undefined) throw failure;
-  if (signal?.aborted) throw new DlnAbortError(signal.reason, outcome);
+  if (signal?.aborted || failure instanceof DlnAbortError) throw new DlnAbortError(signal?.reason, outcome);
   return outcome;
 }

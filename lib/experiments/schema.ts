@@ -6,28 +6,25 @@
  * path) and the JSON Schema published for editors (`dlnflow schema`).
  */
 import { z } from 'zod';
+import { completionFields, jacotTeacherOptions, marionChizatFields } from '../options/data';
+import { options, type GroupSpec, type Spec } from '../options/declare';
+import { flowFields } from '../options/flow';
+import { gdFields } from '../options/gd';
+import { greedyConfigFields } from '../options/greedy';
+import { initConfigFields } from '../options/init';
+import { configField, configShape, strictObject, type ConfigZodShape } from '../options/zod';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const positive = finite.refine((v) => v > 0, 'must be > 0');
 const count = z.number().int().min(1);
 
 /** The largest plan accepted: a bigger sweep is refused before anything is expanded. */
 export const MAX_RUNS = 1_000_000;
 
+// The data, init and train sections are built from the option declarations (lib/options/): each
+// option is declared once, with its type, bounds, default and doc, for the API and configs alike.
+
 export const dataSchema = z.discriminatedUnion('kind', [
-  z
-    .strictObject({
-      kind: z.literal('marion-chizat'),
-      source: z
-        .enum(['seed', 'authors', 'authors-2024-10'])
-        .default('seed')
-        .describe("seed: dlnflow's generator (data.seed); authors / authors-2024-10: the authors' JAX draw (code of May / October 2024), README \"Data sources\""),
-      n: count.default(50),
-      d: count.default(5),
-      noise: finite.min(0).default(1),
-      nTest: z.number().int().min(0).optional(),
-      seed: z.number().int().min(0).optional().describe('source seed only (the authors\' sources ignore it): default derived from the master seed'),
-    })
+  strictObject({ kind: z.literal('marion-chizat'), ...configShape(options(marionChizatFields)) })
     .superRefine((m, ctx) => {
       // The authors' draws exist for the reference code's sizes only, with its test set or none.
       // data.seed is ignored by them (a preset may pin one for source seed).
@@ -41,133 +38,119 @@ export const dataSchema = z.discriminatedUnion('kind', [
       }
     })
     .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n; source authors: none) points'),
-  z
-    .strictObject({
-      kind: z.literal('jacot-teacher'),
-      d: count.default(10),
-      rank: count.default(3),
-      n: count.default(100),
-      nTest: z.number().int().min(0).default(1000),
-      noise: finite.min(0).default(0.2),
-      teacherScale: z.enum(['column-variance', 'constant']).default('column-variance'),
-      teacherStd: positive.default(1.5),
-      seed: z.number().int().min(0).optional(),
-    })
-    .describe('Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets'),
-  z
-    .strictObject({
-      kind: z.literal('completion'),
-      rows: count.default(10),
-      cols: count.default(10),
-      rank: count.default(3),
-      observed: count,
-      seed: z.number().int().min(0).optional(),
-    })
-    .describe('Matrix completion of a rows x cols rank-r matrix from `observed` entries (the rest is the test set)'),
-  z
-    .strictObject({
-      kind: z.literal('file'),
-      path: z.string().min(1),
-    })
-    .describe('A problem file (see README "Problem files"); its widths are the default architecture'),
+  strictObject({ kind: z.literal('jacot-teacher'), ...configShape(jacotTeacherOptions) }).describe(
+    'Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets',
+  ),
+  strictObject({ kind: z.literal('completion'), ...configShape(options(completionFields)) }).describe(
+    'Matrix completion of a rows x cols rank-r matrix from `observed` entries (the rest is the test set)',
+  ),
+  strictObject({
+    kind: z.literal('file'),
+    path: z.string().min(1),
+  }).describe('A problem file (see README "Problem files"); its widths are the default architecture'),
 ]);
 
-export const modelSchema = z
-  .strictObject({
-    depth: count.optional().describe('L, the number of weight matrices'),
-    width: count.optional().describe('hidden width (default: the input dimension)'),
-    widths: z.array(count).min(2).optional().describe('d_0 ... d_L explicitly (overrides depth and width)'),
-    projection: z
-      .enum(['none', 'random-unit', 'authors', 'authors-depth'])
-      .default('none')
-      .describe(
-        "univariate regression: none (d_L = 1, p = [1]), a random unit p in R^width (the residual experiments), or the authors' p (data.source authors*): authors = Figs. 3-4's, authors-depth = the October code's p for model.depth",
-      ),
-    l2: finite.min(0).default(0).describe('L2 penalty weight on ||theta||^2'),
-  })
-  .superRefine((m, ctx) => {
-    if (!m.widths && m.depth === undefined) ctx.addIssue({ code: 'custom', path: ['depth'], message: 'give depth (or widths)' });
-  });
-
-export const initSchema = z.strictObject({
-  kind: z.enum(['gaussian', 'zero-layer', 'residual', 'lazy']).default('gaussian'),
-  scale: finite.min(0).default(0.1).describe('gaussian: entry std; residual: s in I + s/sqrt(Ld) N'),
-  sigma: positive.optional().describe('lazy: the sigma of Jacot et al.'),
-  zeroLayer: z.number().int().min(0).optional().describe('zero-layer: which layer (0-based) is zero'),
+export const modelSchema = strictObject({
+  depth: count.optional().describe('L, the number of weight matrices'),
+  width: count.optional().describe('hidden width (default: the input dimension)'),
+  widths: z.array(count).min(2).optional().describe('d_0 ... d_L explicitly (overrides depth and width)'),
+  projection: z
+    .enum(['none', 'random-unit', 'authors', 'authors-depth'])
+    .default('none')
+    .describe(
+      "univariate regression: none (d_L = 1, p = [1]), a random unit p in R^width (the residual experiments), or the authors' p (data.source authors*): authors = Figs. 3-4's, authors-depth = the October code's p for model.depth",
+    ),
+  l2: finite.min(0).default(0).describe('L2 penalty weight on ||theta||^2'),
+}).superRefine((m, ctx) => {
+  if (!m.widths && m.depth === undefined) ctx.addIssue({ code: 'custom', path: ['depth'], message: 'give depth (or widths)' });
 });
 
-export const sharpnessOptionsSchema = z.strictObject({
-  method: z.enum(['lanczos', 'power', 'dense']).default('lanczos'),
-  k: count.default(1),
-  tol: positive.default(1e-10),
-  maxIterations: z.number().int().min(0).optional(),
-  powerIterations: count.optional(),
-  warmStart: z.boolean().default(true),
+export const initSchema = strictObject(configShape(options(initConfigFields)));
+
+export const sharpnessOptionsSchema = configField(gdFields.sharpness, 'sharpness');
+
+/**
+ * The train section: every option of gradient descent (lib/options/gd.ts), gradient flow
+ * (lib/options/flow.ts) and the greedy algorithm (lib/options/greedy.ts), each described with the
+ * methods that use it. Options of another method are allowed, so that a sweep over train.method
+ * shares one train block; a run passes on those of its own method (lib/experiments/execute.ts).
+ */
+const TRAIN_METHODS: Record<'gd' | 'flow' | 'greedy', Record<string, Spec>> = { gd: gdFields, flow: flowFields, greedy: greedyConfigFields };
+/** The train options' declarations, first method first (as trainShape picks them). */
+type TrainFields = typeof gdFields & Omit<typeof flowFields, keyof typeof gdFields> & Omit<typeof greedyConfigFields, keyof typeof gdFields | keyof typeof flowFields>;
+
+/**
+ * The order of the train keys in parsed configs (and so in experiment.json) as it was before the
+ * declarations: kept so that results stay byte-identical. Options not listed follow in
+ * declaration order; a new option need not be added here.
+ */
+const TRAIN_KEY_ORDER = [
+  'learningRate',
+  'steps',
+  'epsilon',
+  'tolerance',
+  'maxWidth',
+  'tEnd',
+  'rtol',
+  'atol',
+  'maxSteps',
+  'controller',
+  'events',
+  'recordEvery',
+  'recordPerDecade',
+  'record',
+  'sharpness',
+  'rankTolerance',
+  'lossTarget',
+  'excessLossTarget',
+  'gradNormTarget',
+  'lossCeiling',
+];
+
+function trainShape(): ConfigZodShape<TrainFields> {
+  const keys = new Set<string>(TRAIN_KEY_ORDER);
+  for (const fields of Object.values(TRAIN_METHODS)) for (const [k, s] of Object.entries(fields)) if (s.config !== false) keys.add(k);
+  const shape: Record<string, z.ZodType> = {};
+  for (const key of keys) {
+    const users = (Object.keys(TRAIN_METHODS) as (keyof typeof TRAIN_METHODS)[]).filter((m) => Object.hasOwn(TRAIN_METHODS[m], key));
+    if (users.length === 0) continue;
+    const spec = TRAIN_METHODS[users[0]][key];
+    if (spec.config === false) continue;
+    shape[key] = configField(spec, key, users.length === 3 ? '' : users.join(', '));
+  }
+  return shape as unknown as ConfigZodShape<TrainFields>;
+}
+
+export const trainSchema = strictObject({
+  method: z
+    .enum(['gd', 'flow', 'greedy'])
+    .default('gd')
+    .describe("gradient descent, gradient flow by adaptive RK45, or Jacot et al.'s greedy rank-incremental Algorithm A (gd stages)"),
+  ...trainShape(),
+}).superRefine((t, ctx) => {
+  if (t.method === 'gd' || t.method === 'greedy') {
+    const what = t.method === 'gd' ? 'gradient descent' : 'the greedy algorithm';
+    if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: `is required for ${what}` });
+    if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: `is required for ${what}` });
+    if (t.method === 'greedy' && t.epsilon === undefined) ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
+  } else if (t.tEnd === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
+  }
 });
 
-const quantity = z.string().min(1);
-
-/** A threshold: a number, or an expression in initialLoss and lossMinimum (e.g. "0.5*initialLoss"). */
-const threshold = z.union([finite, z.string().min(1)]);
-
-const flowEventSchema = z.strictObject({
-  lossBelow: threshold.optional(),
-  excessLossBelow: threshold.optional(),
-  gradNormBelow: threshold.optional(),
-  sharpnessAbove: threshold.optional(),
-  quantity: quantity.optional(),
-  below: threshold.optional(),
-  above: threshold.optional(),
-  terminal: z.boolean().optional(),
-});
-
-export const trainSchema = z
-  .strictObject({
-    method: z
-      .enum(['gd', 'flow', 'greedy'])
-      .default('gd')
-      .describe("gradient descent, gradient flow by adaptive RK45, or Jacot et al.'s greedy rank-incremental Algorithm A (gd stages)"),
-    learningRate: positive.optional().describe('gd, greedy: eta'),
-    steps: count.optional().describe('gd: number of updates; greedy: updates per stage (T)'),
-    epsilon: positive.optional().describe("greedy: scale of each new unit's weights"),
-    tolerance: positive.optional().describe('greedy: stop within this of the minimum loss (default epsilon)'),
-    maxWidth: count.optional().describe('greedy: the widest stage (default min(d_0, d_L))'),
-    tEnd: z
-      .union([positive, z.literal('inf')])
-      .optional()
-      .describe('flow: end time ("inf": until a terminal event or maxSteps)'),
-    rtol: positive.optional(),
-    atol: positive.optional(),
-    maxSteps: count.optional(),
-    controller: z.enum(['I', 'PI']).optional(),
-    events: z.array(flowEventSchema).optional().describe('flow: events (see README "Gradient flow")'),
-    recordEvery: z.number().int().min(0).default(0).describe('record every k steps (0: initial and final points only)'),
-    recordPerDecade: z.number().int().min(0).max(1000).optional().describe('gd: also record at log-spaced steps, this many per decade'),
-    record: z.array(quantity).default(['loss']).describe('recorded quantities (README "Recorded quantities")'),
-    sharpness: sharpnessOptionsSchema.optional(),
-    rankTolerance: positive.optional(),
-    lossTarget: finite.optional(),
-    excessLossTarget: finite.optional(),
-    gradNormTarget: finite.optional(),
-    lossCeiling: positive.optional(),
-  })
-  .superRefine((t, ctx) => {
-    if (t.method === 'gd' || t.method === 'greedy') {
-      const what = t.method === 'gd' ? 'gradient descent' : 'the greedy algorithm';
-      if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: `is required for ${what}` });
-      if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: `is required for ${what}` });
-      if (t.method === 'greedy' && t.epsilon === undefined) ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
-    } else if (t.tEnd === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
-    }
-  });
+/** The declarations a train method's runs take their options from (lib/experiments/execute.ts). */
+export const trainOptionSpecs: Record<'gd' | 'flow' | 'greedy', GroupSpec> = {
+  gd: options(gdFields),
+  flow: options(flowFields),
+  greedy: options(greedyConfigFields),
+};
 
 /** A sweep value list: explicit values, or numpy-style linspace / logspace (base-10 exponents). */
 const points = count.max(MAX_RUNS);
 export const valuesSchema = z.union([
   z.array(z.union([finite, z.string(), z.boolean()])).min(1),
-  z.strictObject({ linspace: z.tuple([finite, finite, points]) }),
-  z.strictObject({ logspace: z.tuple([finite, finite, points]) }),
+  strictObject({ linspace: z.tuple([finite, finite, points]) }),
+  strictObject({ logspace: z.tuple([finite, finite, points]) }),
 ]);
 
 /**
@@ -179,7 +162,7 @@ export const factorSchema = z.record(z.string().min(1), valuesSchema).refine((f)
 /** A reference line: an expression in numbers, `eta` and theory quantities, e.g. "2/eta", "sMin", "smallInitUpper/sMin". */
 const ruleSchema = z.union([
   z.string(),
-  z.strictObject({
+  strictObject({
     y: z.string().optional(),
     x: z.string().optional(),
     label: z.string().optional(),
@@ -189,13 +172,13 @@ const ruleSchema = z.union([
 
 const filterSchema = z.record(
   z.string(),
-  z.union([finite, z.string(), z.array(z.union([finite, z.string()])), z.strictObject({ lt: finite.optional(), gt: finite.optional() })]),
+  z.union([finite, z.string(), z.boolean(), z.array(z.union([finite, z.string()])), strictObject({ lt: finite.optional(), gt: finite.optional() })]),
 );
 
 const axisScale = z.enum(['linear', 'log']);
 
 export const figureSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
+  strictObject({
     kind: z.literal('sweep'),
     id: z.string().regex(/^[\w.-]+$/),
     title: z.string().optional(),
@@ -212,7 +195,7 @@ export const figureSchema = z.discriminatedUnion('kind', [
     yLabel: z.string().optional(),
     rules: z.array(ruleSchema).default([]),
   }),
-  z.strictObject({
+  strictObject({
     kind: z.literal('divergence'),
     id: z.string().regex(/^[\w.-]+$/),
     title: z.string().optional(),
@@ -222,7 +205,7 @@ export const figureSchema = z.discriminatedUnion('kind', [
     xScale: axisScale.default('linear'),
     xLabel: z.string().optional(),
   }),
-  z.strictObject({
+  strictObject({
     kind: z.literal('trace'),
     id: z.string().regex(/^[\w.-]+$/),
     title: z.string().optional(),
@@ -238,7 +221,7 @@ export const figureSchema = z.discriminatedUnion('kind', [
     yLabels: z.array(z.string()).optional(),
     rules: z.array(ruleSchema).default([]),
   }),
-  z.strictObject({
+  strictObject({
     kind: z.literal('scatter'),
     id: z.string().regex(/^[\w.-]+$/),
     title: z.string().optional(),
@@ -253,7 +236,7 @@ export const figureSchema = z.discriminatedUnion('kind', [
     xLabel: z.string().optional(),
     yLabel: z.string().optional(),
   }),
-  z.strictObject({
+  strictObject({
     kind: z.literal('surface'),
     id: z.string().regex(/^[\w.-]+$/),
     title: z.string().optional(),
@@ -261,10 +244,45 @@ export const figureSchema = z.discriminatedUnion('kind', [
     resolution: z.number().int().min(5).max(401).default(61),
     a: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the lower-rank minimum'),
     b: z.tuple([finite, finite]).default([-0.25, 1.25]).describe('range of the coefficient of the higher-rank minimum'),
+    ranks: z.tuple([count, count]).optional().describe('the ranks of the two minima (default: the two lowest positive ranks found)'),
+  }),
+  strictObject({
+    kind: z.literal('escape'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().default('model.depth').describe('a sweep axis: one colour and one fitted line per value'),
+    fraction: z.number().gt(0, 'must be > 0').default(0.9).describe("without flow events: the escape is when the loss first falls to this fraction of its initial value (with events: the first event's time)"),
+    fitSmallest: z.number().int().min(2).default(3).describe('fit the escape-time law to this many of the smallest init scales'),
+    prediction: z.enum(['none', 'chain']).default('none').describe('chain: the exact escape time of the balanced scalar chain (aligned init; exact for whitened inputs), dotted'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+  }),
+  strictObject({
+    kind: z.literal('paths'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    series: z.string().optional().describe('a sweep axis: one colour per value (greedy runs: one colour per stage)'),
+    x: z.string().describe('an expression over recorded quantities, per recorded row'),
+    y: z.string().describe('an expression over recorded quantities, per recorded row'),
+    origin: z.boolean().default(true).describe('mark the image of theta = 0 (+)'),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+    rules: z.array(ruleSchema).default([]),
+  }),
+  strictObject({
+    kind: z.literal('stages'),
+    id: z.string().regex(/^[\w.-]+$/),
+    title: z.string().optional(),
+    filter: filterSchema.optional(),
+    y: z.array(z.string()).min(1).max(2).default(['loss', 'testLoss']).describe('solid, then dashed'),
+    yScale: axisScale.default('log'),
+    yLabel: z.string().optional(),
   }),
 ]);
 
-export const experimentSchema = z.strictObject({
+export const experimentSchema = strictObject({
   $schema: z.string().optional(),
   name: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only'),
   description: z.string().default(''),
@@ -274,8 +292,7 @@ export const experimentSchema = z.strictObject({
   init: initSchema.default({ kind: 'gaussian', scale: 0.1 }),
   train: trainSchema,
   repetitions: count.max(MAX_RUNS).default(1),
-  seeds: z
-    .strictObject({
+  seeds: strictObject({
       initBy: z
         .array(z.string())
         .default([])
@@ -283,14 +300,12 @@ export const experimentSchema = z.strictObject({
     })
     .default({ initBy: [] }),
   sweep: z.array(factorSchema).default([]),
-  output: z
-    .strictObject({
+  output: strictObject({
       traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
       weights: z.boolean().default(false).describe("keep each run's final weights (weights/ID.json)"),
     })
     .default({ traces: false, weights: false }),
-  report: z
-    .strictObject({
+  report: strictObject({
       title: z.string().optional(),
       figures: z.array(figureSchema).default([]),
     })

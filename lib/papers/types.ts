@@ -1,4 +1,10 @@
-/** A preset: an experiment config shipped with the package, and the paper findings its report checks. */
+/**
+ * A preset: an experiment config shipped with the package, and the paper findings its report
+ * checks. A preset's findings are claims about the preset's own sweep: each finding names what it
+ * is about (Finding.about, lib/report/findings.ts), and withScopedFindings (lib/papers/common.ts)
+ * marks not applicable, never ✓ or ✗, the findings of a config that `extends` the preset and runs
+ * another sweep.
+ */
 import type { ExperimentInput } from '../experiments/schema';
 import type { FindingsFn } from '../report/findings';
 

@@ -4,10 +4,13 @@
  */
 import * as config from '../experiments/config';
 import type { LoadedExperiment, LoadOptions } from '../experiments/config';
+import { checkOptions } from '../options/declare';
+import { loadOptions } from '../options/experiment';
 import { findPreset } from '../papers';
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
+export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
+  checkOptions(loadOptions, options);
   return config.loadExperiment(source, options, findPreset);
 }
 

@@ -3,6 +3,8 @@
  * it), or the generic divergence counts for an experiment that is no preset.
  */
 import { readManifest } from '../experiments/manifest';
+import { checkOptions } from '../options/declare';
+import { reportOptions, resultDirectory } from '../options/experiment';
 import { findPreset } from '../papers';
 import { writeReport, type ReportOptions, type ReportSummary } from '../report';
 import type { FindingsFn } from '../report/findings';
@@ -13,6 +15,8 @@ export function presetFindings(preset: string | null | undefined): FindingsFn | 
 }
 
 /** Writes every report file into OUT and returns the summary. */
-export function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
+export async function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
+  resultDirectory(out, 'out');
+  checkOptions(reportOptions, options);
   return writeReport(out, { ...options, findings: presetFindings(readManifest(out)?.preset) });
 }

@@ -3,6 +3,8 @@
  * shard) into OUT, and build the report with the preset's findings once the plan is complete.
  */
 import type { LoadedExperiment, LoadOptions } from '../experiments/config';
+import { checkOptions } from '../options/declare';
+import { runExperimentOptions } from '../options/experiment';
 import { runSweep, type SweepOptions, type SweepOutcome } from '../experiments/runner';
 import type { ReportOptions, ReportSummary } from '../report';
 import { loadExperiment } from './load';
@@ -22,14 +24,15 @@ export interface ExperimentOutcome extends SweepOutcome {
 
 /** Loads an experiment (preset, file or object) and runs it (or its shard) into `options.out`. */
 export async function runExperiment(source: string | Record<string, unknown>, options: RunExperimentOptions): Promise<ExperimentOutcome> {
-  const loaded = await loadExperiment(source, options);
+  checkOptions(runExperimentOptions, options);
+  const loaded = await loadExperiment(source, { quick: options.quick, overrides: options.overrides });
   return runLoadedExperiment(loaded, options);
 }
 
 export async function runLoadedExperiment(loaded: LoadedExperiment, options: RunExperimentOptions): Promise<ExperimentOutcome> {
   const started = Date.now();
-  const { out, shard, signal, onProgress } = options;
-  const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress });
+  const { out, shard, signal, onProgress, forceUnlock } = options;
+  const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress, forceUnlock });
   if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out, { formats: options.formats });
   outcome.elapsedMs = Date.now() - started;
   return outcome;

@@ -5,6 +5,7 @@
 import type { BuiltProblem, RunRecord, TheoryRecord, Row } from '../experiments/execute';
 import { getPath } from '../util/paths';
 import type { AxisValue, Plan } from '../experiments/plan';
+import { divergedFinal } from '../experiments/record-check';
 import type { Experiment, FilterConfig } from '../experiments/schema';
 import { evaluateExpression } from '../util/expression';
 import { meanCi, type MeanCi } from './stats';
@@ -42,7 +43,8 @@ export function resolveName(run: RunView, at: At | Row, name: string): number | 
   if (name === 'eta') return run.config.train.learningRate ?? null;
   if (name === 'L' || name === 'depth') return run.depth;
   const row = typeof at === 'string' ? run.record[at] : at;
-  if (row && name in row) {
+  // Own keys only: a name such as "constructor" or "toString" is no recorded quantity.
+  if (row && Object.hasOwn(row, name)) {
     const v = row[name];
     return typeof v === 'number' ? v : null;
   }
@@ -60,7 +62,7 @@ export function valueOf(run: RunView, at: At | Row, expression: string): number 
 
 /** A sweep axis value for grouping and labels (axis values, or the config value for other paths). */
 export function axisValue(run: RunView, path: string): AxisValue | null {
-  if (path in run.record.values) return run.record.values[path];
+  if (Object.hasOwn(run.record.values, path)) return run.record.values[path];
   if (path === 'rep') return run.record.rep;
   const v = getPath(run.config, path);
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
@@ -88,7 +90,9 @@ export class Dataset {
     this.runs = records
       .slice()
       .sort((a, b) => a.index - b.index)
-      .map((record) => {
+      .map((stored) => {
+        // A diverged run has no final values (null), whatever row it recorded last.
+        const record = divergedFinal(stored);
         const built = builtByPoint[record.point];
         return { record, config: plan.points[record.point], theory: built.theory, depth: built.widths.length - 1, built };
       });

@@ -12,9 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Manifest } from '../experiments/manifest';
 import type { TheoryRecord } from '../experiments/execute';
-import type { Finding } from './findings';
-import { fmt } from './findings';
-import type { VegaLiteSpec } from './figures';
+import { INTERVAL_STATEMENT, type VegaLiteSpec } from './figures';
+import { findingStatus, fmt, STATUS_MARKS, type Finding, type FindingStatus } from './findings';
 import { vendorText } from './vendor';
 
 function esc(s: string): string {
@@ -35,6 +34,8 @@ export interface HtmlFigure {
   spec?: VegaLiteSpec;
   /** Files written for it, relative to the results directory (figures/ID.svg, .png, .pdf, .vl.json). */
   files?: string[];
+  /** What the figure leaves out (diverged runs), printed in its caption. */
+  note?: string;
 }
 
 export interface HtmlInput {
@@ -45,12 +46,13 @@ export interface HtmlInput {
   runs: number;
   theory: TheoryRecord | null;
   findings: Finding[];
+  notes: string[];
   headline: Record<string, unknown>;
   figures: HtmlFigure[];
   /** The results directory: links go only to files that exist there. */
   out?: string;
   /** Notes about the figure files (e.g. a format skipped because its library is not installed). */
-  notes?: string[];
+  formatNotes?: string[];
 }
 
 const THEORY_ROWS: [keyof TheoryRecord, string][] = [
@@ -71,7 +73,7 @@ const THEORY_ROWS: [keyof TheoryRecord, string][] = [
 const DATA_FILES: [string, string][] = [
   ['results.jsonl', 'one line per run'],
   ['runs.csv', 'one row per run'],
-  ['aggregate.csv', 'per grid point, 95% intervals over repetitions'],
+  ['aggregate.csv', 'per grid point: mean, Student-t 95% interval and sd over the runs that did not diverge'],
   ['summary.json', 'headline numbers and findings'],
   ['plan.jsonl', 'every run’s seeds'],
   ['experiment.json', 'the resolved config'],
@@ -80,8 +82,19 @@ const DATA_FILES: [string, string][] = [
 
 const FORMAT_NAMES: Record<string, string> = { svg: 'SVG', png: 'PNG', pdf: 'PDF', json: 'Vega-Lite spec' };
 
-function mark(pass: boolean | null): string {
-  return pass === null ? '<span class="info">·</span>' : pass ? '<span class="pass">✓</span>' : '<span class="fail">✗</span>';
+const MARK_CLASSES: Record<FindingStatus, string> = { pass: 'pass', fail: 'fail', info: 'info', 'not-applicable': 'na' };
+
+function mark(f: Finding): string {
+  const status = findingStatus(f);
+  const title = status === 'not-applicable' ? ' title="not applicable"' : '';
+  return `<span class="${MARK_CLASSES[status]}"${title}>${STATUS_MARKS[status]}</span>`;
+}
+
+function findingRow(f: Finding): string {
+  if (findingStatus(f) === 'not-applicable') {
+    return `<tr class="na"><td>${mark(f)}</td><td>${esc(f.claim)}</td><td colspan="2">not applicable: ${esc(f.notApplicable ?? '')}</td></tr>`;
+  }
+  return `<tr><td>${mark(f)}</td><td>${esc(f.claim)}</td><td>${esc(f.observed)}</td><td>${esc(f.expected)}</td></tr>`;
 }
 
 function figureLinks(f: HtmlFigure): string {
@@ -125,9 +138,10 @@ export function reportHtml(input: HtmlInput): string {
   const m = input.manifest;
   const findings = input.findings.length
     ? `<table><thead><tr><th></th><th>claim</th><th>observed</th><th>expected</th></tr></thead><tbody>${input.findings
-        .map((f) => `<tr><td>${mark(f.pass)}</td><td>${esc(f.claim)}</td><td>${esc(f.observed)}</td><td>${esc(f.expected)}</td></tr>`)
+        .map(findingRow)
         .join('')}</tbody></table>`
     : '<p>No findings to check.</p>';
+  const notes = input.notes.length ? `<h2>How this reproduction was made</h2><ul>${input.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
   const theory = input.theory
     ? `<h2>Theory of the problem</h2><table><tbody>${THEORY_ROWS.map(
         ([k, label]) => `<tr><td>${esc(label)}</td><td>${esc(fmt(input.theory![k] as number | null, 6))}</td></tr>`,
@@ -139,7 +153,9 @@ export function reportHtml(input: HtmlInput): string {
   const figures = input.figures
     .map(
       (f) =>
-        `<figure id="${esc(f.id)}"><div class="dln-view" data-figure="${esc(f.id)}">${f.svg}</div><figcaption>${esc(f.title)} — ${figureLinks(f)}</figcaption></figure>`,
+        `<figure id="${esc(f.id)}"><div class="dln-view" data-figure="${esc(f.id)}">${f.svg}</div><figcaption>${esc(f.title)}${f.note ? ` (${esc(f.note)})` : ''} — ${figureLinks(
+          f,
+        )}</figcaption></figure>`,
     )
     .join('\n');
   const specs: Record<string, VegaLiteSpec> = {};
@@ -149,7 +165,7 @@ export function reportHtml(input: HtmlInput): string {
   const files = DATA_FILES.filter(([file]) => exists(file))
     .map(([file, what]) => `<a href="${esc(file)}">${esc(file)}</a> (${esc(what)})`)
     .join(', ');
-  const notes = (input.notes ?? []).map((n) => `<p class="info">${esc(n)}</p>`).join('\n');
+  const formatNotes = (input.formatNotes ?? []).map((n) => `<p class="info">${esc(n)}</p>`).join('\n');
   const scripts = interactive
     ? `<script>${scriptText(vendorText('vega.min.js'))}</script>
 <script>${scriptText(vendorText('vega-lite.min.js'))}</script>
@@ -163,7 +179,7 @@ export function reportHtml(input: HtmlInput): string {
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
-.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.info{color:#888}
+.pass{color:#1a7f37;font-weight:bold}.fail{color:#cf222e;font-weight:bold}.info{color:#888}.na{color:#888}tr.na td{color:#888}
 figure{margin:1.5em 0}figcaption{color:#555;font-size:.9em}pre{background:#f6f8fa;padding:1em;overflow:auto;font-size:.85em}
 code{background:#f6f8fa;padding:0 .2em}.dln-view{overflow-x:auto}
 </style></head><body>
@@ -174,10 +190,11 @@ code{background:#f6f8fa;padding:0 .2em}.dln-view{overflow-x:auto}
   }; ${esc(m.package.name)} ${esc(m.package.version)}, BLAS ${esc(m.blasVendor)}.</p>
 <h2>Findings</h2>
 ${findings}
+${notes}
 <h2>Figures</h2>
 ${interactive ? '<p class="info">Hover a point for its values; drag and scroll on a trace to pan and zoom (double-click resets).</p>' : ''}
-${notes}
-${figures || '<p>No figures.</p>'}
+${formatNotes}
+${figures ? `<p>${esc(INTERVAL_STATEMENT.charAt(0).toUpperCase() + INTERVAL_STATEMENT.slice(1))}.</p>\n${figures}` : '<p>No figures.</p>'}
 ${theory}
 <h2>Headline numbers</h2>
 <pre>${esc(JSON.stringify(input.headline, null, 2))}</pre>

@@ -6,22 +6,24 @@
  * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
  * nothing of the papers.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ProblemCache, type BuiltProblem, type TheoryRecord } from '../experiments/execute';
-import { buildPlan } from '../experiments/plan';
+import { buildPlan, fileContentHash } from '../experiments/plan';
 import { readManifest } from '../experiments/manifest';
-import { experimentSchema } from '../experiments/schema';
-import { ensureDir, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
-import { Dataset } from './dataset';
-import { genericFindings, type Finding, type FindingsFn } from './findings';
+import { experimentSchema, type FigureConfig } from '../experiments/schema';
+import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
+import { Dataset, isDiverged } from './dataset';
+import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml, type HtmlFigure } from './html';
 import { interactiveSpec } from './interactive';
 import { placeLabels } from './layout';
 import { FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
 import { aggregateCsv, gridRows, runsCsv } from './tables';
+import { checkOptions } from '../options/declare';
+import { reportOptions, resultDirectory } from '../options/experiment';
 
 export interface ReportSummary {
   name: string;
@@ -34,7 +36,10 @@ export interface ReportSummary {
   theory: TheoryRecord | null;
   headline: Record<string, unknown>;
   findings: Finding[];
-  figures: { id: string; title: string }[];
+  /** How this reproduction was made (precision, definitions, seeds, code versions), from the preset. */
+  notes: string[];
+  /** Each figure, with the diverged runs left out of it (their final values are unknown). */
+  figures: { id: string; title: string; skippedDiverged: number }[];
 }
 
 export interface ReportOptions {
@@ -58,15 +63,23 @@ export interface WriteReportOptions extends ReportOptions {
 
 /** Loads OUT's results into a Dataset (with each grid point's theory). */
 export async function loadDataset(out: string, options: ReportOptions = {}): Promise<{ ds: Dataset; missing: number }> {
+  resultDirectory(out, 'out');
+  checkOptions(reportOptions, options);
   const manifest = readManifest(out);
   if (!manifest) throw new DlnError('ERR_DLN_IO', `${out} has no experiment.json: not a dlnflow results directory`, { field: 'out' });
   const parsed = experimentSchema.safeParse(manifest.config);
   if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json does not match this version of dlnflow's schema`);
-  const plan = buildPlan(parsed.data);
+  const plan = buildPlan(parsed.data, { fileHash: (p) => manifest.dataFiles[p] ?? '' });
   if (plan.hash !== manifest.planHash) {
     throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`);
   }
-  const { records } = readAllResults(out);
+  // The report rebuilds each grid point's problem: from the very data the runs used.
+  for (const [path, hash] of Object.entries(plan.dataFiles)) {
+    if (fileContentHash(path) !== hash) {
+      throw new DlnError('ERR_DLN_CONFIG', `data.path: ${path} has changed since the runs of ${out} read it: its report would mix two data sets`, { field: 'data.path' });
+    }
+  }
+  const { records } = readAllResults(out, indexPlan(plan));
   const present = plan.runs.filter((r) => records.has(r.id)).map((r) => records.get(r.id)!);
   const missing = plan.runs.length - present.length;
   if (missing > 0 && !options.partial) {
@@ -81,11 +94,18 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
   return { ds: new Dataset(plan, present, built), missing };
 }
 
+/** Diverged runs a figure leaves out: those of its runs whose final values it would plot. */
+function skippedDiverged(ds: Dataset, f: FigureConfig): number {
+  if ((f.kind === 'sweep' && f.at === 'final') || f.kind === 'scatter') return ds.filter(f.filter).filter(isDiverged).length;
+  return 0;
+}
+
 function summaryText(s: ReportSummary, out: string): string {
   const lines = [`${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`];
   for (const f of s.findings) {
-    const mark = f.pass === null ? '·' : f.pass ? '✓' : '✗';
-    lines.push(`  ${mark} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
+    const status = findingStatus(f);
+    if (status === 'not-applicable') lines.push(`  ${STATUS_MARKS[status]} not applicable: ${f.claim} (${f.notApplicable})`);
+    else lines.push(`  ${STATUS_MARKS[status]} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
   }
   lines.push(`  report: ${join(out, 'report.html')}`);
   return lines.join('\n');
@@ -94,27 +114,30 @@ function summaryText(s: ReportSummary, out: string): string {
 /** Writes every report file into OUT and returns the summary. */
 export async function writeReport(out: string, options: WriteReportOptions): Promise<ReportSummary & { text: string }> {
   const manifest = readManifest(out)!;
-  const { ds, missing } = await loadDataset(out, options);
+  const { ds, missing } = await loadDataset(out, { partial: options.partial });
   const config = ds.plan.experiment;
 
-  ensureDir(join(out, 'figures'));
-  const { formats, notes } = chooseFormats(options.formats);
+  ensureSubdir(out, 'figures');
+  const { formats, notes: formatNotes } = chooseFormats(options.formats);
   const figures: Record<string, BuiltFigure> = {};
-  const rendered: HtmlFigure[] = [];
+  const rendered: (HtmlFigure & { skippedDiverged: number })[] = [];
   for (const f of config.report.figures) {
     const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
     const spec = await placeLabels(built.spec);
     figures[f.id] = { ...built, spec };
     const svg = await renderSvg(spec);
     const files = await writeFigureFiles(out, f.id, built.title, spec, svg, formats);
-    rendered.push({ id: f.id, title: built.title, svg, spec: interactiveSpec(spec, f.kind), files });
+    rendered.push({ id: f.id, title: built.title, svg, spec: interactiveSpec(spec, f.kind), files, skippedDiverged: skippedDiverged(ds, f) });
   }
 
   const statuses: Record<string, number> = {};
   for (const r of ds.runs) statuses[r.record.status] = (statuses[r.record.status] ?? 0) + 1;
   const theory = ds.runs.length ? ds.runs[0].theory : null;
   const ctx = { ds, theory, figures, loadTrace: (id: string) => readTrace(out, id), loadWeights: (id: string) => readWeights(out, id) };
-  const { headline, findings } = (options.findings ?? genericFindings)(ctx);
+  const result = (options.findings ?? genericFindings)(ctx);
+  const { headline } = result;
+  const findings = result.findings.map(withStatus);
+  const notes = result.notes ?? [];
 
   const summary: ReportSummary = {
     name: config.name,
@@ -127,14 +150,15 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
     theory,
     headline,
     findings,
-    figures: rendered.map(({ id, title }) => ({ id, title })),
+    notes,
+    figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
-  writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
-  writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
-  writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
-  writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  writeFileAtomic(
+  await writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
+  await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(
     join(out, 'report.html'),
     reportHtml({
       manifest,
@@ -144,14 +168,15 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       runs: ds.runs.length,
       theory,
       findings,
-      headline,
-      figures: rendered,
-      out,
       notes,
+      headline,
+      figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),
+      out,
+      formatNotes,
     }),
   );
   const text = summaryText(summary, out);
-  return { ...summary, text: notes.length ? `${text}\n${notes.map((n) => `  ${n}`).join('\n')}` : text };
+  return { ...summary, text: formatNotes.length ? `${text}\n${formatNotes.map((n) => `  ${n}`).join('\n')}` : text };
 }
 
 /** The formats to write: those asked for (each must be available), else every available one. */
@@ -168,30 +193,17 @@ function chooseFormats(asked: FigureFormat[] | undefined): { formats: FigureForm
   return { formats, notes };
 }
 
-/** writeFileAtomic for binary content (PNG, PDF). */
-function writeBytesAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new DlnError('ERR_DLN_IO', `cannot write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
 /** Writes a figure's spec and the chosen formats (removing files of formats not chosen); returns their paths. */
 async function writeFigureFiles(out: string, id: string, title: string, spec: unknown, svg: string, formats: FigureFormat[]): Promise<string[]> {
   const rel = (ext: string) => `figures/${id}.${ext}`;
-  writeFileAtomic(join(out, rel('vl.json')), `${JSON.stringify(spec, null, 2)}\n`);
+  await writeFileAtomic(join(out, rel('vl.json')), `${JSON.stringify(spec, null, 2)}\n`);
   const files: string[] = [];
   for (const format of FIGURE_FORMATS) {
     if (!formats.includes(format)) {
       rmSync(join(out, rel(format)), { force: true });
       continue;
     }
-    if (format === 'svg') writeFileAtomic(join(out, rel(format)), svg);
-    else writeBytesAtomic(join(out, rel(format)), format === 'png' ? await svgToPng(svg) : await svgToPdf(svg, title));
+    await writeFileAtomic(join(out, rel(format)), format === 'svg' ? svg : format === 'png' ? await svgToPng(svg) : await svgToPdf(svg, title));
     files.push(rel(format));
   }
   return [...files, rel('vl.json')];

@@ -15,9 +15,9 @@
 import { DlnError } from '../errors';
 import type { VegaLiteSpec } from './figures';
 import { FONT_FAMILY, fontPath, vegaLibraries } from './vendor';
+import { FIGURE_FORMATS, type FigureFormat } from '../options/experiment';
 
-export type FigureFormat = 'svg' | 'png' | 'pdf';
-export const FIGURE_FORMATS: readonly FigureFormat[] = ['svg', 'png', 'pdf'];
+export { FIGURE_FORMATS, type FigureFormat };
 
 /** PNG pixels per SVG pixel (a 420 px wide plot gives a ~1,100 px wide image). */
 export const PNG_SCALE = 2;
@@ -36,11 +36,17 @@ export function parseFormats(value: string | readonly string[], field = 'formats
   return out;
 }
 
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+/** Renders run one at a time: Vega numbers clip paths and gradients with process-wide counters. */
+let queue: Promise<unknown> = Promise.resolve();
+
+async function render(spec: VegaLiteSpec): Promise<string> {
   try {
     const { vega, vegaLite } = vegaLibraries();
     const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
     try {
+      // From 1 in every SVG, so that a figure's bytes do not depend on what this process drew
+      // before it (a merged report must equal an unsharded run's, whichever process builds it).
+      (vega as unknown as { resetSVGDefIds(): void }).resetSVGDefIds();
       return await view.toSVG();
     } finally {
       view.finalize();
@@ -48,6 +54,12 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   } catch (err) {
     throw new DlnError('ERR_DLN_INTERNAL', `cannot render figure "${String(spec.title)}": ${(err as Error).message}`, { cause: err });
   }
+}
+
+export function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  const result = queue.then(() => render(spec));
+  queue = result.catch(() => undefined);
+  return result;
 }
 
 interface ResvgModule {

@@ -3,7 +3,9 @@
  * "sharpness", "2/eta", "sharpness/sMin", "testLoss-loss", "smallInitUpper/sMin", "init.scale^2",
  * "0.5*initialLoss". Numbers, names (letters, digits, "_" and "."), + - * / ^, unary minus and
  * parentheses. A name that resolves to nothing makes the value null (a missing point), never NaN
- * in a plot.
+ * in a plot. Names are looked up by the caller's resolver, which must see only the names it
+ * defines (a Map, or own properties: `recordResolver`): "constructor", "__proto__" or "toString"
+ * are names like any other, not the properties every object inherits.
  */
 import { DlnError } from '../errors';
 
@@ -14,6 +16,15 @@ type Node =
   | { kind: 'bin'; op: string; left: Node; right: Node };
 
 export type Resolver = (name: string) => number | null | undefined;
+
+/** A resolver over a plain record's own properties (an inherited property is no name). */
+export function recordResolver(values: Readonly<Record<string, unknown>>): Resolver {
+  return (name) => {
+    if (!Object.hasOwn(values, name)) return null;
+    const v = values[name];
+    return typeof v === 'number' ? v : null;
+  };
+}
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -85,7 +96,7 @@ function evaluate(node: Node, resolve: Resolver): number | null {
     case 'num':
       return node.value;
     case 'name': {
-      const v = resolve(node.name);
+      const v: unknown = resolve(node.name);
       return typeof v === 'number' && Number.isFinite(v) ? v : null;
     }
     case 'neg': {

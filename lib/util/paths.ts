@@ -43,19 +43,36 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A copy of `root` with `value` at `path` (intermediate objects are created; arrays are indexed). */
 export function setPath(root: unknown, path: string | string[], value: unknown): unknown {
   const segments = typeof path === 'string' ? parsePath(path) : path;
-  const [head, ...rest] = segments;
-  const child = (container: unknown) => (rest.length === 0 ? value : setPath(container, rest, value));
+  return setAt(root, segments, 0, value);
+}
+
+function setAt(root: unknown, segments: string[], depth: number, value: unknown): unknown {
+  const head = segments[depth];
+  const last = depth === segments.length - 1;
+  const child = (container: unknown) => (last ? value : setAt(container, segments, depth + 1, value));
   if (Array.isArray(root) && /^\d+$/.test(head)) {
     const copy = root.slice();
     const index = Number(head);
     if (index > copy.length) {
-      throw new DlnError('ERR_DLN_CONFIG', `${segments.join('.')}: index ${index} is past the end (length ${copy.length})`);
+      // The field is the whole path as written, e.g. "sweep[5]" (not the last segment alone).
+      const field = formatSegments(segments.slice(0, depth + 1));
+      throw new DlnError('ERR_DLN_CONFIG', `${formatSegments(segments)}: index ${index} is past the end of ${formatSegments(segments.slice(0, depth))} (length ${copy.length})`, { field });
     }
     copy[index] = child(copy[index]);
     return copy;
   }
   const base = isPlainObject(root) ? root : {};
-  return { ...base, [head]: child(base[head]) };
+  return { ...base, [head]: child(Object.hasOwn(base, head) ? base[head] : undefined) };
+}
+
+/** Segments as a path: dotted, with numeric and dotted segments in brackets ("sweep[0][init.scale]"). */
+export function formatSegments(segments: readonly string[]): string {
+  let out = '';
+  for (const s of segments) {
+    if (/^\d+$/.test(s) || /[.[\]]/.test(s)) out += `[${s}]`;
+    else out += out === '' ? s : `.${s}`;
+  }
+  return out;
 }
 
 export function getPath(root: unknown, path: string | string[]): unknown {
@@ -63,7 +80,7 @@ export function getPath(root: unknown, path: string | string[]): unknown {
   let v: unknown = root;
   for (const s of segments) {
     if (Array.isArray(v) && /^\d+$/.test(s)) v = v[Number(s)];
-    else if (isPlainObject(v)) v = v[s];
+    else if (isPlainObject(v) && Object.hasOwn(v, s)) v = v[s]; // own keys only: "constructor" is no field
     else return undefined;
   }
   return v;

@@ -19,6 +19,7 @@
 import { detectPlateaus, type Plateau } from '../../analysis/plateaus';
 import { successiveValues } from '../../analysis/series';
 import type { TraceFile } from '../../experiments/execute';
+import { fmt, type Finding } from '../../report/findings';
 
 const TEACHER_SEED = 208;
 export const RANK_TOLERANCE = 1e-2;
@@ -46,4 +47,22 @@ export function plateausOf(trace: TraceFile): Plateau[] {
 /** The distinct successive values of the recorded rank. */
 export function rankSequence(trace: TraceFile): number[] {
   return successiveValues(column(trace, 'rank'));
+}
+
+/**
+ * Algorithm A's stage end points are the saddles small-initialization gradient descent passes:
+ * the stage that ends at rank k has the loss of the plateau at rank k (relative `tol`; a plateau
+ * drifts down slowly, a stage ends after T steps). Every given stage must have its plateau.
+ */
+export function saddlesMatchFinding(plateaus: Plateau[], stages: { rank: number; loss: number }[], tol: number): Finding {
+  const pairs = stages.map((s) => ({ s, p: plateaus.find((p) => p.rank === s.rank) ?? null }));
+  const errors = pairs.map(({ s, p }) => (p ? Math.abs(s.loss / p.loss - 1) : Infinity));
+  const worst = errors.length ? Math.max(...errors) : Infinity;
+  return {
+    id: 'saddles-match-plateaus',
+    claim: 'Algorithm A’s stage end points are the saddles that small-initialization gradient descent passes: the stage ending at rank k has the loss of the plateau at rank k',
+    observed: pairs.map(({ s, p }) => `rank ${s.rank}: stage ${fmt(s.loss, 6)}, plateau ${p ? fmt(p.loss, 6) : 'none'}`).join('; ') || 'no stages',
+    expected: `relative difference < ${tol} for each (a plateau drifts down slowly; a stage ends after T steps)`,
+    pass: pairs.length >= 2 && worst < tol,
+  };
 }

@@ -1,9 +1,12 @@
 /**
  * Jacot et al., Figures 2 and 4: saddle-to-saddle dynamics from small initializations (the loss a
- * staircase, the rank climbing 0 -> 1 -> 2 -> 3, sharper transitions for the deeper network)
- * against the lazy regime, at L = 2 (w = 50) and L = 4 (w = 100).
+ * staircase, the rank climbing 0 -> 1 -> 2 -> 3, the gradient norm peaking at each escape, sharper
+ * transitions for the deeper network) against the lazy regime, at L = 2 (w = 50) and L = 4
+ * (w = 100). The checks are pure functions of the measured numbers, so that each can be fed a
+ * case where its claim is false (test/jacot-findings.test.ts).
  */
-import { peakWidthDecades } from '../../analysis/peaks';
+import { peakWidthDecades, prominentPeaks } from '../../analysis/peaks';
+import type { Plateau } from '../../analysis/plateaus';
 import { valueAtTime } from '../../analysis/series';
 import type { RunView } from '../../report/dataset';
 import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
@@ -13,10 +16,80 @@ import { column, plateausOf, RANK_TOLERANCE, rankSequence, TEACHER, TEACHER_NOTE
 
 const kindOf = (r: RunView) => r.record.values['init.kind'];
 
+/** Small init: the successive ranks of A start 0 -> 1 -> 2 -> 3 (the teacher's modes, one at a time). */
+export function rankClimbFinding(L: number, climb: number[]): Finding {
+  return {
+    id: `rank-climb-L${L}`,
+    claim: `L = ${L}, small init: the rank of A climbs one at a time, 0 -> 1 -> 2 -> 3 (the teacher's modes, strongest first)`,
+    observed: `successive ranks ${climb.join(' -> ') || 'none'}`,
+    expected: 'starts 0 -> 1 -> 2 -> 3 (the noise is learned afterwards)',
+    pass: [0, 1, 2, 3].every((k, i) => climb[i] === k),
+  };
+}
+
+/** Small init: the loss is a staircase: plateaus at ranks 0, 1, 2, 3 in order (L > 2); at L = 2, at rank 0 and at rank 3 at least. */
+export function staircaseFinding(L: number, plateaus: Plateau[]): Finding {
+  const ranks = plateaus.map((p) => p.rank);
+  return {
+    id: `staircase-L${L}`,
+    claim: `L = ${L}, small init: the loss is a staircase, a plateau at each saddle${L > 2 ? '' : ' (at L = 2 the intermediate saddles are passed quickly)'}`,
+    observed: plateaus.map((p) => `rank ${p.rank} at loss ${fmt(p.loss, 4)} over t in [${fmt(p.start, 3)}, ${fmt(p.end, 3)}]`).join('; ') || 'no plateau',
+    expected: L > 2 ? 'plateaus at ranks 0, 1, 2, 3, in this order' : 'plateaus at rank 0 and 3 at least',
+    pass: L > 2 ? ranks.length >= 4 && [0, 1, 2, 3].every((k, i) => ranks[i] === k) : ranks.includes(0) && ranks.includes(3),
+  };
+}
+
+/** Lazy init: no saddle-to-saddle, no plateau below full rank (and the rank full from the start). */
+export function lazyFinding(L: number, initialRank: number | null, fullRank: number, plateausBelowFull: number): Finding {
+  return {
+    id: `lazy-L${L}`,
+    claim: `L = ${L}, lazy init: no saddle-to-saddle, the rank is full from the start`,
+    observed: `initial rank ${initialRank}; plateaus below full rank: ${plateausBelowFull}`,
+    expected: `rank ${fullRank} at initialization, no intermediate plateau`,
+    pass: initialRank === fullRank && plateausBelowFull === 0,
+  };
+}
+
+/** Fig. 4: small init, the gradient norm rises at each escape and falls near each saddle (at least 3 prominent peaks); lazy, none. */
+export function gradientNormFinding(L: number, smallPeaks: number, lazyPeaks: number): Finding {
+  return {
+    id: `gradient-norm-L${L}`,
+    claim: `L = ${L} (Fig. 4): from the small init the gradient norm is non-monotonic, a peak at each escape and a dip near each saddle; from the lazy init it has no such peak`,
+    observed: `peaks standing 2× above the dips on both sides: small init ${smallPeaks}, lazy ${lazyPeaks}`,
+    expected: 'at least 3 from the small init (the teacher’s three modes), none from the lazy init',
+    pass: smallPeaks >= 3 && lazyPeaks === 0,
+  };
+}
+
+/** The rank-3 saddle generalizes better than the interpolating end point and than the lazy end point (the noise is learned last). */
+export function generalizesFinding(L: number, rank3Test: number | null, finalTest: number | null, lazyTest: number | null): Finding {
+  return {
+    id: `low-rank-generalizes-L${L}`,
+    claim: `L = ${L}: the rank-3 saddle generalizes better than the interpolating end point and than the lazy run (the noise is learned last)`,
+    observed: `test loss ${fmt(rank3Test, 4)} on the rank-3 plateau, ${fmt(finalTest, 4)} at the end (lazy: ${fmt(lazyTest, 4)})`,
+    expected: 'lowest on the plateau',
+    pass: rank3Test !== null && finalTest !== null && lazyTest !== null && rank3Test < finalTest && rank3Test < lazyTest,
+  };
+}
+
+/** Fig. 4: the largest gradient-norm peak is narrower (in decades of time) for the deeper network. */
+export function sharperFinding(widths: { L: number; width: number }[]): Finding {
+  const sorted = widths.slice().sort((a, b) => a.L - b.L);
+  const shallow = sorted[0];
+  const deep = sorted[sorted.length - 1];
+  return {
+    id: 'sharper-transitions',
+    claim: 'transitions between saddles are sharper for the deeper network (Fig. 4: sharper gradient-norm peaks)',
+    observed: `width at half height of the largest gradient-norm peak, in decades of time: ${sorted.map((w) => `L = ${w.L}: ${fmt(w.width, 3)}`).join(', ')}`,
+    expected: 'narrower for the deeper network',
+    pass: sorted.length >= 2 && deep.L > shallow.L && deep.width < shallow.width,
+  };
+}
+
 function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
   const out: Finding[] = [];
   const headline: Record<string, unknown> = {};
-  const widths: Record<number, number[]> = {};
+  const widths: { L: number; width: number }[] = [];
   for (const L of numbers(ds, 'model.depth')) {
     const small = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0);
     const lazy = ds.runs.find((r) => r.depth === L && kindOf(r) === 'lazy' && r.record.rep === 0);
@@ -25,67 +98,31 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
     const tl = loadTrace(lazy.record.id);
     if (!ts || !tl) continue;
     const plateaus = plateausOf(ts).filter((p) => !p.final);
-    const ranks = plateaus.map((p) => p.rank);
     const climb = rankSequence(ts);
+    const fullRank = Math.min(small.built.widths[0], small.built.widths[small.built.widths.length - 1]);
+    const smallPeaks = prominentPeaks(column(ts, 'gradNorm')).length;
+    const lazyPeaks = prominentPeaks(column(tl, 'gradNorm')).length;
     headline[`L${L}`] = {
       plateaus,
       rankSequence: climb,
+      gradientPeaks: { small: smallPeaks, lazy: lazyPeaks },
       finalLoss: small.record.final.loss,
       finalTestLoss: small.record.final.testLoss,
       lazyFinalTestLoss: lazy.record.final.testLoss,
     };
-    out.push({
-      id: `rank-climb-L${L}`,
-      claim: `L = ${L}, small init: the rank of A climbs one at a time, 0 -> 1 -> 2 -> 3 (the teacher's modes, strongest first)`,
-      observed: `successive ranks ${climb.join(' -> ')}`,
-      expected: 'starts 0 -> 1 -> 2 -> 3',
-      pass: [0, 1, 2, 3].every((k, i) => climb[i] === k),
-    });
-    out.push({
-      id: `staircase-L${L}`,
-      claim: `L = ${L}, small init: the loss is a staircase, a plateau at each saddle${L > 2 ? '' : ' (at L = 2 the intermediate saddles are passed quickly)'}`,
-      observed: plateaus.map((p) => `rank ${p.rank} at loss ${fmt(p.loss, 4)} over t in [${fmt(p.start, 3)}, ${fmt(p.end, 3)}]`).join('; ') || 'no plateau',
-      expected: L > 2 ? 'plateaus at ranks 0, 1, 2, 3' : 'plateaus at rank 0 and 3 at least',
-      pass: L > 2 ? ranks.length >= 4 && [0, 1, 2, 3].every((k, i) => ranks[i] === k) : ranks.includes(0) && ranks.includes(3),
-    });
-    const lazyPlateaus = plateausOf(tl).filter((p) => !p.final && (p.rank ?? 0) < 10);
-    const lazyRank0 = tl.columns.rank?.values[0] ?? null;
-    out.push({
-      id: `lazy-L${L}`,
-      claim: `L = ${L}, lazy init: no saddle-to-saddle, the rank is full from the start`,
-      observed: `initial rank ${lazyRank0}; plateaus below full rank: ${lazyPlateaus.length}`,
-      expected: 'rank 10 at initialization, no intermediate plateau',
-      pass: lazyRank0 === 10 && lazyPlateaus.length === 0,
-    });
-    widths[L] = [peakWidthDecades(column(ts, 'time'), column(ts, 'gradNorm'))];
+    out.push(rankClimbFinding(L, climb));
+    out.push(staircaseFinding(L, plateaus));
+    const lazyPlateaus = plateausOf(tl).filter((p) => !p.final && (p.rank ?? 0) < fullRank);
+    out.push(lazyFinding(L, tl.columns.rank?.values[0] ?? null, fullRank, lazyPlateaus.length));
+    out.push(gradientNormFinding(L, smallPeaks, lazyPeaks));
     const rank3 = plateaus.find((p) => p.rank === 3);
     const rank3Test = rank3 ? valueAtTime(column(ts, 'time'), column(ts, 'testLoss'), Math.sqrt(rank3.start * rank3.end)) : null;
-    out.push({
-      id: `low-rank-generalizes-L${L}`,
-      claim: `L = ${L}: the rank-3 saddle generalizes better than the interpolating end point (the noise is learned last)`,
-      observed: `test loss ${fmt(rank3Test, 4)} on the rank-3 plateau, ${fmt(small.record.final.testLoss as number, 4)} at the end (lazy: ${fmt(
-        lazy.record.final.testLoss as number,
-        4,
-      )})`,
-      expected: 'lower on the plateau',
-      pass: rank3Test !== null && rank3Test < (small.record.final.testLoss as number),
-    });
+    out.push(generalizesFinding(L, rank3Test, small.record.final.testLoss as number | null, lazy.record.final.testLoss as number | null));
+    widths.push({ L, width: peakWidthDecades(column(ts, 'time'), column(ts, 'gradNorm')) });
   }
-  const median = (xs: number[]) => (xs.length ? xs.slice().sort((a, b) => a - b)[xs.length >> 1] : NaN);
-  const depths = Object.keys(widths).map(Number).sort((a, b) => a - b);
-  if (depths.length >= 2) {
-    const shallow = median(widths[depths[0]]);
-    const deep = median(widths[depths[depths.length - 1]]);
+  if (widths.length >= 2) {
     headline.gradientPeakWidths = widths;
-    out.push({
-      id: 'sharper-transitions',
-      claim: 'transitions between saddles are sharper for the deeper network (Fig. 4: sharper gradient-norm peaks)',
-      observed: `width at half height of the largest gradient-norm peak, in decades of time: L = ${depths[0]}: ${fmt(shallow, 3)}, L = ${
-        depths[depths.length - 1]
-      }: ${fmt(deep, 3)}`,
-      expected: 'narrower for the deeper network',
-      pass: deep < shallow,
-    });
+    out.push(sharperFinding(widths));
   }
   return { headline, findings: out };
 }

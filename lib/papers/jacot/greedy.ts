@@ -1,10 +1,33 @@
 /**
  * Jacot et al., Algorithm A (greedy rank-incremental): its sequence of saddles (loss, rank), one
- * more rank per stage, against the plateaus small-initialization gradient descent passes.
+ * more rank per stage, against the plateaus small-initialization gradient descent passes. The
+ * checks are pure functions (test/jacot-findings.test.ts feeds each a case where it is false).
  */
 import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
 import type { Preset } from '../types';
-import { plateausOf, RANK_TOLERANCE, TEACHER, TEACHER_NOTE } from './common';
+import { plateausOf, RANK_TOLERANCE, saddlesMatchFinding, TEACHER, TEACHER_NOTE } from './common';
+
+/** The stages end at ranks 1, 2, 3: one more mode of the teacher at each. */
+export function increasingRankFinding(stages: { width: number; rank: number; loss: number }[]): Finding {
+  return {
+    id: 'increasing-rank',
+    claim: 'Algorithm A visits saddles of increasing rank, one more at each stage',
+    observed: stages.map((s) => `stage ${s.width}: rank ${s.rank}, loss ${fmt(s.loss, 5)}`).join('; ') || 'no stages',
+    expected: 'rank k after stage k while the teacher’s modes are added (k = 1, 2, 3)',
+    pass: stages.length >= 3 && [1, 2, 3].every((k, i) => stages[i].rank === k),
+  };
+}
+
+/** The algorithm stopped because the loss came within its tolerance of the minimum (not at the largest width). */
+export function greedyConvergedFinding(status: string, stages: number, finalLoss: number | null): Finding {
+  return {
+    id: 'greedy-converged',
+    claim: 'Algorithm A reaches the minimum within its tolerance',
+    observed: `${status} after ${stages} stages; final loss ${fmt(finalLoss, 3)}`,
+    expected: 'converged',
+    pass: status === 'converged',
+  };
+}
 
 function greedyFindings({ ds, loadTrace }: FindingsContext): FindingsResult {
   const out: Finding[] = [];
@@ -14,29 +37,9 @@ function greedyFindings({ ds, loadTrace }: FindingsContext): FindingsResult {
   const stages = greedy.record.stages ?? [];
   const trace = loadTrace(gd.record.id);
   const plateaus = trace ? plateausOf(trace).filter((p) => !p.final && (p.rank ?? 0) > 0) : [];
-  out.push({
-    id: 'increasing-rank',
-    claim: 'Algorithm A visits saddles of increasing rank, one more at each stage',
-    observed: stages.map((s) => `stage ${s.width}: rank ${s.rank}, loss ${fmt(s.loss, 5)}`).join('; '),
-    expected: 'rank k after stage k while the teacher’s modes are added (k = 1, 2, 3)',
-    pass: stages.length >= 3 && [1, 2, 3].every((k, i) => stages[i].rank === k),
-  });
-  const pairs = plateaus.slice(0, 3).map((p, i) => ({ plateau: p, stage: stages[i] }));
-  const worst = Math.max(...pairs.map(({ plateau, stage }) => (stage ? Math.abs(stage.loss / plateau.loss - 1) : Infinity)));
-  out.push({
-    id: 'saddles-match-plateaus',
-    claim: 'its stage end points are the saddles that small-init gradient descent passes: the same losses as the plateaus',
-    observed: pairs.map(({ plateau, stage }) => `rank ${plateau.rank}: plateau ${fmt(plateau.loss, 6)} vs stage ${fmt(stage?.loss, 6)}`).join('; '),
-    expected: 'relative difference < 5e-3 on the first three (a plateau drifts down slowly; a stage ends after T steps)',
-    pass: pairs.length === 3 && worst < 5e-3,
-  });
-  out.push({
-    id: 'greedy-converged',
-    claim: 'Algorithm A reaches the minimum within epsilon',
-    observed: `${greedy.record.status} after ${stages.length} stages; final loss ${fmt(greedy.record.final.loss as number, 3)}`,
-    expected: 'converged',
-    pass: greedy.record.status === 'converged',
-  });
+  out.push(increasingRankFinding(stages));
+  out.push(saddlesMatchFinding(plateaus, stages.slice(0, 3), 5e-3));
+  out.push(greedyConvergedFinding(greedy.record.status, stages.length, greedy.record.final.loss as number | null));
   return { headline: { stages, plateaus }, findings: out };
 }
 

@@ -1,0 +1,43 @@
+/** The options of `flow()`: gradient flow by adaptive RK45 (src/flow.hpp, FlowOptions; src/dopri5.hpp). */
+import { boolean, integer, list, names, number, numbers, oneOf, options, required, string } from './declare';
+import { controls, runFields, type Quantity } from './run';
+
+/**
+ * A condition located on the dense output (scipy's event semantics): it fires where the quantity
+ * crosses the threshold, and at t = 0 if it already holds there. Several conditions in one object
+ * share `terminal`. In configs a threshold may be an expression in initialLoss and lossMinimum.
+ */
+export const flowEventFields = {
+  lossBelow: number({ doc: 'fires when the loss falls to this value', infinite: 'both', expression: true }),
+  excessLossBelow: number({ doc: 'fires when loss - (its minimum) falls to this value (needs a known minimum)', infinite: 'both', expression: true }),
+  gradNormBelow: number({
+    doc: 'fires when ||grad|| falls to this value (at the stability limit an explicit method keeps ||grad|| near S (atol + rtol max|theta|): a smaller value may never be reached)',
+    infinite: 'both',
+    expression: true,
+  }),
+  sharpnessAbove: number({ doc: 'fires when the sharpness (computed as `sharpness` says) rises to this value', infinite: 'both', expression: true }),
+  quantity: string<Quantity>({ doc: 'any scalar recordable quantity, with `below` or `above`' }),
+  below: number({ doc: 'with `quantity`: fires when it falls to this value', infinite: 'both', expression: true }),
+  above: number({ doc: 'with `quantity`: fires when it rises to this value', infinite: 'both', expression: true }),
+  terminal: boolean({ doc: 'stop the run at this event', default: true }),
+} as const;
+
+export const flowFields = {
+  tEnd: required(number({ doc: 'end of the time interval (Infinity: until a terminal event or maxSteps)', gt: 0, infinite: 'positive' })),
+  rtol: number({ doc: "relative tolerance, at least 100 eps (scipy's default is 1e-3)", min: 100 * Number.EPSILON, default: 1e-6 }),
+  atol: number({ doc: "absolute tolerance (scipy's default is 1e-6)", gt: 0, default: 1e-9 }),
+  maxSteps: integer({ doc: 'budget of accepted steps; the run ends "completed" when it is used', min: 1, max: 2 ** 53, default: 1e7 }),
+  firstStep: number({ doc: 'first step size (at most tEnd)', gt: 0, defaultText: "scipy's automatic selection" }),
+  maxStep: number({ doc: 'largest step size', gt: 0, infinite: 'positive', default: Infinity }),
+  controller: oneOf(['I', 'PI'] as const, { doc: "step-size control: I (scipy's) or PI (Hairer's, beta = 0.04: fewer rejections)", default: 'I' }),
+  record: names<Quantity | 'stepSize'>({ doc: runFields.record.doc, defaultText: runFields.record.defaultText, configDefault: runFields.record.configDefault }),
+  recordEvery: runFields.recordEvery,
+  times: numbers({ doc: 'also record at these times (strictly increasing, in [0, tEnd]), by dense output' }),
+  events: list(flowEventFields, { doc: 'events located on the dense output (an object or an array of them)', single: true }),
+  rankTolerance: runFields.rankTolerance,
+  sharpness: runFields.sharpness,
+  lossCeiling: runFields.lossCeiling,
+} as const;
+
+/** flow(problem, weights, options). */
+export const flowOptions = options({ ...flowFields, ...controls });

@@ -1,0 +1,33 @@
+#include "stiff_system.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace dln {
+
+DlnHessianSystem::DlnHessianSystem(const Problem& problem)
+    : n_(problem.spec().paramCount()), lin_(std::make_unique<Slot>(problem)), stage_(std::make_unique<Slot>(problem)) {
+  lin_->point.assign(n_, 0.0);
+  stage_->point.assign(n_, 0.0);
+}
+
+void DlnHessianSystem::rhs(const double* y, double* f) {
+  std::copy(y, y + n_, stage_->point.begin());
+  stage_->flow.rhs(stage_->point.data(), f);
+}
+
+void DlnHessianSystem::linearize(const double* y, double* f) {
+  std::copy(y, y + n_, lin_->point.begin());
+  lin_->flow.rhs(lin_->point.data(), f);
+}
+
+double DlnHessianSystem::evaluateAt(const double* y) {
+  std::copy(y, y + n_, stage_->point.begin());
+  return stage_->flow.evaluateAt(stage_->point.data());
+}
+
+void DlnHessianSystem::linearizeAtLastRhs() { std::swap(lin_, stage_); }
+
+void DlnHessianSystem::hessianTimes(const double* v, double* out) { lin_->hessian.apply(v, out); }
+
+}  // namespace dln

@@ -1,0 +1,154 @@
+// phi-functions and their Lanczos approximation (src/krylov_phi.*), the building blocks of the
+// exponential Rosenbrock steppers.
+//   1. phi_k(z), k = 0..5, against a long-double evaluation over z in [-1e4, 30]: relative error.
+//      False case: phi_{k+1} in place of phi_k is caught.
+//   2. scale * phi_k(-tau H) v by Lanczos against the dense eigen-decomposition, for H with the
+//      spectrum of a stiff gradient flow (1 to 1e6, and a negative-curvature direction): the
+//      error at each basis size is within a small factor of the generalized-residual estimate
+//      once the estimate is small (the estimate drives the stepper's stopping rule), and
+//      converges to rounding.
+//   3. The Lanczos relation: H (V c) formed from the basis equals the product computed directly.
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "krylov_phi.hpp"
+#include "rng.hpp"
+#include "stiff_test_util.hpp"
+
+using namespace dln;
+using stiff_test::Checks;
+
+namespace {
+
+long double phiReference(int k, long double z) {
+  if (std::fabs(static_cast<double>(z)) < 4) {
+    long double term = 1, sum = 0;
+    for (int j = 2; j <= k; ++j) term /= j;
+    for (int j = 0; j < 80; ++j) {
+      sum += term;
+      term *= z / (j + 1 + k);
+    }
+    return sum;
+  }
+  long double p = expl(z), inv = 1;
+  for (int j = 1; j <= k; ++j) {
+    p = (p - inv) / z;
+    inv /= j;
+  }
+  return p;
+}
+
+}  // namespace
+
+int main() {
+  Checks c;
+
+  // 1. Scalar phi-functions.
+  {
+    double worst = 0.0, wrongWorst = 0.0;
+    std::vector<double> zs;
+    for (double z = -1e4; z < -10; z *= 0.9) zs.push_back(z);
+    for (double z = -10; z <= 30; z += 0.0625) zs.push_back(z);
+    for (double z : {1e-12, -1e-12, 1.999999, 2.000001, -1.999999, -2.000001}) zs.push_back(z);
+    for (int k = 0; k <= 5; ++k) {
+      for (double z : zs) {
+        if (k == 0 && z < -700) continue;  // e^z underflows in double (not in long double)
+        const long double ref = phiReference(k, z);
+        const double e = std::fabs(static_cast<double>((phi(k, z) - ref) / ref));
+        worst = std::max(worst, e);
+        const double w = std::fabs(static_cast<double>((phi(k + 1, z) - ref) / ref));
+        wrongWorst = std::max(wrongWorst, w);
+      }
+    }
+    std::printf("phi_k, k <= 5, z in [-1e4, 30]: max relative error %.3g\n", worst);
+    c.expect(worst < 2e-14, "phi_k relative error %g", worst);
+    c.expect(wrongWorst > 1e-3, "phi_{k+1} for phi_k not caught (%g)", wrongWorst);
+  }
+
+  // 2. Lanczos phi-products on a stiff symmetric matrix.
+  const std::size_t n = 60;
+  std::vector<double> lambda(n);
+  for (std::size_t i = 0; i < n; ++i) lambda[i] = std::pow(10.0, 6.0 * i / (n - 2));
+  lambda[n - 1] = -3.0;  // a direction of negative curvature (a saddle)
+  stiff_test::LinearFlow flow(lambda, 11);
+  Rng rng(5, Purpose::Data, {2});
+  std::vector<double> v(n);
+  for (auto& x : v) x = rng.normal();
+  KrylovBasis::Product product = [&](const double* x, double* out) { flow.hessianTimes(x, out); };
+  for (bool full : {false, true}) {
+  for (int k : {1, 3, 4}) {
+    for (double tau : {1e-5, 1e-3, 0.3}) {
+      const double scale = 2.5 * tau;
+      // Reference: scale * phi_k(-tau H) v by the eigen-decomposition (LinearFlow's Q).
+      std::vector<double> ref(n, 0.0);
+      const auto Q = stiff_test::randomOrthogonal(n, 11);
+      for (std::size_t q = 0; q < n; ++q) {
+        double proj = 0.0;
+        for (std::size_t i = 0; i < n; ++i) proj += Q[q * n + i] * v[i];
+        const double f = scale * phi(k, -tau * lambda[q]) * proj;
+        for (std::size_t i = 0; i < n; ++i) ref[i] += Q[q * n + i] * f;
+      }
+      double refNorm = 0.0;
+      for (double x : ref) refNorm += x * x;
+      refNorm = std::sqrt(refNorm);
+      KrylovBasis basis;
+      basis.start(n, v.data(), full);
+      double worstRatio = 0.0, finalError = 0.0;
+      std::vector<double> approx(n), coef;
+      // Without full reorthogonalization the recurrence may need more than n steps (copies of
+      // converged Ritz values): allow 4 n.
+      while (basis.size() < 4 * n && basis.extend(product)) {
+        coef.resize(basis.size());
+        basis.phiCoefficients(k, tau, scale, coef.data());
+        basis.combine(coef.data(), approx.data(), false);
+        double err = 0.0;
+        for (std::size_t i = 0; i < n; ++i) err += (approx[i] - ref[i]) * (approx[i] - ref[i]);
+        err = std::sqrt(err);
+        const double estimate = basis.errorEstimate(k, tau, scale);
+        // Where the stepper would stop (estimate below ~1e-2 of the product and above rounding),
+        // the true error must not exceed the estimate by much (above the rounding floor, ~1e-11 here).
+        if (estimate < 1e-2 * refNorm && err > 1e-10 * refNorm) worstRatio = std::max(worstRatio, err / estimate);
+        finalError = err / refNorm;
+        if (estimate < 1e-15 * refNorm) break;
+      }
+      std::printf("phi_%d(-tau H) v, tau %g, %s: %zu Lanczos steps, final relative error %.3g, max error/estimate %.3g\n",
+                  k, tau, full ? "full reorthogonalization" : "three-term", basis.size(), finalError, worstRatio);
+      // The three-term recurrence on a spectrum over 6 decades at tau S = 3e5 converges slowly past
+      // n steps (copies of converged Ritz values; 3e-8 after 4 n measured); with full
+      // reorthogonalization n steps are exact.
+      const double reached = full || tau < 0.1 ? 1e-11 : 1e-7;
+      c.expect(finalError < reached, "phi_%d tau %g: Lanczos converged to %g", k, tau, finalError);
+      if (full) c.expect(basis.size() <= n, "phi_%d tau %g: %zu > n steps with full reorthogonalization", k, tau, basis.size());
+      c.expect(worstRatio < 3, "phi_%d tau %g: error %g x the estimate", k, tau, worstRatio);
+    }
+  }
+  }
+
+  // 3. The Lanczos relation gives H (V c) without a product.
+  {
+    KrylovBasis basis;
+    basis.start(n, v.data());
+    for (int i = 0; i < 25; ++i) basis.extend(product);
+    std::vector<double> coef(basis.size()), x(n), hx(n), viaRelation(n, 0.0);
+    for (std::size_t i = 0; i < coef.size(); ++i) coef[i] = std::sin(1.0 + i);
+    basis.combine(coef.data(), x.data(), false);
+    flow.hessianTimes(x.data(), hx.data());
+    basis.addHessianTimesCombination(coef.data(), viaRelation.data());
+    double e = 0.0, m = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      e = std::max(e, std::fabs(viaRelation[i] - hx[i]));
+      m = std::max(m, std::fabs(hx[i]));
+    }
+    std::printf("Lanczos relation: max |H V c - relation| / max |H V c| = %.3g\n", e / m);
+    c.expect(e / m < 1e-13, "H V c from the Lanczos relation off by %g", e / m);
+    // False case: dropping the beta_m q_{m+1} term is caught.
+    std::vector<double> truncated(n, 0.0);
+    basis.addHessianTimesCombination(coef.data(), truncated.data());
+    const double* q = basis.next();
+    double w = 0.0;
+    for (std::size_t i = 0; i < n; ++i) w = std::max(w, std::fabs(truncated[i] - basis.beta() * coef.back() * q[i] - hx[i]));
+    c.expect(w / m > 1e-6, "a relation without the beta_m q_{m+1} term not caught (%g)", w / m);
+  }
+  return c.finish("stiff_krylov_test");
+}
