@@ -2,7 +2,8 @@
  * Figure files and label layout, without a browser: PNG and PDF from the SVG (sizes, embedded
  * font, same bytes twice), --formats parsing and what a missing optional library does, and the
  * placement of reference-line labels (measured in Vega's own scenegraph; the raw first guesses of
- * the same spec overlap, so the check can fail).
+ * the same spec overlap, so the check can fail), line styles pdfkit rejects, and figures with
+ * nothing to draw.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { DlnError } from '../lib';
 import { ruleLayers } from '../lib/report/annotations';
 import { placeLabels } from '../lib/report/layout';
-import { parseFormats, renderSvg, svgToPdf, svgToPng, PNG_SCALE } from '../lib/report/render';
+import { drawsNothing, parseFormats, pdfDashes, renderSvg, svgToPdf, svgToPng, PNG_SCALE } from '../lib/report/render';
 import { vegaLibraries, type SceneItem } from '../lib/report/vendor';
 import { runExperiment, buildReport } from '../lib';
 
@@ -170,6 +171,85 @@ describe('figure files', () => {
   });
 });
 
+/** The size on an SVG's root element. */
+function sizeOf(svg: string): [number, number] {
+  const head = /<svg\b[^>]*>/.exec(svg)![0];
+  return [Number(/\bwidth="([^"]*)"/.exec(head)![1]), Number(/\bheight="([^"]*)"/.exec(head)![1])];
+}
+
+/** A line chart with a strokeDash legend, as the greedy-paths figure draws it: [1, 0] is solid. */
+function dashedSpec(): Record<string, unknown> {
+  const values = [1, 2, 3].flatMap((x) => [{ x, y: x, q: 'train (solid)' }, { x, y: 2 * x, q: 'test (dashed)' }]);
+  return {
+    title: 'dashes',
+    data: { values },
+    mark: 'line',
+    encoding: {
+      x: { field: 'x', type: 'quantitative' },
+      y: { field: 'y', type: 'quantitative' },
+      strokeDash: { field: 'q', type: 'nominal', scale: { domain: ['train (solid)', 'test (dashed)'], range: [[1, 0], [5, 3]] } },
+    },
+  };
+}
+
+/** A sweep figure whose filter matched no run: empty layers, an empty colour scale (a legend with no entries). */
+function emptySpec(): Record<string, unknown> {
+  const color = { field: 'series', type: 'nominal', scale: { domain: [], range: [] }, title: null };
+  return {
+    title: 'empty',
+    width: 420,
+    height: 300,
+    layer: [
+      { data: { values: [] }, mark: 'area', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+      { data: { values: [] }, mark: { type: 'line', point: true }, encoding: { x: { field: 'x', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'mean', type: 'quantitative' }, color } },
+    ],
+  };
+}
+
+describe('line styles and empty figures', () => {
+  test('PDF: stroke dashes pdfkit rejects ([1, 0], a zero dash) are rewritten to what the SVG draws', async () => {
+    expect(pdfDashes('<path stroke-dasharray="1,0"/>')).toBe('<path stroke-dasharray="none"/>');
+    expect(pdfDashes('<path stroke-dasharray="2 0 3 0"/>')).toBe('<path stroke-dasharray="none"/>');
+    expect(pdfDashes('<path stroke-dasharray="0"/>')).toBe('<path stroke-dasharray="none"/>');
+    expect(pdfDashes('<path stroke-dasharray="0,4"/>')).toBe('<path stroke-dasharray="0.001,4"/>');
+    expect(pdfDashes('<path style="stroke-dasharray:1,0;stroke:red"/>')).toBe('<path style="stroke-dasharray:none;stroke:red"/>');
+    for (const kept of ['<path stroke-dasharray="5,3"/>', '<path stroke-dasharray="2,3,1"/>', '<path stroke-dasharray="none"/>']) expect(pdfDashes(kept)).toBe(kept);
+
+    const svg = await renderSvg(dashedSpec());
+    expect(svg).toContain('stroke-dasharray="1,0"');
+    // The false case: svg-to-pdfkit handed Vega's SVG as it is fails in pdfkit's dash().
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const PDFDocument = require('pdfkit');
+    const SVGtoPDF = require('svg-to-pdfkit');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    expect(() => SVGtoPDF(new PDFDocument(), svg, 0, 0, {})).toThrow(/dash\(\[1,0\]/);
+    const pdf = await svgToPdf(svg, 'dashes');
+    expect(pdf.toString('latin1').startsWith('%PDF-')).toBe(true);
+  });
+
+  test('a figure with nothing to draw renders as a note of the same size, in every format; a legend with no entries is an error', async () => {
+    expect(drawsNothing(emptySpec())).toBe(true);
+    expect(drawsNothing(dashedSpec())).toBe(false);
+    const partly = emptySpec();
+    (partly.layer as { data: { values: unknown[] } }[])[1].data.values = [{ x: 1, mean: 2, series: 'a' }];
+    expect(drawsNothing(partly)).toBe(false);
+    expect(drawsNothing({ data: { url: 'x.csv' }, mark: 'point' })).toBe(false);
+
+    const svg = await renderSvg(emptySpec());
+    expect(svg).toContain('Nothing to draw');
+    const [w, h] = sizeOf(svg);
+    expect(w).toBeGreaterThanOrEqual(420);
+    expect(w).toBeLessThan(500);
+    expect(h).toBeGreaterThanOrEqual(300);
+    expect(h).toBeLessThan(360);
+    expect((await svgToPng(svg)).readUInt32BE(16)).toBe(Math.round(w * PNG_SCALE));
+    expect((await svgToPdf(svg, 'empty')).toString('latin1')).toMatch(new RegExp(`/MediaBox \\[0 0 ${w} ${h}\\]`));
+    // The same spec with data in it but an empty colour domain: Vega lays the legend out at
+    // Number.MAX_VALUE px; an error naming the figure, not an SVG no PNG or PDF can have.
+    await expect(renderSvg(partly)).rejects.toMatchObject({ code: 'ERR_DLN_INTERNAL', message: expect.stringMatching(/figure "empty": Vega laid it out at 1\.79\d*e\+308/) });
+  });
+});
+
 const SMALL = {
   name: 'formats',
   seed: 0,
@@ -196,6 +276,21 @@ test('a report writes the formats asked for and removes those no longer asked fo
     await buildReport(out, { formats: ['pdf', 'png'] });
     expect(readdirSync(join(out, 'figures')).sort()).toEqual(['loss.pdf', 'loss.png', 'loss.vl.json']);
     expect(readFileSync(join(out, 'figures', 'loss.pdf')).equals(pdf)).toBe(true); // reproducible
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a report figure whose filter matches no run is drawn as a note saying so', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'dlnflow-empty-'));
+  try {
+    const figures = [...SMALL.report.figures, { kind: 'sweep', id: 'none', x: 'init.scale', y: 'loss', series: 'init.scale', filter: { 'init.scale': 0.9 }, rules: ['sMin'] }];
+    await runExperiment({ ...SMALL, report: { figures } }, { out });
+    expect(readdirSync(join(out, 'figures')).filter((f) => f.startsWith('none.')).sort()).toEqual(['none.pdf', 'none.png', 'none.svg', 'none.vl.json']);
+    const svg = readFileSync(join(out, 'figures', 'none.svg'), 'utf8');
+    expect(svg).toContain('no run matches this figure');
+    expect(svg).toContain('init.scale = 0.9 (the runs have init.scale = 0.2, 0.4).');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Nothing to draw: no run matches');
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -14,13 +14,13 @@ import { buildPlan, fileContentHash } from '../experiments/plan';
 import { readManifest } from '../experiments/manifest';
 import { experimentSchema, type FigureConfig } from '../experiments/schema';
 import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
-import { Dataset, isDiverged } from './dataset';
+import { axisValue, Dataset, isDiverged } from './dataset';
 import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml, type HtmlFigure } from './html';
 import { interactiveSpec } from './interactive';
 import { placeLabels } from './layout';
-import { FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
+import { drawsNothing, emptyPlotSpec, FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
 import { aggregateCsv, gridRows, runsCsv } from './tables';
 import { checkOptions } from '../options/declare';
 import { reportOptions, resultDirectory } from '../options/experiment';
@@ -111,6 +111,20 @@ function summaryText(s: ReportSummary, out: string): string {
   return lines.join('\n');
 }
 
+/** Why a figure has nothing to draw, for its empty-plot note. */
+function emptyReason(ds: Dataset, f: FigureConfig): string {
+  if (ds.runs.length === 0) return 'no run has finished yet.';
+  const filter = f.filter ?? {};
+  if (ds.filter(filter).length === 0) {
+    const wanted = Object.entries(filter).map(([path, c]) =>
+      Array.isArray(c) ? `${path} in {${c.join(', ')}}` : typeof c === 'object' ? [c.gt !== undefined && `${path} > ${c.gt}`, c.lt !== undefined && `${path} < ${c.lt}`].filter(Boolean).join(', ') : `${path} = ${c}`,
+    );
+    const present = Object.keys(filter).map((path) => `${path} = ${[...new Set(ds.runs.map((r) => String(axisValue(r, path))))].join(', ')}`);
+    return `no run matches this figure's filter, ${wanted.join(', ')} (the runs have ${present.join('; ')}).`;
+  }
+  return `none of the ${ds.filter(filter).length} runs it selects has a value to plot (diverged, or the quantity was not recorded).`;
+}
+
 /** Writes every report file into OUT and returns the summary. */
 export async function writeReport(out: string, options: WriteReportOptions): Promise<ReportSummary & { text: string }> {
   const manifest = readManifest(out)!;
@@ -123,7 +137,8 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   const rendered: (HtmlFigure & { skippedDiverged: number })[] = [];
   for (const f of config.report.figures) {
     const built = buildFigure(ds, f, { loadTrace: (id) => readTrace(out, id), loadWeights: (id) => readWeights(out, id) });
-    const spec = await placeLabels(built.spec);
+    // Nothing to plot (say, a filter no run of a --quick sweep matches): a note saying why.
+    const spec = drawsNothing(built.spec) ? emptyPlotSpec(built.spec, emptyReason(ds, f)) : await placeLabels(built.spec);
     figures[f.id] = { ...built, spec };
     const svg = await renderSvg(spec);
     const files = await writeFigureFiles(out, f.id, built.title, spec, svg, formats);
