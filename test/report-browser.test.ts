@@ -127,17 +127,26 @@ suite('report.html in Chromium', () => {
     const { page } = await open(join(fig1(), 'report.html'));
     const before = overlappingPairs(await visibleTextBoxes(page, 'figure[id="sharpness"]'));
     expect(before).toEqual([]);
-    // A copy of the "S_min (Thm 1)" label drawn 3 px from the original.
-    const injected = await page.evaluate(() => {
-      const label = Array.from(document.querySelectorAll('figure[id="sharpness"] svg text')).find((t) => t.textContent === 'S_min (Thm 1)');
+    // The figure's first reference-line label, as its spec names it (a text layer over the
+    // rules' `rule` field), whatever the preset calls it.
+    type Layer = { mark?: string | { type?: string }; encoding?: { text?: { field?: string } }; data?: { values?: { rule?: string }[] } };
+    const layers = JSON.parse(await page.$eval('#dln-specs', (e) => e.textContent!)).sharpness.layer as Layer[];
+    const text = layers
+      .filter((l) => (typeof l.mark === 'string' ? l.mark : l.mark?.type) === 'text' && l.encoding?.text?.field === 'rule')
+      .map((l) => l.data?.values?.[0]?.rule)
+      .find((t): t is string => typeof t === 'string' && t !== '');
+    expect(text).toBeDefined();
+    // A copy of that label drawn 3 px from the original.
+    const injected = await page.evaluate((wanted) => {
+      const label = Array.from(document.querySelectorAll('figure[id="sharpness"] svg text')).find((t) => t.textContent === wanted);
       if (!label) return false;
       const copy = label.cloneNode(true) as SVGTextElement;
       copy.setAttribute('transform', `${label.getAttribute('transform') ?? ''} translate(3,3)`);
       label.parentNode!.appendChild(copy);
       return true;
-    });
+    }, text!);
     expect(injected).toBe(true);
-    expect(overlappingPairs(await visibleTextBoxes(page, 'figure[id="sharpness"]'))).toEqual([['S_min (Thm 1)', 'S_min (Thm 1)']]);
+    expect(overlappingPairs(await visibleTextBoxes(page, 'figure[id="sharpness"]'))).toEqual([[text, text]]);
     await page.close();
   });
 
