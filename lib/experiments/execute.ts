@@ -237,6 +237,7 @@ export async function executeRun(
   const flowConfig = fromConfig(spec, pick(spec, t)) as FlowOptions & { events?: ConfigEvent[] };
   const r = await flow(built.problem, w0, {
     ...flowConfig,
+    ...(t.integrator !== undefined ? { method: t.integrator } : {}),
     ...(flowConfig.events !== undefined ? { events: resolveEvents(flowConfig.events, built.problem, w0) } : {}),
     sharpness,
     signal: options.signal,
