@@ -58,8 +58,9 @@ export const flowOptions = options({ ...flowFields, ...controls });
 
 /**
  * Config-only flow options: `train.integrator` is flow()'s `method` (train.method already chooses
- * gd / flow / greedy). Not filled at parse time, so configs written before it keep their plans.
+ * gd / flow / greedy). Absent, a config runs RK45: a plan hash promises the numbers, and configs
+ * written before the option existed ran RK45 (it is not filled at parse time, so their hashes stay).
  */
 export const flowConfigFields = {
-  integrator: oneOf(FLOW_METHODS, { doc: `flow: the ${methodDoc}`, defaultText: 'auto' }),
+  integrator: oneOf(FLOW_METHODS, { doc: `flow: the ${methodDoc}; absent: rk45 (what configs written before this option ran, under the same plan hash)`, defaultText: 'rk45' }),
 } as const;
