@@ -163,7 +163,7 @@ describe('the stiff methods offer what RK45 does', () => {
     expect(r.trace.scalar('loss').at(-1)).toBe(r.finalLoss);
     expect(r.trace.scalar('gradNorm').at(-1)).toBe(r.finalGradNorm);
     // The rows at accepted points are evaluated where the solver is: the loss of the final weights.
-    expect(Math.abs((r.finalLoss as number) - problem.loss(r.weights))).toBeLessThanOrEqual(1e-14 * (r.finalLoss as number));
+    expect(Math.abs((r.finalLoss as number) - (problem.loss(r.weights) as number))).toBeLessThanOrEqual(1e-14 * (r.finalLoss as number));
     const budget = await flow(problem, w0, { tEnd: 1e6, method, maxSteps: 7 });
     expect(budget.status).toBe('completed');
     expect(budget.stats.accepted).toBe(7);
