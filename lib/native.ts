@@ -29,7 +29,22 @@ export interface NativeFlowResult {
   t: number;
   weights: Float64Array;
   trace: NativeColumn[];
-  stats: { nfev: number; accepted: number; rejected: number; extraEvaluations: number; lastStepSize: number };
+  stats: {
+    nfev: number;
+    accepted: number;
+    rejected: number;
+    extraEvaluations: number;
+    lastStepSize: number;
+    method: 'rk45' | 'exprb43' | 'auto';
+    hvps: number;
+    krylovIterations: number;
+    krylovCuts: number;
+    maxKrylovBasis: number;
+    sharpnessEstimates: number;
+    switches: number;
+    sharpnessEstimate: number | null;
+    gradientEquivalents: number;
+  };
   balancednessDrift: number | null;
   finalLoss: number | null;
   finalGradNorm: number | null;

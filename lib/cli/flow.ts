@@ -1,4 +1,4 @@
-/** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
+/** `dlnflow flow PROBLEM.json --t-end T`: gradient flow (RK45, exprb43 or auto: --method) from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { flow, type FlowEvent, type FlowResult } from '../api/flow';
 import type { Progress } from '../api/run';
@@ -6,7 +6,7 @@ import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
 import { DlnAbortError } from '../errors';
-import { flowEventFields, flowFields } from '../options/flow';
+import { flowEventFields, flowFields, type FlowMethod } from '../options/flow';
 import { initFields } from '../options/init';
 import { flagDefault, flagHelp } from './flags';
 
@@ -24,6 +24,7 @@ interface FlowCliOptions {
   firstStep?: number;
   maxStep?: number;
   controller: string;
+  method: string;
   record?: string[];
   recordEvery?: number;
   times?: number[];
@@ -74,6 +75,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       firstStep: options.firstStep,
       maxStep: options.maxStep,
       controller: options.controller as 'I' | 'PI',
+      method: options.method as FlowMethod,
       record: options.record,
       recordEvery: options.recordEvery,
       times: options.times,
@@ -94,7 +96,16 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     loss: r.finalLoss,
     gradNorm: r.finalGradNorm,
     excessLoss: r.finalLoss !== null && problem.lossMinimum !== null ? r.finalLoss - problem.lossMinimum : null,
+    method: r.stats.method,
     nfev: r.stats.nfev,
+    hvps: r.stats.hvps,
+    gradientEquivalents: r.stats.gradientEquivalents,
+    krylovIterations: r.stats.krylovIterations,
+    krylovCuts: r.stats.krylovCuts,
+    maxKrylovBasis: r.stats.maxKrylovBasis,
+    sharpnessEstimates: r.stats.sharpnessEstimates,
+    switches: r.stats.switches,
+    sharpnessEstimate: r.stats.sharpnessEstimate,
     accepted: r.stats.accepted,
     rejected: r.stats.rejected,
     extraEvaluations: r.stats.extraEvaluations,
@@ -113,9 +124,13 @@ function human(r: Record<string, unknown>): string {
     ['loss', formatNumber(r.loss as number | null)],
   ];
   if (r.excessLoss !== null) rows.push(['excess loss', formatNumber(r.excessLoss as number)]);
+  const stiff = (r.hvps as number) > 0 ? [['Hessian-vector products', `${r.hvps as number} (${r.gradientEquivalents as number} gradient-equivalents; ${r.krylovIterations as number} Krylov iterations, largest basis ${r.maxKrylovBasis as number})`] as [string, string]] : [];
+  if ((r.switches as number) > 0 || (r.sharpnessEstimates as number) > 0) stiff.push(['stiffness test', `${r.sharpnessEstimates as number} sharpness estimates, ${r.switches as number} switches, last S ≈ ${formatNumber(r.sharpnessEstimate as number | null)}`]);
   rows.push(
     ['gradient norm', formatNumber(r.gradNorm as number | null)],
+    ['method', r.method as string],
     ['gradient evaluations', `${r.nfev as number} (${r.accepted as number} accepted, ${r.rejected as number} rejected steps)`],
+    ...stiff,
     ['last step size', formatNumber(r.lastStepSize as number)],
     ['balancedness drift', formatNumber(r.balancednessDrift as number | null)],
   );
@@ -126,11 +141,12 @@ function human(r: Record<string, unknown>): string {
 export function registerFlow(program: Command): void {
   program
     .command('flow')
-    .description('integrate gradient flow dW/dt = -grad R(W) by adaptive RK45 (Dormand-Prince 5(4)) from the file\'s weights or an initialization')
+    .description('integrate gradient flow dW/dt = -grad R(W) (adaptive RK45, exprb43 on exact Hessian-vector products, or auto between them) from the file\'s weights or an initialization')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
     .requiredOption('--t-end <T>', flagHelp(flowFields.tEnd, { suffix: '; Infinity needs a --*-below event or --max-steps' }), parseTEnd)
     .option('--rtol <r>', flagHelp(flowFields.rtol), parseNumber, flagDefault(flowFields.rtol))
     .option('--atol <a>', flagHelp(flowFields.atol), parseNumber, flagDefault(flowFields.atol))
+    .option('--method <m>', flagHelp(flowFields.method), flagDefault(flowFields.method))
     .option('--controller <c>', flagHelp(flowFields.controller), flagDefault(flowFields.controller))
     .option('--max-steps <n>', flagHelp(flowFields.maxSteps, { showDefault: true }), parsePositiveInteger)
     .option('--first-step <h>', flagHelp(flowFields.firstStep), parseNumber)

@@ -237,6 +237,9 @@ export async function executeRun(
   const flowConfig = fromConfig(spec, pick(spec, t)) as FlowOptions & { events?: ConfigEvent[] };
   const r = await flow(built.problem, w0, {
     ...flowConfig,
+    // A config without train.integrator runs RK45, as it did when its plan hash was made (the hash
+    // promises the numbers); flow()'s own default is auto (lib/options/flow.ts, flowConfigFields).
+    method: t.integrator ?? 'rk45',
     ...(flowConfig.events !== undefined ? { events: resolveEvents(flowConfig.events, built.problem, w0) } : {}),
     sharpness,
     signal: options.signal,

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { completionFields, jacotTeacherOptions, marionChizatFields } from '../options/data';
 import { options, type GroupSpec, type Spec } from '../options/declare';
-import { flowFields } from '../options/flow';
+import { flowConfigFields, flowFields } from '../options/flow';
 import { gdFields } from '../options/gd';
 import { greedyConfigFields } from '../options/greedy';
 import { initConfigFields } from '../options/init';
@@ -75,9 +75,12 @@ export const sharpnessOptionsSchema = configField(gdFields.sharpness, 'sharpness
  * methods that use it. Options of another method are allowed, so that a sweep over train.method
  * shares one train block; a run passes on those of its own method (lib/experiments/execute.ts).
  */
-const TRAIN_METHODS: Record<'gd' | 'flow' | 'greedy', Record<string, Spec>> = { gd: gdFields, flow: flowFields, greedy: greedyConfigFields };
+const flowTrainFields = { ...flowFields, ...flowConfigFields };
+const TRAIN_METHODS: Record<'gd' | 'flow' | 'greedy', Record<string, Spec>> = { gd: gdFields, flow: flowTrainFields, greedy: greedyConfigFields };
 /** The train options' declarations, first method first (as trainShape picks them). */
-type TrainFields = typeof gdFields & Omit<typeof flowFields, keyof typeof gdFields> & Omit<typeof greedyConfigFields, keyof typeof gdFields | keyof typeof flowFields>;
+type TrainFields = typeof gdFields &
+  Omit<typeof flowTrainFields, keyof typeof gdFields> &
+  Omit<typeof greedyConfigFields, keyof typeof gdFields | keyof typeof flowTrainFields>;
 
 /**
  * The order of the train keys in parsed configs (and so in experiment.json) as it was before the
