@@ -10,6 +10,7 @@
 #include "lanczos.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
+#include "optimizers/quantities.hpp"
 
 namespace dln {
 
@@ -258,10 +259,13 @@ std::vector<std::string> knownQuantities() {
           "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
           "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancedness",  "balancednessDrift",
           "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
-          "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower"};
+          "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower",
+          // optimizers/quantities.hpp
+          "stabilityEdge", "preconditionedSharpness", "batchSharpness"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
+  if (auto p = makeOptimizerProbe(name, problem, options)) return p;
   if (name == "loss") return scalar(name, [](ProbeContext& c) { return c.loss; });
   if (name == "testLoss") {
     if (!problem.loss().hasTestSet()) fail(ErrorCode::Value, "record", "'testLoss' needs a test set");

@@ -50,6 +50,7 @@ import { completionFields, jacotTeacherFields, marionChizatFields } from '../lib
 import { flowFields } from '../lib/options/flow';
 import { gdFields } from '../lib/options/gd';
 import { initFields } from '../lib/options/init';
+import { optimizerFields } from '../lib/options/optimizer';
 import { sharpnessFields } from '../lib/options/run';
 import { sharpnessGradientFields } from '../lib/options/sharpness-gradient';
 import { readmeOptionsBlock, withOptionsBlock, README_BEGIN } from '../lib/options/markdown';
@@ -188,6 +189,15 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       base: { learningRate: 0.05, steps: 30, record: trainRecord, recordEvery: 7 },
       call: (o) => job(() => N.train(p.native, w0, o))(),
       at: 'options',
+    },
+    {
+      // Each field is checked under a kind it belongs to (a field of another kind is refused as such).
+      name: 'train.optimizer',
+      fields: optimizerFields,
+      base: { kind: 'adam' },
+      baseFor: { batchSize: { kind: 'sgd' }, sigma: { kind: 'label-noise' }, beta: { kind: 'momentum' }, rho: { kind: 'sam' }, newtonSchulz: { kind: 'muon' } },
+      call: (o) => job(() => N.train(p.native, w0, { learningRate: 0.01, steps: 2, record: trainRecord, optimizer: o }))(),
+      at: 'options.optimizer',
     },
     {
       name: 'train.sharpness',

@@ -228,7 +228,10 @@ export async function executeRun(
   const base = { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };
   if (t.method === 'gd') {
     const spec = trainOptionSpecs.gd;
-    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, signal: options.signal });
+    // The optimizer's batches and label noise take the run's eigensolver seed (derived from the
+    // master seed and the run's key): their streams have purposes of their own (src/rng.hpp), and
+    // the plan (its hash, its records) stays what it was.
+    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, seed: run.seeds.eigensolver, signal: options.signal });
     const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
     return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
   }

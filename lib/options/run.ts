@@ -34,6 +34,9 @@ export type Quantity =
   | 'sharpnessResidual'
   | 'sharpnessHvps'
   | 'sharpnessPower'
+  | 'stabilityEdge'
+  | 'preconditionedSharpness'
+  | 'batchSharpness'
   | (string & {});
 
 /** Progress of a long computation, delivered at most every ~100 ms. */
