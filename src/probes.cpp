@@ -200,6 +200,7 @@ class SpectralProbe final : public Probe {
     request.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
     request.stream = recordings_;
     request.cancel = c.cancel;
+    request.workspace = &workspace_;
     Spectrum s = hessianSpectrum(c.evaluator, o_, request);
     top_ = std::move(s.values);
     smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
@@ -213,6 +214,7 @@ class SpectralProbe final : public Probe {
   bool wantSmallest_ = false;
   std::vector<std::size_t> columns_;
   std::vector<double> previous_;
+  LanczosWorkspace workspace_;  // one set of Lanczos buffers for the run's recordings
   std::vector<double> top_;
   double smallest_ = 0.0, residual_ = 0.0;
   std::size_t hvps_ = 0;
