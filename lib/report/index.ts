@@ -1,6 +1,7 @@
 /**
  * The report of a finished sweep, built from OUT alone (so it can be rebuilt, or built after a
- * merge): results.jsonl in plan order, runs.csv and aggregate.csv, figures (Vega-Lite spec and
+ * merge): the tidy tables (lib/report/tidy.ts) as results.jsonl, runs.csv and runs.parquet in plan
+ * order, the kept traces in long form as traces.parquet, aggregate.csv, figures (Vega-Lite spec and
  * SVG side by side), summary.json with the headline numbers and the paper's findings checked,
  * and report.html. Nothing in these files depends on timing, threads or shards. Which findings are
  * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
@@ -18,7 +19,9 @@ import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding,
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml } from './html';
 import { renderSvg } from './render';
-import { aggregateCsv, gridRows, runsCsv } from './tables';
+import { aggregateCsv, gridRows, tableCsv } from './tables';
+import { parquetBytes } from './parquet';
+import { runsTable, tableRows, tracesTable } from './tidy';
 import { checkOptions } from '../options/declare';
 import { reportOptions, resultDirectory } from '../options/experiment';
 
@@ -144,8 +147,13 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
     figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
-  await writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
-  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  const runs = runsTable(ds);
+  // JSON has no NaN or infinity: JSON.stringify writes them as null (runs.parquet keeps them).
+  await writeFileAtomic(join(out, 'results.jsonl'), tableRows(runs).map((r) => JSON.stringify(r)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'runs.csv'), tableCsv(runs));
+  await writeFileAtomic(join(out, 'runs.parquet'), await parquetBytes(runs, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'runs' }));
+  const traces = config.output.traces ? tracesTable(ds, (id) => readTrace(out, id)) : null;
+  if (traces) await writeFileAtomic(join(out, 'traces.parquet'), await parquetBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
   await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
   await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(
