@@ -1,6 +1,6 @@
 /** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import { flow, type FlowEvent, type FlowOptions, type FlowResult } from '../api/flow';
 import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
@@ -74,7 +74,8 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       firstStep: options.firstStep,
       maxStep: options.maxStep,
       controller: options.controller as 'I' | 'PI',
-      record: options.record,
+      // Names typed by the user: the run checks them (ERR_DLN_VALUE naming options.record).
+      record: options.record as FlowOptions['record'],
       recordEvery: options.recordEvery,
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,

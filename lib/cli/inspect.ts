@@ -8,7 +8,7 @@ import { initWeights, type InitKind } from '../api/init';
 import { svd } from '../api/linalg';
 import { layers } from '../api/matrix';
 import { sharpness, type SharpnessOptions, type SpectrumResult } from '../api/spectrum';
-import { train } from '../api/train';
+import { train, type Quantity } from '../api/train';
 import { loadProblemFile } from '../config/problem-file';
 import { initFields } from '../options/init';
 import { runFields, sharpnessFields } from '../options/run';
@@ -81,7 +81,7 @@ export async function inspect(path: string, options: InspectOptions): Promise<Re
 
   // The structure of the weights at this point, through the same probes a run records.
   const isRegression = problem.kind === 'regression';
-  const record = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
+  const record: Quantity[] = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
   const at = (await train(problem, weights, { learningRate: 1, steps: 0, record, rankTolerance: options.rankTol })).trace.row(0);
   const structure: Record<string, unknown> = {
     layerNorms: at.layerNorms,
