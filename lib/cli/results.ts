@@ -12,14 +12,14 @@ import { ensureDir, writeFileAtomic } from '../experiments/store';
 import { findPreset, presets } from '../papers';
 import { buildReport, mergeResults } from '../pipeline';
 import type { ReportSummary } from '../report';
-import { EXIT, parsePathOption, print, setExitCode, toJson } from './output';
+import { EXIT, failedClaims, parsePathOption, print, setExitCode, toJson } from './output';
 
-/** Exit code 3 (with the reason on stderr) when a checked finding failed. */
+/** Exit code 3 (with the reason on stderr) when a checked finding or a check of the config failed. */
 function checkFindings(summary: ReportSummary | undefined): void {
-  const failed = summary?.findings.filter((f) => f.pass === false) ?? [];
-  if (failed.length === 0) return;
-  process.stderr.write(`dlnflow: ${failed.length} checked finding(s) failed: ${failed.map((f) => f.claim).join('; ')} (exit code ${EXIT.incomplete})\n`);
-  setExitCode(EXIT.incomplete);
+  for (const why of failedClaims(summary)) {
+    process.stderr.write(`dlnflow: ${why} (exit code ${EXIT.incomplete})\n`);
+    setExitCode(EXIT.incomplete);
+  }
 }
 
 export function registerResults(program: Command): void {

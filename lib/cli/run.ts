@@ -10,7 +10,7 @@ import { DlnAbortError } from '../errors';
 import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../experiments/plan';
 import { presets } from '../papers';
 import { loadExperiment, runLoadedExperiment, type ExperimentOutcome } from '../pipeline';
-import { drainStdout, EXIT, parsePathOption, print, setExitCode, stdoutOpen, toJson } from './output';
+import { drainStdout, EXIT, failedClaims, parsePathOption, print, setExitCode, stdoutOpen, toJson } from './output';
 import { parsePositiveInteger } from './parse';
 import { progressView } from './progress';
 
@@ -46,13 +46,12 @@ async function runOne(source: string, out: string, options: RunCliOptions, shard
 
 /**
  * Exit code 3 for a run that completed without what it promised: runs missing after an unsharded
- * run (every run was this call's to do), or a checked finding that failed. Says why on stderr.
+ * run (every run was this call's to do), or a checked finding or a check of the config that failed. Says why on stderr.
  */
 function incompleteness(o: ExperimentOutcome, sharded: boolean): string[] {
   const why: string[] = [];
   if (!sharded && o.missing > 0) why.push(`${o.name}: ${o.missing} of ${o.planned} runs are missing after an unsharded run`);
-  const failed = o.summary?.findings.filter((f) => f.pass === false) ?? [];
-  if (failed.length) why.push(`${o.name}: ${failed.length} checked finding(s) failed: ${failed.map((f) => f.claim).join('; ')}`);
+  for (const claim of failedClaims(o.summary)) why.push(`${o.name}: ${claim}`);
   return why;
 }
 
