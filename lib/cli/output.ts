@@ -1,5 +1,6 @@
 /** Printing helpers and the exit codes shared by CLI commands. */
 import { InvalidArgumentError } from 'commander';
+import YAML from 'yaml';
 import type { ReportSummary } from '../report';
 
 export { formatNumber } from '../util/format';
@@ -102,4 +103,13 @@ export function failedClaims(summary: Pick<ReportSummary, 'findings' | 'checks'>
   const checks = summary?.checks?.filter((c) => c.pass === false) ?? [];
   if (checks.length) why.push(`${checks.length} check(s) of the config failed: ${checks.map((c) => `${c.id.replace(/^check:/, '')} (${c.observed}; expected ${c.expected})`).join('; ')}`);
   return why;
+}
+
+/**
+ * YAML a newcomer can read and edit: no anchors and aliases (`&a1` / `*a1`), which YAML writes for
+ * an object the config holds twice (a preset's quick: patch sharing its sweep, say); each place
+ * gets its own copy.
+ */
+export function plainYaml(value: unknown): string {
+  return YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
 }

@@ -1,18 +1,18 @@
 /**
  * `dlnflow merge DIR...`: combines the shards of one experiment and reports what is missing;
  * `dlnflow report DIR`: rebuilds the report of a results directory;
- * `dlnflow presets` / `dlnflow schema`: what ships with the package.
+ * `dlnflow presets [NAME]` / `dlnflow schema`: what ships with the package.
  */
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { experimentJsonSchema } from '../experiments/schema';
 import { ensureDir, writeFileAtomic } from '../experiments/store';
 import { findPreset, presets } from '../papers';
 import { buildReport, mergeResults } from '../pipeline';
 import type { ReportSummary } from '../report';
-import { EXIT, failedClaims, parsePathOption, print, setExitCode, toJson } from './output';
+import { closest } from '../util/closest';
+import { EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, toJson } from './output';
 
 /** Exit code 3 (with the reason on stderr) when a checked finding or a check of the config failed. */
 function checkFindings(summary: ReportSummary | undefined): void {
@@ -84,8 +84,11 @@ export function registerResults(program: Command): void {
     .action((name: string | undefined, options: { json?: boolean }) => {
       if (name !== undefined) {
         const p = findPreset(name);
-        if (!p) throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}" (have: ${presets.map((q) => q.name).join(', ')})`, { field: 'name' });
-        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${YAML.stringify(p.config)}`);
+        if (!p) {
+          const near = closest(name, presets.map((q) => q.name));
+          throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}"${near ? ` (did you mean ${near}?)` : ` (have: ${presets.map((q) => q.name).join(', ')})`}`, { field: 'name' });
+        }
+        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${plainYaml(p.config)}`);
         return;
       }
       if (options.json) {

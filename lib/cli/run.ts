@@ -1,7 +1,8 @@
 /**
  * `dlnflow run PRESET|CONFIG|all --out DIR`: runs an experiment (or its shard) with progress,
  * resumes what an earlier, interrupted call left, and writes the report when the plan is complete.
- * `dlnflow plan PRESET|CONFIG`: what a run would do (runs, axes, plan hash) without running it.
+ * `dlnflow plan PRESET|CONFIG|all`: what a run would do (runs, axes, plan hash) without running it.
+ * `dlnflow config PRESET|CONFIG`: the resolved config a run would use.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -10,7 +11,7 @@ import { DlnAbortError } from '../errors';
 import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../experiments/plan';
 import { presets } from '../papers';
 import { loadExperiment, runLoadedExperiment, type ExperimentOutcome } from '../pipeline';
-import { drainStdout, EXIT, failedClaims, parsePathOption, print, setExitCode, stdoutOpen, toJson } from './output';
+import { drainStdout, EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, stdoutOpen, toJson } from './output';
 import { parsePositiveInteger } from './parse';
 import { progressView } from './progress';
 
@@ -120,24 +121,49 @@ export function registerRun(program: Command): void {
   program
     .command('plan')
     .description('what `run` would do: runs, grid points, axes and the plan hash (for sizing Slurm arrays)')
-    .argument('<experiment>', 'a preset name or a .yaml/.yml/.json config')
+    .argument('<experiment>', 'a preset name, a .yaml/.yml/.json config, or "all" presets')
     .option('--quick', "the reduced version (the config's quick: block)")
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--runs', 'also list every run (id, values, repetition, seeds) as JSON lines')
     .option('--json', 'print JSON')
     .action(async (experiment: string, options: { quick?: boolean; set: string[]; runs?: boolean; json?: boolean }) => {
-      const loaded = await loadExperiment(experiment, { quick: options.quick, overrides: options.set });
-      const plan = buildPlan(loaded.experiment);
-      const info = { name: loaded.experiment.name, planHash: plan.hash, runs: plan.runs.length, points: plan.points.length, axes: plan.axes };
-      if (options.json) print(`${toJson(info)}\n`);
-      else print(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
-      if (options.runs) {
-        for (const r of plan.runs) {
-          // A reader that stopped (`| head`) ends the listing quietly.
-          if (!stdoutOpen()) break;
-          process.stdout.write(`${JSON.stringify(r)}\n`);
-          await drainStdout();
+      const sources = experiment === 'all' ? presets.map((p) => p.name) : [experiment];
+      const infos = [];
+      for (const source of sources) {
+        const loaded = await loadExperiment(source, { quick: options.quick, overrides: options.set });
+        const plan = buildPlan(loaded.experiment);
+        const info = { name: loaded.experiment.name, planHash: plan.hash, runs: plan.runs.length, points: plan.points.length, axes: plan.axes };
+        infos.push(info);
+        if (!options.json) print(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
+        if (options.runs) {
+          for (const r of plan.runs) {
+            // A reader that stopped (`| head`) ends the listing quietly.
+            if (!stdoutOpen()) break;
+            process.stdout.write(`${JSON.stringify(r)}\n`);
+            await drainStdout();
+          }
         }
       }
+      if (experiment === 'all' && !options.json) print(`all: ${infos.reduce((n, i) => n + i.runs, 0)} runs in ${infos.length} presets\n`);
+      if (options.json) print(`${toJson(experiment === 'all' ? infos : infos[0])}\n`);
+    });
+
+  program
+    .command('config')
+    .description("print the resolved config (extends, --quick and --set applied, every default filled in) as `run` would use it, without running (as Hydra's --cfg job)")
+    .argument('<experiment>', 'a preset name or a .yaml/.yml/.json config')
+    .option('--quick', "the reduced version (the config's quick: block)")
+    .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action(async (experiment: string, options: { quick?: boolean; set: string[]; json?: boolean }) => {
+      const loaded = await loadExperiment(experiment, { quick: options.quick, overrides: options.set });
+      const plan = buildPlan(loaded.experiment);
+      if (options.json) {
+        print(`${toJson(loaded.experiment)}\n`);
+        return;
+      }
+      const from = [loaded.source, loaded.preset && loaded.source !== `preset ${loaded.preset}` ? `extends ${loaded.preset}` : '', loaded.quick ? '--quick' : '', ...loaded.overrides.map((o) => `--set ${o}`)];
+      // The output is itself a config: saved to a file, it runs the same plan.
+      print(`# resolved from ${from.filter(Boolean).join(' ')}\n# plan ${plan.hash}: ${plan.runs.length} runs\n${plainYaml(loaded.experiment)}`);
     });
 }
