@@ -15,12 +15,13 @@ import { loadExperiment } from '../lib/pipeline';
 import { buildPlan } from '../lib/experiments/plan';
 import { DlnError } from '../lib/errors';
 import type { Finding } from '../lib/report/findings';
+import type { ExperimentInput } from '../lib/experiments/schema';
 import { evaluateExpression, parseExpression, recordResolver } from '../lib/util/expression';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-checks-'));
 const bin = path.resolve(__dirname, '..', 'bin', 'dlnflow.js');
 
-const base = {
+const base: ExperimentInput = {
   name: 'checked',
   data: { kind: 'marion-chizat', n: 40, d: 5, noise: 1 },
   model: { depth: 3 },
@@ -54,7 +55,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 async function configError(checks: unknown[]): Promise<DlnError> {
   try {
-    await loadExperiment({ ...base, checks });
+    await loadExperiment({ ...base, checks } as never);
   } catch (err) {
     return err as DlnError;
   }
@@ -70,7 +71,7 @@ describe('one comparison at the top of an expression', () => {
   });
 });
 
-const ok = { id: 'trains', claim: 'c', quantity: 'final.loss', aggregate: 'max', below: 1e6 };
+const ok = { id: 'trains', claim: 'c', quantity: 'final.loss', aggregate: 'max' as const, below: 1e6 };
 
 describe('bad check configs: ERR_DLN_CONFIG naming the field', () => {
   test.each([

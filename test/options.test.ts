@@ -493,7 +493,7 @@ describe('expression names are looked up in own properties only (issue 12 item 1
           model: { depth: 2 },
           train: { method: 'flow', tEnd: 1, events: [{ lossBelow: `0.5*${name}` }] },
         };
-        const e = (await caught(() => runExperiment(config, { out: path.join(dir, name), report: false }))) as DlnError;
+        const e = (await caught(() => runExperiment(config as never, { out: path.join(dir, name), report: false }))) as DlnError;
         expect([name, e?.code, e?.field]).toEqual([name, 'ERR_DLN_CONFIG', 'train.events[0].lossBelow']);
       }
     } finally {

@@ -6,6 +6,7 @@
  * no writes through symbolic links, and diverged runs without final values. Each test feeds the
  * case that went wrong before.
  */
+import type { ExperimentInput, ExperimentSource } from '../lib/experiments/schema';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 // The modules themselves (not `import *` copies), so that jest can replace their functions.
@@ -29,7 +30,7 @@ const lines = (d: string, f: string) => read(d, f).trim().split('\n').map((l) =>
 const listTree = (d: string): string[] => fs.readdirSync(d, { recursive: true }).map(String).sort();
 
 // 8 runs, half of them diverging (scale 1.2), in well under a second.
-const config = {
+const config: ExperimentInput = {
   name: 'store-sweep',
   data: { kind: 'marion-chizat', n: 50, d: 5, noise: 1 },
   model: { depth: 4 },
@@ -161,7 +162,7 @@ describe('item 7: a problem file enters the plan by its content and resolves aga
   });
 
   test('the plan hash follows the content: changed data is another experiment, a moved file the same', async () => {
-    const hash = async (source: string | Record<string, unknown>) => buildPlan((await loadExperiment(source)).experiment).hash;
+    const hash = async (source: string | ExperimentSource) => buildPlan((await loadExperiment(source)).experiment).hash;
     const h0 = await hash(configFile);
     const moved = path.join(project, 'moved.json');
     fs.copyFileSync(problem, moved);
@@ -183,14 +184,14 @@ describe('item 7: a problem file enters the plan by its content and resolves aga
 });
 
 describe('item 8: merging separate shard directories carries traces and weights', () => {
-  const traced = {
+  const traced: ExperimentInput = {
     ...config,
     name: 'traced',
     train: { ...config.train, steps: 300, recordEvery: 20, record: ['loss', 'distance'] },
     output: { traces: true, weights: true },
     report: {
       figures: [
-        ...config.report.figures,
+        ...(config.report?.figures ?? []),
         { kind: 'trace', id: 'trace', y: ['loss', 'distance'], series: 'init.scale', filter: { 'train.learningRate': [0.05] } },
       ],
     },

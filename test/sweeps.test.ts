@@ -4,6 +4,7 @@
  * the same bits with 1 or 2 threads, an AbortSignal stops a sweep promptly without blocking the
  * event loop, and the report holds the expected files and series.
  */
+import type { ExperimentInput } from '../lib/experiments/schema';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +17,7 @@ const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-sweeps-'));
 const out = (name: string) => path.join(root, name);
 const read = (dir: string, file: string) => readFileSync(path.join(dir, file), file.endsWith('.parquet') ? 'latin1' : 'utf8');
 
-const config = {
+const config: ExperimentInput = {
   name: 'small-sweep',
   data: { kind: 'marion-chizat', n: 50, d: 5, noise: 1 },
   model: { depth: 4 },

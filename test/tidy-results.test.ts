@@ -5,6 +5,7 @@
  * included; runs.csv and results.jsonl hold the same rows in their formats; the comparison can
  * fail (a changed value, a NaN written as null, a list cut short are each caught).
  */
+import type { ExperimentInput } from '../lib/experiments/schema';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,7 +224,7 @@ describe('non-finite values marked in records and traces come back in every tidy
 
 describe('a sweep: every result file holds the records, bit for bit', () => {
   const out = path.join(root, 'sweep');
-  const config = {
+  const config: ExperimentInput = {
     name: 'tidy-sweep',
     data: { kind: 'marion-chizat', n: 50, d: 5, noise: 1 },
     model: { depth: 3 },

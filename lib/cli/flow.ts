@@ -5,6 +5,7 @@ import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
+import type { AbortErrorOf } from '../api/abort';
 import { DlnAbortError } from '../errors';
 import { flowEventFields, flowFields } from '../options/flow';
 import { initFields } from '../options/init';
@@ -84,7 +85,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     });
   } catch (err) {
     // Interrupted (Ctrl-C): report the run so far.
-    if (err instanceof DlnAbortError && err.partial) r = err.partial as FlowResult;
+    if (err instanceof DlnAbortError && (err as AbortErrorOf<'flow'>).partial) r = (err as AbortErrorOf<'flow'>).partial!;
     else throw err;
   }
   return {

@@ -10,7 +10,7 @@ import { setWorkerThreads } from '../api/system';
 import { DlnAbortError } from '../errors';
 import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../experiments/plan';
 import { presets } from '../papers';
-import { loadExperiment, runLoadedExperiment, type ExperimentOutcome } from '../pipeline';
+import { loadExperiment, runLoadedExperiment, type ExperimentAbortError, type ExperimentOutcome } from '../pipeline';
 import { drainStdout, EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, stdoutOpen, toJson } from './output';
 import { parsePositiveInteger } from './parse';
 import { progressView } from './progress';
@@ -105,7 +105,7 @@ export function registerRun(program: Command): void {
         }
       } catch (err) {
         if (err instanceof DlnAbortError) {
-          const partial = err.partial as ExperimentOutcome | undefined;
+          const { partial } = err as ExperimentAbortError;
           if (partial) process.stderr.write(`${partial.name}: ${partial.ran} runs finished this time and saved in ${partial.out}\n`);
           setExitCode(EXIT.interrupted);
           return;

@@ -14,7 +14,7 @@ import { closest } from '../util/closest';
 import { parsePath } from '../util/paths';
 import { resolveDataPaths } from './data-path';
 import { applyOverrides, deepMerge, parseOverride } from './overrides';
-import { experimentSchema, type Experiment } from './schema';
+import { experimentSchema, type Experiment, type ExperimentSource } from './schema';
 
 export interface LoadOptions {
   /** Apply the config's `quick:` patch (the reduced version for tests and a first look). */
@@ -133,7 +133,7 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
 }
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions, findPreset: PresetLookup): Promise<LoadedExperiment> {
+export async function loadExperiment(source: string | ExperimentSource, options: LoadOptions, findPreset: PresetLookup): Promise<LoadedExperiment> {
   if (typeof source !== 'string') return resolveExperiment(source, 'experiment', options, findPreset);
   const preset = findPreset(source);
   if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, findPreset, preset.name);

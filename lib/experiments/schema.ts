@@ -368,6 +368,16 @@ export const experimentSchema = strictObject({
 });
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
+
+/** Every field optional, at every depth (arrays taken whole). */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * A config object as runExperiment and loadExperiment take it: a whole experiment, or
+ * `extends: PRESET` with the fields it changes (merged into the preset's); either may carry a
+ * `quick:` patch (merged in with the quick option).
+ */
+export type ExperimentSource = (ExperimentInput | (DeepPartial<ExperimentInput> & { extends: string })) & { quick?: DeepPartial<ExperimentInput> };
 export type Experiment = z.output<typeof experimentSchema>;
 export type DataConfig = z.output<typeof dataSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;

@@ -8,6 +8,7 @@ import { checkOptions } from '../options/declare';
 import { loadOptions } from '../options/experiment';
 import { findPreset as find, presets } from '../papers';
 import type { PresetLookup } from '../experiments/config';
+import type { ExperimentSource } from '../experiments/schema';
 
 /** The shipped presets, by name (their names listed for "did you mean"). */
 const findPreset: PresetLookup = Object.assign((name: string) => find(name), {
@@ -17,7 +18,7 @@ const findPreset: PresetLookup = Object.assign((name: string) => find(name), {
 });
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
+export async function loadExperiment(source: string | ExperimentSource, options: LoadOptions = {}): Promise<LoadedExperiment> {
   checkOptions(loadOptions, options);
   return config.loadExperiment(source, options, findPreset);
 }
