@@ -1,5 +1,5 @@
 /**
- * The command line's newcomer paths (issue 18 §4): "did you mean" for a misspelt preset (run,
+ * The command line's newcomer paths: "did you mean" for a misspelt preset (run,
  * plan, config, presets, extends), `plan all`, `dlnflow config` printing the resolved config (a
  * config itself: saved, it plans the same), and `dlnflow presets NAME` without YAML anchors.
  */
