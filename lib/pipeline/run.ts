@@ -11,6 +11,7 @@ import { runSweep, type SweepOptions, type SweepOutcome } from '../experiments/r
 import type { ReportSummary } from '../report';
 import { loadExperiment } from './load';
 import { buildReport } from './report';
+import { displayOutcome } from './display';
 
 export interface RunExperimentOptions extends LoadOptions, SweepOptions {
   /** Build the report when the whole plan is present (default true). */
@@ -44,5 +45,5 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
   const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress, forceUnlock });
   if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
   outcome.elapsedMs = Date.now() - started;
-  return outcome;
+  return displayOutcome(outcome);
 }
