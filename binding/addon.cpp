@@ -75,6 +75,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSystem(env, exports);
   RegisterSpectrum(env, exports);
   RegisterFlow(env, exports);
+  RegisterMeasure(env, exports);
   RegisterSharpnessGradient(env, exports);
   return exports;
 }

@@ -30,6 +30,7 @@ void RegisterGenerate(Napi::Env env, Napi::Object exports);
 void RegisterSystem(Napi::Env env, Napi::Object exports);
 void RegisterSpectrum(Napi::Env env, Napi::Object exports);
 void RegisterFlow(Napi::Env env, Napi::Object exports);
+void RegisterMeasure(Napi::Env env, Napi::Object exports);
 void RegisterSharpnessGradient(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace binding {
 
@@ -176,21 +176,8 @@ std::string Reader::string(const char* key, const std::string& fallback) const {
 }
 
 std::vector<std::string> Reader::strings(const char* key) const {
-  std::vector<std::string> out;
-  if (!has(key)) return out;
-  Napi::Value v = object_.Get(key);
-  if (!v.IsArray()) fail(ErrorCode::Type, path(key), std::string("expected an array of strings, got ") + typeName(v));
-  auto array = v.As<Napi::Array>();
-  const uint32_t n = array.Length();
-  if (n > 4096) fail(ErrorCode::Shape, path(key), "too many entries (" + std::to_string(n) + ")");
-  for (uint32_t i = 0; i < n; ++i) {
-    Napi::Value e = array.Get(i);
-    if (!e.IsString()) {
-      fail(ErrorCode::Type, path(key) + "[" + std::to_string(i) + "]", std::string("expected a string, got ") + typeName(e));
-    }
-    out.push_back(e.As<Napi::String>().Utf8Value());
-  }
-  return out;
+  if (!has(key)) return {};
+  return ArgStrings(object_.Get(key), path(key));
 }
 
 std::vector<std::size_t> Reader::sizes(const char* key, std::size_t min) const {
@@ -230,6 +217,22 @@ std::optional<std::vector<double>> Reader::optionalDoubles(const char* key, std:
   return doubles(key, expectedLength, shape);
 }
 
+std::vector<std::string> ArgStrings(Napi::Value v, const std::string& field) {
+  std::vector<std::string> out;
+  if (!v.IsArray()) fail(ErrorCode::Type, field, std::string("expected an array of strings, got ") + typeName(v));
+  auto array = v.As<Napi::Array>();
+  const uint32_t n = array.Length();
+  if (n > 4096) fail(ErrorCode::Shape, field, "too many entries (" + std::to_string(n) + ")");
+  for (uint32_t i = 0; i < n; ++i) {
+    Napi::Value e = array.Get(i);
+    if (!e.IsString()) {
+      fail(ErrorCode::Type, field + "[" + std::to_string(i) + "]", std::string("expected a string, got ") + typeName(e));
+    }
+    out.push_back(e.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
 std::vector<double> ArgDoubles(Napi::Value value, const std::string& field, std::size_t expectedLength,
                                const std::string& shape) {
   return copyFloat64(value, field, expectedLength, shape, false, true);
@@ -248,6 +251,20 @@ Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
 Napi::Value NumberOrNull(Napi::Env env, double v) {
   if (std::isnan(v)) return env.Null();
   return Napi::Number::New(env, v);
+}
+
+Napi::Array MoveTraceToJs(Napi::Env env, dln::Trace& trace, dln::MemoryReservation& memory) {
+  auto columns = Napi::Array::New(env, trace.columns().size());
+  for (std::size_t i = 0; i < trace.columns().size(); ++i) {
+    const auto& c = trace.column(i);
+    auto col = Napi::Object::New(env);
+    col.Set("name", c.name);
+    col.Set("width", Napi::Number::New(env, static_cast<double>(c.width)));
+    col.Set("values", ToFloat64Array(env, c.values));
+    columns.Set(static_cast<uint32_t>(i), col);
+    memory.shrink(trace.freeColumn(i));
+  }
+  return columns;
 }
 
 Napi::Array TraceToJs(Napi::Env env, const dln::Trace& trace) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "memory.hpp"
 #include "trace.hpp"
 
 namespace binding {
@@ -77,6 +78,27 @@ auto UnderPath(const std::string& path, F&& f) -> decltype(f()) {
   }
 }
 
+// An array of strings argument (not part of an options object).
+std::vector<std::string> ArgStrings(Napi::Value value, const std::string& field);
+// Runs a driver, placing an error on one of its options (recordEvery) under "options"; errors on
+// the point ("weights") and others pass as they are.
+template <class F>
+void UnderOptions(F&& f) {
+  try {
+    f();
+  } catch (const dln::Error& e) {
+    if (e.field() == "recordEvery") throw e.under("options");
+    throw;
+  }
+}
+
+// Frees a buffer now: a job gives its memory back (and its reservation) when its result has been
+// handed to JS or when it fails, not whenever the last reference to the job goes.
+template <class T>
+void Free(std::vector<T>& v) {
+  std::vector<T>().swap(v);
+}
+
 // Copies a Float64Array argument (not part of an options object).
 std::vector<double> ArgDoubles(Napi::Value value, const std::string& field, std::size_t expectedLength,
                                const std::string& shape);
@@ -86,5 +108,8 @@ Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v);
 Napi::Value NumberOrNull(Napi::Env env, double v);
 // A Trace as an array of {name, width, values: Float64Array}.
 Napi::Array TraceToJs(Napi::Env env, const dln::Trace& trace);
+// The same, freeing each native column once copied and giving its bytes back to `memory` (the
+// trace's reservation): the trace and its JS copy never coexist beyond one column.
+Napi::Array MoveTraceToJs(Napi::Env env, dln::Trace& trace, dln::MemoryReservation& memory);
 
 }  // namespace binding

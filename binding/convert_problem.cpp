@@ -3,10 +3,10 @@
 #include <cmath>
 
 #include "error.hpp"
-#include "limits.hpp"
 #include "losses/completion.hpp"
 #include "losses/mse.hpp"
 #include "losses/regression.hpp"
+#include "memory.hpp"
 
 namespace binding {
 
@@ -97,11 +97,11 @@ dln::SharpnessOptions ParseSharpnessOptions(const Reader& s) {
   else fail(ErrorCode::Value, s.path("method"), "expected \"lanczos\", \"power\" or \"dense\", got \"" + method + "\"");
   o.k = s.integer("k", 1, 1, 1u << 20);
   o.tol = s.number("tol", o.tol);
-  if (!(o.tol > 0) || !std::isfinite(o.tol)) fail(ErrorCode::Value, s.path("tol"), "must be a finite number > 0");
   o.maxIterations = s.integer("maxIterations", 0, 0, 1u << 20);
   o.powerIterations = s.integer("powerIterations", 20, 1, 1u << 20);
   o.seed = s.integer("seed", 0, 0, std::uint64_t(1) << 53);
   o.warmStart = s.boolean("warmStart", true);
+  UnderPath(s.base(), [&] { dln::validate(o); });
   return o;
 }
 

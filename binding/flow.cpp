@@ -114,20 +114,29 @@ dln::FlowOptions ParseFlowOptions(const Reader& r) {
 class FlowJob final : public Job {
  public:
   FlowJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::FlowOptions options)
-      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)) {}
+      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)),
+        // The weights copied from JS, and the JS copy of the final weights; the run reserves the rest.
+        held_(dln::doubleBytes(dln::checkedMul(theta0_.size(), 2, "weights"), "weights"), "weights") {}
 
   void Execute(dln::RunControl& control) override {
-    result_ = dln::gradientFlow(*problem_, theta0_, options_, control);
+    // An option that fails during the run (the trace outgrowing the memory limit: recordEvery)
+    // is named under "options", as when it fails up front.
+    try {
+      UnderOptions([&] { result_ = dln::gradientFlow(*problem_, theta0_, options_, control); });
+    } catch (...) {
+      Release();
+      throw;
+    }
   }
 
   Napi::Value Result(Napi::Env env) override {
-    const dln::FlowResult& r = result_;
+    dln::FlowResult& r = result_;
     auto o = Napi::Object::New(env);
     o.Set("status", dln::runStatusName(r.status));
     o.Set("message", r.message);
     o.Set("t", Napi::Number::New(env, r.time));
     o.Set("weights", ToFloat64Array(env, r.weights));
-    o.Set("trace", TraceToJs(env, r.trace));
+    o.Set("trace", MoveTraceToJs(env, r.trace, r.memory));
     auto stats = Napi::Object::New(env);
     stats.Set("nfev", Napi::Number::New(env, static_cast<double>(r.nfev)));
     stats.Set("accepted", Napi::Number::New(env, static_cast<double>(r.accepted)));
@@ -154,6 +163,7 @@ class FlowJob final : public Job {
       events.Set(static_cast<uint32_t>(i), e);
     }
     o.Set("events", events);
+    Release();
     return o;
   }
 
@@ -161,6 +171,15 @@ class FlowJob final : public Job {
   std::shared_ptr<const dln::Problem> problem_;
   std::vector<double> theta0_;
   dln::FlowOptions options_;
+  void Release() {
+    Free(theta0_);
+    Free(result_.weights);
+    result_.trace = dln::Trace();
+    result_.memory.release();
+    held_.release();
+  }
+
+  dln::MemoryReservation held_;
   dln::FlowResult result_;
 };
 

@@ -234,6 +234,8 @@ Napi::Value InitWeights(const Napi::CallbackInfo& info) {
     spec.rejectUnknown();
     dln::NetworkSpec net = UnderPath("spec", [&] { return dln::NetworkSpec(widths, projection); });
     dln::InitOptions options = ParseInitOptions(Reader(info[1], "options"));
+    // The weights in the core and their JS copy exist together while they are handed over.
+    dln::MemoryReservation copies(dln::doubleBytes(dln::checkedMul(net.paramCount(), 2, "spec.widths"), "spec.widths"), "spec.widths");
     return ToFloat64Array(info.Env(), UnderPath("options", [&] { return dln::initialize(net, options); }));
   });
 }

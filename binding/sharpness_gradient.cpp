@@ -8,7 +8,7 @@
 #include "convert_problem.hpp"
 #include "errors.hpp"
 #include "evaluator.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "problem_handle.hpp"
 #include "sharpness_gradient.hpp"
 #include "third_derivative.hpp"

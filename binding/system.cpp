@@ -7,10 +7,10 @@
 
 #include "addon.hpp"
 #include "blas.hpp"
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "convert.hpp"
 #include "errors.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "linalg.hpp"
 #include "process.hpp"
 
@@ -25,8 +25,8 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
     o.Set("blasVendor", dln::blasVendor());
     o.Set("blasThreads", Napi::Number::New(env, dln::blasThreads()));
     auto thresholds = Napi::Object::New(env);
-    thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::chains::blasThreshold())));
-    thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::chains::gemvThreshold())));
+    thresholds.Set("gemm", Napi::Number::New(env, static_cast<double>(dln::kernels::blasThreshold())));
+    thresholds.Set("gemv", Napi::Number::New(env, static_cast<double>(dln::kernels::gemvThreshold())));
     o.Set("blasThresholds", thresholds);
     o.Set("workerThreads", Napi::Number::New(env, static_cast<double>(Runner(env).Threads())));
     o.Set("maxWorkerThreads", Napi::Number::New(env, static_cast<double>(process::MaxWorkerThreads())));
@@ -88,8 +88,8 @@ Napi::Value SetBlasThresholds(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     Reader r(info[0], "thresholds");
     const std::uint64_t max = std::uint64_t(1) << 53;
-    if (r.has("gemm")) dln::chains::setBlasThreshold(r.integer("gemm", 0, max));
-    if (r.has("gemv")) dln::chains::setGemvThreshold(r.integer("gemv", 0, max));
+    if (r.has("gemm")) dln::kernels::setBlasThreshold(r.integer("gemm", 0, max));
+    if (r.has("gemv")) dln::kernels::setGemvThreshold(r.integer("gemv", 0, max));
     return info.Env().Undefined();
   });
 }

@@ -13,15 +13,28 @@ namespace {
 class TrainJob final : public Job {
  public:
   TrainJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::GdOptions options)
-      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)) {}
+      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)),
+        // The weights copied from JS, and the JS copy of the final weights; the run reserves the rest.
+        held_(dln::doubleBytes(dln::checkedMul(theta0_.size(), 2, "weights"), "weights"), "weights") {}
 
   void Execute(dln::RunControl& control) override {
-    result_ = dln::gradientDescent(*problem_, theta0_, options_, control);
+    // An option that fails during the run (the trace outgrowing the memory limit: recordEvery)
+    // is named under "options", as when it fails up front.
+    try {
+      UnderOptions([&] { result_ = dln::gradientDescent(*problem_, theta0_, options_, control); });
+    } catch (...) {
+      Release();
+      throw;
+    }
   }
 
-  Napi::Value Result(Napi::Env env) override { return GdResultToJs(env, result_); }
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object o = GdResultToJs(env, result_);
+    Release();
+    return o;
+  }
 
-  static Napi::Object GdResultToJs(Napi::Env env, const dln::GdResult& r) {
+  static Napi::Object GdResultToJs(Napi::Env env, dln::GdResult& r) {
     auto o = Napi::Object::New(env);
     o.Set("status", dln::runStatusName(r.status));
     o.Set("message", r.message);
@@ -30,7 +43,7 @@ class TrainJob final : public Job {
     o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
     o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
     o.Set("weights", ToFloat64Array(env, r.weights));
-    o.Set("trace", TraceToJs(env, r.trace));
+    o.Set("trace", MoveTraceToJs(env, r.trace, r.memory));
     return o;
   }
 
@@ -38,6 +51,15 @@ class TrainJob final : public Job {
   std::shared_ptr<const dln::Problem> problem_;
   std::vector<double> theta0_;
   dln::GdOptions options_;
+  void Release() {
+    Free(theta0_);
+    Free(result_.weights);
+    result_.trace = dln::Trace();
+    result_.memory.release();
+    held_.release();
+  }
+
+  dln::MemoryReservation held_;
   dln::GdResult result_;
 };
 
@@ -47,10 +69,7 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     dln::GdOptions options = ParseGdOptions(Reader(info[2], "options"));
     // Names of recorded quantities are checked now, so a typo fails before any work is queued.
-    UnderPath("options", [&] {
-      dln::makeProbes(options.record.empty() ? dln::defaultQuantities(*problem) : options.record, *problem,
-                      options.probeOptions);
-    });
+    UnderPath("options", [&] { dln::validate(options, *problem); });
     return StartJob(info.Env(), std::make_shared<TrainJob>(problem, std::move(theta), std::move(options)), info[3]);
   });
 }

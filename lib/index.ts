@@ -49,6 +49,7 @@ export {
   type SpectrumResult,
   type DenseHessian,
 } from './api/spectrum';
+export { measure, measureSync, type Measurement, type MeasureOptions } from './api/measure';
 export {
   thirdDerivative,
   sharpnessGradient,

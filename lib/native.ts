@@ -215,6 +215,14 @@ export interface NativeBinding {
     weights: Float64Array,
     onProgress?: unknown,
   ): NativeJob<{ status: 'completed'; hessian: Float64Array; eigenvalues: Float64Array; asymmetry: number }>;
+  measureSync(problem: NativeProblem, weights: Float64Array, quantities: string[], options?: object): NativeColumn[];
+  measure(
+    problem: NativeProblem,
+    weights: Float64Array,
+    quantities: string[],
+    options: object | undefined,
+    onProgress?: unknown,
+  ): NativeJob<{ status: 'completed'; trace: NativeColumn[] }>;
   setBlasThreads(threads: number): void;
   setMemoryLimit(bytes: number): void;
   setWorkerThreads(threads: number): void;

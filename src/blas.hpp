@@ -1,4 +1,4 @@
-// The one place that includes a BLAS header. The rest of the core calls chains.hpp, which
+// The one place that includes a BLAS header. The rest of the core calls kernels.hpp, which
 // decides per call between hand-written loops and BLAS.
 #pragma once
 

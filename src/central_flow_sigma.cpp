@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
 #include "linalg.hpp"
 
@@ -72,7 +72,7 @@ double frob(std::size_t k, const double* X) { return linalg::frobeniusNorm(k * k
 
 // y = B x on svec coordinates (n x n).
 void applyB(std::size_t n, const double* B, const double* x, double* y) {
-  for (std::size_t p = 0; p < n; ++p) y[p] = chains::dot(n, B + p * n, x);
+  for (std::size_t p = 0; p < n; ++p) y[p] = kernels::dot(n, B + p * n, x);
 }
 
 // The KKT residual of S (svec) for the problem (alpha, B), and Y = alpha + B[S] as a matrix. Y is
@@ -90,8 +90,8 @@ Kkt kkt(std::size_t k, const double* alpha, const double* B, const double* s, do
   Kkt r;
   r.minS = minEigen(k, S);
   r.minY = minEigen(k, Ymat);
-  r.comp = chains::dot(n, s, y);
-  const double ns = frob(k, S), ny = std::max(frob(k, Ymat), std::sqrt(chains::dot(n, alpha, alpha)));
+  r.comp = kernels::dot(n, s, y);
+  const double ns = frob(k, S), ny = std::max(frob(k, Ymat), std::sqrt(kernels::dot(n, alpha, alpha)));
   r.residual = 0.0;
   if (ns > 0) r.residual = std::max(r.residual, -r.minS / ns);
   if (ny > 0) r.residual = std::max(r.residual, -r.minY / ny);
@@ -153,7 +153,7 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
     return finish(&s1);
   }
   // Normalize: alpha to unit norm, B to unit max entry; S scales by aN / bN.
-  const double aN = std::sqrt(chains::dot(n, alpha, alpha));
+  const double aN = std::sqrt(kernels::dot(n, alpha, alpha));
   double bN = 0.0;
   for (std::size_t p = 0; p < n * n; ++p) bN = std::max(bN, std::fabs(Bin[p]));
   if (bN == 0.0) {
@@ -337,7 +337,7 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
   auto phi = [&](const double* x, double mu, double ld) {
     double bx[kMaxN];
     applyB(n, B, x, bx);
-    return 0.5 * chains::dot(n, x, bx) + chains::dot(n, a, x) - mu * ld;
+    return 0.5 * kernels::dot(n, x, bx) + kernels::dot(n, a, x) - mu * ld;
   };
   double best[kMaxN], Ym[kMaxK * kMaxK];
   std::copy(s, s + n, best);
@@ -380,7 +380,7 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
       double minusGrad[kMaxN];
       for (std::size_t p = 0; p < n; ++p) minusGrad[p] = -grad[p];
       choleskySolve(n, HL, minusGrad, step);
-      const double decrement = -chains::dot(n, grad, step);  // Newton decrement squared
+      const double decrement = -kernels::dot(n, grad, step);  // Newton decrement squared
       ++res.newtonSteps;
       // Centred enough: the duality gap is then within a small factor of k mu.
       if (!(decrement > 1e-3 * mu) || !(decrement > 1e-28)) break;
@@ -398,7 +398,7 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
       }
       if (!moved) break;
       std::copy(trial, trial + n, s);
-      if (std::sqrt(chains::dot(n, s, s)) > 1e12) {
+      if (std::sqrt(kernels::dot(n, s, s)) > 1e12) {
         unbounded = true;
         break;
       }
@@ -449,8 +449,8 @@ CentralFlowSigma centralFlowSigma(std::size_t P, std::size_t k, const double* g,
   };
   double a[kMaxN], B[kMaxN * kMaxN];
   for (std::size_t p = 0; p < n; ++p) {
-    a[p] = scale(p) * chains::dot(P, T + p * P, g);
-    for (std::size_t q = 0; q <= p; ++q) B[p * n + q] = B[q * n + p] = 0.5 * scale(p) * scale(q) * chains::dot(P, T + p * P, T + q * P);
+    a[p] = scale(p) * kernels::dot(P, T + p * P, g);
+    for (std::size_t q = 0; q <= p; ++q) B[p * n + q] = B[q * n + p] = 0.5 * scale(p) * scale(q) * kernels::dot(P, T + p * P, T + q * P);
   }
   double alphaMat[kMaxK * kMaxK];
   smat(k, a, alphaMat);
@@ -463,9 +463,9 @@ CentralFlowSigma centralFlowSigma(std::size_t P, std::size_t k, const double* g,
   svec(k, out.sdcp.S.data(), s);
   out.velocity.assign(P, 0.0);
   for (std::size_t i = 0; i < P; ++i) out.velocity[i] = -g[i];
-  for (std::size_t p = 0; p < n; ++p) chains::axpy(P, -0.5 * scale(p) * s[p], T + p * P, out.velocity.data());
+  for (std::size_t p = 0; p < n; ++p) kernels::axpy(P, -0.5 * scale(p) * s[p], T + p * P, out.velocity.data());
   double rate[kMaxN];
-  for (std::size_t p = 0; p < n; ++p) rate[p] = scale(p) * chains::dot(P, T + p * P, out.velocity.data());
+  for (std::size_t p = 0; p < n; ++p) rate[p] = scale(p) * kernels::dot(P, T + p * P, out.velocity.data());
   out.edgeRate.assign(k * k, 0.0);
   smat(k, rate, out.edgeRate.data());
   if (eigenvalues)

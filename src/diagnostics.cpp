@@ -70,6 +70,27 @@ std::vector<double> balancedness(const NetworkSpec& spec, const double* theta, s
   return D;
 }
 
+std::vector<double> balancednessNorms(const NetworkSpec& spec, const double* theta) {
+  std::vector<double> out;
+  for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {
+    const std::size_t d = spec.rows(l);  // = cols(l + 1)
+    const double* W = theta + spec.offset(l);       // d x c
+    const double* Wn = theta + spec.offset(l + 1);  // r x d
+    const std::size_t c = spec.cols(l), r = spec.rows(l + 1);
+    std::vector<double> D(d * d), s(d), U(d * d), V(d * d);
+    for (std::size_t i = 0; i < d; ++i)
+      for (std::size_t j = 0; j < d; ++j) {
+        double v = 0.0;
+        for (std::size_t k = 0; k < r; ++k) v += Wn[k * d + i] * Wn[k * d + j];
+        for (std::size_t k = 0; k < c; ++k) v -= W[i * c + k] * W[j * c + k];
+        D[i * d + j] = v;
+      }
+    linalg::svd(d, d, D.data(), s.data(), U.data(), V.data());
+    out.push_back(s[0]);
+  }
+  return out;
+}
+
 double balancednessDrift(const NetworkSpec& spec, const double* theta, const std::vector<std::vector<double>>& reference) {
   double worst = 0.0;
   for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {

@@ -33,6 +33,10 @@ std::vector<double> alignments(const std::vector<LayerSpectrum>& spectra);
 
 // D_l (d_{l+1} x d_{l+1}, row-major) for l in [0, L-1).
 std::vector<double> balancedness(const NetworkSpec& spec, const double* theta, std::size_t layer);
+// ||D_l||_2 for l in [0, L-1): the spectral norm by the SVD of D_l, whose entries are accumulated
+// as sum_k (W_{l+1})_{ki} (W_{l+1})_{kj}, then minus (W_l)_{ik} (W_l)_{jk} term by term (the
+// order `dlnflow inspect` has always used; balancedness() sums the two parts separately).
+std::vector<double> balancednessNorms(const NetworkSpec& spec, const double* theta);
 // max_l ||D_l(theta) - D_l(theta0)||_F (0 when L = 1).
 double balancednessDrift(const NetworkSpec& spec, const double* theta, const double* theta0);
 // Same, against precomputed D_l(theta0) (one block per l, as returned by balancedness()).

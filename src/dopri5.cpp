@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -68,7 +68,7 @@ void SplitTime::advance(double h) {
 
 Dopri5::Dopri5(OdeSystem& system, const double* y0, double t0, double tEnd, const Dopri5Options& options)
     : system_(system), n_(system.dimension()), options_(options), time_(t0), timeOld_(t0), tEnd_(tEnd) {
-  requireDoubles(checkedMul(n_, 16, "weights"), "weights");
+  memory_.grow(doubleBytes(checkedMul(n_, 16, "weights"), "weights"), "weights");
   y_.assign(y0, y0 + n_);
   yOld_ = y_;
   yNew_.assign(n_, 0.0);

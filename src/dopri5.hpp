@@ -7,8 +7,8 @@
 //   - scipy's initial step selection (HNW I, II.4, with RMS norms);
 //   - the I controller (scipy: safety 0.9, factor in [0.2, 10], no growth after a rejection
 //     within the step) or Hairer's PI controller (beta = 0.04) as an option;
-//   - dense output by the free 4th-order interpolant (scipy's P matrix);
-//   - events located by Brent's method on the dense output (scipy's brentq, xtol = rtol = 4 eps).
+//   - dense output by the free 4th-order interpolant (scipy's P matrix), on which events.hpp
+//     locates events.
 //
 // Time is a base plus an offset (an unevaluated double-double sum), advanced exactly by every
 // accepted step: a flow from a tiny initialization reaches t ~ 1e20 and still takes O(1) steps,
@@ -24,6 +24,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "memory.hpp"
 
 namespace dln {
 
@@ -137,110 +139,7 @@ class Dopri5 {
   std::uint64_t nfev_ = 0, accepted_ = 0, rejected_ = 0;
   Status status_ = Status::Running;
   std::string message_;
+  MemoryReservation memory_;  // the state and stage buffers (16 n), counted against the memory limit
 };
-
-// Events (scipy's solve_ivp semantics, docs/algorithms.md §3.7). An event is a scalar function g of the
-// state; it occurs where g crosses 0 in its direction (+1 rising, -1 falling, 0 either).
-struct EventSpec {
-  int direction = 0;
-  bool terminal = false;
-};
-
-// scipy's find_active_events: (gOld <= 0 <= gNew) rising, (gOld >= 0 >= gNew) falling.
-inline bool eventActive(double gOld, double gNew, int direction) {
-  const bool up = gOld <= 0 && gNew >= 0;
-  const bool down = gOld >= 0 && gNew <= 0;
-  return direction > 0 ? up : direction < 0 ? down : (up || down);
-}
-
-// scipy's brentq (Brent 1973 as in scipy/optimize/Zeros/brentq.c) on [a, b] with g(a) = fa and
-// g(b) = fb of opposite signs (or one of them 0). Returns the root; at most maxIter evaluations.
-template <class G>
-double brentRoot(G&& g, double a, double b, double fa, double fb, double xtol, double rtol, int maxIter = 100) {
-  double xpre = a, xcur = b, fpre = fa, fcur = fb;
-  double xblk = 0.0, fblk = 0.0, spre = 0.0, scur = 0.0;
-  if (fpre == 0) return xpre;
-  if (fcur == 0) return xcur;
-  for (int i = 0; i < maxIter; ++i) {
-    if (fpre != 0 && fcur != 0 && (std::signbit(fpre) != std::signbit(fcur))) {
-      xblk = xpre;
-      fblk = fpre;
-      spre = scur = xcur - xpre;
-    }
-    if (std::fabs(fblk) < std::fabs(fcur)) {
-      xpre = xcur;
-      xcur = xblk;
-      xblk = xpre;
-      fpre = fcur;
-      fcur = fblk;
-      fblk = fpre;
-    }
-    const double delta = (xtol + rtol * std::fabs(xcur)) / 2;
-    const double sbis = (xblk - xcur) / 2;
-    if (fcur == 0 || std::fabs(sbis) < delta) return xcur;
-    if (std::fabs(spre) > delta && std::fabs(fcur) < std::fabs(fpre)) {
-      double stry;
-      if (xpre == xblk) {
-        stry = -fcur * (xcur - xpre) / (fcur - fpre);  // secant
-      } else {
-        const double dpre = (fpre - fcur) / (xpre - xcur);
-        const double dblk = (fblk - fcur) / (xblk - xcur);
-        stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre));  // inverse quadratic
-      }
-      if (2 * std::fabs(stry) < std::fmin(std::fabs(spre), 3 * std::fabs(sbis) - delta)) {
-        spre = scur;
-        scur = stry;
-      } else {
-        spre = sbis;
-        scur = sbis;
-      }
-    } else {
-      spre = sbis;
-      scur = sbis;
-    }
-    xpre = xcur;
-    fpre = fcur;
-    xcur += std::fabs(scur) > delta ? scur : (sbis > 0 ? delta : -delta);
-    fcur = g(xcur);
-  }
-  return xcur;
-}
-
-// An event found on the last accepted step: which one, and its offset s in [0, h] from tOld.
-struct EventHit {
-  std::size_t event;
-  double offset;
-};
-
-// Locates the active events of the last accepted step (gOld, gNew: each event's g at the step's
-// ends; valueAt(k, s, y) evaluates event k at the dense-output point y at offset s) by Brent's method in the local
-// offset, with xtol = rtol = 4 eps. Returns them in time order, up to and including the first
-// terminal one. `scratch` holds one state.
-template <class ValueAt>
-std::vector<EventHit> locateEvents(Dopri5& solver, const std::vector<EventSpec>& events, const std::vector<double>& gOld,
-                                   const std::vector<double>& gNew, std::vector<double>& scratch, ValueAt&& valueAt) {
-  std::vector<EventHit> hits;
-  const double h = solver.stepSize();
-  constexpr double tol = 4 * std::numeric_limits<double>::epsilon();
-  for (std::size_t k = 0; k < events.size(); ++k) {
-    if (!eventActive(gOld[k], gNew[k], events[k].direction)) continue;
-    scratch.resize(solver.dimension());
-    const double s = brentRoot(
-        [&](double x) {
-          solver.dense(x, scratch.data());
-          return valueAt(k, x, scratch.data());
-        },
-        0.0, h, gOld[k], gNew[k], tol, tol);
-    hits.push_back({k, s});
-  }
-  std::stable_sort(hits.begin(), hits.end(), [](const EventHit& a, const EventHit& b) { return a.offset < b.offset; });
-  for (std::size_t i = 0; i < hits.size(); ++i) {
-    if (events[hits[i].event].terminal) {
-      hits.resize(i + 1);
-      break;
-    }
-  }
-  return hits;
-}
 
 }  // namespace dln

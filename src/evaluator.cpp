@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "chains.hpp"
-#include "limits.hpp"
+#include "kernels.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -25,7 +25,9 @@ Evaluator::Evaluator(const Problem& problem)
   betaOffset_[L_] = b;
   b = checkedAdd(b, checkedMul(spec_.outputDim(), r_, "widths"), "widths");
   // The gradient scratch (paramCount doubles) is allocated on first use by gradNormSquared().
-  requireDoubles(checkedAdd(checkedAdd(a, b, "widths"), spec_.paramCount(), "widths"), "widths");
+  const std::size_t total = checkedAdd(checkedAdd(checkedAdd(a, b, "widths"), spec_.paramCount(), "widths"),
+                                       checkedMul(2, problem.endToEndSize(), "widths"), "widths");
+  memory_.grow(doubleBytes(total, "widths"), "widths");
   alpha_.assign(a, 0.0);
   beta_.assign(b, 0.0);
   endToEnd_.assign(problem.endToEndSize(), 0.0);
@@ -50,7 +52,7 @@ double Evaluator::evaluate(const double* theta) {
   if (problem_.outputSide()) {
     for (std::size_t l = L_; l-- > 0;) {
       double* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), alpha(l), next);
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), alpha(l), next);
     }
     const double* head = alpha_.data() + alphaOffset_[L_];  // A^T (d_0 x r), or w when r = 1
     if (problem_.univariate()) {
@@ -69,7 +71,7 @@ double Evaluator::evaluate(const double* theta) {
     }
   } else {
     for (std::size_t l = 0; l < L_; ++l) {
-      chains::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), beta(l),
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), beta(l),
                     beta_.data() + betaOffset_[l + 1]);
     }
     const double* A = beta_.data() + betaOffset_[L_];  // d_L x d_0
@@ -79,7 +81,7 @@ double Evaluator::evaluate(const double* theta) {
   }
   penalty_ = 0.0;
   if (problem_.l2() != 0.0) {
-    penalty_ = problem_.l2() * chains::dot(spec_.paramCount(), theta, theta);
+    penalty_ = problem_.l2() * kernels::dot(spec_.paramCount(), theta, theta);
   }
   return dataLoss_ + penalty_;
 }
@@ -87,12 +89,12 @@ double Evaluator::evaluate(const double* theta) {
 void Evaluator::completeGradient() {
   if (problem_.outputSide()) {
     for (std::size_t l = 0; l + 1 < L_; ++l) {
-      chains::times(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), beta(l),
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), beta(l),
                     beta_.data() + betaOffset_[l + 1]);
     }
   } else {
     for (std::size_t l = L_ - 1; l > 0; --l) {
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), alpha(l),
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), alpha(l),
                               alpha_.data() + alphaOffset_[l - 1]);
     }
   }
@@ -109,7 +111,7 @@ void Evaluator::gradient(double* out) const {
     } else {
       std::memset(g, 0, sizeof(double) * size);
     }
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, alpha(l), beta(l), g);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, alpha(l), beta(l), g);
   }
 }
 
@@ -121,7 +123,7 @@ void Evaluator::completeGradientAndStep(double scale, double* theta) {
   }
   for (std::size_t l = 0; l < L_; ++l) {
     double* next = l + 1 < L_ ? beta_.data() + betaOffset_[l + 1] : nullptr;
-    chains::timesThenRankOne(spec_.rows(l), spec_.cols(l), beta(l), next, scale, alpha(l), theta + spec_.offset(l));
+    kernels::timesThenRankOne(spec_.rows(l), spec_.cols(l), beta(l), next, scale, alpha(l), theta + spec_.offset(l));
   }
 }
 
@@ -130,7 +132,7 @@ double Evaluator::gradNormSquared() {
     // ||a b^T||_F^2 = ||a||^2 ||b||^2 for each rank-one layer gradient.
     double s = 0.0;
     for (std::size_t l = 0; l < L_; ++l) {
-      s += chains::dot(spec_.rows(l), alpha(l), alpha(l)) * chains::dot(spec_.cols(l), beta(l), beta(l));
+      s += kernels::dot(spec_.rows(l), alpha(l), alpha(l)) * kernels::dot(spec_.cols(l), beta(l), beta(l));
     }
     return s;
   }
@@ -141,7 +143,7 @@ double Evaluator::gradNormSquared() {
     gradient(gradScratch_.data());
     scratchValid_ = true;
   }
-  return chains::dot(gradScratch_.size(), gradScratch_.data(), gradScratch_.data());
+  return kernels::dot(gradScratch_.size(), gradScratch_.data(), gradScratch_.data());
 }
 
 void Evaluator::step(double scale, double* theta) {
@@ -154,7 +156,7 @@ void Evaluator::step(double scale, double* theta) {
     if (shrink != 1.0) {
       for (std::size_t i = 0; i < spec_.layerSize(l); ++i) W[i] *= shrink;
     }
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, scale, alpha(l), beta(l), W);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, scale, alpha(l), beta(l), W);
   }
   scratchValid_ = false;
 }

@@ -7,12 +7,14 @@
 //                              alpha_{L-1} = G,  alpha_{l-1} = W_l^T alpha_l
 // and grad_{W_l} C = alpha_l beta_l^T (+ 2 l2 W_l). Layers are 0-based: W_l is the paper's W_{l+1}.
 //
-// One Evaluator per thread; it owns every buffer a step needs, so the step loop never allocates.
+// One Evaluator per thread; it owns every buffer a step needs, so the step loop never allocates,
+// and reserves them against the memory limit (memory.hpp) for its lifetime.
 // The cached blocks at the last evaluated point are what Hessian-vector products reuse.
 #pragma once
 
 #include <vector>
 
+#include "memory.hpp"
 #include "problem.hpp"
 
 namespace dln {
@@ -70,6 +72,7 @@ class Evaluator {
   std::vector<std::size_t> betaOffset_;
   std::vector<double> endToEnd_, headGrad_, gradScratch_;
   bool scratchValid_ = false;  // gradScratch_ holds the gradient at theta_
+  MemoryReservation memory_;   // every buffer above, counted against the memory limit
   const double* theta_ = nullptr;
   double dataLoss_ = 0.0, penalty_ = 0.0;
 };

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace dln {
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "diagnostics.hpp"
+#include "driver.hpp"
 #include "error.hpp"
 
 namespace dln {
@@ -48,95 +49,8 @@ double GradientFlowSystem::evaluateAt(const double* y) {
 
 namespace {
 
-constexpr const char* kStepSize = "stepSize";
-
-// The trace's columns: "step", "time", then the requested quantities in order ("stepSize" is the
-// flow's own; every other name is a probe shared with gradient descent).
-class Recorder {
- public:
-  Recorder(const Problem& problem, const FlowOptions& options, Trace& trace) : trace_(trace) {
-    stepColumn_ = trace.declare("step");
-    timeColumn_ = trace.declare("time");
-    const auto names = options.record.empty() ? defaultQuantities(problem) : options.record;
-    std::vector<std::string> seen;
-    bool spectralMade = false;
-    for (const auto& name : names) {
-      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
-      seen.push_back(name);
-      if (name == kStepSize) {
-        items_.push_back({nullptr, trace.declare(kStepSize)});
-      } else if (isSpectralQuantity(name)) {
-        // One eigensolve per row for all the spectral columns, placed where the first is.
-        if (spectralMade) continue;
-        spectralMade = true;
-        auto probe = makeSpectralProbe(names, problem, options.probeOptions);
-        probe->declare(trace);
-        items_.push_back({std::move(probe), 0});
-      } else {
-        auto probe = makeProbe(name, problem, options.probeOptions);
-        probe->declare(trace);
-        items_.push_back({std::move(probe), 0});
-      }
-    }
-  }
-
-  void row(ProbeContext& c, double stepSize) {
-    trace_.push(stepColumn_, static_cast<double>(c.step));
-    trace_.push(timeColumn_, c.time);
-    for (auto& item : items_) {
-      if (item.probe) {
-        item.probe->record(c, trace_);
-      } else {
-        trace_.push(item.column, stepSize);
-      }
-    }
-    lastStep_ = c.step;
-    lastTime_ = c.time;
-    any_ = true;
-  }
-  bool lastRowIs(std::uint64_t step, double time) const { return any_ && lastStep_ == step && lastTime_ == time; }
-
- private:
-  struct Item {
-    std::unique_ptr<Probe> probe;  // null for "stepSize"
-    std::size_t column;
-  };
-  Trace& trace_;
-  std::size_t stepColumn_ = 0, timeColumn_ = 0;
-  std::vector<Item> items_;
-  bool any_ = false;
-  std::uint64_t lastStep_ = 0;
-  double lastTime_ = 0.0;
-};
-
-// An event's g = quantity - threshold, read through the quantity's probe into a scratch trace.
-class EventFunction {
- public:
-  EventFunction(const FlowEventSpec& spec, const Problem& problem, const ProbeOptions& probeOptions) : spec_(spec) {
-    try {
-      probe_ = makeProbe(spec.quantity, problem, probeOptions);
-    } catch (const Error& e) {
-      fail(e.code(), spec.field, e.detail());
-    }
-    probe_->declare(scratch_);
-    if (scratch_.column(0).width != 1) {
-      fail(ErrorCode::Value, spec.field, "'" + spec.quantity + "' is not a scalar quantity");
-    }
-  }
-  double operator()(ProbeContext& c) {
-    scratch_.clearRows();
-    probe_->record(c, scratch_);
-    return scratch_.column(0).values.front() - spec_.threshold;
-  }
-  int direction() const { return spec_.above ? 1 : -1; }
-  // The condition already holds (g on the far side of 0, or at it).
-  bool holds(double g) const { return spec_.above ? g >= 0 : g <= 0; }
-
- private:
-  const FlowEventSpec& spec_;
-  std::unique_ptr<Probe> probe_;
-  Trace scratch_;
-};
+// The flow's own column: the step that produced or contains the row.
+const std::vector<std::string> kExtras{"stepSize"};
 
 std::string formatNumber(double v) {
   char buf[32];
@@ -160,15 +74,11 @@ void validate(const FlowOptions& o, const Problem& problem) {
       fail(ErrorCode::Value, "times", "must be strictly increasing (entry " + std::to_string(i) + ")");
     }
   }
-  if (!std::isnan(o.lossCeiling) && !(o.lossCeiling > 0)) fail(ErrorCode::Value, "lossCeiling", "must be > 0");
-  FlowOptions probeOnly;
-  probeOnly.record = o.record;
-  probeOnly.probeOptions = o.probeOptions;
-  Trace scratch;
-  Recorder check(problem, probeOnly, scratch);
+  DivergenceGuard::validate(o.lossCeiling);
+  RunRecorder::check(problem, o.record, o.probeOptions, kExtras);
   for (const auto& e : o.events) {
     if (std::isnan(e.threshold)) fail(ErrorCode::Value, e.field, "must be a number");
-    EventFunction check(e, problem, o.probeOptions);
+    QuantityEvent check(e, problem, o.probeOptions);
   }
 }
 
@@ -181,10 +91,17 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   }
 
   FlowResult result;
+  // The result's weights, and the driver's scratch: two dense-output states and D_l(theta0).
+  result.memory.grow(doubleBytes(P, "weights"), "weights");
+  std::size_t scratchDoubles = 2 * P;
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
+  MemoryReservation working(doubleBytes(scratchDoubles, "weights"), "weights");
   GradientFlowSystem system(problem);
   Evaluator& evaluator = system.evaluator();
-  Recorder recorder(problem, options, result.trace);
-  std::vector<EventFunction> events;
+  RunPulse pulse(control);
+  const CancelFlag cancel = pulse.flag();
+  RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, cancel, kExtras);
+  std::vector<QuantityEvent> events;
   std::vector<EventSpec> eventSpecs;
   events.reserve(options.events.size());
   for (const auto& e : options.events) {
@@ -220,8 +137,8 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   };
 
   double loss = evaluateAt(solver.y());
-  double ceiling = options.lossCeiling;
-  if (std::isnan(ceiling)) ceiling = 1e12 * std::max(1.0, std::isfinite(loss) ? loss : 1.0);
+  DivergenceGuard guard(options.lossCeiling);
+  guard.start(loss);
   auto stop = [&](RunStatus status, std::string message) {
     result.status = status;
     result.message = std::move(message);
@@ -234,125 +151,124 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   double finalStepSize = std::numeric_limits<double>::quiet_NaN();
 
   std::vector<double> gOld(events.size()), gNew(events.size());
-  if (!std::isfinite(loss) || loss > ceiling) {
-    diverged = true;
-    done = true;
-    stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
-  } else {
-    ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, 0, 0.0, loss};
-    recorder.row(c, finalStepSize);
-    for (std::size_t k = 0; k < events.size(); ++k) {
-      gOld[k] = events[k](c);
-      if (events[k].holds(gOld[k])) {
-        result.events.push_back({k, 0.0, 0});
-        // Keep it from firing again at the first step when g is exactly 0 now.
-        if (gOld[k] == 0) gOld[k] = eventSpecs[k].direction > 0 ? 1e-300 : -1e-300;
-        if (options.events[k].terminal && !done) {
-          done = true;
-          stop(RunStatus::Converged, "A termination event occurred: " + options.events[k].name + " " +
-                                         formatNumber(options.events[k].threshold) + " already holds at t = 0.");
+  std::size_t nextTime = 0;
+  while (nextTime < options.times.size() && options.times[nextTime] <= 0) ++nextTime;  // the t = 0 row has it
+  try {
+    if (guard.diverged(loss)) {
+      diverged = true;
+      done = true;
+      stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
+    } else {
+      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, 0, 0.0, loss, cancel};
+      recorder.row(c, {finalStepSize});
+      for (std::size_t k = 0; k < events.size(); ++k) {
+        gOld[k] = events[k](c);
+        if (events[k].holds(gOld[k])) {
+          result.events.push_back({k, 0.0, 0});
+          // Keep it from firing again at the first step when g is exactly 0 now.
+          if (gOld[k] == 0) gOld[k] = eventSpecs[k].direction > 0 ? 1e-300 : -1e-300;
+          if (options.events[k].terminal && !done) {
+            done = true;
+            stop(RunStatus::Converged, "A termination event occurred: " + options.events[k].name + " " +
+                                           formatNumber(options.events[k].threshold) + " already holds at t = 0.");
+          }
         }
       }
     }
-  }
 
-  std::size_t nextTime = 0;
-  while (nextTime < options.times.size() && options.times[nextTime] <= 0) ++nextTime;  // the t = 0 row has it
-  Progress progress;
-  while (!done) {
-    if (control.cancelled()) {
-      stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(solver.t()));
-      break;
-    }
-    if (solver.accepted() >= options.maxSteps) {
-      stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(options.maxSteps) + ") at t = " +
-                                     formatNumber(solver.t()));
-      break;
-    }
-    const Dopri5::Status status = solver.step();
-    if (status == Dopri5::Status::Failed) {
-      if (std::isfinite(solver.lastErrorNorm())) {
-        stop(RunStatus::Failed, solver.message() + " (step size too small at t = " + formatNumber(solver.t()) + ")");
-      } else {
-        stop(RunStatus::Diverged, "every step from t = " + formatNumber(solver.t()) +
-                                      " produced non-finite values, down to the smallest step size");
+    while (!done) {
+      if (pulse.cancelled()) {
+        stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(solver.t()));
+        break;
+      }
+      if (solver.accepted() >= options.maxSteps) {
+        stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(options.maxSteps) + ") at t = " +
+                                       formatNumber(solver.t()));
+        break;
+      }
+      const Dopri5::Status status = solver.step();
+      if (status == Dopri5::Status::Failed) {
+        if (std::isfinite(solver.lastErrorNorm())) {
+          stop(RunStatus::Failed, solver.message() + " (step size too small at t = " + formatNumber(solver.t()) + ")");
+        } else {
+          stop(RunStatus::Diverged, "every step from t = " + formatNumber(solver.t()) +
+                                        " produced non-finite values, down to the smallest step size");
+          diverged = true;
+        }
+        break;
+      }
+      // The last right-hand side was f(y_new): the evaluator holds the new point.
+      at = solver.y();
+      atCount = system.evaluations();
+      loss = system.loss();
+      const std::uint64_t n = solver.accepted();
+      const double h = solver.stepSize();
+      const SplitTime tOld = solver.timeOld();
+      if (guard.diverged(loss)) {
         diverged = true;
+        stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") +
+                                      " at t = " + formatNumber(solver.t()));
+        break;
       }
-      break;
-    }
-    // The last right-hand side was f(y_new): the evaluator holds the new point.
-    at = solver.y();
-    atCount = system.evaluations();
-    loss = system.loss();
-    const std::uint64_t n = solver.accepted();
-    const double h = solver.stepSize();
-    const SplitTime tOld = solver.timeOld();
-    if (!std::isfinite(loss) || loss > ceiling) {
-      diverged = true;
-      stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") +
-                                    " at t = " + formatNumber(solver.t()));
-      break;
-    }
-    // Events on this step.
-    std::vector<EventHit> hits;
-    if (!events.empty()) {
-      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), loss};
-      for (std::size_t k = 0; k < events.size(); ++k) gNew[k] = events[k](c);
-      hits = locateEvents(solver, eventSpecs, gOld, gNew, scratch, [&](std::size_t k, double s, const double* y) {
-        const double l = evaluateDense(y);
-        ProbeContext cs{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), l};
-        return events[k](cs);
-      });
-      std::swap(gOld, gNew);
-    }
-    const bool terminal = !hits.empty() && eventSpecs[hits.back().event].terminal;
-    const double cut = terminal ? hits.back().offset : h;
-    // Rows at requested times inside the step (up to a terminal event).
-    while (nextTime < options.times.size() && tOld.until(options.times[nextTime]) <= cut) {
-      const double s = tOld.until(options.times[nextTime]);
-      const double* y = solver.y();
-      double l;
-      if (s < h) {
-        solver.dense(std::max(s, 0.0), point.data());
-        y = point.data();
-        l = evaluateDense(y);
-      } else {
-        l = evaluateAt(y);
+      // Events on this step.
+      std::vector<EventHit> hits;
+      if (!events.empty()) {
+        ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), loss, cancel};
+        for (std::size_t k = 0; k < events.size(); ++k) gNew[k] = events[k](c);
+        hits = locateEvents(solver, eventSpecs, gOld, gNew, scratch, [&](std::size_t k, double s, const double* y) {
+          const double l = evaluateDense(y);
+          ProbeContext cs{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), l, cancel};
+          return events[k](cs);
+        });
+        std::swap(gOld, gNew);
       }
-      ProbeContext c{problem, evaluator, y, theta0Ptr, n, options.times[nextTime], l};
-      recorder.row(c, h);
-      ++nextTime;
-    }
-    for (const auto& hit : hits) result.events.push_back({hit.event, tOld.plus(hit.offset), n});
-    if (terminal) {
-      const auto& spec = options.events[hits.back().event];
-      finalTime = tOld.plus(cut);
-      if (cut < h) {
-        solver.dense(cut, point.data());
-        cutByEvent = true;
+      const bool terminal = !hits.empty() && eventSpecs[hits.back().event].terminal;
+      const double cut = terminal ? hits.back().offset : h;
+      // Rows at requested times inside the step (up to a terminal event).
+      while (nextTime < options.times.size() && tOld.until(options.times[nextTime]) <= cut) {
+        const double s = tOld.until(options.times[nextTime]);
+        const double* y = solver.y();
+        double l;
+        if (s < h) {
+          solver.dense(std::max(s, 0.0), point.data());
+          y = point.data();
+          l = evaluateDense(y);
+        } else {
+          l = evaluateAt(y);
+        }
+        recorder.row(ProbeContext(problem, evaluator, y, theta0Ptr, n, options.times[nextTime], l), {h});
+        ++nextTime;
       }
-      finalStep = n;
-      finalStepSize = h;
-      stop(RunStatus::Converged, "A termination event occurred: " + spec.name + " " + formatNumber(spec.threshold) +
-                                     " at t = " + formatNumber(finalTime) + ".");
-      done = true;
-      break;
+      for (const auto& hit : hits) result.events.push_back({hit.event, tOld.plus(hit.offset), n});
+      if (terminal) {
+        const auto& spec = options.events[hits.back().event];
+        finalTime = tOld.plus(cut);
+        if (cut < h) {
+          solver.dense(cut, point.data());
+          cutByEvent = true;
+        }
+        finalStep = n;
+        finalStepSize = h;
+        stop(RunStatus::Converged, "A termination event occurred: " + spec.name + " " + formatNumber(spec.threshold) +
+                                       " at t = " + formatNumber(finalTime) + ".");
+        done = true;
+        break;
+      }
+      if (options.recordEvery > 0 && n % options.recordEvery == 0) {
+        const double l = evaluateAt(solver.y());
+        recorder.row(ProbeContext(problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), l), {h});
+      }
+      if (status == Dopri5::Status::Finished) {
+        stop(RunStatus::Completed, solver.message());
+        break;
+      }
+      pulse.beat(n, loss, solver.t());
     }
-    if (options.recordEvery > 0 && n % options.recordEvery == 0) {
-      const double l = evaluateAt(solver.y());
-      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), l};
-      recorder.row(c, h);
-    }
-    if (status == Dopri5::Status::Finished) {
-      stop(RunStatus::Completed, solver.message());
-      break;
-    }
-    if (control.wantsProgress()) {
-      progress.done = n;
-      progress.loss = loss;
-      progress.time = solver.t();
-      control.report(progress);
-    }
+  } catch (const Error& e) {
+    // Long work inside the step (an eigensolve in a row or an event) saw the cancel flag: the run
+    // ends at the solver's state with the rows recorded so far.
+    if (!RunPulse::isCancellation(e)) throw;
+    stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(solver.t()));
   }
 
   // The end point: the solver's state unless a terminal event cut the last step.
@@ -369,8 +285,13 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
     result.finalLoss = l;
     result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
     if (!recorder.lastRowIs(finalStep, finalTime)) {
-      ProbeContext c{problem, evaluator, finalPoint, theta0Ptr, finalStep, finalTime, l};
-      recorder.row(c, finalStepSize);
+      try {
+        recorder.row(ProbeContext(problem, evaluator, finalPoint, theta0Ptr, finalStep, finalTime, l), {finalStepSize});
+      } catch (const Error& e) {
+        if (!RunPulse::isCancellation(e)) throw;
+        // Without its final row the run is not complete, whatever ended it.
+        if (result.status != RunStatus::Cancelled) stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
+      }
     }
   }
   result.nfev = solver.nfev();
@@ -379,12 +300,8 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   result.extraEvaluations = system.evaluations() - solver.nfev();
   result.lastStepSize = solver.lastFullStepSize();
   result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), reference);
-  if (control.wantsProgress()) {
-    progress.done = solver.accepted();
-    progress.loss = result.finalLoss;
-    progress.time = result.time;
-    control.report(progress, true);
-  }
+  pulse.finish(solver.accepted(), result.finalLoss, result.time);
+  result.memory.absorb(recorder.takeReservation());
   return result;
 }
 

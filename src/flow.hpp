@@ -14,25 +14,14 @@
 #include "control.hpp"
 #include "dopri5.hpp"
 #include "evaluator.hpp"
+#include "events.hpp"
+#include "memory.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "run_status.hpp"
 #include "trace.hpp"
 
 namespace dln {
-
-// A threshold on a scalar recordable quantity (probes.hpp), crossed downwards ("below") or
-// upwards ("above"). It fires at t = 0 if the condition already holds there (as gradient
-// descent's targets do), then at every crossing (scipy's event semantics).
-struct FlowEventSpec {
-  std::string quantity;  // e.g. "loss", "excessLoss", "gradNorm"
-  double threshold = 0.0;
-  bool above = false;
-  bool terminal = true;
-  std::string name;   // how the caller wrote it ("lossBelow", ...), for messages
-  std::string field;  // where it came from ("events[0].lossBelow"), for errors
-  std::size_t group = 0;  // index of the caller's event object
-};
 
 struct FlowOptions {
   FlowOptions() {
@@ -76,6 +65,7 @@ struct FlowResult {
   double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
   std::vector<FlowEventHit> events;
+  MemoryReservation memory;  // the weights and trace held here, counted against the memory limit
 };
 
 // y' = -grad R(y): one evaluation (both sweeps) and the dense gradient per right-hand side. The

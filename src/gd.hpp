@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "control.hpp"
+#include "memory.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "run_status.hpp"
@@ -42,10 +43,13 @@ struct GdResult {
   Trace trace;                   // columns "step", "time", then the recorded quantities
   double finalLoss = std::numeric_limits<double>::quiet_NaN();      // NaN when diverged
   double finalGradNorm = std::numeric_limits<double>::quiet_NaN();  // NaN when diverged
+  MemoryReservation memory;  // the weights and trace held here, counted against the memory limit
 };
 
-// Validates the options (ERR_DLN_VALUE naming the field) and the initial point's length.
+// Validates the options (ERR_DLN_VALUE naming the field); with the problem, also the recorded
+// quantities' names and options.
 void validate(const GdOptions& options);
+void validate(const GdOptions& options, const Problem& problem);
 
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control);

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <cstring>
 
-#include "chains.hpp"
 #include "error.hpp"
-#include "limits.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -100,7 +100,7 @@ HessianOperator::HessianOperator(const Evaluator& evaluator)
   a += spec_.inputDim() * r_;
   dBetaOffset_[L_] = b;  // dbeta_L: d_L x r
   b += spec_.outputDim() * r_;
-  requireDoubles(checkedAdd(a, b, "widths"), "widths");
+  memory_.grow(doubleBytes(checkedAdd(checkedAdd(a, b, "widths"), 2 * problem_.endToEndSize(), "widths"), "widths"), "widths");
   dAlpha_.assign(a, 0.0);
   dBeta_.assign(b, 0.0);
   dA_.assign(problem_.endToEndSize(), 0.0);
@@ -121,8 +121,8 @@ void HessianOperator::apply(const double* v, double* out) {
     std::fill(dAlpha(L_ - 1), dAlpha(L_ - 1) + spec_.rows(L_ - 1) * r_, 0.0);
     for (std::size_t l = L_; l-- > 0;) {
       double* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dAlpha(l), next);
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), next, true);
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dAlpha(l), next);
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), next, true);
     }
     const double* head = dAlpha(L_);  // dA^T (d_0 x r), or dw
     if (problem_.univariate()) {
@@ -140,22 +140,22 @@ void HessianOperator::apply(const double* v, double* out) {
         for (std::size_t j = 0; j < d0; ++j) b0[j * r_ + i] = dG_[i * d0 + j];
     }
     for (std::size_t l = 0; l + 1 < L_; ++l) {
-      chains::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dBeta(l), dBeta(l + 1));
-      chains::times(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.beta(l), dBeta(l + 1), true);
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dBeta(l), dBeta(l + 1));
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.beta(l), dBeta(l + 1), true);
     }
   } else {
     std::fill(dBeta(0), dBeta(0) + spec_.cols(0) * r_, 0.0);
     for (std::size_t l = 0; l < L_; ++l) {
       double* next = dBeta(l + 1);
-      chains::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dBeta(l), next);
-      chains::times(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.beta(l), next, true);
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dBeta(l), next);
+      kernels::times(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.beta(l), next, true);
     }
     std::copy(dBeta(L_), dBeta(L_) + dL * d0, dA_.begin());
     problem_.loss().hessianAction(dA_.data(), dG_.data());
     std::copy(dG_.begin(), dG_.end(), dAlpha(L_ - 1));
     for (std::size_t l = L_ - 1; l > 0; --l) {
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dAlpha(l), dAlpha(l - 1));
-      chains::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), dAlpha(l - 1), true);
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dAlpha(l), dAlpha(l - 1));
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), dAlpha(l - 1), true);
     }
   }
   const double twoL2 = 2.0 * problem_.l2();
@@ -168,8 +168,8 @@ void HessianOperator::apply(const double* v, double* out) {
     } else {
       std::memset(o, 0, sizeof(double) * size);
     }
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, dAlpha(l), ev_.beta(l), o);
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, ev_.alpha(l), dBeta(l), o);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, dAlpha(l), ev_.beta(l), o);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, ev_.alpha(l), dBeta(l), o);
   }
   ++products_;
 }
@@ -177,10 +177,10 @@ void HessianOperator::apply(const double* v, double* out) {
 void HessianOperator::applyUnivariate(const double* v, double* out) {
   // docs/math.md §4.2: da_{L-1} = 0, da_{l-1} = W_l^T da_l + V_l^T a_l, dw = da_{-1}; dg = 2 Sigma dw;
   // db_0 = dg, db_{l+1} = W_l db_l + V_l b_l; (H v)_l = da_l b_l^T + a_l db_l^T (+ 2 l2 V_l).
-  // Matrix-vector products large enough for dgemv (chains' threshold) go to BLAS; the output
+  // Matrix-vector products large enough for dgemv (the kernels' threshold) go to BLAS; the output
   // blocks are always written by the fused loop.
   const double* theta = ev_.theta();
-  const std::size_t gemv = chains::gemvThreshold();
+  const std::size_t gemv = kernels::gemvThreshold();
   auto dAlpha = [&](std::size_t l) { return dAlpha_.data() + dAlphaOffset_[l]; };
   auto dBeta = [&](std::size_t l) { return dBeta_.data() + dBetaOffset_[l]; };
   for (std::size_t l = L_; l-- > 0;) {
@@ -191,10 +191,10 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
     double* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
     if (rows * cols >= gemv) {
       if (x) {
-        chains::transposedTimes(rows, cols, 1, W, x, next);
-        chains::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next, true);
+        kernels::transposedTimes(rows, cols, 1, W, x, next);
+        kernels::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next, true);
       } else {
-        chains::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next);
+        kernels::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next);
       }
     } else {
       DLN_FUSED(backwardFused, cols, rows, cols, W, x, V, ev_.alpha(l), next)
@@ -208,8 +208,8 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
     const double* V = v + spec_.offset(l);
     double* next = l + 1 < L_ ? dBeta(l + 1) : nullptr;
     if (next && rows * cols >= gemv) {
-      chains::times(rows, cols, 1, W, dBeta(l), next);
-      chains::times(rows, cols, 1, V, ev_.beta(l), next, true);
+      kernels::times(rows, cols, 1, W, dBeta(l), next);
+      kernels::times(rows, cols, 1, V, ev_.beta(l), next, true);
       next = nullptr;
     }
     DLN_FUSED(forwardAndOutput, cols, rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l), twoL2,
@@ -217,12 +217,18 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
   }
 }
 
-std::vector<double> denseHessian(const Evaluator& evaluator) {
+std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel) {
   const std::size_t P = evaluator.problem().spec().paramCount();
-  requireDoubles(checkedMul(P, P, "weights"), "weights");
   HessianOperator H(evaluator);
-  std::vector<double> dense(P * P), e(P, 0.0), column(P);
+  // Zeroed row by row, polling the flag: touching P^2 fresh doubles takes long enough to matter.
+  std::vector<double> dense, e(P, 0.0), column(P);
+  dense.reserve(P * P);
+  for (std::size_t i = 0; i < P; ++i) {
+    cancel.check();
+    dense.insert(dense.end(), P, 0.0);
+  }
   for (std::size_t j = 0; j < P; ++j) {
+    cancel.check();
     e[j] = 1.0;
     H.apply(e.data(), column.data());
     e[j] = 0.0;
@@ -231,22 +237,29 @@ std::vector<double> denseHessian(const Evaluator& evaluator) {
   return dense;
 }
 
-void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors) {
-  for (double x : H) {
-    if (!std::isfinite(x)) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors, CancelFlag cancel) {
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
+    for (std::size_t j = 0; j < n; ++j) {
+      if (!std::isfinite(H[i * n + j])) fail(ErrorCode::Value, "weights", "the Hessian is not finite at this point");
+    }
   }
-  for (std::size_t i = 0; i < n; ++i)
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
     for (std::size_t j = i + 1; j < n; ++j) H[i * n + j] = H[j * n + i] = 0.5 * (H[i * n + j] + H[j * n + i]);
-  linalg::symmetricEigen(n, H.data(), values, vectors);
+  }
+  linalg::symmetricEigen(n, H.data(), values, vectors, cancel);
 }
 
-double asymmetry(std::size_t n, const double* H) {
+double asymmetry(std::size_t n, const double* H, CancelFlag cancel) {
   double worst = 0.0, scale = 0.0;
-  for (std::size_t i = 0; i < n; ++i)
+  for (std::size_t i = 0; i < n; ++i) {
+    cancel.check();
     for (std::size_t j = 0; j < n; ++j) {
       scale = std::max(scale, std::fabs(H[i * n + j]));
       if (j > i) worst = std::max(worst, std::fabs(H[i * n + j] - H[j * n + i]));
     }
+  }
   return scale > 0 ? worst / scale : 0.0;
 }
 

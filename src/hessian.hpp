@@ -13,7 +13,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "control.hpp"
 #include "evaluator.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -45,16 +47,20 @@ class HessianOperator final : public SymmetricOperator {
   std::vector<double> dAlpha_, dBeta_, dA_, dG_;
   std::vector<std::size_t> dAlphaOffset_, dBetaOffset_;
   std::size_t products_ = 0;
+  MemoryReservation memory_;  // the buffers above, counted against the memory limit
 };
 
 // The dense Hessian (P x P, row-major) assembled from P products on unit vectors, as it is
-// (not symmetrized), for the test oracle and small problems. Checks the memory cap first.
-std::vector<double> denseHessian(const Evaluator& evaluator);
-// max_ij |H_ij - H_ji| / max_ij |H_ij| (0 for the zero matrix).
-double asymmetry(std::size_t n, const double* H);
+// (not symmetrized), for the test oracle and small problems. The caller reserves its P^2 doubles
+// against the memory limit (memory.hpp) before calling; `cancel` is polled between products.
+std::vector<double> denseHessian(const Evaluator& evaluator, CancelFlag cancel = {});
+// max_ij |H_ij - H_ji| / max_ij |H_ij| (0 for the zero matrix); `cancel` is polled per row.
+double asymmetry(std::size_t n, const double* H, CancelFlag cancel = {});
 // Eigenvalues (ascending) of (H + H^T) / 2, and its eigenvectors as columns when `vectors` is
 // given; H (n x n) is symmetrized in place. A non-finite entry (a point where the products
-// overflow) is an ErrorCode::Value error on "weights".
-void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors = nullptr);
+// overflow) is an ErrorCode::Value error on "weights". `cancel` is polled per row and as
+// symmetricEigen does.
+void symmetricSpectrum(std::size_t n, std::vector<double>& H, double* values, double* vectors = nullptr,
+                       CancelFlag cancel = {});
 
 }  // namespace dln

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <limits>
 
-#include "chains.hpp"
 #include "error.hpp"
-#include "limits.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 #include "rng.hpp"
 
 namespace dln {
@@ -38,9 +38,9 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
   double before = norm(n, w);
   if (m == 0) return before;
   for (int pass = 0; pass < 2; ++pass) {
-    chains::times(m, n, 1, Q, w, c);
+    kernels::times(m, n, 1, Q, w, c);
     for (std::size_t i = 0; i < m; ++i) c[i] = -c[i];
-    chains::transposedTimes(m, n, 1, Q, c, w, true);
+    kernels::transposedTimes(m, n, 1, Q, c, w, true);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
@@ -63,13 +63,167 @@ bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, dou
   return false;
 }
 
-// A Ritz pair candidate: its value, residual estimate, and where its vector lives.
-struct Ritz {
-  double value, residual;
-  std::size_t block, index;  // block number, index in that block's ascending eigenvalues
-};
+void sortDescending(std::vector<RitzPair>& pairs) {
+  std::stable_sort(pairs.begin(), pairs.end(), [](const RitzPair& x, const RitzPair& y) { return x.value > y.value; });
+}
 
 }  // namespace
+
+LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis) : op_(op), n_(op.dimension()) {
+  const std::size_t rows = checkedAdd(maxBasis, 1, "maxIterations");
+  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 3 * rows, "maxIterations"), "maxIterations"),
+               "maxIterations");
+  w_.assign(n_, 0.0);
+  c_.assign(rows, 0.0);
+  // The basis grows a row per step inside one reservation (rows are touched only when used).
+  Q_.reserve(rows * n_);
+  Q_.resize(n_);
+  alpha_.reserve(maxBasis);
+  beta_.reserve(maxBasis);
+}
+
+void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
+  const std::size_t n = n_;
+  double* q = Q_.data();
+  if (start) {
+    const double s = norm(n, start);
+    if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
+    for (std::size_t i = 0; i < n; ++i) q[i] = start[i] + (s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
+  } else {
+    for (std::size_t i = 0; i < n; ++i) q[i] = rng.normal();
+  }
+  const double q0 = norm(n, q);
+  if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
+  for (std::size_t i = 0; i < n; ++i) q[i] /= q0;
+}
+
+double LanczosProcess::extend() {
+  const std::size_t n = n_;
+  const double* qm = Q_.data() + m_ * n;
+  op_.apply(qm, w_.data());
+  ++products_;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(w_[i])) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
+  }
+  const double a = kernels::dot(n, qm, w_.data());
+  alpha_.push_back(a);
+  const double bPrev = m_ > blockStart_ ? beta_.back() : 0.0;
+  ++m_;
+  const double b = orthogonalize(n, m_, Q_.data(), w_.data(), c_.data());
+  tNorm_ = std::max(tNorm_, std::fabs(a) + b + bPrev);
+  return b;
+}
+
+const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
+  // Ritz values of the open block and the last components of their vectors.
+  const std::size_t len = m_ - blockStart_;
+  values_.resize(len);
+  lastRow_.resize(len);
+  linalg::tridiagonalEigenLastRow(len, alpha_.data() + blockStart_, beta_.data() + blockStart_, values_.data(), lastRow_.data());
+  candidates_.clear();
+  for (std::size_t f = 0; f < finished_.size(); ++f)
+    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+  for (std::size_t i = 0; i < len; ++i) candidates_.push_back({values_[i], std::fabs(b * lastRow_[i]), finished_.size(), i});
+  sortDescending(candidates_);
+  return candidates_;
+}
+
+bool LanczosProcess::breakdown(double b) const {
+  return b <= kLanczosNegligible * std::max(tNorm_, std::numeric_limits<double>::min());
+}
+
+bool LanczosProcess::converged(const LanczosOptions& o, double b) const {
+  auto ok = [&](double value, double residual) { return accepted(value, residual, o.tol, tNorm_); };
+  const std::vector<RitzPair>& candidates = candidates_;
+  bool done = candidates.size() >= o.k;
+  for (std::size_t i = 0; i < o.k && done; ++i) done = ok(candidates[i].value, candidates[i].residual);
+  if (done && o.smallest) done = ok(candidates.back().value, candidates.back().residual);
+  if (done && o.k > 1 && !finished_.empty()) {
+    // After a breakdown the new block explores the orthogonal complement, which holds only
+    // further copies of eigenvalues already found (the first block, from a random start, saw
+    // every eigenspace). Stop once the new block's top is converged and adds nothing to the
+    // top k: then no copy above the k-th value is left (a multiplicity larger than one shows
+    // up as one copy per block).
+    std::vector<double> previous;
+    for (const Block& f : finished_) previous.insert(previous.end(), f.values.begin(), f.values.end());
+    std::sort(previous.begin(), previous.end(), std::greater<double>());
+    const double top = values_.back(), topResidual = std::fabs(b * lastRow_.back());
+    const double kth = previous.size() >= o.k ? previous[o.k - 1] : -std::numeric_limits<double>::infinity();
+    done = ok(top, topResidual) && top <= kth + std::max(o.tol * std::fabs(kth), kLanczosNegligible * tNorm_);
+  }
+  // The first block closing is no proof for k > 1: a repeated eigenvalue may have more copies
+  // in the complement (checked by the next block, above).
+  if (done && breakdown(b) && o.k > 1 && finished_.empty() && m_ < n_) done = false;
+  return done;
+}
+
+void LanczosProcess::advance(double b) {
+  Q_.resize((m_ + 1) * n_);
+  beta_.push_back(b);
+  double* next = Q_.data() + m_ * n_;
+  for (std::size_t i = 0; i < n_; ++i) next[i] = w_[i] / b;
+}
+
+bool LanczosProcess::restart(double b, Rng& rng) {
+  Q_.resize((m_ + 1) * n_);
+  // Invariant subspace: its Ritz values are exact to the dropped coupling. Continue in the
+  // orthogonal complement.
+  const std::size_t len = m_ - blockStart_;
+  Block f;
+  f.start = blockStart_;
+  f.length = len;
+  f.values = values_;
+  f.residuals.resize(len);
+  for (std::size_t i = 0; i < len; ++i) f.residuals[i] = std::fabs(b * lastRow_[i]);
+  finished_.push_back(std::move(f));
+  beta_.push_back(0.0);
+  blockStart_ = m_;
+  ++restarts_;
+  return freshDirection(n_, m_, Q_.data(), rng, Q_.data() + m_ * n_, c_.data());
+}
+
+void LanczosProcess::collectClosed() {
+  candidates_.clear();
+  for (std::size_t f = 0; f < finished_.size(); ++f)
+    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+  sortDescending(candidates_);
+}
+
+void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult& result) {
+  const std::size_t n = n_;
+  // If the process ended right after closing a block, its pairs are all in `finished_`.
+  if (m_ == blockStart_) collectClosed();
+  const std::vector<RitzPair>& candidates = candidates_;
+  const std::size_t k = std::min(wanted, candidates.size());
+  result.values.resize(k);
+  result.residuals.resize(k);
+  for (std::size_t i = 0; i < k; ++i) {
+    result.values[i] = candidates[i].value;
+    result.residuals[i] = candidates[i].residual;
+  }
+  result.smallest = candidates.back().value;
+  result.smallestResidual = candidates.back().residual;
+  if (!wantVectors) return;
+  result.vectors.assign(k * n, 0.0);
+  std::vector<double> blockValues, S;
+  std::size_t cached = static_cast<std::size_t>(-1);
+  for (std::size_t i = 0; i < k; ++i) {
+    const RitzPair& r = candidates[i];
+    const std::size_t start = r.block < finished_.size() ? finished_[r.block].start : blockStart_;
+    const std::size_t length = r.block < finished_.size() ? finished_[r.block].length : m_ - blockStart_;
+    if (cached != r.block) {
+      blockValues.resize(length);
+      S.resize(length * length);
+      linalg::tridiagonalEigen(length, alpha_.data() + start, beta_.data() + start, blockValues.data(), S.data());
+      cached = r.block;
+    }
+    double* y = result.vectors.data() + i * n;
+    for (std::size_t j = 0; j < length; ++j) kernels::axpy(n, S[j * length + r.index], Q_.data() + (start + j) * n, y);
+    const double s = norm(n, y);
+    if (s > 0)
+      for (std::size_t t = 0; t < n; ++t) y[t] /= s;
+  }
+}
 
 LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   const std::size_t n = op.dimension();
@@ -78,91 +232,17 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   if (!(o.tol > 0) || !std::isfinite(o.tol)) fail(ErrorCode::Value, "tol", "must be a finite number > 0");
   const std::size_t maxIter = std::min(n, o.maxIterations ? o.maxIterations : kLanczosDefaultMaxIterations);
   if (maxIter < o.k) fail(ErrorCode::Value, "maxIterations", "must be >= k");
-  requireDoubles(checkedMul(maxIter + 1, n, "maxIterations"), "maxIterations");
 
   Rng rng(o.seed, Purpose::Eigensolver, {o.stream});
-  // The basis grows a row per step inside one reservation (rows are touched only when used).
-  std::vector<double> Q, w(n), c(maxIter + 1), alpha, beta;
-  Q.reserve((maxIter + 1) * n);
-  Q.resize(n);
-  alpha.reserve(maxIter);
-  beta.reserve(maxIter);
-  double* q = Q.data();
-  if (o.start) {
-    const double s = norm(n, o.start);
-    if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
-    for (std::size_t i = 0; i < n; ++i) q[i] = o.start[i] + (s > 0 ? o.startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
-  } else {
-    for (std::size_t i = 0; i < n; ++i) q[i] = rng.normal();
-  }
-  const double q0 = norm(n, q);
-  if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
-  for (std::size_t i = 0; i < n; ++i) q[i] /= q0;
-
-  // The basis splits into blocks at each breakdown (an invariant subspace: the coupling beta to
-  // the next vector is negligible and dropped), so T is block diagonal. A finished block's Ritz
-  // pairs are final; its residuals are |dropped beta * last component|. Only the current block's
-  // tridiagonal matrix is decomposed at each step, and only for the last row of its eigenvectors.
-  struct Block {
-    std::size_t start = 0, length = 0;
-    std::vector<double> values, residuals;  // ascending
-  };
-  std::vector<Block> finished;
-  std::vector<double> values, lastRow;
-  std::vector<Ritz> candidates;
-  std::size_t blockStart = 0;
-
+  LanczosProcess process(op, maxIter);
+  process.begin(o.start, o.startNoise, rng);
   LanczosResult result;
-  std::size_t m = 0;   // basis size
-  double tNorm = 0.0;  // max row sum of |T|: an estimate of ||H|| from below
-  double b = 0.0;      // the coupling of the last step
-  auto negligible = [&] { return kLanczosNegligible * tNorm; };
-  auto accepted = [&](double value, double residual) { return residual <= std::max(o.tol * std::fabs(value), negligible()); };
   while (true) {
-    const double* qm = Q.data() + m * n;
-    op.apply(qm, w.data());
-    ++result.products;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!std::isfinite(w[i])) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
-    }
-    const double a = chains::dot(n, qm, w.data());
-    alpha.push_back(a);
-    const double bPrev = m > blockStart ? beta.back() : 0.0;
-    ++m;
-    b = orthogonalize(n, m, Q.data(), w.data(), c.data());
-    tNorm = std::max(tNorm, std::fabs(a) + b + bPrev);
-
-    // Ritz values of the current block and the last components of their vectors.
-    const std::size_t len = m - blockStart;
-    values.resize(len);
-    lastRow.resize(len);
-    linalg::tridiagonalEigenLastRow(len, alpha.data() + blockStart, beta.data() + blockStart, values.data(), lastRow.data());
-    candidates.clear();
-    for (std::size_t f = 0; f < finished.size(); ++f)
-      for (std::size_t i = 0; i < finished[f].length; ++i) candidates.push_back({finished[f].values[i], finished[f].residuals[i], f, i});
-    for (std::size_t i = 0; i < len; ++i) candidates.push_back({values[i], std::fabs(b * lastRow[i]), finished.size(), i});
-    std::stable_sort(candidates.begin(), candidates.end(), [](const Ritz& x, const Ritz& y) { return x.value > y.value; });
-
-    bool done = candidates.size() >= o.k;
-    for (std::size_t i = 0; i < o.k && done; ++i) done = accepted(candidates[i].value, candidates[i].residual);
-    if (done && o.smallest) done = accepted(candidates.back().value, candidates.back().residual);
-    if (done && o.k > 1 && !finished.empty()) {
-      // After a breakdown the new block explores the orthogonal complement, which holds only
-      // further copies of eigenvalues already found (the first block, from a random start, saw
-      // every eigenspace). Stop once the new block's top is converged and adds nothing to the
-      // top k: then no copy above the k-th value is left (a multiplicity larger than one shows
-      // up as one copy per block).
-      std::vector<double> previous;
-      for (const Block& f : finished) previous.insert(previous.end(), f.values.begin(), f.values.end());
-      std::sort(previous.begin(), previous.end(), std::greater<double>());
-      const double top = values.back(), topResidual = std::fabs(b * lastRow.back());
-      const double kth = previous.size() >= o.k ? previous[o.k - 1] : -std::numeric_limits<double>::infinity();
-      done = accepted(top, topResidual) && top <= kth + std::max(o.tol * std::fabs(kth), negligible());
-    }
-    const bool exhausted = b <= kLanczosNegligible * std::max(tNorm, std::numeric_limits<double>::min());
-    // The first block closing is no proof for k > 1: a repeated eigenvalue may have more copies
-    // in the complement (checked by the next block, above).
-    if (done && exhausted && o.k > 1 && finished.empty() && m < n) done = false;
+    o.cancel.check();
+    const double b = process.extend();
+    process.ritzPairs(b);
+    const bool done = process.converged(o, b);
+    const std::size_t m = process.size();
     result.iterations = m;
     if (m >= n) {
       // The basis spans the whole space: every Ritz pair is exact (to the last coupling).
@@ -173,80 +253,28 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
       result.converged = done;
       break;
     }
-    Q.resize((m + 1) * n);
-    double* next = Q.data() + m * n;
-    if (exhausted) {
-      // Invariant subspace: its Ritz values are exact to the dropped coupling. Continue in the
-      // orthogonal complement.
-      Block f;
-      f.start = blockStart;
-      f.length = len;
-      f.values = values;
-      f.residuals.resize(len);
-      for (std::size_t i = 0; i < len; ++i) f.residuals[i] = std::fabs(b * lastRow[i]);
-      finished.push_back(std::move(f));
-      beta.push_back(0.0);
-      blockStart = m;
-      ++result.restarts;
-      if (!freshDirection(n, m, Q.data(), rng, next, c.data())) {
-        // The whole space is spanned: every eigenvalue has been found.
-        result.converged = true;
-        break;
-      }
-    } else {
-      beta.push_back(b);
-      for (std::size_t i = 0; i < n; ++i) next[i] = w[i] / b;
+    if (!process.breakdown(b)) {
+      process.advance(b);
+    } else if (!process.restart(b, rng)) {
+      // The whole space is spanned: every eigenvalue has been found.
+      result.converged = true;
+      break;
     }
   }
-  // If the loop ended right after closing a block, its pairs are all in `finished`.
-  const bool openBlock = m > blockStart;
-  if (!openBlock) {
-    candidates.clear();
-    for (std::size_t f = 0; f < finished.size(); ++f)
-      for (std::size_t i = 0; i < finished[f].length; ++i) candidates.push_back({finished[f].values[i], finished[f].residuals[i], f, i});
-    std::stable_sort(candidates.begin(), candidates.end(), [](const Ritz& x, const Ritz& y) { return x.value > y.value; });
-  }
-
-  const std::size_t k = std::min(o.k, candidates.size());
-  result.values.resize(k);
-  result.residuals.resize(k);
-  for (std::size_t i = 0; i < k; ++i) {
-    result.values[i] = candidates[i].value;
-    result.residuals[i] = candidates[i].residual;
-  }
-  result.smallest = candidates.back().value;
-  result.smallestResidual = candidates.back().residual;
-  if (o.wantVectors) {
-    result.vectors.assign(k * n, 0.0);
-    std::vector<double> blockValues, S;
-    std::size_t cached = static_cast<std::size_t>(-1);
-    for (std::size_t i = 0; i < k; ++i) {
-      const Ritz& r = candidates[i];
-      const std::size_t start = r.block < finished.size() ? finished[r.block].start : blockStart;
-      const std::size_t length = r.block < finished.size() ? finished[r.block].length : m - blockStart;
-      if (cached != r.block) {
-        blockValues.resize(length);
-        S.resize(length * length);
-        linalg::tridiagonalEigen(length, alpha.data() + start, beta.data() + start, blockValues.data(), S.data());
-        cached = r.block;
-      }
-      double* y = result.vectors.data() + i * n;
-      for (std::size_t j = 0; j < length; ++j) chains::axpy(n, S[j * length + r.index], Q.data() + (start + j) * n, y);
-      const double s = norm(n, y);
-      if (s > 0)
-        for (std::size_t t = 0; t < n; ++t) y[t] /= s;
-    }
-  }
+  process.extract(o.k, o.wantVectors, result);
+  result.products = process.products();
+  result.restarts = process.restarts();
   return result;
 }
 
-PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream) {
+PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
+                           CancelFlag cancel) {
   PowerWorkspace work;
-  return powerIteration(op, iterations, seed, stream, work);
+  return powerIteration(op, iterations, seed, stream, work, cancel);
 }
 
 PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::uint64_t seed, std::uint64_t stream,
-                           PowerWorkspace& work) {
+                           PowerWorkspace& work, CancelFlag cancel) {
   if (iterations < 1) fail(ErrorCode::Value, "powerIterations", "must be >= 1");
   const std::size_t n = op.dimension();
   Rng rng(seed, Purpose::Eigensolver, {stream, 1});
@@ -263,6 +291,7 @@ PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::u
   // ||H v|| / ||v||, and v is rescaled only when its norm drifts far from 1.
   double vNorm = 1.0;
   for (std::size_t k = 0; k < iterations; ++k) {
+    cancel.check();
     r.estimate = current;
     op.apply(v, hv);
     ++r.products;

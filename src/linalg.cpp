@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "error.hpp"
@@ -59,11 +60,12 @@ void scaleBack(std::size_t count, double* values, int e) {
 // transform independently, so V may hold only some rows of the eigenvector matrix (started as
 // the same rows of the identity): the eigenvalues never depend on V.
 template <bool Fast>
-void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
+void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows, const CancelFlag* cancel = nullptr) {
   for (std::size_t i = 1; i < n; ++i) e[i - 1] = e[i];
   e[n - 1] = 0.0;
   double f = 0.0, tst1 = 0.0;
   for (std::size_t l = 0; l < n; ++l) {
+    if (cancel) cancel->check();
     tst1 = std::max(tst1, std::fabs(d[l]) + std::fabs(e[l]));
     std::size_t m = l;
     while (m < n - 1 && std::fabs(e[m]) > kEps * tst1) ++m;
@@ -71,6 +73,7 @@ void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
       int iterations = 0;
       do {
         if (++iterations > 60) fail(ErrorCode::Internal, "", "symmetric eigensolver did not converge");
+        if (cancel && V) cancel->check();  // with vectors, one sweep rotates O(n^2) entries
         double g = d[l];
         double p = (d[l + 1] - g) / (2.0 * e[l]);
         double r = Fast ? pythag(p, 1.0) : std::hypot(p, 1.0);
@@ -117,10 +120,13 @@ void tql2(std::size_t n, double* d, double* e, double* V, std::size_t vrows) {
 
 // Householder reduction of the symmetric matrix in V (n x n, overwritten) to tridiagonal form
 // (d, e); with `accumulate`, V ends as the orthogonal transformation.
-void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
+void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate, const CancelFlag& cancel) {
+  // Each column costs O(i^2) strided accesses (tens of ms at n ~ 2000): the flag is also polled
+  // every 64 rows inside it.
   auto at = [&](std::size_t i, std::size_t j) -> double& { return V[i * n + j]; };
   for (std::size_t j = 0; j < n; ++j) d[j] = at(n - 1, j);
   for (std::size_t i = n - 1; i > 0; --i) {
+    cancel.check();
     double scale = 0.0, h = 0.0;
     for (std::size_t k = 0; k < i; ++k) scale += std::fabs(d[k]);
     if (scale == 0.0) {
@@ -143,6 +149,7 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
       d[i - 1] = f - g;
       for (std::size_t j = 0; j < i; ++j) e[j] = 0.0;
       for (std::size_t j = 0; j < i; ++j) {
+        if ((j & 63) == 63) cancel.check();
         f = d[j];
         at(j, i) = f;
         g = e[j] + at(j, j) * f;
@@ -160,6 +167,7 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
       const double hh = f / (h + h);
       for (std::size_t j = 0; j < i; ++j) e[j] -= hh * d[j];
       for (std::size_t j = 0; j < i; ++j) {
+        if ((j & 63) == 63) cancel.check();
         f = d[j];
         g = e[j];
         for (std::size_t k = j; k < i; ++k) at(k, j) -= (f * e[k] + g * d[k]);
@@ -175,12 +183,14 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
     return;
   }
   for (std::size_t i = 0; i + 1 < n; ++i) {
+    cancel.check();
     at(n - 1, i) = at(i, i);
     at(i, i) = 1.0;
     const double h = d[i + 1];
     if (h != 0.0) {
       for (std::size_t k = 0; k <= i; ++k) d[k] = at(k, i + 1) / h;
       for (std::size_t j = 0; j <= i; ++j) {
+        if ((j & 63) == 63) cancel.check();
         double g = 0.0;
         for (std::size_t k = 0; k <= i; ++k) g += at(k, i + 1) * at(k, j);
         for (std::size_t k = 0; k <= i; ++k) at(k, j) -= g * d[k];
@@ -196,8 +206,16 @@ void tred2(std::size_t n, double* V, double* d, double* e, bool accumulate) {
   e[0] = 0.0;
 }
 
+// Copies n x n row by row, polling the flag (touching fresh memory of a big matrix takes long).
+void copyRows(std::size_t rows, std::size_t cols, const double* from, double* to, const CancelFlag* cancel) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (cancel) cancel->check();
+    std::memcpy(to + i * cols, from + i * cols, cols * sizeof(double));
+  }
+}
+
 // Sorts eigenvalues ascending, permuting the columns of V (vrows x n) alike.
-void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows) {
+void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows, const CancelFlag* cancel = nullptr) {
   std::vector<std::size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
@@ -205,39 +223,41 @@ void sortAscending(std::size_t n, double* values, double* V, std::size_t vrows) 
   for (std::size_t i = 0; i < n; ++i) sorted[i] = values[order[i]];
   std::copy(sorted.begin(), sorted.end(), values);
   if (V) {
-    std::vector<double> copy(V, V + vrows * n);
-    for (std::size_t k = 0; k < vrows; ++k)
+    std::unique_ptr<double[]> copy(new double[vrows * n]);
+    copyRows(vrows, n, V, copy.get(), cancel);
+    for (std::size_t k = 0; k < vrows; ++k) {
+      if (cancel && (k & 63) == 63) cancel->check();
       for (std::size_t i = 0; i < n; ++i) V[k * n + i] = copy[k * n + order[i]];
+    }
   }
 }
 
 }  // namespace
 
-void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors) {
+void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors, CancelFlag cancel) {
   if (n == 0) return;
   if (const int e = scaleExponent(maxAbs(n * n, A))) {
     const std::vector<double> scaled = scaledCopy(n * n, A, e);
-    symmetricEigen(n, scaled.data(), values, vectors);
+    symmetricEigen(n, scaled.data(), values, vectors, cancel);
     scaleBack(n, values, e);
     return;
   }
-  std::vector<double> scratch;
+  std::unique_ptr<double[]> scratch;
   double* V = vectors;
   if (!V) {
-    scratch.assign(A, A + n * n);
-    V = scratch.data();
-  } else {
-    std::copy(A, A + n * n, V);
+    scratch.reset(new double[n * n]);
+    V = scratch.get();
   }
+  copyRows(n, n, A, V, &cancel);
   if (n == 1) {
     values[0] = V[0];
     if (vectors) vectors[0] = 1.0;
     return;
   }
   std::vector<double> e(n);
-  tred2(n, V, values, e.data(), vectors != nullptr);
-  tql2<false>(n, values, e.data(), vectors, n);
-  sortAscending(n, values, vectors, n);
+  tred2(n, V, values, e.data(), vectors != nullptr, cancel);
+  tql2<false>(n, values, e.data(), vectors, n, &cancel);
+  sortAscending(n, values, vectors, n, &cancel);
 }
 
 void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values, double* vectors) {

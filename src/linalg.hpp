@@ -6,12 +6,15 @@
 #include <cstddef>
 #include <vector>
 
+#include "control.hpp"
+
 namespace dln::linalg {
 
 // Eigen-decomposition of a symmetric n x n matrix (Householder tridiagonalization + implicit QL).
 // Eigenvalues ascending. If `vectors` is non-null it receives the eigenvectors as the *columns*
-// of an n x n row-major matrix.
-void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors = nullptr);
+// of an n x n row-major matrix. `cancel` is polled once per Householder column and per QL
+// eigenvalue (O(n^2) work between polls), for the dense Hessians of big problems.
+void symmetricEigen(std::size_t n, const double* A, double* values, double* vectors = nullptr, CancelFlag cancel = {});
 
 // Eigenvalues (ascending) and optionally eigenvectors (columns, n x n) of the symmetric
 // tridiagonal matrix with diagonal `diag` (n) and off-diagonal `off` (n-1).

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
 #include "linalg.hpp"
 
@@ -90,9 +90,9 @@ AuthorsRegressionData marionChizatAuthorsData(AuthorsCode code, std::size_t n, s
   const std::vector<double> w = widen(data.wTrue);
   data.y.resize(n);
   data.yTest.resize(data.nTest);
-  for (std::size_t i = 0; i < n; ++i) data.y[i] = chains::dot(d, data.X.data() + i * d, w.data()) + noise * data.zeta[i];
+  for (std::size_t i = 0; i < n; ++i) data.y[i] = kernels::dot(d, data.X.data() + i * d, w.data()) + noise * data.zeta[i];
   for (std::size_t i = 0; i < data.nTest; ++i)
-    data.yTest[i] = chains::dot(d, data.XTest.data() + i * d, w.data()) + noise * data.zetaTest[i];
+    data.yTest[i] = kernels::dot(d, data.XTest.data() + i * d, w.data()) + noise * data.zetaTest[i];
   // w* = pinv(X^T X) X^T y (the October code; inv in May, the same for full column rank) = X^+ y.
   data.wStar.resize(d);
   linalg::leastSquares(n, d, 1, data.X.data(), data.y.data(), data.wStar.data());

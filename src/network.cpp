@@ -5,7 +5,7 @@
 #include <string>
 
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace dln {
 

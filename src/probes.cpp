@@ -8,7 +8,6 @@
 #include "error.hpp"
 #include "hessian.hpp"
 #include "lanczos.hpp"
-#include "limits.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 
@@ -76,10 +75,11 @@ class SpectrumProbe final : public Probe {
   std::vector<double> s_;
 };
 
-// Per-layer structure (diagnostics.hpp), from one SVD per layer.
+// Per-layer structure (diagnostics.hpp), from one SVD per layer, and the balancedness ||D_l||_2
+// between layers.
 class LayerProbe final : public Probe {
  public:
-  enum class What { RankOneGap, LayerNorms, Spread, Alignment };
+  enum class What { RankOneGap, LayerNorms, Spread, Alignment, Balancedness };
   LayerProbe(What what, std::size_t depth) : what_(what), depth_(depth) {}
   void declare(Trace& trace) override {
     switch (what_) {
@@ -87,9 +87,15 @@ class LayerProbe final : public Probe {
       case What::LayerNorms: column_ = trace.declare("layerNorms", depth_); break;
       case What::Spread: column_ = trace.declare("singularSpread"); break;
       case What::Alignment: column_ = trace.declare("alignment", depth_ > 1 ? depth_ - 1 : 1); break;
+      case What::Balancedness: column_ = trace.declare("balancedness", depth_ > 1 ? depth_ - 1 : 1); break;
     }
   }
   void record(ProbeContext& c, Trace& trace) override {
+    if (what_ == What::Balancedness) {
+      const std::vector<double> norms = diagnostics::balancednessNorms(c.problem.spec(), c.theta);
+      trace.push(column_, norms.data(), norms.size());
+      return;
+    }
     const auto spectra = diagnostics::layerSpectra(c.problem.spec(), c.theta);
     std::vector<double> values;
     switch (what_) {
@@ -99,6 +105,7 @@ class LayerProbe final : public Probe {
         break;
       case What::Spread: values = {diagnostics::singularSpread(spectra)}; break;
       case What::Alignment: values = diagnostics::alignments(spectra); break;
+      case What::Balancedness: break;
     }
     trace.push(column_, values.data(), values.size());
   }
@@ -138,22 +145,17 @@ class SpectralProbe final : public Probe {
  public:
   SpectralProbe(std::vector<std::string> names, const Problem& problem, const SharpnessOptions& o)
       : names_(std::move(names)), o_(o) {
-    using M = SharpnessOptions::Method;
-    const std::size_t P = problem.spec().paramCount();
-    if (o_.k < 1 || o_.k > P) fail(ErrorCode::Value, "sharpness.k", "must be in [1, " + std::to_string(P) + "]");
-    if (o_.method == M::Lanczos && o_.maxIterations != 0 && o_.maxIterations < o_.k) {
-      fail(ErrorCode::Value, "sharpness.maxIterations", "must be >= k (" + std::to_string(o_.k) + ")");
-    }
-    if (o_.method == M::Power && o_.k > 1) {
-      fail(ErrorCode::Value, "sharpness.k", "power iteration gives one estimate (k = 1); use lanczos or dense for the top k");
+    try {
+      validate(o_, problem.spec().paramCount());
+    } catch (const Error& e) {
+      throw e.under("sharpness");
     }
     for (const auto& n : names_) {
-      if (o_.method == M::Power && n != "sharpness" && n != "sharpnessHvps") {
+      if (o_.method == SharpnessOptions::Method::Power && n != "sharpness" && n != "sharpnessHvps") {
         fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
       }
       wantSmallest_ = wantSmallest_ || n == "lambdaMin" || n == "spectralRadius";
     }
-    if (o_.method == M::Dense) requireDoubles(checkedMul(P, P, "sharpness.method"), "sharpness.method");
   }
 
   void declare(Trace& trace) override {
@@ -187,40 +189,22 @@ class SpectralProbe final : public Probe {
  private:
   void solve(ProbeContext& c) {
     using M = SharpnessOptions::Method;
-    HessianOperator H(c.evaluator);
+    // What a failed solve leaves (NaN values, 0 products), for the catch in record().
     top_.assign(o_.k, std::numeric_limits<double>::quiet_NaN());
-    smallest_ = std::numeric_limits<double>::quiet_NaN();
-    residual_ = 0.0;
+    smallest_ = residual_ = std::numeric_limits<double>::quiet_NaN();
     hvps_ = 0;
-    if (o_.method == M::Lanczos) {
-      LanczosOptions lo;
-      lo.k = o_.k;
-      lo.tol = o_.tol;
-      lo.maxIterations = o_.maxIterations;
-      lo.smallest = wantSmallest_;
-      lo.seed = o_.seed;
-      lo.stream = recordings_;
-      lo.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
-      LanczosResult r = lanczos(H, lo);
-      std::copy(r.values.begin(), r.values.end(), top_.begin());
-      smallest_ = r.smallest;
-      residual_ = r.residuals.empty() ? 0.0 : r.residuals[0];
-      previous_.assign(r.vectors.begin(), r.vectors.begin() + static_cast<long>(H.dimension()));
-      hvps_ = r.products;
-    } else if (o_.method == M::Power) {
-      const PowerResult p = powerIteration(H, o_.powerIterations, o_.seed, recordings_);
-      top_[0] = p.estimate;
-      residual_ = std::numeric_limits<double>::quiet_NaN();
-      hvps_ = p.products;
-    } else {
-      const std::size_t P = H.dimension();
-      std::vector<double> dense = denseHessian(c.evaluator);
-      std::vector<double> ev(P);
-      symmetricSpectrum(P, dense, ev.data());
-      for (std::size_t i = 0; i < o_.k; ++i) top_[i] = ev[P - 1 - i];
-      smallest_ = ev[0];
-      hvps_ = P;  // the products that assembled H
-    }
+    SpectrumRequest request;
+    request.smallest = wantSmallest_;
+    request.vectors = o_.method == M::Lanczos && o_.warmStart;  // the next recording's start
+    request.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
+    request.stream = recordings_;
+    request.cancel = c.cancel;
+    Spectrum s = hessianSpectrum(c.evaluator, o_, request);
+    top_ = std::move(s.values);
+    smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
+    residual_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.residuals[0];
+    hvps_ = s.products;
+    if (request.vectors) previous_.assign(s.vectors.begin(), s.vectors.begin() + static_cast<long>(c.problem.spec().paramCount()));
   }
 
   std::vector<std::string> names_;
@@ -244,7 +228,7 @@ class PowerProbe final : public Probe {
     if (!H_ || &H_->evaluator() != &c.evaluator) H_ = std::make_unique<HessianOperator>(c.evaluator);
     double estimate = std::numeric_limits<double>::quiet_NaN();
     try {
-      estimate = powerIteration(*H_, o_.powerIterations, o_.seed, 1000000 + recordings_, work_).estimate;
+      estimate = powerIteration(*H_, o_.powerIterations, o_.seed, 1000000 + recordings_, work_, c.cancel).estimate;
     } catch (const Error& e) {
       if (e.code() != ErrorCode::Value || e.field() != "weights") throw;  // an overflowing product: NaN
     }
@@ -272,7 +256,7 @@ const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
 std::vector<std::string> knownQuantities() {
   return {"loss",       "testLoss",       "excessLoss",        "distance",      "distanceMean",
           "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
-          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancednessDrift",
+          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancedness",  "balancednessDrift",
           "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower"};
 }
@@ -306,6 +290,7 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "layerNorms") return std::make_unique<LayerProbe>(LayerProbe::What::LayerNorms, L);
   if (name == "singularSpread") return std::make_unique<LayerProbe>(LayerProbe::What::Spread, L);
   if (name == "alignment") return std::make_unique<LayerProbe>(LayerProbe::What::Alignment, L);
+  if (name == "balancedness") return std::make_unique<LayerProbe>(LayerProbe::What::Balancedness, L);
   if (name == "balancednessDrift") return std::make_unique<BalancednessProbe>();
   if (name == "lemma2Epsilon") {
     return scalar(name, [](ProbeContext& c) { return diagnostics::lemma2Epsilon(c.problem.spec(), c.theta0); });

@@ -9,31 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "control.hpp"
 #include "evaluator.hpp"
+#include "spectrum.hpp"
 #include "trace.hpp"
 
 namespace dln {
 
-// How spectral quantities are computed (sharpness, sharpnessTopK, lambdaMin, spectralRadius,
-// sharpnessResidual, sharpnessHvps). `power` gives the reference code's estimate for `sharpness`
-// only; `dense` eigen-decomposes the assembled Hessian (small problems: the tests' oracle).
-struct SharpnessOptions {
-  enum class Method { Lanczos, Power, Dense };
-  Method method = Method::Lanczos;
-  std::size_t k = 1;
-  double tol = 1e-10;
-  std::size_t maxIterations = 0;    // Lanczos; 0 = min(P, 300)
-  std::size_t powerIterations = 20; // power iteration (and the sharpnessPower quantity)
-  std::uint64_t seed = 0;
-  bool warmStart = true;            // start from the previous recording's Ritz vector
-};
-
 struct ProbeOptions {
   double rankTolerance = 1e-4;  // singular values above this count towards rank(A) (Jacot et al.)
+  // How the spectral quantities (sharpness, sharpnessTopK, lambdaMin, spectralRadius,
+  // sharpnessResidual, sharpnessHvps) are computed: spectrum.hpp.
   SharpnessOptions sharpness;
 };
 
 struct ProbeContext {
+  ProbeContext(const Problem& problem, Evaluator& evaluator, const double* theta, const double* theta0, std::uint64_t step,
+               double time, double loss, CancelFlag cancel = {})
+      : problem(problem), evaluator(evaluator), theta(theta), theta0(theta0), step(step), time(time), loss(loss),
+        cancel(cancel) {}
   const Problem& problem;
   Evaluator& evaluator;     // evaluated at theta, gradient complete
   const double* theta;
@@ -41,6 +35,7 @@ struct ProbeContext {
   std::uint64_t step;
   double time;              // flow time, or eta * step for gradient descent
   double loss;
+  CancelFlag cancel;        // polled by probes whose work is long (the eigensolves)
 };
 
 class Probe {
@@ -52,7 +47,7 @@ class Probe {
 
 // Names understood by makeProbe; see README "Recorded quantities" and diagnostics.hpp.
 //   loss, testLoss, excessLoss, distance, distanceMean, gradNorm, singularValues, rank, nuclearNorm,
-//   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancednessDrift,
+//   schatten2OverL, rankOneGap, layerNorms, singularSpread, alignment, balancedness, balancednessDrift,
 //   residualNorms, lemma2Epsilon, sharpness, sharpnessTopK, lambdaMin, spectralRadius,
 //   sharpnessResidual, sharpnessHvps, sharpnessPower
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);

@@ -6,11 +6,11 @@
 #include <limits>
 #include <string>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
 #include "hessian.hpp"
 #include "lanczos.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 #include "rng.hpp"
 #include "third_derivative.hpp"
 
@@ -34,9 +34,9 @@ class DeflatedHessian final : public SymmetricOperator {
   }
   void project(double* x) {
     if (m_ == 0) return;
-    chains::times(m_, n_, 1, Q_.data(), x, c_.data());
+    kernels::times(m_, n_, 1, Q_.data(), x, c_.data());
     for (std::size_t i = 0; i < m_; ++i) c_[i] = -c_[i];
-    chains::transposedTimes(m_, n_, 1, Q_.data(), c_.data(), x, true);
+    kernels::transposedTimes(m_, n_, 1, Q_.data(), c_.data(), x, true);
   }
 
  private:

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "chains.hpp"
 #include "error.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 
@@ -39,8 +39,8 @@ RegressionTheory regressionTheory(const Problem& problem) {
   if (t.wStarNorm > 0) {
     for (std::size_t i = 0; i < d; ++i) u[i] = t.wStar[i] / t.wStarNorm;
   }
-  for (std::size_t i = 0; i < d; ++i) sigmaU[i] = chains::dot(d, reg.sigma().data() + i * d, u.data());
-  t.a = chains::dot(d, u.data(), sigmaU.data());
+  for (std::size_t i = 0; i < d; ++i) sigmaU[i] = kernels::dot(d, reg.sigma().data() + i * d, u.data());
+  t.a = kernels::dot(d, u.data(), sigmaU.data());
 
   t.sMin = 2.0 * Ld * t.lambda * q;
   t.sMinRefinedLower = 2.0 * Ld * t.a * q;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "error.hpp"
-#include "limits.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -177,7 +177,7 @@ ThirdDerivative::ThirdDerivative(const Evaluator& evaluator)
   dG_.assign(problem_.endToEndSize(), 0.0);
   fused_ = problem_.univariate() && r_ == 1;
   if (fused_) {
-    const std::size_t gemv = chains::gemvThreshold();
+    const std::size_t gemv = kernels::gemvThreshold();
     for (std::size_t l = 0; l < L_; ++l) fused_ = fused_ && spec_.layerSize(l) < gemv;
   }
 }
@@ -205,9 +205,9 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
     for (std::size_t l = L_; l-- > 0;) {
       const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
       double* next = l == 0 ? alphaOf(out, L_) : alphaOf(out, l - 1);
-      chains::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), next);
+      kernels::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), next);
       for (std::size_t s = 0; s < count; ++s)
-        chains::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l), next, true);
+        kernels::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l), next, true);
     }
     const double* head = alphaOf(out, L_);  // d(A^T), d_0 x r (dw when r = 1)
     if (problem_.univariate()) {
@@ -227,9 +227,9 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
     }
     for (std::size_t l = 0; l + 1 < L_; ++l) {
       const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
-      chains::times(rows, cols, r_, theta + spec_.offset(l), betaOf(out, l), betaOf(out, l + 1));
+      kernels::times(rows, cols, r_, theta + spec_.offset(l), betaOf(out, l), betaOf(out, l + 1));
       for (std::size_t s = 0; s < count; ++s)
-        chains::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), betaOf(out, l + 1), true);
+        kernels::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), betaOf(out, l + 1), true);
     }
   } else {
     double* b0 = betaOf(out, 0);
@@ -237,9 +237,9 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
     for (std::size_t l = 0; l < L_; ++l) {
       const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
       double* next = betaOf(out, l + 1);
-      chains::times(rows, cols, r_, theta + spec_.offset(l), betaOf(out, l), next);
+      kernels::times(rows, cols, r_, theta + spec_.offset(l), betaOf(out, l), next);
       for (std::size_t s = 0; s < count; ++s)
-        chains::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), next, true);
+        kernels::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), next, true);
     }
     const double* dA = betaOf(out, L_);  // d_L x d_0
     std::copy(dA, dA + dL * d0, dA_.begin());
@@ -247,9 +247,9 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
     std::copy(dG_.begin(), dG_.end(), alphaOf(out, L_ - 1));
     for (std::size_t l = L_ - 1; l > 0; --l) {
       const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
-      chains::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), alphaOf(out, l - 1));
+      kernels::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), alphaOf(out, l - 1));
       for (std::size_t s = 0; s < count; ++s)
-        chains::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l),
+        kernels::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l),
                                 alphaOf(out, l - 1), true);
     }
   }
@@ -271,8 +271,8 @@ void ThirdDerivative::hessianProduct(const double* u, const Tangent& tu, double*
     } else {
       std::memset(o, 0, sizeof(double) * size);
     }
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, alphaOf(&tu, l), ev_.beta(l), o);
-    chains::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, ev_.alpha(l), betaOf(&tu, l), o);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, alphaOf(&tu, l), ev_.beta(l), o);
+    kernels::addOuter(spec_.rows(l), spec_.cols(l), r_, 1.0, ev_.alpha(l), betaOf(&tu, l), o);
   }
 }
 
@@ -284,10 +284,10 @@ void ThirdDerivative::contract(const double* u, const Tangent& tu, const double*
     double* o = out + spec_.offset(l);
     const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
     std::memset(o, 0, sizeof(double) * spec_.layerSize(l));
-    chains::addOuter(rows, cols, r_, 1.0, alphaOf(second_, l), ev_.beta(l), o);
-    chains::addOuter(rows, cols, r_, 1.0, alphaOf(&tu, l), betaOf(&tv, l), o);
-    chains::addOuter(rows, cols, r_, 1.0, alphaOf(&tv, l), betaOf(&tu, l), o);
-    chains::addOuter(rows, cols, r_, 1.0, ev_.alpha(l), betaOf(second_, l), o);
+    kernels::addOuter(rows, cols, r_, 1.0, alphaOf(second_, l), ev_.beta(l), o);
+    kernels::addOuter(rows, cols, r_, 1.0, alphaOf(&tu, l), betaOf(&tv, l), o);
+    kernels::addOuter(rows, cols, r_, 1.0, alphaOf(&tv, l), betaOf(&tu, l), o);
+    kernels::addOuter(rows, cols, r_, 1.0, ev_.alpha(l), betaOf(second_, l), o);
   }
   ++contractions_;
 }
@@ -300,9 +300,9 @@ void ThirdDerivative::contractSymmetric(const double* u, const Tangent& tu, doub
     double* o = out + spec_.offset(l);
     const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
     std::memset(o, 0, sizeof(double) * spec_.layerSize(l));
-    chains::addOuter(rows, cols, r_, 2.0, alphaOf(second_, l), ev_.beta(l), o);
-    chains::addOuter(rows, cols, r_, 2.0, alphaOf(&tu, l), betaOf(&tu, l), o);
-    chains::addOuter(rows, cols, r_, 2.0, ev_.alpha(l), betaOf(second_, l), o);
+    kernels::addOuter(rows, cols, r_, 2.0, alphaOf(second_, l), ev_.beta(l), o);
+    kernels::addOuter(rows, cols, r_, 2.0, alphaOf(&tu, l), betaOf(&tu, l), o);
+    kernels::addOuter(rows, cols, r_, 2.0, ev_.alpha(l), betaOf(second_, l), o);
   }
   ++contractions_;
 }

@@ -37,4 +37,16 @@ void Trace::clearRows() {
   for (Column& c : columns_) c.values.clear();
 }
 
+std::size_t Trace::freeColumn(std::size_t i) {
+  const std::size_t bytes = columns_[i].values.capacity() * sizeof(double);
+  std::vector<double>().swap(columns_[i].values);
+  return bytes;
+}
+
+void Trace::truncateRows(std::size_t rows) {
+  for (Column& c : columns_) {
+    if (c.values.size() > rows * c.width) c.values.resize(rows * c.width);
+  }
+}
+
 }  // namespace dln

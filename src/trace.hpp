@@ -31,6 +31,10 @@ class Trace {
   void reserve(std::size_t rows);
   // Drops every row, keeping the columns and their capacity (a scratch trace reused per point).
   void clearRows();
+  // Keeps the first `rows` rows of every column (drops a partly written row; no reallocation).
+  void truncateRows(std::size_t rows);
+  // Frees column i's storage (once it has been copied out); returns the bytes freed.
+  std::size_t freeColumn(std::size_t i);
 
  private:
   std::vector<Column> columns_;

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian } from '../lib';
+import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian, measure, measureSync } from '../lib';
 import { native, type NativeBinding } from '../lib/native';
 import { wrapNative } from '../lib/errors';
 import { resolveExperiment } from '../lib/pipeline';
@@ -263,6 +263,33 @@ describe('fuzzing every entry point', () => {
         await asyncOutcome(async () => N.flow(problem.native, w0, { tEnd: 0.01, ...(opts as object) }).promise);
       }),
       runs(400),
+    );
+  });
+
+  test('measure entry points: quantities, options and weights (typed and raw, sync and async)', async () => {
+    const problem = Problem.regression({ X: data.X, y: data.y, widths: [3, 2, 1] }); // 8 parameters
+    const w0 = initWeights([3, 2, 1], { scale: 0.5, seed: 1 });
+    const names = fc.constantFrom('loss', 'gradNorm', 'balancedness', 'layerNorms', 'sharpness', 'sharpnessTopK', 'lambdaMin', 'rank', 'stepSize', 'los', '', '__proto__');
+    const quantities = fc.oneof(fc.array(names, { maxLength: 5 }), fc.array(junk, { maxLength: 3 }), junk);
+    const options = fc.oneof(
+      fc.record(
+        {
+          rankTolerance: fc.oneof(specialDouble, junk),
+          sharpness: fc.oneof(fc.record({ method: fc.constantFrom('lanczos', 'power', 'dense', 'x'), k: fc.integer({ min: -1, max: 10 }) }, { requiredKeys: [] }), junk),
+          rankTol: fc.constant(1),
+        },
+        { requiredKeys: [] },
+      ),
+      junk,
+    );
+    await fc.assert(
+      fc.asyncProperty(quantities, options, fc.oneof(fc.constant(w0), float64(10), junk), async (q, opts, w) => {
+        outcome(() => measureSync(problem, w as Float64Array, q as never, opts as never));
+        outcome(() => N.measureSync(problem.native, w as Float64Array, q as string[], opts as object));
+        await asyncOutcome(() => measure(problem, w as Float64Array, q as never, opts as never));
+        await asyncOutcome(async () => N.measure(problem.native, w as Float64Array, q as string[], opts as object).promise);
+      }),
+      runs(500),
     );
   });
 

@@ -12,6 +12,8 @@ import { DlnAbortError, setWorkerThreads } from '../lib';
 import { mergeResults } from '../lib/pipeline';
 import { runExperiment } from '../lib/pipeline';
 import { readResultsFile } from '../lib/experiments/store';
+import { runSweep } from '../lib/experiments/runner';
+import { resolveExperiment } from '../lib/pipeline/load';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-sweeps-'));
 const out = (name: string) => path.join(root, name);
@@ -168,6 +170,18 @@ describe('interruption and resumption', () => {
     expect(ticksWhileRunning).toBeGreaterThan(20); // ~60 expected in 300 ms at 5 ms
     expect(err.partial.ran).toBe(0);
   });
+
+  test('an abort that comes while the results directory is being claimed still stops the sweep', async () => {
+    const long = { ...slow, name: 'early-abort-sweep', train: { ...slow.train, steps: 50_000_000 }, repetitions: 2 };
+    const controller = new AbortController();
+    // runSweep checks the signal synchronously, then awaits the lock and the manifest: the abort
+    // lands there, before any run has started (and before the runs' abort listener exists).
+    const p = runSweep(resolveExperiment(long, 'test'), { out: out('early-abort'), signal: controller.signal });
+    controller.abort();
+    const err = await Promise.race([p.catch((e) => e), new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
+    expect(err).toBeInstanceOf(DlnAbortError);
+    expect((err as DlnAbortError & { partial: { ran: number } }).partial.ran).toBe(0);
+  }, 30_000);
 
   test('a torn line is never read as a result', () => {
     const dir = out('slow-interrupted');

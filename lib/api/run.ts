@@ -56,6 +56,8 @@ export async function runNativeJob<N extends { status: string }, R>(
     result = await started.promise;
   } catch (err) {
     if (thrown) throw thrown.value;
+    // Work with no partial result (an eigensolve) stops by throwing ERR_DLN_CANCELLED.
+    if (signal?.aborted && (err as { code?: unknown } | null)?.code === 'ERR_DLN_CANCELLED') throw new DlnAbortError(signal.reason);
     throw wrapNative(err, stackHolder);
   } finally {
     signal?.removeEventListener('abort', abort);

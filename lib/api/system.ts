@@ -15,6 +15,7 @@ export interface BuildInfo {
   blasThresholds: { gemm: number; gemv: number };
   /** Long computations (train, flow, ...) run at most this many at once, each on its own thread. */
   workerThreads: number;
+  /** The memory limit in bytes (see setMemoryLimit). */
   /**
    * The most `setWorkerThreads` (or DLNFLOW_THREADS) accepts now. OpenBLAS has a fixed pool of
    * work buffers, 2 x its compiled MAX_THREADS (128 for the usual MAX_THREADS=64), shared by every
@@ -55,7 +56,16 @@ export function setWorkerThreads(threads: number): void {
   callNative(() => native().setWorkerThreads(threads));
 }
 
-/** Requests needing more memory than this (bytes, default 8 GiB) are refused with ERR_DLN_MEMORY. */
+/**
+ * Caps the native memory dlnflow's work in flight holds at once in this process (bytes; every
+ * thread and worker_thread shares it). Runs, eigensolves, dense Hessians and measurements reserve
+ * what they will hold before allocating it -- weights copied in and out, working buffers, and a
+ * run's trace as it grows -- and give it back when their result is handed over or they fail. A
+ * request that would take the total above the limit is refused with ERR_DLN_MEMORY naming the
+ * field; a run whose trace outgrows it rejects with ERR_DLN_MEMORY on `options.recordEvery`.
+ * Default: half of the memory available to the process (physical memory, or its cgroup's limit
+ * when lower). Lowering it below what is held now only makes new requests fail.
+ */
 export function setMemoryLimit(bytes: number): void {
   callNative(() => native().setMemoryLimit(bytes));
 }

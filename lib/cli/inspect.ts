@@ -5,10 +5,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { initWeights, type InitKind } from '../api/init';
-import { svd } from '../api/linalg';
-import { layers } from '../api/matrix';
+import { measure, type Measurement } from '../api/measure';
 import { sharpness, type SharpnessOptions, type SpectrumResult } from '../api/spectrum';
-import { train, type Quantity } from '../api/train';
+import type { Quantity } from '../api/train';
 import { loadProblemFile } from '../config/problem-file';
 import { initFields } from '../options/init';
 import { runFields, sharpnessFields } from '../options/run';
@@ -40,27 +39,8 @@ function parsePositive(value: string): number {
   return v;
 }
 
-/** ||D_k||_2 for D_k = W_{k+1}^T W_{k+1} - W_k W_k^T, k = 1..L-1 (Lemma 1's invariant; Lemma 2's epsilon). */
-function balancedness(widths: readonly number[], weights: Float64Array): number[] {
-  const W = layers(widths, weights);
-  const out: number[] = [];
-  for (let k = 0; k + 1 < W.length; k++) {
-    const a = W[k + 1];
-    const b = W[k];
-    const n = b.rows;
-    const D = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        let v = 0;
-        for (let t = 0; t < a.rows; t++) v += a.data[t * a.cols + i] * a.data[t * a.cols + j];
-        for (let t = 0; t < b.cols; t++) v -= b.data[i * b.cols + t] * b.data[j * b.cols + t];
-        D[i * n + j] = v;
-      }
-    }
-    out.push(svd({ rows: n, cols: n, data: D }).S[0]);
-  }
-  return out;
-}
+/** A vector quantity of a trace row as a list (a width-1 column comes back as a number). */
+const asList = (v: Measurement[string]): (number | null)[] => (Array.isArray(v) ? v : [v]);
 
 export async function inspect(path: string, options: InspectOptions): Promise<Record<string, unknown>> {
   const { problem, weights: fileWeights } = await loadProblemFile(path);
@@ -81,14 +61,14 @@ export async function inspect(path: string, options: InspectOptions): Promise<Re
 
   // The structure of the weights at this point, through the same probes a run records.
   const isRegression = problem.kind === 'regression';
-  const record: Quantity[] = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
-  const at = (await train(problem, weights, { learningRate: 1, steps: 0, record, rankTolerance: options.rankTol })).trace.row(0);
+  const record: Quantity[] = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'balancedness', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
+  const at = await measure(problem, weights, record, { rankTolerance: options.rankTol });
   const structure: Record<string, unknown> = {
     layerNorms: at.layerNorms,
     rankOneGap: at.rankOneGap,
     singularSpread: at.singularSpread,
     alignment: at.alignment,
-    balancedness: balancedness(problem.widths, weights),
+    balancedness: problem.depth > 1 ? asList(at.balancedness) : [],
     lemma2Epsilon: at.lemma2Epsilon,
   };
   if (!isRegression) {

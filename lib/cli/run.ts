@@ -12,8 +12,9 @@ import { buildPlan, parseShard, shardFromEnvironment, type Shard } from '../expe
 import { presets } from '../papers';
 import { loadExperiment, runLoadedExperiment, type ExperimentAbortError, type ExperimentOutcome } from '../pipeline';
 import { drainStdout, EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, stdoutOpen, toJson } from './output';
-import { parsePositiveInteger } from './parse';
+import { parseFigureFormats, parsePositiveInteger } from './parse';
 import { progressView } from './progress';
+import type { FigureFormat } from '../report/render';
 
 interface RunCliOptions {
   out: string;
@@ -22,6 +23,7 @@ interface RunCliOptions {
   shard?: string;
   threads?: number;
   report: boolean;
+  formats?: FigureFormat[];
   json?: boolean;
   forceUnlock?: boolean;
 }
@@ -39,7 +41,7 @@ async function runOne(source: string, out: string, options: RunCliOptions, shard
   const label = `${loaded.experiment.name}${shard ? ` [shard ${shard.index}/${shard.count}]` : ''}`;
   const view = progressView(label);
   try {
-    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, forceUnlock: options.forceUnlock, onProgress: (p) => view.update(p) });
+    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, formats: options.formats, forceUnlock: options.forceUnlock, onProgress: (p) => view.update(p) });
   } finally {
     view.stop();
   }
@@ -78,6 +80,7 @@ export function registerRun(program: Command): void {
     .option('--shard <i/N>', 'run only slice i of N (default: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT)')
     .option('--threads <n>', 'runs at once (default: one per core, or DLNFLOW_THREADS)', parsePositiveInteger)
     .option('--no-report', 'do not build the report at the end')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print the outcome as JSON')
     .option('--force-unlock', "take over the results directory's locks even if their holders look alive (check they are gone)")
     .action(async (experiment: string, options: RunCliOptions) => {

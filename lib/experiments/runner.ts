@@ -140,6 +140,8 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     };
     const onAbort = () => stopAll(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort while the lock and the manifest were being taken has fired already: no event will come.
+    if (signal?.aborted) onAbort();
     const w = writer;
     try {
       let next = 0;

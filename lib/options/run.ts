@@ -24,6 +24,7 @@ export const QUANTITIES = [
   'rankOneGap',
   'singularSpread',
   'alignment',
+  'balancedness',
   'balancednessDrift',
   'residualNorms',
   'lemma2Epsilon',

@@ -8,7 +8,7 @@ import type { ExperimentSource } from '../experiments/schema';
 import { checkOptions } from '../options/declare';
 import { runExperimentOptions } from '../options/experiment';
 import { runSweep, type SweepOptions, type SweepOutcome } from '../experiments/runner';
-import type { ReportSummary } from '../report';
+import type { ReportOptions, ReportSummary } from '../report';
 import { loadExperiment } from './load';
 import { buildReport } from './report';
 import { displayOutcome } from './display';
@@ -16,6 +16,8 @@ import { displayOutcome } from './display';
 export interface RunExperimentOptions extends LoadOptions, SweepOptions {
   /** Build the report when the whole plan is present (default true). */
   report?: boolean;
+  /** Figure files of the report (default: svg, png and pdf; see ReportOptions.formats). */
+  formats?: ReportOptions['formats'];
 }
 
 export interface ExperimentOutcome extends SweepOutcome {
@@ -43,7 +45,7 @@ export async function runLoadedExperiment(loaded: LoadedExperiment, options: Run
   const started = Date.now();
   const { out, shard, signal, onProgress, forceUnlock } = options;
   const outcome: ExperimentOutcome = await runSweep(loaded, { out, shard, signal, onProgress, forceUnlock });
-  if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out);
+  if (outcome.missing === 0 && options.report !== false) outcome.summary = await buildReport(out, { formats: options.formats });
   outcome.elapsedMs = Date.now() - started;
   return displayOutcome(outcome);
 }

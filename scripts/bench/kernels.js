@@ -1,5 +1,5 @@
 // Loops vs BLAS for the chain products across widths: the measurement behind the dispatch
-// thresholds in src/chains.cpp. Reports, per width, loop time / BLAS time (below 1: loops win).
+// thresholds in src/kernels.cpp. Reports, per width, loop time / BLAS time (below 1: loops win).
 'use strict';
 const { runNative } = require('./_native');
 

@@ -5,8 +5,13 @@
 # DLNFLOW_PREBUILD (it looks for <dir>/build/{Release,Debug}). Any ASan report or UBSan finding
 # aborts the process (-fno-sanitize-recover), which fails the test that triggered it.
 # Leak detection is off: Node's own allocations at exit would drown real reports.
+# The core's native unit tests (test/native/) run first under the same sanitizers, in their own
+# build (build-native-asan/, leak detection on); DLN_NATIVE_SUMMARY names a file for their count.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+native_status=0
+node scripts/test-native.js --sanitize ${DLN_NATIVE_SUMMARY:+--summary "$DLN_NATIVE_SUMMARY"} || native_status=$?
 
 npx cmake-js compile --out .asan/build --debug --CDDLN_SANITIZE=ON --log-level warn
 asan_runtime=$(gcc -print-file-name=libasan.so)
@@ -16,4 +21,6 @@ export LD_PRELOAD="$asan_runtime"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export DLNFLOW_PREBUILD="$PWD/.asan"
-npx jest "$@"
+jest_status=0
+npx jest "$@" || jest_status=$?
+[ "$native_status" -eq 0 ] && [ "$jest_status" -eq 0 ]

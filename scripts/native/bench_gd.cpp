@@ -9,10 +9,10 @@
 
 #include "bench_common.hpp"
 #include "blas.hpp"
-#include "chains.hpp"
 #include "data.hpp"
 #include "gd.hpp"
 #include "init.hpp"
+#include "kernels.hpp"
 #include "losses/regression.hpp"
 
 using namespace dln;

@@ -1,18 +1,18 @@
 // Loops vs BLAS for the three chain products, across widths, measured in one run: the data for
-// the dispatch threshold in src/chains.cpp (m*n*k >= threshold goes to BLAS). Prints JSON.
+// the dispatch threshold in src/kernels.cpp (m*n*k >= threshold goes to BLAS). Prints JSON.
 #include <cstdio>
 #include <vector>
 
 #include "bench_common.hpp"
 #include "blas.hpp"
-#include "chains.hpp"
+#include "kernels.hpp"
 #include "rng.hpp"
 
 using namespace dln;
 
 int main() {
   setBlasThreads(1);
-  const std::size_t gemmDefault = chains::blasThreshold(), gemvDefault = chains::gemvThreshold();
+  const std::size_t gemmDefault = kernels::blasThreshold(), gemvDefault = kernels::gemvThreshold();
   Rng rng(1, Purpose::Data);
   std::printf("{\"blas\": \"%s\", \"rows\": [\n", blasVendor());
   const std::size_t widths[] = {2, 5, 10, 20, 30, 50, 100, 200, 500};
@@ -25,15 +25,15 @@ int main() {
       for (auto& v : X) v = rng.normal();
       const std::uint64_t calls = std::max<std::uint64_t>(20, 20000000 / (d * d * r + 50));
       auto measure = [&](std::size_t threshold) {
-        chains::setBlasThreshold(threshold);
-        chains::setGemvThreshold(threshold);
-        double t1 = bestNsPerCall([&] { chains::transposedTimes(d, d, r, W.data(), X.data(), Y.data()); sink(Y[0]); }, calls);
-        double t2 = bestNsPerCall([&] { chains::times(d, d, r, W.data(), X.data(), Y.data()); sink(Y[0]); }, calls);
-        double t3 = bestNsPerCall([&] { chains::addOuter(d, d, r, 1e-9, X.data(), X.data(), C.data()); sink(C[0]); }, calls);
+        kernels::setBlasThreshold(threshold);
+        kernels::setGemvThreshold(threshold);
+        double t1 = bestNsPerCall([&] { kernels::transposedTimes(d, d, r, W.data(), X.data(), Y.data()); sink(Y[0]); }, calls);
+        double t2 = bestNsPerCall([&] { kernels::times(d, d, r, W.data(), X.data(), Y.data()); sink(Y[0]); }, calls);
+        double t3 = bestNsPerCall([&] { kernels::addOuter(d, d, r, 1e-9, X.data(), X.data(), C.data()); sink(C[0]); }, calls);
         return std::vector<double>{t1, t2, t3};
       };
       const auto loops = measure(static_cast<std::size_t>(-1));
-      // r = 1 never uses BLAS inside chains; call dgemv/dger directly for the comparison.
+      // r = 1 never uses BLAS inside the kernels; call dgemv/dger directly for the comparison.
       std::vector<double> blas;
       if (r == 1) {
 #if !defined(DLN_BLAS_NONE)
@@ -56,7 +56,7 @@ int main() {
       first = false;
     }
   }
-  chains::setBlasThreshold(gemmDefault);
-  chains::setGemvThreshold(gemvDefault);
-  std::printf("\n], \"gemmThreshold\": %zu, \"gemvThreshold\": %zu}\n", chains::blasThreshold(), chains::gemvThreshold());
+  kernels::setBlasThreshold(gemmDefault);
+  kernels::setGemvThreshold(gemvDefault);
+  std::printf("\n], \"gemmThreshold\": %zu, \"gemvThreshold\": %zu}\n", kernels::blasThreshold(), kernels::gemvThreshold());
 }

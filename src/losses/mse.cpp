@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "chains.hpp"
-#include "limits.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -24,7 +24,7 @@ MseLoss::MseLoss(std::size_t n, std::size_t dIn, std::size_t dOut, const double*
   double r2 = 0.0;
   for (std::size_t s = 0; s < n; ++s) {
     for (std::size_t j = 0; j < dOut; ++j) {
-      const double r = Y[s * dOut + j] - chains::dot(dIn, X + s * dIn, aStar_.data() + j * dIn);
+      const double r = Y[s * dOut + j] - kernels::dot(dIn, X + s * dIn, aStar_.data() + j * dIn);
       r2 += r * r;
     }
   }
@@ -40,7 +40,7 @@ MseLoss::MseLoss(std::size_t n, std::size_t dIn, std::size_t dOut, const double*
   }
   std::vector<double> M(dOut * dIn, 0.0);
   for (std::size_t i = 0; i < dOut; ++i)
-    for (std::size_t k = 0; k < dIn; ++k) chains::axpy(dIn, aStar_[i * dIn + k], root.data() + k * dIn, M.data() + i * dIn);
+    for (std::size_t k = 0; k < dIn; ++k) kernels::axpy(dIn, aStar_[i * dIn + k], root.data() + k * dIn, M.data() + i * dIn);
   tailSingular_.resize(std::min(dIn, dOut));
   linalg::svd(dOut, dIn, M.data(), tailSingular_.data());
   if (nTest_ > 0) {
@@ -58,7 +58,7 @@ double MseLoss::valueAndGradient(const double* A, double* grad) const {
     const double* as = aStar_.data() + i * dIn;
     double* g = grad + i * dIn;
     std::fill(g, g + dIn, 0.0);
-    for (std::size_t k = 0; k < dIn; ++k) chains::axpy(dIn, a[k] - as[k], sigma_.data() + k * dIn, g);
+    for (std::size_t k = 0; k < dIn; ++k) kernels::axpy(dIn, a[k] - as[k], sigma_.data() + k * dIn, g);
     for (std::size_t j = 0; j < dIn; ++j) {
       ex += (a[j] - as[j]) * g[j];
       g[j] *= 2.0;
@@ -75,7 +75,7 @@ double MseLoss::value(const double* A) const {
     const double* a = A + i * dIn;
     const double* as = aStar_.data() + i * dIn;
     std::fill(row.begin(), row.end(), 0.0);
-    for (std::size_t k = 0; k < dIn; ++k) chains::axpy(dIn, a[k] - as[k], sigma_.data() + k * dIn, row.data());
+    for (std::size_t k = 0; k < dIn; ++k) kernels::axpy(dIn, a[k] - as[k], sigma_.data() + k * dIn, row.data());
     for (std::size_t j = 0; j < dIn; ++j) ex += (a[j] - as[j]) * row[j];
   }
   return cMin_ + ex;
@@ -86,7 +86,7 @@ void MseLoss::hessianAction(const double* dA, double* dG) const {
   for (std::size_t i = 0; i < dOut; ++i) {
     double* g = dG + i * dIn;
     std::fill(g, g + dIn, 0.0);
-    for (std::size_t k = 0; k < dIn; ++k) chains::axpy(dIn, 2.0 * dA[i * dIn + k], sigma_.data() + k * dIn, g);
+    for (std::size_t k = 0; k < dIn; ++k) kernels::axpy(dIn, 2.0 * dA[i * dIn + k], sigma_.data() + k * dIn, g);
   }
 }
 
@@ -97,7 +97,7 @@ double MseLoss::testValue(const double* A) const {
   for (std::size_t t = 0; t < nTest_; ++t) {
     const double* x = XTest_.data() + t * dIn;
     for (std::size_t j = 0; j < dOut; ++j) {
-      const double r = YTest_[t * dOut + j] - chains::dot(dIn, A + j * dIn, x);
+      const double r = YTest_[t * dOut + j] - kernels::dot(dIn, A + j * dIn, x);
       s += r * r;
     }
   }

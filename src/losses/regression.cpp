@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "chains.hpp"
-#include "limits.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 
 namespace dln {
 
@@ -15,13 +15,13 @@ RegressionLoss::RegressionLoss(std::size_t n, std::size_t d, const double* X, co
   sigma_.resize(d * d);
   linalg::gram(n, d, X, static_cast<double>(n), sigma_.data());
   c_.assign(d, 0.0);
-  for (std::size_t i = 0; i < n; ++i) chains::axpy(d, y[i] / static_cast<double>(n), X + i * d, c_.data());
+  for (std::size_t i = 0; i < n; ++i) kernels::axpy(d, y[i] / static_cast<double>(n), X + i * d, c_.data());
   wStar_.resize(d);
   rank_ = linalg::leastSquares(n, d, 1, X, y, wStar_.data());
   // R(w*) from the residuals directly: the quadratic form would cancel.
   double r2 = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    const double r = y[i] - chains::dot(d, X + i * d, wStar_.data());
+    const double r = y[i] - kernels::dot(d, X + i * d, wStar_.data());
     r2 += r * r;
     yy_ += y[i] * y[i];
   }
@@ -47,9 +47,9 @@ double RegressionLoss::residualValue(const double* w, double* grad) const {
   const double scale = -2.0 / static_cast<double>(n_);
   for (std::size_t i = 0; i < n_; ++i) {
     const double* x = X_.data() + i * d_;
-    const double r = y_[i] - chains::dot(d_, x, w);
+    const double r = y_[i] - kernels::dot(d_, x, w);
     s += r * r;
-    if (grad) chains::axpy(d_, scale * r, x, grad);
+    if (grad) kernels::axpy(d_, scale * r, x, grad);
   }
   return s / static_cast<double>(n_);
 }
@@ -83,14 +83,14 @@ double RegressionLoss::value(const double* w) const {
 }
 
 void RegressionLoss::hessianAction(const double* dw, double* dg) const {
-  for (std::size_t i = 0; i < d_; ++i) dg[i] = 2.0 * chains::dot(d_, sigma_.data() + i * d_, dw);
+  for (std::size_t i = 0; i < d_; ++i) dg[i] = 2.0 * kernels::dot(d_, sigma_.data() + i * d_, dw);
 }
 
 double RegressionLoss::testValue(const double* w) const {
   if (nTest_ == 0) return Loss::testValue(w);
   double s = 0.0;
   for (std::size_t i = 0; i < nTest_; ++i) {
-    const double r = yTest_[i] - chains::dot(d_, XTest_.data() + i * d_, w);
+    const double r = yTest_[i] - kernels::dot(d_, XTest_.data() + i * d_, w);
     s += r * r;
   }
   return s / static_cast<double>(nTest_);

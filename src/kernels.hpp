@@ -1,7 +1,8 @@
-// Products along the layer chain -- the only dense kernels the sweeps need. Each call picks
-// hand-written loops or BLAS by the size of the product (against thresholds calibrated by
-// scripts/bench/kernels.js), never by what is installed: for tiny widths the loops are faster
-// than any BLAS call (call overhead dominates), from about d = 20 dgemm wins.
+// The core's dense kernels and their BLAS dispatch: the products along the layer chain (the only
+// dense kernels the sweeps need), dot and axpy. Each call picks hand-written loops or BLAS by the
+// size of the product (against thresholds calibrated by scripts/bench/kernels.js), never by what
+// is installed: for tiny widths the loops are faster than any BLAS call (call overhead
+// dominates), from about d = 20 dgemm wins. blas.hpp is the BLAS header and backend facts.
 //
 // All matrices are row-major and contiguous. `r` is the number of columns carried through the
 // sweep (1 for univariate regression).
@@ -9,7 +10,7 @@
 
 #include <cstddef>
 
-namespace dln::chains {
+namespace dln::kernels {
 
 // Y (cols x r) = W^T X (+ Y if accumulate), W rows x cols, X rows x r.
 void transposedTimes(std::size_t rows, std::size_t cols, std::size_t r, const double* W, const double* X, double* Y,
@@ -37,4 +38,10 @@ void setGemvThreshold(std::size_t size);
 double dot(std::size_t n, const double* x, const double* y);
 void axpy(std::size_t n, double a, const double* x, double* y);  // y += a x
 
-}  // namespace dln::chains
+}  // namespace dln::kernels
+
+namespace dln {
+// The namespace's old name (the file was chains.hpp), kept so that branches written against it
+// still build when merged; new code says kernels::.
+namespace chains = kernels;
+}  // namespace dln

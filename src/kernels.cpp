@@ -1,31 +1,11 @@
-#include "chains.hpp"
+#include "kernels.hpp"
 
 #include <atomic>
 #include <cstring>
 
 #include "blas.hpp"
 
-namespace dln {
-
-const char* blasVendor() { return DLN_BLAS_VENDOR; }
-
-int blasThreads() {
-#if defined(DLN_BLAS_OPENBLAS)
-  return openblas_get_num_threads();
-#else
-  return 1;
-#endif
-}
-
-void setBlasThreads(int threads) {
-#if defined(DLN_BLAS_OPENBLAS)
-  openblas_set_num_threads(threads < 1 ? 1 : threads);
-#else
-  (void)threads;
-#endif
-}
-
-namespace chains {
+namespace dln::kernels {
 
 namespace {
 // Measured by scripts/bench/kernels.js (see README "Performance"): with r >= 2 columns dgemm wins
@@ -274,5 +254,4 @@ void timesThenRankOne(std::size_t rows, std::size_t cols, const double* x, doubl
   }
 }
 
-}  // namespace chains
-}  // namespace dln
+}  // namespace dln::kernels

@@ -1,0 +1,222 @@
+// Lanczos (lanczos.hpp) on operators with known spectra, and each of its roles on its own
+// (LanczosProcess: begin, extend, ritzPairs, converged, advance, restart, extract).
+#include <atomic>
+#include <cmath>
+#include <vector>
+
+#include "check.hpp"
+#include "lanczos.hpp"
+#include "rng.hpp"
+
+namespace {
+
+class Diagonal final : public dln::SymmetricOperator {
+ public:
+  explicit Diagonal(std::vector<double> d) : d_(std::move(d)) {}
+  std::size_t dimension() const override { return d_.size(); }
+  void apply(const double* v, double* out) override {
+    ++products;
+    for (std::size_t i = 0; i < d_.size(); ++i) out[i] = d_[i] * v[i];
+  }
+  std::size_t products = 0;
+
+ private:
+  std::vector<double> d_;
+};
+
+// The (-1, 2, -1) matrix: lambda_k = 2 - 2 cos(k pi / (n + 1)).
+class Laplacian final : public dln::SymmetricOperator {
+ public:
+  explicit Laplacian(std::size_t n) : n_(n) {}
+  std::size_t dimension() const override { return n_; }
+  void apply(const double* v, double* out) override {
+    for (std::size_t i = 0; i < n_; ++i) out[i] = 2 * v[i] - (i > 0 ? v[i - 1] : 0.0) - (i + 1 < n_ ? v[i + 1] : 0.0);
+  }
+  double eigenvalue(std::size_t k) const {  // k = 1..n, ascending
+    return 2.0 - 2.0 * std::cos(static_cast<double>(k) * std::acos(-1.0) / static_cast<double>(n_ + 1));
+  }
+
+ private:
+  std::size_t n_;
+};
+
+std::vector<double> range(std::size_t n) {
+  std::vector<double> d(n);
+  for (std::size_t i = 0; i < n; ++i) d[i] = static_cast<double>(i + 1);
+  return d;
+}
+
+double residualNorm(dln::SymmetricOperator& op, const double* y, double theta) {
+  const std::size_t n = op.dimension();
+  std::vector<double> hy(n);
+  op.apply(y, hy.data());
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += (hy[i] - theta * y[i]) * (hy[i] - theta * y[i]);
+  return std::sqrt(s);
+}
+
+}  // namespace
+
+int main() {
+  // 1. diag(1..100): the top 3 and the smallest, with residuals that pass the test and vectors
+  //    that are the coordinate vectors.
+  {
+    Diagonal H(range(100));
+    dln::LanczosOptions o;
+    o.k = 3;
+    o.smallest = true;
+    const dln::LanczosResult r = dln::lanczos(H, o);
+    CHECK(r.converged, "converged");
+    CHECK(r.iterations < 100, "before spanning the space");
+    CHECK_REL(r.values[0], 100.0, 1e-12, "lambda_1");
+    CHECK_REL(r.values[1], 99.0, 1e-12, "lambda_2");
+    CHECK_REL(r.values[2], 98.0, 1e-12, "lambda_3");
+    CHECK_REL(r.smallest, 1.0, 1e-10, "lambda_min");
+    for (std::size_t i = 0; i < 3; ++i) {
+      CHECK(r.residuals[i] <= 1e-10 * r.values[i], "residual test passed");
+      Diagonal fresh(range(100));
+      CHECK_NEAR(residualNorm(fresh, r.vectors.data() + i * 100, r.values[i]), r.residuals[i], 1e-12,
+                 "the residual estimate |beta s| is the true residual");
+      CHECK_NEAR(std::fabs(r.vectors[i * 100 + 99 - i]), 1.0, 1e-12, "the Ritz vector is a coordinate vector");
+    }
+  }
+  // 2. The (-1, 2, -1) matrix: clustered top eigenvalues, to the dense oracle's accuracy.
+  {
+    Laplacian H(120);
+    dln::LanczosOptions o;
+    o.k = 2;
+    o.smallest = true;
+    const dln::LanczosResult r = dln::lanczos(H, o);
+    CHECK_REL(r.values[0], H.eigenvalue(120), 1e-12, "Laplacian lambda_max");
+    CHECK_REL(r.values[1], H.eigenvalue(119), 1e-12, "Laplacian lambda_2");
+    CHECK_REL(r.smallest, H.eigenvalue(1), 1e-8, "Laplacian lambda_min");
+  }
+  // 3. Multiplicities through breakdowns: diag(3, 3, 3, 2, 2, 1) has a 3-dimensional Krylov space;
+  //    each restart finds one more copy, and the top 4 is 3, 3, 3, 2.
+  {
+    Diagonal H({3, 3, 3, 2, 2, 1});
+    dln::LanczosOptions o;
+    o.k = 4;
+    const dln::LanczosResult r = dln::lanczos(H, o);
+    CHECK(r.values.size() == 4, "k values");
+    CHECK_NEAR(r.values[0], 3.0, 1e-14, "3");
+    CHECK_NEAR(r.values[1], 3.0, 1e-14, "3 (second copy)");
+    CHECK_NEAR(r.values[2], 3.0, 1e-14, "3 (third copy)");
+    CHECK_NEAR(r.values[3], 2.0, 1e-14, "2");
+    CHECK(r.restarts >= 2, "found by restarts");
+  }
+  // 4. The zero operator (the Hessian at the origin for L >= 3): 0, converged on the absolute floor.
+  {
+    Diagonal H(std::vector<double>(10, 0.0));
+    const dln::LanczosResult r = dln::lanczos(H, dln::LanczosOptions());
+    CHECK(r.converged && r.values[0] == 0.0, "zero operator: 0, converged");
+  }
+  // 5. A warm start on the top eigenvector (plus the 1e-3 relative noise Lanczos adds, so that a
+  //    crossing eigenvalue is not missed) converges in fewer products than a cold start.
+  {
+    Diagonal H(range(50)), cold(range(50));
+    std::vector<double> start(50, 0.0);
+    start[49] = 1.0;
+    dln::LanczosOptions o;
+    const std::size_t coldProducts = dln::lanczos(cold, o).products;
+    o.start = start.data();
+    const dln::LanczosResult r = dln::lanczos(H, o);
+    CHECK(r.products < coldProducts, "warm start: fewer products than cold");
+    CHECK_REL(r.values[0], 50.0, 1e-12, "warm start: lambda_max");
+  }
+  // 6. A raised cancel flag stops before the first product.
+  {
+    Diagonal H(range(50));
+    std::atomic<bool> raised{true};
+    dln::LanczosOptions o;
+    o.cancel = dln::CancelFlag(&raised);
+    CHECK_THROWS(dln::lanczos(H, o), dln::ErrorCode::Cancelled, "cancelled");
+    CHECK(H.products == 0, "no product after the flag was raised");
+  }
+
+  // The roles one by one.
+  // accepted(): relative test with an absolute floor.
+  CHECK(dln::LanczosProcess::accepted(2.0, 1.9e-10, 1e-10, 1.0), "relative test passes");
+  CHECK(!dln::LanczosProcess::accepted(2.0, 2.1e-10, 1e-10, 1.0), "relative test fails above tol |theta|");
+  CHECK(dln::LanczosProcess::accepted(0.0, 0.9e-10, 1e-10, 100.0), "a zero eigenvalue passes on the floor 1e-12 ||T||");
+  CHECK(!dln::LanczosProcess::accepted(0.0, 1.1e-10, 1e-10, 100.0), "... and only below it");
+  // begin / extend / advance: an orthonormal basis satisfying the three-term recurrence.
+  {
+    const std::size_t n = 40, steps = 12;
+    Diagonal H(range(n));
+    dln::Rng rng(7, dln::Purpose::Eigensolver);
+    dln::LanczosProcess p(H, steps);
+    p.begin(nullptr, 0.0, rng);
+    for (std::size_t j = 0; j < steps; ++j) {
+      const double b = p.extend();
+      CHECK(!p.breakdown(b), "no breakdown on distinct eigenvalues");
+      p.advance(b);
+    }
+    CHECK(p.size() == steps && p.products() == steps, "one product per extension");
+    double ortho = 0.0, recurrence = 0.0;
+    for (std::size_t i = 0; i < steps; ++i) {
+      for (std::size_t j = 0; j < steps; ++j) {
+        double d = 0.0;
+        for (std::size_t t = 0; t < n; ++t) d += p.basisVector(i)[t] * p.basisVector(j)[t];
+        ortho = std::max(ortho, std::fabs(d - (i == j ? 1.0 : 0.0)));
+      }
+      {
+        // H q_i = beta_{i-1} q_{i-1} + alpha_i q_i + beta_i q_{i+1}.
+        for (std::size_t t = 0; t < n; ++t) {
+          double rhs = p.alpha()[i] * p.basisVector(i)[t] + p.beta()[i] * p.basisVector(i + 1)[t];
+          if (i > 0) rhs += p.beta()[i - 1] * p.basisVector(i - 1)[t];
+          recurrence = std::max(recurrence, std::fabs(static_cast<double>(t + 1) * p.basisVector(i)[t] - rhs));
+        }
+      }
+    }
+    CHECK(ortho <= 1e-14, "the basis is orthonormal");
+    CHECK(recurrence <= 1e-13, "the three-term recurrence holds");
+    // The max row sum of |T| lies between ||T||_2 (>= the largest Ritz value) and sqrt(3) ||T||_2
+    // <= sqrt(3) ||H|| (three entries per row).
+    CHECK(p.normEstimate() <= std::sqrt(3.0) * 40.0 && p.normEstimate() >= 35.0, "||T|| estimate near ||H|| = 40");
+    // ritzPairs: descending, inside [1, n], and the residual estimates are the true residuals.
+    const double b = p.extend();
+    const std::vector<dln::RitzPair> pairs = p.ritzPairs(b);
+    CHECK(pairs.size() == steps + 1, "one pair per basis vector");
+    bool descending = true;
+    for (std::size_t i = 1; i < pairs.size(); ++i) descending = descending && pairs[i].value <= pairs[i - 1].value;
+    CHECK(descending, "sorted by value, descending");
+    CHECK(pairs.front().value <= 40.0 && pairs.back().value >= 1.0, "Ritz values inside the spectrum");
+    dln::LanczosOptions loose, tight;
+    loose.tol = 1.0;
+    tight.tol = 1e-14;
+    CHECK(p.converged(loose, b), "converged at a loose tolerance");
+    CHECK(!p.converged(tight, b), "not converged at a tight one after 13 of 40 steps");
+    dln::LanczosResult r;
+    p.extract(3, true, r);
+    for (std::size_t i = 0; i < 3; ++i) {
+      Diagonal fresh(range(n));
+      CHECK_REL(residualNorm(fresh, r.vectors.data() + i * n, r.values[i]), r.residuals[i], 1e-6,
+                "extract: the Ritz vector's residual is the estimate");
+    }
+  }
+  // breakdown / restart: a start on an eigenvector closes a block after one step.
+  {
+    const std::size_t n = 8;
+    Diagonal H(range(n));
+    dln::Rng rng(1, dln::Purpose::Eigensolver);
+    std::vector<double> e(n, 0.0);
+    e[2] = 1.0;
+    dln::LanczosProcess p(H, n);
+    p.begin(e.data(), 0.0, rng);
+    const double b = p.extend();
+    p.ritzPairs(b);
+    CHECK(p.breakdown(b), "an eigenvector spans an invariant subspace: breakdown");
+    CHECK(p.restart(b, rng), "restart finds a fresh direction");
+    CHECK(p.closedBlocks() == 1 && p.restarts() == 1, "one block closed");
+    CHECK_NEAR(p.ritzPairs(0.0).front().value, 3.0, 1e-15, "the closed block's value is the eigenvalue");
+    double d = 0.0, norm = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      d += p.basisVector(0)[t] * p.basisVector(1)[t];
+      norm += p.basisVector(1)[t] * p.basisVector(1)[t];
+    }
+    CHECK_NEAR(d, 0.0, 1e-15, "the fresh vector is orthogonal to the closed block");
+    CHECK_NEAR(norm, 1.0, 1e-15, "and a unit vector");
+  }
+  return check::done("lanczos_test");
+}

@@ -1,0 +1,131 @@
+// The random streams (rng.hpp): SplitMix64 and xoshiro256** against their reference definitions,
+// keys that depend on every component, streams that do not depend on the thread drawing them, and
+// the distributions' moments. The pinned values are part of the reproducibility contract: a change
+// there changes every seeded result.
+#include <cmath>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "check.hpp"
+#include "rng.hpp"
+
+namespace {
+
+// xoshiro256** as published (Blackman & Vigna, xoshiro256starstar.c), seeded by SplitMix64.
+struct Reference {
+  std::uint64_t s[4];
+  explicit Reference(std::uint64_t key) {
+    for (auto& x : s) {
+      std::uint64_t z = (key += 0x9E3779B97F4A7C15ULL);
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      x = z ^ (z >> 31);
+    }
+  }
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+};
+
+std::vector<double> draw(std::uint64_t seed, std::uint64_t index, std::size_t count) {
+  dln::Rng rng(seed, dln::Purpose::Init, {index});
+  std::vector<double> out(count);
+  for (auto& x : out) x = rng.normal();
+  return out;
+}
+
+}  // namespace
+
+int main() {
+  // SplitMix64's published first outputs from state 0.
+  {
+    std::uint64_t state = 0;
+    CHECK(dln::splitmix64(state) == 0xE220A8397B1DCDAFULL, "splitmix64(0), first output");
+    CHECK(dln::splitmix64(state) == 0x6E789E6AA1B965F4ULL, "splitmix64(0), second output");
+  }
+  // The generator is xoshiro256** seeded by SplitMix64 from the key.
+  {
+    const std::uint64_t key = dln::streamKey(42, dln::Purpose::Data, {3, 5});
+    dln::Rng rng(key);
+    Reference ref(key);
+    bool same = true;
+    for (int i = 0; i < 1000; ++i) same = same && rng.next() == ref.next();
+    CHECK(same, "1000 outputs equal the reference xoshiro256**");
+  }
+  // Pinned keys and first draws (the contract: same seed, same bits, forever).
+  {
+    CHECK(dln::streamKey(0, dln::Purpose::Init) == dln::streamKey(0, dln::Purpose::Init, {}), "no indices = empty list");
+    const std::uint64_t k = dln::streamKey(0, dln::Purpose::Init, {0});
+    CHECK(k == 0xFF8632C2ADD9FE6EULL, "streamKey(0, Init, {0}) pinned");
+    dln::Rng rng(k);
+    CHECK(rng.next() == 0x25A8855C62F0DB88ULL, "its first output pinned");
+    dln::Rng eigen(7, dln::Purpose::Eigensolver, {3});
+    CHECK_BITS(eigen.normal(), -0.42841915416141463, "a normal draw pinned (polar method)");
+    CHECK_BITS(eigen.normal(), 1.2339130427218175, "and its spare");
+    dln::Rng a(0, dln::Purpose::Init, {0}), b(0, dln::Purpose::Init, {0});
+    const double u = a.uniform();
+    CHECK(u >= 0.0 && u < 1.0, "uniform in [0, 1)");
+    CHECK_BITS(b.uniform(), u, "the same key gives the same stream");
+  }
+  // Every component of a key matters, and the order of the indices too.
+  {
+    const std::uint64_t base = dln::streamKey(1, dln::Purpose::Init, {2, 3});
+    CHECK(base != dln::streamKey(2, dln::Purpose::Init, {2, 3}), "seed");
+    CHECK(base != dln::streamKey(1, dln::Purpose::Data, {2, 3}), "purpose");
+    CHECK(base != dln::streamKey(1, dln::Purpose::Init, {3, 2}), "index order");
+    CHECK(base != dln::streamKey(1, dln::Purpose::Init, {2, 3, 0}), "an extra 0 index");
+    CHECK(base != dln::streamKey(1, dln::Purpose::Init, {2}), "a missing index");
+  }
+  // A stream is the same whichever thread draws it, and concurrent streams do not interfere.
+  {
+    const std::vector<double> serial = draw(9, 4, 5000);
+    std::vector<std::vector<double>> parallel(4);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < 4; ++i) threads.emplace_back([&parallel, i] { parallel[i] = draw(9, 4, 5000); });
+    for (auto& t : threads) t.join();
+    bool same = true;
+    for (const auto& p : parallel)
+      for (std::size_t i = 0; i < serial.size(); ++i) same = same && check::sameBits(p[i], serial[i]);
+    CHECK(same, "four threads draw the serial stream bit for bit");
+    CHECK(draw(9, 5, 1)[0] != serial[0], "the neighbouring stream differs");
+  }
+  // Moments: N(0, 1) by the polar method, uniform integers without bias. Bounds are 5 standard
+  // errors (a false failure about once in 3 million runs).
+  {
+    const std::size_t n = 400000;
+    dln::Rng rng(123, dln::Purpose::Data);
+    double sum = 0.0, sum2 = 0.0, sum4 = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = rng.normal();
+      sum += x;
+      sum2 += x * x;
+      sum4 += x * x * x * x;
+    }
+    const double mean = sum / n, var = sum2 / n - mean * mean, kurt = sum4 / n;
+    CHECK_NEAR(mean, 0.0, 5.0 / std::sqrt(n), "normal: mean 0");
+    CHECK_NEAR(var, 1.0, 5.0 * std::sqrt(2.0 / n), "normal: variance 1");
+    CHECK_NEAR(kurt, 3.0, 5.0 * std::sqrt(96.0 / n), "normal: fourth moment 3");
+    std::size_t counts[3] = {0, 0, 0};
+    bool inRange = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t v = rng.below(3);
+      inRange = inRange && v < 3;
+      if (v < 3) ++counts[v];
+    }
+    CHECK(inRange, "below(3) < 3");
+    const double sd = std::sqrt(n * (1.0 / 3) * (2.0 / 3));
+    for (std::size_t c : counts) CHECK_NEAR(static_cast<double>(c), n / 3.0, 5 * sd, "below(3) uniform");
+    CHECK(rng.below(1) == 0 && rng.below(0) == 0, "below(1) = below(0) = 0");
+  }
+  return check::done("rng_test");
+}
