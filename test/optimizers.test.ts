@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { initWeights, setWorkerThreads, train } from '../lib';
+import { initWeights, setWorkerThreads, train, type ExperimentInput } from '../lib';
 import { applyOverrides } from '../lib/experiments/overrides';
 import { mergeResults, runExperiment } from '../lib/pipeline';
 import { mcProblem, MC_WIDTHS } from './helpers';
@@ -74,7 +74,7 @@ describe('optimizers in configs', () => {
     train: { learningRate: 0.05, steps: 300, record: ['loss', 'distance'], optimizer: { kind: 'sgd', batchSize: 10 } },
     repetitions: 3,
     sweep: [{ 'init.scale': [0.3, 0.6] }],
-  };
+  } satisfies ExperimentInput;
   const read = (dir: string) => readFileSync(path.join(dir, 'results.jsonl'), 'utf8');
 
   test('an SGD sweep: the same bits with 1 or 2 threads and across shards; another seed, other bits', async () => {
@@ -96,7 +96,7 @@ describe('optimizers in configs', () => {
   });
 
   test('train.optimizer is sweepable and settable', async () => {
-    const swept = { ...config, name: 'kinds', repetitions: 1, train: { ...config.train, optimizer: { kind: 'gd' } }, sweep: [{ 'train.optimizer.kind': ['gd', 'momentum', 'adam'] }] };
+    const swept: ExperimentInput = { ...config, name: 'kinds', repetitions: 1, train: { ...config.train, optimizer: { kind: 'gd' } }, sweep: [{ 'train.optimizer.kind': ['gd', 'momentum', 'adam'] }] };
     const o = await runExperiment(swept, { out: path.join(root, 'kinds') });
     expect(o.ran).toBe(3);
     const set = applyOverrides(config, ['train.optimizer.kind=adam']) as typeof config;

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { QUANTITIES, type Quantity } from '../lib/options/run';
 import {
   DlnError,
   Problem,
@@ -502,7 +503,7 @@ describe('expression names are looked up in own properties only (issue 12 item 1
           model: { depth: 2 },
           train: { method: 'flow', tEnd: 1, events: [{ lossBelow: `0.5*${name}` }] },
         };
-        const e = (await caught(() => runExperiment(config, { out: path.join(dir, name), report: false }))) as DlnError;
+        const e = (await caught(() => runExperiment(config as never, { out: path.join(dir, name), report: false }))) as DlnError;
         expect([name, e?.code, e?.field]).toEqual([name, 'ERR_DLN_CONFIG', 'train.events[0].lossBelow']);
       }
     } finally {
@@ -551,7 +552,9 @@ describe('the README is generated from the declarations', () => {
 
 describe('the declarations are the types, the config schema and the CLI help', () => {
   test('TypeScript types come from the declarations', () => {
-    const ok: TrainOptions = { learningRate: 0.1, steps: 3, sharpness: { method: 'power', k: 1 }, record: ['loss', 'custom-name'] };
+    const ok: TrainOptions = { learningRate: 0.1, steps: 3, sharpness: { method: 'power', k: 1 }, record: ['loss', 'sharpness'] };
+    // @ts-expect-error a quantity name is a closed union: a misspelt one is a type error
+    const misspelt: TrainOptions = { learningRate: 0.1, steps: 3, record: ['sharpnes'] };
     // @ts-expect-error learningRate is required
     const missing: TrainOptions = { steps: 3 };
     // @ts-expect-error an unknown key is a type error too
@@ -559,7 +562,16 @@ describe('the declarations are the types, the config schema and the CLI help', (
     // @ts-expect-error a method that does not exist
     const method: SharpnessOptions = { method: 'arnoldi' };
     const events: FlowOptions = { tEnd: Infinity, events: { lossBelow: 0.1 } };
-    expect([ok, missing, typo, method, events].length).toBe(5);
+    expect([ok, misspelt, missing, typo, method, events].length).toBe(6);
+  });
+
+  test('QUANTITIES (the closed union Quantity) is the list of names the core knows', async () => {
+    const err = await train(regression(), w0, { learningRate: 0.1, steps: 1, record: ['nope' as Quantity] }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    const known = /\(known: ([^)]*)\)/.exec(err!.message)![1].split(', ');
+    expect([...QUANTITIES].sort()).toEqual([...known].sort());
   });
 
   test('the config schema carries the declared defaults, bounds and docs (dlnflow schema)', () => {

@@ -13,7 +13,7 @@ import { ruleLayers } from '../lib/report/annotations';
 import { placeLabels } from '../lib/report/layout';
 import { drawsNothing, parseFormats, pdfDashes, renderSvg, svgToPdf, svgToPng, PNG_SCALE } from '../lib/report/render';
 import { vegaLibraries, type SceneItem } from '../lib/report/vendor';
-import { runExperiment, buildReport } from '../lib';
+import { runExperiment, buildReport, type ExperimentInput } from '../lib';
 
 /** A sweep-like chart with four horizontal theory lines, three of them within a few pixels. */
 function crowdedSpec(): Record<string, unknown> {
@@ -260,7 +260,7 @@ const SMALL = {
   repetitions: 2,
   sweep: [{ 'init.scale': [0.2, 0.4] }],
   report: { figures: [{ kind: 'sweep', id: 'loss', x: 'init.scale', y: 'loss', rules: ['sMin'] }] },
-};
+} satisfies ExperimentInput;
 
 test('a report writes the formats asked for and removes those no longer asked for', async () => {
   const out = mkdtempSync(join(tmpdir(), 'dlnflow-formats-'));
@@ -284,7 +284,7 @@ test('a report writes the formats asked for and removes those no longer asked fo
 test('a report figure whose filter matches no run is drawn as a note saying so', async () => {
   const out = mkdtempSync(join(tmpdir(), 'dlnflow-empty-'));
   try {
-    const figures = [...SMALL.report.figures, { kind: 'sweep', id: 'none', x: 'init.scale', y: 'loss', series: 'init.scale', filter: { 'init.scale': 0.9 }, rules: ['sMin'] }];
+    const figures = [...SMALL.report.figures, { kind: 'sweep' as const, id: 'none', x: 'init.scale', y: 'loss', series: 'init.scale', filter: { 'init.scale': 0.9 }, rules: ['sMin'] }];
     await runExperiment({ ...SMALL, report: { figures } }, { out });
     expect(readdirSync(join(out, 'figures')).filter((f) => f.startsWith('none.')).sort()).toEqual(['none.pdf', 'none.png', 'none.svg', 'none.vl.json']);
     const svg = readFileSync(join(out, 'figures', 'none.svg'), 'utf8');

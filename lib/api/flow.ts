@@ -11,6 +11,7 @@ import type { WeightsLike } from './matrix';
 import { problemArg, type Problem } from './problem';
 import { runNativeJob } from './run';
 import { Trace } from './trace';
+import { runBundle, withDisplay } from './display';
 import type { RunStatus } from './train';
 
 /**
@@ -94,7 +95,9 @@ export interface FlowResult {
 }
 
 export function toFlowResult(r: NativeFlowResult): FlowResult {
-  return { ...r, trace: new Trace(r.trace), stats: { ...r.stats }, events: r.events.map((e) => ({ ...e })) };
+  const result: FlowResult = { ...r, trace: new Trace(r.trace), stats: { ...r.stats }, events: r.events.map((e) => ({ ...e })) };
+  // In a notebook: the run's summary, chart and table (non-enumerable: no data field).
+  return withDisplay(result, (self) => runBundle({ ...self }, 'flow'));
 }
 
 /**

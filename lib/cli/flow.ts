@@ -1,10 +1,11 @@
 /** `dlnflow flow PROBLEM.json --t-end T`: gradient flow (RK45, exprb43 or auto: --method) from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import { flow, type FlowEvent, type FlowOptions, type FlowResult } from '../api/flow';
 import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
+import type { AbortErrorOf } from '../api/abort';
 import { DlnAbortError } from '../errors';
 import { flowEventFields, flowFields, type FlowMethod } from '../options/flow';
 import { initFields } from '../options/init';
@@ -76,7 +77,8 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       maxStep: options.maxStep,
       controller: options.controller as 'I' | 'PI',
       method: options.method as FlowMethod,
-      record: options.record,
+      // Names typed by the user: the run checks them (ERR_DLN_VALUE naming options.record).
+      record: options.record as FlowOptions['record'],
       recordEvery: options.recordEvery,
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,
@@ -85,7 +87,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     });
   } catch (err) {
     // Interrupted (Ctrl-C): report the run so far.
-    if (err instanceof DlnAbortError && err.partial) r = err.partial as FlowResult;
+    if (err instanceof DlnAbortError && (err as AbortErrorOf<'flow'>).partial) r = (err as AbortErrorOf<'flow'>).partial!;
     else throw err;
   }
   return {

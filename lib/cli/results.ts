@@ -1,27 +1,27 @@
 /**
  * `dlnflow merge DIR...`: combines the shards of one experiment and reports what is missing;
  * `dlnflow report DIR`: rebuilds the report of a results directory;
- * `dlnflow presets` / `dlnflow schema`: what ships with the package.
+ * `dlnflow presets [NAME]` / `dlnflow schema`: what ships with the package.
  */
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { experimentJsonSchema } from '../experiments/schema';
 import { ensureDir, writeFileAtomic } from '../experiments/store';
 import { findPreset, presets } from '../papers';
 import { buildReport, mergeResults } from '../pipeline';
 import type { ReportSummary } from '../report';
+import { closest } from '../util/closest';
 import type { FigureFormat } from '../report/render';
-import { EXIT, parsePathOption, print, setExitCode, toJson } from './output';
+import { EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, toJson } from './output';
 import { parseFigureFormats } from './parse';
 
-/** Exit code 3 (with the reason on stderr) when a checked finding failed. */
+/** Exit code 3 (with the reason on stderr) when a checked finding or a check of the config failed. */
 function checkFindings(summary: ReportSummary | undefined): void {
-  const failed = summary?.findings.filter((f) => f.pass === false) ?? [];
-  if (failed.length === 0) return;
-  process.stderr.write(`dlnflow: ${failed.length} checked finding(s) failed: ${failed.map((f) => f.claim).join('; ')} (exit code ${EXIT.incomplete})\n`);
-  setExitCode(EXIT.incomplete);
+  for (const why of failedClaims(summary)) {
+    process.stderr.write(`dlnflow: ${why} (exit code ${EXIT.incomplete})\n`);
+    setExitCode(EXIT.incomplete);
+  }
 }
 
 export function registerResults(program: Command): void {
@@ -88,8 +88,11 @@ export function registerResults(program: Command): void {
     .action((name: string | undefined, options: { json?: boolean }) => {
       if (name !== undefined) {
         const p = findPreset(name);
-        if (!p) throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}" (have: ${presets.map((q) => q.name).join(', ')})`, { field: 'name' });
-        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${YAML.stringify(p.config)}`);
+        if (!p) {
+          const near = closest(name, presets.map((q) => q.name));
+          throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}"${near ? ` (did you mean ${near}?)` : ` (have: ${presets.map((q) => q.name).join(', ')})`}`, { field: 'name' });
+        }
+        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${plainYaml(p.config)}`);
         return;
       }
       if (options.json) {

@@ -1,8 +1,9 @@
 /**
  * The report of a finished sweep, built from OUT alone (so it can be rebuilt, or built after a
- * merge): results.jsonl in plan order, runs.csv and aggregate.csv, figures (Vega-Lite spec and
- * SVG side by side), summary.json with the headline numbers and the paper's findings checked,
- * and report.html. Nothing in these files depends on timing, threads or shards. Which findings are
+ * merge): the tidy tables (lib/report/tidy.ts) as results.jsonl, runs.csv and runs.parquet in plan
+ * order, the kept traces in long form as traces.parquet, aggregate.csv, figures (Vega-Lite spec and
+ * SVG side by side), summary.json with the headline numbers, the paper's findings and the config's own checks
+ * (lib/report/checks.ts) checked, and report.html. Nothing in these files depends on timing, threads or shards. Which findings are
  * checked is the caller's choice (pipeline/report.ts passes a preset's), so the report knows
  * nothing of the papers.
  */
@@ -15,13 +16,16 @@ import { readManifest } from '../experiments/manifest';
 import { experimentSchema, type FigureConfig } from '../experiments/schema';
 import { ensureSubdir, indexPlan, readAllResults, readTrace, readWeights, writeFileAtomic } from '../experiments/store';
 import { axisValue, Dataset, isDiverged } from './dataset';
+import { evaluateChecks } from './checks';
 import { findingStatus, genericFindings, STATUS_MARKS, withStatus, type Finding, type FindingsFn } from './findings';
 import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml, type HtmlFigure } from './html';
 import { interactiveSpec } from './interactive';
 import { placeLabels } from './layout';
 import { drawsNothing, emptyPlotSpec, FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
-import { aggregateCsv, gridRows, runsCsv } from './tables';
+import { aggregateCsv, gridRows, runsCsv, tableCsv } from './tables';
+import { parquetBytes } from './parquet';
+import { runsTable, tableRows, tracesTable } from './tidy';
 import { checkOptions } from '../options/declare';
 import { reportOptions, resultDirectory } from '../options/experiment';
 
@@ -36,6 +40,8 @@ export interface ReportSummary {
   theory: TheoryRecord | null;
   headline: Record<string, unknown>;
   findings: Finding[];
+  /** The config's own checks (`checks:`, lib/report/checks.ts), each pass or fail. */
+  checks: Finding[];
   /** How this reproduction was made (precision, definitions, seeds, code versions), from the preset. */
   notes: string[];
   /** Each figure, with the diverged runs left out of it (their final values are unknown). */
@@ -107,6 +113,7 @@ function summaryText(s: ReportSummary, out: string): string {
     if (status === 'not-applicable') lines.push(`  ${STATUS_MARKS[status]} not applicable: ${f.claim} (${f.notApplicable})`);
     else lines.push(`  ${STATUS_MARKS[status]} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
   }
+  for (const c of s.checks) lines.push(`  ${STATUS_MARKS[findingStatus(c)]} check ${c.id.replace(/^check:/, '')}: ${c.claim}: ${c.observed} (expected ${c.expected})`);
   lines.push(`  report: ${join(out, 'report.html')}`);
   return lines.join('\n');
 }
@@ -153,6 +160,8 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   const { headline } = result;
   const findings = result.findings.map(withStatus);
   const notes = result.notes ?? [];
+  // The config's own claims: never scoped (they are about this very sweep).
+  const checks = evaluateChecks(ds, config).map(withStatus);
 
   const summary: ReportSummary = {
     name: config.name,
@@ -165,12 +174,18 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
     theory,
     headline,
     findings,
+    checks,
     notes,
     figures: rendered.map(({ id, title, skippedDiverged }) => ({ id, title, skippedDiverged })),
   };
 
-  await writeFileAtomic(join(out, 'results.jsonl'), ds.runs.map((r) => JSON.stringify(r.record)).join('\n') + (ds.runs.length ? '\n' : ''));
-  await writeFileAtomic(join(out, 'runs.csv'), runsCsv(ds));
+  const runs = runsTable(ds);
+  // JSON has no NaN or infinity: JSON.stringify writes them as null (runs.parquet keeps them).
+  await writeFileAtomic(join(out, 'results.jsonl'), tableRows(runs).map((r) => JSON.stringify(r)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(join(out, 'runs.csv'), tableCsv(runs));
+  await writeFileAtomic(join(out, 'runs.parquet'), await parquetBytes(runs, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'runs' }));
+  const traces = config.output.traces ? tracesTable(ds, (id) => readTrace(out, id)) : null;
+  if (traces) await writeFileAtomic(join(out, 'traces.parquet'), await parquetBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
   await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
   await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(
@@ -182,7 +197,8 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       statuses,
       runs: ds.runs.length,
       theory,
-      findings,
+      // The checks in the same table, after the paper's findings, marked as the config's.
+      findings: [...findings, ...checks.map((c) => ({ ...c, claim: `check ${c.id.replace(/^check:/, '')} (this config): ${c.claim}` }))],
       notes,
       headline,
       figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),

@@ -5,13 +5,18 @@
 //   json    parsed
 //   yaml    parsed by the test project's dlnflow (only as a `file`, which a later block uses)
 //   text    output samples and command synopses: not run
+//   python, sql   other tools' code reading dlnflow's files (pandas, polars, DuckDB): never run here
+//           (those tools are not dlnflow's dependencies), so each must say so with a skip annotation;
+//           test/tidy-results.test.ts reads the same files with DuckDB
 // An HTML comment on the line just above a fence annotates it:
 //   <!-- readme-test: skip: REASON -->   not run, and why (counted as skipped)
 //   <!-- readme-test: file NAME -->      written to NAME in the test project before any block runs
 // Anything else is an error: a block without a language, another language, an unknown annotation.
 'use strict';
 
-const LANGUAGES = ['sh', 'ts', 'json', 'yaml', 'text'];
+const LANGUAGES = ['sh', 'ts', 'json', 'yaml', 'text', 'python', 'sql'];
+/** Languages of other tools: their blocks must carry a skip annotation saying what they need. */
+const FOREIGN = ['python', 'sql'];
 
 /** [{ line, lang, code, skip?: reason, file?: name }] of a markdown text; throws on a malformed block. */
 function readmeBlocks(markdown) {
@@ -40,6 +45,7 @@ function readmeBlocks(markdown) {
     } else if (/readme-test/.test(start > 0 ? lines[start - 1] : '')) {
       throw new Error(`README.md:${start}: malformed annotation "${lines[start - 1]}"`);
     }
+    if (FOREIGN.includes(lang) && !block.skip) throw new Error(`README.md:${start + 1}: a ${lang} block is not run by the README test: annotate it <!-- readme-test: skip: REASON -->`);
     if (lang === 'yaml' && !block.file && !block.skip) throw new Error(`README.md:${start + 1}: a yaml block must be a file (<!-- readme-test: file NAME -->) that a later block uses`);
     blocks.push(block);
     i = end;
@@ -58,4 +64,4 @@ function mentionedPaths(markdown) {
   return [...found].sort();
 }
 
-module.exports = { LANGUAGES, readmeBlocks, mentionedPaths };
+module.exports = { LANGUAGES, FOREIGN, readmeBlocks, mentionedPaths };
