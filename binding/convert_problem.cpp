@@ -117,6 +117,21 @@ dln::ProbeOptions ParseProbeOptions(const Reader& r) {
   return o;
 }
 
+// The optimizer block: its kind and every field any rule declares (a field of another kind is
+// then refused by the core, naming the kind's own fields).
+dln::OptimizerOptions ParseOptimizerOptions(const Reader& r) {
+  dln::OptimizerOptions o;
+  o.kind = r.string("kind", "gd");
+  for (const dln::OptimizerRule* rule : dln::optimizerRules()) {
+    for (const dln::OptimizerField& f : rule->fields) {
+      if (o.values.count(f.name) || !r.has(f.name)) continue;
+      o.values[f.name] = f.type == dln::FieldType::Boolean ? (r.boolean(f.name, false) ? 1.0 : 0.0) : r.number(f.name);
+    }
+  }
+  r.rejectUnknown();  // the values are checked with the rest, by dln::validate(GdOptions)
+  return o;
+}
+
 dln::GdOptions ParseGdOptions(const Reader& r) {
   dln::GdOptions o;
   o.learningRate = r.number("learningRate");
@@ -129,6 +144,8 @@ dln::GdOptions ParseGdOptions(const Reader& r) {
   o.excessLossTarget = r.extendedNumber("excessLossTarget", o.excessLossTarget);
   o.gradNormTarget = r.number("gradNormTarget", 0.0);
   if (r.has("lossCeiling")) o.lossCeiling = r.extendedNumber("lossCeiling", 0.0);
+  if (r.has("optimizer")) o.optimizer = ParseOptimizerOptions(r.child("optimizer"));
+  o.seed = r.integer("seed", 0, 0, std::uint64_t(1) << 53);
   r.rejectUnknown();
   UnderPath(r.base(), [&] { dln::validate(o); });
   return o;

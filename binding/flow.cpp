@@ -1,5 +1,5 @@
-// flow(problem, weights, options, onProgress?) -> { promise, cancel }: gradient flow by DOPRI5 off
-// the event loop.
+// flow(problem, weights, options, onProgress?) -> { promise, cancel }: gradient flow by RK45,
+// exprb43 or auto (src/flow.hpp) off the event loop.
 #include <cmath>
 #include <limits>
 
@@ -88,11 +88,24 @@ dln::FlowOptions ParseFlowOptions(const Reader& r) {
   } else {
     fail(ErrorCode::Value, r.path("controller"), "expected 'I' or 'PI', got '" + controller + "'");
   }
+  const std::string method = r.string("method", "auto");
+  if (method == "rk45") {
+    o.method = dln::FlowMethod::Rk45;
+  } else if (method == "exprb43") {
+    o.method = dln::FlowMethod::Exprb43;
+  } else if (method == "auto") {
+    o.method = dln::FlowMethod::Auto;
+  } else {
+    fail(ErrorCode::Value, r.path("method"), "expected 'rk45', 'exprb43' or 'auto', got '" + method + "'");
+  }
+  o.krylovTolerance = r.number("krylovTolerance", o.krylovTolerance);
+  o.maxKrylov = static_cast<std::size_t>(r.integer("maxKrylov", o.maxKrylov, 2, 1000));
   o.maxSteps = r.integer("maxSteps", o.maxSteps, 1, std::uint64_t(1) << 53);
   o.recordEvery = r.integer("recordEvery", 0, 0, std::uint64_t(1) << 53);
   if (r.has("times")) o.times = r.doubles("times", 0, "", true);
   o.record = r.strings("record");
   o.probeOptions = ParseProbeOptions(r);
+  o.seed = o.probeOptions.sharpness.seed;  // auto's sharpness estimates start where the probes' do
   if (r.has("lossCeiling")) o.lossCeiling = r.extendedNumber("lossCeiling", 0.0);
   if (r.has("events")) {
     Napi::Value events = r.raw("events");
@@ -143,6 +156,15 @@ class FlowJob final : public Job {
     stats.Set("rejected", Napi::Number::New(env, static_cast<double>(r.rejected)));
     stats.Set("extraEvaluations", Napi::Number::New(env, static_cast<double>(r.extraEvaluations)));
     stats.Set("lastStepSize", Napi::Number::New(env, r.lastStepSize));
+    stats.Set("method", dln::flowMethodName(r.method));
+    stats.Set("hvps", Napi::Number::New(env, static_cast<double>(r.hvps)));
+    stats.Set("krylovIterations", Napi::Number::New(env, static_cast<double>(r.krylovIterations)));
+    stats.Set("krylovCuts", Napi::Number::New(env, static_cast<double>(r.krylovCuts)));
+    stats.Set("maxKrylovBasis", Napi::Number::New(env, static_cast<double>(r.maxKrylovBasis)));
+    stats.Set("sharpnessEstimates", Napi::Number::New(env, static_cast<double>(r.sharpnessEstimates)));
+    stats.Set("switches", Napi::Number::New(env, static_cast<double>(r.switches)));
+    stats.Set("sharpnessEstimate", NumberOrNull(env, r.sharpnessEstimate));
+    stats.Set("gradientEquivalents", Napi::Number::New(env, static_cast<double>(r.nfev + 2 * r.hvps)));
     o.Set("stats", stats);
     o.Set("balancednessDrift", NumberOrNull(env, r.balancednessDrift));
     o.Set("finalLoss", NumberOrNull(env, r.finalLoss));

@@ -36,6 +36,8 @@ export {
 export { type CentralFlowResult, type CentralFlowStats, type EdgeChecks } from './api/central-flow';
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
+export type { AbortPartials as ApiAbortPartials } from './api/abort';
+export { QUANTITIES } from './options/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
 export { marionChizatData, jacotTeacherData, completionData, jaxRandom, type RegressionData, type TeacherData, type CompletionData, type MarionChizatSource, type JaxKey, type AuthorsKeyName } from './api/data';
 export { svd, type Svd } from './api/linalg';
@@ -61,17 +63,30 @@ export { greedyRankIncremental, type GreedyData, type GreedyOptions, type Greedy
 export { buildInfo, setWorkerThreads, setBlasThreads, setMemoryLimit, setBlasThresholds, type BuildInfo } from './api/system';
 
 export type { ProblemFile, LoadedProblem } from './config/problem-file';
-export type { RunExperimentOptions, ExperimentOutcome } from './pipeline/run';
+export type { RunExperimentOptions, ExperimentOutcome, ExperimentAbortError } from './pipeline/run';
 export type { SweepProgress } from './experiments/runner';
 export type { Manifest } from './experiments/manifest';
 export type { LoadedExperiment, LoadOptions } from './experiments/config';
 export type { Plan, PlannedRun, Shard } from './experiments/plan';
 export type { MergeOptions, MergeOutcome } from './pipeline/merge';
-export type { Experiment, ExperimentInput } from './experiments/schema';
+export type { Experiment, ExperimentInput, ExperimentSource, DeepPartial } from './experiments/schema';
 export type { RunRecord } from './experiments/execute';
 export type { ReportSummary, ReportOptions } from './report';
 export type { Finding } from './report/findings';
 export type { Preset } from './papers';
+
+/**
+ * What `DlnAbortError.partial` holds for each entry point an AbortSignal can stop (never: no
+ * partial): `(err as AbortErrorOf<'train'>).partial` is a RunResult. See lib/api/abort.ts.
+ */
+export interface AbortPartials extends ApiAbortPartialsOf {
+  /** The sweep so far: runs finished and saved in OUT (a rerun resumes). */
+  runExperiment: SweepOutcomeOf;
+}
+export type AbortErrorOf<K extends keyof AbortPartials> = DlnAbortErrorOf<AbortPartials[K]>;
+type ApiAbortPartialsOf = import('./api/abort').AbortPartials;
+type SweepOutcomeOf = import('./experiments/runner').SweepOutcome;
+type DlnAbortErrorOf<T> = import('./errors').DlnAbortError<T>;
 
 // Loaded on first use (see the header). Each require names its module literally, so the layer
 // test (test/architecture.test.ts) sees these dependencies like any import.

@@ -29,7 +29,22 @@ export interface NativeFlowResult {
   t: number;
   weights: Float64Array;
   trace: NativeColumn[];
-  stats: { nfev: number; accepted: number; rejected: number; extraEvaluations: number; lastStepSize: number };
+  stats: {
+    nfev: number;
+    accepted: number;
+    rejected: number;
+    extraEvaluations: number;
+    lastStepSize: number;
+    method: 'rk45' | 'exprb43' | 'auto';
+    hvps: number;
+    krylovIterations: number;
+    krylovCuts: number;
+    maxKrylovBasis: number;
+    sharpnessEstimates: number;
+    switches: number;
+    sharpnessEstimate: number | null;
+    gradientEquivalents: number;
+  };
   balancednessDrift: number | null;
   finalLoss: number | null;
   finalGradNorm: number | null;
@@ -82,23 +97,45 @@ export interface NativeEvaluation {
   headGradient: Float64Array;
 }
 
+/**
+ * Problem.theory(): the theory quantities of a univariate regression (docs/theory.md §2-§4), with
+ * Σ = XᵀX/n, w* the least-squares regressor, p the output projection, L the depth and
+ * q = ‖w*‖^{2−2/L} ‖p‖^{2/L} (docs/theory.md §1).
+ */
 export interface NativeTheory {
+  /** L, the number of layers. */
   depth: number;
+  /** λ, the smallest eigenvalue of Σ (0 when Σ is singular: see singularSigma). */
   lambda: number;
+  /** Λ, the largest eigenvalue of Σ. */
   Lambda: number;
+  /** a = uᵀΣu with u = w* / ‖w*‖: the curvature of the data along the regressor (λ ≤ a ≤ Λ). */
   a: number;
+  /** ‖w*‖ (1 for the Marion-Chizat data, which are rescaled so). */
   wStarNorm: number;
+  /** ‖p‖, the norm of the output projection (1 without one). */
   projectionNorm: number;
+  /** Σ's smallest eigenvalue is below d_0·ε·Λ (n < d_0, collinear features): λ is set to 0 and w* is the minimum-norm solution. */
   singularSigma: boolean;
+  /** S_min = 2Lλq: [MC] Theorem 1's lower bound on the sharpness of every global minimizer (docs/theory.md §2.2). */
   sMin: number;
+  /** 2Laq: the slides' lower bound on the smallest sharpness over all minimizers (docs/theory.md §2.3). */
   sMinRefinedLower: number;
+  /** 2q √((2L−1)Λ² + (L−1)²a²): the slides' upper bound on that smallest sharpness (docs/theory.md §2.3). */
   sMinRefinedUpper: number;
+  /** S_r1: the sharpness of a rank-one, balanced, aligned minimizer, where small-initialization gradient flow ends (docs/theory.md §2.4). */
   sRankOne: number;
+  /** 4(Λ/λ)·S_min: the top of [MC] Corollary 3's window for small initializations; null when λ = 0 (docs/theory.md §3.5). */
   smallInitUpper: number | null;
+  /** 8LΛ: the upper line the authors' October 2024 code draws (no bound of the paper; docs/theory.md §2.5). */
   codeUpper: number;
+  /** 2/S_min: the learning rate above which [MC] Theorem 1 says gradient descent cannot settle; null when S_min = 0 (docs/theory.md §4). */
   criticalLearningRate: number | null;
+  /** The smallest training loss the architecture can reach (docs/math.md, Problem::lossMinimum). */
   lossMin: number;
+  /** Σ's eigenvalues, ascending. */
   sigmaEigenvalues: Float64Array;
+  /** w*, the least-squares (minimum-norm when Σ is singular) regressor. */
   wStar: Float64Array;
 }
 

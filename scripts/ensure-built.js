@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Before tests: bring the native addon and dist/ up to date (both builds are incremental).
+// Before tests: bring the native addon and dist/ up to date (both builds are incremental), with
+// dist/vendor/ (the report's Vega bundles and font).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -12,3 +13,4 @@ function run(args) {
 run([require.resolve('cmake-js/bin/cmake-js'), 'build', '--log-level', 'warn']);
 run([require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
 run([path.join(__dirname, 'build-esm.js')]);
+run([path.join(__dirname, 'build-vendor.js')]);

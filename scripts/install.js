@@ -4,7 +4,12 @@
 //   npm install dlnflow --build-from-source        (npm_config_build_from_source=true)
 //   npm install --build-from-source=dlnflow        (a comma-separated list of package names)
 // Nothing depends on this script having run: package managers that skip install scripts (pnpm 10,
-// Bun, --ignore-scripts) still load the prebuilt binary at require time.
+// Bun, --ignore-scripts, npm without an allowScripts approval) still load the prebuilt binary at
+// require time.
+// The source build's driver, cmake-js, is not a dependency (39 packages, 7 MB that a prebuilt
+// install never uses): it comes from the project when it has one (a clone of this repository has
+// it as a devDependency), else npm fetches the version range of package.json's devDependencies
+// into its cache for this one build (`npm exec --package cmake-js@RANGE`).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -54,6 +59,26 @@ function indent(text) {
     .join('\n');
 }
 
+/** { command, args, env } that run cmake-js with `args`: the project's copy, else through npm exec. */
+function cmakeJsCommand(args) {
+  try {
+    const local = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
+    return { command: process.execPath, args: [local, ...args], env: process.env };
+  } catch {
+    // Not installed: npm fetches it (the version range this package was tested with).
+  }
+  const range = require(path.join(root, 'package.json')).devDependencies['cmake-js'];
+  const npmArgs = ['exec', '--yes', `--package=cmake-js@${range}`, '--', 'cmake-js', ...args];
+  // The nested npm must not inherit a global install's mode (it would look for cmake-js globally).
+  const env = { ...process.env };
+  delete env.npm_config_global;
+  delete env.npm_config_location;
+  // Under npm, its own CLI (same version, cache and registry settings); else the npm on PATH.
+  const npmCli = process.env.npm_execpath;
+  if (npmCli && /npm-cli\.js$/.test(npmCli)) return { command: process.execPath, args: [npmCli, ...npmArgs], env };
+  return { command: process.platform === 'win32' ? 'npm.cmd' : 'npm', args: npmArgs, env, shell: process.platform === 'win32' };
+}
+
 const forced = sourceBuildRequested(process.env.npm_config_build_from_source);
 let prebuild = null;
 if (!forced) {
@@ -61,8 +86,8 @@ if (!forced) {
   if (prebuild.ok) process.exit(0);
 }
 
-const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const built = spawnSync(process.execPath, [cmakeJs, 'compile'], { cwd: root, stdio: 'inherit' });
+const cmakeJs = cmakeJsCommand(['compile']);
+const built = spawnSync(cmakeJs.command, cmakeJs.args, { cwd: root, stdio: 'inherit', env: cmakeJs.env, shell: cmakeJs.shell });
 if (built.status === 0 && fs.existsSync(path.join(root, 'build', 'Release', `${name}.node`))) {
   process.exit(0);
 }

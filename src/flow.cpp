@@ -8,6 +8,9 @@
 #include "diagnostics.hpp"
 #include "driver.hpp"
 #include "error.hpp"
+#include "exprb.hpp"
+#include "stiff_auto.hpp"
+#include "stiff_system.hpp"
 
 namespace dln {
 
@@ -74,6 +77,13 @@ void validate(const FlowOptions& o, const Problem& problem) {
       fail(ErrorCode::Value, "times", "must be strictly increasing (entry " + std::to_string(i) + ")");
     }
   }
+  if (o.method != FlowMethod::Rk45) {
+    if (!(o.krylovTolerance > 0) || !(o.krylovTolerance <= 1)) fail(ErrorCode::Value, "krylovTolerance", "must be a number in (0, 1]");
+    if (o.maxKrylov < 2 || o.maxKrylov > 1000) fail(ErrorCode::Value, "maxKrylov", "must be an integer in [2, 1000]");
+  }
+  if (o.method == FlowMethod::Exprb43 && o.integrator.controller != StepController::I) {
+    fail(ErrorCode::Value, "controller", "is RK45's step control (method 'rk45' or 'auto'); exprb43 has its own");
+  }
   DivergenceGuard::validate(o.lossCeiling);
   RunRecorder::check(problem, o.record, o.probeOptions, kExtras);
   for (const auto& e : o.events) {
@@ -82,61 +92,117 @@ void validate(const FlowOptions& o, const Problem& problem) {
   }
 }
 
-FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta0, const FlowOptions& options,
-                        RunControl& control) {
-  validate(options, problem);
+namespace {
+
+// A point the driver evaluated for probes and events: its loss and the evaluator holding it
+// (gradient complete).
+struct Evaluated {
+  double loss;
+  Evaluator* evaluator;
+};
+
+// Where the RK45 flow's points are evaluated: one evaluator, which after a step holds the new
+// point (the last right-hand side was f(y_new), FSAL). Only the solver's state is tracked; dense-
+// output buffers change contents between uses and are always evaluated afresh.
+class Rk45Points {
+ public:
+  explicit Rk45Points(GradientFlowSystem& system) : system_(system) {}
+  Evaluated state(const double* y) {
+    if (at_ != y || atCount_ != system_.evaluations()) {
+      system_.evaluateAt(y);
+      at_ = y;
+      atCount_ = system_.evaluations();
+    }
+    return {system_.loss(), &system_.evaluator()};
+  }
+  void stepped(const double* y) {
+    at_ = y;
+    atCount_ = system_.evaluations();
+  }
+  Evaluated dense(const double* y) {
+    at_ = nullptr;
+    return {system_.evaluateAt(y), &system_.evaluator()};
+  }
+  std::uint64_t evaluations() const { return system_.evaluations(); }
+
+ private:
+  GradientFlowSystem& system_;
+  const double* at_ = nullptr;
+  std::uint64_t atCount_ = 0;
+};
+
+// Where the stiff methods' points are evaluated (docs/stiff-integration.md §10): the accepted
+// point is the system's linearization slot (both steppers keep it there after every step), other
+// points go to the stage slot, which no stepper uses between steps.
+class StiffPoints {
+ public:
+  explicit StiffPoints(DlnHessianSystem& system) : system_(system) {}
+  Evaluated state(const double* y) {
+    if (system_.linearizedAt(y)) return {system_.loss(), &system_.evaluator()};
+    return dense(y);
+  }
+  void stepped(const double*) {}
+  Evaluated dense(const double* y) { return {system_.evaluateAt(y), &system_.stageEvaluator()}; }
+  std::uint64_t evaluations() const { return system_.evaluations(); }
+
+ private:
+  DlnHessianSystem& system_;
+};
+
+void takeStats(const Dopri5&, FlowResult&) {}
+void takeStiffStats(const StiffStats& s, FlowResult& r) {
+  r.hvps = s.hvps;
+  r.krylovIterations = s.krylovIterations;
+  r.krylovCuts = s.krylovCuts;
+  r.maxKrylovBasis = s.maxKrylov;
+  r.sharpnessEstimate = s.sharpness;
+}
+void takeStats(const Exprb& solver, FlowResult& r) {
+  takeStiffStats(solver.stats(), r);
+  r.stiffAtEnd = true;
+}
+void takeStats(const AutoStepper& solver, FlowResult& r) {
+  const StiffStats s = solver.stats();
+  takeStiffStats(s, r);
+  r.sharpnessEstimates = s.spectralEstimates;
+  r.krylovIterations += solver.detectorHvps();  // the estimates' Lanczos iterations, one product each
+  r.switches = solver.switches();
+  r.stiffAtEnd = solver.stiffMode();
+}
+
+// The run's fixed parts, built before the method's solver: recorder, events, Lemma 1's reference.
+struct FlowSetup {
+  const Problem& problem;
+  const std::vector<double>& theta0;
+  const FlowOptions& options;
+  FlowResult& result;
+  RunPulse& pulse;
+  RunRecorder& recorder;
+  std::vector<QuantityEvent>& events;
+  const std::vector<EventSpec>& eventSpecs;
+  const std::vector<std::vector<double>>& reference;
+};
+
+// The driver's loop, the same for every method. Solver: Dopri5, Exprb or AutoStepper (step(),
+// status, split time, dense(), counters; events.hpp's locateEvents runs on its dense output).
+template <class Solver, class Points>
+void runFlow(FlowSetup& run, Solver& solver, Points& points) {
+  using Status = typename Solver::Status;
+  const Problem& problem = run.problem;
+  const FlowOptions& options = run.options;
+  FlowResult& result = run.result;
+  RunPulse& pulse = run.pulse;
+  RunRecorder& recorder = run.recorder;
+  std::vector<QuantityEvent>& events = run.events;
+  const std::vector<EventSpec>& eventSpecs = run.eventSpecs;
   const std::size_t P = problem.spec().paramCount();
-  if (theta0.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
-  }
-
-  FlowResult result;
-  // The result's weights, and the driver's scratch: two dense-output states and D_l(theta0).
-  result.memory.grow(doubleBytes(P, "weights"), "weights");
-  std::size_t scratchDoubles = 2 * P;
-  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
-  MemoryReservation working(doubleBytes(scratchDoubles, "weights"), "weights");
-  GradientFlowSystem system(problem);
-  Evaluator& evaluator = system.evaluator();
-  RunPulse pulse(control);
   const CancelFlag cancel = pulse.flag();
-  RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, cancel, kExtras);
-  std::vector<QuantityEvent> events;
-  std::vector<EventSpec> eventSpecs;
-  events.reserve(options.events.size());
-  for (const auto& e : options.events) {
-    events.emplace_back(e, problem, options.probeOptions);
-    eventSpecs.push_back({events.back().direction(), e.terminal});
-  }
-  std::vector<std::vector<double>> reference;  // D_l(theta0)
-  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) {
-    reference.push_back(diagnostics::balancedness(problem.spec(), theta0.data(), l));
-  }
-
-  Dopri5 solver(system, theta0.data(), 0.0, options.tEnd, options.integrator);
   std::vector<double> point(P);  // dense-output states (rows at requested times, event roots)
   std::vector<double> scratch;
-  const double* theta0Ptr = theta0.data();
+  const double* theta0Ptr = run.theta0.data();
 
-  // Which point the evaluator holds: `at` when system.evaluations() == `atCount`. Only the
-  // solver's state is tracked this way; dense-output buffers change contents between uses and
-  // are always evaluated afresh (evaluateDense).
-  const double* at = nullptr;
-  std::uint64_t atCount = 0;
-  auto evaluateAt = [&](const double* y) {
-    if (at != y || atCount != system.evaluations()) {
-      system.evaluateAt(y);
-      at = y;
-      atCount = system.evaluations();
-    }
-    return system.loss();
-  };
-  auto evaluateDense = [&](const double* y) {
-    at = nullptr;
-    return system.evaluateAt(y);
-  };
-
-  double loss = evaluateAt(solver.y());
+  Evaluated e0 = points.state(solver.y());
+  double loss = e0.loss;
   DivergenceGuard guard(options.lossCeiling);
   guard.start(loss);
   auto stop = [&](RunStatus status, std::string message) {
@@ -159,7 +225,7 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
       done = true;
       stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
     } else {
-      ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, 0, 0.0, loss, cancel};
+      ProbeContext c{problem, *e0.evaluator, solver.y(), theta0Ptr, 0, 0.0, loss, cancel};
       recorder.row(c, {finalStepSize});
       for (std::size_t k = 0; k < events.size(); ++k) {
         gOld[k] = events[k](c);
@@ -186,8 +252,8 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
                                        formatNumber(solver.t()));
         break;
       }
-      const Dopri5::Status status = solver.step();
-      if (status == Dopri5::Status::Failed) {
+      const Status status = solver.step();
+      if (status == Status::Failed) {
         if (std::isfinite(solver.lastErrorNorm())) {
           stop(RunStatus::Failed, solver.message() + " (step size too small at t = " + formatNumber(solver.t()) + ")");
         } else {
@@ -197,10 +263,9 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
         }
         break;
       }
-      // The last right-hand side was f(y_new): the evaluator holds the new point.
-      at = solver.y();
-      atCount = system.evaluations();
-      loss = system.loss();
+      points.stepped(solver.y());
+      Evaluated now = points.state(solver.y());
+      loss = now.loss;
       const std::uint64_t n = solver.accepted();
       const double h = solver.stepSize();
       const SplitTime tOld = solver.timeOld();
@@ -213,11 +278,11 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
       // Events on this step.
       std::vector<EventHit> hits;
       if (!events.empty()) {
-        ProbeContext c{problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), loss, cancel};
+        ProbeContext c{problem, *now.evaluator, solver.y(), theta0Ptr, n, solver.t(), loss, cancel};
         for (std::size_t k = 0; k < events.size(); ++k) gNew[k] = events[k](c);
         hits = locateEvents(solver, eventSpecs, gOld, gNew, scratch, [&](std::size_t k, double s, const double* y) {
-          const double l = evaluateDense(y);
-          ProbeContext cs{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), l, cancel};
+          const Evaluated e = points.dense(y);
+          ProbeContext cs{problem, *e.evaluator, y, theta0Ptr, n, tOld.plus(s), e.loss, cancel};
           return events[k](cs);
         });
         std::swap(gOld, gNew);
@@ -228,15 +293,15 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
       while (nextTime < options.times.size() && tOld.until(options.times[nextTime]) <= cut) {
         const double s = tOld.until(options.times[nextTime]);
         const double* y = solver.y();
-        double l;
+        Evaluated e;
         if (s < h) {
           solver.dense(std::max(s, 0.0), point.data());
           y = point.data();
-          l = evaluateDense(y);
+          e = points.dense(y);
         } else {
-          l = evaluateAt(y);
+          e = points.state(y);
         }
-        recorder.row(ProbeContext(problem, evaluator, y, theta0Ptr, n, options.times[nextTime], l), {h});
+        recorder.row(ProbeContext(problem, *e.evaluator, y, theta0Ptr, n, options.times[nextTime], e.loss), {h});
         ++nextTime;
       }
       for (const auto& hit : hits) result.events.push_back({hit.event, tOld.plus(hit.offset), n});
@@ -255,10 +320,10 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
         break;
       }
       if (options.recordEvery > 0 && n % options.recordEvery == 0) {
-        const double l = evaluateAt(solver.y());
-        recorder.row(ProbeContext(problem, evaluator, solver.y(), theta0Ptr, n, solver.t(), l), {h});
+        const Evaluated e = points.state(solver.y());
+        recorder.row(ProbeContext(problem, *e.evaluator, solver.y(), theta0Ptr, n, solver.t(), e.loss), {h});
       }
-      if (status == Dopri5::Status::Finished) {
+      if (status == Status::Finished) {
         stop(RunStatus::Completed, solver.message());
         break;
       }
@@ -281,14 +346,14 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   result.time = finalTime;
   result.weights.assign(finalPoint, finalPoint + P);
   if (!diverged) {
-    const double l = cutByEvent ? evaluateDense(finalPoint) : evaluateAt(finalPoint);
-    result.finalLoss = l;
-    result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
+    const Evaluated e = cutByEvent ? points.dense(finalPoint) : points.state(finalPoint);
+    result.finalLoss = e.loss;
+    result.finalGradNorm = std::sqrt(e.evaluator->gradNormSquared());
     if (!recorder.lastRowIs(finalStep, finalTime)) {
       try {
-        recorder.row(ProbeContext(problem, evaluator, finalPoint, theta0Ptr, finalStep, finalTime, l), {finalStepSize});
-      } catch (const Error& e) {
-        if (!RunPulse::isCancellation(e)) throw;
+        recorder.row(ProbeContext(problem, *e.evaluator, finalPoint, theta0Ptr, finalStep, finalTime, e.loss), {finalStepSize});
+      } catch (const Error& err) {
+        if (!RunPulse::isCancellation(err)) throw;
         // Without its final row the run is not complete, whatever ended it.
         if (result.status != RunStatus::Cancelled) stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
       }
@@ -297,10 +362,87 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   result.nfev = solver.nfev();
   result.accepted = solver.accepted();
   result.rejected = solver.rejected();
-  result.extraEvaluations = system.evaluations() - solver.nfev();
+  result.extraEvaluations = points.evaluations() - result.nfev;
   result.lastStepSize = solver.lastFullStepSize();
-  result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), reference);
-  pulse.finish(solver.accepted(), result.finalLoss, result.time);
+  takeStats(solver, result);
+  result.balancednessDrift = diagnostics::balancednessDrift(problem.spec(), result.weights.data(), run.reference);
+}
+
+StiffOptions stiffOptions(const FlowOptions& o) {
+  StiffOptions s;
+  s.rtol = o.integrator.rtol;
+  s.atol = o.integrator.atol;
+  s.firstStep = o.integrator.firstStep;
+  s.maxStep = o.integrator.maxStep;
+  s.krylovTolerance = o.krylovTolerance;
+  s.maxKrylov = o.maxKrylov;
+  return s;
+}
+
+}  // namespace
+
+const char* flowMethodName(FlowMethod m) {
+  switch (m) {
+    case FlowMethod::Rk45:
+      return "rk45";
+    case FlowMethod::Exprb43:
+      return "exprb43";
+    case FlowMethod::Auto:
+      return "auto";
+  }
+  return "rk45";
+}
+
+FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta0, const FlowOptions& options,
+                        RunControl& control) {
+  validate(options, problem);
+  const std::size_t P = problem.spec().paramCount();
+  if (theta0.size() != P) {
+    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+  }
+
+  FlowResult result;
+  result.method = options.method;
+  // The result's weights, and the driver's scratch: two dense-output states and D_l(theta0).
+  result.memory.grow(doubleBytes(P, "weights"), "weights");
+  std::size_t scratchDoubles = 2 * P;
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
+  MemoryReservation working(doubleBytes(scratchDoubles, "weights"), "weights");
+  RunPulse pulse(control);
+  RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, pulse.flag(), kExtras);
+  std::vector<QuantityEvent> events;
+  std::vector<EventSpec> eventSpecs;
+  events.reserve(options.events.size());
+  for (const auto& e : options.events) {
+    events.emplace_back(e, problem, options.probeOptions);
+    eventSpecs.push_back({events.back().direction(), e.terminal});
+  }
+  std::vector<std::vector<double>> reference;  // D_l(theta0)
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) {
+    reference.push_back(diagnostics::balancedness(problem.spec(), theta0.data(), l));
+  }
+  FlowSetup run{problem, theta0, options, result, pulse, recorder, events, eventSpecs, reference};
+
+  if (options.method == FlowMethod::Rk45) {
+    GradientFlowSystem system(problem);
+    Dopri5 solver(system, theta0.data(), 0.0, options.tEnd, options.integrator);
+    Rk45Points points(system);
+    runFlow(run, solver, points);
+  } else {
+    // Two evaluation slots and their Hessian operators (stiff_system.hpp): the evaluators reserve
+    // their own buffers, the Krylov bases theirs as they grow.
+    DlnHessianSystem system(problem);
+    StiffPoints points(system);
+    if (options.method == FlowMethod::Exprb43) {
+      Exprb solver(system, theta0.data(), 0.0, options.tEnd, stiffOptions(options), ExprbScheme::Exprb43);
+      runFlow(run, solver, points);
+    } else {
+      AutoStepper solver(system, theta0.data(), 0.0, options.tEnd, stiffOptions(options), options.seed,
+                         options.integrator.controller);
+      runFlow(run, solver, points);
+    }
+  }
+  pulse.finish(result.accepted, result.finalLoss, result.time);
   result.memory.absorb(recorder.takeReservation());
   return result;
 }

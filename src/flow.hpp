@@ -1,5 +1,9 @@
-// Gradient flow d(theta)/dt = -grad R(theta), integrated by DOPRI5 (dopri5.hpp), the eta -> 0 limit
-// of gradient descent the papers' theorems are about. It records through the same probes as
+// Gradient flow d(theta)/dt = -grad R(theta), the eta -> 0 limit of gradient descent the papers'
+// theorems are about, integrated by one of three methods (FlowMethod): DOPRI5 (dopri5.hpp), the
+// exponential Rosenbrock method exprb43 on exact Hessian-vector products (exprb.hpp), or `auto`,
+// which switches between them on a stiffness test (stiff_auto.hpp; docs/stiff-integration.md §9-§10).
+// One loop drives all three (flow.cpp): every method has the same rtol/atol semantics, split
+// time, dense output and events on it. It records through the same probes as
 // gradient descent (at requested times by dense output, and every k accepted steps), stops on
 // events located on the dense output (any scalar recordable quantity crossing a threshold: loss,
 // excess loss, gradient norm, ...), treats divergence as a result, and reports the balancedness
@@ -23,6 +27,11 @@
 
 namespace dln {
 
+// rk45: explicit, stability-bound (h <~ 3.3 / S) where the flow is stiff; exprb43: no stability
+// limit, steps bounded by how fast H changes; auto: RK45 while the flow is not stiff, exprb43 while
+// it is (docs/stiff-integration.md §8-§9).
+enum class FlowMethod { Rk45, Exprb43, Auto };
+
 struct FlowOptions {
   FlowOptions() {
     // Tighter than scipy's defaults (1e-3, 1e-6): at rtol 1e-3 the balancedness drift is ~1e-4
@@ -31,7 +40,12 @@ struct FlowOptions {
     integrator.atol = 1e-9;
   }
   double tEnd = 0.0;  // > 0; may be +infinity (then a terminal event or maxSteps ends the run)
-  Dopri5Options integrator;
+  Dopri5Options integrator;  // rtol, atol, firstStep, maxStep for every method; controller: RK45's phases
+  FlowMethod method = FlowMethod::Auto;
+  // exprb43 (alone or inside auto): the Krylov tolerance and basis cap (stiff_stepper.hpp, StiffOptions).
+  double krylovTolerance = 0.01;
+  std::size_t maxKrylov = 120;
+  std::uint64_t seed = 0;  // auto's Lanczos start vectors (sharpness estimates)
   std::uint64_t maxSteps = 10000000;  // accepted steps
   std::uint64_t recordEvery = 0;      // record every k accepted steps (0: initial and final only)
   std::vector<double> times;          // also record at these times (strictly increasing, in [0, tEnd])
@@ -55,7 +69,16 @@ struct FlowResult {
   double time = 0.0;            // where the run ended
   std::vector<double> weights;  // the state there (for a diverged run: the point that diverged)
   Trace trace;                  // "step", "time", then the recorded quantities
-  std::uint64_t nfev = 0;       // right-hand sides in the integrator: 2 + 6 (accepted + rejected)
+  FlowMethod method = FlowMethod::Rk45;  // the method that ran
+  std::uint64_t nfev = 0;       // right-hand sides in the integrator (RK45: 2 + 6 (accepted + rejected))
+  // Stiff methods (0 / NaN for RK45): Hessian-vector products (exprb43's Krylov bases and auto's
+  // sharpness estimates), Lanczos iterations, steps cut because a basis reached maxKrylov, auto's
+  // sharpness estimates and method switches, the largest Krylov basis, and the last estimate of
+  // S = lambda_max(H) used (auto's Lanczos or exprb43's top Ritz value).
+  std::uint64_t hvps = 0, krylovIterations = 0, krylovCuts = 0, sharpnessEstimates = 0, switches = 0;
+  std::uint64_t maxKrylovBasis = 0;
+  double sharpnessEstimate = std::numeric_limits<double>::quiet_NaN();
+  bool stiffAtEnd = false;  // auto: the last step was exprb43's
   std::uint64_t accepted = 0, rejected = 0;
   // Loss/gradient evaluations outside the integrator: recording at dense-output times, locating
   // events, the initial and final points.
@@ -93,6 +116,9 @@ class GradientFlowSystem final : public OdeSystem {
 // ERR_DLN_VALUE / ERR_DLN_TYPE naming the field (tEnd, rtol, atol, firstStep, maxStep, maxSteps,
 // times, record, events[i]...). Checks quantity names against the problem.
 void validate(const FlowOptions& options, const Problem& problem);
+
+// "rk45", "exprb43", "auto".
+const char* flowMethodName(FlowMethod method);
 
 FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta0, const FlowOptions& options,
                         RunControl& control);

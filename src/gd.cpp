@@ -5,6 +5,7 @@
 
 #include "driver.hpp"
 #include "error.hpp"
+#include "optimizers/quantities.hpp"
 
 namespace dln {
 
@@ -18,16 +19,22 @@ void validate(const GdOptions& o) {
   if (std::isnan(o.lossTarget)) fail(ErrorCode::Value, "lossTarget", "must be a number");
   if (std::isnan(o.excessLossTarget)) fail(ErrorCode::Value, "excessLossTarget", "must be a number");
   DivergenceGuard::validate(o.lossCeiling);
+  validate(o.optimizer);
 }
 
 void validate(const GdOptions& o, const Problem& problem) {
   validate(o);
   RunRecorder::check(problem, o.record, o.probeOptions);
+  optimizerSetup(o.optimizer, problem, o.learningRate, o.seed);
 }
 
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control) {
   validate(options);
+  if (options.optimizer.kind != "gd" ||
+      std::any_of(options.record.begin(), options.record.end(), [](const std::string& q) { return isOptimizerQuantity(q); })) {
+    return trainWithOptimizer(problem, theta0, options, control);
+  }
   const std::size_t P = problem.spec().paramCount();
   if (theta0.size() != P) {
     fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));

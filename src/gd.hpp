@@ -8,6 +8,7 @@
 
 #include "control.hpp"
 #include "memory.hpp"
+#include "optimizers/optimizer.hpp"
 #include "probes.hpp"
 #include "problem.hpp"
 #include "run_status.hpp"
@@ -32,6 +33,10 @@ struct GdOptions {
   // Divergence: a non-finite loss, or a loss above this ceiling. NaN = automatic:
   // 1e12 * max(1, initial loss).
   double lossCeiling = std::numeric_limits<double>::quiet_NaN();
+  // The training rule (optimizers/optimizer.hpp; default "gd", this file's plain loop) and the
+  // seed its batches and label noise are keyed by.
+  OptimizerOptions optimizer;
+  std::uint64_t seed = 0;
 };
 
 struct GdResult {
@@ -51,7 +56,12 @@ struct GdResult {
 void validate(const GdOptions& options);
 void validate(const GdOptions& options, const Problem& problem);
 
+// Runs options.optimizer: kind "gd" with none of the optimizer quantities recorded is the plain
+// loop of gd.cpp; everything else is trainWithOptimizer (optimizers/train.cpp), whose gd rule
+// gives the same bits.
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control);
+GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
+                            RunControl& control);
 
 }  // namespace dln

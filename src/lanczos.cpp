@@ -31,6 +31,76 @@ double sumOfSquares(std::size_t n, const double* x) {
 
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
+double dot4(std::size_t n, const double* x, const double* y) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * y[i];
+    s1 += x[i + 1] * y[i + 1];
+    s2 += x[i + 2] * y[i + 2];
+    s3 += x[i + 3] * y[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i] * y[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// c = Q w and w -= Q^T c for the first m rows of Q (n each). Small bases use these loops (four
+// rows per pass over w, four accumulators per dot: a fixed order, so results do not depend on
+// the machine); past a few L1 caches of basis, BLAS's blocked matrix-vector products win.
+constexpr std::size_t kLoopBasisLimit = 16384;
+
+void project(std::size_t n, std::size_t m, const double* Q, const double* w, double* c) {
+  if (m * n > kLoopBasisLimit) {
+    kernels::times(m, n, 1, Q, w, c);
+    return;
+  }
+  // Two rows per pass over w (each row's dot in dot4's order: the same bits as dot4).
+  std::size_t i = 0;
+  const std::size_t n4 = n & ~std::size_t(3);
+  for (; i + 2 <= m; i += 2) {
+    const double* x = Q + i * n;
+    const double* y = x + n;
+    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
+    for (std::size_t j = 0; j < n4; j += 4) {
+      a0 += x[j] * w[j];
+      a1 += x[j + 1] * w[j + 1];
+      a2 += x[j + 2] * w[j + 2];
+      a3 += x[j + 3] * w[j + 3];
+      b0 += y[j] * w[j];
+      b1 += y[j + 1] * w[j + 1];
+      b2 += y[j + 2] * w[j + 2];
+      b3 += y[j + 3] * w[j + 3];
+    }
+    for (std::size_t j = n4; j < n; ++j) {
+      a0 += x[j] * w[j];
+      b0 += y[j] * w[j];
+    }
+    c[i] = (a0 + a1) + (a2 + a3);
+    c[i + 1] = (b0 + b1) + (b2 + b3);
+  }
+  for (; i < m; ++i) c[i] = dot4(n, Q + i * n, w);
+}
+
+void subtract(std::size_t n, std::size_t m, const double* Q, double* c, double* w) {
+  if (m * n > kLoopBasisLimit) {
+    for (std::size_t i = 0; i < m; ++i) c[i] = -c[i];  // c is scratch
+    kernels::transposedTimes(m, n, 1, Q, c, w, true);
+    return;
+  }
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const double* q0 = Q + i * n;
+    const double *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
+    const double c0 = c[i], c1 = c[i + 1], c2 = c[i + 2], c3 = c[i + 3];
+    for (std::size_t j = 0; j < n; ++j) w[j] -= (c0 * q0[j] + c1 * q1[j]) + (c2 * q2[j] + c3 * q3[j]);
+  }
+  for (; i < m; ++i) {
+    const double* q = Q + i * n;
+    const double ci = c[i];
+    for (std::size_t j = 0; j < n; ++j) w[j] -= ci * q[j];
+  }
+}
+
 // Classical Gram-Schmidt of w against the first m rows of Q (n each) as two matrix-vector
 // products (c = Q w, w -= Q^T c), repeated once when the first pass removed most of w (the DGKS
 // test: "twice is enough"). Returns the final norm. `c` has room for m values.
@@ -38,9 +108,8 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
   double before = norm(n, w);
   if (m == 0) return before;
   for (int pass = 0; pass < 2; ++pass) {
-    kernels::times(m, n, 1, Q, w, c);
-    for (std::size_t i = 0; i < m; ++i) c[i] = -c[i];
-    kernels::transposedTimes(m, n, 1, Q, c, w, true);
+    project(n, m, Q, w, c);
+    subtract(n, m, Q, c, w);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
@@ -69,17 +138,161 @@ void sortDescending(std::vector<RitzPair>& pairs) {
 
 }  // namespace
 
-LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis) : op_(op), n_(op.dimension()) {
+ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, double sign, double mu, double muLast2,
+                              double* d, double* vector) {
+  if (m == 1) {
+    if (vector) vector[0] = 1.0;
+    return {sign * a[0], 1.0};
+  }
+  const double p = sign * a[m - 1];
+  const double c2 = b[m - 2] * b[m - 2] * muLast2;
+  const double h = 0.5 * (mu - p);
+  const double x0 = 0.5 * (mu + p) + std::sqrt(h * h + c2);
+  double hi = -std::numeric_limits<double>::infinity();  // Gershgorin: an upper bound
+  for (std::size_t k = 0; k < m; ++k)
+    hi = std::max(hi, sign * a[k] + (k > 0 ? std::fabs(b[k - 1]) : 0.0) + (k + 1 < m ? std::fabs(b[k]) : 0.0));
+  double lo = mu, x = x0;
+  // d_m(x) and d_m'(x); false when a leading pivot is not negative (x is not above
+  // theta_max(T_{m-1}) in floating point).
+  double f = 0.0, fp = -1.0;
+  auto evaluate = [&](double at) {
+    double dk = sign * a[0] - at, dpk = -1.0;
+    for (std::size_t k = 1; k < m; ++k) {
+      if (!(dk < 0)) return false;
+      const double inv = 1.0 / dk, t = b[k - 1] * b[k - 1] * inv;
+      dpk = -1.0 + t * dpk * inv;
+      dk = sign * a[k] - at - t;
+    }
+    f = dk;
+    fp = dpk;
+    return true;
+  };
+  bool evaluatedAtX = false;
+  for (int it = 0; it < 200; ++it) {
+    evaluatedAtX = evaluate(x);
+    if (!evaluatedAtX) {
+      // At the start: x0 is within rounding of mu, and so is the root.
+      if (it == 0) break;
+      lo = std::max(lo, x);
+      x = 0.5 * (lo + hi);
+      continue;
+    }
+    if (f > 0) lo = std::max(lo, x);
+    else if (f < 0) hi = std::min(hi, x);
+    else break;
+    const double next = x - f / fp;
+    if (std::fabs(next - x) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x) || !(hi > lo)) break;
+    // Newton from the left stays in the bracket; from the right (x0 above the root by
+    // rounding) it may overshoot below it: bisect then.
+    x = next > lo && next < hi ? next : 0.5 * (lo + hi);
+    evaluatedAtX = false;
+  }
+  // Far from convergence the derivative gives the last component, s_m^2 = 1 / -d_m'(theta)
+  // (d_m = det(T - x) / det(T_{m-1} - x)); it loses digits as s_m gets small (the pivots near
+  // the pole carry absolute errors), and there the twisted factorization takes over.
+  if (evaluatedAtX && !vector && -fp < 1e4) return {x, -1.0 / fp};
+  return {x, tridiagonalEigenvector(m, a, b, sign, x, d, vector)};
+}
+
+double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, double sign, double x, double* d,
+                              double* vector) {
+  if (m == 1) {
+    if (vector) vector[0] = 1.0;
+    return 1.0;
+  }
+  // Top-down pivots d[0..m) and bottom-up pivots u[0..m) of sign T - x I,
+  // gamma_k = d_k + u_k - (sign a_k - x) = 1 / ((sign T - x I)^-1)_kk, twisted at
+  // r = argmin |gamma_k|: s_r = 1, s_k = -b_k s_{k+1} / d_k above r, s_k = -b_{k-1} s_{k-1} / u_k
+  // below. A zero pivot (x an eigenvalue of a leading or trailing block to the last bit) is
+  // nudged.
+  double scale = std::fabs(x);
+  for (std::size_t k = 0; k < m; ++k) scale = std::max(scale, std::fabs(a[k]));
+  const double tiny = std::numeric_limits<double>::epsilon() * scale * 1e-3 + std::numeric_limits<double>::min();
+  auto guard = [tiny](double v) { return v == 0.0 ? -tiny : v; };
+  double* u = d + m;
+  d[0] = sign * a[0] - x;
+  for (std::size_t k = 1; k < m; ++k) d[k] = sign * a[k] - x - b[k - 1] * b[k - 1] / guard(d[k - 1]);
+  u[m - 1] = sign * a[m - 1] - x;
+  for (std::size_t k = m - 1; k-- > 0;) u[k] = sign * a[k] - x - b[k] * b[k] / guard(u[k + 1]);
+  std::size_t r = 0;
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < m; ++k) {
+    const double g = std::fabs(d[k] + u[k] - (sign * a[k] - x));
+    if (g < best) best = g, r = k;
+  }
+  double sum = 1.0, s = 1.0, last = r == m - 1 ? 1.0 : 0.0;
+  if (vector) vector[r] = 1.0;
+  for (std::size_t k = r; k-- > 0;) {
+    s = -b[k] * s / guard(d[k]);
+    sum += s * s;
+    if (vector) vector[k] = s;
+  }
+  s = 1.0;
+  for (std::size_t k = r + 1; k < m; ++k) {
+    s = -b[k - 1] * s / guard(u[k]);
+    sum += s * s;
+    last = s;
+    if (vector) vector[k] = s;
+  }
+  if (!std::isfinite(sum)) return 0.0;
+  if (vector) {
+    const double inv = 1.0 / std::sqrt(sum);
+    for (std::size_t k = 0; k < m; ++k) vector[k] *= inv;
+  }
+  return last * last / sum;
+}
+
+LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, LanczosWorkspace* workspace)
+    : op_(op), n_(op.dimension()), workspace_(workspace) {
   const std::size_t rows = checkedAdd(maxBasis, 1, "maxIterations");
-  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 3 * rows, "maxIterations"), "maxIterations"),
+  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 4 * rows, "maxIterations"), "maxIterations"),
                "maxIterations");
+  if (workspace_) {
+    Q_ = std::move(workspace_->Q);
+    w_ = std::move(workspace_->w);
+    c_ = std::move(workspace_->c);
+    alpha_ = std::move(workspace_->alpha);
+    beta_ = std::move(workspace_->beta);
+    pivots_ = std::move(workspace_->pivots);
+    topVector_ = std::move(workspace_->topVector);
+    alpha_.clear();
+    beta_.clear();
+  }
   w_.assign(n_, 0.0);
-  c_.assign(rows, 0.0);
-  // The basis grows a row per step inside one reservation (rows are touched only when used).
-  Q_.reserve(rows * n_);
-  Q_.resize(n_);
+  c_.resize(std::max(c_.size(), rows));
+  pivots_.resize(std::max(pivots_.size(), 2 * rows));
+  topVector_.resize(std::max(topVector_.size(), rows));
+  // The basis grows a row per step inside one reservation (rows are touched only when used);
+  // the vector's capacity starts at a few dozen rows (most solves stop there) and doubles as
+  // needed, so that a short solve does not map and fault in the whole basis.
+  rows_ = rows;
+  if (Q_.size() < n_) Q_.resize(n_);
   alpha_.reserve(maxBasis);
   beta_.reserve(maxBasis);
+}
+
+LanczosProcess::~LanczosProcess() {
+  if (!workspace_) return;
+  workspace_->Q = std::move(Q_);
+  workspace_->w = std::move(w_);
+  workspace_->c = std::move(c_);
+  workspace_->alpha = std::move(alpha_);
+  workspace_->beta = std::move(beta_);
+  workspace_->pivots = std::move(pivots_);
+  workspace_->topVector = std::move(topVector_);
+}
+
+// Room for row m_ of the basis. Rows are written before they are read, so the vector only grows
+// (doubling, capped at the reserved maximum) and keeps its size across solves that share a
+// workspace: no zero-filling on the way.
+void LanczosProcess::growBasis() {
+  const std::size_t need = (m_ + 1) * n_;
+  if (Q_.size() < need) Q_.resize(std::max(need, std::min(2 * Q_.size(), rows_ * n_)));
+}
+
+void LanczosProcess::track(std::size_t k, bool smallest) {
+  fast_ = k == 1;
+  fastSmallest_ = smallest;
 }
 
 void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
@@ -100,21 +313,26 @@ void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
 double LanczosProcess::extend() {
   const std::size_t n = n_;
   const double* qm = Q_.data() + m_ * n;
-  op_.apply(qm, w_.data());
+  double* w = w_.data();
+  op_.apply(qm, w);
   ++products_;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(w_[i])) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
-  }
-  const double a = kernels::dot(n, qm, w_.data());
+  // A non-finite entry of w makes alpha non-finite (inf * 0 is NaN): one test instead of a pass.
+  const double a = dot4(n, qm, w);
+  if (!std::isfinite(a)) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
   alpha_.push_back(a);
   const double bPrev = m_ > blockStart_ ? beta_.back() : 0.0;
+  // The three-term recurrence first (w -= alpha q_m + beta q_{m-1}), which removes almost all of
+  // w's component in the basis, then full reorthogonalization: one classical Gram-Schmidt pass
+  // (two matrix-vector products), a second one only when the first still cancelled (DGKS).
+  kernels::axpy(n, -a, qm, w);
+  if (bPrev != 0.0) kernels::axpy(n, -bPrev, qm - n, w);
   ++m_;
-  const double b = orthogonalize(n, m_, Q_.data(), w_.data(), c_.data());
+  const double b = orthogonalize(n, m_, Q_.data(), w, c_.data());
   tNorm_ = std::max(tNorm_, std::fabs(a) + b + bPrev);
   return b;
 }
 
-const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
+void LanczosProcess::fullRitz(double b) {
   // Ritz values of the open block and the last components of their vectors.
   const std::size_t len = m_ - blockStart_;
   values_.resize(len);
@@ -124,6 +342,44 @@ const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
   for (std::size_t f = 0; f < finished_.size(); ++f)
     for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
   for (std::size_t i = 0; i < len; ++i) candidates_.push_back({values_[i], std::fabs(b * lastRow_[i]), finished_.size(), i});
+  sortDescending(candidates_);
+  top_ = values_.back();
+  topLast2_ = lastRow_.back() * lastRow_.back();
+  low_ = values_.front();
+  lowLast2_ = lastRow_.front() * lastRow_.front();
+  full_ = true;
+}
+
+// extremeRitzUpdate squares the couplings: inside this window of ||T|| nothing over- or underflows
+// (outside it the full decomposition, which scales, takes over).
+bool LanczosProcess::fastWindow() const { return tNorm_ < 0x1p+100 && tNorm_ > 0x1p-100; }
+
+const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
+  lastBeta_ = b;
+  if (!fast_ || !fastWindow()) {
+    fullRitz(b);
+    return candidates_;
+  }
+  full_ = false;
+  const std::size_t len = m_ - blockStart_;
+  const double* a = alpha_.data() + blockStart_;
+  const double* bb = beta_.data() + blockStart_;
+  const ExtremeRitz top = extremeRitzUpdate(len, a, bb, 1.0, top_, topLast2_, pivots_.data());
+  top_ = top.value;
+  topLast2_ = top.lastSquared;
+  candidates_.clear();
+  for (std::size_t f = 0; f < finished_.size(); ++f)
+    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+  candidates_.push_back({top_, std::fabs(b) * std::sqrt(topLast2_), finished_.size(), len - 1});
+  if (fastSmallest_ && len > 1) {
+    const ExtremeRitz low = extremeRitzUpdate(len, a, bb, -1.0, -low_, lowLast2_, pivots_.data());
+    low_ = -low.value;
+    lowLast2_ = low.lastSquared;
+    candidates_.push_back({low_, std::fabs(b) * std::sqrt(lowLast2_), finished_.size(), 0});
+  } else if (len == 1) {
+    low_ = top_;
+    lowLast2_ = 1.0;
+  }
   sortDescending(candidates_);
   return candidates_;
 }
@@ -158,14 +414,15 @@ bool LanczosProcess::converged(const LanczosOptions& o, double b) const {
 }
 
 void LanczosProcess::advance(double b) {
-  Q_.resize((m_ + 1) * n_);
+  growBasis();
   beta_.push_back(b);
   double* next = Q_.data() + m_ * n_;
   for (std::size_t i = 0; i < n_; ++i) next[i] = w_[i] / b;
 }
 
 bool LanczosProcess::restart(double b, Rng& rng) {
-  Q_.resize((m_ + 1) * n_);
+  if (!full_) fullRitz(b);
+  growBasis();
   // Invariant subspace: its Ritz values are exact to the dropped coupling. Continue in the
   // orthogonal complement.
   const std::size_t len = m_ - blockStart_;
@@ -191,8 +448,25 @@ void LanczosProcess::collectClosed() {
 
 void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult& result) {
   const std::size_t n = n_;
+  if (!full_ && finished_.empty() && m_ > blockStart_) {
+    // One block followed by extremeRitzUpdate: its top pair is the answer; the Ritz vector is
+    // one matrix-vector product with the basis.
+    result.values.assign(1, top_);
+    result.residuals.assign(1, std::fabs(lastBeta_) * std::sqrt(topLast2_));
+    result.smallest = fastSmallest_ ? low_ : std::numeric_limits<double>::quiet_NaN();
+    result.smallestResidual = fastSmallest_ ? std::fabs(lastBeta_) * std::sqrt(lowLast2_) : std::numeric_limits<double>::quiet_NaN();
+    if (!wantVectors) return;
+    result.vectors.resize(n);
+    tridiagonalEigenvector(m_, alpha_.data(), beta_.data(), 1.0, top_, pivots_.data(), topVector_.data());
+    kernels::transposedTimes(m_, n, 1, Q_.data(), topVector_.data(), result.vectors.data());
+    const double s = norm(n, result.vectors.data());
+    if (s > 0)
+      for (std::size_t t = 0; t < n; ++t) result.vectors[t] /= s;
+    return;
+  }
   // If the process ended right after closing a block, its pairs are all in `finished_`.
   if (m_ == blockStart_) collectClosed();
+  else if (!full_) fullRitz(lastBeta_);
   const std::vector<RitzPair>& candidates = candidates_;
   const std::size_t k = std::min(wanted, candidates.size());
   result.values.resize(k);
@@ -234,7 +508,8 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
   if (maxIter < o.k) fail(ErrorCode::Value, "maxIterations", "must be >= k");
 
   Rng rng(o.seed, Purpose::Eigensolver, {o.stream});
-  LanczosProcess process(op, maxIter);
+  LanczosProcess process(op, maxIter, o.workspace);
+  process.track(o.k, o.smallest);
   process.begin(o.start, o.startNoise, rng);
   LanczosResult result;
   while (true) {

@@ -36,6 +36,12 @@ constexpr double kLanczosNegligible = 1e-12;
 // Default iteration cap (also capped by the dimension).
 constexpr std::size_t kLanczosDefaultMaxIterations = 300;
 
+// Buffers a LanczosProcess borrows and gives back, so that repeated solves along a trajectory
+// (a recording per step) allocate nothing once the first solve has sized them.
+struct LanczosWorkspace {
+  std::vector<double> Q, w, c, alpha, beta, pivots, topVector;
+};
+
 struct LanczosOptions {
   std::size_t k = 1;             // how many of the largest eigenvalues
   double tol = 1e-10;            // relative Ritz residual
@@ -47,14 +53,15 @@ struct LanczosOptions {
   double startNoise = 1e-3;      // relative random perturbation added to a warm start
   bool wantVectors = true;
   CancelFlag cancel;             // polled before every product (ErrorCode::Cancelled)
+  LanczosWorkspace* workspace = nullptr;  // reused buffers (results do not depend on it)
 };
 
 struct LanczosResult {
   std::vector<double> values;     // k largest, descending
   std::vector<double> residuals;  // their Ritz residuals ||H y - theta y||
   std::vector<double> vectors;    // k x n, row i the unit Ritz vector of values[i] (if wanted)
-  double smallest = 0.0;          // smallest Ritz value (converged if options.smallest)
-  double smallestResidual = 0.0;
+  double smallest = 0.0;          // smallest Ritz value (converged if options.smallest; NaN if
+  double smallestResidual = 0.0;  // not asked for and k = 1)
   std::size_t iterations = 0;
   std::size_t products = 0;       // operator applications
   std::size_t restarts = 0;       // breakdowns continued from a fresh vector
@@ -69,6 +76,29 @@ struct RitzPair {
   double value, residual;
   std::size_t block, index;
 };
+
+// The top eigenvalue of a symmetric tridiagonal T_m (diagonal a[0..m), couplings b[0..m-1), all
+// nonzero) from that of its leading block T_{m-1}: mu, and the square of the last component of
+// its unit eigenvector, lastSquared. With sign = -1 the same for -T (the smallest eigenvalue,
+// negated). O(m) per Newton step instead of an O(m^2) tridiagonal eigensolve per Lanczos step:
+// the last pivot of the LDL^T factorization of T_m - x I, d_m(x) (d_1 = a_1 - x,
+// d_k = a_k - x - b_{k-1}^2 / d_{k-1}), is convex and decreasing on (mu, inf) with its one root
+// at theta_max(T_m) (interlacing), so Newton's method from a point left of the root climbs to it
+// monotonically. The start is the Ritz value of T_m on span{(s, 0), e_m}, a lower bound accurate
+// to second order in the coupling b_{m-1} s_{m-1} (when it is within rounding of mu, a Ritz
+// value converged to the last bits, it is the answer). The eigenvector comes from the twisted
+// factorization at the root (stable for a small last component); `vector`, if given, receives
+// it (m values, unit norm). `pivots` has room for 2m values.
+struct ExtremeRitz {
+  double value, lastSquared;
+};
+ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, double sign, double mu,
+                              double muLastSquared, double* pivots, double* vector = nullptr);
+// The unit eigenvector of sign T (m x m, as above) at its simple eigenvalue x, by the twisted
+// factorization; returns the square of its last component and writes it to `vector` if given.
+// `pivots` has room for 2m values.
+double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, double sign, double x, double* pivots,
+                              double* vector = nullptr);
 
 // The roles lanczos() is made of, each testable on its own (test/native/lanczos_test.cpp):
 //   begin     the first basis vector (a warm start plus noise, or random), normalized;
@@ -90,7 +120,16 @@ class LanczosProcess {
  public:
   // Room for maxBasis + 1 basis vectors, reserved against the memory limit (ERR_DLN_MEMORY on
   // "maxIterations").
-  LanczosProcess(SymmetricOperator& op, std::size_t maxBasis);
+  // With a workspace, its buffers are borrowed and given back on destruction.
+  LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, LanczosWorkspace* workspace = nullptr);
+  ~LanczosProcess();
+  LanczosProcess(const LanczosProcess&) = delete;
+  LanczosProcess& operator=(const LanczosProcess&) = delete;
+  // What converged() will be asked: with k = 1, ritzPairs follows only the open block's top (and,
+  // if `smallest`, bottom) pair by extremeRitzUpdate, O(m) per step; the full decomposition runs
+  // only where a block closes and in extract (so the values reported are the same). Default:
+  // every pair, every step.
+  void track(std::size_t k, bool smallest);
 
   void begin(const double* start, double startNoise, Rng& rng);
   double extend();
@@ -126,6 +165,9 @@ class LanczosProcess {
     std::vector<double> values, residuals;  // ascending
   };
   void collectClosed();
+  void fullRitz(double beta);
+  void growBasis();
+  bool fastWindow() const;
 
   SymmetricOperator& op_;
   std::size_t n_;
@@ -133,9 +175,16 @@ class LanczosProcess {
   std::vector<Block> finished_;
   std::vector<double> values_, lastRow_;  // the open block's Ritz values and last eigenvector row
   std::vector<RitzPair> candidates_;
-  std::size_t blockStart_ = 0, m_ = 0;
+  std::size_t blockStart_ = 0, m_ = 0, rows_ = 0;
   double tNorm_ = 0.0;
   std::size_t products_ = 0, restarts_ = 0;
+  // extremeRitzUpdate's state for the open block (track(1, ...)): its top and bottom Ritz values
+  // and the squares of their eigenvectors' last components, and whether the pairs of the
+  // current step came from the full decomposition.
+  bool fast_ = false, fastSmallest_ = false, full_ = false;
+  double top_ = 0.0, topLast2_ = 1.0, low_ = 0.0, lowLast2_ = 1.0, lastBeta_ = 0.0;
+  std::vector<double> pivots_, topVector_;  // scratch; the open block's top eigenvector of T
+  LanczosWorkspace* workspace_ = nullptr;
   MemoryReservation memory_;
 };
 

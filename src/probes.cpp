@@ -11,6 +11,7 @@
 #include "lanczos.hpp"
 #include "linalg.hpp"
 #include "losses/regression.hpp"
+#include "optimizers/quantities.hpp"
 
 namespace dln {
 
@@ -200,6 +201,7 @@ class SpectralProbe final : public Probe {
     request.start = o_.warmStart && !previous_.empty() ? previous_.data() : nullptr;
     request.stream = recordings_;
     request.cancel = c.cancel;
+    request.workspace = &workspace_;
     Spectrum s = hessianSpectrum(c.evaluator, o_, request);
     top_ = std::move(s.values);
     smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
@@ -213,6 +215,7 @@ class SpectralProbe final : public Probe {
   bool wantSmallest_ = false;
   std::vector<std::size_t> columns_;
   std::vector<double> previous_;
+  LanczosWorkspace workspace_;  // one set of Lanczos buffers for the run's recordings
   std::vector<double> top_;
   double smallest_ = 0.0, residual_ = 0.0;
   std::size_t hvps_ = 0;
@@ -260,11 +263,14 @@ std::vector<std::string> knownQuantities() {
           "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancedness",  "balancednessDrift",
           "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower",
+          // optimizers/quantities.hpp
+          "stabilityEdge", "preconditionedSharpness", "batchSharpness",
           // The edge-of-stability quantities (edge_probes.hpp).
           "sharpnessGradientNorm", "gfsSharpness", "layerImbalance"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
+  if (auto p = makeOptimizerProbe(name, problem, options)) return p;
   if (name == "loss") return scalar(name, [](ProbeContext& c) { return c.loss; });
   if (name == "testLoss") {
     if (!problem.loss().hasTestSet()) fail(ErrorCode::Value, "record", "'testLoss' needs a test set");

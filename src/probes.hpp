@@ -23,6 +23,8 @@ struct ProbeOptions {
   SharpnessOptions sharpness;
 };
 
+class Optimizer;
+
 struct ProbeContext {
   ProbeContext(const Problem& problem, Evaluator& evaluator, const double* theta, const double* theta0, std::uint64_t step,
                double time, double loss, CancelFlag cancel = {})
@@ -36,6 +38,7 @@ struct ProbeContext {
   double time;              // flow time, or eta * step for gradient descent
   double loss;
   CancelFlag cancel;        // polled by probes whose work is long (the eigensolves)
+  const Optimizer* optimizer = nullptr;  // the training rule, for its quantities (optimizers/quantities.hpp)
 };
 
 class Probe {

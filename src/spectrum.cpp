@@ -47,6 +47,7 @@ Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, 
     lo.start = request.start;
     lo.wantVectors = request.vectors;
     lo.cancel = request.cancel;
+    lo.workspace = request.workspace;
     LanczosResult r = lanczos(H, lo);
     s.values = std::move(r.values);
     s.residuals = std::move(r.residuals);

@@ -17,6 +17,7 @@
 
 #include "control.hpp"
 #include "evaluator.hpp"
+#include "lanczos.hpp"
 
 namespace dln {
 
@@ -47,6 +48,7 @@ struct SpectrumRequest {
   const double* start = nullptr;  // Lanczos start vector (P values), e.g. a previous Ritz vector
   std::uint64_t stream = 0;       // the eigensolver's random stream (one per recording along a run)
   CancelFlag cancel;              // polled between Lanczos iterations and blocks of dense work
+  LanczosWorkspace* workspace = nullptr;  // Lanczos buffers kept across solves (a run's recordings)
 };
 
 struct Spectrum {

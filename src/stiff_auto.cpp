@@ -29,8 +29,9 @@ class CountedHessian final : public SymmetricOperator {
   std::uint64_t& count_;
 };
 
-Dopri5Options rk45Options(const StiffOptions& o, double firstStep) {
+Dopri5Options rk45Options(const StiffOptions& o, double firstStep, StepController controller) {
   Dopri5Options d;
+  d.controller = controller;
   d.rtol = o.rtol;
   d.atol = o.atol;
   d.firstStep = firstStep;
@@ -41,9 +42,10 @@ Dopri5Options rk45Options(const StiffOptions& o, double firstStep) {
 }  // namespace
 
 AutoStepper::AutoStepper(DlnHessianSystem& system, const double* y0, double t0, double tEnd, const StiffOptions& options,
-                         std::uint64_t seed)
-    : system_(system), n_(system.dimension()), options_(options), seed_(seed), tEnd_(tEnd), origin_(t0) {
-  rk45_ = std::make_unique<Dopri5>(system_, y0, 0.0, origin_.until(tEnd_), rk45Options(options_, options_.firstStep));
+                         std::uint64_t seed, StepController controller)
+    : system_(system), n_(system.dimension()), options_(options), seed_(seed), controller_(controller), tEnd_(tEnd),
+      origin_(t0) {
+  rk45_ = std::make_unique<Dopri5>(system_, y0, 0.0, origin_.until(tEnd_), rk45Options(options_, options_.firstStep, controller_));
   if (rk45_->status() == Dopri5::Status::Finished) status_ = Status::Finished;
 }
 
@@ -128,7 +130,8 @@ void AutoStepper::toRk45() {
   retired_.maxKrylov = std::max(retired_.maxKrylov, e.maxKrylov);
   const SplitTime now = time();
   rk45_ = std::make_unique<Dopri5>(system_, exprb_->y(), 0.0, now.until(tEnd_),
-                                   rk45Options(options_, std::min(exprb_->lastFullStepSize(), 3.0 / std::max(sharpness_, 1e-300))));
+                                   rk45Options(options_, std::min(exprb_->lastFullStepSize(), 3.0 / std::max(sharpness_, 1e-300)),
+                                               controller_));
   exprb_.reset();
   origin_ = now;
   stiff_ = false;

@@ -33,8 +33,9 @@ namespace dln {
 class AutoStepper {
  public:
   enum class Status { Running, Finished, Failed };
+  // `controller`: the step control of the RK45 phases (the flow's `controller` option).
   AutoStepper(DlnHessianSystem& system, const double* y0, double t0, double tEnd, const StiffOptions& options,
-              std::uint64_t seed = 0);
+              std::uint64_t seed = 0, StepController controller = StepController::I);
 
   Status step();
   Status status() const { return status_; }
@@ -69,6 +70,7 @@ class AutoStepper {
   std::size_t n_;
   StiffOptions options_;
   std::uint64_t seed_;
+  StepController controller_;
   double tEnd_;
   SplitTime origin_;  // where the current stepper's local time 0 is
   bool stiff_ = false;

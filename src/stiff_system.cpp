@@ -1,6 +1,7 @@
 #include "stiff_system.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 namespace dln {
@@ -14,16 +15,23 @@ DlnHessianSystem::DlnHessianSystem(const Problem& problem)
 void DlnHessianSystem::rhs(const double* y, double* f) {
   std::copy(y, y + n_, stage_->point.begin());
   stage_->flow.rhs(stage_->point.data(), f);
+  stage_->evaluated = true;
 }
 
 void DlnHessianSystem::linearize(const double* y, double* f) {
   std::copy(y, y + n_, lin_->point.begin());
   lin_->flow.rhs(lin_->point.data(), f);
+  lin_->evaluated = true;
 }
 
 double DlnHessianSystem::evaluateAt(const double* y) {
   std::copy(y, y + n_, stage_->point.begin());
+  stage_->evaluated = true;
   return stage_->flow.evaluateAt(stage_->point.data());
+}
+
+bool DlnHessianSystem::linearizedAt(const double* y) const {
+  return lin_->evaluated && std::memcmp(lin_->point.data(), y, n_ * sizeof(double)) == 0;
 }
 
 void DlnHessianSystem::linearizeAtLastRhs() { std::swap(lin_, stage_); }

@@ -55,6 +55,10 @@ class DlnHessianSystem final : public HessianOdeSystem {
   // stepper evaluates anything in dense()); stageEvaluator() then holds y.
   double evaluateAt(const double* y);
   Evaluator& stageEvaluator() { return stage_->flow.evaluator(); }
+  // The linearization slot holds y (same bits), evaluated with its gradient complete: then
+  // evaluator() and loss() are at y and probes can read them without a new evaluation. (Before
+  // the first linearization -- AutoStepper starts with RK45 on the stage slot -- it holds nothing.)
+  bool linearizedAt(const double* y) const;
   // Gradients evaluated on both slots (right-hand sides, linearizations, evaluateAt).
   std::uint64_t evaluations() const { return lin_->flow.evaluations() + stage_->flow.evaluations(); }
 
@@ -64,6 +68,7 @@ class DlnHessianSystem final : public HessianOdeSystem {
     GradientFlowSystem flow;
     HessianOperator hessian;
     std::vector<double> point;  // the evaluator reads its theta from here
+    bool evaluated = false;     // the evaluator holds `point`
   };
   std::size_t n_;
   std::unique_ptr<Slot> lin_, stage_;

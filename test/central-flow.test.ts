@@ -79,7 +79,7 @@ describe('central flow (dynamics central)', () => {
   });
 
   test('1 or 2 worker threads give identical bits', async () => {
-    const opts = { dynamics: 'central' as const, learningRate: 0.1, tEnd: 12, record: ['loss', 'predictedLoss'] };
+    const opts = { dynamics: 'central' as const, learningRate: 0.1, tEnd: 12, record: ['loss' as const, 'predictedLoss' as const] };
     const inits = [0, 1, 2].map((seed) => initWeights(WIDTHS, { scale: 0.3, seed }));
     const before = buildInfo().workerThreads;
     try {
@@ -106,6 +106,9 @@ describe('central flow (dynamics central)', () => {
     await expect(reject({ dynamics: 'central', learningRate: -0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
     await expect(reject({ dynamics: 'central', learningRate: 0.1, maxEdge: 5 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.maxEdge' });
     await expect(reject({ dynamics: 'centre', learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.dynamics' });
+    // The central flow integrates with DOPRI5 only: a stiff method is refused, rk45 accepted.
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'exprb43' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'auto' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
     await expect(reject({ learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
     await expect(reject({ dynamics: 'central', learningRate: 0.1, edgeRelaxaton: 1 })).rejects.toBeInstanceOf(DlnError);
     await expect(reject({ dynamics: 'central', learningRate: 0.1, record: ['predictedLos'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });

@@ -93,7 +93,7 @@ describe('dlnflow run', () => {
   test('bad input: an unknown preset, a bad override, a bad shard, a bad config field', () => {
     const a = run(['run', 'no-such-thing', '--out', path.join(dir, 'x')]);
     expect(a.status).toBe(2);
-    expect(a.stderr).toMatch(/neither a preset .* nor a \.yaml/);
+    expect(a.stderr).toMatch(/neither a preset nor a \.yaml/);
     const b = run(['run', configFile, '--out', path.join(dir, 'y'), '--set', 'train.learningRate=-1']);
     expect(b.status).toBe(2);
     expect(b.stderr).toContain('train.learningRate');

@@ -1,5 +1,5 @@
 /** Every documented bad input gives its documented error code and names the field. */
-import { DlnError, initWeights, layers, marionChizatData, Problem, setMemoryLimit, train, buildInfo, flow, hessianVectorProduct, sharpness, denseHessian } from '../lib';
+import { DlnError, initWeights, layers, marionChizatData, Problem, setMemoryLimit, train, buildInfo, flow, hessianVectorProduct, sharpness, denseHessian, type Quantity } from '../lib';
 import { native } from '../lib/native';
 import { mcProblem, MC_WIDTHS } from './helpers';
 
@@ -111,7 +111,7 @@ describe('weights and options', () => {
     await expectRejection(train(problem, w0, { learningRate: NaN, steps: 10 }), 'ERR_DLN_VALUE', 'options.learningRate');
     await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 1.5 }), 'ERR_DLN_VALUE', 'options.steps');
     await expectRejection(train(problem, w0, { learningRate: 0.1, steps: -3 }), 'ERR_DLN_VALUE', 'options.steps');
-    await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 10, record: ['sharpnes'] }), 'ERR_DLN_VALUE', 'options.record');
+    await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 10, record: ['sharpnes' as Quantity] }), 'ERR_DLN_VALUE', 'options.record');
     await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 10, excessLossTarget: NaN }), 'ERR_DLN_VALUE', 'options.excessLossTarget');
     await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 10, gradNormTarget: -1 }), 'ERR_DLN_VALUE', 'options.gradNormTarget');
     await expectRejection(train(problem, w0, { learningRate: 0.1, steps: 10, onProgress: 5 as never }), 'ERR_DLN_TYPE', 'onProgress');
@@ -174,7 +174,7 @@ describe('spectrum: hessianVectorProduct, sharpness, denseHessian and the sharpn
   });
 
   test('the same checks for train and flow, before any work starts', async () => {
-    const run = (sharpnessOptions: object, record = ['sharpness']) =>
+    const run = (sharpnessOptions: object, record: Quantity[] = ['sharpness']) =>
       train(problem, w0, { learningRate: 0.1, steps: 10, record, sharpness: sharpnessOptions as never });
     await expectRejection(run({ k: 0 }), 'ERR_DLN_VALUE', 'options.sharpness.k');
     await expectRejection(run({ k: 231 }), 'ERR_DLN_VALUE', 'options.sharpness.k');

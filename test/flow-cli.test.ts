@@ -44,6 +44,29 @@ describe('dlnflow flow', () => {
     expect(out.trace.length).toBeGreaterThan(3);
   });
 
+  test('--method: the stiff counters at the top level of --json beside nfev, as the API computes them; a bad method names options.method', async () => {
+    const r = run('flow', fixture, '--t-end', '50', '--method', 'exprb43', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const { problem, weights } = await loadProblemFile(fixture);
+    const api = await flow(problem, weights!, { tEnd: 50, method: 'exprb43' });
+    expect(out.method).toBe('exprb43');
+    for (const key of ['nfev', 'hvps', 'gradientEquivalents', 'krylovIterations', 'krylovCuts', 'maxKrylovBasis', 'sharpnessEstimates', 'switches', 'sharpnessEstimate', 'accepted', 'rejected']) {
+      expect(out[key]).toBe((api.stats as unknown as Record<string, unknown>)[key]);
+    }
+    expect(out.hvps).toBeGreaterThan(0);
+    expect(out.gradientEquivalents).toBe(out.nfev + 2 * out.hvps);
+    expect(maxAbsDiff(out.weights.flat(2), api.weights)).toBe(0);
+    // False case: RK45 has no products.
+    const rk = JSON.parse(run('flow', fixture, '--t-end', '50', '--method', 'rk45', '--json').stdout);
+    expect([rk.method, rk.hvps, rk.sharpnessEstimate]).toEqual(['rk45', 0, null]);
+    const human = run('flow', fixture, '--t-end', '50', '--method', 'auto');
+    expect(human.stdout).toMatch(/method\s+auto/);
+    const bad = run('flow', fixture, '--t-end', '1', '--method', 'rk4');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/options\.method/);
+  });
+
   test('human-readable output by default', () => {
     const r = run('flow', fixture, '--t-end', '5');
     expect(r.status).toBe(0);

@@ -216,8 +216,9 @@ describe('flow mechanics', () => {
   });
 
   test('the PI controller all but removes rejections in the stiff tail (docs/algorithms.md §3.5)', async () => {
-    const i = await flow(problem, w0, { tEnd: 200, controller: 'I' });
-    const pi = await flow(problem, w0, { tEnd: 200, controller: 'PI' });
+    // RK45's own behaviour (auto would leave the stiff tail to exprb43).
+    const i = await flow(problem, w0, { tEnd: 200, controller: 'I', method: 'rk45' });
+    const pi = await flow(problem, w0, { tEnd: 200, controller: 'PI', method: 'rk45' });
     // Measured at rtol 1e-6: I 2111 accepted + 269 rejected, PI 2116 + 8 (nfev 14282 vs 12746).
     expect(i.stats.rejected / i.stats.accepted).toBeGreaterThan(0.05);
     expect(pi.stats.rejected / pi.stats.accepted).toBeLessThan(0.01);
@@ -247,8 +248,9 @@ describe('flow mechanics', () => {
 describe('flow runs off the event loop', () => {
   const problem = mcProblem();
   const w0 = initWeights(MC_WIDTHS, { scale: 0.3, seed: 1 });
-  // In the stiff tail (h ~ 0.1) a unit of time costs ~70 gradients: t = 1e9 would take hours.
-  const long = { tEnd: 1e9, rtol: 1e-10, atol: 1e-13 };
+  // In the stiff tail (h ~ 0.1) a unit of time costs RK45 ~70 gradients: t = 1e9 would take hours
+  // (exprb43, and so auto, crosses that tail in a few hundred steps: test/flow-methods.test.ts).
+  const long = { tEnd: 1e9, rtol: 1e-10, atol: 1e-13, method: 'rk45' as const };
 
   test('an AbortSignal stops it within 50 ms, with the partial result', async () => {
     const controller = new AbortController();

@@ -546,7 +546,7 @@ describe('fuzzing every entry point', () => {
       { name: 'lossSurface', spec: surfaceOptions, at: 'options', base: { resolution: 3 }, call: (o) => lossSurface(problem, w0, w0, smallGrid(o) as never), runs: 300 },
       // The pipeline's options are checked before anything is read or written: `out` is never created.
       // The source is no valid experiment whatever the overrides: nothing ever runs.
-      { name: 'runExperiment', spec: runExperimentOptions, at: 'options', base: { out }, call: (o) => runExperiment({ name: 'never' }, o as never), runs: 300 },
+      { name: 'runExperiment', spec: runExperimentOptions, at: 'options', base: { out }, call: (o) => runExperiment({ name: 'never' } as never, o as never), runs: 300 },
       { name: 'loadExperiment', spec: loadOptions, at: 'options', call: (o) => loadExperiment('marion-chizat-fig1', o as never), runs: 200 },
       { name: 'mergeResults', spec: mergeOptions, at: 'options', base: { out }, call: (o) => mergeResults([path.join(out, 'missing')], o as never), runs: 200 },
       { name: 'buildReport', spec: reportOptions, at: 'options', call: (o) => buildReport(path.join(out, 'missing'), o as never), runs: 200 },

@@ -16,7 +16,7 @@ import { lazyFunction, lazyObject } from '../lib/util/lazy';
 
 /** Packages and dist/ modules a training script must not load. */
 const HEAVY_PACKAGES = ['zod', 'yaml', 'vega', 'vega-lite', 'node-fetch', 'commander', 'cli-progress'];
-const HEAVY_MODULES = ['config/', 'experiments/', 'pipeline/', 'report/', 'papers/', 'cli/'];
+const HEAVY_MODULES = ['config/', 'experiments/', 'pipeline/', 'report/', 'papers/', 'cli/', 'vendor/'];
 
 interface Loaded {
   packages: string[];
@@ -70,7 +70,14 @@ describe('a script that only trains loads no experiment or report stack', () => 
     expect(first("d.findPreset('jacot-fig1');")).toEqual(expect.arrayContaining(['papers/index.js']));
     expect(first('d.problemFileSchema.safeParse({});')).toEqual(expect.arrayContaining(['zod', 'config/problem-file.js']));
     expect(first('try { d.parseProblemFile({}); } catch {}')).toEqual(expect.arrayContaining(['zod', 'config/problem-file.js']));
-    expect(first("await d.loadDataset('/nonexistent').catch(() => {});")).toEqual(expect.arrayContaining(['vega', 'vega-lite', 'report/index.js']));
+    expect(first("await d.loadDataset('/nonexistent').catch(() => {});")).toEqual(expect.arrayContaining(['report/index.js']));
+    // Vega (dist/vendor's bundles) loads only when a figure is drawn.
+    expect(first("await d.loadDataset('/nonexistent').catch(() => {});")).not.toEqual(expect.arrayContaining(['vendor/vega.min.js']));
+    expect(first("require('./dist/report/render.js');")).not.toEqual(expect.arrayContaining(['vendor/vega.min.js']));
+    // Awaited: renders run one at a time through a promise queue, so nothing is drawn synchronously.
+    expect(first("await require('./dist/report/render.js').renderSvg({ mark: 'point', data: { values: [] } });")).toEqual(
+      expect.arrayContaining(['vendor/vega.min.js', 'vendor/vega-lite.min.js']),
+    );
     expect(first("await d.loadExperiment('marion-chizat-fig1');")).toEqual(expect.arrayContaining(['zod', 'yaml', 'pipeline/load.js']));
     expect(first("d.buildPlan(d.experimentSchema.parse({ name: 'x', data: { kind: 'marion-chizat', n: 5, d: 2 }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } }));")).toEqual(
       expect.arrayContaining(['zod', 'experiments/plan.js']),

@@ -3,7 +3,7 @@
  * probes a run records, so the numbers must equal a run's row at the same point bit for bit; the
  * new `balancedness` quantity is checked against an independent computation of ||D_k||_2.
  */
-import { DlnError, flattenWeights, initWeights, layers, measure, measureSync, Problem, svd, train } from '../lib';
+import { DlnError, flattenWeights, initWeights, layers, measure, measureSync, Problem, svd, train, type Quantity } from '../lib';
 import { mcProblem, MC_WIDTHS } from './helpers';
 
 /** ||D_k||_2, D_k = W_{k+1}^T W_{k+1} - W_k W_k^T, by the SVD of D_k formed entry by entry here. */
@@ -31,7 +31,7 @@ function balancednessOracle(widths: number[], weights: Float64Array): number[] {
 describe('measure', () => {
   const problem = mcProblem();
   const w = initWeights(MC_WIDTHS, { scale: 0.3, seed: 4 });
-  const quantities = ['loss', 'gradNorm', 'testLoss', 'distance', 'layerNorms', 'rankOneGap', 'alignment', 'lemma2Epsilon', 'sharpness', 'lambdaMin', 'sharpnessTopK'];
+  const quantities: Quantity[] = ['loss', 'gradNorm', 'testLoss', 'distance', 'layerNorms', 'rankOneGap', 'alignment', 'lemma2Epsilon', 'sharpness', 'lambdaMin', 'sharpnessTopK'];
   const sharpnessOptions = { k: 3 };
 
   test('equals the first row a run records at the same point, bit for bit (sync and async)', async () => {
@@ -78,12 +78,12 @@ describe('measure', () => {
       }
       return null;
     };
-    expect(code(() => measureSync(problem, w, ['los']))).toEqual(['ERR_DLN_VALUE', 'quantities']);
+    expect(code(() => measureSync(problem, w, ['los'] as never))).toEqual(['ERR_DLN_VALUE', 'quantities']);
     expect(code(() => measureSync(problem, w, 'loss' as never))).toEqual(['ERR_DLN_TYPE', 'quantities']);
     expect(code(() => measureSync(problem, w, ['sharpness'], { sharpness: { k: 231 } }))).toEqual(['ERR_DLN_VALUE', 'options.sharpness.k']);
     expect(code(() => measureSync(problem, w, ['loss'], { rankTol: 1 } as never))).toEqual(['ERR_DLN_VALUE', 'options.rankTol']);
     expect(code(() => measureSync(problem, new Float64Array(3), ['loss']))).toEqual(['ERR_DLN_SHAPE', 'weights']);
-    const rejected = await measure(problem, w, ['los']).catch((e: DlnError) => [e.code, e.field]);
+    const rejected = await measure(problem, w, ['los'] as never).catch((e: DlnError) => [e.code, e.field]);
     expect(rejected).toEqual(['ERR_DLN_VALUE', 'quantities']);
   });
 });

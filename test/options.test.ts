@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { QUANTITIES, type Quantity } from '../lib/options/run';
 import {
   DlnError,
   Problem,
@@ -51,6 +52,7 @@ import { flowFields } from '../lib/options/flow';
 import { centralFlowFields } from '../lib/options/central-flow';
 import { gdFields } from '../lib/options/gd';
 import { initFields } from '../lib/options/init';
+import { optimizerFields } from '../lib/options/optimizer';
 import { sharpnessFields } from '../lib/options/run';
 import { sharpnessGradientFields } from '../lib/options/sharpness-gradient';
 import { readmeOptionsBlock, withOptionsBlock, README_BEGIN } from '../lib/options/markdown';
@@ -189,6 +191,15 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       base: { learningRate: 0.05, steps: 30, record: trainRecord, recordEvery: 7 },
       call: (o) => job(() => N.train(p.native, w0, o))(),
       at: 'options',
+    },
+    {
+      // Each field is checked under a kind it belongs to (a field of another kind is refused as such).
+      name: 'train.optimizer',
+      fields: optimizerFields,
+      base: { kind: 'adam' },
+      baseFor: { batchSize: { kind: 'sgd' }, sigma: { kind: 'label-noise' }, beta: { kind: 'momentum' }, rho: { kind: 'sam' }, newtonSchulz: { kind: 'muon' } },
+      call: (o) => job(() => N.train(p.native, w0, { learningRate: 0.01, steps: 2, record: trainRecord, optimizer: o }))(),
+      at: 'options.optimizer',
     },
     {
       name: 'train.sharpness',
@@ -502,7 +513,7 @@ describe('expression names are looked up in own properties only (issue 12 item 1
           model: { depth: 2 },
           train: { method: 'flow', tEnd: 1, events: [{ lossBelow: `0.5*${name}` }] },
         };
-        const e = (await caught(() => runExperiment(config, { out: path.join(dir, name), report: false }))) as DlnError;
+        const e = (await caught(() => runExperiment(config as never, { out: path.join(dir, name), report: false }))) as DlnError;
         expect([name, e?.code, e?.field]).toEqual([name, 'ERR_DLN_CONFIG', 'train.events[0].lossBelow']);
       }
     } finally {
@@ -551,7 +562,9 @@ describe('the README is generated from the declarations', () => {
 
 describe('the declarations are the types, the config schema and the CLI help', () => {
   test('TypeScript types come from the declarations', () => {
-    const ok: TrainOptions = { learningRate: 0.1, steps: 3, sharpness: { method: 'power', k: 1 }, record: ['loss', 'custom-name'] };
+    const ok: TrainOptions = { learningRate: 0.1, steps: 3, sharpness: { method: 'power', k: 1 }, record: ['loss', 'sharpness'] };
+    // @ts-expect-error a quantity name is a closed union: a misspelt one is a type error
+    const misspelt: TrainOptions = { learningRate: 0.1, steps: 3, record: ['sharpnes'] };
     // @ts-expect-error learningRate is required
     const missing: TrainOptions = { steps: 3 };
     // @ts-expect-error an unknown key is a type error too
@@ -559,7 +572,16 @@ describe('the declarations are the types, the config schema and the CLI help', (
     // @ts-expect-error a method that does not exist
     const method: SharpnessOptions = { method: 'arnoldi' };
     const events: FlowOptions = { tEnd: Infinity, events: { lossBelow: 0.1 } };
-    expect([ok, missing, typo, method, events].length).toBe(5);
+    expect([ok, misspelt, missing, typo, method, events].length).toBe(6);
+  });
+
+  test('QUANTITIES (the closed union Quantity) is the list of names the core knows', async () => {
+    const err = await train(regression(), w0, { learningRate: 0.1, steps: 1, record: ['nope' as Quantity] }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    const known = /\(known: ([^)]*)\)/.exec(err!.message)![1].split(', ');
+    expect([...QUANTITIES].sort()).toEqual([...known].sort());
   });
 
   test('the config schema carries the declared defaults, bounds and docs (dlnflow schema)', () => {

@@ -4,7 +4,7 @@
  * products, warm start and determinism; the reference code's power iteration (a spectral-radius
  * estimate, for parity); sharpness along gradient descent and gradient flow.
  */
-import { denseHessian, flow, hessianVectorProduct, initWeights, sharpness, train, type Problem } from '../lib';
+import { denseHessian, flow, hessianVectorProduct, initWeights, sharpness, train, type Problem, type Quantity } from '../lib';
 import { completionProblem, mcProblem, MC_WIDTHS, mseProblem, norm } from './helpers';
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)];
@@ -193,7 +193,7 @@ describe('sharpness along gradient descent', () => {
   });
 
   test('Lanczos is warm-started from the previous recording by default (MC-1c: scale 0.35, eta 0.02, every 5 steps)', async () => {
-    const options = { learningRate: 0.02, steps: 450, recordEvery: 5, record: ['sharpness', 'sharpnessHvps'] };
+    const options = { learningRate: 0.02, steps: 450, recordEvery: 5, record: ['sharpness', 'sharpnessHvps'] as Quantity[] };
     const warm = await train(problem, w0, options);
     const cold = await train(problem, w0, { ...options, sharpness: { warmStart: false } });
     const hw = Array.from(warm.trace.scalar('sharpnessHvps')).slice(1);
@@ -252,10 +252,10 @@ describe('sharpness along gradient flow', () => {
     const problem = mcProblem();
     const w0 = initWeights(MC_WIDTHS, { scale: 0.35, seed: 1 });
     const single = await sharpness(problem, w0, { smallest: true });
-    const record = ['loss', 'sharpness', 'stepSize', 'lambdaMin', 'sharpnessHvps'];
+    const record: (Quantity | 'stepSize')[] = ['loss', 'sharpness', 'stepSize', 'lambdaMin', 'sharpnessHvps'];
     const f = await flow(problem, w0, { tEnd: 1, record });
     expect(f.trace.names).toEqual(['step', 'time', 'loss', 'sharpness', 'lambdaMin', 'sharpnessHvps', 'stepSize']);
-    const g = await train(problem, w0, { learningRate: 0.01, steps: 3, record: record.filter((n) => n !== 'stepSize') });
+    const g = await train(problem, w0, { learningRate: 0.01, steps: 3, record: record.filter((n): n is Quantity => n !== 'stepSize') });
     for (const t of [f.trace, g.trace]) {
       // The first row is the same solve as a standalone call (seed 0, stream 0): same bits.
       expect(t.scalar('sharpness')[0]).toBe(single.eigenvalues[0]);

@@ -4,6 +4,7 @@
  * the same bits with 1 or 2 threads, an AbortSignal stops a sweep promptly without blocking the
  * event loop, and the report holds the expected files and series.
  */
+import type { ExperimentInput } from '../lib/experiments/schema';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -11,12 +12,14 @@ import { DlnAbortError, setWorkerThreads } from '../lib';
 import { mergeResults } from '../lib/pipeline';
 import { runExperiment } from '../lib/pipeline';
 import { readResultsFile } from '../lib/experiments/store';
+import { runSweep } from '../lib/experiments/runner';
+import { resolveExperiment } from '../lib/pipeline/load';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-sweeps-'));
 const out = (name: string) => path.join(root, name);
-const read = (dir: string, file: string) => readFileSync(path.join(dir, file), 'utf8');
+const read = (dir: string, file: string) => readFileSync(path.join(dir, file), file.endsWith('.parquet') ? 'latin1' : 'utf8');
 
-const config = {
+const config: ExperimentInput = {
   name: 'small-sweep',
   data: { kind: 'marion-chizat', n: 50, d: 5, noise: 1 },
   model: { depth: 4 },
@@ -31,7 +34,7 @@ const config = {
     ],
   },
 };
-const RESULT_FILES = ['results.jsonl', 'aggregate.csv', 'runs.csv', 'summary.json', 'figures/sharpness.vl.json', 'figures/sharpness.svg', 'figures/divergence.svg'];
+const RESULT_FILES = ['results.jsonl', 'aggregate.csv', 'runs.csv', 'runs.parquet', 'summary.json', 'figures/sharpness.vl.json', 'figures/sharpness.svg', 'figures/divergence.svg'];
 
 describe('a sweep and its report', () => {
   const dir = out('whole');
@@ -47,9 +50,10 @@ describe('a sweep and its report', () => {
     const diverged = lines.filter((l) => l.status === 'diverged');
     expect(diverged.length).toBeGreaterThan(0); // from scale 1.2 neither learning rate trains
     for (const l of diverged) expect(Number.isInteger(l.divergedAt)).toBe(true);
-    for (const l of lines) expect(Object.keys(l.seeds)).toEqual(['data', 'init', 'projection', 'eigensolver']);
+    const seeds = (l: Record<string, number>) => ({ data: l['seeds.data'], init: l['seeds.init'], projection: l['seeds.projection'], eigensolver: l['seeds.eigensolver'] });
+    for (const l of lines) expect(Object.values(seeds(l)).every(Number.isSafeInteger)).toBe(true);
     const plan = read(dir, 'plan.jsonl').trim().split('\n').map((l) => JSON.parse(l));
-    expect(plan.map((p) => p.seeds)).toEqual(lines.map((l) => l.seeds));
+    expect(plan.map((p) => p.seeds)).toEqual(lines.map(seeds));
   });
 
   test('the report files exist, with the expected series and reference lines', () => {
@@ -67,7 +71,7 @@ describe('a sweep and its report', () => {
     expect(manifest).toMatchObject({ name: 'small-sweep', runs: 24, blasVendor: expect.any(String), package: { name: 'dlnflow' } });
     const aggregate = read(dir, 'aggregate.csv').trim().split('\n');
     expect(aggregate).toHaveLength(1 + 6);
-    expect(aggregate[0]).toContain('final_sharpness_ci95_lo');
+    expect(aggregate[0]).toContain('final.sharpness.ci95Lo');
   });
 
   test('shards merged give results identical to the unsharded run', async () => {
@@ -166,6 +170,18 @@ describe('interruption and resumption', () => {
     expect(ticksWhileRunning).toBeGreaterThan(20); // ~60 expected in 300 ms at 5 ms
     expect(err.partial.ran).toBe(0);
   });
+
+  test('an abort that comes while the results directory is being claimed still stops the sweep', async () => {
+    const long = { ...slow, name: 'early-abort-sweep', train: { ...slow.train, steps: 50_000_000 }, repetitions: 2 };
+    const controller = new AbortController();
+    // runSweep checks the signal synchronously, then awaits the lock and the manifest: the abort
+    // lands there, before any run has started (and before the runs' abort listener exists).
+    const p = runSweep(resolveExperiment(long, 'test'), { out: out('early-abort'), signal: controller.signal });
+    controller.abort();
+    const err = await Promise.race([p.catch((e) => e), new Promise((r) => setTimeout(() => r('still running after 20 s'), 20_000))]);
+    expect(err).toBeInstanceOf(DlnAbortError);
+    expect((err as DlnAbortError & { partial: { ran: number } }).partial.ran).toBe(0);
+  }, 30_000);
 
   test('a torn line is never read as a result', () => {
     const dir = out('slow-interrupted');

@@ -67,7 +67,7 @@ export interface CentralFlowResult {
   edgeChecks: EdgeChecks;
 }
 
-interface NativeCentralFlowResult extends NativeFlowResult {
+interface NativeCentralFlowResult extends Omit<NativeFlowResult, 'stats'> {
   stats: CentralFlowStats;
   edgeCount: number;
   transitions: Array<{ t: number; from: number; to: number }>;
@@ -87,8 +87,13 @@ export async function centralFlow(problem: Problem, weights: WeightsLike, option
   if (options.learningRate === undefined) {
     throw fieldError('ERR_DLN_TYPE', 'options.learningRate', "is required with dynamics 'central' (a number > 0: the flow holds the sharpness at 2 / learningRate)");
   }
+  // The central flow integrates each smooth piece with DOPRI5 (src/central_flow.cpp): the stiff
+  // methods of the gradient flow do not apply to it.
+  if (options.method !== undefined && options.method !== 'rk45') {
+    throw fieldError('ERR_DLN_VALUE', 'options.method', `dynamics 'central' integrates with rk45 only (got ${JSON.stringify(options.method)})`);
+  }
   const theta = problemArg(problem).weights(weights);
-  const { signal, onProgress, times, dynamics: _dynamics, ...rest } = withDefaults(flowOptions, options);
+  const { signal, onProgress, times, dynamics: _dynamics, method: _method, ...rest } = withDefaults(flowOptions, options);
   const nativeOptions: Record<string, unknown> = { ...rest };
   if (times !== undefined) {
     const arrayLike = Array.isArray(times) || (ArrayBuffer.isView(times) && !(times instanceof Float64Array) && !(times instanceof DataView));

@@ -1,6 +1,8 @@
 /**
- * Gradient flow dθ/dt = −∇R(θ) by the adaptive Dormand–Prince 5(4) pair (scipy's RK45 rules),
- * off the event loop: dense output, events, invariants. See README, "Gradient flow".
+ * Gradient flow dθ/dt = −∇R(θ) off the event loop, by the adaptive Dormand–Prince 5(4) pair
+ * (scipy's RK45 rules), the exponential Rosenbrock method exprb43 on exact Hessian-vector
+ * products, or `auto` between them (docs/stiff-integration.md): dense output, events, invariants,
+ * the same for every method. See README, "Gradient flow".
  */
 import { native, type NativeFlowResult } from '../native';
 import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
@@ -9,6 +11,7 @@ import type { WeightsLike } from './matrix';
 import { problemArg, type Problem } from './problem';
 import { runNativeJob } from './run';
 import { Trace } from './trace';
+import { runBundle, withDisplay } from './display';
 import type { RunStatus } from './train';
 import { centralFlow, type CentralFlowResult } from './central-flow';
 import { fieldError } from '../errors';
@@ -24,7 +27,7 @@ export type FlowEvent = OptionsOf<typeof flowEventFields>;
 
 /**
  * The options of flow(), declared in lib/options/flow.ts (README "Options"): tEnd, rtol, atol,
- * maxSteps, firstStep, maxStep, controller, record, recordEvery, times, events, rankTolerance,
+ * maxSteps, firstStep, maxStep, controller, method, krylovTolerance, maxKrylov, record, recordEvery, times, events, rankTolerance,
  * sharpness, lossCeiling, plus the run controls signal and onProgress.
  */
 export type FlowOptions = OptionsOf<typeof flowOptions.fields>;
@@ -46,14 +49,32 @@ export interface FlowEventOccurrence {
 }
 
 export interface FlowStats {
-  /** Right-hand sides (gradients) in the integrator: 2 + 6 × (accepted + rejected), as scipy's. */
+  /** Right-hand sides (gradients) in the integrator (RK45: 2 + 6 × (accepted + rejected), as scipy's). */
   nfev: number;
   accepted: number;
   rejected: number;
   /** Evaluations outside the integrator: recording at dense-output times, locating events, end points. */
   extraEvaluations: number;
-  /** The last accepted step size not shortened to land on tEnd (near a minimizer about 3.3 / sharpness). */
+  /** The last accepted step size not shortened to land on tEnd (RK45 near a minimizer: about 3.3 / sharpness). */
   lastStepSize: number;
+  /** The method that ran. */
+  method: 'rk45' | 'exprb43' | 'auto';
+  /** Hessian-vector products (exprb43's Krylov bases, auto's sharpness estimates); 0 for rk45. */
+  hvps: number;
+  /** Lanczos iterations (Krylov bases and sharpness estimates). */
+  krylovIterations: number;
+  /** exprb43 steps cut because a Krylov basis reached maxKrylov. */
+  krylovCuts: number;
+  /** The largest Krylov basis. */
+  maxKrylovBasis: number;
+  /** auto: Lanczos estimates of the sharpness made by its stiffness test. */
+  sharpnessEstimates: number;
+  /** auto: switches between RK45 and exprb43. */
+  switches: number;
+  /** The last estimate of the sharpness S = λ_max(H) the method used (auto's Lanczos, exprb43's top Ritz value); null if none. */
+  sharpnessEstimate: number | null;
+  /** nfev + 2 × hvps: the cost in gradients (a Hessian-vector product costs about two). */
+  gradientEquivalents: number;
 }
 
 export interface FlowResult {
@@ -77,7 +98,9 @@ export interface FlowResult {
 }
 
 export function toFlowResult(r: NativeFlowResult): FlowResult {
-  return { ...r, trace: new Trace(r.trace), stats: { ...r.stats }, events: r.events.map((e) => ({ ...e })) };
+  const result: FlowResult = { ...r, trace: new Trace(r.trace), stats: { ...r.stats }, events: r.events.map((e) => ({ ...e })) };
+  // In a notebook: the run's summary, chart and table (non-enumerable: no data field).
+  return withDisplay(result, (self) => runBundle({ ...self }, 'flow'));
 }
 
 /**
@@ -86,7 +109,7 @@ export function toFlowResult(r: NativeFlowResult): FlowResult {
  */
 export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions & { dynamics: 'central' }): Promise<CentralFlowResult>;
 export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult>;
-export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult> {
+export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult | CentralFlowResult> {
   checkOptions(flowOptions, options);
   // dynamics 'central': the central flow of gradient descent (lib/api/central-flow.ts).
   if (options.dynamics === 'central') return centralFlow(problem, weights, options);

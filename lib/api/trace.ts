@@ -2,6 +2,7 @@
 import { fieldError } from '../errors';
 import type { NativeColumn } from '../native';
 import { suggestion } from '../util/closest';
+import { JUPYTER_DISPLAY, traceBundle, type MimeBundle } from './display';
 import type { Matrix } from './matrix';
 
 export class Trace {
@@ -60,5 +61,10 @@ export class Trace {
 
   toRows(): Record<string, number | null | (number | null)[]>[] {
     return Array.from({ length: this.length }, (_, i) => this.row(i));
+  }
+
+  /** A notebook's rich display (lib/api/display.ts): a Vega-Lite chart, an HTML table, a line of text. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return traceBundle(this);
   }
 }

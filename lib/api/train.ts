@@ -4,6 +4,7 @@ import type { WeightsLike } from './matrix';
 import { problemArg, type Problem } from './problem';
 import { runNativeJob } from './run';
 import { Trace } from './trace';
+import { runBundle, withDisplay } from './display';
 import { checkOptions, withDefaults, type OptionsOf } from '../options/declare';
 import { trainOptions } from '../options/gd';
 
@@ -37,7 +38,7 @@ export interface RunResult {
 }
 
 export function toRunResult(r: NativeRunResult): RunResult {
-  return {
+  const result: RunResult = {
     status: r.status,
     message: r.message,
     steps: r.steps,
@@ -47,6 +48,8 @@ export function toRunResult(r: NativeRunResult): RunResult {
     weights: r.weights,
     trace: new Trace(r.trace),
   };
+  // In a notebook: the run's summary, chart and table (non-enumerable: no data field).
+  return withDisplay(result, (self) => runBundle({ ...self }, 'train'));
 }
 
 /**

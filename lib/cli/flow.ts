@@ -1,13 +1,14 @@
-/** `dlnflow flow PROBLEM.json --t-end T`: gradient flow by adaptive RK45 from the file's weights (or an init). */
+/** `dlnflow flow PROBLEM.json --t-end T`: gradient flow (RK45, exprb43 or auto: --method) from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
-import { flow, type FlowEvent, type FlowResult } from '../api/flow';
+import { flow, type FlowEvent, type FlowOptions, type FlowResult } from '../api/flow';
 import type { CentralFlowResult } from '../api/central-flow';
 import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
 import { loadProblemFile } from '../config/problem-file';
+import type { AbortErrorOf } from '../api/abort';
 import { DlnAbortError } from '../errors';
-import { flowEventFields, flowFields } from '../options/flow';
+import { flowEventFields, flowFields, type FlowMethod } from '../options/flow';
 import { initFields } from '../options/init';
 import { flagDefault, flagHelp } from './flags';
 
@@ -25,6 +26,7 @@ interface FlowCliOptions {
   firstStep?: number;
   maxStep?: number;
   controller: string;
+  method: string;
   record?: string[];
   recordEvery?: number;
   times?: number[];
@@ -77,7 +79,9 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       firstStep: options.firstStep,
       maxStep: options.maxStep,
       controller: options.controller as 'I' | 'PI',
-      record: options.record,
+      method: options.method as FlowMethod,
+      // Names typed by the user: the run checks them (ERR_DLN_VALUE naming options.record).
+      record: options.record as FlowOptions['record'],
       recordEvery: options.recordEvery,
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,
@@ -88,7 +92,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     });
   } catch (err) {
     // Interrupted (Ctrl-C): report the run so far.
-    if (err instanceof DlnAbortError && err.partial) r = err.partial as FlowResult;
+    if (err instanceof DlnAbortError && (err as AbortErrorOf<'flow'>).partial) r = (err as AbortErrorOf<'flow'>).partial!;
     else throw err;
   }
   return {
@@ -99,7 +103,16 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     loss: r.finalLoss,
     gradNorm: r.finalGradNorm,
     excessLoss: r.finalLoss !== null && problem.lossMinimum !== null ? r.finalLoss - problem.lossMinimum : null,
+    method: r.stats.method,
     nfev: r.stats.nfev,
+    hvps: r.stats.hvps,
+    gradientEquivalents: r.stats.gradientEquivalents,
+    krylovIterations: r.stats.krylovIterations,
+    krylovCuts: r.stats.krylovCuts,
+    maxKrylovBasis: r.stats.maxKrylovBasis,
+    sharpnessEstimates: r.stats.sharpnessEstimates,
+    switches: r.stats.switches,
+    sharpnessEstimate: r.stats.sharpnessEstimate,
     accepted: r.stats.accepted,
     rejected: r.stats.rejected,
     extraEvaluations: r.stats.extraEvaluations,
@@ -107,7 +120,7 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     balancednessDrift: r.balancednessDrift,
     events: r.events,
     // dynamics central (lib/api/central-flow.ts): the edge at the end and where it changed.
-    ...('transitions' in r ? pickEdge(r as CentralFlowResult) : {}),
+    ...('transitions' in r ? pickEdge(r as unknown as CentralFlowResult) : {}),
     trace: r.trace.toRows(),
     weights: layers(problem.widths, r.weights).map(toRows),
   };
@@ -124,9 +137,13 @@ function human(r: Record<string, unknown>): string {
     ['loss', formatNumber(r.loss as number | null)],
   ];
   if (r.excessLoss !== null) rows.push(['excess loss', formatNumber(r.excessLoss as number)]);
+  const stiff = (r.hvps as number) > 0 ? [['Hessian-vector products', `${r.hvps as number} (${r.gradientEquivalents as number} gradient-equivalents; ${r.krylovIterations as number} Krylov iterations, largest basis ${r.maxKrylovBasis as number})`] as [string, string]] : [];
+  if ((r.switches as number) > 0 || (r.sharpnessEstimates as number) > 0) stiff.push(['stiffness test', `${r.sharpnessEstimates as number} sharpness estimates, ${r.switches as number} switches, last S ≈ ${formatNumber(r.sharpnessEstimate as number | null)}`]);
   rows.push(
     ['gradient norm', formatNumber(r.gradNorm as number | null)],
+    ['method', r.method as string],
     ['gradient evaluations', `${r.nfev as number} (${r.accepted as number} accepted, ${r.rejected as number} rejected steps)`],
+    ...stiff,
     ['last step size', formatNumber(r.lastStepSize as number)],
     ['balancedness drift', formatNumber(r.balancednessDrift as number | null)],
   );
@@ -141,11 +158,12 @@ function human(r: Record<string, unknown>): string {
 export function registerFlow(program: Command): void {
   program
     .command('flow')
-    .description('integrate gradient flow dW/dt = -grad R(W) by adaptive RK45 (Dormand-Prince 5(4)) from the file\'s weights or an initialization')
+    .description('integrate gradient flow dW/dt = -grad R(W) (adaptive RK45, exprb43 on exact Hessian-vector products, or auto between them) from the file\'s weights or an initialization')
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
     .requiredOption('--t-end <T>', flagHelp(flowFields.tEnd, { suffix: '; Infinity needs a --*-below event or --max-steps' }), parseTEnd)
     .option('--rtol <r>', flagHelp(flowFields.rtol), parseNumber, flagDefault(flowFields.rtol))
     .option('--atol <a>', flagHelp(flowFields.atol), parseNumber, flagDefault(flowFields.atol))
+    .option('--method <m>', flagHelp(flowFields.method), flagDefault(flowFields.method))
     .option('--controller <c>', flagHelp(flowFields.controller), flagDefault(flowFields.controller))
     .option('--max-steps <n>', flagHelp(flowFields.maxSteps, { showDefault: true }), parsePositiveInteger)
     .option('--first-step <h>', flagHelp(flowFields.firstStep), parseNumber)
@@ -163,6 +181,8 @@ export function registerFlow(program: Command): void {
     .option('--scale <s>', flagHelp(initFields.scale, noWeights), parseNumber, flagDefault(initFields.scale))
     .option('--seed <n>', flagHelp(initFields.seed, noWeights), parseInteger, flagDefault(initFields.seed))
     .action(async (path: string, options: FlowCliOptions, command: Command) => {
+      // The central flow has one integrator: --method's default is the gradient flow's, not a choice.
+      if (options.dynamics === 'central' && command.getOptionValueSource('method') === 'default') options.method = 'rk45';
       const stops = options.lossBelow !== undefined || options.excessLossBelow !== undefined || options.gradNormBelow !== undefined;
       if (options.tEnd === Infinity && !stops && options.maxSteps === undefined) {
         // Without a stopping event it would integrate for the whole default budget of 1e7 steps.

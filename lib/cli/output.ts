@@ -1,5 +1,7 @@
 /** Printing helpers and the exit codes shared by CLI commands. */
 import { InvalidArgumentError } from 'commander';
+import YAML from 'yaml';
+import type { ReportSummary } from '../report';
 
 export { formatNumber } from '../util/format';
 
@@ -88,4 +90,26 @@ export function toJson(value: unknown): string {
 export function table(rows: Array<[string, string]>): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+/**
+ * Why a report's claims make the exit code 3: "N checked finding(s) failed: ..." and "N check(s)
+ * of the config failed: ..." (empty when every checked finding and check held).
+ */
+export function failedClaims(summary: Pick<ReportSummary, 'findings' | 'checks'> | undefined): string[] {
+  const why: string[] = [];
+  const findings = summary?.findings.filter((f) => f.pass === false) ?? [];
+  if (findings.length) why.push(`${findings.length} checked finding(s) failed: ${findings.map((f) => f.claim).join('; ')}`);
+  const checks = summary?.checks?.filter((c) => c.pass === false) ?? [];
+  if (checks.length) why.push(`${checks.length} check(s) of the config failed: ${checks.map((c) => `${c.id.replace(/^check:/, '')} (${c.observed}; expected ${c.expected})`).join('; ')}`);
+  return why;
+}
+
+/**
+ * YAML a newcomer can read and edit: no anchors and aliases (`&a1` / `*a1`), which YAML writes for
+ * an object the config holds twice (a preset's quick: patch sharing its sweep, say); each place
+ * gets its own copy.
+ */
+export function plainYaml(value: unknown): string {
+  return YAML.stringify(value, { aliasDuplicateObjects: false, lineWidth: 0 });
 }

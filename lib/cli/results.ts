@@ -1,25 +1,27 @@
 /**
  * `dlnflow merge DIR...`: combines the shards of one experiment and reports what is missing;
  * `dlnflow report DIR`: rebuilds the report of a results directory;
- * `dlnflow presets` / `dlnflow schema`: what ships with the package.
+ * `dlnflow presets [NAME]` / `dlnflow schema`: what ships with the package.
  */
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { experimentJsonSchema } from '../experiments/schema';
 import { ensureDir, writeFileAtomic } from '../experiments/store';
 import { findPreset, presets } from '../papers';
 import { buildReport, mergeResults } from '../pipeline';
 import type { ReportSummary } from '../report';
-import { EXIT, parsePathOption, print, setExitCode, toJson } from './output';
+import { closest } from '../util/closest';
+import type { FigureFormat } from '../report/render';
+import { EXIT, failedClaims, parsePathOption, plainYaml, print, setExitCode, toJson } from './output';
+import { parseFigureFormats } from './parse';
 
-/** Exit code 3 (with the reason on stderr) when a checked finding failed. */
+/** Exit code 3 (with the reason on stderr) when a checked finding or a check of the config failed. */
 function checkFindings(summary: ReportSummary | undefined): void {
-  const failed = summary?.findings.filter((f) => f.pass === false) ?? [];
-  if (failed.length === 0) return;
-  process.stderr.write(`dlnflow: ${failed.length} checked finding(s) failed: ${failed.map((f) => f.claim).join('; ')} (exit code ${EXIT.incomplete})\n`);
-  setExitCode(EXIT.incomplete);
+  for (const why of failedClaims(summary)) {
+    process.stderr.write(`dlnflow: ${why} (exit code ${EXIT.incomplete})\n`);
+    setExitCode(EXIT.incomplete);
+  }
 }
 
 export function registerResults(program: Command): void {
@@ -29,10 +31,11 @@ export function registerResults(program: Command): void {
     .argument('<dirs...>', 'results directories holding the same plan')
     .option('--out <dir>', 'where the merged results go (default: the first directory)', parsePathOption)
     .option('--partial', 'build the report even if runs are missing')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print the outcome as JSON')
     .option('--force-unlock', "take over the output directory's locks even if their holders look alive (check they are gone)")
-    .action(async (dirs: string[], options: { out?: string; partial?: boolean; json?: boolean; forceUnlock?: boolean }) => {
-      const m = await mergeResults(dirs, { out: options.out, partial: options.partial, forceUnlock: options.forceUnlock });
+    .action(async (dirs: string[], options: { out?: string; partial?: boolean; formats?: FigureFormat[]; json?: boolean; forceUnlock?: boolean }) => {
+      const m = await mergeResults(dirs, { out: options.out, partial: options.partial, formats: options.formats, forceUnlock: options.forceUnlock });
       if (options.json) {
         print(`${toJson({ ...m, missing: m.missing.map((r) => ({ id: r.id, index: r.index, values: r.values, rep: r.rep })) })}\n`);
       } else {
@@ -64,9 +67,10 @@ export function registerResults(program: Command): void {
     .description('(re)build the report of a results directory: figures, tables, summary.json, report.html')
     .argument('<dir>', 'results directory')
     .option('--partial', 'build it even if runs are missing')
+    .option('--formats <list>', 'figure files to write: any of svg,png,pdf (default: all three)', parseFigureFormats)
     .option('--json', 'print summary.json')
-    .action(async (dir: string, options: { partial?: boolean; json?: boolean }) => {
-      const s = await buildReport(dir, { partial: options.partial });
+    .action(async (dir: string, options: { partial?: boolean; formats?: FigureFormat[]; json?: boolean }) => {
+      const s = await buildReport(dir, { partial: options.partial, formats: options.formats });
       const { text, ...summary } = s;
       print(options.json ? `${toJson(summary)}\n` : `${text}\n`);
       if (s.missing > 0) {
@@ -84,8 +88,11 @@ export function registerResults(program: Command): void {
     .action((name: string | undefined, options: { json?: boolean }) => {
       if (name !== undefined) {
         const p = findPreset(name);
-        if (!p) throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}" (have: ${presets.map((q) => q.name).join(', ')})`, { field: 'name' });
-        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${YAML.stringify(p.config)}`);
+        if (!p) {
+          const near = closest(name, presets.map((q) => q.name));
+          throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}"${near ? ` (did you mean ${near}?)` : ` (have: ${presets.map((q) => q.name).join(', ')})`}`, { field: 'name' });
+        }
+        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${plainYaml(p.config)}`);
         return;
       }
       if (options.json) {

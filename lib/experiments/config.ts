@@ -10,10 +10,11 @@ import { dirname, extname } from 'node:path';
 import YAML from 'yaml';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
+import { closest } from '../util/closest';
 import { parsePath } from '../util/paths';
 import { resolveDataPaths } from './data-path';
 import { applyOverrides, deepMerge, parseOverride } from './overrides';
-import { experimentSchema, type Experiment } from './schema';
+import { experimentSchema, type Experiment, type ExperimentSource } from './schema';
 
 export interface LoadOptions {
   /** Apply the config's `quick:` patch (the reduced version for tests and a first look). */
@@ -28,8 +29,14 @@ export interface NamedConfig {
   config: object;
 }
 
-/** Finds a preset by name (undefined: there is none). */
-export type PresetLookup = (name: string) => NamedConfig | undefined;
+/** Finds a preset by name (undefined: there is none); `names`, when given, lists them for "did you mean". */
+export type PresetLookup = ((name: string) => NamedConfig | undefined) & { names?: readonly string[] };
+
+/** " (did you mean X?)" when `name` is close to a preset's name. */
+function presetHint(name: string, findPreset: PresetLookup): string {
+  const near = findPreset.names ? closest(name, findPreset.names) : undefined;
+  return near ? ` (did you mean ${near}?)` : '';
+}
 
 export interface LoadedExperiment {
   experiment: Experiment;
@@ -104,7 +111,7 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
   if (config.extends !== undefined) {
     if (typeof config.extends !== 'string') throw new DlnError('ERR_DLN_CONFIG', `${source}: extends must be a preset name`, { field: 'extends' });
     const base = findPreset(config.extends);
-    if (!base) throw new DlnError('ERR_DLN_CONFIG', `${source}: extends: no preset named "${config.extends}" (see \`dlnflow presets\`)`, { field: 'extends' });
+    if (!base) throw new DlnError('ERR_DLN_CONFIG', `${source}: extends: no preset named "${config.extends}"${presetHint(config.extends, findPreset)} (see \`dlnflow presets\`)`, { field: 'extends' });
     preset = base.name;
     const { extends: _ignored, ...rest } = config;
     config = deepMerge(base.config, rest) as Record<string, unknown>;
@@ -126,12 +133,12 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
 }
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions, findPreset: PresetLookup): Promise<LoadedExperiment> {
+export async function loadExperiment(source: string | ExperimentSource, options: LoadOptions, findPreset: PresetLookup): Promise<LoadedExperiment> {
   if (typeof source !== 'string') return resolveExperiment(source, 'experiment', options, findPreset);
   const preset = findPreset(source);
   if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, findPreset, preset.name);
   if (!/\.(ya?ml|json)$/i.test(source)) {
-    throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset (see \`dlnflow presets\`) nor a .yaml/.yml/.json file`);
+    throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset nor a .yaml/.yml/.json file${presetHint(source, findPreset) || ' (see `dlnflow presets`)'}`);
   }
   // A problem file named in a config file is relative to that file (data-path.ts).
   return resolveExperiment(resolveDataPaths(await readConfigFile(source), dirname(source)), source, options, findPreset);

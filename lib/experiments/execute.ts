@@ -23,6 +23,25 @@ import { trainOptionSpecs, type Experiment } from './schema';
 
 export type Row = Record<string, number | null | (number | null)[]>;
 
+/** How a value JSON cannot hold is marked: NaN, +Infinity, -Infinity. */
+export type NonFiniteCode = 'NaN' | 'Infinity' | '-Infinity';
+
+/**
+ * Values of a record's rows that are not finite: JSON holds them as null, this map says what they
+ * were, keyed by `initial.<quantity>` or `final.<quantity>` (`.<i>` appended for component i of a
+ * vector quantity). Present only when some value is not finite, so that the records of runs
+ * without such values are what they were before the map existed. Readers that ignore it see null.
+ */
+export type NonFiniteMarks = Record<string, NonFiniteCode>;
+
+export function nonFiniteCode(v: number): NonFiniteCode {
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function fromNonFiniteCode(code: string): number {
+  return code === 'NaN' ? NaN : code === 'Infinity' ? Infinity : code === '-Infinity' ? -Infinity : NaN;
+}
+
 /** What a finished run leaves in the results (one JSONL line). */
 export interface RunRecord {
   id: string;
@@ -40,6 +59,8 @@ export interface RunRecord {
   /** The first and last recorded rows (step, time and the recorded quantities). */
   initial: Row;
   final: Row;
+  /** Which null values of `initial` and `final` were NaN or infinite (absent: none). */
+  nonFinite?: NonFiniteMarks;
   /** The greedy algorithm only: each stage's end point (about the k-th saddle). */
   stages?: { width: number; steps: number; loss: number; testLoss: number | null; rank: number; singularValues: number[] }[];
   /** Gradient flow only. */
@@ -55,7 +76,13 @@ export interface RunRecord {
 
 export interface TraceFile {
   id: string;
+  /** Row-major values (width per row), non-finite values as null. */
   columns: Record<string, { width: number; values: (number | null)[] }>;
+  /**
+   * Which of those nulls were NaN or infinite: per column, [position in `values`, code] pairs.
+   * Absent when every value is finite (so such trace files are what they were before).
+   */
+  nonFinite?: Record<string, [number, NonFiniteCode][]>;
 }
 
 /** Theory quantities of a univariate regression problem, JSON-ready. */
@@ -185,19 +212,47 @@ async function buildProblem(config: Experiment, seeds: RunSeeds, key: string): P
   return { key, problem, widths: problem.widths.slice(), theory: theoryRecord(problem), data: raw };
 }
 
-function rowsOf(trace: Trace): { initial: Row; final: Row } {
+/** The non-finite values of row i of a trace, as marks under `prefix` (initial / final). */
+function rowMarks(trace: Trace, i: number, prefix: string, marks: NonFiniteMarks): void {
+  if (i >= trace.length) return;
+  for (const name of trace.names) {
+    const m = trace.vector(name);
+    const vector = name !== 'step' && name !== 'time' && m.cols !== 1;
+    for (let j = 0; j < m.cols; j++) {
+      const v = m.data[i * m.cols + j];
+      if (!Number.isFinite(v)) marks[vector ? `${prefix}.${name}.${j}` : `${prefix}.${name}`] = nonFiniteCode(v);
+    }
+  }
+}
+
+/** A greedy run's first row (of its first stage) and last row (of its last stage). */
+function greedyRows(first: Trace, last: Trace): { initial: Row; final: Row; nonFinite?: NonFiniteMarks } {
+  const marks: NonFiniteMarks = {};
+  rowMarks(first, 0, 'initial', marks);
+  rowMarks(last, last.length - 1, 'final', marks);
+  return { initial: first.row(0), final: last.row(last.length - 1), ...(Object.keys(marks).length ? { nonFinite: marks } : {}) };
+}
+
+function rowsOf(trace: Trace): { initial: Row; final: Row; nonFinite?: NonFiniteMarks } {
   const last = Math.max(trace.length - 1, 0);
-  return { initial: trace.row(0), final: trace.row(last) };
+  const marks: NonFiniteMarks = {};
+  rowMarks(trace, 0, 'initial', marks);
+  rowMarks(trace, last, 'final', marks);
+  return { initial: trace.row(0), final: trace.row(last), ...(Object.keys(marks).length ? { nonFinite: marks } : {}) };
 }
 
 export function traceFile(id: string, trace: Trace): TraceFile {
   const columns: TraceFile['columns'] = {};
+  const nonFinite: NonNullable<TraceFile['nonFinite']> = {};
   for (const name of trace.names) {
     const isVector = name !== 'step' && name !== 'time' && trace.vector(name).cols !== 1;
     const m = trace.vector(name);
     columns[name] = { width: isVector ? m.cols : 1, values: Array.from(m.data, (v) => (Number.isFinite(v) ? v : null)) };
+    m.data.forEach((v, i) => {
+      if (!Number.isFinite(v)) (nonFinite[name] ??= []).push([i, nonFiniteCode(v)]);
+    });
   }
-  return { id, columns };
+  return Object.keys(nonFinite).length ? { id, columns, nonFinite } : { id, columns };
 }
 
 export interface ExecutedRun {
@@ -229,7 +284,10 @@ export async function executeRun(
   const base = { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };
   if (t.method === 'gd') {
     const spec = trainOptionSpecs.gd;
-    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, signal: options.signal });
+    // The optimizer's batches and label noise take the run's eigensolver seed (derived from the
+    // master seed and the run's key): their streams have purposes of their own (src/rng.hpp), and
+    // the plan (its hash, its records) stays what it was.
+    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, seed: run.seeds.eigensolver, signal: options.signal });
     const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
     return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
   }
@@ -240,12 +298,15 @@ export async function executeRun(
   // a plain flow ignores the central flow's options (a sweep over train.method shares them).
   if (t.method === 'central-flow') {
     flowConfig.dynamics = 'central';
-    if (flowConfig.record) flowConfig.record = [...new Set([...flowConfig.record, 'predictedLoss', 'edgeCount'])];
+    if (flowConfig.record) flowConfig.record = [...new Set([...flowConfig.record, 'predictedLoss' as const, 'edgeCount' as const])];
   } else if (flowConfig.dynamics !== 'central') {
     for (const key of centralOnlyKeys) delete flowConfig[key];
   }
   const r = await flow(built.problem, w0, {
     ...flowConfig,
+    // A config without train.integrator runs RK45, as it did when its plan hash was made (the hash
+    // promises the numbers); flow()'s own default is auto (lib/options/flow.ts, flowConfigFields).
+    method: t.integrator ?? 'rk45',
     ...(flowConfig.events !== undefined ? { events: resolveEvents(flowConfig.events, built.problem, w0) } : {}),
     sharpness,
     signal: options.signal,
@@ -331,8 +392,7 @@ async function executeGreedy(
     message: result.converged ? `within tolerance of the minimum after ${stages.length} stage(s)` : `${stages.length} stage(s), tolerance not reached`,
     steps: stages.length * t.steps!,
     divergedAt: null,
-    initial: first.row(0),
-    final: last.row(last.length - 1),
+    ...greedyRows(first, last),
     stages: stages.map((s) => ({
       width: s.width,
       steps: t.steps!,
@@ -347,15 +407,17 @@ async function executeGreedy(
     // One trace over all stages, steps counted on from stage to stage. Every column has the same
     // width in every stage: per-layer quantities (the depth is fixed) and A's (d_L x d_0 is fixed).
     const columns: TraceFile['columns'] = {};
+    const nonFinite: NonNullable<TraceFile['nonFinite']> = {};
     stages.forEach((s, k) => {
       const part = traceFile(run.id, s.trace);
       for (const [name, col] of Object.entries(part.columns)) {
         const values = name === 'step' ? col.values.map((v) => (v === null ? null : v + k * t.steps!)) : name === 'time' ? col.values.map((v) => (v === null ? null : v + k * t.steps! * t.learningRate!)) : col.values;
         const target = (columns[name] ??= { width: col.width, values: [] });
+        for (const [i, code] of part.nonFinite?.[name] ?? []) (nonFinite[name] ??= []).push([target.values.length + i, code]);
         target.values.push(...values);
       }
     });
-    trace = { id: run.id, columns };
+    trace = Object.keys(nonFinite).length ? { id: run.id, columns, nonFinite } : { id: run.id, columns };
   }
   const lastStage = stages[stages.length - 1];
   return { record, trace, weights: weightsFile(lastStage.widths, lastStage.weights) };

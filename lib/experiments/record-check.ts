@@ -39,6 +39,12 @@ export function recordProblem(v: unknown): string | null {
   if (!(v.divergedAt === null || isCount(v.divergedAt))) return 'divergedAt: expected an integer or null';
   const row = rowProblem(v.initial, 'initial') ?? rowProblem(v.final, 'final');
   if (row) return row;
+  if (v.nonFinite !== undefined) {
+    const marks = v.nonFinite;
+    if (!isObject(marks) || !Object.entries(marks).every(([k, c]) => /^(initial|final)\./.test(k) && (c === 'NaN' || c === 'Infinity' || c === '-Infinity'))) {
+      return 'nonFinite: expected initial.*/final.* keys with NaN, Infinity or -Infinity';
+    }
+  }
   if (v.flow !== undefined) {
     const f = v.flow;
     if (!isObject(f) || !['t', 'nfev', 'accepted', 'rejected'].every((k) => typeof f[k] === 'number') || !isNumberOrNull(f.balancednessDrift) || !Array.isArray(f.events)) {
@@ -67,5 +73,9 @@ export function planMismatch(record: { id: string; index: number; point: number;
 export function divergedFinal<R extends RunRecord>(record: R): R {
   if (record.status !== 'diverged') return record;
   const final = Object.fromEntries(Object.keys({ ...record.initial, ...record.final }).map((k) => [k, null]));
-  return { ...record, final };
+  if (!record.nonFinite) return { ...record, final };
+  // Its marks of final values go too: they describe the row that is no final value.
+  const kept = Object.entries(record.nonFinite).filter(([k]) => !k.startsWith('final.'));
+  const { nonFinite: _dropped, ...rest } = record;
+  return (kept.length ? { ...rest, final, nonFinite: Object.fromEntries(kept) } : { ...rest, final }) as R;
 }

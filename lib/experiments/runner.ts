@@ -10,6 +10,8 @@
  * writer of that file, or any writer while an unsharded run holds the directory, fails with
  * ERR_DLN_BUSY, while shards of one experiment write side by side. Each record carries the plan
  * hash; a diverged run's final quantities are null (its last recorded row is no final value).
+ * How the invocation ran (versions, host, threads, times, each run's wall time) goes to
+ * OUT/metadata/ (run-metadata.ts), never into the results.
  */
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
@@ -20,6 +22,7 @@ import { lockResultsWriter, type WriterRole } from './lock';
 import { claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
 import { buildPlan, fileContentHash, inShard, type PlannedRun, type Shard } from './plan';
 import { divergedFinal } from './record-check';
+import { MetadataRecorder } from './run-metadata';
 import { ensureDir, ensureSubdir, indexPlan, readAllResults, ResultWriter, runsDir, writeTrace, writeWeights, type StoredRecord } from './store';
 
 export interface SweepProgress {
@@ -101,8 +104,11 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   let resumed = 0;
   let discarded = 0;
   let mine: PlannedRun[] = [];
+  let metadata: MetadataRecorder | undefined;
   try {
     await claimOut(out, manifest, plan.runs, { forceUnlock: options.forceUnlock });
+    metadata = new MetadataRecorder(out, plan.hash, shard);
+    const meta = metadata;
     if (plan.experiment.output.traces) ensureSubdir(out, 'traces');
     if (plan.experiment.output.weights) ensureSubdir(out, 'weights');
 
@@ -134,6 +140,8 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     };
     const onAbort = () => stopAll(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort while the lock and the manifest were being taken has fired already: no event will come.
+    if (signal?.aborted) onAbort();
     const w = writer;
     try {
       let next = 0;
@@ -143,6 +151,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
           const controller = new AbortController();
           inFlight.add(controller);
           try {
+            const runStarted = performance.now();
             const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: controller.signal, keepTrace, keepWeights });
             if (stopped !== undefined) return;
             await lock.assertHeld();
@@ -152,6 +161,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
             if (stopped !== undefined) return;
             const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
             w.append(stored);
+            meta.run(run.id, performance.now() - runStarted);
             ran++;
             done++;
             if (record.status === 'diverged') diverged++;
@@ -180,6 +190,12 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   } finally {
     try {
       await writer?.close();
+    } catch (err) {
+      failure ??= err;
+    }
+    try {
+      // When, where and how fast: beside the results, never in them (run-metadata.ts).
+      metadata?.write({ ran, resumed, interrupted: failure !== undefined || Boolean(signal?.aborted) });
     } catch (err) {
       failure ??= err;
     }

@@ -8,11 +8,17 @@
 import { z } from 'zod';
 import { completionFields, jacotTeacherOptions, marionChizatFields } from '../options/data';
 import { options, type GroupSpec, type Spec } from '../options/declare';
-import { flowFields } from '../options/flow';
+import { flowConfigFields, flowFields } from '../options/flow';
 import { gdFields } from '../options/gd';
 import { greedyConfigFields } from '../options/greedy';
 import { initConfigFields } from '../options/init';
 import { configField, configShape, strictObject, type ConfigZodShape } from '../options/zod';
+import { suggestion } from '../util/closest';
+import { names as expressionNames, parseExpression } from '../util/expression';
+import { QUANTITIES } from '../options/run';
+
+/** What a recorded row holds: step, time, stepSize (gradient flow) and the quantities. */
+const ROW_NAMES: readonly string[] = ['step', 'time', 'stepSize', ...QUANTITIES];
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const count = z.number().int().min(1);
@@ -75,9 +81,12 @@ export const sharpnessOptionsSchema = configField(gdFields.sharpness, 'sharpness
  * methods that use it. Options of another method are allowed, so that a sweep over train.method
  * shares one train block; a run passes on those of its own method (lib/experiments/execute.ts).
  */
-const TRAIN_METHODS: Record<'gd' | 'flow' | 'greedy', Record<string, Spec>> = { gd: gdFields, flow: flowFields, greedy: greedyConfigFields };
+const flowTrainFields = { ...flowFields, ...flowConfigFields };
+const TRAIN_METHODS: Record<'gd' | 'flow' | 'greedy', Record<string, Spec>> = { gd: gdFields, flow: flowTrainFields, greedy: greedyConfigFields };
 /** The train options' declarations, first method first (as trainShape picks them). */
-type TrainFields = typeof gdFields & Omit<typeof flowFields, keyof typeof gdFields> & Omit<typeof greedyConfigFields, keyof typeof gdFields | keyof typeof flowFields>;
+type TrainFields = typeof gdFields &
+  Omit<typeof flowTrainFields, keyof typeof gdFields> &
+  Omit<typeof greedyConfigFields, keyof typeof gdFields | keyof typeof flowTrainFields>;
 
 /**
  * The order of the train keys in parsed configs (and so in experiment.json) as it was before the
@@ -287,6 +296,44 @@ export const figureSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 
+/**
+ * A claim the config's author makes about the results, checked like the papers' findings
+ * (lib/report/checks.ts): an aggregate of a per-run quantity over the runs `where` selects, held
+ * against `below` and/or `above`. A failed check makes `dlnflow run` exit 3.
+ */
+export const checkSchema = strictObject({
+  id: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  claim: z.string().min(1).describe('what is claimed, in words (shown with the result)'),
+  quantity: z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      let tree;
+      try {
+        tree = parseExpression(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return;
+      }
+      // initial.Q / final.Q must name a quantity a run can record: a typo fails here, not after the sweep.
+      for (const name of expressionNames(tree)) {
+        const m = /^(initial|final)\.(.*)$/.exec(name);
+        if (!m || ROW_NAMES.includes(m[2])) continue;
+        ctx.addIssue({ code: 'custom', message: `"${name}": ${m[2]} is no recorded quantity${suggestion(m[2], ROW_NAMES)}` });
+      }
+    })
+    .describe(
+      'a per-run value: a column of runs.csv (final.loss, initial.sharpness, divergedAt, steps, flow.t, a sweep axis), diverged (1 or 0), a theory quantity (sMin, ...), eta, L, or an expression of them, e.g. final.sharpness/sMin or final.loss < 1e-3 (1 or 0)',
+    ),
+  aggregate: z.enum(['max', 'min', 'mean', 'median', 'fraction']).describe('over the selected runs; fraction: the share of runs whose quantity is nonzero (true)'),
+  below: finite.optional().describe('the aggregate must be < this'),
+  above: finite.optional().describe('the aggregate must be > this'),
+  where: filterSchema.optional().describe('select runs by sweep axis, config path or runs.csv column, e.g. { train.learningRate: 0.02 } or { status: [completed, converged] }'),
+}).superRefine((c, ctx) => {
+  if (c.below === undefined && c.above === undefined) ctx.addIssue({ code: 'custom', path: ['below'], message: 'give below and/or above' });
+  if (c.below !== undefined && c.above !== undefined && !(c.above < c.below)) ctx.addIssue({ code: 'custom', path: ['above'], message: `must be < below (${c.below}): no value could hold` });
+});
+
 export const experimentSchema = strictObject({
   $schema: z.string().optional(),
   name: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-" only'),
@@ -315,9 +362,30 @@ export const experimentSchema = strictObject({
       figures: z.array(figureSchema).default([]),
     })
     .default({ figures: [] }),
+  checks: z
+    .array(checkSchema)
+    .superRefine((checks, ctx) => {
+      const seen = new Set<string>();
+      checks.forEach((c, i) => {
+        if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `"${c.id}" is used by another check` });
+        seen.add(c.id);
+      });
+    })
+    .optional()
+    .describe('claims checked on the results, like the papers\' findings (a failed one: exit code 3)'),
 });
 
 export type ExperimentInput = z.input<typeof experimentSchema>;
+
+/** Every field optional, at every depth (arrays taken whole). */
+export type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * A config object as runExperiment and loadExperiment take it: a whole experiment, or
+ * `extends: PRESET` with the fields it changes (merged into the preset's); either may carry a
+ * `quick:` patch (merged in with the quick option).
+ */
+export type ExperimentSource = (ExperimentInput | (DeepPartial<ExperimentInput> & { extends: string })) & { quick?: DeepPartial<ExperimentInput> };
 export type Experiment = z.output<typeof experimentSchema>;
 export type DataConfig = z.output<typeof dataSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
@@ -328,6 +396,7 @@ export type Factor = z.output<typeof factorSchema>;
 export type ValuesSpec = z.output<typeof valuesSchema>;
 export type FilterConfig = z.output<typeof filterSchema>;
 export type RuleConfig = z.output<typeof ruleSchema>;
+export type CheckConfig = z.output<typeof checkSchema>;
 
 /** The JSON Schema (draft 2020-12) of experiment files, for editors. */
 export function experimentJsonSchema(): Record<string, unknown> {

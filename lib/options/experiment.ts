@@ -29,6 +29,28 @@ function checkSignal(v: unknown, field: string): void {
 
 const withShardCheck = { ...shardGroup, check: checkShard };
 
+/** The figure file formats a report can write (lib/report/render.ts draws them). */
+export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+
+function checkFormats(value: unknown, field: string): void {
+  const expected = FIGURE_FORMATS.map((f) => JSON.stringify(f)).join(' | ');
+  if (!Array.isArray(value)) throw fieldError('ERR_DLN_TYPE', field, `expected an array of ${expected}, got ${typeName(value)}`);
+  if (value.length === 0) throw fieldError('ERR_DLN_VALUE', field, `expected at least one of ${expected}, got an empty array`);
+  value.forEach((v, i) => {
+    if (typeof v !== 'string') throw fieldError('ERR_DLN_TYPE', `${field}[${i}]`, `expected ${expected}, got ${typeName(v)}`);
+    if (!(FIGURE_FORMATS as readonly string[]).includes(v)) throw fieldError('ERR_DLN_VALUE', `${field}[${i}]`, `expected ${expected}, got ${JSON.stringify(v)}`);
+  });
+}
+
+/** The report's figure formats (runExperiment, mergeResults and buildReport pass them to the report). */
+const formats = custom<FigureFormat[]>({
+  type: 'array of "svg" | "png" | "pdf"',
+  doc: "figure files the report writes besides each figure's .vl.json; a format whose optional library is not installed is an error here",
+  defaultText: 'every format whose library is installed (svg always; png and pdf unless installed with --omit=optional)',
+  check: checkFormats,
+});
+
 /** runExperiment(source, options): loading (quick, overrides), the sweep (out, shard, signal, onProgress), the report. */
 export const runExperimentOptions = options({
   out: required(custom<string>({ type: 'string', doc: 'the results directory', check: (v, field) => resultDirectory(v, field) })),
@@ -36,6 +58,7 @@ export const runExperimentOptions = options({
   overrides: names({ doc: '`path=value` overrides, applied last (the value read as YAML)' }),
   shard: withShardCheck,
   report: boolean({ doc: 'build the report when the whole plan is present', default: true }),
+  formats,
   forceUnlock: boolean({ doc: 'take over a lock another writer holds (after making sure it is gone: README "Errors", locking)', default: false }),
   signal: custom<AbortSignal>({ type: 'AbortSignal', doc: controls.signal.doc, check: checkSignal }),
   onProgress: custom<(progress: never) => void>({
@@ -57,12 +80,14 @@ export const loadOptions = options({
 export const mergeOptions = options({
   out: custom<string>({ type: 'string', doc: 'where the merged results go', defaultText: 'the first directory', check: (v, field) => resultDirectory(v, field) }),
   partial: boolean({ doc: 'build the report even when runs are missing', default: false }),
+  formats,
   forceUnlock: boolean({ doc: 'take over a lock another writer holds (after making sure it is gone: README "Errors", locking)', default: false }),
 });
 
 /** buildReport(out, options). */
 export const reportOptions = options({
   partial: boolean({ doc: 'build a report even if some runs are missing (they are left out and counted)', default: false }),
+  formats,
 });
 
 /** A results directory argument: a non-empty string. */

@@ -1,5 +1,6 @@
 /** The options of `train()`: gradient descent with a fixed learning rate (src/gd.hpp, GdOptions). */
 import { integer, number, options, required } from './declare';
+import { optimizerGroup } from './optimizer';
 import { controls, runFields } from './run';
 
 export const gdFields = {
@@ -14,6 +15,8 @@ export const gdFields = {
   excessLossTarget: number({ doc: 'stop once loss - (its minimum) <= excessLossTarget (needs a known minimum)', infinite: 'both', default: -Infinity }),
   gradNormTarget: number({ doc: 'stop once ||grad|| <= gradNormTarget (0: off)', min: 0, default: 0 }),
   lossCeiling: runFields.lossCeiling,
+  optimizer: optimizerGroup,
+  seed: integer({ doc: 'seed of the mini-batches and label noise (they depend on (seed, step) only); experiments derive it per run', min: 0, max: 2 ** 53, default: 0, config: false }),
 } as const;
 
 /** train(problem, weights, options). */

@@ -8,6 +8,7 @@ import { flowEventFields, flowOptions } from './flow';
 import { trainOptions } from './gd';
 import { initOptions } from './init';
 import { sharpnessGroup } from './run';
+import { optimizerGroup } from './optimizer';
 import { sharpnessGradientOptions } from './sharpness-gradient';
 import { spectrumOptions } from './spectrum';
 
@@ -63,7 +64,8 @@ export function optionsTable(spec: GroupSpec, nested: Record<string, string> = {
 /** The README's block: one table per options object of the training API. */
 export function readmeOptionsBlock(): string {
   const sections: [string, string, string][] = [
-    ['`train(problem, weights, options)`', 'lib/options/gd.ts', optionsTable(trainOptions, { sharpness: 'sharpness options' })],
+    ['`train(problem, weights, options)`', 'lib/options/gd.ts', optionsTable(trainOptions, { sharpness: 'sharpness options', optimizer: 'optimizer options' })],
+    ['optimizer options (`options.optimizer` of train; each field applies to the kinds its description names)', 'lib/options/optimizer.ts', optionsTable(optimizerGroup)],
     [
       '`flow(problem, weights, options)`',
       'lib/options/flow.ts',

@@ -5,39 +5,46 @@
 import { group, integer, names, number, oneOf, boolean, custom } from './declare';
 
 /**
- * Quantities a run can record (README, "Recorded quantities"). Defaults: loss, gradNorm, testLoss
- * (with a test set), distance (univariate) or singularValues (matrix heads).
+ * Quantities a run can record (README, "Recorded quantities"), the names the core knows
+ * (src/probes.cpp knownQuantities; test/options.test.ts holds the two lists equal). Defaults:
+ * loss, gradNorm, testLoss (with a test set), distance (univariate) or singularValues (matrix heads).
  */
-export type Quantity =
-  | 'loss'
-  | 'testLoss'
-  | 'excessLoss'
-  | 'distance'
-  | 'distanceMean'
-  | 'gradNorm'
-  | 'singularValues'
-  | 'rank'
-  | 'nuclearNorm'
-  | 'schatten2OverL'
-  | 'layerNorms'
-  | 'rankOneGap'
-  | 'singularSpread'
-  | 'alignment'
-  | 'balancedness'
-  | 'balancednessDrift'
-  | 'residualNorms'
-  | 'lemma2Epsilon'
-  | 'sharpness'
-  | 'sharpnessTopK'
-  | 'lambdaMin'
-  | 'spectralRadius'
-  | 'sharpnessResidual'
-  | 'sharpnessHvps'
-  | 'sharpnessPower'
-  | 'sharpnessGradientNorm'
-  | 'gfsSharpness'
-  | 'layerImbalance'
-  | (string & {});
+export const QUANTITIES = [
+  'loss',
+  'testLoss',
+  'excessLoss',
+  'distance',
+  'distanceMean',
+  'gradNorm',
+  'singularValues',
+  'rank',
+  'nuclearNorm',
+  'schatten2OverL',
+  'layerNorms',
+  'rankOneGap',
+  'singularSpread',
+  'alignment',
+  'balancedness',
+  'balancednessDrift',
+  'residualNorms',
+  'lemma2Epsilon',
+  'sharpness',
+  'sharpnessTopK',
+  'lambdaMin',
+  'spectralRadius',
+  'sharpnessResidual',
+  'sharpnessHvps',
+  'sharpnessPower',
+  'stabilityEdge',
+  'preconditionedSharpness',
+  'batchSharpness',
+  'sharpnessGradientNorm',
+  'gfsSharpness',
+  'layerImbalance',
+] as const;
+
+/** A quantity a run can record: a closed union (a misspelt name is a type error). */
+export type Quantity = (typeof QUANTITIES)[number];
 
 /** Progress of a long computation, delivered at most every ~100 ms. */
 export interface Progress {

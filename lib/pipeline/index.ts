@@ -6,5 +6,5 @@
  */
 export { loadExperiment, resolveExperiment } from './load';
 export { buildReport, presetFindings } from './report';
-export { runExperiment, runLoadedExperiment, type ExperimentOutcome, type RunExperimentOptions } from './run';
+export { runExperiment, runLoadedExperiment, type ExperimentAbortError, type ExperimentOutcome, type RunExperimentOptions } from './run';
 export { mergeResults, type MergeOptions, type MergeOutcome } from './merge';

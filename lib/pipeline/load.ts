@@ -6,10 +6,19 @@ import * as config from '../experiments/config';
 import type { LoadedExperiment, LoadOptions } from '../experiments/config';
 import { checkOptions } from '../options/declare';
 import { loadOptions } from '../options/experiment';
-import { findPreset } from '../papers';
+import { findPreset as find, presets } from '../papers';
+import type { PresetLookup } from '../experiments/config';
+import type { ExperimentSource } from '../experiments/schema';
+
+/** The shipped presets, by name (their names listed for "did you mean"). */
+const findPreset: PresetLookup = Object.assign((name: string) => find(name), {
+  get names() {
+    return presets.map((p) => p.name);
+  },
+});
 
 /** A preset name, a path to a .yaml/.yml/.json file, or a config object. */
-export async function loadExperiment(source: string | Record<string, unknown>, options: LoadOptions = {}): Promise<LoadedExperiment> {
+export async function loadExperiment(source: string | ExperimentSource, options: LoadOptions = {}): Promise<LoadedExperiment> {
   checkOptions(loadOptions, options);
   return config.loadExperiment(source, options, findPreset);
 }

@@ -2,7 +2,7 @@
 import { mergeShards, type MergedShards } from '../experiments/merge';
 import { checkOptions } from '../options/declare';
 import { mergeOptions, resultDirectories } from '../options/experiment';
-import type { ReportSummary } from '../report';
+import type { ReportOptions, ReportSummary } from '../report';
 import { buildReport } from './report';
 
 export interface MergeOptions {
@@ -10,6 +10,8 @@ export interface MergeOptions {
   out?: string;
   /** Build the report even when runs are missing. */
   partial?: boolean;
+  /** Figure files of the report (default: svg, png and pdf; see ReportOptions.formats). */
+  formats?: ReportOptions['formats'];
   /** Break OUT's locks even if their holders may be alive (they must be gone). */
   forceUnlock?: boolean;
 }
@@ -22,6 +24,6 @@ export async function mergeResults(dirs: string[], options: MergeOptions = {}): 
   resultDirectories(dirs, 'dirs');
   checkOptions(mergeOptions, options);
   const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out, forceUnlock: options.forceUnlock });
-  if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial });
+  if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial, formats: options.formats });
   return outcome;
 }

@@ -8,6 +8,7 @@ import { reportOptions, resultDirectory } from '../options/experiment';
 import { findPreset } from '../papers';
 import { writeReport, type ReportOptions, type ReportSummary } from '../report';
 import type { FindingsFn } from '../report/findings';
+import { displaySummary } from './display';
 
 /** The findings a report of this preset checks (undefined: no preset, or one without findings). */
 export function presetFindings(preset: string | null | undefined): FindingsFn | undefined {
@@ -18,5 +19,5 @@ export function presetFindings(preset: string | null | undefined): FindingsFn | 
 export async function buildReport(out: string, options: ReportOptions = {}): Promise<ReportSummary & { text: string }> {
   resultDirectory(out, 'out');
   checkOptions(reportOptions, options);
-  return writeReport(out, { ...options, findings: presetFindings(readManifest(out)?.preset) });
+  return displaySummary(out, await writeReport(out, { ...options, findings: presetFindings(readManifest(out)?.preset) }));
 }

@@ -68,7 +68,8 @@ export function axisValue(run: RunView, path: string): AxisValue | null {
   return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null;
 }
 
-function matches(value: AxisValue | null, condition: FilterConfig[string]): boolean {
+/** Whether a value meets one condition of a filter: a value, a list of values, or {lt, gt}. */
+export function matchesCondition(value: AxisValue | null, condition: FilterConfig[string]): boolean {
   if (Array.isArray(condition)) return condition.some((c) => c === value);
   if (typeof condition === 'object' && condition !== null) {
     if (typeof value !== 'number') return false;
@@ -104,7 +105,7 @@ export class Dataset {
 
   filter(filter?: FilterConfig): RunView[] {
     if (!filter) return this.runs;
-    return this.runs.filter((r) => Object.entries(filter).every(([path, cond]) => matches(axisValue(r, path), cond)));
+    return this.runs.filter((r) => Object.entries(filter).every(([path, cond]) => matchesCondition(axisValue(r, path), cond)));
   }
 
   /** Distinct values of an axis in plan order. */

@@ -13,6 +13,7 @@ import { chainEventTime, chainParameters, escapeCoefficient, escapeTime, fitEsca
 import { aggregate, axisValue, divergenceRate, isDiverged, resolveName, valueOf, type At, type Dataset, type RunView } from './dataset';
 import { isPlainName } from '../util/expression';
 import { bootstrapMeanCi, BOOTSTRAP_RESAMPLES, linearFit, type LinearFit, type MeanCi } from './stats';
+import { bandOpacity, ruleLayers } from './annotations';
 
 export type VegaLiteSpec = Record<string, unknown>;
 
@@ -152,51 +153,6 @@ function ruleLines(rules: RuleConfig[], series: Series[], panel?: number): RuleL
   return out;
 }
 
-function ruleLayers(lines: RuleLine[], colours: { domain: string[]; range: string[] }, width: number): Record<string, unknown>[] {
-  const layers: Record<string, unknown>[] = [];
-  const coloured = lines.filter((l) => l.series !== null);
-  const fixed = lines.filter((l) => l.series === null);
-  for (const orient of ['x', 'y'] as const) {
-    const c = coloured.filter((l) => l.orient === orient);
-    if (c.length) {
-      layers.push({
-        data: { values: c.map((l) => ({ value: l.value, series: l.series, rule: l.label })) },
-        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-        encoding: {
-          [orient]: { field: 'value', type: 'quantitative' },
-          color: { field: 'series', type: 'nominal', scale: colours, title: null },
-          tooltip: [{ field: 'rule' }, { field: 'series' }, { field: 'value', format: '.4g' }],
-        },
-      });
-    }
-    const f = fixed.filter((l) => l.orient === orient);
-    if (f.length) {
-      const values = f.map((l) => ({ value: l.value, rule: l.label, dash: l.dashed ? 'dashed' : 'dotted' }));
-      layers.push({
-        data: { values },
-        mark: { type: 'rule', color: 'black', strokeWidth: 1.2 },
-        encoding: {
-          [orient]: { field: 'value', type: 'quantitative' },
-          strokeDash: { field: 'dash', type: 'nominal', scale: { domain: ['dashed', 'dotted'], range: [[6, 4], [2, 3]] }, legend: null },
-          tooltip: [{ field: 'rule' }, { field: 'value', format: '.4g' }],
-        },
-      });
-      layers.push({
-        data: { values },
-        mark:
-          orient === 'y'
-            ? { type: 'text', align: 'right', baseline: 'bottom', dy: -2, fontSize: 10, color: 'black' }
-            : { type: 'text', align: 'left', baseline: 'top', dx: 3, angle: 0, fontSize: 10, color: 'black' },
-        encoding:
-          orient === 'y'
-            ? { y: { field: 'value', type: 'quantitative' }, x: { value: width - 2 }, text: { field: 'rule' } }
-            : { x: { field: 'value', type: 'quantitative' }, y: { value: 2 }, text: { field: 'rule' } },
-      });
-    }
-  }
-  return layers;
-}
-
 const WIDTH = 420;
 const HEIGHT = 300;
 
@@ -271,7 +227,13 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
   const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: sweepAxisScale(f.xScale) };
   const yScale = scaleOf(f.yScale, f.yDomain);
   const spec = base(f.title ?? f.id);
+  // The bands under the mean lines, so that they do not tint them.
   spec.layer = [
+    {
+      data: { values: rows },
+      mark: { type: 'area' },
+      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null }, opacity: bandOpacity() },
+    },
     {
       data: { values: rows },
       mark: { type: 'line', point: true, strokeWidth: 1.8 },
@@ -281,11 +243,6 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
         color: { field: 'series', type: 'nominal', scale: colours, title: null },
         tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'mean', format: '.4g' }, { field: 'lo', format: '.4g' }, { field: 'hi', format: '.4g' }, { field: 'n' }, { field: 'diverged' }],
       },
-    },
-    {
-      data: { values: rows },
-      mark: { type: 'area', opacity: 0.2 },
-      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null } },
     },
     ...ruleLayers(ruleLines(f.rules, series), colours, WIDTH),
   ];

@@ -32,6 +32,8 @@ export interface Finding {
   about?: string[];
   /** Why the claim does not apply to this experiment (its status is then 'not-applicable'). */
   notApplicable?: string;
+  /** 'config': a check the config declares (`checks:`, lib/report/checks.ts), not a paper's claim. */
+  source?: 'config';
   /** Filled in by the report from pass and notApplicable (summary.json carries it). */
   status?: FindingStatus;
 }

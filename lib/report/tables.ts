@@ -1,60 +1,44 @@
-/** Per-run and per-grid-point tables (CSV), flat enough for pandas, polars or a spreadsheet. */
-import { axisValue, divergenceRate, isDiverged, scalarQuantities, type Dataset, type RunView } from './dataset';
+/**
+ * Per-run and per-grid-point tables as CSV, flat for pandas, polars, DuckDB or a spreadsheet.
+ * Columns are named as in every result file (lib/report/tidy.ts: dotted paths, camelCase).
+ * Cells: null is an empty field; NaN and the infinities are written `NaN`, `inf`, `-inf`, which
+ * pandas, polars and DuckDB all read as floats; list columns (vector quantities, flow events,
+ * greedy stages) are left out of CSV: results.jsonl and runs.parquet hold them.
+ */
+import { divergenceRate, isDiverged, scalarQuantities, type Dataset, type RunView } from './dataset';
 import { meanCi } from './stats';
+import { isListType, runsTable, type Table } from './tidy';
 
-type Cell = string | number | boolean | null | undefined;
+type CsvCell = string | number | boolean | null | undefined;
 
-function cell(v: Cell): string {
+function cell(v: CsvCell): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf';
   const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function toCsv(header: string[], rows: Cell[][]): string {
+export function toCsv(header: string[], rows: CsvCell[][]): string {
   return [header.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n') + '\n';
+}
+
+/** A table as CSV, its list columns left out. */
+export function tableCsv(table: Table): string {
+  const cols = table.columns.filter((c) => !isListType(c.type));
+  return toCsv(
+    cols.map((c) => c.name),
+    Array.from({ length: table.rows }, (_, i) => cols.map((c) => c.values[i] as CsvCell)),
+  );
+}
+
+/** runs.csv: one row per run (runsTable without its list columns). */
+export function runsCsv(ds: Dataset): string {
+  return tableCsv(runsTable(ds));
 }
 
 function scalar(row: Record<string, unknown> | undefined, name: string): number | null {
   const v = row?.[name];
   return typeof v === 'number' ? v : null;
-}
-
-export function runsCsv(ds: Dataset): string {
-  const quantities = scalarQuantities(ds.runs);
-  const flow = ds.runs.some((r) => r.record.flow);
-  const header = [
-    'index',
-    'id',
-    ...ds.axes,
-    'rep',
-    'status',
-    'diverged_at',
-    'steps',
-    'seed_data',
-    'seed_init',
-    ...quantities.map((q) => `initial_${q}`),
-    ...quantities.map((q) => `final_${q}`),
-    ...(flow ? ['t', 'nfev', 'accepted', 'rejected', 'balancedness_drift'] : []),
-  ];
-  const rows = ds.runs.map((r) => {
-    const f = r.record.flow;
-    return [
-      r.record.index,
-      r.record.id,
-      ...ds.axes.map((a) => axisValue(r, a)),
-      r.record.rep,
-      r.record.status,
-      r.record.divergedAt,
-      r.record.steps,
-      r.record.seeds.data,
-      r.record.seeds.init,
-      ...quantities.map((q) => scalar(r.record.initial, q)),
-      ...quantities.map((q) => scalar(r.record.final, q)),
-      ...(flow ? [f?.t, f?.nfev, f?.accepted, f?.rejected, f?.balancednessDrift] : []),
-    ];
-  });
-  return toCsv(header, rows);
 }
 
 export interface GridRow {
@@ -86,17 +70,22 @@ export function gridRows(ds: Dataset): GridRow[] {
   });
 }
 
+/**
+ * aggregate.csv: one row per grid point, the sweep axes by path, then runs, diverged,
+ * divergenceRate and per scalar quantity q: initial.q.mean, final.q.mean, final.q.ci95Lo,
+ * final.q.ci95Hi, final.q.sd, final.q.n (the final statistics over the runs that did not diverge).
+ */
 export function aggregateCsv(ds: Dataset, rows: GridRow[]): string {
   const quantities = scalarQuantities(ds.runs);
   const header = [
     ...ds.axes,
     'runs',
     'diverged',
-    'divergence_rate',
-    ...quantities.flatMap((q) => [`initial_${q}_mean`, `final_${q}_mean`, `final_${q}_ci95_lo`, `final_${q}_ci95_hi`, `final_${q}_sd`, `final_${q}_n`]),
+    'divergenceRate',
+    ...quantities.flatMap((q) => [`initial.${q}.mean`, `final.${q}.mean`, `final.${q}.ci95Lo`, `final.${q}.ci95Hi`, `final.${q}.sd`, `final.${q}.n`]),
   ];
   const body = rows.map((r) => [
-    ...ds.axes.map((a) => r.values[a] as Cell),
+    ...ds.axes.map((a) => r.values[a] as CsvCell),
     r.runs,
     r.diverged,
     r.divergenceRate,

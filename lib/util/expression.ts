@@ -2,7 +2,8 @@
  * Arithmetic over named values, for figure axes, reference lines and flow-event thresholds:
  * "sharpness", "2/eta", "sharpness/sMin", "testLoss-loss", "smallInitUpper/sMin", "init.scale^2",
  * "0.5*initialLoss". Numbers, names (letters, digits, "_" and "."), + - * / ^, unary minus and
- * parentheses. A name that resolves to nothing makes the value null (a missing point), never NaN
+ * parentheses, and one comparison < <= > >= at the top (1 when it holds, 0 when not: a check's
+ * "final.loss < 1e-3" counted with aggregate `fraction`). A name that resolves to nothing makes the value null (a missing point), never NaN
  * in a plot. Names are looked up by the caller's resolver, which must see only the names it
  * defines (a Map, or own properties: `recordResolver`): "constructor", "__proto__" or "toString"
  * are names like any other, not the properties every object inherits.
@@ -28,7 +29,7 @@ export function recordResolver(values: Readonly<Record<string, unknown>>): Resol
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
-  const re = /\s*(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|[A-Za-z_][\w.]*|[-+*/^()])/y;
+  const re = /\s*(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|[A-Za-z_][\w.]*|[<>]=?|[-+*/^()])/y;
   let i = 0;
   while (i < text.length) {
     if (/^\s*$/.test(text.slice(i))) break;
@@ -79,7 +80,16 @@ export function parseExpression(text: string): Node {
     while (peek() === '+' || peek() === '-') left = { kind: 'bin', op: tokens[pos++], left, right: product() };
     return left;
   };
-  const tree = sum();
+  const comparison = (): Node => {
+    const left = sum();
+    const op = peek();
+    if (op !== '<' && op !== '<=' && op !== '>' && op !== '>=') return left;
+    pos++;
+    const right = sum();
+    if (/^[<>]/.test(peek() ?? '')) fail('one comparison at most (a < b < c is two)');
+    return { kind: 'bin', op, left, right };
+  };
+  const tree = comparison();
   if (pos !== tokens.length) fail(`unexpected "${tokens[pos]}"`);
   return tree;
 }
@@ -107,6 +117,10 @@ function evaluate(node: Node, resolve: Resolver): number | null {
       const a = evaluate(node.left, resolve);
       const b = evaluate(node.right, resolve);
       if (a === null || b === null) return null;
+      if (node.op === '<') return a < b ? 1 : 0;
+      if (node.op === '<=') return a <= b ? 1 : 0;
+      if (node.op === '>') return a > b ? 1 : 0;
+      if (node.op === '>=') return a >= b ? 1 : 0;
       const v = node.op === '+' ? a + b : node.op === '-' ? a - b : node.op === '*' ? a * b : node.op === '/' ? a / b : a ** b;
       return Number.isFinite(v) ? v : null;
     }

@@ -4,7 +4,7 @@
 # in a temp dir, nothing in /etc/slurm), submits from the repo root
 #   sbatch --wait --array=0-3 scripts/slurm/dlnflow-array.sbatch marion-chizat-depth OUT --quick
 # then checks that every task completed with exit code 0, that `dlnflow merge OUT` finds every run,
-# and that the merged results.jsonl, aggregate.csv, summary.json, runs.csv and report.html are
+# and that the merged results.jsonl, aggregate.csv, summary.json, runs.csv, runs.parquet and report.html are
 # byte-identical to an unsharded `dlnflow run marion-chizat-depth --quick`. Always stops the
 # daemons it started. Last line: "slurm: ok" (exit 0), or "slurm: FAILED: ..." (non-zero).
 # Usage: scripts/ci/slurm-test.sh   (as root: it installs packages and runs slurmd)
@@ -223,7 +223,7 @@ process.exit(complete ? 0 : 1);
 step "unsharded reference run"
 node bin/dlnflow.js run "$preset" --quick --out "$ref" >"$work/ref.log" 2>&1 ||
   { cat "$work/ref.log" >&2; fail "reference run"; }
-for f in results.jsonl aggregate.csv summary.json runs.csv report.html; do
+for f in results.jsonl aggregate.csv summary.json runs.csv runs.parquet report.html; do
   [ -s "$ref/$f" ] || fail "the reference run wrote no $f"
   cmp "$out/$f" "$ref/$f" || fail "$f differs from the unsharded run's"
   echo "identical: $f ($(wc -c <"$ref/$f") bytes)"

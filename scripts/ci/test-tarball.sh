@@ -2,8 +2,11 @@
 # The package as a user gets it. Packs the npm tarball (with this machine's prebuilt binary, built
 # by `npm run native:prebuild` as the release workflow does) and proves, in empty projects:
 #   1. with no compiler, cmake or make on PATH, `npm install <tarball>` succeeds without building
-#      (the prebuild loads), `npx dlnflow inspect` works, and the package is usable through both
-#      require() and import, with types for both (tsc --module nodenext);
+#      (the prebuild loads; cmake-js is not installed), `npx dlnflow inspect` works, a preset runs
+#      into a report with SVG, PNG and PDF figures, and the package is usable through both
+#      require() and import, with types for both (tsc --module nodenext); prints the install's size;
+#   1b. `--omit=optional` (a train-only install) leaves out the PNG/PDF stack, prints its size, and
+#      still trains and writes SVG figures and report.html, saying how to get the rest;
 #   2. --build-from-source is honoured: without the tools it fails, naming what to install;
 #   3. with the tools, --build-from-source builds from the sources in the tarball alone (the
 #      fallback for platforms without a prebuild), and that build agrees with the prebuild.
@@ -38,10 +41,12 @@ const pack = require(packJson)[0];
 const files = pack.files.map((f) => f.path);
 const must = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts',
   'dist/index.d.mts', 'dist/cli/main.js', 'bin/dlnflow.js', 'scripts/install.js', 'CMakeLists.txt', 'cmake/DlnBlas.cmake',
-  'cmake/addon-exports.map', 'src/gd.cpp', 'binding/addon.cpp',
+  'cmake/addon-exports.map', 'src/gd.cpp', 'binding/addon.cpp', 'dist/vendor/vega.min.js', 'dist/vendor/vega-lite.min.js',
+  'dist/vendor/vega-embed.min.js', 'dist/vendor/fonts/DejaVuSans.ttf', 'dist/vendor/NOTICES.txt', 'docs/math.md',
+  'scripts/slurm/dlnflow-array.sbatch',
   tuple.startsWith('linux') ? `prebuilds/${tuple}/dlnflow.glibc.node` : `prebuilds/${tuple}/dlnflow.node`];
 const missing = must.filter((f) => !files.includes(f));
-const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|mjs|d\.ts|d\.mts)|bin\/dlnflow\.js|scripts\/install\.js|CMakeLists\.txt|cmake\/.+|src\/.+\.(cpp|hpp)|binding\/.+\.(cpp|hpp)|prebuilds\/[a-z0-9]+-[a-z0-9]+\/dlnflow(\.glibc|\.musl)?\.node)$/;
+const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|mjs|d\.ts|d\.mts)|dist\/vendor\/(NOTICES\.txt|fonts\/DejaVuSans(-Bold)?\.ttf)|bin\/dlnflow\.js|scripts\/install\.js|scripts\/slurm\/dlnflow-array\.sbatch|docs\/[a-z0-9-]+\.md|CMakeLists\.txt|cmake\/.+|src\/.+\.(cpp|hpp)|binding\/.+\.(cpp|hpp)|prebuilds\/[a-z0-9]+-[a-z0-9]+\/dlnflow(\.glibc|\.musl)?\.node)$/;
 const stray = files.filter((f) => !allowed.test(f));
 if (missing.length || stray.length) {
   console.error(`missing: ${missing.join(', ') || '-'}\nnot meant to ship: ${stray.join(', ') || '-'}`);
@@ -73,6 +78,25 @@ new_project plain
 (cd "$work/plain" && sandboxed npm install "${npm_flags[@]}" "$tarball") >"$work/plain.log" 2>&1 || { cat "$work/plain.log"; fail 'install without tools'; }
 pkg=$work/plain/node_modules/dlnflow
 [ ! -e "$pkg/build" ] || fail "the install built from source although a prebuild loads ($pkg/build exists)"
+# What the install costs: packages and megabytes of node_modules (dlnflow included). cmake-js is
+# not among them (install.js fetches it only for a source build).
+install_size() {
+  node -e '
+const fs = require("fs"); const path = require("path");
+let n = 0;
+const walk = (dir) => { for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  if (!e.isDirectory() || e.name === ".bin") continue;
+  const full = path.join(dir, e.name);
+  if (e.name.startsWith("@")) { walk(full); continue; }
+  if (fs.existsSync(path.join(full, "package.json"))) { n++; if (fs.existsSync(path.join(full, "node_modules"))) walk(path.join(full, "node_modules")); }
+} };
+walk(process.argv[1]);
+console.log(n);' "$1/node_modules"
+}
+size_line() { echo "$(install_size "$1") packages, $(du -sm "$1/node_modules" | cut -f1) MB (dlnflow itself $(du -sm "$1/node_modules/dlnflow" | cut -f1) MB)"; }
+echo "install: $(size_line "$work/plain")"
+[ ! -e "$work/plain/node_modules/cmake-js" ] || fail 'cmake-js was installed although the prebuild loads'
+grep -F 'install-scripts' "$work/plain.log" || echo 'npm printed no install-scripts notice'
 (cd "$work/plain" && sandboxed npx --no-install dlnflow inspect "$fixture" --json) >"$work/inspect.json" ||
   fail 'npx dlnflow inspect'
 node -e '
@@ -86,7 +110,7 @@ console.log(`npx dlnflow inspect: loss ${r.loss}, S_min ${r.theory.sMin}, critic
 # The main job as a user of the package runs it: a preset reproduced into a report.
 (cd "$work/plain" && CI=1 sandboxed npx --no-install dlnflow run marion-chizat-fig1 --quick --out "$work/plain/fig1") >"$work/run.log" 2>&1 ||
   { cat "$work/run.log"; fail 'npx dlnflow run marion-chizat-fig1 --quick'; }
-for f in report.html summary.json results.jsonl figures/sharpness.svg figures/sharpness.vl.json; do
+for f in report.html summary.json results.jsonl figures/sharpness.svg figures/sharpness.png figures/sharpness.pdf figures/sharpness.vl.json; do
   [ -s "$work/plain/fig1/$f" ] || { cat "$work/run.log"; fail "dlnflow run wrote no $f"; }
 done
 grep -q '✗' "$work/run.log" && { cat "$work/run.log"; fail 'a finding of the quick Fig. 1 reproduction failed'; }
@@ -98,6 +122,25 @@ cp "$here/smoke.cjs" "$here/smoke.mjs" "$here/consumer.mts" "$here/consumer.cts"
   --moduleResolution nodenext --target es2022 --types node --typeRoots "$root/node_modules/@types" consumer.mts consumer.cts) ||
   fail 'types for import and require (tsc --module nodenext)'
 echo 'tsc --module nodenext: consumer.mts (import) and consumer.cts (require) type-check'
+
+step "1b. a train-only install (--omit=optional): no PNG/PDF stack; training, SVG figures and report.html still work"
+new_project trainonly
+(cd "$work/trainonly" && sandboxed npm install "${npm_flags[@]}" --omit=optional "$tarball") >"$work/trainonly.log" 2>&1 || { cat "$work/trainonly.log"; fail 'install --omit=optional'; }
+echo "install --omit=optional: $(size_line "$work/trainonly")"
+for gone in @resvg/resvg-js pdfkit svg-to-pdfkit; do [ ! -e "$work/trainonly/node_modules/$gone" ] || fail "--omit=optional still installed $gone"; done
+cp "$here/smoke.cjs" "$work/trainonly/"
+(cd "$work/trainonly" && sandboxed node smoke.cjs "$fixture" "$work/inspect.json") || fail 'require() in a train-only install'
+(cd "$work/trainonly" && CI=1 sandboxed npx --no-install dlnflow run marion-chizat-fig1-traces --quick --out "$work/trainonly/traces") >"$work/trainonly-run.log" 2>&1 ||
+  { cat "$work/trainonly-run.log"; fail 'dlnflow run in a train-only install'; }
+grep -qF 'PNG and PDF figures not written: optional dependencies not installed (npm install @resvg/resvg-js pdfkit svg-to-pdfkit)' "$work/trainonly-run.log" ||
+  { cat "$work/trainonly-run.log"; fail 'the train-only report does not say why PNG and PDF are missing'; }
+[ -s "$work/trainonly/traces/figures/eta-0.1.svg" ] && [ ! -e "$work/trainonly/traces/figures/eta-0.1.png" ] && grep -q 'vegaEmbed' "$work/trainonly/traces/report.html" ||
+  fail 'a train-only report should have SVG figures and the interactive page, and no PNG'
+if (cd "$work/trainonly" && sandboxed npx --no-install dlnflow report "$work/trainonly/traces" --formats png) >"$work/trainonly-png.log" 2>&1; then
+  fail '--formats png succeeded without @resvg/resvg-js'
+fi
+grep -qF 'npm install @resvg/resvg-js' "$work/trainonly-png.log" || { cat "$work/trainonly-png.log"; fail '--formats png without the library must name it'; }
+echo 'train-only: trains, writes SVG figures and report.html, says how to get PNG/PDF, and --formats png names the package'
 
 step "2. --build-from-source with no tools must fail and say what to install"
 new_project forced

@@ -16,6 +16,12 @@
 //   mc:        Marion-Chizat flows (n = 50, d = 5, L = 10) to excess loss 1e-10: Gaussian scale
 //              0.05 at rtol 1e-6 (bench_flow's run), and the gf-limit preset's zero-layer inits
 //              at rtol 1e-8; RK45 against exprb43 and RKC2 (the event located on the dense output).
+//   flow:      the same questions through flow() itself (dln::gradientFlow, method rk45 | exprb43 |
+//              auto, with its probes, events and evaluation slots): Jacot [0, 100] gradient-
+//              equivalents against RK45 and CPU time against GD at eta = 1e-3; Jacot to t = 1500
+//              (auto and exprb43) against the 1.5e6-step GD run; Marion-Chizat auto against RK45
+//              (gradient-equivalents, the event location included). The README's three numbers.
+//   flow-quick: flow without the RK45 run over [0, 100] and the long runs (a smoke test).
 // Without arguments: jacot and mc.
 #include <chrono>
 #include <cmath>
@@ -348,18 +354,142 @@ void mc(bool& first) {
   std::printf("  ]");
 }
 
+struct FlowRun {
+  FlowResult r;
+  double seconds;
+  std::uint64_t cost() const { return r.nfev + 2 * r.hvps + r.extraEvaluations; }
+};
+
+FlowRun runFlow(const Problem& problem, const std::vector<double>& theta, FlowMethod method, double T, double rtol,
+                double excessLossBelow) {
+  FlowOptions o;
+  o.tEnd = T;
+  o.method = method;
+  o.integrator.rtol = rtol;
+  o.integrator.atol = 1e-3 * rtol;
+  o.record = {"loss"};
+  if (std::isfinite(excessLossBelow)) {
+    FlowEventSpec e;
+    e.quantity = "excessLoss";
+    e.threshold = excessLossBelow;
+    e.name = "excessLossBelow";
+    e.field = "events.excessLossBelow";
+    o.events.push_back(e);
+  }
+  RunControl control;
+  const double c0 = cpuNow();
+  FlowRun out{gradientFlow(problem, theta, o, control), 0.0};
+  out.seconds = cpuNow() - c0;
+  return out;
+}
+
+void printFlowRun(const char* name, const FlowRun& f, bool last, const std::string& more) {
+  std::printf("      {\"method\": \"%s\", \"status\": \"%s\", \"t\": %.6g, \"gradients\": %llu, \"hvps\": %llu, "
+              "\"extraEvaluations\": %llu, \"gradientEquivalents\": %llu, \"accepted\": %llu, \"rejected\": %llu, "
+              "\"switches\": %llu, \"finalLoss\": %.10g, \"cpuSeconds\": %.3f%s}%s\n",
+              name, runStatusName(f.r.status), f.r.time, (unsigned long long)f.r.nfev, (unsigned long long)f.r.hvps,
+              (unsigned long long)f.r.extraEvaluations, (unsigned long long)f.cost(), (unsigned long long)f.r.accepted,
+              (unsigned long long)f.r.rejected, (unsigned long long)f.r.switches, f.r.finalLoss, f.seconds, more.c_str(),
+              last ? "" : ",");
+}
+
+void flowBench(bool quick, bool& first) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  std::printf("%s  \"flow\": {\n", first ? "" : ",\n");
+  first = false;
+  {
+    // Marion-Chizat: auto against RK45 (the bar for auto as the default: <= 1.2x).
+    const Problem problem = marionChizatBenchProblem();
+    struct Case {
+      const char* name;
+      InitKind kind;
+      double scale, rtol;
+    };
+    const Case cases[] = {{"gaussian-0.05", InitKind::Gaussian, 0.05, 1e-6},
+                          {"zero-layer-0.3", InitKind::ZeroLayer, 0.3, 1e-8},
+                          {"zero-layer-0.01", InitKind::ZeroLayer, 0.01, 1e-8},
+                          {"zero-layer-3e-5", InitKind::ZeroLayer, 3e-5, 1e-8}};
+    std::printf("    \"marionChizat\": [\n");
+    double worst = 0;
+    for (std::size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+      const Case& k = cases[c];
+      InitOptions io;
+      io.kind = k.kind;
+      io.scale = k.scale;
+      io.seed = 1;
+      io.zeroLayer = 0;
+      const auto theta = initialize(problem.spec(), io);
+      const FlowRun rk = runFlow(problem, theta, FlowMethod::Rk45, inf, k.rtol, 1e-10);
+      const FlowRun au = runFlow(problem, theta, FlowMethod::Auto, inf, k.rtol, 1e-10);
+      const FlowRun ex = runFlow(problem, theta, FlowMethod::Exprb43, inf, k.rtol, 1e-10);
+      const double ratio = double(au.cost()) / double(rk.cost());
+      worst = std::max(worst, ratio);
+      std::printf("     {\"init\": \"%s\", \"rtol\": %g, \"autoVsRk45\": %.4f, \"exprb43VsRk45\": %.3f, \"runs\": [\n", k.name,
+                  k.rtol, ratio, double(ex.cost()) / double(rk.cost()));
+      printFlowRun("rk45", rk, false, "");
+      printFlowRun("auto", au, false, "");
+      printFlowRun("exprb43", ex, true, "");
+      std::printf("     ]}%s\n", c + 1 == sizeof cases / sizeof cases[0] ? "" : ",");
+    }
+    std::printf("    ],\n    \"marionChizatWorstAutoVsRk45\": %.4f,\n", worst);
+  }
+  const JacotSetup j;
+  {
+    const double T = 100, rtol = 1e-6;
+    const double gd = gdSeconds(j.problem, j.theta, 1e-3, 100000);
+    const FlowRun ex = runFlow(j.problem, j.theta, FlowMethod::Exprb43, T, rtol, nan);
+    const FlowRun au = runFlow(j.problem, j.theta, FlowMethod::Auto, T, rtol, nan);
+    std::printf("    \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 100000, \"gdCpuSeconds\": %.3f, \"runs\": [\n", T, rtol, gd);
+    if (!quick) {
+      const FlowRun rk = runFlow(j.problem, j.theta, FlowMethod::Rk45, T, rtol, nan);
+      char more[256];
+      std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", rk.seconds / gd);
+      printFlowRun("rk45", rk, false, more);
+      for (const auto* f : {&ex, &au}) {
+        std::snprintf(more, sizeof more, ", \"fewerThanRk45\": %.2f, \"timeVsGd\": %.3f, \"vsRk45Tol\": %.3g",
+                      double(rk.cost()) / double(f->cost()), f->seconds / gd, tolUnits(f->r.weights, rk.r.weights, rtol));
+        printFlowRun(f == &ex ? "exprb43" : "auto", *f, f == &au, more);
+      }
+    } else {
+      char more[64];
+      std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", ex.seconds / gd);
+      printFlowRun("exprb43", ex, false, more);
+      std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", au.seconds / gd);
+      printFlowRun("auto", au, true, more);
+    }
+    std::printf("    ]}");
+  }
+  if (!quick) {
+    const double T = 1500, rtol = 1e-6;
+    const FlowRun au = runFlow(j.problem, j.theta, FlowMethod::Auto, T, rtol, nan);
+    const FlowRun ex = runFlow(j.problem, j.theta, FlowMethod::Exprb43, T, rtol, nan);
+    const double gd = gdSeconds(j.problem, j.theta, 1e-3, 1500000);
+    std::printf(",\n    \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f, \"runs\": [\n", T,
+                rtol, gd);
+    char more[64];
+    std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", au.seconds / gd);
+    printFlowRun("auto", au, false, more);
+    std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", ex.seconds / gd);
+    printFlowRun("exprb43", ex, true, more);
+    std::printf("    ]}");
+  }
+  std::printf("\n  }");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   setBlasThreads(1);
-  bool doJacot = argc == 1, doLong = false, doMc = argc == 1, doReference = false;
+  bool doJacot = argc == 1, doLong = false, doMc = argc == 1, doReference = false, doFlow = false, flowQuick = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "jacot")) doJacot = true;
     else if (!std::strcmp(argv[i], "long")) doLong = true;
     else if (!std::strcmp(argv[i], "mc")) doMc = true;
     else if (!std::strcmp(argv[i], "reference")) doJacot = doReference = true;
+    else if (!std::strcmp(argv[i], "flow")) doFlow = true;
+    else if (!std::strcmp(argv[i], "flow-quick")) doFlow = flowQuick = true;
     else {
-      std::fprintf(stderr, "usage: bench_stiff [jacot] [reference] [long] [mc]\n");
+      std::fprintf(stderr, "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick]\n");
       return 2;
     }
   }
@@ -368,5 +498,6 @@ int main(int argc, char** argv) {
   if (doMc) mc(first);
   if (doJacot) jacot(doReference, first);
   if (doLong) jacotLong(first);
+  if (doFlow) flowBench(flowQuick, first);
   std::printf("\n}\n");
 }

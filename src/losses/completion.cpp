@@ -30,6 +30,28 @@ CompletionLoss::CompletionLoss(std::size_t rows, std::size_t cols, const std::ve
   cMin_ = spread / n;
   test_.reserve(test.size());
   for (const Entry& e : test) test_.emplace_back(e.row * cols + e.col, e.value);
+  observed_.reserve(observed.size());
+  for (const Entry& e : observed) observed_.emplace_back(e.row * cols + e.col, e.value);
+}
+
+double CompletionLoss::batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift,
+                                             const double* A, double* grad) const {
+  std::fill(grad, grad + inputDim() * outputDim(), 0.0);
+  const double w = 1.0 / static_cast<double>(count);
+  double s = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto& [index, value] = observed_[rows[k]];
+    const double r = A[index] - (value + (shift ? shift[k] : 0.0));
+    s += r * r;
+    grad[index] += 2.0 * w * r;
+  }
+  return s * w;
+}
+
+void CompletionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const {
+  std::fill(dG, dG + inputDim() * outputDim(), 0.0);
+  const double w = 2.0 / static_cast<double>(count);
+  for (std::size_t k = 0; k < count; ++k) dG[observed_[rows[k]].first] += w * dA[observed_[rows[k]].first];
 }
 
 double CompletionLoss::valueAndGradient(const double* A, double* grad) const {

@@ -33,6 +33,11 @@ class CompletionLoss final : public Loss {
   double minimum() const override { return cMin_; }
 
   std::size_t observedCount() const { return count_; }
+  std::size_t sampleCount() const override { return count_; }
+  // c_i(A) = (A[k_i, m_i] - v_i - shift_i)^2 over the observed entries in their given order.
+  double batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* A,
+                               double* grad) const override;
+  void batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const override;
 
  private:
   struct Position {
@@ -42,6 +47,7 @@ class CompletionLoss final : public Loss {
   };
   std::vector<Position> positions_;
   std::vector<std::pair<std::size_t, double>> test_;  // (row * cols + col, value)
+  std::vector<std::pair<std::size_t, double>> observed_;  // (row * cols + col, value), for mini-batches
   std::size_t count_;
   double cMin_ = 0.0;
 };

@@ -44,6 +44,17 @@ class Loss {
     return rank >= std::min(inputDim_, outputDim_) ? minimum() : std::numeric_limits<double>::quiet_NaN();
   }
 
+  // Mini-batches (src/optimizers/batch.hpp). Every loss here is a mean C(A) = (1/n) sum_i c_i(A)
+  // over n = sampleCount() samples (regression rows, observed entries); 0 means no batches. The
+  // mean over the listed samples (repeats count twice), with sample rows[k]'s targets shifted by
+  // shift[k * outputs .. ] (null: unshifted; label noise), and its gradient; the Hessian action of
+  // the unshifted batch mean (the shift does not change it). Computed from residuals, so a batch
+  // of all n samples agrees with valueAndGradient to rounding, not bit for bit.
+  virtual std::size_t sampleCount() const { return 0; }
+  virtual double batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* A,
+                                       double* grad) const;
+  virtual void batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const;
+
  protected:
   Loss(std::size_t inputDim, std::size_t outputDim) : inputDim_(inputDim), outputDim_(outputDim) {}
 

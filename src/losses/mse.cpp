@@ -47,6 +47,36 @@ MseLoss::MseLoss(std::size_t n, std::size_t dIn, std::size_t dOut, const double*
     XTest_.assign(XTest, XTest + nTest * dIn);
     YTest_.assign(YTest, YTest + nTest * dOut);
   }
+  X_.assign(X, X + n * dIn);
+  Y_.assign(Y, Y + n * dOut);
+}
+
+double MseLoss::batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* A,
+                                      double* grad) const {
+  const std::size_t dIn = inputDim(), dOut = outputDim();
+  std::fill(grad, grad + dIn * dOut, 0.0);
+  const double scale = -2.0 / static_cast<double>(count);
+  double s = 0.0;
+  for (std::size_t k = 0; k < count; ++k) {
+    const double* x = X_.data() + rows[k] * dIn;
+    const double* y = Y_.data() + rows[k] * dOut;
+    for (std::size_t j = 0; j < dOut; ++j) {
+      const double r = y[j] + (shift ? shift[k * dOut + j] : 0.0) - kernels::dot(dIn, A + j * dIn, x);
+      s += r * r;
+      kernels::axpy(dIn, scale * r, x, grad + j * dIn);
+    }
+  }
+  return s / static_cast<double>(count);
+}
+
+void MseLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const {
+  const std::size_t dIn = inputDim(), dOut = outputDim();
+  std::fill(dG, dG + dIn * dOut, 0.0);
+  const double scale = 2.0 / static_cast<double>(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const double* x = X_.data() + rows[k] * dIn;
+    for (std::size_t j = 0; j < dOut; ++j) kernels::axpy(dIn, scale * kernels::dot(dIn, dA + j * dIn, x), x, dG + j * dIn);
+  }
 }
 
 double MseLoss::valueAndGradient(const double* A, double* grad) const {

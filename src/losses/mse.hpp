@@ -27,6 +27,12 @@ class MseLoss final : public Loss {
   // Reduced-rank regression: C(A*) plus the tail of the squared singular values of A* Sigma^{1/2}.
   double minimumAtRank(std::size_t rank) const override;
 
+  std::size_t sampleCount() const override { return n_; }
+  // c_i(A) = ||y_i + shift_i - A x_i||^2.
+  double batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* A,
+                               double* grad) const override;
+  void batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const override;
+
   const std::vector<double>& sigma() const { return sigma_; }  // d_0 x d_0
   const std::vector<double>& aStar() const { return aStar_; }  // d_L x d_0
 
@@ -34,6 +40,7 @@ class MseLoss final : public Loss {
   double excess(const double* A, double* scratch) const;
   std::size_t n_, nTest_;
   std::vector<double> sigma_, aStar_, XTest_, YTest_, tailSingular_;
+  std::vector<double> X_, Y_;  // the samples, for mini-batches
   double cMin_ = 0.0;
 };
 

@@ -35,9 +35,31 @@ RegressionLoss::RegressionLoss(std::size_t n, std::size_t d, const double* X, co
   // components in its null space that are as large as w: e^T Sigma e then carries rounding of
   // order eps |Sigma| |e|^2 and can come out negative. The residuals cost n d <= d^2 and do not.
   fromResiduals_ = n <= d || rank_ < d;
-  if (fromResiduals_) {
-    X_.assign(X, X + n * d);
-    y_.assign(y, y + n);
+  // The samples themselves: the residual form above, and mini-batches (sampleCount).
+  X_.assign(X, X + n * d);
+  y_.assign(y, y + n);
+}
+
+double RegressionLoss::batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift,
+                                             const double* w, double* grad) const {
+  double s = 0.0;
+  std::fill(grad, grad + d_, 0.0);
+  const double scale = -2.0 / static_cast<double>(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const double* x = X_.data() + rows[k] * d_;
+    const double r = y_[rows[k]] + (shift ? shift[k] : 0.0) - kernels::dot(d_, x, w);
+    s += r * r;
+    kernels::axpy(d_, scale * r, x, grad);
+  }
+  return s / static_cast<double>(count);
+}
+
+void RegressionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dw, double* dg) const {
+  std::fill(dg, dg + d_, 0.0);
+  const double scale = 2.0 / static_cast<double>(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const double* x = X_.data() + rows[k] * d_;
+    kernels::axpy(d_, scale * kernels::dot(d_, x, dw), x, dg);
   }
 }
 

@@ -31,6 +31,11 @@ class RegressionLoss final : public Loss {
   double minimumAtRank(std::size_t rank) const override { return rank >= 1 ? rMin_ : value0(); }
 
   std::size_t samples() const { return n_; }
+  std::size_t sampleCount() const override { return n_; }
+  // c_i(w) = (y_i + shift_i - x_i . w)^2.
+  double batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* w,
+                               double* grad) const override;
+  void batchHessianAction(const std::size_t* rows, std::size_t count, const double* dw, double* dg) const override;
   const std::vector<double>& sigma() const { return sigma_; }       // d x d
   const std::vector<double>& wStar() const { return wStar_; }       // d
   const std::vector<double>& xty() const { return c_; }             // X^T y / n
@@ -43,7 +48,7 @@ class RegressionLoss final : public Loss {
   double residualValue(const double* w, double* grad) const;  // (1/n)|y - Xw|^2 and its gradient
   std::size_t n_, d_, nTest_, rank_;
   bool fromResiduals_ = false;
-  std::vector<double> sigma_, c_, wStar_, XTest_, yTest_, X_, y_;
+  std::vector<double> sigma_, c_, wStar_, XTest_, yTest_, X_, y_;  // X_, y_: the samples (residuals, batches)
   double rMin_ = 0.0, yy_ = 0.0;
 };
 

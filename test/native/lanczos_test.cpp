@@ -1,11 +1,14 @@
 // Lanczos (lanczos.hpp) on operators with known spectra, and each of its roles on its own
 // (LanczosProcess: begin, extend, ritzPairs, converged, advance, restart, extract).
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "check.hpp"
 #include "lanczos.hpp"
+#include "linalg.hpp"
 #include "rng.hpp"
 
 namespace {
@@ -217,6 +220,81 @@ int main() {
     }
     CHECK_NEAR(d, 0.0, 1e-15, "the fresh vector is orthogonal to the closed block");
     CHECK_NEAR(norm, 1.0, 1e-15, "and a unit vector");
+  }
+  // extremeRitzUpdate / tridiagonalEigenvector against the full tridiagonal eigensolver, step by
+  // step on random tridiagonals (one with tiny couplings: last components down to 1e-80).
+  {
+    dln::Rng rng(11, dln::Purpose::Eigensolver);
+    double worstValue = 0.0, worstLast = 0.0, worstVector = 0.0;
+    for (int trial = 0; trial < 3; ++trial) {
+      const std::size_t n = 24;
+      std::vector<double> a(n), b(n), values(n), last(n), pivots(2 * n), vec(n), V(n * n);
+      for (std::size_t i = 0; i < n; ++i) {
+        a[i] = rng.normal();
+        b[i] = std::fabs(rng.normal()) * (trial == 2 ? 1e-6 : 1.0) + 1e-3 * (trial == 2 ? 1e-6 : 1.0);
+      }
+      double top = 0.0, top2 = 1.0, low = 0.0, low2 = 1.0;
+      for (std::size_t m = 1; m <= n; ++m) {
+        dln::linalg::tridiagonalEigenLastRow(m, a.data(), b.data(), values.data(), last.data());
+        const dln::ExtremeRitz t = dln::extremeRitzUpdate(m, a.data(), b.data(), 1.0, top, top2, pivots.data());
+        const dln::ExtremeRitz l = dln::extremeRitzUpdate(m, a.data(), b.data(), -1.0, low, low2, pivots.data());
+        top = t.value, top2 = t.lastSquared, low = l.value, low2 = l.lastSquared;
+        const double scale = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
+        worstValue = std::max({worstValue, std::fabs(t.value - values[m - 1]) / scale, std::fabs(-l.value - values[0]) / scale});
+        // Last components: relative agreement while they are above rounding of the full solver.
+        auto lastErr = [](double mine2, double ref) {
+          return std::fabs(ref) > 1e-6 ? std::fabs(std::sqrt(mine2) - std::fabs(ref)) / std::fabs(ref) : 0.0;
+        };
+        worstLast = std::max({worstLast, lastErr(t.lastSquared, last[m - 1]), lastErr(l.lastSquared, last[0])});
+        dln::tridiagonalEigenvector(m, a.data(), b.data(), 1.0, t.value, pivots.data(), vec.data());
+        dln::linalg::tridiagonalEigen(m, a.data(), b.data(), values.data(), V.data());
+        double dotv = 0.0;
+        for (std::size_t k = 0; k < m; ++k) dotv += vec[k] * V[k * m + (m - 1)];
+        worstVector = std::max(worstVector, 1.0 - std::fabs(dotv));
+      }
+    }
+    CHECK(worstValue <= 1e-14, "extremeRitzUpdate: top and bottom values to rounding");
+    CHECK(worstLast <= 1e-9, "extremeRitzUpdate: last components (the Ritz residuals) agree");
+    CHECK(worstVector <= 1e-12, "tridiagonalEigenvector: the top eigenvector");
+    // A false case: a wrong mu (not the leading block's top) is caught by the values above.
+    std::vector<double> a = {1.0, 2.0, 3.0}, b = {1.0, 1.0}, pivots(6), values(3), last(3);
+    dln::linalg::tridiagonalEigenLastRow(3, a.data(), b.data(), values.data(), last.data());
+    const dln::ExtremeRitz ok = dln::extremeRitzUpdate(3, a.data(), b.data(), 1.0, 2.0 + 1.0, 0.5, pivots.data());
+    CHECK_NEAR(ok.value, values[2], 1e-14, "mu = theta_max(T_2) = 3 gives theta_max(T_3)");
+  }
+  // The k = 1 tracking path (track) against the full decomposition per step: same stopping step,
+  // values and residuals to rounding, the Ritz vector's residual is the estimate.
+  {
+    const std::size_t n = 60;
+    for (int smallest = 0; smallest < 2; ++smallest) {
+      dln::LanczosOptions o;
+      o.seed = 3;
+      o.smallest = smallest == 1;
+      Laplacian H(n);
+      const dln::LanczosResult fast = dln::lanczos(H, o);
+      dln::Rng rng(o.seed, dln::Purpose::Eigensolver, {o.stream});
+      dln::LanczosProcess p(H, n);
+      p.begin(nullptr, 0.0, rng);
+      double b = 0.0;
+      bool done = false;
+      while (!done) {
+        b = p.extend();
+        p.ritzPairs(b);
+        done = p.converged(o, b) || p.size() >= n;
+        if (!done) p.advance(b);
+      }
+      dln::LanczosResult full;
+      p.extract(1, true, full);
+      CHECK(fast.iterations == p.size(), "the same stopping step as the full decomposition");
+      CHECK_REL(fast.values[0], full.values[0], 1e-14, "the same top value");
+      CHECK_REL(fast.values[0], H.eigenvalue(n), 1e-10, "the top eigenvalue");
+      CHECK_REL(fast.residuals[0], full.residuals[0], 1e-3, "the same residual estimate");
+      // (To the rounding floor of the products, eps ||H|| sqrt(n).)
+      CHECK_NEAR(residualNorm(H, fast.vectors.data(), fast.values[0]), fast.residuals[0], 1e-3 * fast.residuals[0] + 1e-13,
+                 "the vector's residual is the estimate");
+      if (smallest) CHECK_REL(fast.smallest, H.eigenvalue(1), 1e-8, "the smallest eigenvalue (converged on request)");
+      else CHECK(std::isnan(fast.smallest), "smallest is NaN unless asked for (k = 1)");
+    }
   }
   return check::done("lanczos_test");
 }

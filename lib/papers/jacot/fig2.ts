@@ -4,6 +4,12 @@
  * transitions for the deeper network) against the lazy regime, at L = 2 (w = 50) and L = 4
  * (w = 100). The checks are pure functions of the measured numbers, so that each can be fed a
  * case where its claim is false (test/jacot-findings.test.ts).
+ *
+ * Beside gradient descent at eta = 1e-3, the exact gradient flow of the deep network (L = 4) over
+ * the whole horizon t = eta * steps (the eta -> 0 limit the paper's conjecture is about), by the
+ * `auto` integrator (exprb43 where the flow is stiff: docs/stiff-integration.md §8-§9), recorded
+ * at the same log-spaced times; the report says where GD leaves the flow: where the flow's
+ * sharpness passes 2 / eta (GD cannot follow a trajectory sharper than that).
  */
 import { peakWidthDecades, prominentPeaks } from '../../analysis/peaks';
 import type { Plateau } from '../../analysis/plateaus';
@@ -15,6 +21,44 @@ import type { Preset } from '../types';
 import { column, plateausOf, RANK_TOLERANCE, rankSequence, TEACHER, TEACHER_NOTE } from './common';
 
 const kindOf = (r: RunView) => r.record.values['init.kind'];
+const isFlow = (r: RunView) => r.config.train.method === 'flow';
+const ETA = 1e-3;
+
+/**
+ * The times t = eta * step of GD's log-spaced rows (recordPerDecade: the first step >= 10^(j / perDecade),
+ * src/driver.hpp RecordSchedule) below tEnd: the flow's rows at exactly GD's times.
+ */
+export function logTimes(eta: number, tEnd: number, perDecade: number): number[] {
+  const out: number[] = [];
+  let last = 0;
+  for (let j = 0; ; j++) {
+    const step = Math.ceil(Math.pow(10, j / perDecade) - 1e-9);
+    if (eta * step >= tEnd) break;
+    if (step > last) out.push(eta * step);
+    last = step;
+  }
+  return out;
+}
+
+/**
+ * Where GD leaves the gradient flow: the first recorded time where the flow's sharpness passes 2/eta
+ * (tCross, null if it stays below over the horizon). GD's loss is within 10% (relative) of the
+ * flow's at every shared time before it (the whole horizon without a crossing: GD's own O(eta S)
+ * discretization shifts the fast drops a little, measured 5.2% in the quick form); after a crossing,
+ * GD's sharpness stays below the flow's (it cannot follow a trajectory sharper than 2/eta).
+ */
+export function leavesFlowFinding(L: number, eta: number, horizon: number, tCross: number | null, gapBefore: number, gdMaxSAfter: number | null, flowMaxSAfter: number | null): Finding {
+  const stays = tCross === null;
+  return {
+    id: `gd-leaves-flow-L${L}`,
+    claim: `L = ${L}: GD at eta = ${eta} follows the exact gradient flow while the flow's sharpness is below 2/eta = ${fmt(2 / eta, 4)}, and leaves it once the sharpness passes 2/eta (GD's own stays lower)`,
+    observed: stays
+      ? `the flow's sharpness stays below 2/eta up to t = ${fmt(horizon, 3)}: GD is within ${fmt(100 * gapBefore, 2)}% of the flow's loss over the whole horizon`
+      : `the flow passes 2/eta at t = ${fmt(tCross, 3)}, where GD leaves it; before, GD's loss is within ${fmt(100 * gapBefore, 2)}% of the flow's; after, the largest sharpness is ${fmt(gdMaxSAfter, 4)} for GD, ${fmt(flowMaxSAfter, 4)} for the flow`,
+    expected: stays ? 'GD within 10% of the flow throughout' : "GD within 10% of the flow before the crossing; GD's sharpness below the flow's after it",
+    pass: gapBefore < 0.1 && (stays || (gdMaxSAfter !== null && flowMaxSAfter !== null && gdMaxSAfter < flowMaxSAfter)),
+  };
+}
 
 /** Small init: the successive ranks of A start 0 -> 1 -> 2 -> 3 (the teacher's modes, one at a time). */
 export function rankClimbFinding(L: number, climb: number[]): Finding {
@@ -91,8 +135,8 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
   const headline: Record<string, unknown> = {};
   const widths: { L: number; width: number }[] = [];
   for (const L of numbers(ds, 'model.depth')) {
-    const small = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0);
-    const lazy = ds.runs.find((r) => r.depth === L && kindOf(r) === 'lazy' && r.record.rep === 0);
+    const small = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0 && !isFlow(r));
+    const lazy = ds.runs.find((r) => r.depth === L && kindOf(r) === 'lazy' && r.record.rep === 0 && !isFlow(r));
     if (!small || !lazy) continue;
     const ts = loadTrace(small.record.id);
     const tl = loadTrace(lazy.record.id);
@@ -119,6 +163,26 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
     const rank3Test = rank3 ? valueAtTime(column(ts, 'time'), column(ts, 'testLoss'), Math.sqrt(rank3.start * rank3.end)) : null;
     out.push(generalizesFinding(L, rank3Test, small.record.final.testLoss as number | null, lazy.record.final.testLoss as number | null));
     widths.push({ L, width: peakWidthDecades(column(ts, 'time'), column(ts, 'gradNorm')) });
+    const exact = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0 && isFlow(r));
+    const tf = exact ? loadTrace(exact.record.id) : null;
+    if (tf && ts.columns.sharpness && tf.columns.sharpness) {
+      const time = column(tf, 'time');
+      const sFlow = column(tf, 'sharpness');
+      const cross = sFlow.findIndex((v) => v > 2 / ETA);
+      const tCross = cross >= 0 ? time[cross] : null;
+      const gdTime = column(ts, 'time');
+      const gdLoss = column(ts, 'loss');
+      const gdS = column(ts, 'sharpness');
+      const flowLoss = column(tf, 'loss');
+      let gap = 0;
+      for (let i = 0; i < time.length && (tCross === null || time[i] < tCross); i++) {
+        const g = valueAtTime(gdTime, gdLoss, time[i] * (1 + 1e-9));
+        if (g !== null && time[i] > 0) gap = Math.max(gap, Math.abs(g / flowLoss[i] - 1));
+      }
+      const after = (t: number[], v: number[]) => (tCross === null ? null : Math.max(...v.filter((x, i) => t[i] >= tCross && Number.isFinite(x))));
+      headline[`L${L}`] = { ...(headline[`L${L}`] as object), flow: { tCross, gapBefore: gap, nfev: exact!.record.flow?.nfev, t: exact!.record.flow?.t } };
+      out.push(leavesFlowFinding(L, ETA, time[time.length - 1], tCross, gap, after(gdTime, gdS), after(time, sFlow)));
+    }
   }
   if (widths.length >= 2) {
     headline.gradientPeakWidths = widths;
@@ -138,19 +202,35 @@ const traceFigure = (id: string, title: string, depth: number, y: string[], ySca
   yScale,
   yLabels,
   series: 'init.kind',
-  filter: { 'model.depth': depth },
+  filter: { 'model.depth': depth, 'train.method': 'gd' },
   rules,
 });
 
+/** GD and the exact flow of the deep network against time t = eta * step. */
+const flowFigure = {
+  kind: 'trace' as const,
+  id: 'fig2-deep-flow',
+  title: 'L = 4, small init: GD at eta = 1e-3 beside the exact gradient flow (auto: RK45 / exprb43) against t = eta * step; GD leaves the flow where its sharpness passes 2/eta',
+  x: 'time' as const,
+  xLabel: 't = eta * step',
+  xScale: 'log' as const,
+  y: ['loss', 'sharpness'],
+  yScale: ['log' as const, 'log' as const],
+  yLabels: ['Train loss', 'Sharpness'],
+  series: 'train.method',
+  filter: { 'model.depth': 4, 'init.kind': 'gaussian' },
+  rules: [{ y: '2000', label: '2/eta' }],
+};
+
 export const jacotFig2: Preset = {
   name: 'jacot-fig2',
-  summary: 'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100)',
+  summary: 'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100); the exact gradient flow beside GD at L = 4 and where GD leaves it (S > 2/eta)',
   config: {
     name: 'jacot-fig2',
     description:
       'Jacot et al., Figures 2 and 4: the noisy rank-3 teacher, 100 training and 1,000 noiseless test points, MSE, gradient descent at eta = 1e-3. ' +
       'Shallow L = 2, w = 50 (init std w^-2) for 1e5 steps and deep L = 4, w = 100 (init std w^-1) for 1.5e6 steps, each beside the lazy initialization ' +
-      `(std w^-(L-1)/(2L)). Recorded at 50 log-spaced steps per decade. ${TEACHER_NOTE}`,
+      `(std w^-(L-1)/(2L)). Recorded at 50 log-spaced steps per decade. At L = 4 the exact gradient flow over the same t = eta * steps (auto integrator, rtol 1e-6) beside GD: GD leaves it where the flow's sharpness passes 2/eta. ${TEACHER_NOTE}`,
     seed: 0,
     data: TEACHER,
     model: { depth: 4, width: 100 },
@@ -160,16 +240,23 @@ export const jacotFig2: Preset = {
       learningRate: 1e-3,
       steps: 1500000,
       recordPerDecade: 50,
-      record: ['loss', 'testLoss', 'rank', 'gradNorm', 'singularValues'],
+      record: ['loss', 'testLoss', 'rank', 'gradNorm', 'singularValues', 'sharpness'],
       rankTolerance: RANK_TOLERANCE,
+      // The flow run (train.method flow): t = eta * steps, rows at GD's recorded times.
+      tEnd: 1500,
+      integrator: 'auto',
+      rtol: 1e-6,
+      atol: 1e-9,
+      times: logTimes(ETA, 1500, 50),
     },
     sweep: [
       {
-        'model.depth': [2, 2, 4, 4],
-        'model.width': [50, 50, 100, 100],
-        'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy'],
-        'init.scale': [4e-4, 4e-4, 0.01, 0.01],
-        'train.steps': [100000, 100000, 1500000, 1500000],
+        'model.depth': [2, 2, 4, 4, 4],
+        'model.width': [50, 50, 100, 100, 100],
+        'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy', 'gaussian'],
+        'init.scale': [4e-4, 4e-4, 0.01, 0.01, 0.01],
+        'train.steps': [100000, 100000, 1500000, 1500000, 1500000],
+        'train.method': ['gd', 'gd', 'gd', 'gd', 'flow'],
       },
     ],
     output: { traces: true },
@@ -180,6 +267,7 @@ export const jacotFig2: Preset = {
         traceFigure('fig2-deep', 'Fig. 2 (right), L = 4, w = 100: train and test loss, rank of A (gaussian: std w^-1)', 4, ['loss', 'testLoss', 'rank'], ['log', 'log', 'linear'], ['Train loss', 'Test loss', 'Rank of A']),
         traceFigure('fig4-gradient-norm', 'Fig. 4: gradient norm, L = 2 (dips near saddles, peaks at escapes)', 2, ['gradNorm'], ['log'], ['Gradient norm']),
         traceFigure('fig4-gradient-norm-deep', 'Fig. 4: gradient norm, L = 4 (sharper peaks)', 4, ['gradNorm'], ['log'], ['Gradient norm']),
+        flowFigure,
         traceFigure('singular-values-deep', 'Singular values of A, L = 4 (dotted: the rank thresholds 1e-2 and 1e-4)', 4, ['singularValues'], ['log'], ['Singular values of A'], [
           { y: '0.01', label: '1e-2' },
           { y: '0.0001', label: '1e-4' },
@@ -189,14 +277,15 @@ export const jacotFig2: Preset = {
     quick: {
       sweep: [
         {
-          'model.depth': [2, 2, 4, 4],
-          'model.width': [50, 50, 30, 30],
-          'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy'],
-          'init.scale': [4e-4, 4e-4, 0.0333, 0.0333],
-          'train.steps': [20000, 20000, 60000, 60000],
+          'model.depth': [2, 2, 4, 4, 4],
+          'model.width': [50, 50, 30, 30, 30],
+          'init.kind': ['gaussian', 'lazy', 'gaussian', 'lazy', 'gaussian'],
+          'init.scale': [4e-4, 4e-4, 0.0333, 0.0333, 0.0333],
+          'train.steps': [20000, 20000, 60000, 60000, 60000],
+          'train.method': ['gd', 'gd', 'gd', 'gd', 'flow'],
         },
       ],
-      train: { recordPerDecade: 20 },
+      train: { recordPerDecade: 20, tEnd: 60, times: logTimes(ETA, 60, 20) },
     },
   },
   findings: fig2Findings,

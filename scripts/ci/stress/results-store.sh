@@ -50,7 +50,7 @@ rs_config() {
 EOF
 }
 
-RS_REPORT_FILES="results.jsonl runs.csv aggregate.csv summary.json report.html"
+RS_REPORT_FILES="results.jsonl runs.csv runs.parquet aggregate.csv summary.json report.html"
 
 # Every file under $1 whole: JSON parses, JSONL ends in a newline and parses line by line,
 # report.html and SVGs end as they should; no temporary file.
@@ -213,7 +213,7 @@ console.log(presets.filter((p) => p.config.output && (p.config.output.traces || 
     rc=0
     node "$BIN" merge "$w/$p-shard-0" "$w/$p-shard-1" "$w/$p-shard-2" --out "$w/$p-merged" >>"$w/$p.log" 2>&1 || rc=$?
     [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$w/$p.log"; fail "$p: merge exited $rc"; return 1; }
-    for f in $RS_REPORT_FILES $(cd "$w/$p-whole" && ls figures/* traces/* weights/* 2>/dev/null); do
+    for f in $RS_REPORT_FILES $(cd "$w/$p-whole" && ls figures/* traces/* weights/* traces.parquet 2>/dev/null); do
       cmp -s "$w/$p-whole/$f" "$w/$p-merged/$f" || { fail "$p: $f differs between the merged and the unsharded run"; return 1; }
     done
     n=$((n + 1))

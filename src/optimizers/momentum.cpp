@@ -1,0 +1,43 @@
+// momentum (heavy ball, Polyak): theta_{t+1} = theta_t - eta grad R(theta_t) + beta (theta_t - theta_{t-1}),
+// theta_{-1} = theta_0 (docs/algorithms.md §7.2). The gradient part is GD's own step, so beta = 0
+// is gradient descent bit for bit. On a quadratic it is stable iff eta lambda < 2 (1 + beta).
+#include "optimizers/optimizer.hpp"
+
+namespace dln {
+
+namespace {
+
+class Momentum final : public Optimizer {
+ public:
+  Momentum(const OptimizerSetup& s)
+      : eta_(s.learningRate), beta_(s["beta"]), P_(s.problem.spec().paramCount()), buffers_(beta_ > 0 ? 2 : 0, P_, "optimizer") {}
+  void step(std::uint64_t t, double* theta, Evaluator& ev) override {
+    if (beta_ == 0.0) return gradientStep(eta_, theta, ev);
+    double* prev = buffers_[0];  // theta_{t-1}
+    double* push = buffers_[1];  // beta (theta_t - theta_{t-1})
+    if (t == 0) std::copy(theta, theta + P_, prev);
+    for (std::size_t i = 0; i < P_; ++i) {
+      push[i] = beta_ * (theta[i] - prev[i]);
+      prev[i] = theta[i];
+    }
+    gradientStep(eta_, theta, ev);
+    for (std::size_t i = 0; i < P_; ++i) theta[i] += push[i];
+  }
+  double stabilityEdge(std::uint64_t, Evaluator&) const override { return 2.0 * (1.0 + beta_) / eta_; }
+
+ private:
+  double eta_, beta_;
+  std::size_t P_;
+  OptimizerBuffers buffers_;
+};
+
+}  // namespace
+
+const OptimizerRule& momentumRule() {
+  static const OptimizerRule rule{
+      "momentum", {{"beta", FieldType::Number, 0.9, 0, 1, false, true}},
+      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Momentum>(s); }, nullptr};
+  return rule;
+}
+
+}  // namespace dln

@@ -1,0 +1,96 @@
+// The optimizer driver: gradientDescent's loop (src/gd.cpp) with the update delegated to the
+// rule (optimizer.hpp). Every step evaluates the full loss at theta and completes its gradient
+// (divergence, stops and rows see the full loss whatever the rule's own evaluations), records with
+// ProbeContext::optimizer set, then calls rule.step(). No fused evaluate-and-step pass: a rule
+// that is gradient descent (gd, sgd at the full batch, momentum 0, sam rho 0) takes
+// Evaluator::step after completeGradient, which docs say is bit for bit the fused pass.
+#include <algorithm>
+#include <cmath>
+
+#include "driver.hpp"
+#include "error.hpp"
+#include "gd.hpp"
+
+namespace dln {
+
+GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
+                            RunControl& control) {
+  validate(options);
+  const std::size_t P = problem.spec().paramCount();
+  if (theta0.size() != P) {
+    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+  }
+  const double lossMin = problem.lossMinimum();
+  if (options.excessLossTarget > -std::numeric_limits<double>::infinity() && std::isnan(lossMin)) {
+    fail(ErrorCode::Value, "excessLossTarget", "needs a known minimum (no L2 penalty; completion without a bottleneck)");
+  }
+
+  GdResult result;
+  result.memory.grow(doubleBytes(P, "weights"), "weights");
+  result.weights = theta0;
+  double* theta = result.weights.data();
+  std::unique_ptr<Optimizer> rule = makeOptimizer(options.optimizer, problem, options.learningRate, options.seed);
+  Evaluator evaluator(problem);
+  RunPulse pulse(control, options.maxSteps, 64);
+  RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, pulse.flag());
+  if (options.recordEvery > 0) recorder.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
+  RecordSchedule schedule(options.recordEvery, options.recordPerDecade);
+  DivergenceGuard guard(options.lossCeiling);
+
+  const double eta = options.learningRate;
+  const bool wantGradStop = options.gradNormTarget > 0;
+  auto stop = [&](RunStatus status, std::string message) {
+    result.status = status;
+    result.message = std::move(message);
+  };
+  double loss = 0.0;
+  try {
+    for (std::uint64_t t = 0;; ++t) {
+      loss = evaluator.evaluate(theta);
+      if (t == 0) guard.start(loss);
+      if (guard.diverged(loss)) {
+        result.divergedAt = static_cast<std::int64_t>(t);
+        stop(RunStatus::Diverged, (std::isfinite(loss) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
+                                      std::to_string(t));
+        break;
+      }
+      bool last = t >= options.maxSteps;
+      if (loss <= options.lossTarget || loss - lossMin <= options.excessLossTarget) {
+        last = true;
+        stop(RunStatus::Converged, "loss target reached at step " + std::to_string(t));
+      } else if (!last && pulse.cancelled()) {
+        last = true;
+        stop(RunStatus::Cancelled, "cancelled at step " + std::to_string(t));
+      }
+      evaluator.completeGradient();
+      if (!last && wantGradStop && std::sqrt(evaluator.gradNormSquared()) <= options.gradNormTarget) {
+        last = true;
+        stop(RunStatus::Converged, "gradient-norm target reached at step " + std::to_string(t));
+      }
+      if (schedule.due(t) || last) {
+        ProbeContext context(problem, evaluator, theta, theta0.data(), t, eta * static_cast<double>(t), loss);
+        context.optimizer = rule.get();
+        recorder.row(context);
+      }
+      if (last) {
+        result.finalLoss = loss;
+        result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
+        if (result.status == RunStatus::Completed) result.message = "step budget used";
+        break;
+      }
+      rule->step(t, theta, evaluator);
+      result.steps = t + 1;
+      pulse.beat(result.steps, loss);
+    }
+  } catch (const Error& e) {
+    if (!RunPulse::isCancellation(e)) throw;
+    stop(RunStatus::Cancelled, "cancelled at step " + std::to_string(result.steps));
+    result.finalLoss = loss;
+    result.finalGradNorm = std::sqrt(evaluator.gradNormSquared());
+  }
+  pulse.finish(result.steps, result.finalLoss);
+  result.memory.absorb(recorder.takeReservation());
+  return result;
+}
+
+}  // namespace dln
