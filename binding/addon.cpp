@@ -77,6 +77,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterFlow(env, exports);
   RegisterMeasure(env, exports);
   RegisterSharpnessGradient(env, exports);
+  RegisterCentralFlow(env, exports);
   return exports;
 }
 

@@ -32,5 +32,6 @@ void RegisterSpectrum(Napi::Env env, Napi::Object exports);
 void RegisterFlow(Napi::Env env, Napi::Object exports);
 void RegisterMeasure(Napi::Env env, Napi::Object exports);
 void RegisterSharpnessGradient(Napi::Env env, Napi::Object exports);
+void RegisterCentralFlow(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding

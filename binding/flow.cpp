@@ -222,3 +222,9 @@ Napi::Value Flow(const Napi::CallbackInfo& info) {
 void RegisterFlow(Napi::Env env, Napi::Object exports) { exports.Set("flow", Napi::Function::New(env, Flow, "flow")); }
 
 }  // namespace binding
+
+namespace binding {
+// The gradient flow's options, for the central flow (binding/central_flow.cpp), which reads its
+// own keys on the same Reader first (so that rejectUnknown accepts them).
+dln::FlowOptions ParseFlowOptionsFor(const Reader& r) { return ParseFlowOptions(r); }
+}  // namespace binding

@@ -33,6 +33,7 @@ export {
   type FlowEventOccurrence,
   type FlowStats,
 } from './api/flow';
+export { type CentralFlowResult, type CentralFlowStats, type EdgeChecks } from './api/central-flow';
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export type { AbortPartials as ApiAbortPartials } from './api/abort';

@@ -28,6 +28,8 @@ class CancelFlag {
   void check() const {
     if (raised()) throw Error(ErrorCode::Cancelled, "", "cancelled");
   }
+  // The flag itself, for a nested run's RunControl (a probe that runs a flow).
+  const std::atomic<bool>* pointer() const { return flag_; }
 
  private:
   const std::atomic<bool>* flag_ = nullptr;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "diagnostics.hpp"
+#include "edge_probes.hpp"
 #include "error.hpp"
 #include "hessian.hpp"
 #include "lanczos.hpp"
@@ -263,7 +264,9 @@ std::vector<std::string> knownQuantities() {
           "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower",
           // optimizers/quantities.hpp
-          "stabilityEdge", "preconditionedSharpness", "batchSharpness"};
+          "stabilityEdge", "preconditionedSharpness", "batchSharpness",
+          // The edge-of-stability quantities (edge_probes.hpp).
+          "sharpnessGradientNorm", "gfsSharpness", "layerImbalance"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
@@ -298,6 +301,7 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "alignment") return std::make_unique<LayerProbe>(LayerProbe::What::Alignment, L);
   if (name == "balancedness") return std::make_unique<LayerProbe>(LayerProbe::What::Balancedness, L);
   if (name == "balancednessDrift") return std::make_unique<BalancednessProbe>();
+  if (auto edge = makeEdgeProbe(name, problem, options)) return edge;
   if (name == "lemma2Epsilon") {
     return scalar(name, [](ProbeContext& c) { return diagnostics::lemma2Epsilon(c.problem.spec(), c.theta0); });
   }

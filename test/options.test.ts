@@ -49,6 +49,7 @@ import { resolveExperiment } from '../lib/pipeline';
 import { checkOptions, rangeText, type GroupSpec, type Spec } from '../lib/options/declare';
 import { completionFields, jacotTeacherFields, marionChizatFields } from '../lib/options/data';
 import { flowFields } from '../lib/options/flow';
+import { centralFlowFields } from '../lib/options/central-flow';
 import { gdFields } from '../lib/options/gd';
 import { initFields } from '../lib/options/init';
 import { optimizerFields } from '../lib/options/optimizer';
@@ -209,7 +210,8 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
     },
     {
       name: 'flow',
-      fields: flowFields,
+      // The central flow's options go to its own entry point (below).
+      fields: Object.fromEntries(Object.entries(flowFields).filter(([k]) => !Object.hasOwn(centralFlowFields, k))),
       base: { tEnd: 2, record: ['loss', 'stepSize'], recordEvery: 3, maxSteps: 300 }, // maxSteps: a probe such as maxStep 1e-300 ends at once
       call: (o) => job(() => N.flow(p.native, w0, { ...o, times: o.times === undefined ? undefined : Float64Array.from(o.times as number[]) }))(),
       at: 'options',
@@ -219,6 +221,14 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       fields: sharpnessFields,
       base: { k: 2 },
       call: (o) => job(() => N.sharpness(p.native, w0, o))(),
+      at: 'options',
+    },
+    {
+      name: 'centralFlow',
+      // Every flow option, through the central flow's entry point (it shares the flow's parser).
+      fields: flowFields,
+      base: { tEnd: 2, learningRate: 0.1, record: ['loss'], maxSteps: 300 },
+      call: (o) => job(() => (N as unknown as { centralFlow: typeof N.flow }).centralFlow(p.native, w0, o))(),
       at: 'options',
     },
     {

@@ -31,13 +31,24 @@ function finding(s: ReportSummary, id: string) {
   return f;
 }
 
+/**
+ * Findings measured to fail on the authors' data, reported as ✗ (the claim is the issue's target,
+ * not restated to pass): exactly these may fail, so a new failure, or one of these passing, shows.
+ */
+const MEASURED_FAILING: Record<string, string[]> = {
+  // Predicted loss vs GD's two-step average: 2.8%-6.0% mean relative error over the edge window in
+  // the 6 initializations (2 above the 5% target, among them the first: 5.7%); 1.6%-2.5% over the
+  // windows' second halves.
+  'marion-chizat-eos-central-flow': ['central-flow-predicted-loss'],
+};
+
 test.each(presets.map((p) => p.name))('%s runs in --quick form, with a report whose checked findings hold', async (name) => {
   const s = await quick(name);
   expect(s.runs).toBeGreaterThan(0);
   expect(s.quick).toBe(true);
   expect(s.figures.length).toBeGreaterThan(0);
   const failed = s.findings.filter((f) => f.pass === false);
-  expect(failed).toEqual([]);
+  expect(failed.map((f) => f.id)).toEqual(MEASURED_FAILING[name] ?? []);
   // The preset's own sweep: every finding applies.
   expect(s.findings.filter((f) => f.status === 'not-applicable')).toEqual([]);
   const html = readFileSync(path.join(root, name, 'report.html'), 'utf8');
@@ -135,4 +146,18 @@ describe('Jacot et al. (quick)', () => {
     const s = await quick('jacot-greedy');
     for (const id of ['increasing-rank', 'saddles-match-plateaus', 'greedy-converged']) expect(finding(s, id).pass).toBe(true);
   });
+});
+
+test('GD against its central flow (Fig. 1d setting): sharpness held at 2/eta, the plain flow elsewhere; the predicted loss within 2.8%-6.0%', async () => {
+  const s = await quick('marion-chizat-eos-central-flow');
+  expect(finding(s, 'central-flow-sharpness').pass).toBe(true);
+  expect(finding(s, 'plain-flow-differs').pass).toBe(true);
+  expect(finding(s, 'central-flow-predicted-loss').pass).toBe(false);
+  const comparisons = (s.headline as { comparisons: Array<{ predictedError: number; predictedErrorLate: number; centralSharpness: number }> }).comparisons;
+  expect(comparisons.length).toBe(2);
+  for (const c of comparisons) {
+    expect(c.predictedError).toBeLessThan(0.065);
+    expect(c.predictedErrorLate).toBeLessThan(0.03);
+    expect(c.centralSharpness).toBeLessThan(1e-5);
+  }
 });

@@ -13,6 +13,9 @@ import { runNativeJob } from './run';
 import { Trace } from './trace';
 import { runBundle, withDisplay } from './display';
 import type { RunStatus } from './train';
+import { centralFlow, type CentralFlowResult } from './central-flow';
+import { fieldError } from '../errors';
+import { centralOnlyKeys } from '../options/central-flow';
 
 /**
  * A condition located on the dense output (scipy's event semantics): it fires where the quantity
@@ -104,8 +107,17 @@ export function toFlowResult(r: NativeFlowResult): FlowResult {
  * Integrates gradient flow from `weights` over [0, tEnd]. Resolves when the run ends (see
  * FlowResult.status); an AbortSignal rejects with a DlnAbortError holding the run so far.
  */
-export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult> {
+export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions & { dynamics: 'central' }): Promise<CentralFlowResult>;
+export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult>;
+export async function flow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<FlowResult | CentralFlowResult> {
   checkOptions(flowOptions, options);
+  // dynamics 'central': the central flow of gradient descent (lib/api/central-flow.ts).
+  if (options.dynamics === 'central') return centralFlow(problem, weights, options);
+  for (const key of centralOnlyKeys) {
+    if (options[key] !== undefined) throw fieldError('ERR_DLN_VALUE', `options.${key}`, "applies to dynamics 'central' only");
+  }
+  const { dynamics: _dynamics, ...gradientOptions } = options;
+  options = gradientOptions;
   const theta = problemArg(problem).weights(weights);
   const { signal, onProgress, times, ...rest } = withDefaults(flowOptions, options);
   const nativeOptions: Record<string, unknown> = { ...rest };

@@ -1,6 +1,7 @@
 /** `dlnflow flow PROBLEM.json --t-end T`: gradient flow (RK45, exprb43 or auto: --method) from the file's weights (or an init). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { flow, type FlowEvent, type FlowOptions, type FlowResult } from '../api/flow';
+import type { CentralFlowResult } from '../api/central-flow';
 import type { Progress } from '../api/run';
 import { initWeights, type InitKind } from '../api/init';
 import { layers, toRows } from '../api/matrix';
@@ -36,6 +37,8 @@ interface FlowCliOptions {
   init: string;
   scale: number;
   seed: number;
+  dynamics?: string;
+  learningRate?: number;
 }
 
 function parseTEnd(value: string): number {
@@ -82,6 +85,8 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
       recordEvery: options.recordEvery,
       times: options.times,
       events: Object.keys(event).length > 0 ? event : undefined,
+      ...(options.dynamics !== undefined ? { dynamics: options.dynamics as 'gradient' | 'central' } : {}),
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
       signal,
       onProgress,
     });
@@ -114,9 +119,15 @@ export async function runFlow(path: string, options: FlowCliOptions, signal?: Ab
     lastStepSize: r.stats.lastStepSize,
     balancednessDrift: r.balancednessDrift,
     events: r.events,
+    // dynamics central (lib/api/central-flow.ts): the edge at the end and where it changed.
+    ...('transitions' in r ? pickEdge(r as unknown as CentralFlowResult) : {}),
     trace: r.trace.toRows(),
     weights: layers(problem.widths, r.weights).map(toRows),
   };
+}
+
+function pickEdge(r: CentralFlowResult): Record<string, unknown> {
+  return { edgeCount: r.edgeCount, transitions: r.transitions, edgeChecks: r.edgeChecks };
 }
 
 function human(r: Record<string, unknown>): string {
@@ -136,6 +147,10 @@ function human(r: Record<string, unknown>): string {
     ['last step size', formatNumber(r.lastStepSize as number)],
     ['balancedness drift', formatNumber(r.balancednessDrift as number | null)],
   );
+  if (r.transitions !== undefined) {
+    const moves = r.transitions as Array<{ t: number; from: number; to: number }>;
+    rows.push(['eigenvalues at the edge', `${r.edgeCount as number} at the end; ${moves.length ? moves.map((m) => `${m.from} -> ${m.to} at t = ${formatNumber(m.t)}`).join(', ') : 'no change'}`]);
+  }
   for (const e of r.events as FlowResult['events']) rows.push([`event ${e.name} ${formatNumber(e.threshold)}`, `t = ${formatNumber(e.t)}`]);
   return `${table(rows)}\n  (--json prints the final weights and the trace)`;
 }
@@ -160,10 +175,14 @@ export function registerFlow(program: Command): void {
     .option('--record-every <k>', flagHelp(flowFields.recordEvery), parseInteger, flagDefault(flowFields.recordEvery))
     .option('--times <list>', `${flagHelp(flowFields.times)}, comma-separated`, parseNumberList)
     .option('--json', 'print one JSON object (with the final weights and the trace)')
+    .option('--dynamics <d>', flagHelp(flowFields.dynamics))
+    .option('--learning-rate <eta>', flagHelp(flowFields.learningRate), parseNumber)
     .option('--init <kind>', flagHelp(initFields.kind, noWeights), flagDefault(initFields.kind))
     .option('--scale <s>', flagHelp(initFields.scale, noWeights), parseNumber, flagDefault(initFields.scale))
     .option('--seed <n>', flagHelp(initFields.seed, noWeights), parseInteger, flagDefault(initFields.seed))
     .action(async (path: string, options: FlowCliOptions, command: Command) => {
+      // The central flow has one integrator: --method's default is the gradient flow's, not a choice.
+      if (options.dynamics === 'central' && command.getOptionValueSource('method') === 'default') options.method = 'rk45';
       const stops = options.lossBelow !== undefined || options.excessLossBelow !== undefined || options.gradNormBelow !== undefined;
       if (options.tEnd === Infinity && !stops && options.maxSteps === undefined) {
         // Without a stopping event it would integrate for the whole default budget of 1e7 steps.

@@ -5,6 +5,7 @@
  */
 import { completionData, jacotTeacherData, marionChizatData, type RegressionData } from '../api/data';
 import { flow, type FlowEvent, type FlowOptions } from '../api/flow';
+import { centralOnlyKeys } from '../options/central-flow';
 import { greedyRankIncremental, type GreedyData, type GreedyOptions } from '../api/greedy';
 import { initWeights, randomUnitVector } from '../api/init';
 import { alignedInit } from '../analysis/escape';
@@ -293,6 +294,14 @@ export async function executeRun(
   if (t.method === 'greedy') return executeGreedy(run, config, built, base, options, weightsFile);
   const spec = trainOptionSpecs.flow;
   const flowConfig = fromConfig(spec, pick(spec, t)) as FlowOptions & { events?: ConfigEvent[] };
+  // train.method central-flow is the flow with dynamics central, recording its own columns too;
+  // a plain flow ignores the central flow's options (a sweep over train.method shares them).
+  if (t.method === 'central-flow') {
+    flowConfig.dynamics = 'central';
+    if (flowConfig.record) flowConfig.record = [...new Set([...flowConfig.record, 'predictedLoss' as const, 'edgeCount' as const])];
+  } else if (flowConfig.dynamics !== 'central') {
+    for (const key of centralOnlyKeys) delete flowConfig[key];
+  }
   const r = await flow(built.problem, w0, {
     ...flowConfig,
     // A config without train.integrator runs RK45, as it did when its plan hash was made (the hash

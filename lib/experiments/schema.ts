@@ -132,9 +132,11 @@ function trainShape(): ConfigZodShape<TrainFields> {
 
 export const trainSchema = strictObject({
   method: z
-    .enum(['gd', 'flow', 'greedy'])
+    .enum(['gd', 'flow', 'greedy', 'central-flow'])
     .default('gd')
-    .describe("gradient descent, gradient flow by adaptive RK45, or Jacot et al.'s greedy rank-incremental Algorithm A (gd stages)"),
+    .describe(
+      "gradient descent, gradient flow by adaptive RK45, Jacot et al.'s greedy rank-incremental Algorithm A (gd stages), or the central flow of gradient descent at learningRate (flow with dynamics central; also records predictedLoss and edgeCount)",
+    ),
   ...trainShape(),
 }).superRefine((t, ctx) => {
   if (t.method === 'gd' || t.method === 'greedy') {
@@ -144,6 +146,9 @@ export const trainSchema = strictObject({
     if (t.method === 'greedy' && t.epsilon === undefined) ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
   } else if (t.tEnd === undefined) {
     ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
+  }
+  if (t.method === 'central-flow' && t.learningRate === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['learningRate'], message: 'is required for the central flow (the edge is 2 / learningRate)' });
   }
 });
 

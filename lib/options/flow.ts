@@ -5,6 +5,7 @@
  */
 import { boolean, integer, list, names, number, numbers, oneOf, options, required, string } from './declare';
 import { controls, runFields, type Quantity } from './run';
+import { centralFlowFields } from './central-flow';
 
 /**
  * A condition located on the dense output (scipy's event semantics): it fires where the quantity
@@ -44,13 +45,15 @@ export const flowFields = {
   method: oneOf(FLOW_METHODS, { doc: methodDoc, default: 'auto', config: false }),
   krylovTolerance: number({ doc: 'exprb43: each Krylov approximation stops when its estimated error is below this fraction of the step error norm', gt: 0, max: 1, default: 0.01 }),
   maxKrylov: integer({ doc: 'exprb43: largest Krylov basis (a step that needs more is cut)', min: 2, max: 1000, default: 120 }),
-  record: names<Quantity | 'stepSize'>({ doc: runFields.record.doc, defaultText: runFields.record.defaultText, configDefault: runFields.record.configDefault }),
+  record: names<Quantity | 'stepSize' | 'predictedLoss' | 'edgeCount' | 'kktResidual'>({ doc: runFields.record.doc, defaultText: runFields.record.defaultText, configDefault: runFields.record.configDefault }),
   recordEvery: runFields.recordEvery,
   times: numbers({ doc: 'also record at these times (strictly increasing, in [0, tEnd]), by dense output' }),
   events: list(flowEventFields, { doc: 'events located on the dense output (an object or an array of them)', single: true }),
   rankTolerance: runFields.rankTolerance,
   sharpness: runFields.sharpness,
   lossCeiling: runFields.lossCeiling,
+  // dynamics: 'central' and its options (lib/options/central-flow.ts).
+  ...centralFlowFields,
 } as const;
 
 /** flow(problem, weights, options). */

@@ -38,6 +38,9 @@ export const QUANTITIES = [
   'stabilityEdge',
   'preconditionedSharpness',
   'batchSharpness',
+  'sharpnessGradientNorm',
+  'gfsSharpness',
+  'layerImbalance',
 ] as const;
 
 /** A quantity a run can record: a closed union (a misspelt name is a type error). */

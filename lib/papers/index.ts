@@ -12,6 +12,7 @@ import { jacotFig3 } from './jacot/fig3';
 import { jacotGreedy } from './jacot/greedy';
 import { marionChizatCriticalLr } from './marion-chizat/critical-lr';
 import { marionChizatDepth } from './marion-chizat/depth';
+import { marionChizatEosCentralFlow } from './marion-chizat/eos-central-flow';
 import { marionChizatFig1 } from './marion-chizat/fig1';
 import { marionChizatFig1Traces } from './marion-chizat/fig1-traces';
 import { marionChizatFig3 } from './marion-chizat/fig3';
@@ -34,6 +35,7 @@ export const presets: readonly Preset[] = [
   marionChizatDepth,
   marionChizatUnderdetermined,
   marionChizatGfLimit,
+  marionChizatEosCentralFlow,
   jacotFig2,
   jacotEscape,
   jacotFig3,

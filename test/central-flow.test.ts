@@ -1,0 +1,140 @@
+/**
+ * The central flow through flow(…, { dynamics: 'central', learningRate }) (src/central_flow.hpp;
+ * the native test test/native/central_flow_test.cpp checks k = 1 against the projected flow
+ * written directly). Here, on the Marion–Chizat authors' data at η = 0.1 (Fig. 1d): the edge is
+ * entered once, the sharpness is then held at 2/η, Σ ⪰ 0 with complementarity at every
+ * right-hand side, the predicted loss is the loss off the edge and above it on the edge; the run
+ * is the same bits with 1 or 2 worker threads; dynamics 'gradient' is today's flow; bad input
+ * names its field.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { buildInfo, DlnError, flow, initWeights, marionChizatData, Problem, setWorkerThreads, toRows } from '../lib';
+
+const WIDTHS = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1];
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+function authorsProblem(): Problem {
+  const d = marionChizatData({ source: 'authors', n: 50, d: 5, noise: 1 });
+  return Problem.regression({ X: d.X, y: d.y, widths: WIDTHS });
+}
+
+describe('central flow (dynamics central)', () => {
+  const problem = authorsProblem();
+  const w0 = initWeights(WIDTHS, { scale: 0.3, seed: 0 });
+
+  test('Fig. 1d setting: one entry, sharpness held at 2/η, Σ ⪰ 0 and complementarity, predicted loss', async () => {
+    const times = Array.from({ length: 91 }, (_, k) => k / 2);
+    const r = await flow(problem, w0, { dynamics: 'central', learningRate: 0.1, tEnd: 45, times, record: ['loss', 'predictedLoss', 'sharpness', 'edgeCount'] });
+    expect(r.status).toBe('completed');
+    expect(r.t).toBe(45);
+    // Measured: one entry at t = 6.014 (GD step 60), nothing leaves.
+    expect(r.transitions.length).toBe(1);
+    expect(r.transitions[0]).toMatchObject({ from: 0, to: 1 });
+    expect(r.transitions[0].t).toBeGreaterThan(5.9);
+    expect(r.transitions[0].t).toBeLessThan(6.1);
+    expect(r.edgeCount).toBe(1);
+    // Every rhs on the edge (measured: KKT and complementarity 2e-16, edge deviation 7e-7 at rtol 1e-6).
+    expect(r.stats.edgeEvaluations).toBeGreaterThan(6 * 50);
+    expect(r.edgeChecks.maxKktResidual).toBeLessThan(1e-14);
+    expect(r.edgeChecks.maxComplementarity).toBeLessThan(1e-14);
+    expect(r.edgeChecks.minSigmaEigen).toBeGreaterThan(0.99); // k = 1: S = σ² > 0, λ_min(S)/‖S‖ = 1
+    expect(r.edgeChecks.maxEdgeDeviation).toBeLessThan(5e-6);
+    const t = r.trace.scalar('time');
+    const edge = r.trace.scalar('edgeCount');
+    const sharp = r.trace.scalar('sharpness');
+    const loss = r.trace.scalar('loss');
+    const predicted = r.trace.scalar('predictedLoss');
+    expect(t.length).toBe(91);
+    let onEdge = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] < r.transitions[0].t) {
+        expect(edge[i]).toBe(0);
+        expect(sharp[i]).toBeLessThan(20);
+        expect(predicted[i]).toBe(loss[i]);
+      } else {
+        onEdge++;
+        expect(edge[i]).toBe(1);
+        expect(Math.abs(sharp[i] - 20) / 20).toBeLessThan(5e-6);
+        expect(predicted[i]).toBeGreaterThan(loss[i]);
+      }
+    }
+    expect(onEdge).toBeGreaterThan(70);
+  });
+
+  test('dynamics gradient is the plain flow (bits); central below the edge too', async () => {
+    const plain = await flow(problem, w0, { tEnd: 4 });
+    const named = await flow(problem, w0, { tEnd: 4, dynamics: 'gradient' });
+    expect(bits(named.weights)).toEqual(bits(plain.weights));
+    // η = 0.01: 2/η = 200 is never reached by t = 4 (sharpness ≤ 1.2 there).
+    const central = await flow(problem, w0, { tEnd: 4, dynamics: 'central', learningRate: 0.01 });
+    expect(central.transitions.length).toBe(0);
+    expect(bits(central.weights)).toEqual(bits(plain.weights));
+    expect(central.stats.accepted).toBe(plain.stats.accepted);
+    // False case: at η = 0.1 the edge is reached by t = 8 and the end points differ.
+    const [g8, c8] = await Promise.all([flow(problem, w0, { tEnd: 8 }), flow(problem, w0, { tEnd: 8, dynamics: 'central', learningRate: 0.1 })]);
+    expect(bits(c8.weights)).not.toEqual(bits(g8.weights));
+  });
+
+  test('1 or 2 worker threads give identical bits', async () => {
+    const opts = { dynamics: 'central' as const, learningRate: 0.1, tEnd: 12, record: ['loss' as const, 'predictedLoss' as const] };
+    const inits = [0, 1, 2].map((seed) => initWeights(WIDTHS, { scale: 0.3, seed }));
+    const before = buildInfo().workerThreads;
+    try {
+      setWorkerThreads(1);
+      const one = await Promise.all(inits.map((w) => flow(problem, w, opts)));
+      setWorkerThreads(2);
+      const two = await Promise.all(inits.map((w) => flow(problem, w, opts)));
+      one.forEach((r, i) => {
+        expect(r.transitions.length).toBeGreaterThan(0);
+        expect(bits(two[i].weights)).toEqual(bits(r.weights));
+        expect(bits(two[i].trace.scalar('predictedLoss'))).toEqual(bits(r.trace.scalar('predictedLoss')));
+      });
+      // False case: another initialization is other bits.
+      expect(bits(one[1].weights)).not.toEqual(bits(one[0].weights));
+    } finally {
+      setWorkerThreads(before);
+    }
+  });
+
+  test('bad input names its field', async () => {
+    const reject = (o: object) => flow(problem, w0, { tEnd: 1, ...o } as never);
+    await expect(reject({ dynamics: 'central' })).rejects.toMatchObject({ code: 'ERR_DLN_TYPE', field: 'options.learningRate' });
+    await expect(reject({ dynamics: 'central' })).rejects.toThrow(/required with dynamics 'central'/);
+    await expect(reject({ dynamics: 'central', learningRate: -0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, maxEdge: 5 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.maxEdge' });
+    await expect(reject({ dynamics: 'centre', learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.dynamics' });
+    // The central flow integrates with DOPRI5 only: a stiff method is refused, rk45 accepted.
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'exprb43' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'auto' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
+    await expect(reject({ learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, edgeRelaxaton: 1 })).rejects.toBeInstanceOf(DlnError);
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, record: ['predictedLos'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
+    // The native entry point checks the same without the TypeScript layer.
+    await expect(reject({ record: ['predictedLoss'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
+  });
+});
+
+describe('dlnflow flow --dynamics central', () => {
+  test('the CLI runs the central flow as the API does; --learning-rate without it is refused naming the field', async () => {
+    const d = marionChizatData({ source: 'authors', n: 50, d: 5, noise: 1 });
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'dlnflow-central-cli-')), 'problem.json');
+    writeFileSync(file, JSON.stringify({ X: toRows(d.X), y: Array.from(d.y), widths: WIDTHS }));
+    const bin = path.resolve(__dirname, '..', 'bin', 'dlnflow.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+    const r = run('flow', file, '--t-end', '8', '--dynamics', 'central', '--learning-rate', '0.1', '--scale', '0.3', '--seed', '0', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const api = await flow(authorsProblem(), initWeights(WIDTHS, { scale: 0.3, seed: 0 }), { dynamics: 'central', learningRate: 0.1, tEnd: 8 });
+    expect(out.edgeCount).toBe(1);
+    expect(out.transitions).toEqual(api.transitions);
+    expect(out.loss).toBe(api.finalLoss);
+    const human = run('flow', file, '--t-end', '8', '--dynamics', 'central', '--learning-rate', '0.1', '--scale', '0.3');
+    expect(human.stdout).toMatch(/eigenvalues at the edge\s+1 at the end; 0 -> 1 at t = 6\.01/);
+    const bad = run('flow', file, '--t-end', '8', '--learning-rate', '0.1');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/options\.learningRate.*dynamics 'central'/);
+  });
+});
