@@ -3,10 +3,11 @@
 // where a boolean or a void callback is expected). Rules that fight the code's deliberate style are
 // off below, each with the reason. Layout is Prettier's business (.prettierrc.json), not ESLint's.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Every eslint-disable / eslint-enable comment says why, after ` -- ` (ESLint's description syntax).
+// Every eslint-disable comment says why, after ` -- ` (ESLint's description syntax).
 const local = {
   rules: {
     'disable-needs-reason': {
@@ -26,7 +27,7 @@ const local = {
   },
 };
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['dist/', 'build*/', 'prebuilds/', 'coverage/', 'node_modules/', '.ci/results/', 'out/', 'results/'],
   },
@@ -60,14 +61,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/require-await': 'off',
     },
   },
   {
-    // CommonJS scripts, the bin entry and configs run as plain Node: require() is how they load.
+    // CommonJS scripts, the bin entry and configs run as plain Node: require() is how they load, and
+    // a module's own scope may shadow one of Node's globals (`const crypto = require('node:crypto')`).
     files: ['**/*.{js,cjs}'],
     languageOptions: { sourceType: 'commonjs' },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-redeclare': ['error', { builtinGlobals: false }] },
   },
   {
     // The tarball's CommonJS type test: `import x = require()` is what it checks.
