@@ -90,7 +90,7 @@ type DlnAbortErrorOf<T> = import('./errors').DlnAbortError<T>;
 
 // Loaded on first use (see the header). Each require names its module literally, so the layer
 // test (test/architecture.test.ts) sees these dependencies like any import.
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports -- require() on first use keeps require('dlnflow') cheap; import() would make these async */
 const problemFile = (): typeof import('./config/problem-file') => require('./config/problem-file');
 const schema = (): typeof import('./experiments/schema') => require('./experiments/schema');
 const plan = (): typeof import('./experiments/plan') => require('./experiments/plan');

@@ -256,7 +256,7 @@ let cached: NativeBinding | undefined;
  */
 export function loadNative(root: string): NativeBinding {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build is CommonJS without type declarations
     const load = require('node-gyp-build') as (dir: string) => NativeBinding;
     return load(root);
   } catch (err) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script of scripts/bench, without type declarations
 const bench = require('../scripts/bench/_format.js') as {
   format(results: unknown, options?: { format?: string; only?: string }): string;
   collect(results: unknown, only?: string): { name: string; kind: string; unit: string; value: number; deterministic: boolean }[];

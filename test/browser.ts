@@ -33,7 +33,7 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a test launches the browser
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'dlnflow-chromium-'));
   // Not the sanitizer run's preloaded ASan runtime (scripts/ci/sanitizers.sh): Chromium is not built for it.

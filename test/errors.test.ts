@@ -1,5 +1,6 @@
 /** Every documented bad input gives its documented error code and names the field. */
 import { DlnError, initWeights, layers, marionChizatData, Problem, setMemoryLimit, train, buildInfo, flow, hessianVectorProduct, sharpness, denseHessian, type Quantity } from '../lib';
+import { wrapNative } from '../lib/errors';
 import { native } from '../lib/native';
 import { mcProblem, MC_WIDTHS } from './helpers';
 
@@ -79,7 +80,7 @@ describe('problem construction', () => {
       try {
         new N(d as object);
       } catch (err) {
-        throw require('../lib/errors').wrapNative(err);
+        throw wrapNative(err);
       }
     };
     expectError(raw(undefined), 'ERR_DLN_TYPE', 'problem');

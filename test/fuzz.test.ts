@@ -630,7 +630,6 @@ describe('fuzzing every entry point', () => {
 
   afterAll(() => {
     // The issue asks for at least 10,000 generated cases across the boundary.
-    // eslint-disable-next-line no-console -- the issue asks for the count to be printed
     console.log(`fuzz: ${cases} generated cases across every entry point (seed ${SEED})`);
     if (SCALE >= 1) expect(cases).toBeGreaterThanOrEqual(10000);
   });

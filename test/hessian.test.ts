@@ -4,7 +4,7 @@
  * the hidden-rotation invariance, the Hessian at the origin).
  */
 import { denseHessian, hessianVectorProduct, initWeights, layers, marionChizatData, Problem, sharpness, svd, train } from '../lib';
-import { axpy, completionProblem, dot, gaussianVector, mcProblem, MC_WIDTHS, mseProblem, norm, rng } from './helpers';
+import { axpy, dot, gaussianVector, mcProblem, MC_WIDTHS, mseProblem, norm, rng } from './helpers';
 
 /**
  * H v by central differences of the exact gradient with Richardson extrapolation (error O(h^4)),
@@ -185,7 +185,12 @@ describe('the dense Hessian and exact identities', () => {
     const d = 5;
     const next = rng(12);
     const O = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) (O[i * d + j] = next() - 0.5), (O[j * d + i] = -O[i * d + j]);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < i; j++) {
+        O[i * d + j] = next() - 0.5;
+        O[j * d + i] = -O[i * d + j];
+      }
+    }
     const V = new Float64Array(run.weights.length);
     const Vl = layers(MC_WIDTHS, V);
     for (let i = 0; i < d; i++) {

@@ -15,8 +15,13 @@ const fixture = path.join(__dirname, 'fixtures', 'native-teardown.js');
 
 // The scenarios are all queued at the start (runNode runs two at a time); each test awaits its own.
 const started = new Map<string, Promise<ChildResult>>();
+// A scenario that fails before its test awaits it is reported by that test, not as an unhandled rejection.
 function run(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
-  if (!started.has(name)) started.set(name, runNode([fixture, ...args], env));
+  if (!started.has(name)) {
+    const result = runNode([fixture, ...args], env);
+    result.catch(() => {});
+    started.set(name, result);
+  }
   return started.get(name)!;
 }
 
@@ -38,14 +43,14 @@ function buildShim(): void {
 }
 
 beforeAll(() => {
-  for (const i of [1, 2]) run(`terminate ${i}`, ['worker-terminate']);
-  for (const i of [1]) run(`exit ${i}`, ['worker-exit']);
-  run('parallel', ['workers-parallel']);
+  for (const i of [1, 2]) void run(`terminate ${i}`, ['worker-terminate']);
+  for (const i of [1]) void run(`exit ${i}`, ['worker-exit']);
+  void run('parallel', ['workers-parallel']);
   buildShim();
   // Under the sanitizer build (scripts/ci/sanitizers.sh) the ASan runtime must stay first.
   const preload = [process.env.LD_PRELOAD, shim].filter(Boolean).join(':');
-  if (shim) for (const i of [1, 2]) run(`shim ${i}`, ['exit-blas', '100'], { LD_PRELOAD: preload });
-  run('plain', ['exit-blas', '100']);
+  if (shim) for (const i of [1, 2]) void run(`shim ${i}`, ['exit-blas', '100'], { LD_PRELOAD: preload });
+  void run('plain', ['exit-blas', '100']);
 });
 
 describe('environment teardown with runs in flight', () => {

@@ -66,7 +66,7 @@ const ROOT = path.resolve(__dirname, '..');
 async function caught(fn: () => unknown): Promise<unknown> {
   try {
     const r = fn();
-    if (r && typeof (r as Promise<unknown>).then === 'function') await r;
+    if (r && typeof (r as Promise<unknown>).then === 'function') await (r as Promise<unknown>);
     return undefined;
   } catch (err) {
     return err;

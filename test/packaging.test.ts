@@ -12,7 +12,7 @@ import { DlnError } from '../lib';
 import { loadNative, native, packageRoot } from '../lib/native';
 
 const tuple = `${process.platform}-${process.arch}`;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build is CommonJS without type declarations
 const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
 /** The binary this process loads: build/Release after a source build, else the prebuild. */
 const addonInUse = () => nodeGypBuild.resolve(packageRoot);
@@ -168,7 +168,7 @@ describe('exports map (self-reference from the repository)', () => {
 describe('publish gate (scripts/prebuild/check.js) reads the promises from the binary itself', () => {
   const check = path.join(packageRoot, 'scripts', 'prebuild', 'check.js');
   const gate = (root: string, only: string) => spawnSync(process.execPath, [check, '--only', only, '--root', root], { encoding: 'utf8' });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script of scripts/prebuild, without type declarations
   const { inspectBinary } = require('../scripts/prebuild/inspect.js');
 
   if (process.platform === 'linux') {

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS script of scripts/ci, without type declarations
 const { readmeBlocks, mentionedPaths } = require('../scripts/ci/readme-blocks.js') as {
   readmeBlocks(md: string): { line: number; lang: string; code: string; skip?: string; file?: string }[];
   mentionedPaths(md: string): string[];

@@ -218,7 +218,7 @@ describe('line styles and empty figures', () => {
     const svg = await renderSvg(dashedSpec());
     expect(svg).toContain('stroke-dasharray="1,0"');
     // The false case: svg-to-pdfkit handed Vega's SVG as it is fails in pdfkit's dash().
-    /* eslint-disable @typescript-eslint/no-require-imports */
+    /* eslint-disable @typescript-eslint/no-require-imports -- optional dependencies without type declarations */
     const PDFDocument = require('pdfkit');
     const SVGtoPDF = require('svg-to-pdfkit');
     /* eslint-enable @typescript-eslint/no-require-imports */

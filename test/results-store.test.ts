@@ -10,9 +10,9 @@ import type { ExperimentInput, ExperimentSource } from '../lib/experiments/schem
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 // The modules themselves (not `import *` copies), so that jest can replace their functions.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: jest.spyOn needs the module object
 const fs = require('node:fs') as typeof import('node:fs');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: jest.spyOn needs the module object
 const fsp = require('node:fs/promises') as typeof import('node:fs/promises');
 import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';

@@ -11,6 +11,7 @@ import { runNode } from './child-process';
 const root = path.resolve(__dirname, '..');
 
 /** Runs `body` (JS, with `d` = dlnflow) in a child; returns what it printed as JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the child's JSON, whose shape each test's body decides
 async function child(body: string, env: NodeJS.ProcessEnv = {}): Promise<any> {
   const script = `
     const d = require(${JSON.stringify(root)});

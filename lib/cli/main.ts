@@ -8,7 +8,7 @@ import { registerProblem } from './problem';
 import { registerResults } from './results';
 import { registerRun } from './run';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json lies outside lib/ (tsconfig.build.json's rootDir): an import would pull it into dist/
 const { version } = require('../../package.json') as { version: string };
 
 export function buildProgram(): Command {

@@ -16,7 +16,7 @@ import type { Experiment } from './schema';
 import { readIfExistsSync } from '../util/atomic-write';
 import { readJson, writeFileAtomic } from './store';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json lies outside lib/ (tsconfig.build.json's rootDir): an import would pull it into dist/
 const pkg = require('../../package.json') as { name: string; version: string };
 
 /** Format 2: run ids carry the plan hash, records carry `plan`, problem files enter by content. */

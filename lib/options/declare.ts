@@ -68,7 +68,7 @@ export interface Spec<T = unknown, R extends boolean = boolean> {
   readonly __type?: T;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Spec<T> uses T in and out (default, check), so only any admits every option's Spec
 export type Group = Readonly<Record<string, Spec<any, boolean>>>;
 
 /** A group of options: a nested options object, or a whole options object of an entry point. */

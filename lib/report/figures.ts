@@ -10,7 +10,7 @@ import type { FigureConfig, RuleConfig } from '../experiments/schema';
 import type { TraceFile, WeightsFile } from '../experiments/execute';
 import { lossSurface } from '../analysis/surface';
 import { chainEventTime, chainParameters, escapeCoefficient, escapeTime, fitEscapeLaw } from '../analysis/escape';
-import { aggregate, axisValue, divergenceRate, isDiverged, resolveName, valueOf, type At, type Dataset, type RunView } from './dataset';
+import { axisValue, divergenceRate, isDiverged, resolveName, valueOf, type At, type Dataset, type RunView } from './dataset';
 import { isPlainName } from '../util/expression';
 import { bootstrapMeanCi, BOOTSTRAP_RESAMPLES, linearFit, type LinearFit, type MeanCi } from './stats';
 import { bandOpacity, ruleLayers } from './annotations';

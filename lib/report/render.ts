@@ -180,16 +180,16 @@ let resvg: ResvgModule | null | undefined;
 let pdf: { PDFDocument: PdfKit; SVGtoPDF: SvgToPdf } | null | undefined;
 
 function loadResvg(): ResvgModule | null {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional dependency, loaded only when a figure needs it
   if (resvg === undefined) resvg = optional(() => require('@resvg/resvg-js') as ResvgModule, '@resvg/resvg-js');
   return resvg;
 }
 
 function loadPdf(): { PDFDocument: PdfKit; SVGtoPDF: SvgToPdf } | null {
   if (pdf === undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional dependency, loaded only when a figure needs it
     const PDFDocument = optional(() => require('pdfkit') as PdfKit, 'pdfkit');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional dependency, loaded only when a figure needs it
     const SVGtoPDF = optional(() => require('svg-to-pdfkit') as SvgToPdf, 'svg-to-pdfkit');
     pdf = PDFDocument && SVGtoPDF ? { PDFDocument, SVGtoPDF } : null;
   }

@@ -59,7 +59,7 @@ function readmeBlocks(markdown) {
  */
 function mentionedPaths(markdown) {
   const found = new Set();
-  const re = /(?:^|[\s`(\[])((?:\.\/)?(?:docs|scripts|test|src|binding|lib|cmake|bin|dist|prebuilds|examples|\.github|\.ci)\/[\w./*<>-]*|CMakeLists\.txt|CHANGELOG\.md)/gm;
+  const re = /(?:^|[\s`([])((?:\.\/)?(?:docs|scripts|test|src|binding|lib|cmake|bin|dist|prebuilds|examples|\.github|\.ci)\/[\w./*<>-]*|CMakeLists\.txt|CHANGELOG\.md)/gm;
   for (const m of markdown.matchAll(re)) found.add(m[1].replace(/^\.\//, '').replace(/[.,;:]$/, ''));
   return [...found].sort();
 }
