@@ -2,8 +2,8 @@
 // gradient descent (src/central_flow.hpp) off the event loop. The options are the gradient flow's
 // (read by binding/flow.cpp's parser) plus learningRate, edgeRelaxation, maxEdge, eigenTolerance.
 // Only converts and runs the job.
-#include "addon.hpp"
 #include "central_flow.hpp"
+#include "addon.hpp"
 #include "convert.hpp"
 #include "convert_problem.hpp"
 #include "problem_handle.hpp"
@@ -19,19 +19,23 @@ using dln::fail;
 
 dln::CentralFlowOptions ParseCentralFlowOptions(const Reader& r) {
   dln::CentralFlowOptions o;
-  if (!r.has("learningRate")) fail(ErrorCode::Type, r.path("learningRate"), "is required with dynamics 'central' (a number > 0: the flow holds the sharpness at 2 / learningRate)");
+  if (!r.has("learningRate"))
+    fail(ErrorCode::Type, r.path("learningRate"),
+         "is required with dynamics 'central' (a number > 0: the flow holds the sharpness at 2 / learningRate)");
   o.learningRate = r.number("learningRate");
   o.edgeRelaxation = r.number("edgeRelaxation", o.edgeRelaxation);
   o.maxEdge = static_cast<std::size_t>(r.integer("maxEdge", o.maxEdge, 1, 4));
   o.eigenTolerance = r.number("eigenTolerance", o.eigenTolerance);
-  if (r.has("dynamics") && r.string("dynamics") != "central") fail(ErrorCode::Value, r.path("dynamics"), "must be 'central' here");
+  if (r.has("dynamics") && r.string("dynamics") != "central")
+    fail(ErrorCode::Value, r.path("dynamics"), "must be 'central' here");
   o.flow = ParseFlowOptionsFor(r);
   return o;
 }
 
 class CentralFlowJob final : public Job {
  public:
-  CentralFlowJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::CentralFlowOptions options)
+  CentralFlowJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0,
+                 dln::CentralFlowOptions options)
       : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)),
         held_(dln::doubleBytes(dln::checkedMul(theta0_.size(), 2, "weights"), "weights"), "weights") {}
 
@@ -123,7 +127,8 @@ Napi::Value CentralFlow(const Napi::CallbackInfo& info) {
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     dln::CentralFlowOptions options = ParseCentralFlowOptions(Reader(info[2], "options"));
     UnderPath("options", [&] { dln::validate(options, *problem); });
-    return StartJob(info.Env(), std::make_shared<CentralFlowJob>(problem, std::move(theta), std::move(options)), info[3]);
+    return StartJob(info.Env(), std::make_shared<CentralFlowJob>(problem, std::move(theta), std::move(options)),
+                    info[3]);
   });
 }
 

@@ -51,8 +51,9 @@ std::vector<double> copyFloat64(const Napi::Value& value, const std::string& fie
   if (requireFinite) {
     for (std::size_t i = 0; i < n; ++i) {
       if (!std::isfinite(out[i])) {
-        fail(ErrorCode::Value, field, "entry " + std::to_string(i) + " is " + (std::isnan(out[i]) ? "NaN" : "infinite") +
-                                          "; all values must be finite");
+        fail(ErrorCode::Value, field,
+             "entry " + std::to_string(i) + " is " + (std::isnan(out[i]) ? "NaN" : "infinite") +
+                 "; all values must be finite");
       }
     }
   }
@@ -72,7 +73,8 @@ std::size_t editDistance(std::string a, std::string b) {
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[n][m];
@@ -145,7 +147,8 @@ std::uint64_t Reader::integer(const char* key, std::uint64_t min, std::uint64_t 
   Napi::Value v = object_.Get(key);
   if (!v.IsNumber()) fail(ErrorCode::Type, path(key), std::string("expected an integer, got ") + typeName(v));
   const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d)) fail(ErrorCode::Value, path(key), "expected an integer, got " + std::to_string(d));
+  if (!std::isfinite(d) || d != std::floor(d))
+    fail(ErrorCode::Value, path(key), "expected an integer, got " + std::to_string(d));
   if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
     fail(ErrorCode::Value, path(key),
          "must be in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " + std::to_string(d));
@@ -194,7 +197,8 @@ std::vector<std::size_t> Reader::sizes(const char* key, std::size_t min) const {
     Napi::Value e = array.Get(i);
     if (!e.IsNumber()) fail(ErrorCode::Type, field, std::string("expected an integer, got ") + typeName(e));
     const double d = e.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || d != std::floor(d)) fail(ErrorCode::Value, field, "expected an integer, got " + std::to_string(d));
+    if (!std::isfinite(d) || d != std::floor(d))
+      fail(ErrorCode::Value, field, "expected an integer, got " + std::to_string(d));
     if (d < static_cast<double>(min) || d > 9007199254740992.0) {
       fail(ErrorCode::Value, field, "must be an integer >= " + std::to_string(min) + ", got " + std::to_string(d));
     }
@@ -206,7 +210,8 @@ std::vector<std::size_t> Reader::sizes(const char* key, std::size_t min) const {
 std::vector<double> Reader::doubles(const char* key, std::size_t expectedLength, const std::string& shape,
                                     bool allowEmpty, bool requireFinite) const {
   if (!has(key)) {
-    fail(ErrorCode::Type, path(key), "is required (" + (shape.empty() ? std::string("a Float64Array") : "a Float64Array of shape " + shape) + ")");
+    fail(ErrorCode::Type, path(key),
+         "is required (" + (shape.empty() ? std::string("a Float64Array") : "a Float64Array of shape " + shape) + ")");
   }
   return copyFloat64(object_.Get(key), path(key), expectedLength, shape, allowEmpty, requireFinite);
 }
@@ -226,7 +231,8 @@ std::vector<std::string> ArgStrings(Napi::Value v, const std::string& field) {
   for (uint32_t i = 0; i < n; ++i) {
     Napi::Value e = array.Get(i);
     if (!e.IsString()) {
-      fail(ErrorCode::Type, field + "[" + std::to_string(i) + "]", std::string("expected a string, got ") + typeName(e));
+      fail(ErrorCode::Type, field + "[" + std::to_string(i) + "]",
+           std::string("expected a string, got ") + typeName(e));
     }
     out.push_back(e.As<Napi::String>().Utf8Value());
   }

@@ -52,7 +52,7 @@ class Reader {
   bool boolean(const char* key, bool fallback) const;
   std::string string(const char* key) const;
   std::string string(const char* key, const std::string& fallback) const;
-  std::vector<std::string> strings(const char* key) const;  // optional; empty if absent
+  std::vector<std::string> strings(const char* key) const;                     // optional; empty if absent
   std::vector<std::size_t> sizes(const char* key, std::size_t min = 1) const;  // array of integers
   // Copies a Float64Array. expectedLength 0 = any (but non-empty unless allowEmpty).
   std::vector<double> doubles(const char* key, std::size_t expectedLength = 0, const std::string& shape = "",

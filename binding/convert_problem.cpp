@@ -15,12 +15,15 @@ using dln::fail;
 
 namespace {
 
-std::string shape(std::size_t rows, std::size_t cols) { return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]"; }
+std::string shape(std::size_t rows, std::size_t cols) {
+  return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
+}
 
 std::vector<dln::Entry> parseEntries(const Reader& r, const char* key, std::size_t rows, std::size_t cols) {
   std::vector<double> raw = r.doubles(key);
   if (raw.size() % 3 != 0) {
-    fail(ErrorCode::Shape, r.path(key), "expected N x 3 values (row, col, value per entry), got " + std::to_string(raw.size()));
+    fail(ErrorCode::Shape, r.path(key),
+         "expected N x 3 values (row, col, value per entry), got " + std::to_string(raw.size()));
   }
   std::vector<dln::Entry> entries(raw.size() / 3);
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -53,14 +56,16 @@ std::shared_ptr<const dln::Problem> ParseProblem(const Reader& r) {
     const std::size_t dOut = kind == "regression" ? 1 : dL;
     std::vector<double> X = r.doubles("X", dln::checkedMul(n, d0, r.path("X")), shape(n, d0));
     const char* yKey = kind == "regression" ? "y" : "Y";
-    std::vector<double> Y = r.doubles(yKey, dln::checkedMul(n, dOut, r.path(yKey)), kind == "regression" ? "[" + std::to_string(n) + "]" : shape(n, dOut));
+    std::vector<double> Y = r.doubles(yKey, dln::checkedMul(n, dOut, r.path(yKey)),
+                                      kind == "regression" ? "[" + std::to_string(n) + "]" : shape(n, dOut));
     const char* yTestKey = kind == "regression" ? "yTest" : "YTest";
     std::vector<double> XTest, YTest;
     std::size_t nTest = 0;
     if (r.has("XTest") || r.has(yTestKey)) {
       YTest = r.doubles(yTestKey);
       if (YTest.size() % dOut != 0) {
-        fail(ErrorCode::Shape, r.path(yTestKey), "expected nTest x " + std::to_string(dOut) + " values, got " + std::to_string(YTest.size()));
+        fail(ErrorCode::Shape, r.path(yTestKey),
+             "expected nTest x " + std::to_string(dOut) + " values, got " + std::to_string(YTest.size()));
       }
       nTest = YTest.size() / dOut;
       XTest = r.doubles("XTest", dln::checkedMul(nTest, d0, r.path("XTest")), shape(nTest, d0));
@@ -80,12 +85,14 @@ std::shared_ptr<const dln::Problem> ParseProblem(const Reader& r) {
     fail(ErrorCode::Value, r.path("kind"), "expected \"regression\", \"mse\" or \"completion\", got \"" + kind + "\"");
   }
   r.rejectUnknown();
-  return UnderPath(r.base(), [&] { return std::make_shared<const dln::Problem>(std::move(spec), std::move(loss), l2); });
+  return UnderPath(r.base(),
+                   [&] { return std::make_shared<const dln::Problem>(std::move(spec), std::move(loss), l2); });
 }
 
 std::vector<double> ParseWeights(Napi::Value value, const dln::Problem& problem, const std::string& field) {
-  return ArgDoubles(value, field, problem.spec().paramCount(),
-                    "[" + std::to_string(problem.spec().paramCount()) + "] (the layers W_1..W_L, each row-major, concatenated)");
+  return ArgDoubles(
+      value, field, problem.spec().paramCount(),
+      "[" + std::to_string(problem.spec().paramCount()) + "] (the layers W_1..W_L, each row-major, concatenated)");
 }
 
 dln::SharpnessOptions ParseSharpnessOptions(const Reader& s) {

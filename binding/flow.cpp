@@ -51,8 +51,10 @@ void ParseEventObject(const Reader& r, const std::string& relative, std::size_t 
     out.push_back(std::move(e));
   }
   if (r.has("quantity") || r.has("below") || r.has("above")) {
-    if (!r.has("quantity")) fail(ErrorCode::Type, r.path("quantity"), "is required with below / above (a quantity name)");
-    if (r.has("below") == r.has("above")) fail(ErrorCode::Value, r.path("quantity"), "give exactly one of below or above");
+    if (!r.has("quantity"))
+      fail(ErrorCode::Type, r.path("quantity"), "is required with below / above (a quantity name)");
+    if (r.has("below") == r.has("above"))
+      fail(ErrorCode::Value, r.path("quantity"), "give exactly one of below or above");
     dln::FlowEventSpec e;
     e.quantity = r.string("quantity");
     e.above = r.has("above");

@@ -56,7 +56,8 @@ void SetRegression(Napi::Env env, Napi::Object o, const dln::RegressionData& dat
 Napi::Value MarionChizatAuthors(Napi::Env env, const Reader& r, const std::string& source) {
   const dln::AuthorsCode code = ParseAuthorsCode(source, r.path("source"));
   const bool october = code == dln::AuthorsCode::October2024;
-  if (r.has("seed")) dln::fail(dln::ErrorCode::Value, r.path("seed"), "is for source \"seed\"; the authors' data comes from PRNGKey(0)");
+  if (r.has("seed"))
+    dln::fail(dln::ErrorCode::Value, r.path("seed"), "is for source \"seed\"; the authors' data comes from PRNGKey(0)");
   const std::size_t n = r.integer("n", 50, 1, 1u << 30);
   const std::size_t d = r.integer("d", 5, 1, 1u << 30);
   const std::size_t expectedTest = october ? n : 0;
@@ -81,7 +82,8 @@ Napi::Value MarionChizatAuthors(Napi::Env env, const Reader& r, const std::strin
     o.Set("projection", ToFloat64Array(env, dln::marionChizatAuthorsProjection(code, d)));
     if (october) {
       auto byDepth = Napi::Object::New(env);
-      for (std::size_t L : dln::kAuthorsDepths) byDepth.Set(std::to_string(L), ToFloat64Array(env, dln::marionChizatAuthorsProjection(code, d, L)));
+      for (std::size_t L : dln::kAuthorsDepths)
+        byDepth.Set(std::to_string(L), ToFloat64Array(env, dln::marionChizatAuthorsProjection(code, d, L)));
       o.Set("depthProjections", byDepth);
     }
   }
@@ -154,7 +156,8 @@ Napi::Value JaxRandom(const Napi::CallbackInfo& info) {
       const std::string which = r.string("which");
       const std::size_t depth = r.integer("depth", 0, 0, 1u << 20);
       for (const auto& [name, key] : kNames) {
-        if (which == name) return KeysToJs(env, {UnderPath(r.base(), [&] { return dln::authorsKey(code, key, depth); })});
+        if (which == name)
+          return KeysToJs(env, {UnderPath(r.base(), [&] { return dln::authorsKey(code, key, depth); })});
       }
       dln::fail(dln::ErrorCode::Value, r.path("which"), "unknown key \"" + which + "\" (see README, \"Data sources\")");
     }
@@ -168,7 +171,8 @@ Napi::Value JaxRandom(const Napi::CallbackInfo& info) {
       const float maxval = static_cast<float>(r.number("maxval", 1.0));
       return ToFloat32Array(env, dln::jax::uniform(key, count, minval, maxval));
     }
-    dln::fail(dln::ErrorCode::Value, r.path("op"), "expected key, split, bits, uniform, normal or authorsKey, got \"" + op + "\"");
+    dln::fail(dln::ErrorCode::Value, r.path("op"),
+              "expected key, split, bits, uniform, normal or authorsKey, got \"" + op + "\"");
   });
 }
 
@@ -235,7 +239,8 @@ Napi::Value InitWeights(const Napi::CallbackInfo& info) {
     dln::NetworkSpec net = UnderPath("spec", [&] { return dln::NetworkSpec(widths, projection); });
     dln::InitOptions options = ParseInitOptions(Reader(info[1], "options"));
     // The weights in the core and their JS copy exist together while they are handed over.
-    dln::MemoryReservation copies(dln::doubleBytes(dln::checkedMul(net.paramCount(), 2, "spec.widths"), "spec.widths"), "spec.widths");
+    dln::MemoryReservation copies(dln::doubleBytes(dln::checkedMul(net.paramCount(), 2, "spec.widths"), "spec.widths"),
+                                  "spec.widths");
     return ToFloat64Array(info.Env(), UnderPath("options", [&] { return dln::initialize(net, options); }));
   });
 }

@@ -1,10 +1,10 @@
 // measureSync(problem, weights, quantities, options) -> trace columns (one row), and
 // measure(...) -> { promise, cancel }: the recordable quantities at one point (src/measure.hpp),
 // in the caller's thread for cheap quantities or as a Job for eigensolves on big problems.
+#include "measure.hpp"
 #include "addon.hpp"
 #include "convert.hpp"
 #include "convert_problem.hpp"
-#include "measure.hpp"
 #include "problem_handle.hpp"
 
 namespace binding {
@@ -40,7 +40,8 @@ class MeasureJob final : public Job {
       : request_(std::move(request)), held_(dln::doubleBytes(request_.theta.size(), "weights"), "weights") {}
   void Execute(dln::RunControl& control) override {
     try {
-      trace_ = dln::measure(*request_.problem, request_.theta, request_.quantities, request_.options, control.cancelFlag());
+      trace_ =
+          dln::measure(*request_.problem, request_.theta, request_.quantities, request_.options, control.cancelFlag());
     } catch (...) {
       Release();
       throw;

@@ -22,10 +22,10 @@ const napi_type_tag kProblemTag = {0x8d3c1f6a2b7e4c59ULL, 0xa1f0e7d2c3b4a596ULL}
 class NativeProblem : public Napi::ObjectWrap<NativeProblem> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeProblem",
-                       {InstanceMethod("info", &NativeProblem::Info), InstanceMethod("evaluate", &NativeProblem::Evaluate),
-                        InstanceMethod("gradient", &NativeProblem::Gradient),
-                        InstanceMethod("theory", &NativeProblem::Theory)});
+    return DefineClass(
+        env, "NativeProblem",
+        {InstanceMethod("info", &NativeProblem::Info), InstanceMethod("evaluate", &NativeProblem::Evaluate),
+         InstanceMethod("gradient", &NativeProblem::Gradient), InstanceMethod("theory", &NativeProblem::Theory)});
   }
 
   explicit NativeProblem(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeProblem>(info) {
@@ -45,7 +45,7 @@ class NativeProblem : public Napi::ObjectWrap<NativeProblem> {
       const dln::Problem& p = *problem_;
       auto o = Napi::Object::New(env);
       o.Set("kind", p.loss().kind() == dln::LossKind::Regression ? "regression"
-                    : p.loss().kind() == dln::LossKind::Mse     ? "mse"
+                    : p.loss().kind() == dln::LossKind::Mse      ? "mse"
                                                                  : "completion");
       auto widths = Napi::Array::New(env, p.spec().widths().size());
       for (std::size_t i = 0; i < p.spec().widths().size(); ++i)

@@ -75,8 +75,8 @@ std::size_t RoomLocked(const State& s, std::size_t pool) {
 std::string RoomNote(const State& s, std::size_t pool) {
   return s.blas.name + " has buffers for " + std::to_string(s.blas.buffers) +
          " threads inside it at once, of which the JavaScript threads with dlnflow loaded (" +
-         std::to_string(s.environments) + ") and OpenBLAS's own extra threads (" + std::to_string(pool - 1) + ") hold " +
-         std::to_string(s.environments + pool - 1);
+         std::to_string(s.environments) + ") and OpenBLAS's own extra threads (" + std::to_string(pool - 1) +
+         ") hold " + std::to_string(s.environments + pool - 1);
 }
 
 void OnExit() {

@@ -19,7 +19,8 @@ namespace {
 
 class SharpnessGradientJob final : public Job {
  public:
-  SharpnessGradientJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta, dln::SharpnessGradientOptions o)
+  SharpnessGradientJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta,
+                       dln::SharpnessGradientOptions o)
       : problem_(std::move(p)), theta_(std::move(theta)), o_(o) {}
 
   void Execute(dln::RunControl& control) override {
@@ -38,7 +39,8 @@ class SharpnessGradientJob final : public Job {
     if (k == 1) o.Set("gradient", ToFloat64Array(env, r_.contractions.data(), P));
     else o.Set("gradient", env.Null());
     o.Set("eigengap", Napi::Number::New(env, r_.eigengap));
-    o.Set("nextEigenvalue", r_.next == -std::numeric_limits<double>::infinity() ? env.Null() : Napi::Number::New(env, r_.next));
+    o.Set("nextEigenvalue",
+          r_.next == -std::numeric_limits<double>::infinity() ? env.Null() : Napi::Number::New(env, r_.next));
     o.Set("clusterSize", Napi::Number::New(env, static_cast<double>(k)));
     o.Set("eigenvalues", ToFloat64Array(env, r_.eigenvalues));
     o.Set("residuals", ToFloat64Array(env, r_.residuals));
@@ -100,8 +102,11 @@ Napi::Value SharpnessGradient(const Napi::CallbackInfo& info) {
     r.rejectUnknown();
     const std::size_t P = problem->spec().paramCount();
     if (o.method == dln::SharpnessGradientOptions::Method::Dense)
-      dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "options.method"), 2, "options.method"), "options.method");
-    if (o.cluster) dln::requireDoubles(dln::checkedMul(o.maxClusterSize * (o.maxClusterSize + 1) / 2, P, "options.maxClusterSize"), "options.maxClusterSize");
+      dln::requireDoubles(dln::checkedMul(dln::checkedMul(P, P, "options.method"), 2, "options.method"),
+                          "options.method");
+    if (o.cluster)
+      dln::requireDoubles(dln::checkedMul(o.maxClusterSize * (o.maxClusterSize + 1) / 2, P, "options.maxClusterSize"),
+                          "options.maxClusterSize");
     return StartJob(info.Env(), std::make_shared<SharpnessGradientJob>(problem, std::move(theta), o), info[3]);
   });
 }

@@ -20,12 +20,14 @@ class SharpnessJob final : public Job {
  public:
   SharpnessJob(std::shared_ptr<const dln::Problem> p, std::vector<double> theta, dln::SharpnessOptions o, bool smallest,
                bool vectors, std::vector<double> start)
-      : problem_(std::move(p)), theta_(std::move(theta)), o_(o), smallest_(smallest), vectors_(vectors), start_(std::move(start)),
+      : problem_(std::move(p)), theta_(std::move(theta)), o_(o), smallest_(smallest), vectors_(vectors),
+        start_(std::move(start)),
         // The weights and start vector copied from JS, and the Ritz vectors (native and JS copies);
         // the eigensolve reserves its own basis or matrices.
-        held_(dln::doubleBytes(dln::checkedAdd(theta_.size() + start_.size(),
-                                               vectors_ ? dln::checkedMul(o_.k, 2 * theta_.size(), "options.k") : 0, "options.k"),
-                               "weights"),
+        held_(dln::doubleBytes(
+                  dln::checkedAdd(theta_.size() + start_.size(),
+                                  vectors_ ? dln::checkedMul(o_.k, 2 * theta_.size(), "options.k") : 0, "options.k"),
+                  "weights"),
               "weights") {}
 
   void Execute(dln::RunControl& control) override {
@@ -38,7 +40,8 @@ class SharpnessJob final : public Job {
     request.start = start_.empty() ? nullptr : start_.data();
     request.cancel = control.cancelFlag();
     try {
-      r_ = dln::hessianSpectrum(ev, o_, request);  // options were checked up front; what fails here is the point ("weights")
+      r_ = dln::hessianSpectrum(ev, o_,
+                                request);  // options were checked up front; what fails here is the point ("weights")
     } catch (...) {
       Release();
       throw;
@@ -170,7 +173,9 @@ Napi::Value Sharpness(const Napi::CallbackInfo& info) {
     std::vector<double> start;
     if (r.has("start")) start = r.doubles("start", P, "[" + std::to_string(P) + "]");
     r.rejectUnknown();
-    return StartJob(info.Env(), std::make_shared<SharpnessJob>(problem, std::move(theta), o, smallest, vectors, std::move(start)), info[3]);
+    return StartJob(info.Env(),
+                    std::make_shared<SharpnessJob>(problem, std::move(theta), o, smallest, vectors, std::move(start)),
+                    info[3]);
   });
 }
 
@@ -179,7 +184,8 @@ Napi::Value DenseHessian(const Napi::CallbackInfo& info) {
     auto problem = UnwrapProblem(info[0], "problem");
     std::vector<double> theta = ParseWeights(info[1], *problem, "weights");
     const std::size_t P = problem->spec().paramCount();
-    const std::size_t count = dln::checkedAdd(dln::checkedMul(dln::checkedMul(P, P, "weights"), 3, "weights"), P, "weights");
+    const std::size_t count =
+        dln::checkedAdd(dln::checkedMul(dln::checkedMul(P, P, "weights"), 3, "weights"), P, "weights");
     dln::MemoryReservation held(dln::doubleBytes(count, "weights"), "weights");  // H, its symmetric copy, the JS array
     return StartJob(info.Env(), std::make_shared<DenseJob>(problem, std::move(theta), std::move(held)), info[2]);
   });

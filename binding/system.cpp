@@ -7,11 +7,11 @@
 
 #include "addon.hpp"
 #include "blas.hpp"
-#include "kernels.hpp"
 #include "convert.hpp"
 #include "errors.hpp"
-#include "memory.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 #include "process.hpp"
 
 namespace binding {

@@ -76,6 +76,8 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterTrain(Napi::Env env, Napi::Object exports) { exports.Set("train", Napi::Function::New(env, Train, "train")); }
+void RegisterTrain(Napi::Env env, Napi::Object exports) {
+  exports.Set("train", Napi::Function::New(env, Train, "train"));
+}
 
 }  // namespace binding

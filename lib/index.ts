@@ -25,21 +25,25 @@ export {
   type RegressionTheory,
 } from './api/problem';
 export { train, type TrainOptions, type RunResult, type RunStatus, type Quantity } from './api/train';
-export {
-  flow,
-  type FlowOptions,
-  type FlowResult,
-  type FlowEvent,
-  type FlowEventOccurrence,
-  type FlowStats,
-} from './api/flow';
+export { flow, type FlowOptions, type FlowResult, type FlowEvent, type FlowEventOccurrence, type FlowStats } from './api/flow';
 export { type CentralFlowResult, type CentralFlowStats, type EdgeChecks } from './api/central-flow';
 export { Trace } from './api/trace';
 export { type Progress, type RunControls } from './api/run';
 export type { AbortPartials as ApiAbortPartials } from './api/abort';
 export { QUANTITIES } from './options/run';
 export { initWeights, lazyStd, randomUnitVector, type InitKind, type InitOptions } from './api/init';
-export { marionChizatData, jacotTeacherData, completionData, jaxRandom, type RegressionData, type TeacherData, type CompletionData, type MarionChizatSource, type JaxKey, type AuthorsKeyName } from './api/data';
+export {
+  marionChizatData,
+  jacotTeacherData,
+  completionData,
+  jaxRandom,
+  type RegressionData,
+  type TeacherData,
+  type CompletionData,
+  type MarionChizatSource,
+  type JaxKey,
+  type AuthorsKeyName,
+} from './api/data';
 export { svd, type Svd } from './api/linalg';
 export {
   hessianVectorProduct,
@@ -51,12 +55,7 @@ export {
   type DenseHessian,
 } from './api/spectrum';
 export { measure, measureSync, type Measurement, type MeasureOptions } from './api/measure';
-export {
-  thirdDerivative,
-  sharpnessGradient,
-  type SharpnessGradientOptions,
-  type SharpnessGradientResult,
-} from './api/sharpness-gradient';
+export { thirdDerivative, sharpnessGradient, type SharpnessGradientOptions, type SharpnessGradientResult } from './api/sharpness-gradient';
 export { detectPlateaus, type Plateau, type PlateauOptions } from './analysis/plateaus';
 export { lossSurface, type Surface, type SurfaceOptions } from './analysis/surface';
 export { greedyRankIncremental, type GreedyData, type GreedyOptions, type GreedyResult, type GreedyStage } from './api/greedy';

@@ -40,7 +40,9 @@ export function loadFailureHints(message: string, root: string): string[] {
       '  Arch:               sudo pacman -S openblas',
     );
   } else if (missing) {
-    hints.push(`A shared library the addon links against is missing: ${missing[1]}. Install the package that provides it, or rebuild: npm rebuild dlnflow --build-from-source (${SOURCE_BUILD_NEEDS}).`);
+    hints.push(
+      `A shared library the addon links against is missing: ${missing[1]}. Install the package that provides it, or rebuild: npm rebuild dlnflow --build-from-source (${SOURCE_BUILD_NEEDS}).`,
+    );
   }
 
   const glibc = /version [`']GLIBC_([0-9.]+)' not found/.exec(message);
@@ -63,7 +65,11 @@ export function loadFailureHints(message: string, root: string): string[] {
     );
   }
 
-  if (/invalid ELF header|wrong ELF class|ELFCLASS|mach-o, but wrong architecture|incompatible architecture|not a mach-o file|not valid mach-o/i.test(message)) {
+  if (
+    /invalid ELF header|wrong ELF class|ELFCLASS|mach-o, but wrong architecture|incompatible architecture|not a mach-o file|not valid mach-o/i.test(
+      message,
+    )
+  ) {
     hints.push(
       'The binary was built for another platform or architecture -- node_modules copied from another machine (a host into a container, x64 into arm64)? Reinstall the dependencies on this machine: rm -rf node_modules && npm install.',
     );

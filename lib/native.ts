@@ -164,18 +164,8 @@ export interface NativeSpectrum {
 
 export interface NativeBinding {
   NativeProblem: new (descriptor: object) => NativeProblem;
-  train(
-    problem: NativeProblem,
-    weights: Float64Array,
-    options: object,
-    onProgress?: (p: NativeProgress) => void,
-  ): NativeJob<NativeRunResult>;
-  flow(
-    problem: NativeProblem,
-    weights: Float64Array,
-    options: object,
-    onProgress?: (p: NativeProgress) => void,
-  ): NativeJob<NativeFlowResult>;
+  train(problem: NativeProblem, weights: Float64Array, options: object, onProgress?: (p: NativeProgress) => void): NativeJob<NativeRunResult>;
+  flow(problem: NativeProblem, weights: Float64Array, options: object, onProgress?: (p: NativeProgress) => void): NativeJob<NativeFlowResult>;
   generateMarionChizat(options: object): {
     n: number;
     d: number;

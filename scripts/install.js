@@ -22,7 +22,10 @@ const name = 'dlnflow';
 function sourceBuildRequested(value) {
   if (!value || /^(false|0|)$/i.test(value)) return false;
   if (/^(true|1)$/i.test(value)) return true;
-  return value.split(',').map((s) => s.trim()).includes(name);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .includes(name);
 }
 
 /**

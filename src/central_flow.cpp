@@ -134,7 +134,8 @@ class CentralFlowSystem final : public OdeSystem {
     if (!sp.converged) {
       fail(ErrorCode::Value, "eigenTolerance",
            "Lanczos did not reach the relative residual " + formatNumber(o_.eigenTolerance) + " for the top " +
-               std::to_string(s.k) + " eigenpairs (at a point of loss " + formatNumber(gf_.loss()) + "); raise eigenTolerance or sharpness.maxIterations");
+               std::to_string(s.k) + " eigenpairs (at a point of loss " + formatNumber(gf_.loss()) +
+               "); raise eigenTolerance or sharpness.maxIterations");
     }
     info_.lambda = sp.values;
     vectors_ = std::move(sp.vectors);
@@ -163,7 +164,8 @@ class CentralFlowSystem final : public OdeSystem {
     CentralFlowSigma cf = centralFlowSigma(P_, k, grad_.data(), T_.data(), D.data(), info_.lambda.data());
     if (cf.sdcp.status == SdcpResult::Status::Unbounded) {
       fail(ErrorCode::Value, "learningRate",
-           "the edge 2/eta cannot be held here: the third derivatives along the edge eigenvectors do not see a direction "
+           "the edge 2/eta cannot be held here: the third derivatives along the edge eigenvectors do not see a "
+           "direction "
            "that lowers their curvature (the complementarity problem is unbounded)");
     }
     std::copy(cf.velocity.begin(), cf.velocity.end(), f);
@@ -201,8 +203,8 @@ class CentralFlowSystem final : public OdeSystem {
         Bs[p * n + q] = 0.5 * scale(p) * scale(q) * kernels::dot(P_, T_.data() + p * P_, T_.data() + q * P_);
     const double normAlpha = std::sqrt(kernels::dot(n, alpha.data(), alpha.data()));
     if (normS > 0) {
-      stats_.maxComplementarity =
-          std::max(stats_.maxComplementarity, std::fabs(cf.sdcp.complementarity) / (normS * std::max(normY, normAlpha)));
+      stats_.maxComplementarity = std::max(stats_.maxComplementarity,
+                                           std::fabs(cf.sdcp.complementarity) / (normS * std::max(normY, normAlpha)));
     }
     std::vector<double> x(n);
     for (std::size_t p = 0; p < n; ++p) x[p] = -alpha[p];
@@ -231,23 +233,27 @@ class CentralFlowSystem final : public OdeSystem {
 }  // namespace
 
 void validate(const CentralFlowOptions& o, const Problem& problem) {
-  if (!(o.learningRate > 0) || !std::isfinite(o.learningRate)) fail(ErrorCode::Value, "learningRate", "must be a finite number > 0 (the edge is 2 / learningRate)");
-  if (!(o.edgeRelaxation > 0) || !std::isfinite(o.edgeRelaxation)) fail(ErrorCode::Value, "edgeRelaxation", "must be a finite number > 0");
+  if (!(o.learningRate > 0) || !std::isfinite(o.learningRate))
+    fail(ErrorCode::Value, "learningRate", "must be a finite number > 0 (the edge is 2 / learningRate)");
+  if (!(o.edgeRelaxation > 0) || !std::isfinite(o.edgeRelaxation))
+    fail(ErrorCode::Value, "edgeRelaxation", "must be a finite number > 0");
   if (o.maxEdge < 1 || o.maxEdge > 4) fail(ErrorCode::Value, "maxEdge", "must be an integer in [1, 4]");
-  if (!(o.eigenTolerance > 0) || !(o.eigenTolerance < 1e-3)) fail(ErrorCode::Value, "eigenTolerance", "must be a number in (0, 1e-3)");
+  if (!(o.eigenTolerance > 0) || !(o.eigenTolerance < 1e-3))
+    fail(ErrorCode::Value, "eigenTolerance", "must be a number in (0, 1e-3)");
   FlowOptions f = o.flow;
   f.record.clear();
   validate(f, problem);
   RunRecorder::check(problem, o.flow.record, o.flow.probeOptions, kExtras);
 }
 
-CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>& theta0, const CentralFlowOptions& options,
-                              RunControl& control) {
+CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>& theta0,
+                              const CentralFlowOptions& options, RunControl& control) {
   validate(options, problem);
   const FlowOptions& fo = options.flow;
   const std::size_t P = problem.spec().paramCount();
   if (theta0.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+    fail(ErrorCode::Shape, "weights",
+         "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
   }
   CentralFlowResult result;
   result.minSigmaEigen = kInf;
@@ -273,7 +279,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
   }
   const std::size_t nEvents = specs.size();
   std::vector<std::vector<double>> reference;
-  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) reference.push_back(diagnostics::balancedness(problem.spec(), theta0.data(), l));
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l)
+    reference.push_back(diagnostics::balancedness(problem.spec(), theta0.data(), l));
   const double* theta0Ptr = theta0.data();
   const double edge = system.edgeValue();
 
@@ -311,7 +318,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
       std::size_t k = 0;
       while (k < lambda.size() && lambda[k] >= edge) ++k;
       if (k > options.maxEdge) {
-        stop(RunStatus::Failed, "more than maxEdge = " + std::to_string(options.maxEdge) + " eigenvalues are at or above 2/eta at t = 0");
+        stop(RunStatus::Failed,
+             "more than maxEdge = " + std::to_string(options.maxEdge) + " eigenvalues are at or above 2/eta at t = 0");
         done = true;
       }
       system.setEdge(std::min(k, options.maxEdge));
@@ -320,7 +328,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
     guard.start(info0.loss);
     if (!done && guard.diverged(info0.loss)) {
       diverged = done = true;
-      stop(RunStatus::Diverged, std::string(std::isfinite(info0.loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
+      stop(RunStatus::Diverged,
+           std::string(std::isfinite(info0.loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
     }
     if (!done) {
       recorder.row(ProbeContext(problem, evaluator, start.data(), theta0Ptr, 0, 0.0, info0.loss, cancel),
@@ -332,7 +341,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
           if (gOld[2 + i] == 0) gOld[2 + i] = specs[2 + i].direction > 0 ? 1e-300 : -1e-300;
           if (fo.events[i].terminal && !done) {
             done = true;
-            stop(RunStatus::Converged, "A termination event occurred: " + fo.events[i].name + " " + formatNumber(fo.events[i].threshold) + " already holds at t = 0.");
+            stop(RunStatus::Converged, "A termination event occurred: " + fo.events[i].name + " " +
+                                           formatNumber(fo.events[i].threshold) + " already holds at t = 0.");
           }
         }
       }
@@ -350,16 +360,19 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
           break;
         }
         if (stepsBefore + solver->accepted() >= fo.maxSteps) {
-          stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(fo.maxSteps) + ") at t = " + formatNumber(solver->t()));
+          stop(RunStatus::Completed,
+               "step budget used (maxSteps = " + std::to_string(fo.maxSteps) + ") at t = " + formatNumber(solver->t()));
           done = true;
           break;
         }
         const Dopri5::Status status = solver->step();
         if (status == Dopri5::Status::Failed) {
           if (std::isfinite(solver->lastErrorNorm())) {
-            stop(RunStatus::Failed, solver->message() + " (step size too small at t = " + formatNumber(solver->t()) + ")");
+            stop(RunStatus::Failed,
+                 solver->message() + " (step size too small at t = " + formatNumber(solver->t()) + ")");
           } else {
-            stop(RunStatus::Diverged, "every step from t = " + formatNumber(solver->t()) + " produced non-finite values, down to the smallest step size");
+            stop(RunStatus::Diverged, "every step from t = " + formatNumber(solver->t()) +
+                                          " produced non-finite values, down to the smallest step size");
             diverged = true;
           }
           done = true;
@@ -372,20 +385,23 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
         const EdgeInfo infoNew = system.analyze(solver->y());
         if (guard.diverged(infoNew.loss)) {
           diverged = done = true;
-          stop(RunStatus::Diverged, std::string(std::isfinite(infoNew.loss) ? "loss above the ceiling" : "non-finite loss") + " at t = " + formatNumber(solver->t()));
+          stop(RunStatus::Diverged,
+               std::string(std::isfinite(infoNew.loss) ? "loss above the ceiling" : "non-finite loss") +
+                   " at t = " + formatNumber(solver->t()));
           break;
         }
         for (std::size_t i = 0; i < system.edge(); ++i) {
           result.maxEdgeDeviation = std::max(result.maxEdgeDeviation, std::fabs(infoNew.lambda[i] - edge) / edge);
         }
         values(infoNew, n, solver->t(), solver->y(), gNew);
-        std::vector<EventHit> hits = locateEvents(*solver, specs, gOld, gNew, scratch, [&](std::size_t e, double s, const double* y) {
-          const EdgeInfo& info = system.analyze(y);
-          if (e == 0) return (system.edge() < info.lambda.size() ? info.lambda[system.edge()] : -kInf) - edge;
-          if (e == 1) return info.leave;
-          ProbeContext c{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), info.loss, cancel};
-          return events[e - 2](c);
-        });
+        std::vector<EventHit> hits =
+            locateEvents(*solver, specs, gOld, gNew, scratch, [&](std::size_t e, double s, const double* y) {
+              const EdgeInfo& info = system.analyze(y);
+              if (e == 0) return (system.edge() < info.lambda.size() ? info.lambda[system.edge()] : -kInf) - edge;
+              if (e == 1) return info.leave;
+              ProbeContext c{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), info.loss, cancel};
+              return events[e - 2](c);
+            });
         std::swap(gOld, gNew);
         const bool cutting = !hits.empty() && specs[hits.back().event].terminal;
         const double cut = cutting ? hits.back().offset : h;
@@ -414,7 +430,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
             start.assign(y, y + P);
             finalStep = n;
             finalStepSize = h;
-            stop(RunStatus::Converged, "A termination event occurred: " + spec.name + " " + formatNumber(spec.threshold) + " at t = " + formatNumber(tCut) + ".");
+            stop(RunStatus::Converged, "A termination event occurred: " + spec.name + " " +
+                                           formatNumber(spec.threshold) + " at t = " + formatNumber(tCut) + ".");
             done = true;
             break;
           }
@@ -424,13 +441,15 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
             finalTime = tCut;
             finalStep = n;
             finalStepSize = h;
-            stop(RunStatus::Failed, "eigenvalue " + std::to_string(k + 1) + " reached 2/eta at t = " + formatNumber(tCut) +
-                                        ": more than maxEdge = " + std::to_string(options.maxEdge) + " eigenvalues at the edge");
+            stop(RunStatus::Failed,
+                 "eigenvalue " + std::to_string(k + 1) + " reached 2/eta at t = " + formatNumber(tCut) +
+                     ": more than maxEdge = " + std::to_string(options.maxEdge) + " eigenvalues at the edge");
             done = true;
             break;
           }
           if (result.transitions.size() >= kMaxTransitions) {
-            stop(RunStatus::Failed, "more than " + std::to_string(kMaxTransitions) + " edge transitions (chattering) by t = " + formatNumber(tCut));
+            stop(RunStatus::Failed, "more than " + std::to_string(kMaxTransitions) +
+                                        " edge transitions (chattering) by t = " + formatNumber(tCut));
             done = true;
             break;
           }
@@ -495,7 +514,8 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
       }
     } catch (const Error& e) {
       if (RunPulse::isCancellation(e)) {
-        if (result.status != RunStatus::Cancelled) stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
+        if (result.status != RunStatus::Cancelled)
+          stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
       } else if (e.code() == ErrorCode::Value && (e.field() == "learningRate" || e.field() == "eigenTolerance")) {
         if (result.status != RunStatus::Failed) stop(RunStatus::Failed, e.detail());
       } else {

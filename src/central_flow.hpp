@@ -32,9 +32,9 @@ struct CentralFlowOptions {
   // tEnd, integrator, maxSteps, recordEvery, times, record (plus the extras "predictedLoss",
   // "edgeCount", "kktResidual", "stepSize"), probeOptions, events, lossCeiling: as gradient flow.
   FlowOptions flow;
-  double learningRate = 0.0;   // eta > 0: the edge is 2/eta
-  double edgeRelaxation = 0.1; // c: on the edge, d lambda_i/dt = c (2/eta - lambda_i)/eta
-  std::size_t maxEdge = 4;     // 1..4 eigenvalues at the edge at once
+  double learningRate = 0.0;      // eta > 0: the edge is 2/eta
+  double edgeRelaxation = 0.1;    // c: on the edge, d lambda_i/dt = c (2/eta - lambda_i)/eta
+  std::size_t maxEdge = 4;        // 1..4 eigenvalues at the edge at once
   double eigenTolerance = 1e-10;  // Lanczos relative Ritz residual of the edge eigenpairs
 };
 
@@ -46,11 +46,12 @@ struct EdgeTransition {
 
 struct CentralFlowResult : FlowResult {
   std::vector<EdgeTransition> transitions;
-  std::size_t edgeCount = 0;   // at the end
+  std::size_t edgeCount = 0;  // at the end
   // Over every right-hand side evaluated on the edge (what the complementarity problem returned):
   std::uint64_t edgeEvaluations = 0;
-  double maxKktResidual = 0.0;      // the solver's relative KKT residual
-  double minSigmaEigen = 0.0;       // min over evaluations with S != 0 of lambda_min(S) / |S| (>= 0 up to rounding; NaN if none)
+  double maxKktResidual = 0.0;  // the solver's relative KKT residual
+  double minSigmaEigen =
+      0.0;  // min over evaluations with S != 0 of lambda_min(S) / |S| (>= 0 up to rounding; NaN if none)
   double maxComplementarity = 0.0;  // max |<S, Y>| / (|S| max(|Y|, |alpha|))
   // Over accepted steps on the edge: max_i |lambda_i - 2/eta| / (2/eta).
   double maxEdgeDeviation = 0.0;
@@ -61,7 +62,7 @@ struct CentralFlowResult : FlowResult {
 // ERR_DLN_VALUE naming learningRate, edgeRelaxation, maxEdge, eigenTolerance or a flow field.
 void validate(const CentralFlowOptions& options, const Problem& problem);
 
-CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>& theta0, const CentralFlowOptions& options,
-                              RunControl& control);
+CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>& theta0,
+                              const CentralFlowOptions& options, RunControl& control);
 
 }  // namespace dln

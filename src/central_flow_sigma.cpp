@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels.hpp"
 #include "error.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
 
 namespace dln {
@@ -120,7 +120,8 @@ void smat(std::size_t k, const double* x, double* out) {
 }
 
 SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
-  if (k < 1 || k > kMaxK) fail(ErrorCode::Value, "k", "the complementarity solver handles 1 to 4 eigenvalues at the edge");
+  if (k < 1 || k > kMaxK)
+    fail(ErrorCode::Value, "k", "the complementarity solver handles 1 to 4 eigenvalues at the edge");
   const std::size_t n = svecSize(k);
   SdcpResult res;
   res.S.assign(k * k, 0.0);
@@ -267,7 +268,8 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
         }
     };
     for (int it = 0; it < 12; ++it) {
-      double Fv[kMaxK * kMaxK], Yc[kMaxK * kMaxK], J[kMaxK * kMaxK * kMaxK * kMaxK], minusF[kMaxK * kMaxK], step[kMaxK * kMaxK];
+      double Fv[kMaxK * kMaxK], Yc[kMaxK * kMaxK], J[kMaxK * kMaxK * kMaxK * kMaxK], minusF[kMaxK * kMaxK],
+          step[kMaxK * kMaxK];
       residualOf(R, Fv, Yc);
       // Column (i, c) of J: dF = B[dS] R + Y dR for dR = e_i e_c^T, dS = dR R^T + R dR^T.
       for (std::size_t i = 0; i < k; ++i)
@@ -314,7 +316,8 @@ SdcpResult solveSdcp(std::size_t k, const double* alphaMat, const double* Bin) {
       }
     double refined[kMaxN], Yr[kMaxK * kMaxK];
     svec(k, S2, refined);
-    if (kkt(k, a, B, refined, Yr).residual < kkt(k, a, B, candidate, Yp).residual) std::copy(refined, refined + n, candidate);
+    if (kkt(k, a, B, refined, Yr).residual < kkt(k, a, B, candidate, Yp).residual)
+      std::copy(refined, refined + n, candidate);
     return true;
   };
 
@@ -450,7 +453,8 @@ CentralFlowSigma centralFlowSigma(std::size_t P, std::size_t k, const double* g,
   double a[kMaxN], B[kMaxN * kMaxN];
   for (std::size_t p = 0; p < n; ++p) {
     a[p] = scale(p) * kernels::dot(P, T + p * P, g);
-    for (std::size_t q = 0; q <= p; ++q) B[p * n + q] = B[q * n + p] = 0.5 * scale(p) * scale(q) * kernels::dot(P, T + p * P, T + q * P);
+    for (std::size_t q = 0; q <= p; ++q)
+      B[p * n + q] = B[q * n + p] = 0.5 * scale(p) * scale(q) * kernels::dot(P, T + p * P, T + q * P);
   }
   double alphaMat[kMaxK * kMaxK];
   smat(k, a, alphaMat);

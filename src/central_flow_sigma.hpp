@@ -35,15 +35,15 @@ void smat(std::size_t k, const double* x, double* out);
 struct SdcpResult {
   enum class Status { Solved, Unbounded };
   Status status = Status::Solved;
-  std::vector<double> S, Y;     // k x k, row-major
-  double minEigenS = 0.0;       // smallest eigenvalue of S (>= 0 up to rounding)
-  double minEigenY = 0.0;       // smallest eigenvalue of Y (>= 0 up to rounding)
-  double complementarity = 0.0; // <S, Y>
+  std::vector<double> S, Y;      // k x k, row-major
+  double minEigenS = 0.0;        // smallest eigenvalue of S (>= 0 up to rounding)
+  double minEigenY = 0.0;        // smallest eigenvalue of Y (>= 0 up to rounding)
+  double complementarity = 0.0;  // <S, Y>
   // The relative KKT residual max(-minEigenS / |S|, -minEigenY / y, |<S, Y>| / (|S| y)), Frobenius
   // norms, y = max(|Y|, |alpha|) (a full-rank S has Y = 0 up to rounding), terms with |S| = 0 dropped.
   double residual = 0.0;
   std::size_t newtonSteps = 0;
-  bool polished = false;        // the face solve replaced the barrier solution
+  bool polished = false;  // the face solve replaced the barrier solution
 };
 
 // alpha: k x k symmetric; B: the linear map on svec coordinates, n x n symmetric positive
@@ -53,10 +53,10 @@ SdcpResult solveSdcp(std::size_t k, const double* alpha, const double* B);
 
 struct CentralFlowSigma {
   std::size_t k = 0;
-  SdcpResult sdcp;                // S = sdcp.S is Sigma in the basis u_1..u_k
-  std::vector<double> velocity;   // P: dW/dt = -(g + 1/2 sum_ij S_ij T_ij)
-  std::vector<double> edgeRate;   // k x k: dM/dt along velocity, computed from the contractions
-  double predictedLossTerm = 0.0; // 1/2 <S, lambda> = 1/2 sum_i S_ii lambda_i (when eigenvalues are given)
+  SdcpResult sdcp;                 // S = sdcp.S is Sigma in the basis u_1..u_k
+  std::vector<double> velocity;    // P: dW/dt = -(g + 1/2 sum_ij S_ij T_ij)
+  std::vector<double> edgeRate;    // k x k: dM/dt along velocity, computed from the contractions
+  double predictedLossTerm = 0.0;  // 1/2 <S, lambda> = 1/2 sum_i S_ii lambda_i (when eigenvalues are given)
 };
 
 // P parameters, k edge eigenvectors; contractions is k(k+1)/2 x P in pairIndex order (as

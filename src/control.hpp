@@ -39,7 +39,7 @@ struct Progress {
   std::uint64_t done = 0;   // steps (GD), accepted steps (flow), runs (sweep)
   std::uint64_t total = 0;  // 0 when unknown
   double loss = 0.0;
-  double time = 0.0;        // flow time, when it applies
+  double time = 0.0;  // flow time, when it applies
 };
 
 class RunControl {

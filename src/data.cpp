@@ -3,10 +3,10 @@
 #include <cmath>
 #include <numeric>
 
-#include "kernels.hpp"
 #include "error.hpp"
-#include "memory.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
+#include "memory.hpp"
 #include "rng.hpp"
 
 namespace dln {
@@ -37,7 +37,8 @@ RegressionData marionChizatData(std::size_t n, std::size_t d, double noise, std:
   fillNormal(rng, zetaTest);
   data.y.resize(n);
   data.yTest.resize(nTest);
-  for (std::size_t i = 0; i < n; ++i) data.y[i] = kernels::dot(d, data.X.data() + i * d, wTrue.data()) + noise * zeta[i];
+  for (std::size_t i = 0; i < n; ++i)
+    data.y[i] = kernels::dot(d, data.X.data() + i * d, wTrue.data()) + noise * zeta[i];
   for (std::size_t i = 0; i < nTest; ++i)
     data.yTest[i] = kernels::dot(d, data.XTest.data() + i * d, wTrue.data()) + noise * zetaTest[i];
   data.wStar.resize(d);
@@ -72,7 +73,8 @@ TeacherData jacotTeacherData(std::size_t d, std::size_t rank, std::size_t n, std
       W0[i * rank + c] = (columnVariance ? std::sqrt(static_cast<double>(c + 1)) : teacherStd) * teacherRng.normal();
   data.teacher.assign(d * d, 0.0);
   for (std::size_t i = 0; i < d; ++i)
-    for (std::size_t j = 0; j < d; ++j) data.teacher[i * d + j] = kernels::dot(rank, W0.data() + i * rank, W0.data() + j * rank);
+    for (std::size_t j = 0; j < d; ++j)
+      data.teacher[i * d + j] = kernels::dot(rank, W0.data() + i * rank, W0.data() + j * rank);
   data.noisyTeacher = data.teacher;
   for (double& v : data.noisyTeacher) v += noise * teacherRng.normal();
 
@@ -81,7 +83,8 @@ TeacherData jacotTeacherData(std::size_t d, std::size_t rank, std::size_t n, std
   data.XTest.resize(nTest * d);
   fillNormal(rng, data.X);
   fillNormal(rng, data.XTest);
-  auto apply = [d](const std::vector<double>& T, const std::vector<double>& X, std::vector<double>& Y, std::size_t rows) {
+  auto apply = [d](const std::vector<double>& T, const std::vector<double>& X, std::vector<double>& Y,
+                   std::size_t rows) {
     Y.resize(rows * d);
     for (std::size_t s = 0; s < rows; ++s)
       for (std::size_t i = 0; i < d; ++i) Y[s * d + i] = kernels::dot(d, T.data() + i * d, X.data() + s * d);
@@ -109,7 +112,8 @@ CompletionData completionData(std::size_t rows, std::size_t cols, std::size_t ra
   fillNormal(teacherRng, V);
   data.target.resize(total);
   for (std::size_t i = 0; i < rows; ++i)
-    for (std::size_t j = 0; j < cols; ++j) data.target[i * cols + j] = kernels::dot(rank, U.data() + i * rank, V.data() + j * rank);
+    for (std::size_t j = 0; j < cols; ++j)
+      data.target[i * cols + j] = kernels::dot(rank, U.data() + i * rank, V.data() + j * rank);
   // Partial Fisher-Yates: the first `observed` positions of a random permutation.
   std::vector<std::size_t> order(total);
   std::iota(order.begin(), order.end(), 0);

@@ -55,9 +55,9 @@ std::vector<double> alignments(const std::vector<LayerSpectrum>& spectra) {
 }
 
 std::vector<double> balancedness(const NetworkSpec& spec, const double* theta, std::size_t l) {
-  const std::size_t d = spec.rows(l);  // = cols(l + 1)
-  const double* W = theta + spec.offset(l);          // d x cols(l)
-  const double* Wn = theta + spec.offset(l + 1);     // rows(l + 1) x d
+  const std::size_t d = spec.rows(l);             // = cols(l + 1)
+  const double* W = theta + spec.offset(l);       // d x cols(l)
+  const double* Wn = theta + spec.offset(l + 1);  // rows(l + 1) x d
   const std::size_t c = spec.cols(l), r = spec.rows(l + 1);
   std::vector<double> D(d * d, 0.0);
   for (std::size_t i = 0; i < d; ++i)
@@ -73,7 +73,7 @@ std::vector<double> balancedness(const NetworkSpec& spec, const double* theta, s
 std::vector<double> balancednessNorms(const NetworkSpec& spec, const double* theta) {
   std::vector<double> out;
   for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {
-    const std::size_t d = spec.rows(l);  // = cols(l + 1)
+    const std::size_t d = spec.rows(l);             // = cols(l + 1)
     const double* W = theta + spec.offset(l);       // d x c
     const double* Wn = theta + spec.offset(l + 1);  // r x d
     const std::size_t c = spec.cols(l), r = spec.rows(l + 1);
@@ -91,7 +91,8 @@ std::vector<double> balancednessNorms(const NetworkSpec& spec, const double* the
   return out;
 }
 
-double balancednessDrift(const NetworkSpec& spec, const double* theta, const std::vector<std::vector<double>>& reference) {
+double balancednessDrift(const NetworkSpec& spec, const double* theta,
+                         const std::vector<std::vector<double>>& reference) {
   double worst = 0.0;
   for (std::size_t l = 0; l + 1 < spec.depth(); ++l) {
     const std::vector<double> D = balancedness(spec, theta, l);

@@ -18,10 +18,10 @@
 namespace dln::diagnostics {
 
 struct LayerSpectrum {
-  double sigma = 0.0;      // ||W||_2
+  double sigma = 0.0;       // ||W||_2
   double frobenius2 = 0.0;  // ||W||_F^2
-  std::vector<double> u;   // top left singular vector (rows)
-  std::vector<double> v;   // top right singular vector (cols)
+  std::vector<double> u;    // top left singular vector (rows)
+  std::vector<double> v;    // top right singular vector (cols)
 };
 
 std::vector<LayerSpectrum> layerSpectra(const NetworkSpec& spec, const double* theta);
@@ -40,7 +40,8 @@ std::vector<double> balancednessNorms(const NetworkSpec& spec, const double* the
 // max_l ||D_l(theta) - D_l(theta0)||_F (0 when L = 1).
 double balancednessDrift(const NetworkSpec& spec, const double* theta, const double* theta0);
 // Same, against precomputed D_l(theta0) (one block per l, as returned by balancedness()).
-double balancednessDrift(const NetworkSpec& spec, const double* theta, const std::vector<std::vector<double>>& reference);
+double balancednessDrift(const NetworkSpec& spec, const double* theta,
+                         const std::vector<std::vector<double>>& reference);
 
 double lemma2Epsilon(const NetworkSpec& spec, const double* theta0);
 

@@ -16,8 +16,7 @@ constexpr double A21 = 1.0 / 5;
 constexpr double A31 = 3.0 / 40, A32 = 9.0 / 40;
 constexpr double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
 constexpr double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561, A54 = -212.0 / 729;
-constexpr double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176,
-                 A65 = -5103.0 / 18656;
+constexpr double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176, A65 = -5103.0 / 18656;
 // 5th-order weights (b_2 = 0) and the error weights E = b_hat - b (E_2 = 0).
 constexpr double B1 = 35.0 / 384, B3 = 500.0 / 1113, B4 = 125.0 / 192, B5 = -2187.0 / 6784, B6 = 11.0 / 84;
 constexpr double E1 = -71.0 / 57600, E3 = 71.0 / 16695, E4 = -71.0 / 1920, E5 = 17253.0 / 339200, E6 = -22.0 / 525,
@@ -52,7 +51,8 @@ void validate(const Dopri5Options& o) {
     fail(ErrorCode::Value, "rtol", "must be a finite number >= 100 eps (2.22e-14)");
   }
   if (!std::isfinite(o.atol) || o.atol <= 0) fail(ErrorCode::Value, "atol", "must be a finite number > 0");
-  if (!(o.firstStep >= 0) || std::isinf(o.firstStep)) fail(ErrorCode::Value, "firstStep", "must be a finite number > 0");
+  if (!(o.firstStep >= 0) || std::isinf(o.firstStep))
+    fail(ErrorCode::Value, "firstStep", "must be a finite number > 0");
   if (!(o.maxStep > 0)) fail(ErrorCode::Value, "maxStep", "must be > 0");
 }
 
@@ -143,7 +143,8 @@ void Dopri5::attempt(double h) {
   }
   system_.rhs(ys, k6);
   double* __restrict yn = yNew_.data();
-  for (std::size_t i = 0; i < n; ++i) yn[i] = y[i] + h * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i] + B6 * k6[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    yn[i] = y[i] + h * (B1 * k1[i] + B3 * k3[i] + B4 * k4[i] + B5 * k5[i] + B6 * k6[i]);
   system_.rhs(yn, k7);
   nfev_ += 6;
   lastError_ = errorNorm(h);
@@ -200,9 +201,10 @@ Dopri5::Status Dopri5::step() {
   for (;;) {
     if (!(hAbs >= minStep)) {
       status_ = Status::Failed;
-      message_ = std::isfinite(lastError_)
-                     ? "Required step size is less than spacing between numbers."
-                     : "Required step size is less than spacing between numbers (every attempt produced non-finite values).";
+      message_ =
+          std::isfinite(lastError_)
+              ? "Required step size is less than spacing between numbers."
+              : "Required step size is less than spacing between numbers (every attempt produced non-finite values).";
       return status_;
     }
     const bool last = hAbs >= remaining;
@@ -217,7 +219,8 @@ Dopri5::Status Dopri5::step() {
         hNext = h * factor;
       } else {
         const double fac11 = std::pow(err, kPiExponent);
-        const double fac = std::max(1 / kMaxFactor, std::min(1 / kMinFactor, fac11 / std::pow(facOld_, kBeta) / kSafety));
+        const double fac =
+            std::max(1 / kMaxFactor, std::min(1 / kMinFactor, fac11 / std::pow(facOld_, kBeta) / kSafety));
         hNext = h / fac;
         facOld_ = std::max(err, 1e-4);
         if (rejectedInStep) hNext = std::min(hNext, h);
@@ -249,8 +252,9 @@ Dopri5::Status Dopri5::step() {
     rejectedInStep = true;
     double factor = kMinFactor;
     if (std::isfinite(err)) {
-      factor = options_.controller == StepController::I ? std::max(kMinFactor, kSafety * std::pow(err, kExponent))
-                                                        : 1 / std::min(1 / kMinFactor, std::pow(err, kPiExponent) / kSafety);
+      factor = options_.controller == StepController::I
+                   ? std::max(kMinFactor, kSafety * std::pow(err, kExponent))
+                   : 1 / std::min(1 / kMinFactor, std::pow(err, kPiExponent) / kSafety);
     }
     hAbs = h * factor;
   }

@@ -95,10 +95,10 @@ class Dopri5 {
   double tOld() const { return timeOld_.value(); }
   const SplitTime& time() const { return time_; }
   const SplitTime& timeOld() const { return timeOld_; }
-  double stepSize() const { return hLast_; }      // the last accepted step (0 before the first)
+  double stepSize() const { return hLast_; }  // the last accepted step (0 before the first)
   // The last accepted step not shortened to land on tEnd (what the controller chose).
   double lastFullStepSize() const { return hFull_; }
-  double nextStepSize() const { return hAbs_; }   // what the controller proposes next
+  double nextStepSize() const { return hAbs_; }  // what the controller proposes next
   const double* y() const { return y_.data(); }
   const double* yOld() const { return yOld_.data(); }
   const double* f() const { return rotate_ ? k_[6] : k_[0]; }  // f(y), FSAL

@@ -45,7 +45,8 @@ void RunRecorder::check(const Problem& problem, const std::vector<std::string>& 
 }
 
 void RunRecorder::reserve(std::size_t rows) {
-  if (rows > capacity_ && rows <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1)) tryCapacity(rows);
+  if (rows > capacity_ && rows <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1))
+    tryCapacity(rows);
 }
 
 bool RunRecorder::tryCapacity(std::size_t rows) {
@@ -61,7 +62,8 @@ bool RunRecorder::tryCapacity(std::size_t rows) {
 
 void RunRecorder::grow() {
   const std::size_t wanted = std::max<std::size_t>(capacity_ + capacity_ / 2, 16);
-  if (wanted <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1) && tryCapacity(wanted)) return;
+  if (wanted <= std::numeric_limits<std::size_t>::max() / std::max<std::size_t>(rowBytes_, 1) && tryCapacity(wanted))
+    return;
   // Near the limit: as many rows as still fit next to the old buffers.
   const std::size_t limit = memoryLimit(), held = memoryReserved();
   const std::size_t fit = held < limit ? (limit - held) / std::max<std::size_t>(rowBytes_, 1) : 0;

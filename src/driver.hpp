@@ -164,7 +164,8 @@ class RecordSchedule {
     if (t >= nextLog_) {
       scheduled = true;
       while (nextLog_ <= t) {
-        nextLog_ = static_cast<std::uint64_t>(std::ceil(std::pow(10.0, static_cast<double>(++logIndex_) / perDecade_) - 1e-9));
+        nextLog_ =
+            static_cast<std::uint64_t>(std::ceil(std::pow(10.0, static_cast<double>(++logIndex_) / perDecade_) - 1e-9));
       }
     }
     return scheduled;

@@ -152,7 +152,9 @@ std::unique_ptr<Probe> makeEdgeProbe(const std::string& name, const Problem& pro
       throw e.under("sharpness");
     }
     if (options.sharpness.tol > 1e-7) {
-      fail(ErrorCode::Value, "sharpness.tol", "must be <= 1e-7 for 'sharpnessGradientNorm' (the top eigenvalue must be resolved to a relative gap of 1e-6)");
+      fail(ErrorCode::Value, "sharpness.tol",
+           "must be <= 1e-7 for 'sharpnessGradientNorm' (the top eigenvalue must be resolved to a relative gap of "
+           "1e-6)");
     }
     return std::make_unique<SharpnessGradientNormProbe>(options.sharpness);
   }

@@ -14,8 +14,6 @@ const char* errorCodeName(ErrorCode code) {
   return "ERR_DLN_INTERNAL";
 }
 
-void fail(ErrorCode code, const std::string& field, const std::string& message) {
-  throw Error(code, field, message);
-}
+void fail(ErrorCode code, const std::string& field, const std::string& message) { throw Error(code, field, message); }
 
 }  // namespace dln

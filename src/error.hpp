@@ -24,9 +24,7 @@ class Error : public std::runtime_error {
  public:
   // what() is "field: detail" (or just the detail when there is no field).
   Error(ErrorCode code, std::string field, std::string detail)
-      : std::runtime_error(field.empty() ? detail : field + ": " + detail),
-        code_(code),
-        field_(std::move(field)),
+      : std::runtime_error(field.empty() ? detail : field + ": " + detail), code_(code), field_(std::move(field)),
         detail_(std::move(detail)) {}
   ErrorCode code() const { return code_; }
   const std::string& field() const { return field_; }

@@ -72,7 +72,7 @@ double Evaluator::evaluate(const double* theta) {
   } else {
     for (std::size_t l = 0; l < L_; ++l) {
       kernels::times(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), beta(l),
-                    beta_.data() + betaOffset_[l + 1]);
+                     beta_.data() + betaOffset_[l + 1]);
     }
     const double* A = beta_.data() + betaOffset_[L_];  // d_L x d_0
     std::copy(A, A + dL * d0, endToEnd_.begin());
@@ -90,12 +90,12 @@ void Evaluator::completeGradient() {
   if (problem_.outputSide()) {
     for (std::size_t l = 0; l + 1 < L_; ++l) {
       kernels::times(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), beta(l),
-                    beta_.data() + betaOffset_[l + 1]);
+                     beta_.data() + betaOffset_[l + 1]);
     }
   } else {
     for (std::size_t l = L_ - 1; l > 0; --l) {
       kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta_ + spec_.offset(l), alpha(l),
-                              alpha_.data() + alphaOffset_[l - 1]);
+                               alpha_.data() + alphaOffset_[l - 1]);
     }
   }
 }

@@ -47,8 +47,9 @@ struct EventHit {
 // output fits: it needs stepSize() (the last accepted step h), dimension(), and dense(s, out) for
 // s in [0, h] (Dopri5 has them).
 template <class Solver, class ValueAt>
-std::vector<EventHit> locateEvents(Solver& solver, const std::vector<EventSpec>& events, const std::vector<double>& gOld,
-                                   const std::vector<double>& gNew, std::vector<double>& scratch, ValueAt&& valueAt) {
+std::vector<EventHit> locateEvents(Solver& solver, const std::vector<EventSpec>& events,
+                                   const std::vector<double>& gOld, const std::vector<double>& gNew,
+                                   std::vector<double>& scratch, ValueAt&& valueAt) {
   std::vector<EventHit> hits;
   const double h = solver.stepSize();
   constexpr double tol = 4 * std::numeric_limits<double>::epsilon();
@@ -81,8 +82,8 @@ struct FlowEventSpec {
   double threshold = 0.0;
   bool above = false;
   bool terminal = true;
-  std::string name;   // how the caller wrote it ("lossBelow", ...), for messages
-  std::string field;  // where it came from ("events[0].lossBelow"), for errors
+  std::string name;       // how the caller wrote it ("lossBelow", ...), for messages
+  std::string field;      // where it came from ("events[0].lossBelow"), for errors
   std::size_t group = 0;  // index of the caller's event object
 };
 

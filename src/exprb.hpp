@@ -79,8 +79,8 @@ class Exprb final : public StiffStepper {
   double attempt43(double h);
 
   ExprbScheme scheme_;
-  KrylovBasis basis_[3];      // F(y_n); D (exprb32) or D_2, D_3 (exprb43)
-  bool basisFValid_ = false;  // basis_[0] is K(H(y_n), F(y_n)) of the current y_n
+  KrylovBasis basis_[3];                                      // F(y_n); D (exprb32) or D_2, D_3 (exprb43)
+  bool basisFValid_ = false;                                  // basis_[0] is K(H(y_n), F(y_n)) of the current y_n
   std::vector<double> u_, fu_, d_, inverseScale_, c_, cSum_;  // inverseScale_: 1 / (atol + rtol |y_n|)
   KrylovBasis::Product product_;
 };

@@ -78,7 +78,8 @@ void validate(const FlowOptions& o, const Problem& problem) {
     }
   }
   if (o.method != FlowMethod::Rk45) {
-    if (!(o.krylovTolerance > 0) || !(o.krylovTolerance <= 1)) fail(ErrorCode::Value, "krylovTolerance", "must be a number in (0, 1]");
+    if (!(o.krylovTolerance > 0) || !(o.krylovTolerance <= 1))
+      fail(ErrorCode::Value, "krylovTolerance", "must be a number in (0, 1]");
     if (o.maxKrylov < 2 || o.maxKrylov > 1000) fail(ErrorCode::Value, "maxKrylov", "must be an integer in [2, 1000]");
   }
   if (o.method == FlowMethod::Exprb43 && o.integrator.controller != StepController::I) {
@@ -223,7 +224,8 @@ void runFlow(FlowSetup& run, Solver& solver, Points& points) {
     if (guard.diverged(loss)) {
       diverged = true;
       done = true;
-      stop(RunStatus::Diverged, std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
+      stop(RunStatus::Diverged,
+           std::string(std::isfinite(loss) ? "loss above the ceiling" : "non-finite loss") + " at t = 0");
     } else {
       ProbeContext c{problem, *e0.evaluator, solver.y(), theta0Ptr, 0, 0.0, loss, cancel};
       recorder.row(c, {finalStepSize});
@@ -248,8 +250,8 @@ void runFlow(FlowSetup& run, Solver& solver, Points& points) {
         break;
       }
       if (solver.accepted() >= options.maxSteps) {
-        stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(options.maxSteps) + ") at t = " +
-                                       formatNumber(solver.t()));
+        stop(RunStatus::Completed, "step budget used (maxSteps = " + std::to_string(options.maxSteps) +
+                                       ") at t = " + formatNumber(solver.t()));
         break;
       }
       const Status status = solver.step();
@@ -351,11 +353,13 @@ void runFlow(FlowSetup& run, Solver& solver, Points& points) {
     result.finalGradNorm = std::sqrt(e.evaluator->gradNormSquared());
     if (!recorder.lastRowIs(finalStep, finalTime)) {
       try {
-        recorder.row(ProbeContext(problem, *e.evaluator, finalPoint, theta0Ptr, finalStep, finalTime, e.loss), {finalStepSize});
+        recorder.row(ProbeContext(problem, *e.evaluator, finalPoint, theta0Ptr, finalStep, finalTime, e.loss),
+                     {finalStepSize});
       } catch (const Error& err) {
         if (!RunPulse::isCancellation(err)) throw;
         // Without its final row the run is not complete, whatever ended it.
-        if (result.status != RunStatus::Cancelled) stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
+        if (result.status != RunStatus::Cancelled)
+          stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(finalTime));
       }
     }
   }
@@ -383,12 +387,9 @@ StiffOptions stiffOptions(const FlowOptions& o) {
 
 const char* flowMethodName(FlowMethod m) {
   switch (m) {
-    case FlowMethod::Rk45:
-      return "rk45";
-    case FlowMethod::Exprb43:
-      return "exprb43";
-    case FlowMethod::Auto:
-      return "auto";
+    case FlowMethod::Rk45: return "rk45";
+    case FlowMethod::Exprb43: return "exprb43";
+    case FlowMethod::Auto: return "auto";
   }
   return "rk45";
 }
@@ -398,7 +399,8 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   validate(options, problem);
   const std::size_t P = problem.spec().paramCount();
   if (theta0.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+    fail(ErrorCode::Shape, "weights",
+         "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
   }
 
   FlowResult result;
@@ -406,7 +408,8 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
   // The result's weights, and the driver's scratch: two dense-output states and D_l(theta0).
   result.memory.grow(doubleBytes(P, "weights"), "weights");
   std::size_t scratchDoubles = 2 * P;
-  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l) scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
+  for (std::size_t l = 0; l + 1 < problem.spec().depth(); ++l)
+    scratchDoubles += problem.spec().rows(l) * problem.spec().rows(l);
   MemoryReservation working(doubleBytes(scratchDoubles, "weights"), "weights");
   RunPulse pulse(control);
   RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, pulse.flag(), kExtras);

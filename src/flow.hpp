@@ -39,13 +39,13 @@ struct FlowOptions {
     integrator.rtol = 1e-6;
     integrator.atol = 1e-9;
   }
-  double tEnd = 0.0;  // > 0; may be +infinity (then a terminal event or maxSteps ends the run)
+  double tEnd = 0.0;         // > 0; may be +infinity (then a terminal event or maxSteps ends the run)
   Dopri5Options integrator;  // rtol, atol, firstStep, maxStep for every method; controller: RK45's phases
   FlowMethod method = FlowMethod::Auto;
   // exprb43 (alone or inside auto): the Krylov tolerance and basis cap (stiff_stepper.hpp, StiffOptions).
   double krylovTolerance = 0.01;
   std::size_t maxKrylov = 120;
-  std::uint64_t seed = 0;  // auto's Lanczos start vectors (sharpness estimates)
+  std::uint64_t seed = 0;             // auto's Lanczos start vectors (sharpness estimates)
   std::uint64_t maxSteps = 10000000;  // accepted steps
   std::uint64_t recordEvery = 0;      // record every k accepted steps (0: initial and final only)
   std::vector<double> times;          // also record at these times (strictly increasing, in [0, tEnd])
@@ -66,11 +66,11 @@ struct FlowEventHit {
 struct FlowResult {
   RunStatus status = RunStatus::Completed;
   std::string message;
-  double time = 0.0;            // where the run ended
-  std::vector<double> weights;  // the state there (for a diverged run: the point that diverged)
-  Trace trace;                  // "step", "time", then the recorded quantities
+  double time = 0.0;                     // where the run ended
+  std::vector<double> weights;           // the state there (for a diverged run: the point that diverged)
+  Trace trace;                           // "step", "time", then the recorded quantities
   FlowMethod method = FlowMethod::Rk45;  // the method that ran
-  std::uint64_t nfev = 0;       // right-hand sides in the integrator (RK45: 2 + 6 (accepted + rejected))
+  std::uint64_t nfev = 0;                // right-hand sides in the integrator (RK45: 2 + 6 (accepted + rejected))
   // Stiff methods (0 / NaN for RK45): Hessian-vector products (exprb43's Krylov bases and auto's
   // sharpness estimates), Lanczos iterations, steps cut because a basis reached maxKrylov, auto's
   // sharpness estimates and method switches, the largest Krylov basis, and the last estimate of

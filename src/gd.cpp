@@ -31,17 +31,19 @@ void validate(const GdOptions& o, const Problem& problem) {
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control) {
   validate(options);
-  if (options.optimizer.kind != "gd" ||
-      std::any_of(options.record.begin(), options.record.end(), [](const std::string& q) { return isOptimizerQuantity(q); })) {
+  if (options.optimizer.kind != "gd" || std::any_of(options.record.begin(), options.record.end(),
+                                                    [](const std::string& q) { return isOptimizerQuantity(q); })) {
     return trainWithOptimizer(problem, theta0, options, control);
   }
   const std::size_t P = problem.spec().paramCount();
   if (theta0.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+    fail(ErrorCode::Shape, "weights",
+         "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
   }
   const double lossMin = problem.lossMinimum();
   if (options.excessLossTarget > -std::numeric_limits<double>::infinity() && std::isnan(lossMin)) {
-    fail(ErrorCode::Value, "excessLossTarget", "needs a known minimum (no L2 penalty; completion without a bottleneck)");
+    fail(ErrorCode::Value, "excessLossTarget",
+         "needs a known minimum (no L2 penalty; completion without a bottleneck)");
   }
 
   GdResult result;
@@ -51,7 +53,8 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
   Evaluator evaluator(problem);
   RunPulse pulse(control, options.maxSteps, 256);
   RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, pulse.flag());
-  if (options.recordEvery > 0) recorder.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
+  if (options.recordEvery > 0)
+    recorder.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
   RecordSchedule schedule(options.recordEvery, options.recordPerDecade);
   DivergenceGuard guard(options.lossCeiling);
 
@@ -68,8 +71,9 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
       if (t == 0) guard.start(loss);
       if (guard.diverged(loss)) {
         result.divergedAt = static_cast<std::int64_t>(t);
-        stop(RunStatus::Diverged, (std::isfinite(loss) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
-                                      std::to_string(t));
+        stop(RunStatus::Diverged,
+             (std::isfinite(loss) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
+                 std::to_string(t));
         break;
       }
       bool last = t >= options.maxSteps;

@@ -70,23 +70,24 @@ void forwardAndOutput(std::size_t rows, std::size_t Cr, const double* W, const d
   }
 }
 
-#define DLN_FUSED(F, cols, ...)                          \
-  switch (cols) {                                        \
-    case 1: F<1>(__VA_ARGS__); break;                    \
-    case 2: F<2>(__VA_ARGS__); break;                    \
-    case 3: F<3>(__VA_ARGS__); break;                    \
-    case 4: F<4>(__VA_ARGS__); break;                    \
-    case 5: F<5>(__VA_ARGS__); break;                    \
-    case 6: F<6>(__VA_ARGS__); break;                    \
-    case 7: F<7>(__VA_ARGS__); break;                    \
-    case 8: F<8>(__VA_ARGS__); break;                    \
-    default: F<0>(__VA_ARGS__); break;                   \
+#define DLN_FUSED(F, cols, ...)        \
+  switch (cols) {                      \
+    case 1: F<1>(__VA_ARGS__); break;  \
+    case 2: F<2>(__VA_ARGS__); break;  \
+    case 3: F<3>(__VA_ARGS__); break;  \
+    case 4: F<4>(__VA_ARGS__); break;  \
+    case 5: F<5>(__VA_ARGS__); break;  \
+    case 6: F<6>(__VA_ARGS__); break;  \
+    case 7: F<7>(__VA_ARGS__); break;  \
+    case 8: F<8>(__VA_ARGS__); break;  \
+    default: F<0>(__VA_ARGS__); break; \
   }
 
 }  // namespace
 
 HessianOperator::HessianOperator(const Evaluator& evaluator)
-    : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()), r_(evaluator.columns()) {
+    : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()),
+      r_(evaluator.columns()) {
   dAlphaOffset_.resize(L_ + 1);
   dBetaOffset_.resize(L_ + 1);
   std::size_t a = 0, b = 0;
@@ -100,7 +101,8 @@ HessianOperator::HessianOperator(const Evaluator& evaluator)
   a += spec_.inputDim() * r_;
   dBetaOffset_[L_] = b;  // dbeta_L: d_L x r
   b += spec_.outputDim() * r_;
-  memory_.grow(doubleBytes(checkedAdd(checkedAdd(a, b, "widths"), 2 * problem_.endToEndSize(), "widths"), "widths"), "widths");
+  memory_.grow(doubleBytes(checkedAdd(checkedAdd(a, b, "widths"), 2 * problem_.endToEndSize(), "widths"), "widths"),
+               "widths");
   dAlpha_.assign(a, 0.0);
   dBeta_.assign(b, 0.0);
   dA_.assign(problem_.endToEndSize(), 0.0);
@@ -155,7 +157,8 @@ void HessianOperator::apply(const double* v, double* out) {
     std::copy(dG_.begin(), dG_.end(), dAlpha(L_ - 1));
     for (std::size_t l = L_ - 1; l > 0; --l) {
       kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, theta + spec_.offset(l), dAlpha(l), dAlpha(l - 1));
-      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), dAlpha(l - 1), true);
+      kernels::transposedTimes(spec_.rows(l), spec_.cols(l), r_, v + spec_.offset(l), ev_.alpha(l), dAlpha(l - 1),
+                               true);
     }
   }
   const double twoL2 = 2.0 * problem_.l2();

@@ -14,7 +14,8 @@ InitKind parseInitKind(const std::string& name) {
   if (name == "zero-layer") return InitKind::ZeroLayer;
   if (name == "residual") return InitKind::Residual;
   if (name == "lazy") return InitKind::Lazy;
-  fail(ErrorCode::Value, "kind", "unknown initialization '" + name + "' (expected gaussian, zero-layer, residual or lazy)");
+  fail(ErrorCode::Value, "kind",
+       "unknown initialization '" + name + "' (expected gaussian, zero-layer, residual or lazy)");
 }
 
 double lazyStd(const NetworkSpec& spec, double sigma) {
@@ -32,11 +33,12 @@ std::vector<double> initialize(const NetworkSpec& spec, const InitOptions& o) {
   if (!finiteNonNegative(o.scale)) fail(ErrorCode::Value, "scale", "must be a finite number >= 0");
   if (!o.layerScales.empty()) {
     if (o.layerScales.size() != L) {
-      fail(ErrorCode::Shape, "layerScales", "expected one scale per layer (" + std::to_string(L) + "), got " +
-                                                std::to_string(o.layerScales.size()));
+      fail(ErrorCode::Shape, "layerScales",
+           "expected one scale per layer (" + std::to_string(L) + "), got " + std::to_string(o.layerScales.size()));
     }
     for (std::size_t l = 0; l < L; ++l)
-      if (!finiteNonNegative(o.layerScales[l])) fail(ErrorCode::Value, "layerScales[" + std::to_string(l) + "]", "must be a finite number >= 0");
+      if (!finiteNonNegative(o.layerScales[l]))
+        fail(ErrorCode::Value, "layerScales[" + std::to_string(l) + "]", "must be a finite number >= 0");
   }
   if (o.kind == InitKind::ZeroLayer && o.zeroLayer >= L) {
     fail(ErrorCode::Value, "zeroLayer", "must be a layer index in [0, " + std::to_string(L - 1) + "]");

@@ -24,7 +24,7 @@ struct InitOptions {
   std::size_t zeroLayer = 0;        // ZeroLayer: which layer (0-based)
   double sigma = 1.0;               // Lazy: target std of the entries of A
   std::uint64_t seed = 0;
-  std::uint64_t stream = 0;         // e.g. the repetition index
+  std::uint64_t stream = 0;  // e.g. the repetition index
 };
 
 InitKind parseInitKind(const std::string& name);  // "gaussian" | "zero-layer" | "residual" | "lazy"

@@ -79,23 +79,26 @@ float xlaLog(float x) {
   y = std::fma(y, x3, y1);
   y = std::fma(y, x3, y2);
   const float eq1 = q1 * e;
-  y = std::fma(y, x3, eq1);           // y * x3 + q1 e
-  float r = std::fma(-0.5f, x2, m);   // m - x2 / 2
+  y = std::fma(y, x3, eq1);          // y * x3 + q1 e
+  float r = std::fma(-0.5f, x2, m);  // m - x2 / 2
   r = r + y;
-  r = std::fma(q2, e, r);             // + q2 e
+  r = std::fma(q2, e, r);  // + q2 e
   return r;
 }
 
 // XLA's log1p: for |x| < sqrt(2) - 1 the Cephes rational approximation
 // x - x^2/2 + x^3 P(x)/Q(x) (Horner, fused), else log(1 + x).
 float xlaLog1p(float x) {
-  static const double kDenominator[7] = {1., 1.5062909083469192043167E1, 8.3047565967967209469434E1,
-                                         2.2176239823732856465394E2, 3.0909872225312059774938E2,
-                                         2.1642788614495947685003E2, 6.0118660497603843919306E1};
-  static const double kNumerator[7] = {4.5270000862445199635215E-5, 4.9854102823193375972212E-1,
-                                       6.5787325942061044846969E0,  2.9911919328553073277375E1,
-                                       6.0949667980987787057556E1,  5.7112963590585538103336E1,
-                                       2.0039553499201281259648E1};
+  static const double kDenominator[7] = {1.,
+                                         1.5062909083469192043167E1,
+                                         8.3047565967967209469434E1,
+                                         2.2176239823732856465394E2,
+                                         3.0909872225312059774938E2,
+                                         2.1642788614495947685003E2,
+                                         6.0118660497603843919306E1};
+  static const double kNumerator[7] = {
+      4.5270000862445199635215E-5, 4.9854102823193375972212E-1, 6.5787325942061044846969E0, 2.9911919328553073277375E1,
+      6.0949667980987787057556E1,  5.7112963590585538103336E1,  2.0039553499201281259648E1};
   const float onePlus = x + 1.0f;
   const float large = xlaLog(onePlus);
   const float x2 = x * x;
@@ -176,12 +179,10 @@ std::vector<float> uniform(const Key& key, std::size_t count, float minval, floa
 
 float erfinv(float x) {
   // Giles, "Approximating the erfinv function" (GPU Computing Gems, 2011), single precision.
-  static const float kCentral[9] = {2.81022636e-08f,  3.43273939e-07f, -3.5233877e-06f,
-                                    -4.39150654e-06f, 0.00021858087f,  -0.00125372503f,
-                                    -0.00417768164f,  0.246640727f,    1.50140941f};
-  static const float kTail[9] = {-0.000200214257f, 0.000100950558f, 0.00134934322f,
-                                 -0.00367342844f,  0.00573950773f,  -0.0076224613f,
-                                 0.00943887047f,   1.00167406f,     2.83297682f};
+  static const float kCentral[9] = {2.81022636e-08f, 3.43273939e-07f, -3.5233877e-06f, -4.39150654e-06f, 0.00021858087f,
+                                    -0.00125372503f, -0.00417768164f, 0.246640727f,    1.50140941f};
+  static const float kTail[9] = {-0.000200214257f, 0.000100950558f, 0.00134934322f, -0.00367342844f, 0.00573950773f,
+                                 -0.0076224613f,   0.00943887047f,  1.00167406f,    2.83297682f};
   // Rounded before log1p adds 1 to it (XLA does not fuse it: the product has several uses), even
   // if a compiler would contract across statements after inlining (GCC's -ffp-contract=fast).
   volatile float minusSquareRounded = x * -x;

@@ -88,8 +88,8 @@ inline void timesThenRankOneVec(std::size_t rows, const double* x, double* y, do
   }
 }
 
-#define DLN_SMALL_COLS(F, cols, ...) \
-  switch (cols) {                    \
+#define DLN_SMALL_COLS(F, cols, ...)   \
+  switch (cols) {                      \
     case 1: F<1>(__VA_ARGS__); return; \
     case 2: F<2>(__VA_ARGS__); return; \
     case 3: F<3>(__VA_ARGS__); return; \
@@ -98,7 +98,7 @@ inline void timesThenRankOneVec(std::size_t rows, const double* x, double* y, do
     case 6: F<6>(__VA_ARGS__); return; \
     case 7: F<7>(__VA_ARGS__); return; \
     case 8: F<8>(__VA_ARGS__); return; \
-    default: break;                  \
+    default: break;                    \
   }
 
 }  // namespace
@@ -146,7 +146,8 @@ void transposedTimes(std::size_t rows, std::size_t cols, std::size_t r, const do
   if (r == 1) {
 #if !defined(DLN_BLAS_NONE)
     if (useGemv(rows, cols)) {
-      cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0, W, (int)cols, X, 1, accumulate ? 1.0 : 0.0, Y, 1);
+      cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)cols, 1.0, W, (int)cols, X, 1, accumulate ? 1.0 : 0.0, Y,
+                  1);
       return;
     }
 #endif
@@ -184,7 +185,8 @@ void times(std::size_t rows, std::size_t cols, std::size_t r, const double* W, c
   if (r == 1) {
 #if !defined(DLN_BLAS_NONE)
     if (useGemv(rows, cols)) {
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, W, (int)cols, X, 1, accumulate ? 1.0 : 0.0, Y, 1);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)cols, 1.0, W, (int)cols, X, 1, accumulate ? 1.0 : 0.0, Y,
+                  1);
       return;
     }
 #endif
@@ -211,8 +213,8 @@ void addOuter(std::size_t rows, std::size_t cols, std::size_t r, double scale, c
               double* C) {
 #if !defined(DLN_BLAS_NONE)
   if (useBlas(rows, cols, r, r)) {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)r, scale, A, (int)r, B, (int)r,
-                1.0, C, (int)cols);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)cols, (int)r, scale, A, (int)r, B, (int)r, 1.0,
+                C, (int)cols);
     return;
   }
 #endif

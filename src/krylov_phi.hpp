@@ -47,7 +47,7 @@ class KrylovBasis {
   bool finite() const { return finite_; }
   double startNorm() const { return norm_; }
   double beta() const { return m_ > 0 ? beta_[m_ - 1] : 0.0; }  // beta_m (0 when invariant)
-  const double* next() const { return V_.data() + m_ * n_; }   // q_{m+1} (when not invariant)
+  const double* next() const { return V_.data() + m_ * n_; }    // q_{m+1} (when not invariant)
   double largestRitzValue();                                    // of T_m (NaN when empty)
 
   // c (size()) = scale ||v|| phi_k(-tau T_m) e_1, so that V_m c ~ scale phi_k(-tau H) v.
@@ -64,7 +64,7 @@ class KrylovBasis {
   void addHessianTimesCombination(const double* c, double* out) const;
 
  private:
-  void decompose();  // eigen-decomposition of T_m, cached per m
+  void decompose();                                                        // eigen-decomposition of T_m, cached per m
   void combineRows(std::size_t rows, const double* c, double* out) const;  // out += sum_r c_r q_r
 
   std::size_t n_ = 0, m_ = 0, maxRows_ = 0;

@@ -245,8 +245,9 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
 LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, LanczosWorkspace* workspace)
     : op_(op), n_(op.dimension()), workspace_(workspace) {
   const std::size_t rows = checkedAdd(maxBasis, 1, "maxIterations");
-  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 4 * rows, "maxIterations"), "maxIterations"),
-               "maxIterations");
+  memory_.grow(
+      doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 4 * rows, "maxIterations"), "maxIterations"),
+      "maxIterations");
   if (workspace_) {
     Q_ = std::move(workspace_->Q);
     w_ = std::move(workspace_->w);
@@ -301,7 +302,8 @@ void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
   if (start) {
     const double s = norm(n, start);
     if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
-    for (std::size_t i = 0; i < n; ++i) q[i] = start[i] + (s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
+    for (std::size_t i = 0; i < n; ++i)
+      q[i] = start[i] + (s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
   } else {
     for (std::size_t i = 0; i < n; ++i) q[i] = rng.normal();
   }
@@ -337,11 +339,14 @@ void LanczosProcess::fullRitz(double b) {
   const std::size_t len = m_ - blockStart_;
   values_.resize(len);
   lastRow_.resize(len);
-  linalg::tridiagonalEigenLastRow(len, alpha_.data() + blockStart_, beta_.data() + blockStart_, values_.data(), lastRow_.data());
+  linalg::tridiagonalEigenLastRow(len, alpha_.data() + blockStart_, beta_.data() + blockStart_, values_.data(),
+                                  lastRow_.data());
   candidates_.clear();
   for (std::size_t f = 0; f < finished_.size(); ++f)
-    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
-  for (std::size_t i = 0; i < len; ++i) candidates_.push_back({values_[i], std::fabs(b * lastRow_[i]), finished_.size(), i});
+    for (std::size_t i = 0; i < finished_[f].length; ++i)
+      candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+  for (std::size_t i = 0; i < len; ++i)
+    candidates_.push_back({values_[i], std::fabs(b * lastRow_[i]), finished_.size(), i});
   sortDescending(candidates_);
   top_ = values_.back();
   topLast2_ = lastRow_.back() * lastRow_.back();
@@ -369,7 +374,8 @@ const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
   topLast2_ = top.lastSquared;
   candidates_.clear();
   for (std::size_t f = 0; f < finished_.size(); ++f)
-    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+    for (std::size_t i = 0; i < finished_[f].length; ++i)
+      candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
   candidates_.push_back({top_, std::fabs(b) * std::sqrt(topLast2_), finished_.size(), len - 1});
   if (fastSmallest_ && len > 1) {
     const ExtremeRitz low = extremeRitzUpdate(len, a, bb, -1.0, -low_, lowLast2_, pivots_.data());
@@ -442,7 +448,8 @@ bool LanczosProcess::restart(double b, Rng& rng) {
 void LanczosProcess::collectClosed() {
   candidates_.clear();
   for (std::size_t f = 0; f < finished_.size(); ++f)
-    for (std::size_t i = 0; i < finished_[f].length; ++i) candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
+    for (std::size_t i = 0; i < finished_[f].length; ++i)
+      candidates_.push_back({finished_[f].values[i], finished_[f].residuals[i], f, i});
   sortDescending(candidates_);
 }
 
@@ -454,7 +461,8 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
     result.values.assign(1, top_);
     result.residuals.assign(1, std::fabs(lastBeta_) * std::sqrt(topLast2_));
     result.smallest = fastSmallest_ ? low_ : std::numeric_limits<double>::quiet_NaN();
-    result.smallestResidual = fastSmallest_ ? std::fabs(lastBeta_) * std::sqrt(lowLast2_) : std::numeric_limits<double>::quiet_NaN();
+    result.smallestResidual =
+        fastSmallest_ ? std::fabs(lastBeta_) * std::sqrt(lowLast2_) : std::numeric_limits<double>::quiet_NaN();
     if (!wantVectors) return;
     result.vectors.resize(n);
     tridiagonalEigenvector(m_, alpha_.data(), beta_.data(), 1.0, top_, pivots_.data(), topVector_.data());

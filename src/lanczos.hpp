@@ -43,16 +43,16 @@ struct LanczosWorkspace {
 };
 
 struct LanczosOptions {
-  std::size_t k = 1;             // how many of the largest eigenvalues
-  double tol = 1e-10;            // relative Ritz residual
-  std::size_t maxIterations = 0; // 0: min(dimension, 300)
-  bool smallest = false;         // also converge the smallest eigenvalue
-  std::uint64_t seed = 0;        // start vector stream (Purpose::Eigensolver)
+  std::size_t k = 1;              // how many of the largest eigenvalues
+  double tol = 1e-10;             // relative Ritz residual
+  std::size_t maxIterations = 0;  // 0: min(dimension, 300)
+  bool smallest = false;          // also converge the smallest eigenvalue
+  std::uint64_t seed = 0;         // start vector stream (Purpose::Eigensolver)
   std::uint64_t stream = 0;
-  const double* start = nullptr; // warm start (e.g. the previous Ritz vector)
-  double startNoise = 1e-3;      // relative random perturbation added to a warm start
+  const double* start = nullptr;  // warm start (e.g. the previous Ritz vector)
+  double startNoise = 1e-3;       // relative random perturbation added to a warm start
   bool wantVectors = true;
-  CancelFlag cancel;             // polled before every product (ErrorCode::Cancelled)
+  CancelFlag cancel;                      // polled before every product (ErrorCode::Cancelled)
   LanczosWorkspace* workspace = nullptr;  // reused buffers (results do not depend on it)
 };
 
@@ -63,8 +63,8 @@ struct LanczosResult {
   double smallest = 0.0;          // smallest Ritz value (converged if options.smallest; NaN if
   double smallestResidual = 0.0;  // not asked for and k = 1)
   std::size_t iterations = 0;
-  std::size_t products = 0;       // operator applications
-  std::size_t restarts = 0;       // breakdowns continued from a fresh vector
+  std::size_t products = 0;  // operator applications
+  std::size_t restarts = 0;  // breakdowns continued from a fresh vector
   bool converged = false;
 };
 

@@ -18,8 +18,7 @@ void symmetricEigen(std::size_t n, const double* A, double* values, double* vect
 
 // Eigenvalues (ascending) and optionally eigenvectors (columns, n x n) of the symmetric
 // tridiagonal matrix with diagonal `diag` (n) and off-diagonal `off` (n-1).
-void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values,
-                      double* vectors = nullptr);
+void tridiagonalEigen(std::size_t n, const double* diag, const double* off, double* values, double* vectors = nullptr);
 // The same eigenvalues (bitwise) and only the last row of the eigenvector matrix (lastRow[i] is
 // the last component of eigenvector i), in O(n^2) instead of O(n^3): what Lanczos' residual
 // estimates need at every step.

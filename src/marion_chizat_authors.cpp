@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include "kernels.hpp"
 #include "error.hpp"
+#include "kernels.hpp"
 #include "linalg.hpp"
 
 namespace dln {
@@ -25,7 +25,8 @@ std::size_t chainIndex(AuthorsCode code, AuthorsKey which, std::size_t depth) {
     default: break;
   }
   if (code != AuthorsCode::October2024) {
-    fail(ErrorCode::Value, "source", "the May 2024 code has no depth experiment and no underdetermined data (use authors-2024-10)");
+    fail(ErrorCode::Value, "source",
+         "the May 2024 code has no depth experiment and no underdetermined data (use authors-2024-10)");
   }
   switch (which) {
     case AuthorsKey::DepthInit:
@@ -33,7 +34,8 @@ std::size_t chainIndex(AuthorsCode code, AuthorsKey which, std::size_t depth) {
     case AuthorsKey::DepthSweep: {
       std::size_t j = 0;
       while (j < kAuthorsDepths.size() && kAuthorsDepths[j] != depth) ++j;
-      if (j == kAuthorsDepths.size()) fail(ErrorCode::Value, "depth", "the October 2024 depth experiment has depths 5, 10, 20 and 40 only");
+      if (j == kAuthorsDepths.size())
+        fail(ErrorCode::Value, "depth", "the October 2024 depth experiment has depths 5, 10, 20 and 40 only");
       const std::size_t offset = which == AuthorsKey::DepthInit ? 0 : which == AuthorsKey::DepthProjection ? 1 : 2;
       return 8 + 3 * j + offset;
     }
@@ -90,7 +92,8 @@ AuthorsRegressionData marionChizatAuthorsData(AuthorsCode code, std::size_t n, s
   const std::vector<double> w = widen(data.wTrue);
   data.y.resize(n);
   data.yTest.resize(data.nTest);
-  for (std::size_t i = 0; i < n; ++i) data.y[i] = kernels::dot(d, data.X.data() + i * d, w.data()) + noise * data.zeta[i];
+  for (std::size_t i = 0; i < n; ++i)
+    data.y[i] = kernels::dot(d, data.X.data() + i * d, w.data()) + noise * data.zeta[i];
   for (std::size_t i = 0; i < data.nTest; ++i)
     data.yTest[i] = kernels::dot(d, data.XTest.data() + i * d, w.data()) + noise * data.zetaTest[i];
   // w* = pinv(X^T X) X^T y (the October code; inv in May, the same for full column rank) = X^+ y.
@@ -107,7 +110,8 @@ AuthorsRegressionData marionChizatAuthorsData(AuthorsCode code, std::size_t n, s
 
 std::vector<double> marionChizatAuthorsProjection(AuthorsCode code, std::size_t d, std::size_t depth) {
   if (d == 0) fail(ErrorCode::Value, "d", "must be >= 1");
-  const jax::Key key = depth == 0 ? authorsKey(code, AuthorsKey::ResidualProjection) : authorsKey(code, AuthorsKey::DepthProjection, depth);
+  const jax::Key key = depth == 0 ? authorsKey(code, AuthorsKey::ResidualProjection)
+                                  : authorsKey(code, AuthorsKey::DepthProjection, depth);
   std::vector<double> p = widen(jax::normal(key, d));
   const double norm = linalg::frobeniusNorm(d, p.data());
   for (double& v : p) v /= norm;

@@ -19,7 +19,8 @@ std::vector<std::unique_ptr<Probe>> probesFor(const Problem& problem, const std:
 
 }  // namespace
 
-void validateQuantities(const Problem& problem, const std::vector<std::string>& quantities, const ProbeOptions& options) {
+void validateQuantities(const Problem& problem, const std::vector<std::string>& quantities,
+                        const ProbeOptions& options) {
   probesFor(problem, quantities, options);
 }
 
@@ -27,7 +28,8 @@ Trace measure(const Problem& problem, const std::vector<double>& theta, const st
               const ProbeOptions& options, CancelFlag cancel) {
   const std::size_t P = problem.spec().paramCount();
   if (theta.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta.size()));
+    fail(ErrorCode::Shape, "weights",
+         "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta.size()));
   }
   auto probes = probesFor(problem, quantities, options);
   Trace trace;

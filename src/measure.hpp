@@ -17,7 +17,8 @@ namespace dln {
 
 // Checks the names (ERR_DLN_VALUE on "quantities") and the probe options (their own fields, e.g.
 // "sharpness.k") without measuring.
-void validateQuantities(const Problem& problem, const std::vector<std::string>& quantities, const ProbeOptions& options);
+void validateQuantities(const Problem& problem, const std::vector<std::string>& quantities,
+                        const ProbeOptions& options);
 
 // One row holding the quantities in the order asked (duplicates dropped; empty: defaultQuantities).
 // ERR_DLN_SHAPE on "weights" for a wrong length; `cancel` reaches the eigensolves

@@ -166,7 +166,9 @@ void MemoryReservation::absorb(MemoryReservation&& other) {
   other.bytes_ = 0;
 }
 
-std::size_t doubleBytes(std::size_t count, const std::string& field) { return checkedMul(count, sizeof(double), field); }
+std::size_t doubleBytes(std::size_t count, const std::string& field) {
+  return checkedMul(count, sizeof(double), field);
+}
 
 std::size_t checkedMul(std::size_t a, std::size_t b, const std::string& field) {
   if (a != 0 && b > std::numeric_limits<std::size_t>::max() / a) {

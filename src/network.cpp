@@ -12,8 +12,8 @@ namespace dln {
 NetworkSpec::NetworkSpec(std::vector<std::size_t> widths, std::vector<double> projection)
     : widths_(std::move(widths)), projection_(std::move(projection)) {
   if (widths_.size() < 2) {
-    fail(ErrorCode::Shape, "widths", "expected at least two widths [d_0, ..., d_L] (depth L >= 1), got " +
-                                         std::to_string(widths_.size()));
+    fail(ErrorCode::Shape, "widths",
+         "expected at least two widths [d_0, ..., d_L] (depth L >= 1), got " + std::to_string(widths_.size()));
   }
   for (std::size_t k = 0; k < widths_.size(); ++k) {
     if (widths_[k] == 0) {

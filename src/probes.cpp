@@ -66,7 +66,8 @@ class SpectrumProbe final : public Probe {
       for (double v : s_) sum += v;
       trace.push(column_, sum);
     } else {
-      trace.push(column_, diagnostics::schattenPower(s_.data(), k_, 2.0 / static_cast<double>(c.problem.spec().depth())));
+      trace.push(column_,
+                 diagnostics::schattenPower(s_.data(), k_, 2.0 / static_cast<double>(c.problem.spec().depth())));
     }
   }
 
@@ -154,7 +155,8 @@ class SpectralProbe final : public Probe {
     }
     for (const auto& n : names_) {
       if (o_.method == SharpnessOptions::Method::Power && n != "sharpness" && n != "sharpnessHvps") {
-        fail(ErrorCode::Value, "sharpness.method", "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
+        fail(ErrorCode::Value, "sharpness.method",
+             "'" + n + "' needs the lanczos or dense method (power iteration estimates the spectral radius only)");
       }
       wantSmallest_ = wantSmallest_ || n == "lambdaMin" || n == "spectralRadius";
     }
@@ -207,7 +209,8 @@ class SpectralProbe final : public Probe {
     smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
     residual_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.residuals[0];
     hvps_ = s.products;
-    if (request.vectors) previous_.assign(s.vectors.begin(), s.vectors.begin() + static_cast<long>(c.problem.spec().paramCount()));
+    if (request.vectors)
+      previous_.assign(s.vectors.begin(), s.vectors.begin() + static_cast<long>(c.problem.spec().paramCount()));
   }
 
   std::vector<std::string> names_;
@@ -258,10 +261,9 @@ const RegressionLoss& regressionOf(const Problem& p, const std::string& name) {
 }  // namespace
 
 std::vector<std::string> knownQuantities() {
-  return {"loss",       "testLoss",       "excessLoss",        "distance",      "distanceMean",
-          "gradNorm",   "singularValues", "rank",              "nuclearNorm",   "schatten2OverL",
-          "rankOneGap", "layerNorms",     "singularSpread",    "alignment",     "balancedness",  "balancednessDrift",
-          "residualNorms", "lemma2Epsilon", "sharpness",       "sharpnessTopK", "lambdaMin",
+  return {"loss", "testLoss", "excessLoss", "distance", "distanceMean", "gradNorm", "singularValues", "rank",
+          "nuclearNorm", "schatten2OverL", "rankOneGap", "layerNorms", "singularSpread", "alignment", "balancedness",
+          "balancednessDrift", "residualNorms", "lemma2Epsilon", "sharpness", "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower",
           // optimizers/quantities.hpp
           "stabilityEdge", "preconditionedSharpness", "batchSharpness",
@@ -278,7 +280,8 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   }
   if (name == "excessLoss") {
     if (std::isnan(problem.lossMinimum())) {
-      fail(ErrorCode::Value, "record", "'excessLoss' needs a known minimum (no L2 penalty; for completion, no bottleneck)");
+      fail(ErrorCode::Value, "record",
+           "'excessLoss' needs a known minimum (no L2 penalty; for completion, no bottleneck)");
     }
     return scalar(name, [](ProbeContext& c) { return c.evaluator.dataLoss() - c.problem.lossMinimum(); });
   }
@@ -288,11 +291,15 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
     return scalar(name, [&reg, scale](ProbeContext& c) { return scale * reg.squaredDistance(c.evaluator.endToEnd()); });
   }
   if (name == "gradNorm") return scalar(name, [](ProbeContext& c) { return std::sqrt(c.evaluator.gradNormSquared()); });
-  if (name == "singularValues") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Values, problem, options.rankTolerance);
+  if (name == "singularValues")
+    return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Values, problem, options.rankTolerance);
   if (name == "rank") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Rank, problem, options.rankTolerance);
-  if (name == "nuclearNorm") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Nuclear, problem, options.rankTolerance);
-  if (name == "schatten2OverL") return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Schatten, problem, options.rankTolerance);
-  if (isSpectral(name)) return std::make_unique<SpectralProbe>(std::vector<std::string>{name}, problem, options.sharpness);
+  if (name == "nuclearNorm")
+    return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Nuclear, problem, options.rankTolerance);
+  if (name == "schatten2OverL")
+    return std::make_unique<SpectrumProbe>(SpectrumProbe::What::Schatten, problem, options.rankTolerance);
+  if (isSpectral(name))
+    return std::make_unique<SpectralProbe>(std::vector<std::string>{name}, problem, options.sharpness);
   if (name == "sharpnessPower") return std::make_unique<PowerProbe>(options.sharpness);
   const std::size_t L = problem.spec().depth();
   if (name == "rankOneGap") return std::make_unique<LayerProbe>(LayerProbe::What::RankOneGap, L);
@@ -363,7 +370,8 @@ std::unique_ptr<Probe> makeSpectralProbe(const std::vector<std::string>& names, 
                                          const ProbeOptions& options) {
   std::vector<std::string> spectral;
   for (const auto& name : names) {
-    if (isSpectralQuantity(name) && std::find(spectral.begin(), spectral.end(), name) == spectral.end()) spectral.push_back(name);
+    if (isSpectralQuantity(name) && std::find(spectral.begin(), spectral.end(), name) == spectral.end())
+      spectral.push_back(name);
   }
   if (spectral.empty()) fail(ErrorCode::Internal, "record", "no spectral quantity");
   return std::make_unique<SpectralProbe>(std::move(spectral), problem, options.sharpness);

@@ -26,18 +26,18 @@ struct ProbeOptions {
 class Optimizer;
 
 struct ProbeContext {
-  ProbeContext(const Problem& problem, Evaluator& evaluator, const double* theta, const double* theta0, std::uint64_t step,
-               double time, double loss, CancelFlag cancel = {})
+  ProbeContext(const Problem& problem, Evaluator& evaluator, const double* theta, const double* theta0,
+               std::uint64_t step, double time, double loss, CancelFlag cancel = {})
       : problem(problem), evaluator(evaluator), theta(theta), theta0(theta0), step(step), time(time), loss(loss),
         cancel(cancel) {}
   const Problem& problem;
-  Evaluator& evaluator;     // evaluated at theta, gradient complete
+  Evaluator& evaluator;  // evaluated at theta, gradient complete
   const double* theta;
-  const double* theta0;     // the run's initial point (for quantities relative to it)
+  const double* theta0;  // the run's initial point (for quantities relative to it)
   std::uint64_t step;
-  double time;              // flow time, or eta * step for gradient descent
+  double time;  // flow time, or eta * step for gradient descent
   double loss;
-  CancelFlag cancel;        // polled by probes whose work is long (the eigensolves)
+  CancelFlag cancel;                     // polled by probes whose work is long (the eigensolves)
   const Optimizer* optimizer = nullptr;  // the training rule, for its quantities (optimizers/quantities.hpp)
 };
 

@@ -57,11 +57,11 @@ class Rkc final : public StiffStepper {
   std::uint64_t seed_;
   std::size_t maxStages_;
   double rho_ = 0.0;
-  bool rhoFresh_ = false;       // rho_ was estimated at the current y_n
+  bool rhoFresh_ = false;  // rho_ was estimated at the current y_n
   bool haveRho_ = false;
-  bool lastRejected_ = false;   // the previous attempt from this y_n was rejected
+  bool lastRejected_ = false;  // the previous attempt from this y_n was rejected
   std::uint64_t sinceEstimate_ = 0;
-  std::vector<double> ritz_;    // the last top Ritz vector (warm start)
+  std::vector<double> ritz_;  // the last top Ritz vector (warm start)
   std::vector<double> work_[3], fj_;
   std::size_t stages_ = 0;
 };

@@ -17,9 +17,9 @@ enum class Purpose : std::uint64_t {
   Mask = 5,
   Teacher = 6,
   Sweep = 7,
-  Batches = 8,     // mini-batch sequences (optimizers/batch.hpp)
-  LabelNoise = 9,  // label-noise targets (optimizers/label_noise.cpp)
-  BatchProbe = 10, // the batches batchSharpness averages over
+  Batches = 8,      // mini-batch sequences (optimizers/batch.hpp)
+  LabelNoise = 9,   // label-noise targets (optimizers/label_noise.cpp)
+  BatchProbe = 10,  // the batches batchSharpness averages over
 };
 
 std::uint64_t splitmix64(std::uint64_t& state);

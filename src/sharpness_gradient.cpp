@@ -6,9 +6,9 @@
 #include <limits>
 #include <string>
 
-#include "kernels.hpp"
 #include "error.hpp"
 #include "hessian.hpp"
+#include "kernels.hpp"
 #include "lanczos.hpp"
 #include "memory.hpp"
 #include "rng.hpp"
@@ -83,8 +83,8 @@ Pair topOfComplement(HessianOperator& H, const std::vector<double>& Q, std::size
   LanczosResult r = lanczos(op, lo);
   if (!r.converged) {
     fail(ErrorCode::Value, "options.maxIterations",
-         "Lanczos did not converge to tol " + number(o.tol) + " in " + std::to_string(r.iterations) + " iterations (eigenvalue " +
-             std::to_string(m + 1) + " from the top); raise maxIterations or tol");
+         "Lanczos did not converge to tol " + number(o.tol) + " in " + std::to_string(r.iterations) +
+             " iterations (eigenvalue " + std::to_string(m + 1) + " from the top); raise maxIterations or tol");
   }
   return {r.values[0], r.residuals[0], std::move(r.vectors), r.products};
 }
@@ -114,18 +114,22 @@ SharpnessGradientResult sharpnessGradient(const Evaluator& ev, const SharpnessGr
     if (control && control->cancelled()) throw Error(ErrorCode::Cancelled, "", "cancelled");
   };
   // Chained clustering: lambda_{i+1} joins when lambda_i - lambda_{i+1} <= tau |lambda_1|.
-  auto joins = [&](double value) { return res.eigenvalues.back() - value <= o.eigengapTolerance * std::fabs(res.eigenvalues.front()); };
+  auto joins = [&](double value) {
+    return res.eigenvalues.back() - value <= o.eigengapTolerance * std::fabs(res.eigenvalues.front());
+  };
   auto refuse = [&](double value) {
     const double l1 = res.eigenvalues.front();
     if (!o.cluster) {
       fail(ErrorCode::Value, "options.eigengapTolerance",
-           "the top eigenvalue is not simple to this tolerance: lambda_1 = " + number(l1) + ", lambda_2 = " + number(value) +
-               " (lambda_1 - lambda_2 = " + number(l1 - value) + " <= eigengapTolerance * |lambda_1| = " +
-               number(o.eigengapTolerance * std::fabs(l1)) + "); pass cluster: true for the top cluster's contractions");
+           "the top eigenvalue is not simple to this tolerance: lambda_1 = " + number(l1) +
+               ", lambda_2 = " + number(value) + " (lambda_1 - lambda_2 = " + number(l1 - value) +
+               " <= eigengapTolerance * |lambda_1| = " + number(o.eigengapTolerance * std::fabs(l1)) +
+               "); pass cluster: true for the top cluster's contractions");
     }
     fail(ErrorCode::Value, "options.maxClusterSize",
-         "the top cluster has more than " + std::to_string(o.maxClusterSize) + " eigenvalues within the relative tolerance " +
-             number(o.eigengapTolerance) + " of each other (lambda_1 = " + number(l1) + ")");
+         "the top cluster has more than " + std::to_string(o.maxClusterSize) +
+             " eigenvalues within the relative tolerance " + number(o.eigengapTolerance) +
+             " of each other (lambda_1 = " + number(l1) + ")");
   };
 
   if (o.method == SharpnessGradientOptions::Method::Dense) {

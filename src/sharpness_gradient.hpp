@@ -34,11 +34,11 @@ struct SharpnessGradientOptions {
 };
 
 struct SharpnessGradientResult {
-  std::size_t clusterSize = 1;       // k (1 unless cluster)
-  std::vector<double> eigenvalues;   // lambda_1..lambda_k, descending
-  std::vector<double> residuals;     // their Ritz residuals (0 for dense)
-  std::vector<double> vectors;       // k x P unit eigenvectors
-  double next = 0.0;                 // lambda_{k+1}; -inf when the cluster is the whole spectrum
+  std::size_t clusterSize = 1;      // k (1 unless cluster)
+  std::vector<double> eigenvalues;  // lambda_1..lambda_k, descending
+  std::vector<double> residuals;    // their Ritz residuals (0 for dense)
+  std::vector<double> vectors;      // k x P unit eigenvectors
+  double next = 0.0;                // lambda_{k+1}; -inf when the cluster is the whole spectrum
   double nextResidual = 0.0;
   double eigengap = 0.0;             // lambda_k - lambda_{k+1} (+inf when there is no lambda_{k+1})
   double vectorErrorBound = 0.0;     // sin of the angle to the exact eigenspace, <= max residual / gap

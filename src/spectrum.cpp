@@ -66,8 +66,8 @@ Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, 
     s.iterations = p.products;
     s.converged = true;
   } else {
-    MemoryReservation work(doubleBytes(checkedMul(checkedMul(P, P, "method"), request.vectors ? 2 : 1, "method"), "method"),
-                           "method");
+    MemoryReservation work(
+        doubleBytes(checkedMul(checkedMul(P, P, "method"), request.vectors ? 2 : 1, "method"), "method"), "method");
     std::vector<double> dense = denseHessian(evaluator, request.cancel);
     std::vector<double> values(P);
     // Not zeroed: the eigensolver fills it row by row, polling the cancel flag.

@@ -27,10 +27,10 @@ struct SharpnessOptions {
   Method method = Method::Lanczos;
   std::size_t k = 1;
   double tol = 1e-10;
-  std::size_t maxIterations = 0;    // Lanczos; 0 = min(P, 300)
-  std::size_t powerIterations = 20; // power iteration (and the sharpnessPower quantity)
+  std::size_t maxIterations = 0;     // Lanczos; 0 = min(P, 300)
+  std::size_t powerIterations = 20;  // power iteration (and the sharpnessPower quantity)
   std::uint64_t seed = 0;
-  bool warmStart = true;            // along a run, start from the previous recording's Ritz vector
+  bool warmStart = true;  // along a run, start from the previous recording's Ritz vector
 };
 
 // ERR_DLN_VALUE naming the field (relative: "tol", "powerIterations") for what holds whatever the
@@ -43,11 +43,11 @@ void validate(const SharpnessOptions& options, std::size_t P);
 
 // What one solve asks beyond the options.
 struct SpectrumRequest {
-  bool smallest = false;          // also converge lambda_min (Lanczos; dense always has it)
-  bool vectors = false;           // the Ritz / eigen vectors of the k values (Lanczos, dense)
-  const double* start = nullptr;  // Lanczos start vector (P values), e.g. a previous Ritz vector
-  std::uint64_t stream = 0;       // the eigensolver's random stream (one per recording along a run)
-  CancelFlag cancel;              // polled between Lanczos iterations and blocks of dense work
+  bool smallest = false;                  // also converge lambda_min (Lanczos; dense always has it)
+  bool vectors = false;                   // the Ritz / eigen vectors of the k values (Lanczos, dense)
+  const double* start = nullptr;          // Lanczos start vector (P values), e.g. a previous Ritz vector
+  std::uint64_t stream = 0;               // the eigensolver's random stream (one per recording along a run)
+  CancelFlag cancel;                      // polled between Lanczos iterations and blocks of dense work
   LanczosWorkspace* workspace = nullptr;  // Lanczos buffers kept across solves (a run's recordings)
 };
 
@@ -57,11 +57,11 @@ struct Spectrum {
   std::vector<double> vectors;    // k x P, row i the unit vector of values[i] (when requested)
   double smallest = 0.0;          // lambda_min (Lanczos: its Ritz value; converged if requested)
   double smallestResidual = 0.0;
-  double powerLast = 0.0;         // power: ||H v|| of the last step (the estimate is the one before)
+  double powerLast = 0.0;  // power: ||H v|| of the last step (the estimate is the one before)
   std::size_t iterations = 0;
-  std::size_t products = 0;       // Hessian-vector products (dense: the P that assembled H)
-  std::size_t restarts = 0;       // Lanczos breakdowns continued from a fresh vector
-  bool converged = false;         // Lanczos: every wanted pair met the residual test; others: true
+  std::size_t products = 0;  // Hessian-vector products (dense: the P that assembled H)
+  std::size_t restarts = 0;  // Lanczos breakdowns continued from a fresh vector
+  bool converged = false;    // Lanczos: every wanted pair met the residual test; others: true
 };
 
 // The spectrum at the evaluator's point (evaluated, gradient complete). Options must have passed

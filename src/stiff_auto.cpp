@@ -41,11 +41,12 @@ Dopri5Options rk45Options(const StiffOptions& o, double firstStep, StepControlle
 
 }  // namespace
 
-AutoStepper::AutoStepper(DlnHessianSystem& system, const double* y0, double t0, double tEnd, const StiffOptions& options,
-                         std::uint64_t seed, StepController controller)
+AutoStepper::AutoStepper(DlnHessianSystem& system, const double* y0, double t0, double tEnd,
+                         const StiffOptions& options, std::uint64_t seed, StepController controller)
     : system_(system), n_(system.dimension()), options_(options), seed_(seed), controller_(controller), tEnd_(tEnd),
       origin_(t0) {
-  rk45_ = std::make_unique<Dopri5>(system_, y0, 0.0, origin_.until(tEnd_), rk45Options(options_, options_.firstStep, controller_));
+  rk45_ = std::make_unique<Dopri5>(system_, y0, 0.0, origin_.until(tEnd_),
+                                   rk45Options(options_, options_.firstStep, controller_));
   if (rk45_->status() == Dopri5::Status::Finished) status_ = Status::Finished;
 }
 
@@ -129,9 +130,9 @@ void AutoStepper::toRk45() {
   retired_.krylovCuts += e.krylovCuts;
   retired_.maxKrylov = std::max(retired_.maxKrylov, e.maxKrylov);
   const SplitTime now = time();
-  rk45_ = std::make_unique<Dopri5>(system_, exprb_->y(), 0.0, now.until(tEnd_),
-                                   rk45Options(options_, std::min(exprb_->lastFullStepSize(), 3.0 / std::max(sharpness_, 1e-300)),
-                                               controller_));
+  rk45_ = std::make_unique<Dopri5>(
+      system_, exprb_->y(), 0.0, now.until(tEnd_),
+      rk45Options(options_, std::min(exprb_->lastFullStepSize(), 3.0 / std::max(sharpness_, 1e-300)), controller_));
   exprb_.reset();
   origin_ = now;
   stiff_ = false;

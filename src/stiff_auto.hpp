@@ -84,7 +84,7 @@ class AutoStepper {
   Pending pending_ = Pending::None;
   static constexpr std::size_t kWindow = 8, kMaxWindow = 128;
   std::size_t window_ = kWindow;  // RK45 steps between checks; doubles after a negative check
-  std::vector<double> recent_;  // accepted step sizes since the last check / switch
+  std::vector<double> recent_;    // accepted step sizes since the last check / switch
   std::uint64_t rejectedAtWindowStart_ = 0;
   std::size_t smallSteps_ = 0;  // consecutive exprb43 steps with h S < 1.5
   double sharpness_ = 0.0;

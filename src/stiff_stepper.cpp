@@ -40,15 +40,10 @@ void validate(const StiffOptions& o) {
   if (o.maxKrylov < 2) fail(ErrorCode::Value, "maxKrylov", "must be an integer >= 2");
 }
 
-StiffStepper::StiffStepper(HessianOdeSystem& system, const double* y0, double t0, double tEnd, const StiffOptions& options,
-                           int errorOrder)
-    : system_(system),
-      n_(system.dimension()),
-      options_(options),
-      exponent_(1.0 / (errorOrder + 1)),
-      time_(t0),
-      timeOld_(t0),
-      tEnd_(tEnd) {
+StiffStepper::StiffStepper(HessianOdeSystem& system, const double* y0, double t0, double tEnd,
+                           const StiffOptions& options, int errorOrder)
+    : system_(system), n_(system.dimension()), options_(options), exponent_(1.0 / (errorOrder + 1)), time_(t0),
+      timeOld_(t0), tEnd_(tEnd) {
   requireDoubles(checkedMul(n_, 8, "weights"), "weights");
   y_.assign(y0, y0 + n_);
   yOld_ = y_;
@@ -68,7 +63,8 @@ StiffStepper::StiffStepper(HessianOdeSystem& system, const double* y0, double t0
     hAbs_ = options_.firstStep;
   } else {
     std::vector<double> scratch;
-    hAbs_ = initialStep(system_, y_.data(), f_.data(), interval, options_.maxStep, options_.rtol, options_.atol, errorOrder, scratch);
+    hAbs_ = initialStep(system_, y_.data(), f_.data(), interval, options_.maxStep, options_.rtol, options_.atol,
+                        errorOrder, scratch);
     ++stats_.nfev;
     if (!(hAbs_ > 0) || !std::isfinite(hAbs_)) hAbs_ = std::min(1e-6, interval);
   }
@@ -92,12 +88,13 @@ double StiffStepper::initialStep(OdeSystem& system, const double* y0, const doub
   system.rhs(v, f1);
   for (std::size_t i = 0; i < n; ++i) v[i] = (f1[i] - f0[i]) / scale[i];
   const double d2 = rms(v, n) / h0;
-  const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3)
-                                                 : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
+  const double h1 =
+      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
   return std::min({100 * h0, h1, interval, maxStep});
 }
 
-double StiffStepper::scaledNorm(std::size_t n, const double* e, const double* a, const double* b, double rtol, double atol) {
+double StiffStepper::scaledNorm(std::size_t n, const double* e, const double* a, const double* b, double rtol,
+                                double atol) {
   auto scaled = [&](std::size_t i) { return e[i] / (atol + std::max(std::fabs(a[i]), std::fabs(b[i])) * rtol); };
   double s[4] = {0.0, 0.0, 0.0, 0.0};
   std::size_t i = 0;
@@ -125,9 +122,10 @@ StiffStepper::Status StiffStepper::step() {
   for (;;) {
     if (!(hAbs >= minStep)) {
       status_ = Status::Failed;
-      message_ = std::isfinite(lastError_)
-                     ? "Required step size is less than spacing between numbers."
-                     : "Required step size is less than spacing between numbers (every attempt produced non-finite values).";
+      message_ =
+          std::isfinite(lastError_)
+              ? "Required step size is less than spacing between numbers."
+              : "Required step size is less than spacing between numbers (every attempt produced non-finite values).";
       return status_;
     }
     bool last = hAbs >= remaining;

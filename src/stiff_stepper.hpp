@@ -47,15 +47,15 @@ struct StiffOptions {
 void validate(const StiffOptions& options);
 
 struct StiffStats {
-  std::uint64_t nfev = 0;        // right-hand sides (gradients)
-  std::uint64_t hvps = 0;        // Hessian-vector products (about two gradients each)
+  std::uint64_t nfev = 0;  // right-hand sides (gradients)
+  std::uint64_t hvps = 0;  // Hessian-vector products (about two gradients each)
   std::uint64_t accepted = 0, rejected = 0;
-  std::uint64_t krylovIterations = 0;   // Lanczos steps (spectral bounds or phi-functions)
-  std::uint64_t krylovCuts = 0;         // rejections because a Krylov basis hit maxKrylov
-  std::uint64_t spectralEstimates = 0;  // RKC: Lanczos bounds computed
-  std::uint64_t stages = 0;             // RKC: stages over all attempts
-  std::size_t maxStages = 0;            // RKC: the largest stage count
-  std::size_t maxKrylov = 0;            // exponential: the largest Krylov basis
+  std::uint64_t krylovIterations = 0;                           // Lanczos steps (spectral bounds or phi-functions)
+  std::uint64_t krylovCuts = 0;                                 // rejections because a Krylov basis hit maxKrylov
+  std::uint64_t spectralEstimates = 0;                          // RKC: Lanczos bounds computed
+  std::uint64_t stages = 0;                                     // RKC: stages over all attempts
+  std::size_t maxStages = 0;                                    // RKC: the largest stage count
+  std::size_t maxKrylov = 0;                                    // exponential: the largest Krylov basis
   double sharpness = std::numeric_limits<double>::quiet_NaN();  // the last top-eigenvalue estimate of H
   // Gradients plus two per Hessian-vector product: the cost measure of the benchmarks.
   std::uint64_t gradientEquivalents() const { return nfev + 2 * hvps; }

@@ -18,15 +18,15 @@ namespace dln {
 struct RegressionTheory {
   std::size_t depth = 0;
   double lambda = 0, Lambda = 0, a = 0, wStarNorm = 0, projectionNorm = 1;
-  bool singularSigma = false;        // lambda == 0 (e.g. n < d): w* is the minimum-norm solution
-  double sMin = 0;                   // Theorem 1's lower bound 2 L lambda q
-  double sMinRefinedLower = 0;       // 2 L a q
-  double sMinRefinedUpper = 0;       // 2 q sqrt((2L-1) Lambda^2 + (L-1)^2 a^2)
-  double sRankOne = 0;               // S_r1
-  double smallInitUpper = 0;         // 4 (Lambda / lambda) sMin (infinite when lambda = 0)
-  double codeUpper = 0;              // 8 L Lambda
-  double criticalLearningRate = 0;   // 2 / sMin (infinite when sMin = 0)
-  double lossMin = 0;                // R(w*)
+  bool singularSigma = false;            // lambda == 0 (e.g. n < d): w* is the minimum-norm solution
+  double sMin = 0;                       // Theorem 1's lower bound 2 L lambda q
+  double sMinRefinedLower = 0;           // 2 L a q
+  double sMinRefinedUpper = 0;           // 2 q sqrt((2L-1) Lambda^2 + (L-1)^2 a^2)
+  double sRankOne = 0;                   // S_r1
+  double smallInitUpper = 0;             // 4 (Lambda / lambda) sMin (infinite when lambda = 0)
+  double codeUpper = 0;                  // 8 L Lambda
+  double criticalLearningRate = 0;       // 2 / sMin (infinite when sMin = 0)
+  double lossMin = 0;                    // R(w*)
   std::vector<double> sigmaEigenvalues;  // ascending
   std::vector<double> wStar;
 };

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kernels.hpp"
 #include "error.hpp"
+#include "kernels.hpp"
 #include "memory.hpp"
 
 namespace dln {
@@ -75,8 +75,9 @@ void forwardPair(std::size_t rows, std::size_t Cr, const double* W, const double
 // one pass per layer (xu, xv, y: their blocks at the layer's output; null: zero).
 //   nextU = W^T xu + U^T a,  nextV = W^T xv + V^T a,  nextD = W^T y + U^T xv + V^T xu.
 template <std::size_t C>
-void backwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V, const double* xu,
-                    const double* xv, const double* y, const double* a, double* nextU, double* nextV, double* nextD) {
+void backwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V,
+                    const double* xu, const double* xv, const double* y, const double* a, double* nextU, double* nextV,
+                    double* nextD) {
   const std::size_t cols = C ? C : Cr;
   double accU[C ? C : 1], accV[C ? C : 1], accD[C ? C : 1];
   double* AU = C ? accU : nextU;
@@ -107,9 +108,10 @@ void backwardTriple(std::size_t rows, std::size_t Cr, const double* W, const dou
 //   nextBU = W bu + U b,  nextBV = W bv + V b,  nextBD = W bd + U bv + V bu   (skipped when null)
 //   O = da b^T + au bv^T + av bu^T + a bd^T   (da, au, av: the alpha-side blocks)
 template <std::size_t C>
-void forwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V, const double* bu,
-                   const double* bv, const double* bd, const double* b, double* nextBU, double* nextBV, double* nextBD,
-                   const double* au, const double* av, const double* da, const double* a, double* O) {
+void forwardTriple(std::size_t rows, std::size_t Cr, const double* W, const double* U, const double* V,
+                   const double* bu, const double* bv, const double* bd, const double* b, double* nextBU,
+                   double* nextBV, double* nextBD, const double* au, const double* av, const double* da,
+                   const double* a, double* O) {
   const std::size_t cols = C ? C : Cr;
   for (std::size_t i = 0; i < rows; ++i) {
     const double* w = W + i * cols;
@@ -132,30 +134,33 @@ void forwardTriple(std::size_t rows, std::size_t Cr, const double* W, const doub
   }
 }
 
-#define DLN_THIRD_FUSED(F, cols, ...) \
-  switch (cols) {                     \
-    case 1: F<1>(__VA_ARGS__); break; \
-    case 2: F<2>(__VA_ARGS__); break; \
-    case 3: F<3>(__VA_ARGS__); break; \
-    case 4: F<4>(__VA_ARGS__); break; \
-    case 5: F<5>(__VA_ARGS__); break; \
-    case 6: F<6>(__VA_ARGS__); break; \
-    case 7: F<7>(__VA_ARGS__); break; \
-    case 8: F<8>(__VA_ARGS__); break; \
+#define DLN_THIRD_FUSED(F, cols, ...)  \
+  switch (cols) {                      \
+    case 1: F<1>(__VA_ARGS__); break;  \
+    case 2: F<2>(__VA_ARGS__); break;  \
+    case 3: F<3>(__VA_ARGS__); break;  \
+    case 4: F<4>(__VA_ARGS__); break;  \
+    case 5: F<5>(__VA_ARGS__); break;  \
+    case 6: F<6>(__VA_ARGS__); break;  \
+    case 7: F<7>(__VA_ARGS__); break;  \
+    case 8: F<8>(__VA_ARGS__); break;  \
     default: F<0>(__VA_ARGS__); break; \
   }
 
 }  // namespace
 
 ThirdDerivative::ThirdDerivative(const Evaluator& evaluator)
-    : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()), r_(evaluator.columns()) {
+    : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()),
+      r_(evaluator.columns()) {
   // Only heads known to be quadratic in A: a head with C''' != 0 would need the term
   // C'''[dA_u, dA_v] in the second-order head, which no Loss provides.
   switch (problem_.loss().kind()) {
     case LossKind::Regression:
     case LossKind::Mse:
     case LossKind::Completion: break;
-    default: fail(ErrorCode::Value, "problem", std::string("third derivatives are not implemented for the ") + problem_.loss().name() + " loss");
+    default:
+      fail(ErrorCode::Value, "problem",
+           std::string("third derivatives are not implemented for the ") + problem_.loss().name() + " loss");
   }
   alphaOffset_.resize(L_ + 1);
   betaOffset_.resize(L_ + 1);
@@ -207,7 +212,8 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
       double* next = l == 0 ? alphaOf(out, L_) : alphaOf(out, l - 1);
       kernels::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), next);
       for (std::size_t s = 0; s < count; ++s)
-        kernels::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l), next, true);
+        kernels::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l), next,
+                                 true);
     }
     const double* head = alphaOf(out, L_);  // d(A^T), d_0 x r (dw when r = 1)
     if (problem_.univariate()) {
@@ -229,7 +235,8 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
       const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
       kernels::times(rows, cols, r_, theta + spec_.offset(l), betaOf(out, l), betaOf(out, l + 1));
       for (std::size_t s = 0; s < count; ++s)
-        kernels::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), betaOf(out, l + 1), true);
+        kernels::times(rows, cols, r_, sources[s].dir + spec_.offset(l), betaOf(sources[s].base, l), betaOf(out, l + 1),
+                       true);
     }
   } else {
     double* b0 = betaOf(out, 0);
@@ -250,7 +257,7 @@ void ThirdDerivative::sweep(const Source* sources, std::size_t count, Tangent& o
       kernels::transposedTimes(rows, cols, r_, theta + spec_.offset(l), alphaOf(out, l), alphaOf(out, l - 1));
       for (std::size_t s = 0; s < count; ++s)
         kernels::transposedTimes(rows, cols, r_, sources[s].dir + spec_.offset(l), alphaOf(sources[s].base, l),
-                                alphaOf(out, l - 1), true);
+                                 alphaOf(out, l - 1), true);
     }
   }
 }
@@ -394,8 +401,8 @@ void ThirdDerivative::applyMixedFused(const double* u, const double* v, double* 
     const bool isTop = l + 1 == L_;
     const std::size_t at = alphaOffset_[l], next = l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1];
     DLN_THIRD_FUSED(backwardTriple, cols, rows, cols, theta + spec_.offset(l), u + spec_.offset(l), v + spec_.offset(l),
-                    isTop ? nullptr : au + at, isTop ? nullptr : av + at, isTop ? nullptr : ad + at, ev_.alpha(l), au + next,
-                    av + next, ad + next)
+                    isTop ? nullptr : au + at, isTop ? nullptr : av + at, isTop ? nullptr : ad + at, ev_.alpha(l),
+                    au + next, av + next, ad + next)
   }
   problem_.loss().hessianAction(au + alphaOffset_[L_], bu + betaOffset_[0]);
   problem_.loss().hessianAction(av + alphaOffset_[L_], bv + betaOffset_[0]);
@@ -404,9 +411,9 @@ void ThirdDerivative::applyMixedFused(const double* u, const double* v, double* 
     const std::size_t rows = spec_.rows(l), cols = spec_.cols(l);
     const bool last = l + 1 == L_;
     const std::size_t b0 = betaOffset_[l], b1 = last ? 0 : betaOffset_[l + 1], a0 = alphaOffset_[l];
-    DLN_THIRD_FUSED(forwardTriple, cols, rows, cols, theta + spec_.offset(l), u + spec_.offset(l), v + spec_.offset(l), bu + b0,
-                    bv + b0, bd + b0, ev_.beta(l), last ? nullptr : bu + b1, last ? nullptr : bv + b1, last ? nullptr : bd + b1,
-                    au + a0, av + a0, ad + a0, ev_.alpha(l), out + spec_.offset(l))
+    DLN_THIRD_FUSED(forwardTriple, cols, rows, cols, theta + spec_.offset(l), u + spec_.offset(l), v + spec_.offset(l),
+                    bu + b0, bv + b0, bd + b0, ev_.beta(l), last ? nullptr : bu + b1, last ? nullptr : bv + b1,
+                    last ? nullptr : bd + b1, au + a0, av + a0, ad + a0, ev_.alpha(l), out + spec_.offset(l))
   }
 }
 

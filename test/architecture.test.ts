@@ -26,7 +26,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-const LAYERS = ['errors', 'util', 'options', 'native', 'api', 'config', 'analysis', 'experiments', 'report', 'papers', 'pipeline', 'cli', 'entry'] as const;
+const LAYERS = [
+  'errors',
+  'util',
+  'options',
+  'native',
+  'api',
+  'config',
+  'analysis',
+  'experiments',
+  'report',
+  'papers',
+  'pipeline',
+  'cli',
+  'entry',
+] as const;
 type Layer = (typeof LAYERS)[number];
 
 const LIB = path.resolve(__dirname, '..', 'lib');
@@ -59,7 +73,8 @@ function parseImports(source: string, fileName = 'module.ts'): ImportSite[] {
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node)) add(node, node.moduleSpecifier, 'import');
     else if (ts.isExportDeclaration(node) && node.moduleSpecifier) add(node, node.moduleSpecifier, 'export from');
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node, node.moduleReference.expression, 'import = require');
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      add(node, node.moduleReference.expression, 'import = require');
     else if (ts.isImportTypeNode(node)) {
       const arg = node.argument;
       add(node, ts.isLiteralTypeNode(arg) ? arg.literal : undefined, 'import type()');
@@ -77,7 +92,8 @@ function parseImports(source: string, fileName = 'module.ts'): ImportSite[] {
 function resolveInLib(fromRel: string, specifier: string, exists: (rel: string) => boolean): { rel: string | null; outside: boolean } {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(fromRel), specifier));
   if (base.startsWith('../') || base === '..') return { rel: null, outside: true };
-  for (const candidate of [`${base}.ts`, `${base}/index.ts`, base]) if (candidate.endsWith('.ts') && exists(candidate)) return { rel: candidate, outside: false };
+  for (const candidate of [`${base}.ts`, `${base}/index.ts`, base])
+    if (candidate.endsWith('.ts') && exists(candidate)) return { rel: candidate, outside: false };
   return { rel: null, outside: false };
 }
 
@@ -115,7 +131,8 @@ function checkGraph(graph: Graph): string[] {
   for (const [from, targets] of graph) {
     if (rank(from) < 0) problems.push(`lib/${from}: in no layer (layers: ${LAYERS.join(', ')})`);
     for (const to of targets) {
-      if (rank(to) > rank(from) && rank(from) >= 0) problems.push(`lib/${from} (${layerOf(from)}) imports lib/${to} (${layerOf(to)}), a layer to its right`);
+      if (rank(to) > rank(from) && rank(from) >= 0)
+        problems.push(`lib/${from} (${layerOf(from)}) imports lib/${to} (${layerOf(to)}), a layer to its right`);
     }
   }
   // Cycles: depth-first search; a back edge closes the cycle on the stack.
@@ -189,7 +206,9 @@ describe('the layer check itself catches what it must (false cases)', () => {
     expect(checkGraph(graphOf({ 'util/a.ts': ['native.ts'], 'native.ts': [] }))).toHaveLength(1);
     expect(checkGraph(graphOf({ 'errors.ts': ['util/format.ts'], 'util/format.ts': [] }))).toHaveLength(1);
     // Downward and same-layer imports are fine.
-    expect(checkGraph(graphOf({ 'report/b.ts': ['api/a.ts', 'report/c.ts'], 'api/a.ts': ['errors.ts'], 'report/c.ts': [], 'errors.ts': [] }))).toEqual([]);
+    expect(
+      checkGraph(graphOf({ 'report/b.ts': ['api/a.ts', 'report/c.ts'], 'api/a.ts': ['errors.ts'], 'report/c.ts': [], 'errors.ts': [] })),
+    ).toEqual([]);
   });
 
   test('a cycle, across layers or within one', () => {
@@ -225,14 +244,33 @@ describe('the layer check itself catches what it must (false cases)', () => {
       "import fs from 'node:fs';",
     ].join('\n');
     const sites = parseImports(source);
-    expect(sites.map((s) => s.specifier)).toEqual(['./a', '../api/b', './c', './side-effect', './d', './e', './f', './g', './h', './i', './j', './k', null, null, 'node:fs']);
+    expect(sites.map((s) => s.specifier)).toEqual([
+      './a',
+      '../api/b',
+      './c',
+      './side-effect',
+      './d',
+      './e',
+      './f',
+      './g',
+      './h',
+      './i',
+      './j',
+      './k',
+      null,
+      null,
+      'node:fs',
+    ]);
     const problems: string[] = [];
     const files = new Map([
       ['api/m.ts', "import { x } from '../report/x';\nexport const y = require('./missing');\nrequire(computed);"],
       ['report/x.ts', "export const x = import('../api/m');"],
     ]);
     const graph = buildGraph(files, problems);
-    expect(problems).toEqual(['lib/api/m.ts:2: cannot resolve "./missing"', 'lib/api/m.ts:3: require() with a specifier that is not a string literal']);
+    expect(problems).toEqual([
+      'lib/api/m.ts:2: cannot resolve "./missing"',
+      'lib/api/m.ts:3: require() with a specifier that is not a string literal',
+    ]);
     expect(checkGraph(graph)).toEqual([
       'lib/api/m.ts (api) imports lib/report/x.ts (report), a layer to its right',
       'import cycle: lib/api/m.ts -> lib/report/x.ts -> lib/api/m.ts',

@@ -211,7 +211,7 @@ describe('errors for what the reference code never drew', () => {
 });
 
 describe('configs', () => {
-  test('the presets run on the authors\' data; --set data.source=seed --set data.seed=172 works; the authors\' sizes are enforced', async () => {
+  test("the presets run on the authors' data; --set data.source=seed --set data.seed=172 works; the authors' sizes are enforced", async () => {
     const base = await loadExperiment('marion-chizat-fig1', { quick: true });
     expect(base.experiment.data).toMatchObject({ kind: 'marion-chizat', source: 'authors' });
     // A config that names no source draws from dlnflow's generator.
@@ -222,8 +222,12 @@ describe('configs', () => {
     // The preset pins seed 172 for source seed; the authors' sources ignore it.
     const authors = await loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=authors'] });
     expect(authors.experiment.data).toMatchObject({ source: 'authors', n: 50, d: 5 });
-    await expect(loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=authors-2024-10', 'data.n=40'] })).rejects.toThrow(/data\.n/);
-    await expect(loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=authors', 'data.nTest=50'] })).rejects.toThrow(/data\.nTest/);
+    await expect(loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=authors-2024-10', 'data.n=40'] })).rejects.toThrow(
+      /data\.n/,
+    );
+    await expect(loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=authors', 'data.nTest=50'] })).rejects.toThrow(
+      /data\.nTest/,
+    );
     await expect(loadExperiment('marion-chizat-fig1', { quick: true, overrides: ['data.source=jax'] })).rejects.toThrow(/data\.source/);
   });
 });

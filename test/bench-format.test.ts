@@ -49,7 +49,8 @@ function bmfProblems(out: unknown): string[] {
     }
     for (const [measure, m] of Object.entries(measures as Record<string, Record<string, unknown>>)) {
       if (!/^[a-z0-9-]+$/.test(measure)) problems.push(`${bench}/${measure}: not a measure slug`);
-      for (const k of Object.keys(m)) if (!['value', 'lower_value', 'upper_value'].includes(k)) problems.push(`${bench}/${measure}: unknown key ${k}`);
+      for (const k of Object.keys(m))
+        if (!['value', 'lower_value', 'upper_value'].includes(k)) problems.push(`${bench}/${measure}: unknown key ${k}`);
       const v = m.value as number;
       if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${bench}/${measure}: value`);
       for (const k of ['lower_value', 'upper_value']) {
@@ -66,7 +67,12 @@ describe('bench output formats', () => {
   test('the validators reject malformed output (false cases)', () => {
     expect(gabProblems({})).toEqual(['not an array']);
     expect(gabProblems([{ name: 'a', unit: 'ns', value: NaN }])).toEqual(['[0] value']);
-    expect(gabProblems([{ name: 'a', unit: 'ns', value: 1 }, { name: 'a', unit: 'ns', value: 2, colour: 'x' }])).toEqual(['[1] unknown key colour', '[1] duplicate name a']);
+    expect(
+      gabProblems([
+        { name: 'a', unit: 'ns', value: 1 },
+        { name: 'a', unit: 'ns', value: 2, colour: 'x' },
+      ]),
+    ).toEqual(['[1] unknown key colour', '[1] duplicate name a']);
     expect(gabProblems([{ name: 'a', value: 1 }])).toEqual(['[0] unit']);
     expect(bmfProblems([])).toEqual(['not an object']);
     expect(bmfProblems({ a: { Latency: { value: 1 } } })).toEqual(['a/Latency: not a measure slug']);
@@ -86,7 +92,8 @@ describe('bench output formats', () => {
     // Targets, seeds and thread counts are facts of the setup, not metrics.
     expect(out.some((e: { name: string }) => /target|Target|seed|threads/.test(e.name))).toBe(false);
     // Every numeric leaf is either a metric or deliberately skipped: the known families are there.
-    for (const family of ['gd/', 'spectrum/', 'flow/', 'sweep/', 'import/', 'kernels/']) expect(out.some((e: { name: string }) => e.name.startsWith(family))).toBe(true);
+    for (const family of ['gd/', 'spectrum/', 'flow/', 'sweep/', 'import/', 'kernels/'])
+      expect(out.some((e: { name: string }) => e.name.startsWith(family))).toBe(true);
   });
 
   test('bencher: a valid metric object, times as latency in nanoseconds', () => {
@@ -105,14 +112,23 @@ describe('bench output formats', () => {
     expect(counts.length).toBeGreaterThan(5);
     for (const m of counts) expect([m.name, m.unit, m.deterministic]).toEqual([m.name, 'count', true]);
     const names = counts.map((m) => m.name);
-    expect(names).toEqual(expect.arrayContaining(['flow/marionChizat/nfev', 'spectrum/coldAtInits/hvpsMedian', 'sweep/gdSteps', 'spectrum/alongTrajectories/eta0.02_tol1e-10/warmMedian']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'flow/marionChizat/nfev',
+        'spectrum/coldAtInits/hvpsMedian',
+        'sweep/gdSteps',
+        'spectrum/alongTrajectories/eta0.02_tol1e-10/warmMedian',
+      ]),
+    );
     const gab = JSON.parse(bench.format(results, { format: 'github-action-benchmark', only: 'counts' }));
     expect(gab.find((e: { name: string }) => e.name === 'spectrum/alongTrajectories/eta0.1_tol1e-10/coldMedian').extra).toMatch(/HVPs per recording/);
     expect(bench.collect(results, 'times').every((m) => ['ns', 'us', 'ms', 's'].includes(m.unit))).toBe(true);
   });
 
   test('intervals, non-finite values and arrays', () => {
-    const r = { x: { aNs: { value: 5, lower: 4, upper: 7 }, bMs: NaN, cMs: Infinity, note: 'text', ok: true, rows: [{ d: 5, loopOverBlas: [0.5, 2] }] } };
+    const r = {
+      x: { aNs: { value: 5, lower: 4, upper: 7 }, bMs: NaN, cMs: Infinity, note: 'text', ok: true, rows: [{ d: 5, loopOverBlas: [0.5, 2] }] },
+    };
     const gab = JSON.parse(bench.format(r, { format: 'github-action-benchmark' }));
     expect(gab).toEqual([
       { name: 'x/aNs', unit: 'ns', value: 5, range: '4 .. 7', extra: 'time; smaller is better' },

@@ -29,7 +29,12 @@ interface World {
   plainSharp?: (k: number) => number;
 }
 function findings(w: World = {}) {
-  const gd = file({ step: ks, time: ks.map((k) => k * eta), loss: gdLoss, sharpness: ks.map(w.gdSharp ?? ((k) => (k < entry ? 10 : k % 2 ? 15 : 25))) });
+  const gd = file({
+    step: ks,
+    time: ks.map((k) => k * eta),
+    loss: gdLoss,
+    sharpness: ks.map(w.gdSharp ?? ((k) => (k < entry ? 10 : k % 2 ? 15 : 25))),
+  });
   // The flows also have rows between the GD times (every accepted step), which must be skipped.
   const flowTimes = [...ks.map((k) => k / 10), 0.05, 3.33].sort((a, b) => a - b);
   const kOf = (t: number) => Math.round(t / eta);

@@ -27,7 +27,13 @@ describe('central flow (dynamics central)', () => {
 
   test('Fig. 1d setting: one entry, sharpness held at 2/η, Σ ⪰ 0 and complementarity, predicted loss', async () => {
     const times = Array.from({ length: 91 }, (_, k) => k / 2);
-    const r = await flow(problem, w0, { dynamics: 'central', learningRate: 0.1, tEnd: 45, times, record: ['loss', 'predictedLoss', 'sharpness', 'edgeCount'] });
+    const r = await flow(problem, w0, {
+      dynamics: 'central',
+      learningRate: 0.1,
+      tEnd: 45,
+      times,
+      record: ['loss', 'predictedLoss', 'sharpness', 'edgeCount'],
+    });
     expect(r.status).toBe('completed');
     expect(r.t).toBe(45);
     // Measured: one entry at t = 6.014 (GD step 60), nothing leaves.
@@ -104,14 +110,26 @@ describe('central flow (dynamics central)', () => {
     await expect(reject({ dynamics: 'central' })).rejects.toMatchObject({ code: 'ERR_DLN_TYPE', field: 'options.learningRate' });
     await expect(reject({ dynamics: 'central' })).rejects.toThrow(/required with dynamics 'central'/);
     await expect(reject({ dynamics: 'central', learningRate: -0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
-    await expect(reject({ dynamics: 'central', learningRate: 0.1, maxEdge: 5 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.maxEdge' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, maxEdge: 5 })).rejects.toMatchObject({
+      code: 'ERR_DLN_VALUE',
+      field: 'options.maxEdge',
+    });
     await expect(reject({ dynamics: 'centre', learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.dynamics' });
     // The central flow integrates with DOPRI5 only: a stiff method is refused, rk45 accepted.
-    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'exprb43' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
-    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'auto' })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.method' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'exprb43' })).rejects.toMatchObject({
+      code: 'ERR_DLN_VALUE',
+      field: 'options.method',
+    });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, method: 'auto' })).rejects.toMatchObject({
+      code: 'ERR_DLN_VALUE',
+      field: 'options.method',
+    });
     await expect(reject({ learningRate: 0.1 })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.learningRate' });
     await expect(reject({ dynamics: 'central', learningRate: 0.1, edgeRelaxaton: 1 })).rejects.toBeInstanceOf(DlnError);
-    await expect(reject({ dynamics: 'central', learningRate: 0.1, record: ['predictedLos'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
+    await expect(reject({ dynamics: 'central', learningRate: 0.1, record: ['predictedLos'] })).rejects.toMatchObject({
+      code: 'ERR_DLN_VALUE',
+      field: 'options.record',
+    });
     // The native entry point checks the same without the TypeScript layer.
     await expect(reject({ record: ['predictedLoss'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'options.record' });
   });

@@ -65,7 +65,9 @@ async function configError(checks: unknown[]): Promise<DlnError> {
 describe('one comparison at the top of an expression', () => {
   test('1 when it holds, 0 when not; null stays null; only at the top', () => {
     const v = (t: string) => evaluateExpression(t, recordResolver({ a: 2, b: 3 }));
-    expect([v('a < b'), v('b < a'), v('a <= 2'), v('a < 2'), v('a > 2'), v('a >= 2'), v('b > a'), v('2*a-1 > b'), v('2*a > b')]).toEqual([1, 0, 1, 0, 0, 1, 1, 0, 1]);
+    expect([v('a < b'), v('b < a'), v('a <= 2'), v('a < 2'), v('a > 2'), v('a >= 2'), v('b > a'), v('2*a-1 > b'), v('2*a > b')]).toEqual([
+      1, 0, 1, 0, 0, 1, 1, 0, 1,
+    ]);
     expect(v('c < 1')).toBeNull();
     expect(() => parseExpression('(a < b) + 1')).toThrow(/missing "\)"/);
   });
@@ -110,7 +112,10 @@ describe('checks on the results', () => {
   beforeAll(async () => {
     // First no checks: the runs, and the numbers the checks below are built around.
     expect((await cli(['run', configFile('none', []), '--out', out])).code).toBe(0);
-    rows = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    rows = readFileSync(path.join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rows).toHaveLength(8);
   });
 
@@ -125,17 +130,34 @@ describe('checks on the results', () => {
     const min = Math.min(...losses);
     const sorted = [...losses].sort((a, b) => a - b);
     const median = (sorted[1] + sorted[2]) / 2;
-    const at05 = col(stable.filter((r) => r['init.scale'] === 0.5), 'final.distance') as number[];
+    const at05 = col(
+      stable.filter((r) => r['init.scale'] === 0.5),
+      'final.distance',
+    ) as number[];
     const meanDistance = (at05[0] + at05[1]) / 2;
     const where = { 'train.learningRate': 0.05 };
     const holding = [
       { id: 'max', claim: 'stable runs fit', quantity: 'final.loss', aggregate: 'max', below: max * (1 + 1e-9), where },
       { id: 'min', claim: 'min', quantity: 'loss', aggregate: 'min', above: min * (1 - 1e-9), where },
       { id: 'median', claim: 'median', quantity: 'final.loss', aggregate: 'median', above: median * (1 - 1e-9), below: median * (1 + 1e-9), where },
-      { id: 'mean', claim: 'mean', quantity: 'final.distance', aggregate: 'mean', below: meanDistance * (1 + 1e-9), where: { ...where, 'init.scale': 0.5 } },
+      {
+        id: 'mean',
+        claim: 'mean',
+        quantity: 'final.distance',
+        aggregate: 'mean',
+        below: meanDistance * (1 + 1e-9),
+        where: { ...where, 'init.scale': 0.5 },
+      },
       // 4 of 8 runs diverge: fraction 0.5 exactly, of a name that is no recorded quantity.
       { id: 'diverges', claim: 'half diverge', quantity: 'diverged', aggregate: 'fraction', above: 0.49, below: 0.51 },
-      { id: 'decreases', claim: 'loss decreases', quantity: 'final.loss < initial.loss', aggregate: 'fraction', above: 0.999, where: { status: ['completed', 'converged'] } },
+      {
+        id: 'decreases',
+        claim: 'loss decreases',
+        quantity: 'final.loss < initial.loss',
+        aggregate: 'fraction',
+        above: 0.999,
+        where: { status: ['completed', 'converged'] },
+      },
     ];
     let r = await cli(['run', configFile('holds', holding), '--out', out]);
     expect(r.stderr).not.toMatch(/failed|exit code/);
@@ -158,7 +180,11 @@ describe('checks on the results', () => {
       r = await cli(['run', configFile(`fails-${i}`, checks), '--out', out]);
       expect(r.code).toBe(3);
       expect(r.stderr).toMatch(new RegExp(`checked: 1 check\\(s\\) of the config failed: ${check.id} \\(.*\\(exit code 3\\)`));
-      expect(summaryChecks().filter((c) => c.status === 'fail').map((c) => c.id)).toEqual([`check:${check.id}`]);
+      expect(
+        summaryChecks()
+          .filter((c) => c.status === 'fail')
+          .map((c) => c.id),
+      ).toEqual([`check:${check.id}`]);
     }
     // `dlnflow report` rebuilds with the last config's checks: still exit 3.
     expect((await cli(['report', out])).code).toBe(3);
@@ -189,10 +215,20 @@ describe('checks on the results', () => {
     expect(failed.stdout).toMatch(/✗ check none: none diverge: max of diverged = 1 over 8 run\(s\) \(expected < 0\.5\)/);
   });
 
-  test('extends a preset with another sweep: the paper\'s findings are not applicable (no exit 3 from them), the config\'s checks decide', async () => {
+  test("extends a preset with another sweep: the paper's findings are not applicable (no exit 3 from them), the config's checks decide", async () => {
     const file = path.join(root, 'mine.yaml');
     const mine = (checks: unknown[]) =>
-      writeFileSync(file, YAML.stringify({ extends: 'marion-chizat-fig1-traces', name: 'my-traces', repetitions: 1, train: { steps: 40 }, sweep: [{ 'train.learningRate': [0.02, 0.1] }, { 'init.scale': [0.35] }], checks }));
+      writeFileSync(
+        file,
+        YAML.stringify({
+          extends: 'marion-chizat-fig1-traces',
+          name: 'my-traces',
+          repetitions: 1,
+          train: { steps: 40 },
+          sweep: [{ 'train.learningRate': [0.02, 0.1] }, { 'init.scale': [0.35] }],
+          checks,
+        }),
+      );
     const dir = path.join(root, 'mine');
     mine([{ id: 'finite', claim: 'finite losses', quantity: 'final.loss', aggregate: 'max', below: 1e6 }]);
     const r = await cli(['run', file, '--out', dir]);

@@ -80,10 +80,13 @@ describe('exit codes', () => {
     cpSync(whole, copy, { recursive: true });
     const file = path.join(copy, 'runs', 'all.jsonl');
     // Two valid records of one run that differ (as two builds computing different bits would).
-    const recs = read(copy, 'runs/all.jsonl').trim().split('\n').map((l) => {
-      const { sum: _sum, ...r } = JSON.parse(l);
-      return r;
-    });
+    const recs = read(copy, 'runs/all.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const { sum: _sum, ...r } = JSON.parse(l);
+        return r;
+      });
     recs[1].message = 'a different message';
     writeFileSync(file, recs.map((r) => encodeRecordLine(r)).join('\n') + '\n');
     const conflict = await inProcess(['merge', whole, copy, '--out', path.join(root, 'merge-conflict')]);
@@ -164,8 +167,13 @@ describe('two writers started together into one results directory (item 5)', () 
     const codes = results.map((r) => r.code).sort();
     expect(codes).toEqual([0, 2]); // before: both 0, duplicated or deleted lines
     const loser = results.find((r) => r.code === 2)!;
-    expect(loser.stderr).toMatch(new RegExp(`^dlnflow: ${out} is busy: runs/all.jsonl \\(an unsharded run\\) is locked by pid \\d+ on this host .*\\[ERR_DLN_BUSY\\]\\n$`));
-    const ids = read(out, 'runs/all.jsonl').trim().split('\n').map((l) => JSON.parse(l).id);
+    expect(loser.stderr).toMatch(
+      new RegExp(`^dlnflow: ${out} is busy: runs/all.jsonl \\(an unsharded run\\) is locked by pid \\d+ on this host .*\\[ERR_DLN_BUSY\\]\\n$`),
+    );
+    const ids = read(out, 'runs/all.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     expect(ids).toHaveLength(6);
     expect(new Set(ids).size).toBe(6);
   }, 60_000);
@@ -175,7 +183,10 @@ describe('two writers started together into one results directory (item 5)', () 
     const results = await race(['run', slowFile, '--out', out, '--no-report'], ['run', slowFile, '--set', 'seed=3', '--out', out, '--no-report']);
     expect(results.map((r) => r.code).sort()).toEqual([0, 2]);
     const manifest = JSON.parse(read(out, 'experiment.json'));
-    const lines = read(out, 'runs/all.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = read(out, 'runs/all.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(6);
     expect(lines.every((l) => l.plan === manifest.planHash)).toBe(true);
   }, 60_000);
@@ -195,7 +206,10 @@ describe('command-line rough edges (item 18)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('expected a path, got an empty string');
     expect(readdirSync(cwd)).toEqual([]);
-    for (const args of [['merge', path.join(root, 'anywhere'), '--out', ''], ['schema', '--out', '']]) {
+    for (const args of [
+      ['merge', path.join(root, 'anywhere'), '--out', ''],
+      ['schema', '--out', ''],
+    ]) {
       const q = await inProcess(args);
       expect(q.code).toBe(1);
       expect(q.stderr).toContain('expected a path, got an empty string');
@@ -210,7 +224,10 @@ describe('command-line rough edges (item 18)', () => {
 
   test('plan --runs | head ends quietly', () => {
     // 1.3 MB of runs: far more than a pipe holds, so the writer meets the closed pipe.
-    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" plan marion-chizat-depth --runs | head -n 2`], { encoding: 'utf8', env });
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${bin}" plan marion-chizat-depth --runs | head -n 2`], {
+      encoding: 'utf8',
+      env,
+    });
     expect(r.stderr).toBe(''); // before: an EPIPE stack trace
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout.split('\n')[1])).toMatchObject({ index: 0 });
@@ -245,5 +262,6 @@ describe('command-line rough edges (item 18)', () => {
 
 afterAll(() => {
   // Nothing of the refused writers may be left behind.
-  for (const d of ['race-same', 'race-two']) if (existsSync(path.join(root, d))) expect(readdirSync(path.join(root, d, 'runs'))).toEqual(['all.jsonl']);
+  for (const d of ['race-same', 'race-two'])
+    if (existsSync(path.join(root, d))) expect(readdirSync(path.join(root, d, 'runs'))).toEqual(['all.jsonl']);
 });

@@ -38,7 +38,15 @@ describe('dlnflow problem', () => {
   test("marion-chizat-fig1 --json --set data.source=authors prints the authors' X and y", async () => {
     const r = run('problem', 'marion-chizat-fig1', '--json', '--set', 'data.source=authors');
     expect(r.status).toBe(0);
-    const file = JSON.parse(r.stdout) as { X: number[][]; y: number[]; widths: number[]; loss: string; l2: number; XTest?: unknown; projection?: unknown };
+    const file = JSON.parse(r.stdout) as {
+      X: number[][];
+      y: number[];
+      widths: number[];
+      loss: string;
+      l2: number;
+      XTest?: unknown;
+      projection?: unknown;
+    };
     expect(file.widths).toEqual([5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1]);
     expect(file.loss).toBe('mse');
     expect(file.l2).toBe(0);
@@ -97,7 +105,12 @@ describe('dlnflow problem', () => {
       expect(back.problem.widths).toEqual(built.widths);
       // The file's weights are the run's initialization.
       const init = plan.points[planned.point].init;
-      const w0 = initWeights(built.widths, { kind: init.kind as InitKind, scale: init.scale, seed: planned.seeds.init, ...(init.sigma !== undefined ? { sigma: init.sigma } : {}) });
+      const w0 = initWeights(built.widths, {
+        kind: init.kind as InitKind,
+        scale: init.scale,
+        seed: planned.seeds.init,
+        ...(init.sigma !== undefined ? { sigma: init.sigma } : {}),
+      });
       // JSON has no -0 (a residual init at s = 0 holds 0 * N entries): compare with -0 read as 0.
       expect(back.weights).toEqual(Float64Array.from(w0, (v) => v + 0));
       const a = built.problem.evaluate(w0);
@@ -137,11 +150,40 @@ describe('dlnflow problem', () => {
 
   test('a file-based config prints its problem file without weights', async () => {
     const problemPath = path.join(dir, 'given.json');
-    writeFileSync(problemPath, JSON.stringify({ X: [[1, 0], [0, 1], [1, 1]], y: [1, 2, 3], widths: [2, 2, 1], weights: [[[1, 0], [0, 1]], [[1, 1]]] }));
+    writeFileSync(
+      problemPath,
+      JSON.stringify({
+        X: [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        y: [1, 2, 3],
+        widths: [2, 2, 1],
+        weights: [
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [[1, 1]],
+        ],
+      }),
+    );
     const config = path.join(dir, 'file-config.json');
-    writeFileSync(config, JSON.stringify({ name: 'f', data: { kind: 'file', path: problemPath }, model: { widths: [2, 2, 1] }, train: { learningRate: 0.1, steps: 1 } }));
+    writeFileSync(
+      config,
+      JSON.stringify({ name: 'f', data: { kind: 'file', path: problemPath }, model: { widths: [2, 2, 1] }, train: { learningRate: 0.1, steps: 1 } }),
+    );
     const r = await inProcess('problem', config, '--json');
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ X: [[1, 0], [0, 1], [1, 1]], y: [1, 2, 3], widths: [2, 2, 1] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      X: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [1, 2, 3],
+      widths: [2, 2, 1],
+    });
   });
 });

@@ -60,7 +60,10 @@ describe('dlnflow run', () => {
     const outcome = JSON.parse(again.stdout);
     expect(outcome.resumed).toBe(before);
     expect(outcome.ran).toBe(24 - before);
-    const ids = read(out, 'runs/all.jsonl').trim().split('\n').map((l) => JSON.parse(l).id);
+    const ids = read(out, 'runs/all.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     expect(new Set(ids).size).toBe(24);
     expect(ids).toHaveLength(24);
     for (const f of ['results.jsonl', 'aggregate.csv', 'summary.json']) expect(read(out, f)).toBe(read(reference, f));
@@ -69,7 +72,11 @@ describe('dlnflow run', () => {
   test('shards from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, then merge', () => {
     const out = path.join(dir, 'slurm');
     for (const id of ['1', '2', '3']) {
-      const r = run(['run', configFile, '--out', out, '--set', 'train.steps=2000'], { SLURM_ARRAY_TASK_ID: id, SLURM_ARRAY_TASK_COUNT: '3', SLURM_ARRAY_TASK_MIN: '1' });
+      const r = run(['run', configFile, '--out', out, '--set', 'train.steps=2000'], {
+        SLURM_ARRAY_TASK_ID: id,
+        SLURM_ARRAY_TASK_COUNT: '3',
+        SLURM_ARRAY_TASK_MIN: '1',
+      });
       expect(r.status).toBe(0);
     }
     const m = run(['merge', out, '--json']);

@@ -86,7 +86,20 @@ describe('dlnflow inspect', () => {
     expect(out.spectrum.spectralRadius).toBe(Math.max(out.sharpness[0], -out.spectrum.lambdaMin));
     expect(out.spectrum.sharpnessOverSMin).toBeCloseTo(out.sharpness[0] / out.theory.sMin, 14);
     // Every theory quantity of docs/theory.md §2 (univariate).
-    for (const key of ['lambda', 'Lambda', 'a', 'wStarNorm', 'projectionNorm', 'sMin', 'sMinRefinedLower', 'sMinRefinedUpper', 'sRankOne', 'smallInitUpper', 'codeUpper', 'criticalLearningRate']) {
+    for (const key of [
+      'lambda',
+      'Lambda',
+      'a',
+      'wStarNorm',
+      'projectionNorm',
+      'sMin',
+      'sMinRefinedLower',
+      'sMinRefinedUpper',
+      'sRankOne',
+      'smallInitUpper',
+      'codeUpper',
+      'criticalLearningRate',
+    ]) {
       expect(typeof out.theory[key]).toBe('number');
     }
     expect(out.theory.wStar).toHaveLength(5);
@@ -95,7 +108,9 @@ describe('dlnflow inspect', () => {
     expect(out.structure.rankOneGap).toHaveLength(3);
     expect(out.structure.alignment).toHaveLength(2);
     expect(out.structure.balancedness).toHaveLength(2);
-    const eps = 3 * Math.max(...out.structure.layerNorms.map((s: number, k: number) => s * s + out.structure.rankOneGap[k])) + 2 * out.structure.balancedness.reduce((a: number, b: number) => a + b, 0);
+    const eps =
+      3 * Math.max(...out.structure.layerNorms.map((s: number, k: number) => s * s + out.structure.rankOneGap[k])) +
+      2 * out.structure.balancedness.reduce((a: number, b: number) => a + b, 0);
     expect(out.structure.lemma2Epsilon).toBeCloseTo(eps, 12);
     // Power iteration (parity) and the dense oracle, through the command's function in-process.
     const options = { init: 'gaussian', scale: 0.3, seed: 1, k: 1, method: 'power' as const, tol: 1e-10, rankTol: 1e-4 };
@@ -122,7 +137,10 @@ describe('dlnflow inspect', () => {
     expect(m.structure.rankTolerance).toBe(1e-3);
     expect(m.structure.singularValues).toHaveLength(4);
     expect(m.structure.rank).toBe(m.structure.singularValues.filter((x) => x > 1e-3).length);
-    expect(m.structure.nuclearNorm).toBeCloseTo(m.structure.singularValues.reduce((a, b) => a + b, 0), 12);
+    expect(m.structure.nuclearNorm).toBeCloseTo(
+      m.structure.singularValues.reduce((a, b) => a + b, 0),
+      12,
+    );
   });
 
   test('bad sharpness options fail with one line', () => {

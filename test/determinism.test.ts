@@ -49,7 +49,7 @@ describe('determinism', () => {
     }
   });
 
-  test('BLAS thread count does not change the numbers below OpenBLAS\'s threading of matrix-vector products', async () => {
+  test("BLAS thread count does not change the numbers below OpenBLAS's threading of matrix-vector products", async () => {
     // Width 60: dgemm is threaded by rows/columns (no split sums), dgemv not threaded at all.
     const widths = [10, 60, 60, 10];
     const problem = teacherProblem(widths);
@@ -93,9 +93,12 @@ describe('determinism', () => {
         const same = (a: Float64Array, b: Float64Array) => bits(a).equals(bits(b));
         one.forEach((r, i) => {
           expect(r.status).toBe('completed');
-          expect({ blas, run: i, workers3: same(three[i].weights, r.weights), workers2: same(again[i].weights, r.weights) }).toEqual(
-            { blas, run: i, workers3: true, workers2: true },
-          );
+          expect({ blas, run: i, workers3: same(three[i].weights, r.weights), workers2: same(again[i].weights, r.weights) }).toEqual({
+            blas,
+            run: i,
+            workers3: true,
+            workers2: true,
+          });
           expect(same(three[i].trace.scalar('loss'), r.trace.scalar('loss'))).toBe(true);
         });
       }

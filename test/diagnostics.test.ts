@@ -56,7 +56,12 @@ describe('diagnostics', () => {
     expect(ratio).toBeLessThan(2.1);
     const res = r.trace.vector('residualNorms');
     const last = res.data.subarray((res.rows - 1) * res.cols);
-    const dist = Math.sqrt(dot(r.weights.map((v, i) => v - w0[i]), r.weights.map((v, i) => v - w0[i])));
+    const dist = Math.sqrt(
+      dot(
+        r.weights.map((v, i) => v - w0[i]),
+        r.weights.map((v, i) => v - w0[i]),
+      ),
+    );
     // sum_k (||theta_k|| / L)^2 = ||W - W(0)||^2
     expect(Math.sqrt(last.reduce((a, v) => a + (v / 10) ** 2, 0))).toBeCloseTo(dist, 13);
   });

@@ -54,12 +54,20 @@ test('train: a chart per scalar column over every row, a table, a line; no data 
 
 test('NaN and infinities: in the table as such, left out of the chart', () => {
   const col = (name: string, values: number[]) => ({ name, width: 1, values: Float64Array.from(values) });
-  const trace = new Trace([col('step', [0, 1, 2, 3]), col('loss', [1, 0.5, Infinity, NaN]), col('gap', [2, 1, 0.5, 0.25]), col('decay', [1, 1e-2, 1e-4, 1e-6])]);
+  const trace = new Trace([
+    col('step', [0, 1, 2, 3]),
+    col('loss', [1, 0.5, Infinity, NaN]),
+    col('gap', [2, 1, 0.5, 0.25]),
+    col('decay', [1, 1e-2, 1e-4, 1e-6]),
+  ]);
   const b = bundleOf(trace);
   expect(b['text/html']).toContain('<td>inf</td>');
   expect(b['text/html']).toContain('<td>NaN</td>');
   const [loss, gap, decay] = (b['application/vnd.vegalite.v5+json'] as { vconcat: Panel[] }).vconcat;
-  expect(loss.data.values).toEqual([{ step: 0, loss: 1 }, { step: 1, loss: 0.5 }]);
+  expect(loss.data.values).toEqual([
+    { step: 0, loss: 1 },
+    { step: 1, loss: 0.5 },
+  ]);
   // Positive over less than two decades: linear.
   expect(gap.encoding.y.scale.type).toBeUndefined();
   expect(gap.data.values).toHaveLength(4);
@@ -95,7 +103,7 @@ describe('experiment outcomes', () => {
     expect(b['image/svg+xml']).toBe(readFileSync(path.join(out, 'figures', 'distance.svg'), 'utf8'));
     expect(b['application/vnd.vegalite.v5+json']).toEqual(JSON.parse(readFileSync(path.join(out, 'figures', 'distance.vl.json'), 'utf8')));
     const html = b['text/html'] as string;
-    expect(html).toContain("<caption>this config&#39;s checks</caption>");
+    expect(html).toContain('<caption>this config&#39;s checks</caption>');
     expect(html).toContain('<td>✓</td><td>every run fits &lt;well&gt;</td>');
     expect(html).toMatch(/<figure><figcaption>[^<]*<\/figcaption><svg/);
     expect(b['text/plain']).toBe(`shown: 4 runs (4 ran now, 0 resumed) in ${out}; every checked finding and check held`);

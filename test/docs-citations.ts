@@ -47,7 +47,21 @@ export interface ScanResult {
 }
 
 /** Directories and files scanned, relative to the repository root. */
-export const SCANNED = ['src', 'binding', 'lib', 'scripts', 'test', 'bin', 'cmake', 'docs', '.ci', '.github', 'README.md', 'CHANGELOG.md', 'CMakeLists.txt'];
+export const SCANNED = [
+  'src',
+  'binding',
+  'lib',
+  'scripts',
+  'test',
+  'bin',
+  'cmake',
+  'docs',
+  '.ci',
+  '.github',
+  'README.md',
+  'CHANGELOG.md',
+  'CMakeLists.txt',
+];
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'build', 'prebuilds', '.git', 'fixtures']);
 /** The checker and its test name the forbidden documents and hold deliberately dangling citations. */
 const SKIPPED_FILES = new Set(['test/docs-citations.ts', 'test/docs.test.ts']);
@@ -131,7 +145,9 @@ export class CitationChecker {
   private resolve(path: string, file: string): string | null {
     const fromRoot = path.replace(/^\.\//, '');
     if (!fromRoot.startsWith('../') && this.exists(fromRoot)) return fromRoot;
-    const fromDir = relative(this.root, join(this.root, dirname(file), path)).split(sep).join('/');
+    const fromDir = relative(this.root, join(this.root, dirname(file), path))
+      .split(sep)
+      .join('/');
     if (!fromDir.startsWith('..') && this.exists(fromDir)) return fromDir;
     return null;
   }

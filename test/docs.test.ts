@@ -40,7 +40,10 @@ describe('the checker reports dangling citations', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'dlnflow-docs-'));
-    write('docs/a.md', '# A\n\n## 1. One\n\n### 1.2 Two\n\nSee §1.2 and §9.9, and [b](b.md) §1, b.md §3.\n\nThe code: `src/x.cpp`, `src/gone.cpp`, `src/*.hpp`.\n');
+    write(
+      'docs/a.md',
+      '# A\n\n## 1. One\n\n### 1.2 Two\n\nSee §1.2 and §9.9, and [b](b.md) §1, b.md §3.\n\nThe code: `src/x.cpp`, `src/gone.cpp`, `src/*.hpp`.\n',
+    );
     write('docs/b.md', '# B\n\n## 1. Only\n');
     write('README.md', '# R\n\n## Errors\n\n**What to expect.** Text.\n');
     write(

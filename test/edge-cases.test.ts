@@ -68,7 +68,12 @@ describe('numerical edge cases of gradient descent', () => {
     expect(r.finalLoss as number).toBeLessThan(1e-8);
     // Far from the minimum-norm w*, the excess form e^T Sigma e rounds to +-eps |e|^2 and could go
     // negative; with n < d the loss comes from the residuals: never negative, and exact at interpolation.
-    const deep = await train(p, initWeights(widths, { scale: 0.36, seed: 1 }), { learningRate: 0.001, steps: 40000, recordEvery: 1000, record: ['loss'] });
+    const deep = await train(p, initWeights(widths, { scale: 0.36, seed: 1 }), {
+      learningRate: 0.001,
+      steps: 40000,
+      recordEvery: 1000,
+      record: ['loss'],
+    });
     const losses = deep.trace.scalar('loss');
     expect(Math.min(...losses)).toBeGreaterThanOrEqual(0);
     const w = p.evaluate(deep.weights).endToEnd as Float64Array;

@@ -1,5 +1,19 @@
 /** Every documented bad input gives its documented error code and names the field. */
-import { DlnError, initWeights, layers, marionChizatData, Problem, setMemoryLimit, train, buildInfo, flow, hessianVectorProduct, sharpness, denseHessian, type Quantity } from '../lib';
+import {
+  DlnError,
+  initWeights,
+  layers,
+  marionChizatData,
+  Problem,
+  setMemoryLimit,
+  train,
+  buildInfo,
+  flow,
+  hessianVectorProduct,
+  sharpness,
+  denseHessian,
+  type Quantity,
+} from '../lib';
 import { wrapNative } from '../lib/errors';
 import { native } from '../lib/native';
 import { mcProblem, MC_WIDTHS } from './helpers';
@@ -137,7 +151,11 @@ describe('weights and options', () => {
   test('a wrong problem handle is a type error, never a crash', async () => {
     const fakes = [{}, null, 42, { native: {} }];
     for (const fake of fakes) {
-      await expectRejection(train({ native: fake, weights: (w: Float64Array) => w } as never, w0, { learningRate: 0.1, steps: 1 }), 'ERR_DLN_TYPE', 'problem');
+      await expectRejection(
+        train({ native: fake, weights: (w: Float64Array) => w } as never, w0, { learningRate: 0.1, steps: 1 }),
+        'ERR_DLN_TYPE',
+        'problem',
+      );
     }
   });
 });
@@ -184,7 +202,11 @@ describe('spectrum: hessianVectorProduct, sharpness, denseHessian and the sharpn
     await expectRejection(run({ k: 4, maxIterations: 2 }, ['sharpnessTopK']), 'ERR_DLN_VALUE', 'options.sharpness.maxIterations');
     await expectRejection(run({ method: 'power' }, ['lambdaMin']), 'ERR_DLN_VALUE', 'options.sharpness.method');
     await expectRejection(run({ method: 'power', k: 3 }, ['sharpness']), 'ERR_DLN_VALUE', 'options.sharpness.k');
-    await expectRejection(flow(problem, w0, { tEnd: 1, record: ['sharpness'], sharpness: { method: 'x' as never } }), 'ERR_DLN_VALUE', 'options.sharpness.method');
+    await expectRejection(
+      flow(problem, w0, { tEnd: 1, record: ['sharpness'], sharpness: { method: 'x' as never } }),
+      'ERR_DLN_VALUE',
+      'options.sharpness.method',
+    );
     await expectRejection(flow(problem, w0, { tEnd: 1, events: { sharpnessAbove: NaN } }), 'ERR_DLN_VALUE', 'options.events.sharpnessAbove');
   });
 
@@ -196,7 +218,11 @@ describe('spectrum: hessianVectorProduct, sharpness, denseHessian and the sharpn
       const wide = Problem.regression({ X: data.X, y: data.y, widths: [3, 20, 20, 1] }); // P = 480
       const w = initWeights([3, 20, 20, 1], { scale: 0.3 });
       await expectRejection(sharpness(wide, w, { method: 'dense' }), 'ERR_DLN_MEMORY', 'options.method');
-      await expectRejection(train(wide, w, { learningRate: 0.1, steps: 1, record: ['sharpness'], sharpness: { method: 'dense' } }), 'ERR_DLN_MEMORY', 'options.sharpness.method');
+      await expectRejection(
+        train(wide, w, { learningRate: 0.1, steps: 1, record: ['sharpness'], sharpness: { method: 'dense' } }),
+        'ERR_DLN_MEMORY',
+        'options.sharpness.method',
+      );
     } finally {
       setMemoryLimit(before);
     }

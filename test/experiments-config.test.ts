@@ -122,7 +122,10 @@ describe('loading: files, presets, extends, quick, overrides', () => {
     expect(buildPlan(quick.experiment).runs.length).toBeLessThan(100);
     expect(quick.experiment.train.sharpness?.tol).toBe(1e-8);
     const ext = path.join(dir, 'ext.yaml');
-    writeFileSync(ext, 'extends: marion-chizat-fig1\nname: my-fig1\nrepetitions: 2\nsweep:\n  - train.learningRate: [0.02]\n    train.steps: [100]\n');
+    writeFileSync(
+      ext,
+      'extends: marion-chizat-fig1\nname: my-fig1\nrepetitions: 2\nsweep:\n  - train.learningRate: [0.02]\n    train.steps: [100]\n',
+    );
     const mine = await loadExperiment(ext);
     expect(mine.preset).toBe('marion-chizat-fig1');
     expect(mine.experiment.name).toBe('my-fig1');
@@ -195,8 +198,13 @@ describe('plans', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     expect(() => parseShard('4/4')).toThrow(/0 <= i < N/);
     expect(() => parseShard('x')).toThrow(/i\/N/);
-    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '3' })).toEqual({ index: 2, count: 4 });
-    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' })).toEqual({ index: 3, count: 4 });
+    expect(shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '3' })).toEqual({
+      index: 2,
+      count: 4,
+    });
+    expect(
+      shardFromEnvironment({ SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' }),
+    ).toEqual({ index: 3, count: 4 });
     expect(shardFromEnvironment({})).toBeUndefined();
   });
 });
@@ -237,7 +245,10 @@ describe('expressions and statistics', () => {
 
   test('least squares recovers a line', () => {
     const x = [0, 1, 2, 3, 4];
-    const fit = linearFit(x, x.map((v) => 2 - 0.5 * v))!;
+    const fit = linearFit(
+      x,
+      x.map((v) => 2 - 0.5 * v),
+    )!;
     expect(fit.slope).toBeCloseTo(-0.5, 14);
     expect(fit.intercept).toBeCloseTo(2, 14);
     expect(fit.r2).toBeCloseTo(1, 14);

@@ -42,7 +42,11 @@ describe('scopeFindings', () => {
     const otherScales = presetConfig(marionChizatFig1, { overrides: ['sweep[1][init.scale]=[0.3, 0.5]'] });
     const otherSteps = presetConfig(marionChizatFig1, { overrides: ['sweep[0][train.steps]=[100, 100, 100, 100, 100]'] });
     for (const config of [otherScales, otherSteps]) {
-      const [byDefault, aboutScales, aboutKind] = scopeFindings([finding(), finding(['init.scale', 'train.steps']), finding(['init.kind'])], config, refs);
+      const [byDefault, aboutScales, aboutKind] = scopeFindings(
+        [finding(), finding(['init.scale', 'train.steps']), finding(['init.kind'])],
+        config,
+        refs,
+      );
       expect(findingStatus(byDefault)).toBe('not-applicable');
       expect(byDefault.pass).toBeNull();
       expect(findingStatus(aboutScales)).toBe('not-applicable');
@@ -65,7 +69,15 @@ describe('end to end', () => {
     const file = path.join(dir, 'mine.yaml');
     writeFileSync(
       file,
-      ['extends: marion-chizat-fig1-traces', 'name: my-traces', 'repetitions: 1', 'train: {steps: 40}', 'sweep:', '  - train.learningRate: [0.02, 0.1]', '  - init.scale: [0.35]'].join('\n'),
+      [
+        'extends: marion-chizat-fig1-traces',
+        'name: my-traces',
+        'repetitions: 1',
+        'train: {steps: 40}',
+        'sweep:',
+        '  - train.learningRate: [0.02, 0.1]',
+        '  - init.scale: [0.35]',
+      ].join('\n'),
     );
     const out = path.join(dir, 'mine');
     const outcome = await runExperiment(file, { out });

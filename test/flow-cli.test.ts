@@ -33,7 +33,23 @@ describe('dlnflow flow', () => {
     const d = marionChizatData({ n: 50, d: 5, seed: 0 });
     const file = path.join(dir, 'noweights.json');
     writeFileSync(file, JSON.stringify({ X: toRows(d.X), y: Array.from(d.y), widths: [5, 5, 5, 1] }));
-    const r = run('flow', file, '--t-end', 'Infinity', '--excess-loss-below', '1e-9', '--scale', '0.01', '--seed', '2', '--record', 'loss,stepSize', '--record-every', '10', '--json');
+    const r = run(
+      'flow',
+      file,
+      '--t-end',
+      'Infinity',
+      '--excess-loss-below',
+      '1e-9',
+      '--scale',
+      '0.01',
+      '--seed',
+      '2',
+      '--record',
+      'loss,stepSize',
+      '--record-every',
+      '10',
+      '--json',
+    );
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.point).toEqual({ source: 'init', kind: 'gaussian', scale: 0.01, seed: 2 });
@@ -51,7 +67,19 @@ describe('dlnflow flow', () => {
     const { problem, weights } = await loadProblemFile(fixture);
     const api = await flow(problem, weights!, { tEnd: 50, method: 'exprb43' });
     expect(out.method).toBe('exprb43');
-    for (const key of ['nfev', 'hvps', 'gradientEquivalents', 'krylovIterations', 'krylovCuts', 'maxKrylovBasis', 'sharpnessEstimates', 'switches', 'sharpnessEstimate', 'accepted', 'rejected']) {
+    for (const key of [
+      'nfev',
+      'hvps',
+      'gradientEquivalents',
+      'krylovIterations',
+      'krylovCuts',
+      'maxKrylovBasis',
+      'sharpnessEstimates',
+      'switches',
+      'sharpnessEstimate',
+      'accepted',
+      'rejected',
+    ]) {
       expect(out[key]).toBe((api.stats as unknown as Record<string, unknown>)[key]);
     }
     expect(out.hvps).toBeGreaterThan(0);

@@ -4,7 +4,18 @@
  * dense output, split time to t ~ 1e33, recording, divergence, cancellation, progress,
  * determinism, option errors. Each claim has a false case that it must catch.
  */
-import { buildInfo, DlnAbortError, DlnError, flow, initWeights, jacotTeacherData, marionChizatData, Problem, setWorkerThreads, type FlowResult } from '../lib';
+import {
+  buildInfo,
+  DlnAbortError,
+  DlnError,
+  flow,
+  initWeights,
+  jacotTeacherData,
+  marionChizatData,
+  Problem,
+  setWorkerThreads,
+  type FlowResult,
+} from '../lib';
 
 const METHODS = ['rk45', 'exprb43', 'auto'] as const;
 const JACOT_WIDTHS = [10, 20, 20, 20, 10];
@@ -36,12 +47,16 @@ function errorOverTol(a: Float64Array, b: Float64Array, rtol: number, atol: numb
 
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
 
-describe('every method against RK45 at tight tolerance: Jacot et al.\'s deep setting over two transitions', () => {
+describe("every method against RK45 at tight tolerance: Jacot et al.'s deep setting over two transitions", () => {
   const problem = jacotProblem();
   const w0 = initWeights(JACOT_WIDTHS, { scale: 0.01, seed: 1 });
   const T = 6;
   // Non-terminal events at two loss levels (the first two drops); 10 is never reached by t = 6.
-  const events = [{ lossBelow: 1000, terminal: false }, { lossBelow: 100, terminal: false }, { lossBelow: 10, terminal: false }];
+  const events = [
+    { lossBelow: 1000, terminal: false },
+    { lossBelow: 100, terminal: false },
+    { lossBelow: 10, terminal: false },
+  ];
   const times = [0.5, 2, 3, 4.5, 5.99];
   let reference: FlowResult;
   let faster: FlowResult;
@@ -57,7 +72,7 @@ describe('every method against RK45 at tight tolerance: Jacot et al.\'s deep set
     // Measured (error / tol): rk45 0.07, 0.26; exprb43 0.23, 0.61; auto 0.18, 0.45 (3 switches).
     expect(errorOverTol(faster.weights, reference.weights, rtol, atol)).toBeGreaterThan(10);
     const fasterLoss = faster.trace.scalar('loss');
-    expect(Math.max(...times.map((_, k) => Math.abs(fasterLoss[k + 1] / (reference.trace.scalar('loss')[k + 1]) - 1)))).toBeGreaterThan(1000 * rtol);
+    expect(Math.max(...times.map((_, k) => Math.abs(fasterLoss[k + 1] / reference.trace.scalar('loss')[k + 1] - 1)))).toBeGreaterThan(1000 * rtol);
     const refLoss = reference.trace.scalar('loss');
     for (const method of METHODS) {
       const r = await flow(problem, w0, { tEnd: T, method, rtol, atol, events, times, record: ['loss'] });
@@ -100,7 +115,7 @@ describe('every method against RK45 at tight tolerance: Jacot et al.\'s deep set
   });
 });
 
-describe('Marion-Chizat flows to excess loss 1e-10 (the gf-limit preset\'s setting)', () => {
+describe("Marion-Chizat flows to excess loss 1e-10 (the gf-limit preset's setting)", () => {
   const problem = mcProblem();
   // [kind, scale, rtol]: Gaussian 0.05 (t ~ 2e6), zero-layer 0.3, and zero-layer 3e-5 (t ~ 9e32: split time).
   const cases = [
@@ -137,13 +152,25 @@ describe('Marion-Chizat flows to excess loss 1e-10 (the gf-limit preset\'s setti
 
   test('auto on a non-stiff flow is RK45 bit for bit, trace included (a preset that never switches is unchanged)', async () => {
     const w0 = initWeights(MC_WIDTHS, { kind: 'zero-layer', scale: 0.3, seed: 1, zeroLayer: 0 });
-    const opts = { tEnd: Infinity, rtol: 1e-8, atol: 1e-11, events: { excessLossBelow: 1e-10 }, recordEvery: 7, record: ['loss', 'gradNorm', 'stepSize'] as ('loss' | 'gradNorm' | 'stepSize')[] };
+    const opts = {
+      tEnd: Infinity,
+      rtol: 1e-8,
+      atol: 1e-11,
+      events: { excessLossBelow: 1e-10 },
+      recordEvery: 7,
+      record: ['loss', 'gradNorm', 'stepSize'] as ('loss' | 'gradNorm' | 'stepSize')[],
+    };
     const a = await flow(problem, w0, { ...opts, method: 'auto' });
     const r = await flow(problem, w0, { ...opts, method: 'rk45' });
     expect(a.stats.switches).toBe(0);
     expect(bits(a.weights)).toBe(bits(r.weights));
     for (const c of ['time', 'loss', 'gradNorm', 'stepSize']) expect(bits(a.trace.scalar(c))).toBe(bits(r.trace.scalar(c)));
-    expect([a.stats.nfev, a.stats.accepted, a.stats.rejected, a.stats.extraEvaluations]).toEqual([r.stats.nfev, r.stats.accepted, r.stats.rejected, r.stats.extraEvaluations]);
+    expect([a.stats.nfev, a.stats.accepted, a.stats.rejected, a.stats.extraEvaluations]).toEqual([
+      r.stats.nfev,
+      r.stats.accepted,
+      r.stats.rejected,
+      r.stats.extraEvaluations,
+    ]);
     // False case: exprb43 is a different trajectory.
     const e = await flow(problem, w0, { ...opts, method: 'exprb43' });
     expect(bits(e.weights)).not.toBe(bits(r.weights));
@@ -226,7 +253,14 @@ describe('cancellation, progress and determinism with the stiff methods', () => 
   test('1 or 2 worker threads give identical bits (exprb43 and auto, concurrent runs)', async () => {
     const problem = jacotProblem();
     const inits = [1, 2, 3].map((seed) => initWeights(JACOT_WIDTHS, { scale: 0.01, seed }));
-    const opts = { tEnd: 3, rtol: 1e-7, atol: 1e-10, times: [1, 2], record: ['loss', 'sharpness'] as ('loss' | 'sharpness')[], events: { lossBelow: 500, terminal: false } };
+    const opts = {
+      tEnd: 3,
+      rtol: 1e-7,
+      atol: 1e-10,
+      times: [1, 2],
+      record: ['loss', 'sharpness'] as ('loss' | 'sharpness')[],
+      events: { lossBelow: 500, terminal: false },
+    };
     const before = buildInfo().workerThreads;
     try {
       for (const method of ['exprb43', 'auto'] as const) {

@@ -323,7 +323,16 @@ describe('flow option errors name the field', () => {
 
   test('weights of the wrong length, and an excess-loss event without a known minimum', async () => {
     await expectRejection(flow(problem, new Float64Array(3), { tEnd: 1 }), 'ERR_DLN_SHAPE', 'weights');
-    const withL2 = Problem.regression({ X: { rows: 2, cols: 1, data: new Float64Array([1, 2]) }, y: new Float64Array([1, 1]), widths: [1, 1], l2: 0.1 });
-    await expectRejection(flow(withL2, new Float64Array([0.1]), { tEnd: 1, events: { excessLossBelow: 1e-6 } }), 'ERR_DLN_VALUE', 'options.events.excessLossBelow');
+    const withL2 = Problem.regression({
+      X: { rows: 2, cols: 1, data: new Float64Array([1, 2]) },
+      y: new Float64Array([1, 1]),
+      widths: [1, 1],
+      l2: 0.1,
+    });
+    await expectRejection(
+      flow(withL2, new Float64Array([0.1]), { tEnd: 1, events: { excessLossBelow: 1e-6 } }),
+      'ERR_DLN_VALUE',
+      'options.events.excessLossBelow',
+    );
   });
 });

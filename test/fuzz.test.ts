@@ -10,7 +10,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { DlnError, initWeights, marionChizatData, Problem, train, jacotTeacherData, completionData, hessianVectorProduct, sharpness, denseHessian, measure, measureSync } from '../lib';
+import {
+  DlnError,
+  initWeights,
+  marionChizatData,
+  Problem,
+  train,
+  jacotTeacherData,
+  completionData,
+  hessianVectorProduct,
+  sharpness,
+  denseHessian,
+  measure,
+  measureSync,
+} from '../lib';
 import { native, type NativeBinding } from '../lib/native';
 import { wrapNative } from '../lib/errors';
 import { resolveExperiment } from '../lib/pipeline';
@@ -93,10 +106,7 @@ function detachedFloat64(n: number): Float64Array {
   return a;
 }
 
-const specialDouble = fc.oneof(
-  fc.double(),
-  fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e308, -1e308, 5e-324, 2 ** 53, 2 ** 64, -1),
-);
+const specialDouble = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0, 1e308, -1e308, 5e-324, 2 ** 53, 2 ** 64, -1));
 const float64 = (maxLength = 40) =>
   fc.oneof(
     fc.array(fc.double({ noNaN: true, min: -10, max: 10 }), { maxLength }).map((a) => Float64Array.from(a)),
@@ -155,7 +165,17 @@ describe('fuzzing every entry point', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('regression', 'mse', 'completion'),
-        fc.record({ X: nested, y: fc.oneof(fc.array(specialDouble, { maxLength: 6 }), junk), Y: nested, widths: widthsArb, entries: fc.oneof(nested, junk), l2: fc.oneof(specialDouble, junk) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            X: nested,
+            y: fc.oneof(fc.array(specialDouble, { maxLength: 6 }), junk),
+            Y: nested,
+            widths: widthsArb,
+            entries: fc.oneof(nested, junk),
+            l2: fc.oneof(specialDouble, junk),
+          },
+          { requiredKeys: [] },
+        ),
         (kind, spec) => {
           outcome(() => (Problem as unknown as Record<string, (s: unknown) => unknown>)[kind](spec));
         },
@@ -166,11 +186,7 @@ describe('fuzzing every entry point', () => {
 
   test('weights given to evaluate and gradient', () => {
     const problem = Problem.regression({ X: data.X, y: data.y, widths: [3, 2, 1] }); // 8 parameters
-    const weights = fc.oneof(
-      float64(12),
-      fc.array(fc.array(fc.array(specialDouble, { maxLength: 4 }), { maxLength: 3 }), { maxLength: 3 }),
-      junk,
-    );
+    const weights = fc.oneof(float64(12), fc.array(fc.array(fc.array(specialDouble, { maxLength: 4 }), { maxLength: 3 }), { maxLength: 3 }), junk);
     fc.assert(
       fc.property(weights, (w) => {
         outcome(() => problem.evaluate(w as Float64Array));
@@ -250,7 +266,10 @@ describe('fuzzing every entry point', () => {
         learningRate: fc.constant(0.01),
         steps: fc.constant(2),
         record: fc.oneof(
-          fc.array(fc.constantFrom('sharpness', 'sharpnessTopK', 'lambdaMin', 'spectralRadius', 'sharpnessResidual', 'sharpnessHvps', 'sharpnessPower'), { maxLength: 4 }),
+          fc.array(
+            fc.constantFrom('sharpness', 'sharpnessTopK', 'lambdaMin', 'spectralRadius', 'sharpnessResidual', 'sharpnessHvps', 'sharpnessPower'),
+            { maxLength: 4 },
+          ),
           junk,
         ),
         sharpness: fc.oneof(spectrumOptions, junk),
@@ -269,13 +288,29 @@ describe('fuzzing every entry point', () => {
   test('measure entry points: quantities, options and weights (typed and raw, sync and async)', async () => {
     const problem = Problem.regression({ X: data.X, y: data.y, widths: [3, 2, 1] }); // 8 parameters
     const w0 = initWeights([3, 2, 1], { scale: 0.5, seed: 1 });
-    const names = fc.constantFrom('loss', 'gradNorm', 'balancedness', 'layerNorms', 'sharpness', 'sharpnessTopK', 'lambdaMin', 'rank', 'stepSize', 'los', '', '__proto__');
+    const names = fc.constantFrom(
+      'loss',
+      'gradNorm',
+      'balancedness',
+      'layerNorms',
+      'sharpness',
+      'sharpnessTopK',
+      'lambdaMin',
+      'rank',
+      'stepSize',
+      'los',
+      '',
+      '__proto__',
+    );
     const quantities = fc.oneof(fc.array(names, { maxLength: 5 }), fc.array(junk, { maxLength: 3 }), junk);
     const options = fc.oneof(
       fc.record(
         {
           rankTolerance: fc.oneof(specialDouble, junk),
-          sharpness: fc.oneof(fc.record({ method: fc.constantFrom('lanczos', 'power', 'dense', 'x'), k: fc.integer({ min: -1, max: 10 }) }, { requiredKeys: [] }), junk),
+          sharpness: fc.oneof(
+            fc.record({ method: fc.constantFrom('lanczos', 'power', 'dense', 'x'), k: fc.integer({ min: -1, max: 10 }) }, { requiredKeys: [] }),
+            junk,
+          ),
           rankTol: fc.constant(1),
         },
         { requiredKeys: [] },
@@ -437,7 +472,7 @@ describe('fuzzing every entry point', () => {
   // each declared bound, junk of every type, and unknown keys. A call must end in a documented
   // DlnError (or succeed); an options object with an unknown key (its value not undefined) must
   // fail with ERR_DLN_VALUE naming the first such key, whatever else is wrong with it.
-  describe('every entry point\'s options, from the declarations', () => {
+  describe("every entry point's options, from the declarations", () => {
     const problem = Problem.regression({ X: data.X, y: data.y, widths: [3, 2, 1] });
     const w0 = initWeights([3, 2, 1], { scale: 0.5, seed: 1 });
     const teacher = jacotTeacherData({ d: 3, rank: 2, n: 8, nTest: 3, seed: 1 });
@@ -451,7 +486,10 @@ describe('fuzzing every entry point', () => {
           const near = edges.flatMap((v) => [v, v + 1, v - 1, v * (1 + 1e-12), v / 2]);
           const lo = spec.gt ?? spec.min ?? -5;
           const hi = Math.min(spec.max ?? lo + 50, lo + 50);
-          const valid = spec.kind === 'integer' ? fc.integer({ min: Math.ceil(lo + (spec.gt !== undefined ? 1 : 0)), max: Math.floor(hi) }) : fc.double({ min: lo, max: hi, noNaN: true });
+          const valid =
+            spec.kind === 'integer'
+              ? fc.integer({ min: Math.ceil(lo + (spec.gt !== undefined ? 1 : 0)), max: Math.floor(hi) })
+              : fc.double({ min: lo, max: hi, noNaN: true });
           return fc.oneof(valid, fc.constantFrom(...near, Infinity, -Infinity, NaN, 0.5, -0), specialDouble);
         }
         case 'boolean':
@@ -478,13 +516,25 @@ describe('fuzzing every entry point', () => {
     /** Keys no declaration holds: typos of declared ones, prototype names, random strings. */
     function unknownKeyArb(spec: GroupSpec): fc.Arbitrary<string> {
       const known = Object.keys(spec.fields);
-      const typos = known.flatMap((k) => [`${k}s`, k.slice(0, -1), k.toLowerCase() === k ? `${k}X` : k.toLowerCase()]).filter((k) => !known.includes(k));
-      return fc.oneof(fc.constantFrom(...typos, '__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'), fc.string({ minLength: 1, maxLength: 6 })).filter((k) => !known.includes(k));
+      const typos = known
+        .flatMap((k) => [`${k}s`, k.slice(0, -1), k.toLowerCase() === k ? `${k}X` : k.toLowerCase()])
+        .filter((k) => !known.includes(k));
+      return fc
+        .oneof(
+          fc.constantFrom(...typos, '__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'),
+          fc.string({ minLength: 1, maxLength: 6 }),
+        )
+        .filter((k) => !known.includes(k));
     }
 
     function groupArb(spec: GroupSpec, depth = 0): fc.Arbitrary<Record<string, unknown>> {
-      const fields = Object.fromEntries(Object.entries(spec.fields).map(([k, s]) => [k, fc.oneof({ weight: 3, arbitrary: valueArb(s, depth) }, { weight: 1, arbitrary: junk })]));
-      const extra = fc.oneof({ weight: 3, arbitrary: fc.constant([] as [string, unknown][]) }, { weight: 1, arbitrary: fc.array(fc.tuple(unknownKeyArb(spec), fc.oneof(junk, fc.constant(undefined))), { maxLength: 2 }) });
+      const fields = Object.fromEntries(
+        Object.entries(spec.fields).map(([k, s]) => [k, fc.oneof({ weight: 3, arbitrary: valueArb(s, depth) }, { weight: 1, arbitrary: junk })]),
+      );
+      const extra = fc.oneof(
+        { weight: 3, arbitrary: fc.constant([] as [string, unknown][]) },
+        { weight: 1, arbitrary: fc.array(fc.tuple(unknownKeyArb(spec), fc.oneof(junk, fc.constant(undefined))), { maxLength: 2 }) },
+      );
       return fc.tuple(fc.record(fields, { requiredKeys: [] }), extra).map(([o, keys]) => {
         const out: Record<string, unknown> = { ...o };
         for (const [k, v] of keys) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -522,18 +572,87 @@ describe('fuzzing every entry point', () => {
       return typeof r === 'number' && r > 9 && Number.isInteger(r) && r <= 2001 ? { ...(o as object), resolution: 9 } : o;
     };
     const entryPoints: EntryPoint[] = [
-      { name: 'train', spec: trainOptions, at: 'options', base: { learningRate: 0.01, steps: 50 }, call: (o) => cancelled((signal) => train(problem, w0, { ...(o as object), signal } as never)), runs: 700 },
-      { name: 'flow', spec: flowOptions, at: 'options', base: { tEnd: 0.5 }, call: (o) => cancelled((signal) => flow(problem, w0, { ...(o as object), signal } as never)), runs: 700 },
-      { name: 'sharpness', spec: spectrumOptions, at: 'options', call: (o) => cancelled((signal) => sharpness(problem, w0, { ...(o as object), signal } as never)), runs: 500 },
-      { name: 'sharpnessGradient', spec: sharpnessGradientOptions, at: 'options', base: { eigengapTolerance: 1e-3 }, call: (o) => cancelled((signal) => sharpnessGradient(problem, w0, { ...(o as object), signal } as never)), runs: 300 },
+      {
+        name: 'train',
+        spec: trainOptions,
+        at: 'options',
+        base: { learningRate: 0.01, steps: 50 },
+        call: (o) => cancelled((signal) => train(problem, w0, { ...(o as object), signal } as never)),
+        runs: 700,
+      },
+      {
+        name: 'flow',
+        spec: flowOptions,
+        at: 'options',
+        base: { tEnd: 0.5 },
+        call: (o) => cancelled((signal) => flow(problem, w0, { ...(o as object), signal } as never)),
+        runs: 700,
+      },
+      {
+        name: 'sharpness',
+        spec: spectrumOptions,
+        at: 'options',
+        call: (o) => cancelled((signal) => sharpness(problem, w0, { ...(o as object), signal } as never)),
+        runs: 500,
+      },
+      {
+        name: 'sharpnessGradient',
+        spec: sharpnessGradientOptions,
+        at: 'options',
+        base: { eigengapTolerance: 1e-3 },
+        call: (o) => cancelled((signal) => sharpnessGradient(problem, w0, { ...(o as object), signal } as never)),
+        runs: 300,
+      },
       { name: 'denseHessian', spec: denseHessianOptions, at: 'controls', call: (o) => denseHessian(problem, w0, o as never), runs: 200 },
       { name: 'initWeights', spec: initOptions, at: 'options', call: (o) => initWeights([3, 2, 1], o as never), runs: 500 },
-      { name: 'marionChizatData', spec: marionChizatOptions, at: 'options', base: { n: 6, d: 3 }, call: (o) => marionChizatData(o as never), runs: 400 },
-      { name: 'jacotTeacherData', spec: jacotTeacherOptions, at: 'options', base: { d: 3, n: 5, nTest: 2 }, call: (o) => jacotTeacherData(o as never), runs: 400 },
-      { name: 'completionData', spec: completionOptions, at: 'options', base: { rows: 4, cols: 4, observed: 5 }, call: (o) => completionGen(o as never), runs: 400 },
-      { name: 'Problem.regression', spec: regressionSpec, at: 'problem', base: { X: data.X, y: data.y, widths: [3, 1] }, call: (o) => ProblemClass.regression(o as never), runs: 300 },
-      { name: 'Problem.mse', spec: mseSpec, at: 'problem', base: { X: teacher.X, Y: teacher.Y, widths: [3, 3] }, call: (o) => ProblemClass.mse(o as never), runs: 300 },
-      { name: 'Problem.completion', spec: completionSpec, at: 'problem', base: { widths: [3, 3], entries: [[0, 1, 1]] }, call: (o) => ProblemClass.completion(o as never), runs: 300 },
+      {
+        name: 'marionChizatData',
+        spec: marionChizatOptions,
+        at: 'options',
+        base: { n: 6, d: 3 },
+        call: (o) => marionChizatData(o as never),
+        runs: 400,
+      },
+      {
+        name: 'jacotTeacherData',
+        spec: jacotTeacherOptions,
+        at: 'options',
+        base: { d: 3, n: 5, nTest: 2 },
+        call: (o) => jacotTeacherData(o as never),
+        runs: 400,
+      },
+      {
+        name: 'completionData',
+        spec: completionOptions,
+        at: 'options',
+        base: { rows: 4, cols: 4, observed: 5 },
+        call: (o) => completionGen(o as never),
+        runs: 400,
+      },
+      {
+        name: 'Problem.regression',
+        spec: regressionSpec,
+        at: 'problem',
+        base: { X: data.X, y: data.y, widths: [3, 1] },
+        call: (o) => ProblemClass.regression(o as never),
+        runs: 300,
+      },
+      {
+        name: 'Problem.mse',
+        spec: mseSpec,
+        at: 'problem',
+        base: { X: teacher.X, Y: teacher.Y, widths: [3, 3] },
+        call: (o) => ProblemClass.mse(o as never),
+        runs: 300,
+      },
+      {
+        name: 'Problem.completion',
+        spec: completionSpec,
+        at: 'problem',
+        base: { widths: [3, 3], entries: [[0, 1, 1]] },
+        call: (o) => ProblemClass.completion(o as never),
+        runs: 300,
+      },
       {
         name: 'greedyRankIncremental',
         spec: greedyOptions,
@@ -542,13 +661,40 @@ describe('fuzzing every entry point', () => {
         call: (o) => cancelled((signal) => greedyRankIncremental({ kind: 'mse', X: teacher.X, Y: teacher.Y }, { ...(o as object), signal } as never)),
         runs: 300,
       },
-      { name: 'detectPlateaus', spec: plateauOptions, at: 'options', call: (o) => detectPlateaus([1, 2, 3], [1, 1, 0.5], undefined, o as never), runs: 300 },
-      { name: 'lossSurface', spec: surfaceOptions, at: 'options', base: { resolution: 3 }, call: (o) => lossSurface(problem, w0, w0, smallGrid(o) as never), runs: 300 },
+      {
+        name: 'detectPlateaus',
+        spec: plateauOptions,
+        at: 'options',
+        call: (o) => detectPlateaus([1, 2, 3], [1, 1, 0.5], undefined, o as never),
+        runs: 300,
+      },
+      {
+        name: 'lossSurface',
+        spec: surfaceOptions,
+        at: 'options',
+        base: { resolution: 3 },
+        call: (o) => lossSurface(problem, w0, w0, smallGrid(o) as never),
+        runs: 300,
+      },
       // The pipeline's options are checked before anything is read or written: `out` is never created.
       // The source is no valid experiment whatever the overrides: nothing ever runs.
-      { name: 'runExperiment', spec: runExperimentOptions, at: 'options', base: { out }, call: (o) => runExperiment({ name: 'never' } as never, o as never), runs: 300 },
+      {
+        name: 'runExperiment',
+        spec: runExperimentOptions,
+        at: 'options',
+        base: { out },
+        call: (o) => runExperiment({ name: 'never' } as never, o as never),
+        runs: 300,
+      },
       { name: 'loadExperiment', spec: loadOptions, at: 'options', call: (o) => loadExperiment('marion-chizat-fig1', o as never), runs: 200 },
-      { name: 'mergeResults', spec: mergeOptions, at: 'options', base: { out }, call: (o) => mergeResults([path.join(out, 'missing')], o as never), runs: 200 },
+      {
+        name: 'mergeResults',
+        spec: mergeOptions,
+        at: 'options',
+        base: { out },
+        call: (o) => mergeResults([path.join(out, 'missing')], o as never),
+        runs: 200,
+      },
       { name: 'buildReport', spec: reportOptions, at: 'options', call: (o) => buildReport(path.join(out, 'missing'), o as never), runs: 200 },
     ];
 
@@ -580,10 +726,29 @@ describe('fuzzing every entry point', () => {
   });
 
   test('expression names that objects inherit resolve to nothing, whatever the resolver (issue 12 item 15)', () => {
-    const inherited = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
-    const name = fc.oneof(fc.constantFrom(...inherited, 'loss', 'eta', 'sMin', 'init.scale', 'train.learningRate', 'depth'), fc.stringMatching(/^[A-Za-z_][\w.]{0,8}$/));
-    const expression = fc.tuple(name, fc.constantFrom('+', '-', '*', '/', '^'), fc.oneof(name, fc.double({ min: -3, max: 3, noNaN: true }).map(String))).map(([a, op, b]) => `${a}${op}${b}`);
-    const config = resolveExperiment({ name: 'x', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } }, 'x').experiment;
+    const inherited = [
+      '__proto__',
+      'constructor',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      'isPrototypeOf',
+      'propertyIsEnumerable',
+      'toLocaleString',
+      '__defineGetter__',
+      '__lookupSetter__',
+    ];
+    const name = fc.oneof(
+      fc.constantFrom(...inherited, 'loss', 'eta', 'sMin', 'init.scale', 'train.learningRate', 'depth'),
+      fc.stringMatching(/^[A-Za-z_][\w.]{0,8}$/),
+    );
+    const expression = fc
+      .tuple(name, fc.constantFrom('+', '-', '*', '/', '^'), fc.oneof(name, fc.double({ min: -3, max: 3, noNaN: true }).map(String)))
+      .map(([a, op, b]) => `${a}${op}${b}`);
+    const config = resolveExperiment(
+      { name: 'x', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } },
+      'x',
+    ).experiment;
     const run = { record: { values: {}, initial: { loss: 1 }, final: { loss: 0.5 } }, config, theory: null, depth: 2 } as unknown as RunView;
     fc.assert(
       fc.property(expression, (text) => {
@@ -609,12 +774,32 @@ describe('fuzzing every entry point', () => {
       sweep: [{ 'init.scale': [0.1, 0.2], 'train.steps': [10, 20] }],
     };
     const segment = fc.oneof(
-      fc.constantFrom('train', 'init', 'data', 'model', 'sweep', 'scale', 'steps', 'learningRate', 'recordEvry', '0', '5', '__proto__', 'constructor', 'toString', '[init.scale]', 'prototype'),
+      fc.constantFrom(
+        'train',
+        'init',
+        'data',
+        'model',
+        'sweep',
+        'scale',
+        'steps',
+        'learningRate',
+        'recordEvry',
+        '0',
+        '5',
+        '__proto__',
+        'constructor',
+        'toString',
+        '[init.scale]',
+        'prototype',
+      ),
       fc.stringMatching(/^[a-zA-Z]{1,6}$/),
     );
-    const override = fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.oneof(fc.constantFrom('1', '0.5', '[1, 2]', '{a: 1}', 'x', ''), fc.string({ maxLength: 5 }))).map(
-      ([segs, value]) => `${segs.join('.').replace(/\.\[/g, '[')}=${value}`,
-    );
+    const override = fc
+      .tuple(
+        fc.array(segment, { minLength: 1, maxLength: 4 }),
+        fc.oneof(fc.constantFrom('1', '0.5', '[1, 2]', '{a: 1}', 'x', ''), fc.string({ maxLength: 5 })),
+      )
+      .map(([segs, value]) => `${segs.join('.').replace(/\.\[/g, '[')}=${value}`);
     fc.assert(
       fc.property(fc.array(override, { minLength: 1, maxLength: 3 }), (overrides) => {
         const code = outcome(() => buildPlan(resolveExperiment(valid, 'fuzz.yaml', { overrides }).experiment));

@@ -58,19 +58,17 @@ describe('gradients against finite differences', () => {
     expect(coordinateError(problem, w)).toBeLessThan(1e-7);
   });
 
-  test.each([
-    [[6, 8, 8, 4]],
-    [[3, 5, 5, 5]],
-    [[10, 8, 8, 8, 10]],
-    [[4, 2, 4]],
-  ])('multivariate MSE, widths %p (both sweep sides, with and without L2)', (widths) => {
-    for (const l2 of [0, 0.05]) {
-      const problem = mseProblem(widths, 1, l2);
-      const w = initWeights(widths, { scale: 0.6, seed: 2 });
-      expect(directionalError(problem, w, 2)).toBeLessThan(1e-7);
-      expect(coordinateError(problem, w)).toBeLessThan(1e-7);
-    }
-  });
+  test.each([[[6, 8, 8, 4]], [[3, 5, 5, 5]], [[10, 8, 8, 8, 10]], [[4, 2, 4]]])(
+    'multivariate MSE, widths %p (both sweep sides, with and without L2)',
+    (widths) => {
+      for (const l2 of [0, 0.05]) {
+        const problem = mseProblem(widths, 1, l2);
+        const w = initWeights(widths, { scale: 0.6, seed: 2 });
+        expect(directionalError(problem, w, 2)).toBeLessThan(1e-7);
+        expect(coordinateError(problem, w)).toBeLessThan(1e-7);
+      }
+    },
+  );
 
   test.each([[[6, 8, 8, 5]], [[5, 3, 7]]])('matrix completion, widths %p', (widths) => {
     for (const l2 of [0, 0.01]) {

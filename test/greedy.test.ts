@@ -34,7 +34,10 @@ describe('greedy rank-incremental algorithm', () => {
   test('stops once the loss is within the tolerance of its minimum', async () => {
     // Noiseless rank-2 data: the minimum (0) is reached at width 2.
     const clean = jacotTeacherData({ seed: 3, rank: 2, noise: 0, nTest: 0 });
-    const r = await greedyRankIncremental({ kind: 'mse', X: clean.X, Y: clean.Y }, { depth: 2, epsilon: 0.01, stepsPerStage: 6000, learningRate: 0.002, tolerance: 1e-6 });
+    const r = await greedyRankIncremental(
+      { kind: 'mse', X: clean.X, Y: clean.Y },
+      { depth: 2, epsilon: 0.01, stepsPerStage: 6000, learningRate: 0.002, tolerance: 1e-6 },
+    );
     expect(r.converged).toBe(true);
     expect(r.stages.length).toBe(2);
   });
@@ -51,8 +54,14 @@ describe('greedy rank-incremental algorithm', () => {
   });
 
   test('bad options name the field', async () => {
-    await expect(greedyRankIncremental(data, { depth: 1, epsilon: 0.1, stepsPerStage: 10, learningRate: 0.01 })).rejects.toMatchObject({ field: 'options.depth' });
-    await expect(greedyRankIncremental(data, { depth: 2, epsilon: 0, stepsPerStage: 10, learningRate: 0.01 })).rejects.toMatchObject({ field: 'options.epsilon' });
-    await expect(greedyRankIncremental(data, { depth: 2, epsilon: 0.1, stepsPerStage: 100, learningRate: 10 })).rejects.toMatchObject({ field: 'options.learningRate' });
+    await expect(greedyRankIncremental(data, { depth: 1, epsilon: 0.1, stepsPerStage: 10, learningRate: 0.01 })).rejects.toMatchObject({
+      field: 'options.depth',
+    });
+    await expect(greedyRankIncremental(data, { depth: 2, epsilon: 0, stepsPerStage: 10, learningRate: 0.01 })).rejects.toMatchObject({
+      field: 'options.epsilon',
+    });
+    await expect(greedyRankIncremental(data, { depth: 2, epsilon: 0.1, stepsPerStage: 100, learningRate: 10 })).rejects.toMatchObject({
+      field: 'options.learningRate',
+    });
   });
 });

@@ -74,7 +74,13 @@ export function teacherProblem(widths: number[], l2 = 0, seed = 0): Problem {
 }
 
 export function completionProblem(widths: number[], l2 = 0, seed = 0): Problem {
-  const c = completionData({ rows: widths[widths.length - 1], cols: widths[0], rank: 2, observed: Math.ceil((widths[0] * widths[widths.length - 1]) / 2), seed });
+  const c = completionData({
+    rows: widths[widths.length - 1],
+    cols: widths[0],
+    rank: 2,
+    observed: Math.ceil((widths[0] * widths[widths.length - 1]) / 2),
+    seed,
+  });
   return Problem.completion({ widths, entries: c.entries, testEntries: c.testEntries, l2 });
 }
 

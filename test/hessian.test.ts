@@ -168,7 +168,12 @@ describe('the dense Hessian and exact identities', () => {
         HV: norm(HV) / norm(V),
       };
     };
-    for (const problem of [univariate([7, 4, 9, 3, 6, 3], 0.05, 3), mseProblem([6, 8, 8, 4], 1, 0.05), completionWithRepeat([6, 8, 8, 5], 0), mcProblem()]) {
+    for (const problem of [
+      univariate([7, 4, 9, 3, 6, 3], 0.05, 3),
+      mseProblem([6, 8, 8, 4], 1, 0.05),
+      completionWithRepeat([6, 8, 8, 5], 0),
+      mcProblem(),
+    ]) {
       const w = initWeights(problem.widths, { scale: 0.6, seed: 9 });
       const r = check(problem, w, 10);
       expect(r.orthogonality).toBeLessThan(1e-14); // measured <= 4.2e-17

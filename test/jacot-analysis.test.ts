@@ -94,11 +94,12 @@ describe('matrix costs: least squares and completion', () => {
     const cost = mseCost(X, Y);
     const A = gaussianMatrix(5, 6, 4).data;
     let direct = 0;
-    for (let n = 0; n < 40; n++) for (let o = 0; o < 5; o++) {
-      let v = -Y.data[n * 5 + o];
-      for (let j = 0; j < 6; j++) v += A[o * 6 + j] * X.data[n * 6 + j];
-      direct += (v * v) / 40;
-    }
+    for (let n = 0; n < 40; n++)
+      for (let o = 0; o < 5; o++) {
+        let v = -Y.data[n * 5 + o];
+        for (let j = 0; j < 6; j++) v += A[o * 6 + j] * X.data[n * 6 + j];
+        direct += (v * v) / 40;
+      }
     expect(Math.abs(cost.value(A) / direct - 1)).toBeLessThan(1e-13);
     const g = cost.gradient(A);
     const h = 1e-5;
@@ -223,7 +224,9 @@ describe('the escape from the origin along the optimal direction', () => {
       const t5 = chainEventTime({ L, s, kappa, c0, alpha: 1e-5, fraction: 0.9 })!;
       const t4 = chainEventTime({ L, s, kappa, c0, alpha: 1e-4, fraction: 0.9 })!;
       const wrong = 2 * K; // false case
-      expect(Math.abs(t5 - t4 - wrong * ((L === 2 ? -Math.log(1e-5) : 1e-5 ** -(L - 2)) - (L === 2 ? -Math.log(1e-4) : 1e-4 ** -(L - 2))))).toBeGreaterThan(0.4 * Math.abs(t5 - t4));
+      expect(
+        Math.abs(t5 - t4 - wrong * ((L === 2 ? -Math.log(1e-5) : 1e-5 ** -(L - 2)) - (L === 2 ? -Math.log(1e-4) : 1e-4 ** -(L - 2)))),
+      ).toBeGreaterThan(0.4 * Math.abs(t5 - t4));
     }
   });
 
@@ -272,7 +275,10 @@ describe('the escape from the origin along the optimal direction', () => {
     const fit = fitEscapeLaw(4, pts)!;
     expect(fit.K).toBeCloseTo(0.25, 12);
     expect(fit.c).toBeCloseTo(3, 6);
-    const fit2 = fitEscapeLaw(2, [0.1, 0.01].map((alpha) => ({ alpha, t: 1 - 0.5 * Math.log(alpha) })))!;
+    const fit2 = fitEscapeLaw(
+      2,
+      [0.1, 0.01].map((alpha) => ({ alpha, t: 1 - 0.5 * Math.log(alpha) })),
+    )!;
     expect(fit2.K).toBeCloseTo(0.5, 12);
     expect(fitEscapeLaw(3, [{ alpha: 0.1, t: 1 }])).toBeNull();
     expect(escapeCoefficient(2, 4)).toBe(0.25);

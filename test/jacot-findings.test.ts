@@ -63,12 +63,22 @@ describe('Figures 2 and 4', () => {
     // A loss falling smoothly (no saddle) has no plateau.
     const smooth: TraceFile = staircaseTrace([{ from: 0, loss: 1, rank: 10 }], 30);
     smooth.columns.loss.values = smooth.columns.time.values.map((t) => 1000 * Math.exp(-(t as number)));
-    expect(staircaseFinding(4, plateausOf(smooth).filter((p) => !p.final)).pass).toBe(false);
+    expect(
+      staircaseFinding(
+        4,
+        plateausOf(smooth).filter((p) => !p.final),
+      ).pass,
+    ).toBe(false);
     const skipped = plateausOf(staircaseTrace([DEEP[0], DEEP[1], DEEP[3], DEEP[4]], 30)).filter((p) => !p.final);
     expect(staircaseFinding(4, skipped).pass).toBe(false);
     // L = 2 asks for ranks 0 and 3 only.
     expect(staircaseFinding(2, skipped).pass).toBe(true);
-    expect(staircaseFinding(2, skipped.filter((p) => p.rank !== 3)).pass).toBe(false);
+    expect(
+      staircaseFinding(
+        2,
+        skipped.filter((p) => p.rank !== 3),
+      ).pass,
+    ).toBe(false);
   });
 
   test('lazy: full rank from the start and no plateau below it; false: either fails', () => {
@@ -91,15 +101,26 @@ describe('Figures 2 and 4', () => {
   });
 
   test('sharper transitions at L = 4; false: as wide or wider, or one depth only', () => {
-    expect(sharperFinding([{ L: 2, width: 0.136 }, { L: 4, width: 0.06 }]).pass).toBe(true);
-    expect(sharperFinding([{ L: 4, width: 0.2 }, { L: 2, width: 0.136 }]).pass).toBe(false);
+    expect(
+      sharperFinding([
+        { L: 2, width: 0.136 },
+        { L: 4, width: 0.06 },
+      ]).pass,
+    ).toBe(true);
+    expect(
+      sharperFinding([
+        { L: 4, width: 0.2 },
+        { L: 2, width: 0.136 },
+      ]).pass,
+    ).toBe(false);
     expect(sharperFinding([{ L: 2, width: 0.136 }]).pass).toBe(false);
   });
 });
 
 describe('escape time', () => {
   const g1 = 64.23;
-  const law = (L: number, K: number, c: number) => [1e-2, 1e-3, 1e-4].map((alpha) => ({ alpha, t: c + K * (L === 2 ? -Math.log(alpha) : alpha ** -(L - 2)) }));
+  const law = (L: number, K: number, c: number) =>
+    [1e-2, 1e-3, 1e-4].map((alpha) => ({ alpha, t: c + K * (L === 2 ? -Math.log(alpha) : alpha ** -(L - 2)) }));
 
   test('L = 2 slope K = 1/g_1 within 2%; false: the C.6 constant read literally (2/g_1), or 3% off', () => {
     expect(shallowSlopeFinding(law(2, 1 / g1, 0.02), g1).pass).toBe(true);
@@ -134,13 +155,25 @@ describe('escape time', () => {
     const pts = law(3, 0.03, 0.1);
     expect(shorterPlateausFinding([{ label: 'L = 3', pts }]).pass).toBe(true);
     const swapped = pts.map((p, i) => (i === 1 ? { ...p, t: pts[2].t * 1.01 } : p));
-    expect(shorterPlateausFinding([{ label: 'L = 3', pts }, { label: 'L = 4', pts: swapped }]).pass).toBe(false);
+    expect(
+      shorterPlateausFinding([
+        { label: 'L = 3', pts },
+        { label: 'L = 4', pts: swapped },
+      ]).pass,
+    ).toBe(false);
     expect(shorterPlateausFinding([{ label: 'L = 3', pts: [pts[0], { ...pts[1], t: pts[0].t }] }]).pass).toBe(false);
   });
 });
 
 describe('Figures 3 and 5', () => {
-  const end = (std: number, rank: number, loss: number, lambdaMin = 1e-11, testLoss = 3): EndPoint => ({ std, rank, loss, testLoss, lambdaMin, sharpness: 800 });
+  const end = (std: number, rank: number, loss: number, lambdaMin = 1e-11, testLoss = 3): EndPoint => ({
+    std,
+    rank,
+    loss,
+    testLoss,
+    lambdaMin,
+    sharpness: 800,
+  });
 
   test('converged: all runs; false: one did not', () => {
     expect(convergedFinding(24, 24).pass).toBe(true);
@@ -156,7 +189,13 @@ describe('Figures 3 and 5', () => {
   });
 
   test('Proposition 5: equal minima; false: gradient descent stuck above the matrix minimum (the quick grid without large inits), or below it', () => {
-    const matrix = { value: 3.99484545038, starts: 41, hits: 27, minima: [{ value: 3.99484545038, rank: 7, count: 27 }], singularValues: Float64Array.from([39, 21, 9.7, 1, 0.46, 0.26, 0.14, 0, 0, 0]) };
+    const matrix = {
+      value: 3.99484545038,
+      starts: 41,
+      hits: 27,
+      minima: [{ value: 3.99484545038, rank: 7, count: 27 }],
+      singularValues: Float64Array.from([39, 21, 9.7, 1, 0.46, 0.26, 0.14, 0, 0, 0]),
+    };
     expect(proposition5Finding(matrix, 3.99484545038 * (1 + 2e-10)).pass).toBe(true);
     expect(proposition5Finding(matrix, 5.3129).pass).toBe(false); // only the rank-3 minimum was reached over theta
     expect(proposition5Finding(matrix, 3.99484545038 * (1 - 1e-8)).pass).toBe(false); // theta below the matrix minimum: the search failed

@@ -79,9 +79,11 @@ describe('a script that only trains loads no experiment or report stack', () => 
       expect.arrayContaining(['vendor/vega.min.js', 'vendor/vega-lite.min.js']),
     );
     expect(first("await d.loadExperiment('marion-chizat-fig1');")).toEqual(expect.arrayContaining(['zod', 'yaml', 'pipeline/load.js']));
-    expect(first("d.buildPlan(d.experimentSchema.parse({ name: 'x', data: { kind: 'marion-chizat', n: 5, d: 2 }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } }));")).toEqual(
-      expect.arrayContaining(['zod', 'experiments/plan.js']),
-    );
+    expect(
+      first(
+        "d.buildPlan(d.experimentSchema.parse({ name: 'x', data: { kind: 'marion-chizat', n: 5, d: 2 }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } }));",
+      ),
+    ).toEqual(expect.arrayContaining(['zod', 'experiments/plan.js']));
   });
 });
 
@@ -105,11 +107,13 @@ describe('lazyFunction and lazyObject', () => {
   });
 
   test('a forwarder passes this and every argument, and returns or throws what the real one does', () => {
-    const fn = lazyFunction('f', () =>
-      function (this: { k: number } | undefined, ...args: number[]) {
-        if (args.length === 0) throw new RangeError('no args');
-        return [this?.k, ...args];
-      },
+    const fn = lazyFunction(
+      'f',
+      () =>
+        function (this: { k: number } | undefined, ...args: number[]) {
+          if (args.length === 0) throw new RangeError('no args');
+          return [this?.k, ...args];
+        },
     );
     expect(fn.call({ k: 7 }, 1, 2, 3)).toEqual([7, 1, 2, 3]);
     expect(() => fn.call(undefined)).toThrow(RangeError);
@@ -149,7 +153,9 @@ describe('the lazily loaded zod schemas of the package root behave as the real o
     expect(lazy).toBeInstanceOf(z.ZodType);
     expect(lazy.shape).toBe(realSchema.shape);
     expect(Object.keys(lazy)).toEqual(Object.keys(realSchema));
-    expect(z.toJSONSchema(lazy, { io: 'input', unrepresentable: 'any' })).toEqual(z.toJSONSchema(realSchema, { io: 'input', unrepresentable: 'any' }));
+    expect(z.toJSONSchema(lazy, { io: 'input', unrepresentable: 'any' })).toEqual(
+      z.toJSONSchema(realSchema, { io: 'input', unrepresentable: 'any' }),
+    );
     expect(lazy.extend({ extra: z.number() }).parse({ ...valid, extra: 1 }).extra).toBe(1);
     expect(dln.experimentJsonSchema()).toEqual(realJsonSchema());
   });
@@ -171,7 +177,15 @@ describe('the lazily loaded zod schemas of the package root behave as the real o
   });
 
   test('problemFileSchema', () => {
-    const file = { X: [[1, 0], [0, 1], [1, 1]], y: [1, 2, 3], widths: [2, 1] };
+    const file = {
+      X: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [1, 2, 3],
+      widths: [2, 1],
+    };
     expect(dln.problemFileSchema.safeParse(file)).toEqual(realProblemFileSchema.safeParse(file));
     expect(dln.problemFileSchema.parse(file).loss).toBe('mse');
     expect(dln.problemFileSchema.safeParse({ kind: 'nope' })).toEqual(realProblemFileSchema.safeParse({ kind: 'nope' }));

@@ -24,13 +24,22 @@ type World = (run: PlannedRun, point: Experiment) => MadeRun;
 type Mutation = (run: PlannedRun, made: MadeRun) => MadeRun;
 
 /** Runs `fn` on `config` with the world, then with each mutation: the named finding is ✓, then ✗. */
-function expectCanFail(fn: FindingsFn, config: Experiment, world: World, cases: Record<string, Mutation>, theory?: TheoryRecord | ((p: Experiment) => TheoryRecord)) {
+function expectCanFail(
+  fn: FindingsFn,
+  config: Experiment,
+  world: World,
+  cases: Record<string, Mutation>,
+  theory?: TheoryRecord | ((p: Experiment) => TheoryRecord),
+) {
   const truth = findingsById(fn, synthetic(config, world, theory));
   for (const [id, mutate] of Object.entries(cases)) {
     const f = truth.get(id);
     if (!f) throw new Error(`no finding ${id} (has ${[...truth.keys()].join(', ')})`);
     expect({ id, pass: f.pass, observed: f.observed }).toMatchObject({ id, pass: true });
-    const broken = findingsById(fn, synthetic(config, (run, point) => mutate(run, world(run, point)), theory)).get(id)!;
+    const broken = findingsById(
+      fn,
+      synthetic(config, (run, point) => mutate(run, world(run, point)), theory),
+    ).get(id)!;
     expect({ id, pass: broken.pass, observed: broken.observed }).toMatchObject({ id, pass: false });
   }
   return truth;
@@ -53,7 +62,10 @@ describe('Figure 1 (Gaussian init)', () => {
     if (e === 0.1) return { initial, final: { distance: 1e-3, sharpness: run.rep % 2 ? 22 : 18 } };
     return { initial, final: { distance: 0.6, sharpness: 5 } };
   };
-  const set = (pred: (run: PlannedRun) => boolean, m: MadeRun): Mutation => (run, made) => (pred(run) ? { ...made, ...m, initial: made.initial } : made);
+  const set =
+    (pred: (run: PlannedRun) => boolean, m: MadeRun): Mutation =>
+    (run, made) =>
+      pred(run) ? { ...made, ...m, initial: made.initial } : made;
 
   test('each finding holds on a Figure-1-like world and fails when its claim is false', () => {
     const truth = expectCanFail(marionChizatFig1.findings!, config, world, {
@@ -74,7 +86,9 @@ describe('Figure 1 (Gaussian init)', () => {
     expect(truth.get('power-iteration-bias')!.pass).toBeNull();
     const above = findingsById(
       marionChizatFig1.findings!,
-      synthetic(config, (run, point) => set((r) => eta(r) === 0.07 && scale(r) === 0.5 && r.rep === 0, { final: { distance: 1e-30, sharpness: 29.5 } })(run, world(run, point))),
+      synthetic(config, (run, point) =>
+        set((r) => eta(r) === 0.07 && scale(r) === 0.5 && r.rep === 0, { final: { distance: 1e-30, sharpness: 29.5 } })(run, world(run, point)),
+      ),
     ).get('plateau-0.07')!;
     expect(above.pass).toBe(false);
     // The report's statements come with the findings.
@@ -99,7 +113,10 @@ describe('Figure 3 (residual init)', () => {
     if (e === 0.1) return { initial, final: { distance: 1e-5 * (1 + s), sharpness: 20 + (run.rep - 1) * 0.1 } };
     return { initial, final: { distance: 0.5, sharpness: 5 } };
   };
-  const set = (pred: (run: PlannedRun) => boolean, m: MadeRun): Mutation => (run, made) => (pred(run) ? { ...made, ...m, initial: m.initial ?? made.initial } : made);
+  const set =
+    (pred: (run: PlannedRun) => boolean, m: MadeRun): Mutation =>
+    (run, made) =>
+      pred(run) ? { ...made, ...m, initial: m.initial ?? made.initial } : made;
 
   test('each finding holds on a Figure-3-like world and fails when its claim is false', () => {
     expectCanFail(marionChizatFig3.findings!, config, world, {
@@ -130,7 +147,10 @@ describe('Figures 1c,d and 3c,d: the edge of stability', () => {
   });
 
   test('traceShape: a period-2 oscillation around 2/eta is the edge of stability, a converging run is not', () => {
-    const file = (cols: Record<string, number[]>) => ({ id: 'x', columns: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, { width: 1, values: v }])) });
+    const file = (cols: Record<string, number[]>) => ({
+      id: 'x',
+      columns: Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, { width: 1, values: v }])),
+    });
     const osc = traceShape(file(oscillating(20)), 0.1)!;
     expect(atEdge(osc, 0.1)).toBe(true);
     expect(belowEdge(osc, 0.1)).toBe(false);
@@ -158,7 +178,11 @@ describe('Figures 1c,d and 3c,d: the edge of stability', () => {
     // The η = 0.02 run drawn must end at w*: one still on the plateau at the origin fails.
     const stuck = findingsById(
       marionChizatFig1Traces.findings!,
-      synthetic(config, (run) => (eta(run) === 0.02 && run.rep === 0 ? { trace: { step: steps, sharpness: steps.map(() => 0.3), distance: steps.map(() => 1) } } : world(run, null as never))),
+      synthetic(config, (run) =>
+        eta(run) === 0.02 && run.rep === 0
+          ? { trace: { step: steps, sharpness: steps.map(() => 0.3), distance: steps.map(() => 1) } }
+          : world(run, null as never),
+      ),
     ).get('no-eos-0.02-0.3')!;
     expect(stuck.pass).toBe(false);
   });
@@ -166,11 +190,25 @@ describe('Figures 1c,d and 3c,d: the edge of stability', () => {
 
 describe('the critical learning rate, bracketed', () => {
   const config = presetConfig(marionChizatCriticalLr); // 23 learning rates, 4 scales, 3 repetitions
-  const world: World = (run) => (eta(run) <= 0.102 ? { status: 'converged', final: { distance: 1e-20, sharpness: 2 / eta(run) - 0.1 } } : { final: { distance: 1e-3, sharpness: 18 } });
+  const world: World = (run) =>
+    eta(run) <= 0.102
+      ? { status: 'converged', final: { distance: 1e-20, sharpness: 2 / eta(run) - 0.1 } }
+      : { final: { distance: 1e-3, sharpness: 18 } };
 
   test('criticalBracket: adjacent points around the change; null ends when the grid does not show one', () => {
-    expect(criticalBracket([{ eta: 1, survivors: 2, reached: 1 }, { eta: 2, survivors: 2, reached: 0.5 }, { eta: 3, survivors: 2, reached: 0 }])).toEqual({ lo: 1, hi: 3 });
-    expect(criticalBracket([{ eta: 1, survivors: 2, reached: 1 }, { eta: 2, survivors: 2, reached: 1 }])).toEqual({ lo: 2, hi: null });
+    expect(
+      criticalBracket([
+        { eta: 1, survivors: 2, reached: 1 },
+        { eta: 2, survivors: 2, reached: 0.5 },
+        { eta: 3, survivors: 2, reached: 0 },
+      ]),
+    ).toEqual({ lo: 1, hi: 3 });
+    expect(
+      criticalBracket([
+        { eta: 1, survivors: 2, reached: 1 },
+        { eta: 2, survivors: 2, reached: 1 },
+      ]),
+    ).toEqual({ lo: 2, hi: null });
     expect(criticalBracket([{ eta: 1, survivors: 2, reached: 0 }])).toEqual({ lo: null, hi: 1 });
   });
 
@@ -189,21 +227,39 @@ describe('learning rate against depth', () => {
   const config = presetConfig(marionChizatDepth, { quick: true }); // L = 5, 10, 20
   const a = 0.93281;
   const lambda = 0.59749;
-  const theory = (p: Experiment) => ({ ...AUTHORS_THEORY, a, lambda, sMinRefinedLower: 2 * p.model.depth! * a, criticalLearningRate: 1 / (p.model.depth! * lambda) }) as TheoryRecord;
-  const trainedBelow = (limit: (L: number) => number): World => (run) => {
-    const L = axis(run, 'model.depth');
-    return eta(run) <= limit(L) ? { final: { distance: 1e-8 } } : { final: { distance: 0.1 } };
-  };
+  const theory = (p: Experiment) =>
+    ({ ...AUTHORS_THEORY, a, lambda, sMinRefinedLower: 2 * p.model.depth! * a, criticalLearningRate: 1 / (p.model.depth! * lambda) }) as TheoryRecord;
+  const trainedBelow =
+    (limit: (L: number) => number): World =>
+    (run) => {
+      const L = axis(run, 'model.depth');
+      return eta(run) <= limit(L) ? { final: { distance: 1e-8 } } : { final: { distance: 0.1 } };
+    };
   const world = trainedBelow((L) => 0.93 / (a * L));
 
   test('each finding holds when training breaks down just below 1/(aL) and fails otherwise', () => {
     const truth = findingsById(marionChizatDepth.findings!, synthetic(config, world, theory));
     for (const f of truth.values()) expect({ id: f.id, pass: f.pass }).toEqual({ id: f.id, pass: true });
     // A Theorem-1 world (training up to 2/S_min): the per-depth findings and "not 2/S_min" fail.
-    const theorem1 = findingsById(marionChizatDepth.findings!, synthetic(config, trainedBelow((L) => 0.99 / (lambda * L)), theory));
-    for (const id of ['critical-L5', 'critical-L10', 'critical-L20', 'not-two-over-s-min']) expect({ id, pass: theorem1.get(id)!.pass }).toEqual({ id, pass: false });
+    const theorem1 = findingsById(
+      marionChizatDepth.findings!,
+      synthetic(
+        config,
+        trainedBelow((L) => 0.99 / (lambda * L)),
+        theory,
+      ),
+    );
+    for (const id of ['critical-L5', 'critical-L10', 'critical-L20', 'not-two-over-s-min'])
+      expect({ id, pass: theorem1.get(id)!.pass }).toEqual({ id, pass: false });
     // A critical rate that does not move with L: the 1/L finding fails.
-    const flat = findingsById(marionChizatDepth.findings!, synthetic(config, trainedBelow(() => 0.03), theory));
+    const flat = findingsById(
+      marionChizatDepth.findings!,
+      synthetic(
+        config,
+        trainedBelow(() => 0.03),
+        theory,
+      ),
+    );
     expect(flat.get('one-over-depth')!.pass).toBe(false);
   });
 });
@@ -222,9 +278,11 @@ describe('the underdetermined case', () => {
       'sharpness-grows-with-scale': (run, made) => (eta(run) === 0.001 && scale(run) === 0.36 ? { final: { ...made.final, sharpness: 100 } } : made),
       'test-loss-grows-with-scale': (run, made) => (eta(run) === 0.001 ? { final: { ...made.final, testLoss: 1 / scale(run) } } : made),
       'small-scale-sharpness': (run, made) => (eta(run) === 0.01 && scale(run) === 0.1 ? { final: { ...made.final, sharpness: 25 } } : made),
-      'below-2-over-eta': (run, made) => (eta(run) === 0.01 && run.rep === 0 && scale(run) === 0.36 ? { final: { ...made.final, sharpness: 250 } } : made),
+      'below-2-over-eta': (run, made) =>
+        eta(run) === 0.01 && run.rep === 0 && scale(run) === 0.36 ? { final: { ...made.final, sharpness: 250 } } : made,
       // Flatter minima generalizing worse: the slope turns negative.
-      'gap-vs-sharpness': (run, made) => (eta(run) === 0.001 ? { final: { ...made.final, testLoss: 1e-6 + 100 / ((made.final!.sharpness as number) + 1) } } : made),
+      'gap-vs-sharpness': (run, made) =>
+        eta(run) === 0.001 ? { final: { ...made.final, testLoss: 1e-6 + 100 / ((made.final!.sharpness as number) + 1) } } : made,
     });
     expect(truth.get('singular-covariance')!.pass).toBeNull();
   });
@@ -268,7 +326,11 @@ describe('Section 5: the residual initialization across width and depth', () => 
   const theory = (p: Experiment) => ({ ...AUTHORS_THEORY, lambda: 0.6, Lambda: 1.6, sMin: 2 * p.model.depth! * 0.6 }) as TheoryRecord;
   const world: World = (run, point) => {
     const L = point.model.depth!;
-    return { status: 'converged', final: { sharpness: 3 * 2 * L * 0.6 * (1 + 0.01 * run.rep), residualNorms: Array(L).fill(1.5 + 0.01 * run.rep) }, flow: { t: 2, nfev: 500, accepted: 80, rejected: 2, balancednessDrift: 1e-10, events: [] } };
+    return {
+      status: 'converged',
+      final: { sharpness: 3 * 2 * L * 0.6 * (1 + 0.01 * run.rep), residualNorms: Array(L).fill(1.5 + 0.01 * run.rep) },
+      flow: { t: 2, nfev: 500, accepted: 80, rejected: 2, balancednessDrift: 1e-10, events: [] },
+    };
   };
   test('each finding holds on a depth- and width-free world and fails when its claim is false', () => {
     expectCanFail(
@@ -278,11 +340,17 @@ describe('Section 5: the residual initialization across width and depth', () => 
       {
         converged: (run, made) => (run.rep === 1 ? { ...made, status: 'completed' } : made),
         // A ratio that grows like the depth.
-        'ratio-independent': (run, made) => ({ ...made, final: { ...made.final, sharpness: (made.final!.sharpness as number) * (axis(run, 'model.depth') / 5) } }),
+        'ratio-independent': (run, made) => ({
+          ...made,
+          final: { ...made.final, sharpness: (made.final!.sharpness as number) * (axis(run, 'model.depth') / 5) },
+        }),
         // A sharpness that does not grow with the depth.
         'sharpness-grows-with-depth': (run, made) => ({ ...made, final: { ...made.final, sharpness: 30 } }),
         // Layers that each moved O(1): theta grows like L.
-        'theta-bounded': (run, made) => ({ ...made, final: { ...made.final, residualNorms: Array(axis(run, 'model.depth')).fill(0.3 * axis(run, 'model.depth')) } }),
+        'theta-bounded': (run, made) => ({
+          ...made,
+          final: { ...made.final, residualNorms: Array(axis(run, 'model.depth')).fill(0.3 * axis(run, 'model.depth')) },
+        }),
       },
       theory,
     );

@@ -31,7 +31,19 @@ function balancednessOracle(widths: number[], weights: Float64Array): number[] {
 describe('measure', () => {
   const problem = mcProblem();
   const w = initWeights(MC_WIDTHS, { scale: 0.3, seed: 4 });
-  const quantities: Quantity[] = ['loss', 'gradNorm', 'testLoss', 'distance', 'layerNorms', 'rankOneGap', 'alignment', 'lemma2Epsilon', 'sharpness', 'lambdaMin', 'sharpnessTopK'];
+  const quantities: Quantity[] = [
+    'loss',
+    'gradNorm',
+    'testLoss',
+    'distance',
+    'layerNorms',
+    'rankOneGap',
+    'alignment',
+    'lemma2Epsilon',
+    'sharpness',
+    'lambdaMin',
+    'sharpnessTopK',
+  ];
   const sharpnessOptions = { k: 3 };
 
   test('equals the first row a run records at the same point, bit for bit (sync and async)', async () => {

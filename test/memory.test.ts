@@ -67,7 +67,7 @@ describe('memory limit', () => {
     });
   });
 
-  test("initWeights and train count their copies, not only their largest allocation", async () => {
+  test('initWeights and train count their copies, not only their largest allocation', async () => {
     // P = 1 001 000 parameters, 8 MB a copy.
     const widths = [1000, 1000, 1];
     const X = { rows: 4, cols: 1000, data: new Float64Array(4000).map((_, i) => Math.sin(i)) };
@@ -75,14 +75,16 @@ describe('memory limit', () => {
     const w = initWeights(widths, { scale: 0.01, seed: 1 });
     await withLimit(12 * MiB, async () => {
       // The core's vector and its JS copy: 16 MB.
-      expect((() => {
-        try {
-          initWeights(widths, { scale: 0.01 });
-        } catch (e) {
-          return failure(e).slice(0, 2);
-        }
-        return null;
-      })()).toEqual(['ERR_DLN_MEMORY', 'spec.widths']);
+      expect(
+        (() => {
+          try {
+            initWeights(widths, { scale: 0.01 });
+          } catch (e) {
+            return failure(e).slice(0, 2);
+          }
+          return null;
+        })(),
+      ).toEqual(['ERR_DLN_MEMORY', 'spec.widths']);
     });
     await withLimit(24 * MiB, async () => {
       // The weights copied in and out (16 MB), the run's result weights and its evaluator (16 MB).

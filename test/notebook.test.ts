@@ -61,14 +61,22 @@ test('the cells type-check against the API (strict)', () => {
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   expect(diagnostics).toEqual([]);
   // The false case: a misspelt option is caught.
-  writeFileSync(file, asModule(path.join(ROOT, 'dist', 'index'), 'out').replace('learningRate: 0.05, steps: 2000, recordEvery', 'learningRat: 0.05, steps: 2000, recordEvery'));
+  writeFileSync(
+    file,
+    asModule(path.join(ROOT, 'dist', 'index'), 'out').replace(
+      'learningRate: 0.05, steps: 2000, recordEvery',
+      'learningRat: 0.05, steps: 2000, recordEvery',
+    ),
+  );
   expect(ts.getPreEmitDiagnostics(ts.createProgram([file], program.getCompilerOptions(), undefined, program)).length).toBeGreaterThan(0);
 });
 
 test('the cells run against the built package, and the checks they declare hold', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dlnflow-notebook-run-'));
   const out = path.join(dir, 'results');
-  const js = ts.transpileModule(asModule(path.join(ROOT, 'dist', 'index.js'), out), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(asModule(path.join(ROOT, 'dist', 'index.js'), out), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   const file = path.join(dir, 'notebook.js');
   writeFileSync(file, js);
   const probe = `

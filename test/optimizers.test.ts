@@ -23,24 +23,51 @@ describe('optimizers through train()', () => {
 
   test('degenerate settings give gradient descent bit for bit; the nearest others do not', async () => {
     const gd = bits((await train(problem, w0, base)).weights);
-    for (const optimizer of [{ kind: 'gd' }, { kind: 'sgd' }, { kind: 'sgd', batchSize: 50 }, { kind: 'momentum', beta: 0 }, { kind: 'sam', rho: 0 }, { kind: 'label-noise', sigma: 0 }] as const) {
+    for (const optimizer of [
+      { kind: 'gd' },
+      { kind: 'sgd' },
+      { kind: 'sgd', batchSize: 50 },
+      { kind: 'momentum', beta: 0 },
+      { kind: 'sam', rho: 0 },
+      { kind: 'label-noise', sigma: 0 },
+    ] as const) {
       expect([optimizer, bits((await train(problem, w0, { ...base, optimizer })).weights).equals(gd)]).toEqual([optimizer, true]);
     }
-    for (const optimizer of [{ kind: 'sgd', batchSize: 49 }, { kind: 'momentum', beta: 1e-9 }, { kind: 'sam', rho: 1e-9 }, { kind: 'label-noise', sigma: 1e-9 }] as const) {
+    for (const optimizer of [
+      { kind: 'sgd', batchSize: 49 },
+      { kind: 'momentum', beta: 1e-9 },
+      { kind: 'sam', rho: 1e-9 },
+      { kind: 'label-noise', sigma: 1e-9 },
+    ] as const) {
       expect([optimizer, bits((await train(problem, w0, { ...base, optimizer })).weights).equals(gd)]).toEqual([optimizer, false]);
     }
   });
 
   test('every rule runs, records its quantities, and the seed sets the batches', async () => {
     const record = ['loss', 'sharpness', 'stabilityEdge', 'preconditionedSharpness', 'batchSharpness'] as const;
-    for (const optimizer of [{ kind: 'sgd', batchSize: 10 }, { kind: 'label-noise', sigma: 0.1 }, { kind: 'momentum' }, { kind: 'nesterov' }, { kind: 'rmsprop' }, { kind: 'adam' }, { kind: 'sam' }, { kind: 'muon', newtonSchulz: 5 }] as const) {
+    for (const optimizer of [
+      { kind: 'sgd', batchSize: 10 },
+      { kind: 'label-noise', sigma: 0.1 },
+      { kind: 'momentum' },
+      { kind: 'nesterov' },
+      { kind: 'rmsprop' },
+      { kind: 'adam' },
+      { kind: 'sam' },
+      { kind: 'muon', newtonSchulz: 5 },
+    ] as const) {
       const lr = optimizer.kind === 'adam' || optimizer.kind === 'rmsprop' || optimizer.kind === 'muon' ? 0.002 : 0.02;
       const r = await train(problem, w0, { learningRate: lr, steps: 100, recordEvery: 50, record: [...record], optimizer });
       expect([optimizer.kind, r.status]).toEqual([optimizer.kind, 'completed']);
       expect(r.trace.scalar('loss').length).toBe(3);
       expect(r.trace.scalar('sharpness').every((x) => x > 0)).toBe(true);
     }
-    const adam = await train(problem, w0, { learningRate: 0.002, steps: 10, recordEvery: 10, record: ['stabilityEdge'], optimizer: { kind: 'adam', beta1: 0.9 } });
+    const adam = await train(problem, w0, {
+      learningRate: 0.002,
+      steps: 10,
+      recordEvery: 10,
+      record: ['stabilityEdge'],
+      optimizer: { kind: 'adam', beta1: 0.9 },
+    });
     expect(adam.trace.scalar('stabilityEdge')[0]).toBeCloseTo(38 / 0.002, 6);
     const sgd = (seed: number) => train(problem, w0, { ...base, optimizer: { kind: 'sgd', batchSize: 10 }, seed });
     expect(bits((await sgd(3)).weights)).toEqual(bits((await sgd(3)).weights));
@@ -96,12 +123,23 @@ describe('optimizers in configs', () => {
   });
 
   test('train.optimizer is sweepable and settable', async () => {
-    const swept: ExperimentInput = { ...config, name: 'kinds', repetitions: 1, train: { ...config.train, optimizer: { kind: 'gd' } }, sweep: [{ 'train.optimizer.kind': ['gd', 'momentum', 'adam'] }] };
+    const swept: ExperimentInput = {
+      ...config,
+      name: 'kinds',
+      repetitions: 1,
+      train: { ...config.train, optimizer: { kind: 'gd' } },
+      sweep: [{ 'train.optimizer.kind': ['gd', 'momentum', 'adam'] }],
+    };
     const o = await runExperiment(swept, { out: path.join(root, 'kinds') });
     expect(o.ran).toBe(3);
     const set = applyOverrides(config, ['train.optimizer.kind=adam']) as typeof config;
     expect(set.train.optimizer.kind).toBe('adam');
-    await expect(runExperiment({ ...config, name: 'bad', train: { ...config.train, optimizer: { kind: 'sgd', batchSize: 51 } } }, { out: path.join(root, 'bad') })).rejects.toMatchObject({
+    await expect(
+      runExperiment(
+        { ...config, name: 'bad', train: { ...config.train, optimizer: { kind: 'sgd', batchSize: 51 } } },
+        { out: path.join(root, 'bad') },
+      ),
+    ).rejects.toMatchObject({
       code: 'ERR_DLN_VALUE',
     });
   });

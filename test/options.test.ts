@@ -94,11 +94,21 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
     ['train.sharpness', () => train(p, w0, { learningRate: 0.1, steps: 1, sharpness: { tl: 1e-8 } } as never), 'options.sharpness.tl', 'tol'],
     ['flow', () => flow(p, w0, { tEnd: 1, rtoll: 1e-6 } as never), 'options.rtoll', 'rtol'],
     ['flow: event for events', () => flow(p, w0, { tEnd: 1, event: { lossBelow: 1 } } as never), 'options.event', 'events'],
-    ['flow event', () => flow(p, w0, { tEnd: 1, events: [{ lossBelow: 1 }, { lossBelow: 1, terminl: false }] } as never), 'options.events[1].terminl', 'terminal'],
+    [
+      'flow event',
+      () => flow(p, w0, { tEnd: 1, events: [{ lossBelow: 1 }, { lossBelow: 1, terminl: false }] } as never),
+      'options.events[1].terminl',
+      'terminal',
+    ],
     ['initWeights', () => initWeights([3, 2, 1], { scal: 0.1 } as never), 'options.scal', 'scale'],
     ['Problem.regression', () => Problem.regression({ X: mc.X, y: mc.y, widths: [3, 1], XTset: mc.XTest } as never), 'problem.XTset', 'XTest'],
     ['Problem.mse', () => Problem.mse({ X: teacher.X, Y: teacher.Y, widths: [3, 3], l2s: 0 } as never), 'problem.l2s', 'l2'],
-    ['Problem.completion', () => Problem.completion({ widths: [3, 3], entries: [[0, 0, 1]], testEntry: [] } as never), 'problem.testEntry', 'testEntries'],
+    [
+      'Problem.completion',
+      () => Problem.completion({ widths: [3, 3], entries: [[0, 0, 1]], testEntry: [] } as never),
+      'problem.testEntry',
+      'testEntries',
+    ],
     ['sharpness', () => sharpness(p, w0, { smalest: true } as never), 'options.smalest', 'smallest'],
     ['sharpnessGradient', () => sharpnessGradient(p, w0, { eigengapTol: 1e-3 } as never), 'options.eigengapTol', undefined],
     ['denseHessian', () => denseHessian(p, w0, { signl: undefined, sgnal: 1 } as never), 'controls.sgnal', 'signal'],
@@ -107,16 +117,39 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
     ['completionData', () => completionData({ observd: 10 } as never), 'options.observd', 'observed'],
     [
       'greedyRankIncremental options',
-      () => greedyRankIncremental({ kind: 'mse', X: teacher.X, Y: teacher.Y }, { depth: 2, epsilon: 0.1, stepsPerStage: 1, learningRate: 0.01, maxWidht: 1 } as never),
+      () =>
+        greedyRankIncremental({ kind: 'mse', X: teacher.X, Y: teacher.Y }, {
+          depth: 2,
+          epsilon: 0.1,
+          stepsPerStage: 1,
+          learningRate: 0.01,
+          maxWidht: 1,
+        } as never),
       'options.maxWidht',
       'maxWidth',
     ],
-    ['greedyRankIncremental data', () => greedyRankIncremental({ kind: 'mse', X: teacher.X, Y: teacher.Y, XTst: 1 } as never, { depth: 2, epsilon: 0.1, stepsPerStage: 1, learningRate: 0.01 }), 'data.XTst', 'XTest'],
+    [
+      'greedyRankIncremental data',
+      () =>
+        greedyRankIncremental({ kind: 'mse', X: teacher.X, Y: teacher.Y, XTst: 1 } as never, {
+          depth: 2,
+          epsilon: 0.1,
+          stepsPerStage: 1,
+          learningRate: 0.01,
+        }),
+      'data.XTst',
+      'XTest',
+    ],
     ['detectPlateaus', () => detectPlateaus([1, 2], [1, 1], undefined, { tolerence: 0.1 } as never), 'options.tolerence', 'tolerance'],
     ['lossSurface', () => lossSurface(p, w0, w0, { resolutoin: 5 } as never), 'options.resolutoin', 'resolution'],
     ['setBlasThresholds', () => setBlasThresholds({ gem: 5 } as never), 'thresholds.gem', 'gemm'],
     ['runExperiment', () => runExperiment('marion-chizat-fig1', { out: os.tmpdir(), quik: true } as never), 'options.quik', 'quick'],
-    ['runExperiment shard', () => runExperiment('marion-chizat-fig1', { out: os.tmpdir(), shard: { index: 0, cuont: 2 } } as never), 'options.shard.cuont', 'count'],
+    [
+      'runExperiment shard',
+      () => runExperiment('marion-chizat-fig1', { out: os.tmpdir(), shard: { index: 0, cuont: 2 } } as never),
+      'options.shard.cuont',
+      'count',
+    ],
     ['loadExperiment', () => loadExperiment('marion-chizat-fig1', { overides: [] } as never), 'options.overides', 'overrides'],
     ['mergeResults', () => mergeResults([os.tmpdir()], { partal: true } as never), 'options.partal', 'partial'],
     ['buildReport', () => buildReport(os.tmpdir(), { partail: true } as never), 'options.partail', 'partial'],
@@ -141,7 +174,11 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
       [() => N.flow(p.native, w0, { tEnd: 1, events: { lossbelow: 1 } }).promise, 'options.events.lossbelow', 'lossBelow'],
       [() => N.flow(p.native, w0, { tEnd: 1, events: [{ quantiy: 'loss', below: 1 }] }).promise, 'options.events[0].quantiy', 'quantity'],
       [() => N.sharpness(p.native, w0, { vector: true }).promise, 'options.vector', 'vectors'],
-      [() => (N as unknown as { sharpnessGradient: typeof N.sharpness }).sharpnessGradient(p.native, w0, { clustr: true }).promise, 'options.clustr', 'cluster'],
+      [
+        () => (N as unknown as { sharpnessGradient: typeof N.sharpness }).sharpnessGradient(p.native, w0, { clustr: true }).promise,
+        'options.clustr',
+        'cluster',
+      ],
       [() => N.initWeights({ widths: [3, 2, 1] }, { scal: 1 }), 'options.scal', 'scale'],
       [() => N.initWeights({ widths: [3, 2, 1], widthz: 1 } as never, {}), 'spec.widthz', 'widths'],
       [() => N.generateMarionChizat({ nTets: 3 }), 'options.nTets', 'nTest'],
@@ -149,9 +186,17 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
       [() => N.generateCompletion({ col: 3 }), 'options.col', 'cols'],
       [() => N.lazyStd({ widths: [3, 2, 1] }, { sigm: 1 } as never), 'options.sigm', 'sigma'],
       [() => N.randomUnitVector({ d: 3, sed: 1 } as never), 'options.sed', 'seed'],
-      [() => new N.NativeProblem({ kind: 'regression', widths: [3, 1], n: 8, X: mc.X.data, y: mc.y, XTset: mc.XTest.data }), 'problem.XTset', 'XTest'],
+      [
+        () => new N.NativeProblem({ kind: 'regression', widths: [3, 1], n: 8, X: mc.X.data, y: mc.y, XTset: mc.XTest.data }),
+        'problem.XTset',
+        'XTest',
+      ],
       // A key another kind reads is unknown to this one: completion entries on a regression.
-      [() => new N.NativeProblem({ kind: 'regression', widths: [3, 1], n: 8, X: mc.X.data, y: mc.y, entries: new Float64Array(3) }), 'problem.entries', ''],
+      [
+        () => new N.NativeProblem({ kind: 'regression', widths: [3, 1], n: 8, X: mc.X.data, y: mc.y, entries: new Float64Array(3) }),
+        'problem.entries',
+        '',
+      ],
     ];
     for (const [fn, field, suggestion] of raw) {
       const e = (await caught(fn)) as { code: string; field: string; message: string };
@@ -159,7 +204,22 @@ describe('unknown keys: every options object of the API (issue 12 item 14)', () 
       expect(e.message).toContain(suggestion ? `unknown option (did you mean ${suggestion}?)` : 'unknown option');
     }
     // Every key the parser reads is known: the full options run.
-    const job = N.flow(p.native, w0, { tEnd: 0.1, rtol: 1e-6, atol: 1e-9, maxSteps: 10, firstStep: 1e-3, maxStep: 1, controller: 'PI', record: ['loss'], recordEvery: 1, times: new Float64Array([0.05]), events: [{ lossBelow: -1, terminal: true }], rankTolerance: 1e-4, sharpness: { method: 'lanczos', k: 1, tol: 1e-8, maxIterations: 0, powerIterations: 20, seed: 0, warmStart: true }, lossCeiling: 1e9 });
+    const job = N.flow(p.native, w0, {
+      tEnd: 0.1,
+      rtol: 1e-6,
+      atol: 1e-9,
+      maxSteps: 10,
+      firstStep: 1e-3,
+      maxStep: 1,
+      controller: 'PI',
+      record: ['loss'],
+      recordEvery: 1,
+      times: new Float64Array([0.05]),
+      events: [{ lossBelow: -1, terminal: true }],
+      rankTolerance: 1e-4,
+      sharpness: { method: 'lanczos', k: 1, tol: 1e-8, maxIterations: 0, powerIterations: 20, seed: 0, warmStart: true },
+      lossCeiling: 1e9,
+    });
     expect((await job.promise).status).toBe('completed');
   });
 });
@@ -197,7 +257,13 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       name: 'train.optimizer',
       fields: optimizerFields,
       base: { kind: 'adam' },
-      baseFor: { batchSize: { kind: 'sgd' }, sigma: { kind: 'label-noise' }, beta: { kind: 'momentum' }, rho: { kind: 'sam' }, newtonSchulz: { kind: 'muon' } },
+      baseFor: {
+        batchSize: { kind: 'sgd' },
+        sigma: { kind: 'label-noise' },
+        beta: { kind: 'momentum' },
+        rho: { kind: 'sam' },
+        newtonSchulz: { kind: 'muon' },
+      },
       call: (o) => job(() => N.train(p.native, w0, { learningRate: 0.01, steps: 2, record: trainRecord, optimizer: o }))(),
       at: 'options.optimizer',
     },
@@ -258,7 +324,13 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       call: (o) => N.generateJacotTeacher(o),
       at: 'options',
     },
-    { name: 'completionData', fields: completionFields, base: { rows: 8, cols: 7, rank: 2, observed: 9 }, call: (o) => N.generateCompletion(o), at: 'options' },
+    {
+      name: 'completionData',
+      fields: completionFields,
+      base: { rows: 8, cols: 7, rank: 2, observed: 9 },
+      call: (o) => N.generateCompletion(o),
+      at: 'options',
+    },
   ];
 
   /** Values just outside a number option's declared range, and ones just inside. */
@@ -294,29 +366,34 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
     return err === undefined ? null : (err.field ?? '(no field)');
   }
 
-  test.each(entries.map((e) => [e.name, e] as const))('%s: values outside a declared bound are refused by the core, values inside are not', async (_n, e) => {
-    let checked = 0;
-    for (const [key, s] of numeric(e)) {
-      const field = `${e.at}.${key}`;
-      const { outside, inside } = probes(s);
-      const base = { ...e.base, ...(e.baseFor?.[key] ?? {}) };
-      for (const v of outside) {
-        expect([key, v, await fieldOf(e, { ...base, [key]: v })]).toEqual([key, v, field]);
-        checked++;
+  test.each(entries.map((e) => [e.name, e] as const))(
+    '%s: values outside a declared bound are refused by the core, values inside are not',
+    async (_n, e) => {
+      let checked = 0;
+      for (const [key, s] of numeric(e)) {
+        const field = `${e.at}.${key}`;
+        const { outside, inside } = probes(s);
+        const base = { ...e.base, ...(e.baseFor?.[key] ?? {}) };
+        for (const v of outside) {
+          expect([key, v, await fieldOf(e, { ...base, [key]: v })]).toEqual([key, v, field]);
+          checked++;
+        }
+        for (const v of inside) {
+          const f = await fieldOf(e, { ...base, [key]: v });
+          expect([key, v, f === field]).toEqual([key, v, false]);
+          checked++;
+        }
+        // The API's own check (the declaration) refuses the same outside values with the same field.
+        for (const v of outside) {
+          const err = (await caught(() =>
+            checkOptions({ kind: 'group', doc: '', fields: e.fields } as GroupSpec, { ...base, [key]: v }, e.at),
+          )) as DlnError;
+          expect([key, v, err?.field]).toEqual([key, v, field]);
+        }
       }
-      for (const v of inside) {
-        const f = await fieldOf(e, { ...base, [key]: v });
-        expect([key, v, f === field]).toEqual([key, v, false]);
-        checked++;
-      }
-      // The API's own check (the declaration) refuses the same outside values with the same field.
-      for (const v of outside) {
-        const err = (await caught(() => checkOptions({ kind: 'group', doc: '', fields: e.fields } as GroupSpec, { ...base, [key]: v }, e.at))) as DlnError;
-        expect([key, v, err?.field]).toEqual([key, v, field]);
-      }
-    }
-    expect(checked).toBeGreaterThan(0);
-  });
+      expect(checked).toBeGreaterThan(0);
+    },
+  );
 
   /** A deep comparison that distinguishes bits (typed arrays element by element, NaN equal to NaN). */
   function sameBits(a: unknown, b: unknown): boolean {
@@ -343,7 +420,7 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
     return sameBits(a, b);
   }
 
-  test.each(entries.map((e) => [e.name, e] as const))('%s: every declared default gives the core default\'s bits', async (_n, e) => {
+  test.each(entries.map((e) => [e.name, e] as const))("%s: every declared default gives the core default's bits", async (_n, e) => {
     let checked = 0;
     for (const [key, s] of Object.entries(e.fields)) {
       if (s.default === undefined || s.kind === 'group' || s.kind === 'custom' || s.kind === 'list') continue;
@@ -374,7 +451,8 @@ describe('the declarations agree with the core (issue 13, section 3)', () => {
       ['jacotTeacherData', 'teacherScale', 'constant'],
       ['completionData', 'seed', 3],
     ];
-    for (const [name, key, value] of wrongDefaults) expect([name, key, await sameAsCoreDefault(byName[name], key, value)]).toEqual([name, key, false]);
+    for (const [name, key, value] of wrongDefaults)
+      expect([name, key, await sameAsCoreDefault(byName[name], key, value)]).toEqual([name, key, false]);
     // A declared bound looser than the core's: the core refuses a value the "declaration" lets in.
     const e = byName.flow;
     expect(await fieldOf(e, { ...e.base, rtol: 1e-15 })).toBe('options.rtol'); // were rtol declared > 0
@@ -424,12 +502,20 @@ describe('configs and --set say "did you mean" (issue 12 item 14)', () => {
     expect([err.code, err.field]).toEqual(['ERR_DLN_CONFIG', 'train.learningRate']);
     expect(err.message).toContain('sweep[0] varies train.learningRate');
     // A parent path replaces the swept field too; a swept parent replaces a child override.
-    expect(configError(() => resolveExperiment(swept, 'my.yaml', { overrides: ['init={scale: 0.3}'] })).message).toContain('sweep[1] varies init.scale');
-    expect(configError(() => resolveExperiment({ ...minimal, sweep: [{ repetitions: [1, 2] }] }, 'my.yaml', { overrides: ['repetitions=3'] })).field).toBe('repetitions');
+    expect(configError(() => resolveExperiment(swept, 'my.yaml', { overrides: ['init={scale: 0.3}'] })).message).toContain(
+      'sweep[1] varies init.scale',
+    );
+    expect(
+      configError(() => resolveExperiment({ ...minimal, sweep: [{ repetitions: [1, 2] }] }, 'my.yaml', { overrides: ['repetitions=3'] })).field,
+    ).toBe('repetitions');
     // The preset of the issue: its learning-rate axis.
-    expect(configError(() => resolveExperiment({ extends: 'marion-chizat-fig1' }, 'x.yaml', { overrides: ['train.learningRate=0.05'] })).message).toMatch(/sweep\[\d\] varies train\.learningRate/);
+    expect(
+      configError(() => resolveExperiment({ extends: 'marion-chizat-fig1' }, 'x.yaml', { overrides: ['train.learningRate=0.05'] })).message,
+    ).toMatch(/sweep\[\d\] varies train\.learningRate/);
     // What the message suggests works, and fields no axis sets are fine.
-    const ok = resolveExperiment(swept, 'my.yaml', { overrides: ["sweep[0][train.learningRate]=[0.05, 0.06]", 'train.recordEvery=2', 'init.kind=gaussian'] });
+    const ok = resolveExperiment(swept, 'my.yaml', {
+      overrides: ['sweep[0][train.learningRate]=[0.05, 0.06]', 'train.recordEvery=2', 'init.kind=gaussian'],
+    });
     expect(buildPlan(ok.experiment).runs.map((r) => r.values['train.learningRate'])).toEqual([0.05, 0.05, 0.06, 0.06]);
   });
 
@@ -470,7 +556,10 @@ describe('the pipeline and the API given bad types (issue 12 item 18)', () => {
     await expectCode(() => buildReport(null as never), 'ERR_DLN_TYPE', 'out');
     await expectCode(() => buildPlan(null as never), 'ERR_DLN_CONFIG', '(root)');
     await expectCode(() => buildPlan({ name: 'x' } as never), 'ERR_DLN_CONFIG', 'data');
-    const ok = resolveExperiment({ name: 't', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } }, 't').experiment;
+    const ok = resolveExperiment(
+      { name: 't', data: { kind: 'marion-chizat' }, model: { depth: 2 }, train: { learningRate: 0.1, steps: 1 } },
+      't',
+    ).experiment;
     await expectCode(() => buildPlan({ ...ok, sweep: [{ 'init.scale': [1] }, {}] } as never), 'ERR_DLN_CONFIG', 'sweep[1]');
   });
 
@@ -484,7 +573,9 @@ describe('the pipeline and the API given bad types (issue 12 item 18)', () => {
       ['0/2', 'ERR_DLN_TYPE', 'options.shard'],
     ];
     for (const [shard, code, field] of bad) {
-      const e = (await caught(() => runExperiment('marion-chizat-fig1', { out: path.join(os.tmpdir(), 'never-written'), shard } as never))) as DlnError;
+      const e = (await caught(() =>
+        runExperiment('marion-chizat-fig1', { out: path.join(os.tmpdir(), 'never-written'), shard } as never),
+      )) as DlnError;
       expect([shard, e.code, e.field]).toEqual([shard, code, field]);
     }
     expect(fs.existsSync(path.join(os.tmpdir(), 'never-written'))).toBe(false);
@@ -502,7 +593,16 @@ describe('the pipeline and the API given bad types (issue 12 item 18)', () => {
 });
 
 describe('expression names are looked up in own properties only (issue 12 item 15)', () => {
-  const inherited = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', '__defineGetter__', 'propertyIsEnumerable'];
+  const inherited = [
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'valueOf',
+    'isPrototypeOf',
+    '__defineGetter__',
+    'propertyIsEnumerable',
+  ];
   test('flow-event thresholds in a config: such a name is an unknown name, not a crash', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-names-'));
     try {
@@ -596,7 +696,10 @@ describe('the declarations are the types, the config schema and the CLI help', (
   });
 
   test('CLI help states the declared docs and defaults', () => {
-    const help = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'dlnflow.js'), 'inspect', '--help'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    const help = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'dlnflow.js'), 'inspect', '--help'], { encoding: 'utf8' }).replace(
+      /\s+/g,
+      ' ',
+    );
     expect(help).toContain('(default: 1e-10)');
     expect(help).toContain('relative Ritz residual');
   });
@@ -614,14 +717,21 @@ describe('importing the training API does not load zod', () => {
   test('api, options declarations and checks only', () => {
     const script = [
       "require('./dist/api/train'); require('./dist/api/flow'); require('./dist/api/spectrum'); require('./dist/api/init'); require('./dist/api/data');",
-      "const loaded = Object.keys(require.cache);",
+      'const loaded = Object.keys(require.cache);',
       "process.stdout.write(JSON.stringify({ zod: loaded.some((m) => m.includes('node_modules/zod')), options: loaded.filter((m) => m.includes('dist/options/')).length }));",
     ].join('\n');
     const r = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })) as { zod: boolean; options: number };
     expect(r.zod).toBe(false);
     expect(r.options).toBeGreaterThan(3);
     // False case: the config layer does load it.
-    const withSchema = execFileSync(process.execPath, ['-e', "require('./dist/experiments/schema'); process.stdout.write(String(Object.keys(require.cache).some((m) => m.includes('node_modules/zod'))))"], { cwd: ROOT, encoding: 'utf8' });
+    const withSchema = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        "require('./dist/experiments/schema'); process.stdout.write(String(Object.keys(require.cache).some((m) => m.includes('node_modules/zod'))))",
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(withSchema).toBe('true');
   });
 });

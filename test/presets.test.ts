@@ -42,24 +42,32 @@ const MEASURED_FAILING: Record<string, string[]> = {
   'marion-chizat-eos-central-flow': ['central-flow-predicted-loss'],
 };
 
-test.each(presets.map((p) => p.name))('%s runs in --quick form, with a report whose checked findings hold', async (name) => {
-  const s = await quick(name);
-  expect(s.runs).toBeGreaterThan(0);
-  expect(s.quick).toBe(true);
-  expect(s.figures.length).toBeGreaterThan(0);
-  const failed = s.findings.filter((f) => f.pass === false);
-  expect(failed.map((f) => f.id)).toEqual(MEASURED_FAILING[name] ?? []);
-  // The preset's own sweep: every finding applies.
-  expect(s.findings.filter((f) => f.status === 'not-applicable')).toEqual([]);
-  const html = readFileSync(path.join(root, name, 'report.html'), 'utf8');
-  expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(s.figures.length);
-}, 300_000); // the largest quick preset takes ~60 s alone; a shared 2-core machine can triple it
+test.each(presets.map((p) => p.name))(
+  '%s runs in --quick form, with a report whose checked findings hold',
+  async (name) => {
+    const s = await quick(name);
+    expect(s.runs).toBeGreaterThan(0);
+    expect(s.quick).toBe(true);
+    expect(s.figures.length).toBeGreaterThan(0);
+    const failed = s.findings.filter((f) => f.pass === false);
+    expect(failed.map((f) => f.id)).toEqual(MEASURED_FAILING[name] ?? []);
+    // The preset's own sweep: every finding applies.
+    expect(s.findings.filter((f) => f.status === 'not-applicable')).toEqual([]);
+    const html = readFileSync(path.join(root, name, 'report.html'), 'utf8');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(s.figures.length);
+  },
+  300_000,
+); // the largest quick preset takes ~60 s alone; a shared 2-core machine can triple it
 
-describe('Marion & Chizat, Figure 1 (quick, the authors\' data)', () => {
-  test('eta <= 0.07 reaches w* at every scale, 0.1 is still oscillating, 0.2 fails; the paper\'s grid brackets both predictions', async () => {
+describe("Marion & Chizat, Figure 1 (quick, the authors' data)", () => {
+  test("eta <= 0.07 reaches w* at every scale, 0.1 is still oscillating, 0.2 fails; the paper's grid brackets both predictions", async () => {
     const s = await quick('marion-chizat-fig1');
     for (const id of ['critical-learning-rate', 'eta-0.005', 'eta-0.02', 'eta-0.07', 'eta-0.1', 'eta-0.2']) expect(finding(s, id).pass).toBe(true);
-    const h = s.headline as { largestConvergingLearningRate: number; smallestFailingLearningRate: number; theory: { criticalLearningRateRefined: number; lambda: number } };
+    const h = s.headline as {
+      largestConvergingLearningRate: number;
+      smallestFailingLearningRate: number;
+      theory: { criticalLearningRateRefined: number; lambda: number };
+    };
     expect(h.largestConvergingLearningRate).toBe(0.07);
     expect(h.smallestFailingLearningRate).toBe(0.2);
     expect(h.theory.lambda).toBeCloseTo(0.5975, 4); // the authors' data
@@ -68,7 +76,8 @@ describe('Marion & Chizat, Figure 1 (quick, the authors\' data)', () => {
 
   test('small-scale final sharpness independent of eta and below every 2/eta; no 2/eta plateau at eta = 0.005, 0.02 in the quick scales', async () => {
     const s = await quick('marion-chizat-fig1');
-    for (const id of ['small-scale-sharpness', 'no-plateau-small-eta', 'initial-beyond-2-over-eta', 'divergence']) expect(finding(s, id).pass).toBe(true);
+    for (const id of ['small-scale-sharpness', 'no-plateau-small-eta', 'initial-beyond-2-over-eta', 'divergence'])
+      expect(finding(s, id).pass).toBe(true);
     expect(s.notes.join(' ')).toMatch(/May 2024 code/);
   });
 });
@@ -109,7 +118,16 @@ test('Section 5 (quick): residual flows converge; S/S_min and theta do not depen
 describe('Jacot et al. (quick)', () => {
   test('Fig. 2: from small init the rank climbs 0 -> 1 -> 2 -> 3 through plateaus; not from the lazy init; gradient-norm peaks; sharper at L = 4', async () => {
     const s = await quick('jacot-fig2');
-    for (const id of ['rank-climb-L2', 'rank-climb-L4', 'staircase-L4', 'lazy-L2', 'lazy-L4', 'gradient-norm-L2', 'gradient-norm-L4', 'sharper-transitions']) {
+    for (const id of [
+      'rank-climb-L2',
+      'rank-climb-L4',
+      'staircase-L4',
+      'lazy-L2',
+      'lazy-L4',
+      'gradient-norm-L2',
+      'gradient-norm-L4',
+      'sharper-transitions',
+    ]) {
       expect(finding(s, id).pass).toBe(true);
     }
     const deep = (s.headline as { L4: { plateaus: { rank: number; loss: number }[] } }).L4.plateaus;
@@ -128,7 +146,8 @@ describe('Jacot et al. (quick)', () => {
 
   test('Fig. 3: the origin, then ranks 1, 2, 3 and the global minimum as the init grows; Proposition 5 against matrix space; minima, not saddles', async () => {
     const s = await quick('jacot-fig3');
-    for (const id of ['low-rank-bias', 'proposition-5', 'minima-not-saddles', 'origin-minimum', 'balanced', 'best-rank', 'loss-surface']) expect(finding(s, id).pass).toBe(true);
+    for (const id of ['low-rank-bias', 'proposition-5', 'minima-not-saddles', 'origin-minimum', 'balanced', 'best-rank', 'loss-surface'])
+      expect(finding(s, id).pass).toBe(true);
     const ranks = (s.headline as { ranks: { std: number; rank: number }[] }).ranks;
     expect(ranks.map((r) => r.rank)).toEqual([0, 1, 2, 3, 7]);
     const surface = (s.headline as { surface: { rank1: number; rank2: number } }).surface;
@@ -153,7 +172,8 @@ test('GD against its central flow (Fig. 1d setting): sharpness held at 2/eta, th
   expect(finding(s, 'central-flow-sharpness').pass).toBe(true);
   expect(finding(s, 'plain-flow-differs').pass).toBe(true);
   expect(finding(s, 'central-flow-predicted-loss').pass).toBe(false);
-  const comparisons = (s.headline as { comparisons: Array<{ predictedError: number; predictedErrorLate: number; centralSharpness: number }> }).comparisons;
+  const comparisons = (s.headline as { comparisons: Array<{ predictedError: number; predictedErrorLate: number; centralSharpness: number }> })
+    .comparisons;
   expect(comparisons.length).toBe(2);
   for (const c of comparisons) {
     expect(c.predictedError).toBeLessThan(0.065);

@@ -16,7 +16,12 @@ const { readmeBlocks, mentionedPaths } = require('../scripts/ci/readme-blocks.js
 
 const root = join(__dirname, '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { files: string[]; repository: { url: string }; bugs: { url: string }; homepage: string };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  files: string[];
+  repository: { url: string };
+  bugs: { url: string };
+  homepage: string;
+};
 
 /** Whether package.json's "files" ships `file` (the patterns this package uses: dir/, dir/**\/*.ext, exact). */
 function ships(file: string): boolean {
@@ -25,7 +30,12 @@ function ships(file: string): boolean {
   return pkg.files.some((pattern) => {
     if (pattern.endsWith('/')) return file.startsWith(pattern) || `${file}/` === pattern;
     if (pattern.includes('*')) {
-      const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*')}$`);
+      const re = new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '(?:.*/)?')
+          .replace(/\*/g, '[^/]*')}$`,
+      );
       return re.test(file);
     }
     return file === pattern || file.startsWith(`${pattern}/`);
@@ -81,7 +91,9 @@ describe('README code blocks', () => {
     expect(() => readmeBlocks('<!-- readme-test skip -->\n```sh\nls\n```\n')).toThrow(/malformed annotation/);
     expect(() => readmeBlocks('<!-- readme-test: skip: x -->\n```text\nls\n```\n')).toThrow(/text block is never run/);
     expect(() => readmeBlocks('```yaml\na: 1\n```\n')).toThrow(/must be a file/);
-    expect(readmeBlocks('<!-- readme-test: skip: needs a cluster -->\n```sh\nsbatch x\n```\n')).toEqual([{ line: 2, lang: 'sh', code: 'sbatch x', skip: 'needs a cluster' }]);
+    expect(readmeBlocks('<!-- readme-test: skip: needs a cluster -->\n```sh\nsbatch x\n```\n')).toEqual([
+      { line: 2, lang: 'sh', code: 'sbatch x', skip: 'needs a cluster' },
+    ]);
   });
 });
 
@@ -90,10 +102,14 @@ describe('files the README mentions', () => {
     const repoOnly = repositoryOnly(readme);
     expect(repoOnly).toEqual(expect.arrayContaining(['test/', 'scripts/', '.github/']));
     const mentioned = mentionedPaths(readme);
-    expect(mentioned).toEqual(expect.arrayContaining(['docs/math.md', 'scripts/slurm/dlnflow-array.sbatch', 'scripts/ci/test-tarball.sh', 'test/fixtures/mc-small.json']));
+    expect(mentioned).toEqual(
+      expect.arrayContaining(['docs/math.md', 'scripts/slurm/dlnflow-array.sbatch', 'scripts/ci/test-tarball.sh', 'test/fixtures/mc-small.json']),
+    );
     expect(mentioned.map((p) => mentionProblem(p, repoOnly)).filter((x) => x !== null)).toEqual([]);
     // What ships is there: the docs the report cites and the Slurm script.
-    expect(ships('docs/math.md') && ships('docs/reproduction.md') && ships('scripts/slurm/dlnflow-array.sbatch') && ships('dist/vendor/vega.min.js')).toBe(true);
+    expect(
+      ships('docs/math.md') && ships('docs/reproduction.md') && ships('scripts/slurm/dlnflow-array.sbatch') && ships('dist/vendor/vega.min.js'),
+    ).toBe(true);
     for (const p of mentioned.filter((m) => ships(m) && !/[<*]/.test(m) && !m.startsWith('dist/') && !m.startsWith('prebuilds/'))) {
       expect([p, existsSync(join(root, p))]).toEqual([p, true]);
     }

@@ -172,7 +172,13 @@ suite('report.html in Chromium', () => {
       const shown = (await tooltip(page))!;
       expect(Object.keys(shown)).toEqual(expect.arrayContaining(['series', 'Scale of initialization', 'mean', 'lo', 'hi', 'n', 'diverged']));
       // The values shown are those of one data row: its series, x, n and mean (4 significant digits).
-      const match = rows.filter((r) => r.series === shown.series && String(r.x) === shown['Scale of initialization'] && String(r.n) === shown.n && Number(shown.mean.replace(/,/g, '')) === Number(r.mean.toPrecision(4)));
+      const match = rows.filter(
+        (r) =>
+          r.series === shown.series &&
+          String(r.x) === shown['Scale of initialization'] &&
+          String(r.n) === shown.n &&
+          Number(shown.mean.replace(/,/g, '')) === Number(r.mean.toPrecision(4)),
+      );
       expect([shown, match.length]).toEqual([shown, 1]);
       if (index === Math.floor(count / 2)) {
         await page.locator('figure[id="sharpness"] svg').first().scrollIntoViewIfNeeded();

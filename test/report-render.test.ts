@@ -34,7 +34,11 @@ function crowdedSpec(): Record<string, unknown> {
       {
         data: { values: [0.2, 0.3, 0.4, 0.5].map((x, i) => ({ x, y: 5 + 8 * i, series: 'a' })) },
         mark: { type: 'line', point: true },
-        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, color: { field: 'series', type: 'nominal', scale: colours } },
+        encoding: {
+          x: { field: 'x', type: 'quantitative' },
+          y: { field: 'y', type: 'quantitative' },
+          color: { field: 'series', type: 'nominal', scale: colours },
+        },
       },
       ...ruleLayers(lines, colours, 420),
     ],
@@ -52,7 +56,8 @@ async function labelBoxes(spec: Record<string, unknown>): Promise<{ text: string
       if (mark.role === 'axis' || mark.role === 'legend' || mark.role === 'title') continue;
       for (const item of mark.items ?? []) {
         if (mark.marktype === 'group') walk(item, ox + (item.x ?? 0), oy + (item.y ?? 0));
-        else if (mark.marktype === 'text' && item.bounds) out.push({ text: String(item.text), b: [ox + item.bounds.x1, oy + item.bounds.y1, ox + item.bounds.x2, oy + item.bounds.y2] });
+        else if (mark.marktype === 'text' && item.bounds)
+          out.push({ text: String(item.text), b: [ox + item.bounds.x1, oy + item.bounds.y1, ox + item.bounds.x2, oy + item.bounds.y2] });
       }
     }
   };
@@ -62,7 +67,12 @@ async function labelBoxes(spec: Record<string, unknown>): Promise<{ text: string
 }
 
 const overlapping = (boxes: { text: string; b: number[] }[]) =>
-  boxes.flatMap((p, i) => boxes.slice(i + 1).filter((q) => p.b[0] < q.b[2] && q.b[0] < p.b[2] && p.b[1] < q.b[3] && q.b[1] < p.b[3]).map((q) => [p.text, q.text]));
+  boxes.flatMap((p, i) =>
+    boxes
+      .slice(i + 1)
+      .filter((q) => p.b[0] < q.b[2] && q.b[0] < p.b[2] && p.b[1] < q.b[3] && q.b[1] < p.b[3])
+      .map((q) => [p.text, q.text]),
+  );
 
 describe('reference-line labels', () => {
   test('placed labels neither overlap nor leave the plot; the first guesses did overlap', async () => {
@@ -76,7 +86,13 @@ describe('reference-line labels', () => {
     expect(overlapping(after)).toEqual([]);
     for (const { text, b } of after) expect([text, b[0] >= 0 && b[1] >= 0 && b[2] <= 420 && b[3] <= 300]).toEqual([text, true]);
     // Each label stays next to its line: within three label heights of it.
-    const yOf = new Map([['S_min (Thm 1)', 10], ['2La (code)', 10.4], ['S_r1 (rank-one limit)', 10.8], ['4Λ/λ (Cor. 3)', 30], ['2/η', 20]]);
+    const yOf = new Map([
+      ['S_min (Thm 1)', 10],
+      ['2La (code)', 10.4],
+      ['S_r1 (rank-one limit)', 10.8],
+      ['4Λ/λ (Cor. 3)', 30],
+      ['2/η', 20],
+    ]);
     const view = await labelBoxes(raw); // same scales: the labels do not change the domain
     expect(view.map((b) => b.b[1]).sort()).toEqual(before.map((b) => b.b[1]).sort());
     for (const { text, b } of after.filter((a) => yOf.has(a.text))) {
@@ -159,7 +175,10 @@ describe('figure files', () => {
       const out = mkdtempSync(join(tmpdir(), 'dlnflow-formats-'));
       try {
         await runExperiment(SMALL, { out, report: false });
-        await expect(report.writeReport(out, { findings: undefined, formats: ['png'] })).rejects.toMatchObject({ code: 'ERR_DLN_VALUE', field: 'formats' });
+        await expect(report.writeReport(out, { findings: undefined, formats: ['png'] })).rejects.toMatchObject({
+          code: 'ERR_DLN_VALUE',
+          field: 'formats',
+        });
         const s = await report.writeReport(out, { findings: undefined });
         expect(s.text).toMatch(/PNG figures not written: optional dependencies not installed \(npm install @resvg\/resvg-js\)/);
         expect(readdirSync(join(out, 'figures')).sort()).toEqual(['loss.pdf', 'loss.svg', 'loss.vl.json']);
@@ -179,7 +198,10 @@ function sizeOf(svg: string): [number, number] {
 
 /** A line chart with a strokeDash legend, as the greedy-paths figure draws it: [1, 0] is solid. */
 function dashedSpec(): Record<string, unknown> {
-  const values = [1, 2, 3].flatMap((x) => [{ x, y: x, q: 'train (solid)' }, { x, y: 2 * x, q: 'test (dashed)' }]);
+  const values = [1, 2, 3].flatMap((x) => [
+    { x, y: x, q: 'train (solid)' },
+    { x, y: 2 * x, q: 'test (dashed)' },
+  ]);
   return {
     title: 'dashes',
     data: { values },
@@ -187,7 +209,17 @@ function dashedSpec(): Record<string, unknown> {
     encoding: {
       x: { field: 'x', type: 'quantitative' },
       y: { field: 'y', type: 'quantitative' },
-      strokeDash: { field: 'q', type: 'nominal', scale: { domain: ['train (solid)', 'test (dashed)'], range: [[1, 0], [5, 3]] } },
+      strokeDash: {
+        field: 'q',
+        type: 'nominal',
+        scale: {
+          domain: ['train (solid)', 'test (dashed)'],
+          range: [
+            [1, 0],
+            [5, 3],
+          ],
+        },
+      },
     },
   };
 }
@@ -200,8 +232,16 @@ function emptySpec(): Record<string, unknown> {
     width: 420,
     height: 300,
     layer: [
-      { data: { values: [] }, mark: 'area', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
-      { data: { values: [] }, mark: { type: 'line', point: true }, encoding: { x: { field: 'x', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'mean', type: 'quantitative' }, color } },
+      {
+        data: { values: [] },
+        mark: 'area',
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+      },
+      {
+        data: { values: [] },
+        mark: { type: 'line', point: true },
+        encoding: { x: { field: 'x', type: 'quantitative', scale: { type: 'log' } }, y: { field: 'mean', type: 'quantitative' }, color },
+      },
     ],
   };
 }
@@ -213,7 +253,8 @@ describe('line styles and empty figures', () => {
     expect(pdfDashes('<path stroke-dasharray="0"/>')).toBe('<path stroke-dasharray="none"/>');
     expect(pdfDashes('<path stroke-dasharray="0,4"/>')).toBe('<path stroke-dasharray="0.001,4"/>');
     expect(pdfDashes('<path style="stroke-dasharray:1,0;stroke:red"/>')).toBe('<path style="stroke-dasharray:none;stroke:red"/>');
-    for (const kept of ['<path stroke-dasharray="5,3"/>', '<path stroke-dasharray="2,3,1"/>', '<path stroke-dasharray="none"/>']) expect(pdfDashes(kept)).toBe(kept);
+    for (const kept of ['<path stroke-dasharray="5,3"/>', '<path stroke-dasharray="2,3,1"/>', '<path stroke-dasharray="none"/>'])
+      expect(pdfDashes(kept)).toBe(kept);
 
     const svg = await renderSvg(dashedSpec());
     expect(svg).toContain('stroke-dasharray="1,0"');
@@ -246,7 +287,10 @@ describe('line styles and empty figures', () => {
     expect((await svgToPdf(svg, 'empty')).toString('latin1')).toMatch(new RegExp(`/MediaBox \\[0 0 ${w} ${h}\\]`));
     // The same spec with data in it but an empty colour domain: Vega lays the legend out at
     // Number.MAX_VALUE px; an error naming the figure, not an SVG no PNG or PDF can have.
-    await expect(renderSvg(partly)).rejects.toMatchObject({ code: 'ERR_DLN_INTERNAL', message: expect.stringMatching(/figure "empty": Vega laid it out at 1\.79\d*e\+308/) });
+    await expect(renderSvg(partly)).rejects.toMatchObject({
+      code: 'ERR_DLN_INTERNAL',
+      message: expect.stringMatching(/figure "empty": Vega laid it out at 1\.79\d*e\+308/),
+    });
   });
 });
 
@@ -284,9 +328,16 @@ test('a report writes the formats asked for and removes those no longer asked fo
 test('a report figure whose filter matches no run is drawn as a note saying so', async () => {
   const out = mkdtempSync(join(tmpdir(), 'dlnflow-empty-'));
   try {
-    const figures = [...SMALL.report.figures, { kind: 'sweep' as const, id: 'none', x: 'init.scale', y: 'loss', series: 'init.scale', filter: { 'init.scale': 0.9 }, rules: ['sMin'] }];
+    const figures = [
+      ...SMALL.report.figures,
+      { kind: 'sweep' as const, id: 'none', x: 'init.scale', y: 'loss', series: 'init.scale', filter: { 'init.scale': 0.9 }, rules: ['sMin'] },
+    ];
     await runExperiment({ ...SMALL, report: { figures } }, { out });
-    expect(readdirSync(join(out, 'figures')).filter((f) => f.startsWith('none.')).sort()).toEqual(['none.pdf', 'none.png', 'none.svg', 'none.vl.json']);
+    expect(
+      readdirSync(join(out, 'figures'))
+        .filter((f) => f.startsWith('none.'))
+        .sort(),
+    ).toEqual(['none.pdf', 'none.png', 'none.svg', 'none.vl.json']);
     const svg = readFileSync(join(out, 'figures', 'none.svg'), 'utf8');
     expect(svg).toContain('no run matches this figure');
     expect(svg).toContain('init.scale = 0.9 (the runs have init.scale = 0.2, 0.4).');

@@ -26,7 +26,11 @@ import { writeFileAtomic, writeFileAtomicSync } from '../lib/util/atomic-write';
 const root = fs.mkdtempSync(path.join(tmpdir(), 'dlnflow-store-'));
 const dir = (name: string) => path.join(root, name);
 const read = (d: string, f: string) => fs.readFileSync(path.join(d, f), 'utf8');
-const lines = (d: string, f: string) => read(d, f).trim().split('\n').map((l) => JSON.parse(l));
+const lines = (d: string, f: string) =>
+  read(d, f)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const listTree = (d: string): string[] => fs.readdirSync(d, { recursive: true }).map(String).sort();
 
 // 8 runs, half of them diverging (scale 1.2), in well under a second.
@@ -61,15 +65,25 @@ describe('item 12: a diverged run has no final values', () => {
       expect([r['final.loss'], r['final.distance'], r['final.sharpness']]).toEqual([null, null, null]);
       expect(r['initial.loss']).toEqual(expect.any(Number));
     }
-    expect(lines(out, 'runs/all.jsonl').filter((r) => r.status === 'diverged').every((r) => r.final.loss === null)).toBe(true);
-    const [header, ...rows] = read(out, 'runs.csv').trim().split('\n').map((l) => l.split(','));
+    expect(
+      lines(out, 'runs/all.jsonl')
+        .filter((r) => r.status === 'diverged')
+        .every((r) => r.final.loss === null),
+    ).toBe(true);
+    const [header, ...rows] = read(out, 'runs.csv')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const col = (name: string) => header.indexOf(name);
     for (const row of rows.filter((r) => r[col('status')] === 'diverged')) {
       expect([row[col('final.loss')], row[col('final.distance')], row[col('final.sharpness')]]).toEqual(['', '', '']);
       expect(Number(row[col('initial.loss')])).toBeGreaterThan(0);
     }
     // aggregate.csv: the final mean is the mean over the runs that did not diverge.
-    const [aHeader, ...aRows] = read(out, 'aggregate.csv').trim().split('\n').map((l) => l.split(','));
+    const [aHeader, ...aRows] = read(out, 'aggregate.csv')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     for (const row of aRows) {
       const lr = Number(row[aHeader.indexOf('train.learningRate')]);
       const scale = Number(row[aHeader.indexOf('init.scale')]);
@@ -206,11 +220,13 @@ describe('item 8: merging separate shard directories carries traces and weights'
     const m = await mergeResults(shards, { out: merged });
     expect(m.missing).toHaveLength(0);
     expect(m.incomplete).toEqual([]);
-    for (const sub of ['traces', 'weights']) expect(fs.readdirSync(path.join(merged, sub)).sort()).toEqual(fs.readdirSync(path.join(whole, sub)).sort());
+    for (const sub of ['traces', 'weights'])
+      expect(fs.readdirSync(path.join(merged, sub)).sort()).toEqual(fs.readdirSync(path.join(whole, sub)).sort());
     for (const f of ['results.jsonl', 'runs.csv', 'aggregate.csv', 'summary.json', 'report.html', 'figures/trace.svg', 'figures/trace.vl.json']) {
       expect(read(merged, f)).toBe(read(whole, f));
     }
-    for (const f of ['runs.parquet', 'traces.parquet']) expect(fs.readFileSync(path.join(merged, f)).equals(fs.readFileSync(path.join(whole, f)))).toBe(true);
+    for (const f of ['runs.parquet', 'traces.parquet'])
+      expect(fs.readFileSync(path.join(merged, f)).equals(fs.readFileSync(path.join(whole, f)))).toBe(true);
   });
 });
 
@@ -310,7 +326,10 @@ describe('item 9, fuzzed: no corruption of a results file is ever read as a run'
     let cases = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.record({ at: fc.nat(original.length - 1), byte: fc.integer({ min: 0, max: 255 }), drop: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.record({ at: fc.nat(original.length - 1), byte: fc.integer({ min: 0, max: 255 }), drop: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         fc.nat(original.length),
         (edits, cut) => {
           cases++;
@@ -398,8 +417,10 @@ describe('item 10: writes are whole or absent, and failures are ERR_DLN_IO namin
     const target = path.join(d, 'big.txt');
     const writeSync = fs.writeSync;
     // Before: one write call, its count ignored: 8 KB of 21 KB renamed into place.
-    const spy = jest.spyOn(fs, 'writeSync').mockImplementation(((fd: number, buf: Uint8Array, offset?: number, length?: number) =>
-      writeSync(fd, buf, offset, Math.min(length ?? buf.length, 4096))) as typeof fs.writeSync);
+    const spy = jest
+      .spyOn(fs, 'writeSync')
+      .mockImplementation(((fd: number, buf: Uint8Array, offset?: number, length?: number) =>
+        writeSync(fd, buf, offset, Math.min(length ?? buf.length, 4096))) as typeof fs.writeSync);
     try {
       writeFileAtomicSync(target, 'y'.repeat(21_000));
     } finally {
@@ -454,7 +475,9 @@ describe('item 10: writes are whole or absent, and failures are ERR_DLN_IO namin
       outSpy.mockRestore();
     }
     expect(code).toBe(2);
-    expect(stderr.join('')).toMatch(new RegExp(`^dlnflow: cannot write ${path.join(out, 'runs.csv').replace(/[.]/g, '\\.')}: ENOSPC.*\\[ERR_DLN_IO\\]\\n$`));
+    expect(stderr.join('')).toMatch(
+      new RegExp(`^dlnflow: cannot write ${path.join(out, 'runs.csv').replace(/[.]/g, '\\.')}: ENOSPC.*\\[ERR_DLN_IO\\]\\n$`),
+    );
     expect(listTree(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
@@ -489,7 +512,8 @@ describe('item 5: locks', () => {
     fs.mkdirSync(path.join(d, 'runs'), { recursive: true });
     return { out: d, runs: path.join(d, 'runs') };
   };
-  const holder = (over: Record<string, unknown>) => `${JSON.stringify({ pid: process.pid, host: hostname(), boot: null, start: null, started: '2026-01-01T00:00:00.000Z', command: 'dlnflow run x', ...over })}\n`;
+  const holder = (over: Record<string, unknown>) =>
+    `${JSON.stringify({ pid: process.pid, host: hostname(), boot: null, start: null, started: '2026-01-01T00:00:00.000Z', command: 'dlnflow run x', ...over })}\n`;
   const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
   test('a live holder on this host: ERR_DLN_BUSY naming the directory and the holder', async () => {
@@ -530,14 +554,20 @@ describe('item 5: locks', () => {
     const { out, runs } = runsOf('lock-shards');
     const s0 = await lockResultsWriter(out, runs, { kind: 'shard', index: 0, count: 2 });
     const s1 = await lockResultsWriter(out, runs, { kind: 'shard', index: 1, count: 2 });
-    await expect(lockResultsWriter(out, runs, { kind: 'shard', index: 1, count: 2 })).rejects.toMatchObject({ code: 'ERR_DLN_BUSY', message: expect.stringContaining('shard 1/2') });
+    await expect(lockResultsWriter(out, runs, { kind: 'shard', index: 1, count: 2 })).rejects.toMatchObject({
+      code: 'ERR_DLN_BUSY',
+      message: expect.stringContaining('shard 1/2'),
+    });
     await expect(lockResultsWriter(out, runs, { kind: 'all' })).rejects.toMatchObject({ code: 'ERR_DLN_BUSY' });
     await expect(lockResultsWriter(out, runs, { kind: 'merge' })).rejects.toMatchObject({ code: 'ERR_DLN_BUSY' });
     expect(fs.readdirSync(runs).sort()).toEqual(['shard-0-of-2.jsonl.lock', 'shard-1-of-2.jsonl.lock']); // the refused left nothing
     s0.release();
     s1.release();
     const all = await lockResultsWriter(out, runs, { kind: 'all' });
-    await expect(lockResultsWriter(out, runs, { kind: 'shard', index: 0, count: 2 })).rejects.toMatchObject({ code: 'ERR_DLN_BUSY', message: expect.stringContaining('an unsharded run') });
+    await expect(lockResultsWriter(out, runs, { kind: 'shard', index: 0, count: 2 })).rejects.toMatchObject({
+      code: 'ERR_DLN_BUSY',
+      message: expect.stringContaining('an unsharded run'),
+    });
     all.release();
     expect(fs.readdirSync(runs)).toEqual([]);
   });

@@ -51,7 +51,8 @@ test('two runs of one config: byte-identical results, metadata apart', async () 
   }
   const listA = files(a);
   expect(listA).toEqual(files(b));
-  for (const f of ['results.jsonl', 'runs.csv', 'runs.parquet', 'traces.parquet', 'summary.json', 'report.html', 'experiment.json', 'aggregate.csv']) expect(listA).toContain(f);
+  for (const f of ['results.jsonl', 'runs.csv', 'runs.parquet', 'traces.parquet', 'summary.json', 'report.html', 'experiment.json', 'aggregate.csv'])
+    expect(listA).toContain(f);
   expect(listA.filter((f) => f.startsWith('traces/'))).toHaveLength(6);
   let compared = 0;
   for (const f of listA) {
@@ -67,7 +68,11 @@ test('two runs of one config: byte-identical results, metadata apart', async () 
   }
   expect(compared).toBeGreaterThanOrEqual(15);
 
-  const meta = (dir: string): RunMetadata[] => readFileSync(path.join(dir, 'metadata', 'all.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const meta = (dir: string): RunMetadata[] =>
+    readFileSync(path.join(dir, 'metadata', 'all.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const [ma] = meta(a);
   const [mb] = meta(b);
   expect([ma.workerThreads, mb.workerThreads]).toEqual([1, 2]);
@@ -77,7 +82,10 @@ test('two runs of one config: byte-identical results, metadata apart', async () 
   expect(ma.blasVendor).toBe(buildInfo().blasVendor);
   expect(typeof ma.host).toBe('string');
   expect([ma.ran, ma.resumed, ma.interrupted, ma.shard]).toEqual([6, 0, false, null]);
-  const ids = readFileSync(path.join(a, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as string);
+  const ids = readFileSync(path.join(a, 'results.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).id as string);
   expect(Object.keys(ma.wallMs).sort()).toEqual([...ids].sort());
   for (const ms of Object.values(ma.wallMs)) expect(ms).toBeGreaterThan(0);
 

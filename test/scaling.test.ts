@@ -74,8 +74,7 @@ describe('theory across the range of the data', () => {
   // c^2 must stay representable: |c| within about 1e+-150.
   const data = marionChizatData({ n: 50, d: 5, noise: 1, seed: 0 });
   const widths = [5, 5, 5, 1];
-  const theory = (c: number) =>
-    Problem.regression({ X: scaled(data.X, c), y: data.y.map((v) => v * c), widths }).theory();
+  const theory = (c: number) => Problem.regression({ X: scaled(data.X, c), y: data.y.map((v) => v * c), widths }).theory();
   const ref = theory(1);
   const squared = ['lambda', 'Lambda', 'a', 'sMin', 'sMinRefinedLower', 'sMinRefinedUpper', 'sRankOne', 'codeUpper', 'lossMin'] as const;
 

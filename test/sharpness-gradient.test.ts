@@ -6,7 +6,17 @@
  * ∇λ_max matches central differences of the dense Hessian's λ_max; a repeated top eigenvalue is
  * refused, or returned as a cluster; bad input names its field; the job is cancellable.
  */
-import { DlnAbortError, DlnError, denseHessian, hessianVectorProduct, initWeights, Problem, sharpness, sharpnessGradient, thirdDerivative } from '../lib';
+import {
+  DlnAbortError,
+  DlnError,
+  denseHessian,
+  hessianVectorProduct,
+  initWeights,
+  Problem,
+  sharpness,
+  sharpnessGradient,
+  thirdDerivative,
+} from '../lib';
 import { axpy, completionProblem, dot, gaussianVector, mcProblem, MC_WIDTHS, mseProblem, norm, rng } from './helpers';
 import { marionChizatData } from '../lib';
 

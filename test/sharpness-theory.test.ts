@@ -13,7 +13,7 @@ describe('lower bounds on the sharpness of minimizers (Theorems 1 and 2)', () =>
   const problem = mcProblem();
   const t = problem.theory(); // lambda 0.460, Lambda 1.536, a 1.389, ||w*|| = 1: S_min = 9.208
 
-  test('every gradient-descent minimizer has S >= S_min = 2 L lambda ||w*||^(2-2/L), and >= the slides\' 2 L a ||w*||^(2-2/L) ||p||^(2/L)', async () => {
+  test("every gradient-descent minimizer has S >= S_min = 2 L lambda ||w*||^(2-2/L), and >= the slides' 2 L a ||w*||^(2-2/L) ||p||^(2/L)", async () => {
     const ratios: number[] = [];
     for (const [scale, eta, seed] of [
       [0.2, 0.02, 1],
@@ -22,7 +22,12 @@ describe('lower bounds on the sharpness of minimizers (Theorems 1 and 2)', () =>
       [0.4, 0.01, 4],
       [0.5, 0.005, 5],
     ]) {
-      const run = await train(problem, initWeights(MC_WIDTHS, { scale, seed }), { learningRate: eta, steps: 100000, gradNormTarget: 1e-11, record: ['loss'] });
+      const run = await train(problem, initWeights(MC_WIDTHS, { scale, seed }), {
+        learningRate: eta,
+        steps: 100000,
+        gradNormTarget: 1e-11,
+        record: ['loss'],
+      });
       expect(run.status).toBe('converged');
       const S = (await sharpness(problem, run.weights)).eigenvalues[0];
       expect(S).toBeGreaterThanOrEqual(t.sMin);
@@ -38,7 +43,12 @@ describe('lower bounds on the sharpness of minimizers (Theorems 1 and 2)', () =>
     const d = marionChizatData({ n: 50, d: 5, noise: 1, seed: 0 });
     const widths = Array(11).fill(5);
     const p = Problem.regression({ X: d.X, y: d.y, widths, projection: randomUnitVector(5, 1) });
-    const run = await train(p, initWeights(widths, { kind: 'residual', scale: 0.5, seed: 1 }), { learningRate: 0.01, steps: 20000, gradNormTarget: 1e-11, record: ['loss'] });
+    const run = await train(p, initWeights(widths, { kind: 'residual', scale: 0.5, seed: 1 }), {
+      learningRate: 0.01,
+      steps: 20000,
+      gradNormTarget: 1e-11,
+      record: ['loss'],
+    });
     expect(run.status).toBe('converged');
     const S = (await sharpness(p, run.weights)).eigenvalues[0];
     const th = p.theory();
@@ -46,7 +56,7 @@ describe('lower bounds on the sharpness of minimizers (Theorems 1 and 2)', () =>
     expect(S).toBeGreaterThanOrEqual(th.sMinRefinedLower);
   });
 
-  test('(C W_1, W_2 / C, W_3, ...) is still a minimizer and its sharpness grows with C above Theorem 2\'s first bound', async () => {
+  test("(C W_1, W_2 / C, W_3, ...) is still a minimizer and its sharpness grows with C above Theorem 2's first bound", async () => {
     const run = await train(problem, initWeights(MC_WIDTHS, { scale: 0.3, seed: 1 }), { learningRate: 0.02, steps: 10000, record: ['loss'] });
     const L = MC_WIDTHS.length - 1;
     // Sigma = X^T X / n from the data, for the large-C limit below.
@@ -136,7 +146,12 @@ describe('Corollary 3: small-scale initializations reach 1 <= S / S_min <= 4 Lam
     [0.2, 1],
     [0.25, 1],
   ])('gradient descent (eta = 0.02) from Gaussian scale %d to a minimizer', async (scale, seed) => {
-    const run = await train(problem, initWeights(MC_WIDTHS, { scale, seed }), { learningRate: 0.02, steps: 40000, gradNormTarget: 1e-11, record: ['loss'] });
+    const run = await train(problem, initWeights(MC_WIDTHS, { scale, seed }), {
+      learningRate: 0.02,
+      steps: 40000,
+      gradNormTarget: 1e-11,
+      record: ['loss'],
+    });
     expect(run.status).toBe('converged'); // after 16 723, 2 964 and 1 839 steps
     const S = (await sharpness(problem, run.weights)).eigenvalues[0];
     const ratio = S / t.sMin;

@@ -29,12 +29,30 @@ const config: ExperimentInput = {
   sweep: [{ 'train.learningRate': [0.05, 0.3] }, { 'init.scale': [0.3, 0.6, 1.2] }],
   report: {
     figures: [
-      { kind: 'sweep', id: 'sharpness', x: 'init.scale', y: 'sharpness', series: 'train.learningRate', initialSeries: true, yScale: 'log', rules: ['2/eta', 'sMin'] },
+      {
+        kind: 'sweep',
+        id: 'sharpness',
+        x: 'init.scale',
+        y: 'sharpness',
+        series: 'train.learningRate',
+        initialSeries: true,
+        yScale: 'log',
+        rules: ['2/eta', 'sMin'],
+      },
       { kind: 'divergence', id: 'divergence', x: 'init.scale', series: 'train.learningRate' },
     ],
   },
 };
-const RESULT_FILES = ['results.jsonl', 'aggregate.csv', 'runs.csv', 'runs.parquet', 'summary.json', 'figures/sharpness.vl.json', 'figures/sharpness.svg', 'figures/divergence.svg'];
+const RESULT_FILES = [
+  'results.jsonl',
+  'aggregate.csv',
+  'runs.csv',
+  'runs.parquet',
+  'summary.json',
+  'figures/sharpness.vl.json',
+  'figures/sharpness.svg',
+  'figures/divergence.svg',
+];
 
 describe('a sweep and its report', () => {
   const dir = out('whole');
@@ -45,14 +63,25 @@ describe('a sweep and its report', () => {
 
   test('every run is recorded once, with its seeds, and divergence is a result', () => {
     expect(outcome).toMatchObject({ planned: 24, ran: 24, resumed: 0, missing: 0 });
-    const lines = read(dir, 'results.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = read(dir, 'results.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.index)).toEqual(Array.from({ length: 24 }, (_, i) => i));
     const diverged = lines.filter((l) => l.status === 'diverged');
     expect(diverged.length).toBeGreaterThan(0); // from scale 1.2 neither learning rate trains
     for (const l of diverged) expect(Number.isInteger(l.divergedAt)).toBe(true);
-    const seeds = (l: Record<string, number>) => ({ data: l['seeds.data'], init: l['seeds.init'], projection: l['seeds.projection'], eigensolver: l['seeds.eigensolver'] });
+    const seeds = (l: Record<string, number>) => ({
+      data: l['seeds.data'],
+      init: l['seeds.init'],
+      projection: l['seeds.projection'],
+      eigensolver: l['seeds.eigensolver'],
+    });
     for (const l of lines) expect(Object.values(seeds(l)).every(Number.isSafeInteger)).toBe(true);
-    const plan = read(dir, 'plan.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    const plan = read(dir, 'plan.jsonl')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(plan.map((p) => p.seeds)).toEqual(lines.map(seeds));
   });
 
@@ -61,7 +90,9 @@ describe('a sweep and its report', () => {
     const spec = JSON.parse(read(dir, 'figures/sharpness.vl.json'));
     const series = new Set(spec.layer[0].data.values.map((v: { series: string }) => v.series));
     expect(series).toEqual(new Set(['Initialization', 'η = 0.05', 'η = 0.3']));
-    const rules = spec.layer.filter((l: { mark: { type: string } }) => l.mark.type === 'rule').flatMap((l: { data: { values: { value: number }[] } }) => l.data.values.map((v) => v.value));
+    const rules = spec.layer
+      .filter((l: { mark: { type: string } }) => l.mark.type === 'rule')
+      .flatMap((l: { data: { values: { value: number }[] } }) => l.data.values.map((v) => v.value));
     expect(rules).toEqual(expect.arrayContaining([2 / 0.05, 2 / 0.3]));
     expect(read(dir, 'figures/sharpness.svg')).toMatch(/^<svg/);
     const html = read(dir, 'report.html');
@@ -185,7 +216,10 @@ describe('interruption and resumption', () => {
 
   test('a torn line is never read as a result', () => {
     const dir = out('slow-interrupted');
-    const good = readFileSync(path.join(dir, 'runs', 'all.jsonl'), 'utf8').trim().split('\n').slice(0, 2);
+    const good = readFileSync(path.join(dir, 'runs', 'all.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(0, 2);
     const file = path.join(root, 'torn.jsonl');
     writeFileSync(file, `${good[0]}\nnot json\n${good[1]}\n{"id":"c","ind`);
     const r = readResultsFile(file);

@@ -118,7 +118,11 @@ describe('Parquet values read back by DuckDB, bit for bit', () => {
       names: 'VARCHAR[]',
     });
     // A null is a Parquet null (not NaN, not ""), NaN is a NaN.
-    const counts = (await query(`SELECT count(*) FILTER (WHERE "final.x" IS NULL) AS nulls, count(*) FILTER (WHERE isnan("final.x")) AS nans, count(*) FILTER (WHERE isinf("final.x")) AS infs FROM '${file}'`))[0];
+    const counts = (
+      await query(
+        `SELECT count(*) FILTER (WHERE "final.x" IS NULL) AS nulls, count(*) FILTER (WHERE isnan("final.x")) AS nans, count(*) FILTER (WHERE isinf("final.x")) AS infs FROM '${file}'`,
+      )
+    )[0];
     expect(counts).toEqual({ nulls: 1, nans: 1, infs: 2 });
     const kv = await query(`SELECT decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata('${file}')`);
     expect(kv).toEqual([{ key: 'dlnflow.table', value: 'values' }]);
@@ -127,7 +131,10 @@ describe('Parquet values read back by DuckDB, bit for bit', () => {
   test('the same table gives the same bytes; a changed value gives other bytes that read back as it', async () => {
     const again = await parquetBytes(table, { 'dlnflow.table': 'values' });
     expect(Buffer.from(again).equals(readFileSync(file))).toBe(true);
-    const changed: Table = { ...table, columns: table.columns.map((c) => (c.name === 'final.x' ? { ...c, values: [null, Infinity, -Infinity, null, -0] } : c)) };
+    const changed: Table = {
+      ...table,
+      columns: table.columns.map((c) => (c.name === 'final.x' ? { ...c, values: [null, Infinity, -Infinity, null, -0] } : c)),
+    };
     const other = path.join(root, 'changed.parquet');
     writeFileSync(other, await parquetBytes(changed, { 'dlnflow.table': 'values' }));
     // NaN written as null: the reader sees the difference, and the comparison reports it.
@@ -136,7 +143,16 @@ describe('Parquet values read back by DuckDB, bit for bit', () => {
 
   test('an empty table is a valid file', async () => {
     const empty = path.join(root, 'empty.parquet');
-    writeFileSync(empty, await parquetBytes({ rows: 0, columns: [{ name: 'id', type: 'string', values: [] }, { name: 'v', type: 'doubles', values: [] }] }));
+    writeFileSync(
+      empty,
+      await parquetBytes({
+        rows: 0,
+        columns: [
+          { name: 'id', type: 'string', values: [] },
+          { name: 'v', type: 'doubles', values: [] },
+        ],
+      }),
+    );
     expect(await query(`SELECT count(*) AS n FROM '${empty}'`)).toEqual([{ n: 0 }]);
   });
 });
@@ -176,8 +192,19 @@ describe('non-finite values marked in records and traces come back in every tidy
       run.id,
       {
         id: run.id,
-        columns: { step: { width: 1, values: [0, 1] }, time: { width: 1, values: [0, 0.1] }, loss: { width: 1, values: [null, 0.5] }, layerNorms: { width: 2, values: [1, null, null, 2] } },
-        nonFinite: { loss: [[0, 'NaN']], layerNorms: [[1, '-Infinity'], [2, 'Infinity']] },
+        columns: {
+          step: { width: 1, values: [0, 1] },
+          time: { width: 1, values: [0, 0.1] },
+          loss: { width: 1, values: [null, 0.5] },
+          layerNorms: { width: 2, values: [1, null, null, 2] },
+        },
+        nonFinite: {
+          loss: [[0, 'NaN']],
+          layerNorms: [
+            [1, '-Infinity'],
+            [2, 'Infinity'],
+          ],
+        },
       },
     ]),
   );
@@ -198,7 +225,10 @@ describe('non-finite values marked in records and traces come back in every tidy
     writeFileSync(file, await parquetBytes(runs));
     expect(tableDifference(await query(`SELECT * FROM '${file}'`), rows)).toBeNull();
     // CSV: NaN / inf / -inf, null empty, list columns left out; JSON: null.
-    const [header, first, second] = tableCsv(runs).trim().split('\n').map((l) => l.split(','));
+    const [header, first, second] = tableCsv(runs)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     expect(header).not.toContain('initial.layerNorms');
     expect(first[header.indexOf('initial.loss')]).toBe('NaN');
     expect(second[header.indexOf('final.loss')]).toBe('');
@@ -210,15 +240,32 @@ describe('non-finite values marked in records and traces come back in every tidy
     expect(table.columns.map((c) => c.name)).toEqual(['id', 'index', 'rep', 'init.scale', 'step', 'time', 'loss', 'layerNorms']);
     const rows = tableRows(table);
     expect(rows).toHaveLength(4);
-    expect(difference(rows.map((r) => r.loss), [NaN, 0.5, NaN, 0.5])).toBeNull();
-    expect(difference(rows.map((r) => r.layerNorms), [[1, -Infinity], [Infinity, 2], [1, -Infinity], [Infinity, 2]])).toBeNull();
+    expect(
+      difference(
+        rows.map((r) => r.loss),
+        [NaN, 0.5, NaN, 0.5],
+      ),
+    ).toBeNull();
+    expect(
+      difference(
+        rows.map((r) => r.layerNorms),
+        [
+          [1, -Infinity],
+          [Infinity, 2],
+          [1, -Infinity],
+          [Infinity, 2],
+        ],
+      ),
+    ).toBeNull();
     const file = path.join(root, 'marks-traces.parquet');
     writeFileSync(file, await parquetBytes(table));
     expect(tableDifference(await query(`SELECT * FROM '${file}'`), rows)).toBeNull();
   });
 
   test('fromNonFiniteCode reads what nonFinite writes', () => {
-    expect([fromNonFiniteCode('NaN'), fromNonFiniteCode('Infinity'), fromNonFiniteCode('-Infinity')].map(bits)).toEqual([NaN, Infinity, -Infinity].map(bits));
+    expect([fromNonFiniteCode('NaN'), fromNonFiniteCode('Infinity'), fromNonFiniteCode('-Infinity')].map(bits)).toEqual(
+      [NaN, Infinity, -Infinity].map(bits),
+    );
   });
 });
 
@@ -279,13 +326,28 @@ describe('a sweep: every result file holds the records, bit for bit', () => {
     const expected = records.map(expectedRow);
     expect(tableDifference(await query(`SELECT * FROM '${path.join(out, 'runs.parquet')}'`), expected)).toBeNull();
     const types = await columnTypes(path.join(out, 'runs.parquet'));
-    expect(types).toMatchObject({ index: 'BIGINT', 'train.learningRate': 'DOUBLE', status: 'VARCHAR', divergedAt: 'BIGINT', 'final.loss': 'DOUBLE', 'final.layerNorms': 'DOUBLE[]' });
-    const jsonl = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(types).toMatchObject({
+      index: 'BIGINT',
+      'train.learningRate': 'DOUBLE',
+      status: 'VARCHAR',
+      divergedAt: 'BIGINT',
+      'final.loss': 'DOUBLE',
+      'final.layerNorms': 'DOUBLE[]',
+    });
+    const jsonl = readFileSync(path.join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(tableDifference(jsonl, expected)).toBeNull();
     // runs.csv through DuckDB's CSV reader: the scalar columns, in order, the same numbers.
     const csv = await query(`SELECT * FROM read_csv('${path.join(out, 'runs.csv')}', header = true)`);
     const scalarOnly = expected.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => !k.endsWith('layerNorms'))));
-    expect(tableDifference(csv.map((row) => ({ ...row, message: row.message ?? '' })), scalarOnly)).toBeNull();
+    expect(
+      tableDifference(
+        csv.map((row) => ({ ...row, message: row.message ?? '' })),
+        scalarOnly,
+      ),
+    ).toBeNull();
   });
 
   test('traces.parquet: every trace file in long form with its run id and parameters', async () => {
@@ -320,13 +382,18 @@ describe('a sweep: every result file holds the records, bit for bit', () => {
     const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### What a run writes'), readme.indexOf('**Interrupted runs resume.**'));
     const sql = /```sql\n([\s\S]*?)```/.exec(section)![1].replace(/DIR\//g, `${out}/`);
-    const statements = sql.split(';').map((s) => s.replace(/^--.*$/gm, '').trim()).filter(Boolean);
+    const statements = sql
+      .split(';')
+      .map((s) => s.replace(/^--.*$/gm, '').trim())
+      .filter(Boolean);
     expect(statements).toHaveLength(2);
     const [byPoint, trace] = [await query(statements[0]), await query(statements[1])];
     const trained = records.filter((r) => r.status !== 'diverged');
     expect(byPoint.reduce((n, r) => n + (r.runs as number), 0)).toBe(trained.length);
     const first = byPoint[0];
-    const mine = trained.filter((r) => r.values['train.learningRate'] === first['train.learningRate'] && r.values['init.scale'] === first['init.scale']);
+    const mine = trained.filter(
+      (r) => r.values['train.learningRate'] === first['train.learningRate'] && r.values['init.scale'] === first['init.scale'],
+    );
     expect(first.sharpness).toBeCloseTo(mine.reduce((s, r) => s + (r.final.sharpness as number), 0) / mine.length, 12);
     expect(trace.length).toBeGreaterThan(0);
     expect(trace[0]).toEqual({ id: expect.any(String), step: 0, loss: expect.any(Number), first_layer: expect.any(Number) });
@@ -334,8 +401,10 @@ describe('a sweep: every result file holds the records, bit for bit', () => {
 
   // pandas is not a dependency: this runs where Debian's python3-pandas is installed.
   const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0);
-  (python ? test : test.skip)('pandas reads runs.csv (float_precision round_trip; null as empty) and results.jsonl (precise_float) to the same doubles', () => {
-    const script = `
+  (python ? test : test.skip)(
+    'pandas reads runs.csv (float_precision round_trip; null as empty) and results.jsonl (precise_float) to the same doubles',
+    () => {
+      const script = `
 import json, sys, pandas as pd
 out = sys.argv[1]
 csv = pd.read_csv(out + "/runs.csv", float_precision="round_trip")
@@ -343,18 +412,21 @@ js = pd.read_json(out + "/results.jsonl", lines=True, precise_float=True)
 col = lambda df, c: [None if pd.isna(v) else float(v).hex() for v in df[c]]
 print(json.dumps({c: [col(csv, c), col(js, c)] for c in ["final.loss", "final.sharpness", "initial.distance", "train.learningRate"]}))
 `;
-    const r = spawnSync(python!, ['-c', script, out], { encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    const columns = JSON.parse(r.stdout) as Record<string, [(string | null)[], (string | null)[]]>;
-    const hex = (v: unknown) => (typeof v === 'number' ? v : null);
-    for (const [name, [fromCsv, fromJson]] of Object.entries(columns)) {
-      const [at, q] = name.split('.');
-      const expected = records.map((rec) => hex(at === 'train' ? rec.values[name] : at === 'final' && rec.status === 'diverged' ? null : rec[at as 'initial' | 'final'][q]));
-      const decode = (h: string | null) => (h === null ? null : parseFloat(h) === 0 && h.startsWith('-') ? -0 : Number(hexToDouble(h)));
-      expect([name, fromCsv.map(decode)]).toEqual([name, expected]);
-      expect([name, fromJson.map(decode)]).toEqual([name, expected]);
-    }
-  });
+      const r = spawnSync(python!, ['-c', script, out], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const columns = JSON.parse(r.stdout) as Record<string, [(string | null)[], (string | null)[]]>;
+      const hex = (v: unknown) => (typeof v === 'number' ? v : null);
+      for (const [name, [fromCsv, fromJson]] of Object.entries(columns)) {
+        const [at, q] = name.split('.');
+        const expected = records.map((rec) =>
+          hex(at === 'train' ? rec.values[name] : at === 'final' && rec.status === 'diverged' ? null : rec[at as 'initial' | 'final'][q]),
+        );
+        const decode = (h: string | null) => (h === null ? null : parseFloat(h) === 0 && h.startsWith('-') ? -0 : Number(hexToDouble(h)));
+        expect([name, fromCsv.map(decode)]).toEqual([name, expected]);
+        expect([name, fromJson.map(decode)]).toEqual([name, expected]);
+      }
+    },
+  );
 });
 
 /** Python's float.hex() back to a double. */

@@ -54,7 +54,12 @@ describe('peakWidthDecades: width at half height on a log-time axis', () => {
   test('the largest peak wins; the crossings interpolate linearly in log time (exact for a curve linear in log t)', () => {
     const time = logGrid(0, 2, 7);
     // Rises linearly in log10(t) from 0 to 2: the top is the last point, half height at t = 10.
-    expect(peakWidthDecades(time, time.map((t) => Math.log10(t)))).toBeCloseTo(1, 12);
+    expect(
+      peakWidthDecades(
+        time,
+        time.map((t) => Math.log10(t)),
+      ),
+    ).toBeCloseTo(1, 12);
     const two = logGrid(-1, 5, 1000);
     const big = bump(two, 3, 0.2);
     const v = bump(two, 0, 0.1).map((a, i) => a + 3 * big[i]);
@@ -132,8 +137,23 @@ describe('crossCovariance: Sigma_yx = Y^T X / N and its top singular value', () 
 
   test('shapes that do not match are a DlnError naming the field', () => {
     const X = mat(3, 2, () => 1);
-    expect(() => crossCovariance(X, mat(4, 1, () => 1))).toThrow(DlnError);
-    expect(() => crossCovariance(X, mat(4, 1, () => 1))).toThrow(expect.objectContaining({ code: 'ERR_DLN_SHAPE', field: 'Y' }));
-    expect(() => crossCovariance(mat(0, 2, () => 1), mat(0, 1, () => 1))).toThrow(expect.objectContaining({ code: 'ERR_DLN_SHAPE', field: 'X' }));
+    expect(() =>
+      crossCovariance(
+        X,
+        mat(4, 1, () => 1),
+      ),
+    ).toThrow(DlnError);
+    expect(() =>
+      crossCovariance(
+        X,
+        mat(4, 1, () => 1),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_DLN_SHAPE', field: 'Y' }));
+    expect(() =>
+      crossCovariance(
+        mat(0, 2, () => 1),
+        mat(0, 1, () => 1),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_DLN_SHAPE', field: 'X' }));
   });
 });

@@ -38,7 +38,8 @@ export function escapeTime(time: ArrayLike<number>, loss: ArrayLike<number>, fra
  */
 export function alignedInit(problem: Problem, alpha: number): Float64Array {
   if (!(alpha >= 0) || !Number.isFinite(alpha)) throw fieldError('ERR_DLN_VALUE', 'init.scale', 'must be a finite number >= 0');
-  if (problem.kind === 'regression') throw fieldError('ERR_DLN_CONFIG', 'init.kind', 'aligned needs a matrix head (least squares or completion), not univariate regression');
+  if (problem.kind === 'regression')
+    throw fieldError('ERR_DLN_CONFIG', 'init.kind', 'aligned needs a matrix head (least squares or completion), not univariate regression');
   const widths = problem.widths;
   const L = widths.length - 1;
   const g = problem.evaluate(new Float64Array(problem.paramCount)).headGradient as Matrix;

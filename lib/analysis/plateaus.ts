@@ -34,12 +34,7 @@ function mode(values: ArrayLike<number>, from: number, to: number): number {
   return best;
 }
 
-export function detectPlateaus(
-  time: ArrayLike<number>,
-  loss: ArrayLike<number>,
-  rank?: ArrayLike<number>,
-  options: PlateauOptions = {},
-): Plateau[] {
+export function detectPlateaus(time: ArrayLike<number>, loss: ArrayLike<number>, rank?: ArrayLike<number>, options: PlateauOptions = {}): Plateau[] {
   const n = time.length;
   if (loss.length !== n || (rank && rank.length !== n)) throw fieldError('ERR_DLN_SHAPE', 'loss', 'time, loss (and rank) must have the same length');
   checkOptions(plateauOptions, options);

@@ -350,7 +350,12 @@ export function globalSchattenMinimum(problem: SchattenProblem, options: GlobalS
  * with B's singular vectors, so it is sum_i min_{x >= 0} kappa (x - b_i)^2 + mu x^p, each term a
  * scalar prox with c = mu / (2 kappa). Returns the minimal value (without c) and the singular values there.
  */
-export function separableSchattenMinimum(b: ArrayLike<number>, kappa: number, mu: number, p: number): { value: number; singularValues: Float64Array } {
+export function separableSchattenMinimum(
+  b: ArrayLike<number>,
+  kappa: number,
+  mu: number,
+  p: number,
+): { value: number; singularValues: Float64Array } {
   if (!(kappa > 0)) throw fieldError('ERR_DLN_VALUE', 'kappa', 'must be > 0');
   const x = Float64Array.from(b, (s) => schattenProx(s, mu / (2 * kappa), p));
   let value = 0;

@@ -85,7 +85,11 @@ function binding(): NativeBinding & CentralFlowBinding {
 /** flow() with dynamics 'central' (options already checked against the flow's declaration). */
 export async function centralFlow(problem: Problem, weights: WeightsLike, options: FlowOptions): Promise<CentralFlowResult> {
   if (options.learningRate === undefined) {
-    throw fieldError('ERR_DLN_TYPE', 'options.learningRate', "is required with dynamics 'central' (a number > 0: the flow holds the sharpness at 2 / learningRate)");
+    throw fieldError(
+      'ERR_DLN_TYPE',
+      'options.learningRate',
+      "is required with dynamics 'central' (a number > 0: the flow holds the sharpness at 2 / learningRate)",
+    );
   }
   // The central flow integrates each smooth piece with DOPRI5 (src/central_flow.cpp): the stiff
   // methods of the gradient flow do not apply to it.
@@ -99,12 +103,16 @@ export async function centralFlow(problem: Problem, weights: WeightsLike, option
     const arrayLike = Array.isArray(times) || (ArrayBuffer.isView(times) && !(times instanceof Float64Array) && !(times instanceof DataView));
     nativeOptions.times = arrayLike ? Float64Array.from(times as ArrayLike<number>) : times;
   }
-  return runNativeJob((progress) => binding().centralFlow(problem.native, theta, nativeOptions, progress), { signal, onProgress }, (r) => ({
-    ...r,
-    trace: new Trace(r.trace),
-    stats: { ...r.stats },
-    events: r.events.map((e) => ({ ...e })),
-    transitions: r.transitions.map((e) => ({ ...e })),
-    edgeChecks: { ...r.edgeChecks },
-  }));
+  return runNativeJob(
+    (progress) => binding().centralFlow(problem.native, theta, nativeOptions, progress),
+    { signal, onProgress },
+    (r) => ({
+      ...r,
+      trace: new Trace(r.trace),
+      stats: { ...r.stats },
+      events: r.events.map((e) => ({ ...e })),
+      transitions: r.transitions.map((e) => ({ ...e })),
+      edgeChecks: { ...r.edgeChecks },
+    }),
+  );
 }

@@ -116,7 +116,9 @@ export const jaxRandom = {
   },
   /** A subkey of the authors' chain; `depth` for the October code's depth-* keys (5, 10, 20, 40). */
   authorsKey(source: 'authors' | 'authors-2024-10', which: AuthorsKeyName, depth?: number): JaxKey {
-    return keys(callNative(() => native().jaxRandom({ op: 'authorsKey', source, which, ...(depth !== undefined ? { depth } : {}) })) as Uint32Array)[0];
+    return keys(
+      callNative(() => native().jaxRandom({ op: 'authorsKey', source, which, ...(depth !== undefined ? { depth } : {}) })) as Uint32Array,
+    )[0];
   },
 };
 
@@ -167,7 +169,8 @@ function whitened(t: TeacherData): TeacherData {
   const S = new Float64Array(d * d);
   for (let k = 0; k < n; k++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) S[i * d + j] += (X[k * d + i] * X[k * d + j]) / n;
   const e = svd({ rows: d, cols: d, data: S });
-  if (!(e.S[d - 1] > e.S[0] * d * Number.EPSILON)) throw fieldError('ERR_DLN_VALUE', 'options.whiten', `X^T X / n is singular (n = ${n} samples in d = ${d}): the inputs cannot be whitened`);
+  if (!(e.S[d - 1] > e.S[0] * d * Number.EPSILON))
+    throw fieldError('ERR_DLN_VALUE', 'options.whiten', `X^T X / n is singular (n = ${n} samples in d = ${d}): the inputs cannot be whitened`);
   const root = new Float64Array(d * d); // S^{-1/2} = V diag(s^{-1/2}) V^T (S is symmetric positive definite: U = V)
   for (let k = 0; k < d; k++) {
     const f = 1 / Math.sqrt(e.S[k]);

@@ -56,7 +56,10 @@ export function cellText(v: unknown): string {
 export function htmlTable(columns: string[], rows: Record<string, unknown>[], caption?: string, skipped = 0): string {
   const head = `<tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
   const line = (r: Record<string, unknown>) => `<tr>${columns.map((c) => `<td>${escapeHtml(cellText(r[c]))}</td>`).join('')}</tr>`;
-  const body = skipped > 0 ? [...rows.slice(0, HEAD).map(line), `<tr><td colspan="${columns.length}">… ${skipped} more rows …</td></tr>`, ...rows.slice(HEAD).map(line)] : rows.map(line);
+  const body =
+    skipped > 0
+      ? [...rows.slice(0, HEAD).map(line), `<tr><td colspan="${columns.length}">… ${skipped} more rows …</td></tr>`, ...rows.slice(HEAD).map(line)]
+      : rows.map(line);
   return `<table class="dlnflow">${caption ? `<caption>${escapeHtml(caption)}</caption>` : ''}<thead>${head}</thead><tbody>${body.join('')}</tbody></table>`;
 }
 
@@ -73,8 +76,16 @@ function rawRow(trace: TraceLike, i: number): Record<string, unknown> {
 /** The table of a trace: every row, or the first and last HEAD rows of a longer one. */
 export function traceHtml(trace: TraceLike, caption?: string): string {
   const n = trace.length;
-  const index = n <= 2 * HEAD ? Array.from({ length: n }, (_, i) => i) : [...Array.from({ length: HEAD }, (_, i) => i), ...Array.from({ length: HEAD }, (_, i) => n - HEAD + i)];
-  return htmlTable(trace.names, index.map((i) => rawRow(trace, i)), caption ?? `${n} recorded rows`, Math.max(0, n - index.length));
+  const index =
+    n <= 2 * HEAD
+      ? Array.from({ length: n }, (_, i) => i)
+      : [...Array.from({ length: HEAD }, (_, i) => i), ...Array.from({ length: HEAD }, (_, i) => n - HEAD + i)];
+  return htmlTable(
+    trace.names,
+    index.map((i) => rawRow(trace, i)),
+    caption ?? `${n} recorded rows`,
+    Math.max(0, n - index.length),
+  );
 }
 
 /** The rows a chart draws: every row, or an even stride through them ending at the last. */
@@ -107,7 +118,10 @@ export function traceVegaLite(trace: TraceLike, title?: string): Record<string, 
         encoding: {
           x: { field: 'step', type: 'quantitative', title: 'step' },
           y: { field: name, type: 'quantitative', title: name, scale: log ? { type: 'log' } : { zero: false } },
-          tooltip: [{ field: 'step', type: 'quantitative' }, { field: name, type: 'quantitative', format: '.6g' }],
+          tooltip: [
+            { field: 'step', type: 'quantitative' },
+            { field: name, type: 'quantitative', format: '.6g' },
+          ],
         },
       };
     });
@@ -124,13 +138,20 @@ export function traceBundle(trace: TraceLike, title?: string): MimeBundle {
 }
 
 /** The bundle of a train() or flow() result: its summary line, the trace's chart and table. */
-export function runBundle(result: { status: string; message: string; trace: TraceLike } & Record<string, unknown>, kind: 'train' | 'flow'): MimeBundle {
+export function runBundle(
+  result: { status: string; message: string; trace: TraceLike } & Record<string, unknown>,
+  kind: 'train' | 'flow',
+): MimeBundle {
   const facts: [string, unknown][] = [
     ['status', result.status],
     ...(['steps', 'divergedAt', 't', 'finalLoss', 'finalGradNorm'] as const).filter((k) => k in result).map((k): [string, unknown] => [k, result[k]]),
   ];
   const summary = facts.map(([k, v]) => `${k} ${cellText(v) || 'null'}`).join(', ');
-  const factTable = htmlTable(facts.map(([k]) => k), [Object.fromEntries(facts)], `${kind}: ${result.message}`);
+  const factTable = htmlTable(
+    facts.map(([k]) => k),
+    [Object.fromEntries(facts)],
+    `${kind}: ${result.message}`,
+  );
   return {
     'application/vnd.vegalite.v5+json': traceVegaLite(result.trace, `${kind}: ${result.status}`),
     'text/html': `${factTable}${traceHtml(result.trace)}`,

@@ -19,7 +19,9 @@ import { train, type Quantity } from './train';
 import type { Trace } from './trace';
 
 /** The data of the problem the algorithm solves; the widths are the algorithm's business (lib/options/greedy.ts). */
-export type GreedyData = ({ kind: 'mse' } & Omit<OptionsOf<typeof greedyMseData.fields>, 'kind'>) | ({ kind: 'completion' } & Omit<OptionsOf<typeof greedyCompletionData.fields>, 'kind'>);
+export type GreedyData =
+  | ({ kind: 'mse' } & Omit<OptionsOf<typeof greedyMseData.fields>, 'kind'>)
+  | ({ kind: 'completion' } & Omit<OptionsOf<typeof greedyCompletionData.fields>, 'kind'>);
 
 /**
  * The options of greedyRankIncremental(), declared in lib/options/greedy.ts: depth, epsilon,
@@ -100,8 +102,10 @@ export function widen(d: Dims, depth: number, k: number, weights: Float64Array |
       for (let j = 0; j < cols; j++) {
         const old = weights && i < rowsOld && j < colsOld ? weights[offset + i * colsOld + j] : 0;
         let value = old;
-        if (l === 0 && i === k) value = eps * v[j]; // new row of W_1
-        else if (l === depth - 1 && j === k) value = eps * u[i]; // new column of W_L
+        if (l === 0 && i === k)
+          value = eps * v[j]; // new row of W_1
+        else if (l === depth - 1 && j === k)
+          value = eps * u[i]; // new column of W_L
         else if (l > 0 && l < depth - 1 && i === k && j === k) value = eps; // new diagonal unit
         out.push(value);
       }

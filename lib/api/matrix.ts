@@ -108,13 +108,16 @@ export function layers(widths: readonly number[], weights: Float64Array): Matrix
   return out;
 }
 
-
 /** The flat parameter vector for `widths`, checking every layer's shape. */
 export function flattenWeights(widths: readonly number[], weights: WeightsLike, field = 'weights'): Float64Array {
   if (isFloat64Array(weights)) {
     const expected = paramCount(widths);
     if (weights.length !== expected) {
-      throw fieldError('ERR_DLN_SHAPE', field, `expected ${expected} parameters (the layers W_1..W_L row-major, concatenated), got ${weights.length}`);
+      throw fieldError(
+        'ERR_DLN_SHAPE',
+        field,
+        `expected ${expected} parameters (the layers W_1..W_L row-major, concatenated), got ${weights.length}`,
+      );
     }
     return weights;
   }

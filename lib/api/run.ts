@@ -13,7 +13,10 @@ export interface RunControls {
 
 function isAbortSignal(x: unknown): x is AbortSignal {
   return (
-    typeof x === 'object' && x !== null && typeof (x as AbortSignal).aborted === 'boolean' && typeof (x as AbortSignal).addEventListener === 'function'
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as AbortSignal).aborted === 'boolean' &&
+    typeof (x as AbortSignal).addEventListener === 'function'
   );
 }
 

@@ -103,29 +103,33 @@ export async function sharpnessGradient(
   const { signal, onProgress, ...rest } = withDefaults(sharpnessGradientOptions, options);
   const P = problem.paramCount;
   try {
-    return await runNativeJob((p) => binding().sharpnessGradient(problem.native, w, rest, p), { signal, onProgress }, (r) => {
-      const k = r.clusterSize;
-      const out: SharpnessGradientResult = {
-        method: r.method,
-        sharpness: r.sharpness,
-        gradient: r.gradient,
-        eigengap: r.eigengap,
-        nextEigenvalue: r.nextEigenvalue,
-        clusterSize: k,
-        eigenvalues: r.eigenvalues,
-        residuals: r.residuals,
-        vectors: { rows: k, cols: P, data: r.vectors },
-        vectorErrorBound: r.vectorErrorBound,
-        hvps: r.hvps,
-        lanczosRuns: r.lanczosRuns,
-      };
-      if (r.contractions) {
-        out.contractions = { rows: (k * (k + 1)) / 2, cols: P, data: r.contractions };
-        out.pairs = [];
-        for (let i = 0; i < k; i++) for (let j = i; j < k; j++) out.pairs.push([i, j]);
-      }
-      return out;
-    });
+    return await runNativeJob(
+      (p) => binding().sharpnessGradient(problem.native, w, rest, p),
+      { signal, onProgress },
+      (r) => {
+        const k = r.clusterSize;
+        const out: SharpnessGradientResult = {
+          method: r.method,
+          sharpness: r.sharpness,
+          gradient: r.gradient,
+          eigengap: r.eigengap,
+          nextEigenvalue: r.nextEigenvalue,
+          clusterSize: k,
+          eigenvalues: r.eigenvalues,
+          residuals: r.residuals,
+          vectors: { rows: k, cols: P, data: r.vectors },
+          vectorErrorBound: r.vectorErrorBound,
+          hvps: r.hvps,
+          lanczosRuns: r.lanczosRuns,
+        };
+        if (r.contractions) {
+          out.contractions = { rows: (k * (k + 1)) / 2, cols: P, data: r.contractions };
+          out.pairs = [];
+          for (let i = 0; i < k; i++) for (let j = i; j < k; j++) out.pairs.push([i, j]);
+        }
+        return out;
+      },
+    );
   } catch (err) {
     // The core stops between Hessian-vector products when the signal fires.
     if (err instanceof DlnError && err.code === 'ERR_DLN_CANCELLED' && signal?.aborted) throw new DlnAbortError(signal.reason);

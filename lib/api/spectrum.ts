@@ -60,23 +60,27 @@ export async function sharpness(problem: Problem, weights: WeightsLike, options:
   const { signal, onProgress, start, ...rest } = withDefaults(spectrumOptions, options);
   const opts: Record<string, unknown> = { ...rest };
   if (start !== undefined) opts.start = toVector(start, 'options.start', problem.paramCount);
-  return runNativeJob((p) => native().sharpness(problem.native, w, opts, p), { signal, onProgress }, (r) => {
-    const out: SpectrumResult = {
-      method: r.method,
-      eigenvalues: r.eigenvalues,
-      residuals: r.residuals,
-      iterations: r.iterations,
-      hvps: r.hvps,
-      restarts: r.restarts,
-      converged: r.converged,
-    };
-    if (r.lambdaMin !== undefined) out.lambdaMin = r.lambdaMin;
-    if (r.lambdaMinResidual !== undefined && r.method === 'lanczos') out.lambdaMinResidual = r.lambdaMinResidual;
-    if (r.spectralRadius !== undefined) out.spectralRadius = r.spectralRadius;
-    if (r.lastNorm !== undefined) out.lastNorm = r.lastNorm;
-    if (r.vectors) out.vectors = { rows: r.eigenvalues.length, cols: problem.paramCount, data: r.vectors };
-    return out;
-  });
+  return runNativeJob(
+    (p) => native().sharpness(problem.native, w, opts, p),
+    { signal, onProgress },
+    (r) => {
+      const out: SpectrumResult = {
+        method: r.method,
+        eigenvalues: r.eigenvalues,
+        residuals: r.residuals,
+        iterations: r.iterations,
+        hvps: r.hvps,
+        restarts: r.restarts,
+        converged: r.converged,
+      };
+      if (r.lambdaMin !== undefined) out.lambdaMin = r.lambdaMin;
+      if (r.lambdaMinResidual !== undefined && r.method === 'lanczos') out.lambdaMinResidual = r.lambdaMinResidual;
+      if (r.spectralRadius !== undefined) out.spectralRadius = r.spectralRadius;
+      if (r.lastNorm !== undefined) out.lastNorm = r.lastNorm;
+      if (r.vectors) out.vectors = { rows: r.eigenvalues.length, cols: problem.paramCount, data: r.vectors };
+      return out;
+    },
+  );
 }
 
 export interface DenseHessian {
@@ -93,9 +97,13 @@ export async function denseHessian(problem: Problem, weights: WeightsLike, contr
   checkOptions(denseHessianOptions, controls, 'controls');
   const w = problemArg(problem).weights(weights);
   const P = problem.paramCount;
-  return runNativeJob((p) => native().denseHessian(problem.native, w, p), controls, (r) => ({
-    hessian: { rows: P, cols: P, data: r.hessian },
-    eigenvalues: r.eigenvalues,
-    asymmetry: r.asymmetry,
-  }));
+  return runNativeJob(
+    (p) => native().denseHessian(problem.native, w, p),
+    controls,
+    (r) => ({
+      hessian: { rows: P, cols: P, data: r.hessian },
+      eigenvalues: r.eigenvalues,
+      asymmetry: r.asymmetry,
+    }),
+  );
 }

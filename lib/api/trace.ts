@@ -27,11 +27,16 @@ export class Trace {
 
   /** A column by name, or ERR_DLN_VALUE listing the columns there are (ERR_DLN_TYPE for a name that is no string). */
   private column(name: string): NativeColumn {
-    if (typeof name !== 'string') throw fieldError('ERR_DLN_TYPE', 'name', `expected a column name (a string); the trace has ${this.names.join(', ')}`);
+    if (typeof name !== 'string')
+      throw fieldError('ERR_DLN_TYPE', 'name', `expected a column name (a string); the trace has ${this.names.join(', ')}`);
     const c = this.columns.get(name);
     if (!c) {
       const hint = suggestion(name, this.names);
-      throw fieldError('ERR_DLN_VALUE', 'name', `the trace has no column '${name}'${hint.startsWith(' (did') ? hint : ''} (columns: ${this.names.join(', ')})`);
+      throw fieldError(
+        'ERR_DLN_VALUE',
+        'name',
+        `the trace has no column '${name}'${hint.startsWith(' (did') ? hint : ''} (columns: ${this.names.join(', ')})`,
+      );
     }
     return c;
   }

@@ -59,11 +59,14 @@ function parseNumberList(value: string): number[] {
   return parseList(value).map(parseNumber);
 }
 
-export async function runFlow(path: string, options: FlowCliOptions, signal?: AbortSignal, onProgress?: (p: Progress) => void): Promise<Record<string, unknown>> {
+export async function runFlow(
+  path: string,
+  options: FlowCliOptions,
+  signal?: AbortSignal,
+  onProgress?: (p: Progress) => void,
+): Promise<Record<string, unknown>> {
   const { problem, weights: fileWeights } = await loadProblemFile(path);
-  const point = fileWeights
-    ? { source: 'file' as const }
-    : { source: 'init' as const, kind: options.init, scale: options.scale, seed: options.seed };
+  const point = fileWeights ? { source: 'file' as const } : { source: 'init' as const, kind: options.init, scale: options.scale, seed: options.seed };
   const w0 = fileWeights ?? initWeights(problem.widths, { kind: options.init as InitKind, scale: options.scale, seed: options.seed });
   const event: FlowEvent = {};
   if (options.lossBelow !== undefined) event.lossBelow = options.lossBelow;
@@ -137,8 +140,20 @@ function human(r: Record<string, unknown>): string {
     ['loss', formatNumber(r.loss as number | null)],
   ];
   if (r.excessLoss !== null) rows.push(['excess loss', formatNumber(r.excessLoss as number)]);
-  const stiff = (r.hvps as number) > 0 ? [['Hessian-vector products', `${r.hvps as number} (${r.gradientEquivalents as number} gradient-equivalents; ${r.krylovIterations as number} Krylov iterations, largest basis ${r.maxKrylovBasis as number})`] as [string, string]] : [];
-  if ((r.switches as number) > 0 || (r.sharpnessEstimates as number) > 0) stiff.push(['stiffness test', `${r.sharpnessEstimates as number} sharpness estimates, ${r.switches as number} switches, last S ≈ ${formatNumber(r.sharpnessEstimate as number | null)}`]);
+  const stiff =
+    (r.hvps as number) > 0
+      ? [
+          [
+            'Hessian-vector products',
+            `${r.hvps as number} (${r.gradientEquivalents as number} gradient-equivalents; ${r.krylovIterations as number} Krylov iterations, largest basis ${r.maxKrylovBasis as number})`,
+          ] as [string, string],
+        ]
+      : [];
+  if ((r.switches as number) > 0 || (r.sharpnessEstimates as number) > 0)
+    stiff.push([
+      'stiffness test',
+      `${r.sharpnessEstimates as number} sharpness estimates, ${r.switches as number} switches, last S ≈ ${formatNumber(r.sharpnessEstimate as number | null)}`,
+    ]);
   rows.push(
     ['gradient norm', formatNumber(r.gradNorm as number | null)],
     ['method', r.method as string],
@@ -149,7 +164,10 @@ function human(r: Record<string, unknown>): string {
   );
   if (r.transitions !== undefined) {
     const moves = r.transitions as Array<{ t: number; from: number; to: number }>;
-    rows.push(['eigenvalues at the edge', `${r.edgeCount as number} at the end; ${moves.length ? moves.map((m) => `${m.from} -> ${m.to} at t = ${formatNumber(m.t)}`).join(', ') : 'no change'}`]);
+    rows.push([
+      'eigenvalues at the edge',
+      `${r.edgeCount as number} at the end; ${moves.length ? moves.map((m) => `${m.from} -> ${m.to} at t = ${formatNumber(m.t)}`).join(', ') : 'no change'}`,
+    ]);
   }
   for (const e of r.events as FlowResult['events']) rows.push([`event ${e.name} ${formatNumber(e.threshold)}`, `t = ${formatNumber(e.t)}`]);
   return `${table(rows)}\n  (--json prints the final weights and the trace)`;
@@ -158,7 +176,9 @@ function human(r: Record<string, unknown>): string {
 export function registerFlow(program: Command): void {
   program
     .command('flow')
-    .description('integrate gradient flow dW/dt = -grad R(W) (adaptive RK45, exprb43 on exact Hessian-vector products, or auto between them) from the file\'s weights or an initialization')
+    .description(
+      "integrate gradient flow dW/dt = -grad R(W) (adaptive RK45, exprb43 on exact Hessian-vector products, or auto between them) from the file's weights or an initialization",
+    )
     .argument('<problem>', 'problem file (JSON, see README "Problem files")')
     .requiredOption('--t-end <T>', flagHelp(flowFields.tEnd, { suffix: '; Infinity needs a --*-below event or --max-steps' }), parseTEnd)
     .option('--rtol <r>', flagHelp(flowFields.rtol), parseNumber, flagDefault(flowFields.rtol))

@@ -44,11 +44,8 @@ const asList = (v: Measurement[string]): (number | null)[] => (Array.isArray(v) 
 
 export async function inspect(path: string, options: InspectOptions): Promise<Record<string, unknown>> {
   const { problem, weights: fileWeights } = await loadProblemFile(path);
-  const point = fileWeights
-    ? { source: 'file' as const }
-    : { source: 'init' as const, kind: options.init, scale: options.scale, seed: options.seed };
-  const weights =
-    fileWeights ?? initWeights(problem.widths, { kind: options.init as InitKind, scale: options.scale, seed: options.seed });
+  const point = fileWeights ? { source: 'file' as const } : { source: 'init' as const, kind: options.init, scale: options.scale, seed: options.seed };
+  const weights = fileWeights ?? initWeights(problem.widths, { kind: options.init as InitKind, scale: options.scale, seed: options.seed });
   const e = problem.evaluate(weights);
 
   // The top of the spectrum: lambda_min (and so the spectral radius) too, except for power
@@ -61,7 +58,18 @@ export async function inspect(path: string, options: InspectOptions): Promise<Re
 
   // The structure of the weights at this point, through the same probes a run records.
   const isRegression = problem.kind === 'regression';
-  const record: Quantity[] = ['layerNorms', 'rankOneGap', 'singularSpread', 'alignment', 'balancedness', 'lemma2Epsilon', 'singularValues', 'rank', 'nuclearNorm', 'schatten2OverL'];
+  const record: Quantity[] = [
+    'layerNorms',
+    'rankOneGap',
+    'singularSpread',
+    'alignment',
+    'balancedness',
+    'lemma2Epsilon',
+    'singularValues',
+    'rank',
+    'nuclearNorm',
+    'schatten2OverL',
+  ];
   const at = await measure(problem, weights, record, { rankTolerance: options.rankTol });
   const structure: Record<string, unknown> = {
     layerNorms: at.layerNorms,
@@ -148,7 +156,8 @@ function human(r: Record<string, unknown>): string {
         ? `dense, ${sp.hvps} HVPs`
         : `lanczos, ${sp.hvps} HVPs, residuals ${list(sp.residuals)}${sp.converged ? '' : ' (NOT converged)'}`;
   rows.push([S.length > 1 ? `sharpness (top ${S.length})` : 'sharpness', `${list(S)}  [${how}]`]);
-  if (sp.lambdaMin !== null) rows.push(['lambda_min, spectral radius', `${formatNumber(sp.lambdaMin as number)}, ${formatNumber(sp.spectralRadius as number)}`]);
+  if (sp.lambdaMin !== null)
+    rows.push(['lambda_min, spectral radius', `${formatNumber(sp.lambdaMin as number)}, ${formatNumber(sp.spectralRadius as number)}`]);
   if (sp.stableLearningRate !== null) rows.push(['2/S (stable eta here)', formatNumber(sp.stableLearningRate as number)]);
   const t = r.theory as Record<string, number | null> | null;
   if (t) {

@@ -101,7 +101,10 @@ export function failedClaims(summary: Pick<ReportSummary, 'findings' | 'checks'>
   const findings = summary?.findings.filter((f) => f.pass === false) ?? [];
   if (findings.length) why.push(`${findings.length} checked finding(s) failed: ${findings.map((f) => f.claim).join('; ')}`);
   const checks = summary?.checks?.filter((c) => c.pass === false) ?? [];
-  if (checks.length) why.push(`${checks.length} check(s) of the config failed: ${checks.map((c) => `${c.id.replace(/^check:/, '')} (${c.observed}; expected ${c.expected})`).join('; ')}`);
+  if (checks.length)
+    why.push(
+      `${checks.length} check(s) of the config failed: ${checks.map((c) => `${c.id.replace(/^check:/, '')} (${c.observed}; expected ${c.expected})`).join('; ')}`,
+    );
   return why;
 }
 

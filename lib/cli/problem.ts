@@ -55,7 +55,8 @@ export async function problemOf(
   let run: PlannedRun | undefined;
   if (options.run !== undefined) {
     run = plan.runs.find((r) => r.id === options.run);
-    if (!run) throw new DlnError('ERR_DLN_VALUE', `--run ${options.run}: no run with that id (see \`dlnflow plan ${source} --runs\`)`, { field: 'run' });
+    if (!run)
+      throw new DlnError('ERR_DLN_VALUE', `--run ${options.run}: no run with that id (see \`dlnflow plan ${source} --runs\`)`, { field: 'run' });
   } else {
     const index = options.index ?? 0;
     run = plan.runs[index];
@@ -88,10 +89,17 @@ function summary(out: ProblemOutput, source: string): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   const rows: Array<[string, string]> = [
-    ['experiment', `${out.experiment}: run ${out.run.index} of ${out.runs} (id ${out.run.id}${values ? `; ${values}` : ''}, repetition ${out.run.rep})`],
+    [
+      'experiment',
+      `${out.experiment}: run ${out.run.index} of ${out.runs} (id ${out.run.id}${values ? `; ${values}` : ''}, repetition ${out.run.rep})`,
+    ],
     ['problem', `${problem.kind}, widths [${problem.widths.join(', ')}], l2 ${formatNumber(problem.l2)}`],
   ];
-  if (Array.isArray(f.X)) rows.push(['data', `X ${(f.X as number[][]).length} x ${(f.widths as number[])[0]}${f.XTest ? `, test set of ${(f.XTest as number[][]).length}` : ', no test set'}`]);
+  if (Array.isArray(f.X))
+    rows.push([
+      'data',
+      `X ${(f.X as number[][]).length} x ${(f.widths as number[])[0]}${f.XTest ? `, test set of ${(f.XTest as number[][]).length}` : ', no test set'}`,
+    ]);
   if (f.projection) rows.push(['projection', (f.projection as number[]).map((v) => formatNumber(v, 7)).join(', ')]);
   if (problem.kind === 'regression') {
     const t = (problem as Problem).theory();

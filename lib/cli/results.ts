@@ -40,12 +40,20 @@ export function registerResults(program: Command): void {
         print(`${toJson({ ...m, missing: m.missing.map((r) => ({ id: r.id, index: r.index, values: r.values, rep: r.rep })) })}\n`);
       } else {
         print(`${m.out}: ${m.present}/${m.planned} runs present\n`);
-        if (m.conflicts.length) print(`  ${m.conflicts.length} run(s) differ between copies (kept the first): ${m.conflicts.slice(0, 5).join(', ')}\n`);
-        if (m.incomplete.length) print(`  ${m.incomplete.length} run(s) have no trace or weights file in any directory (counted missing): ${m.incomplete.slice(0, 5).join(', ')}\n`);
+        if (m.conflicts.length)
+          print(`  ${m.conflicts.length} run(s) differ between copies (kept the first): ${m.conflicts.slice(0, 5).join(', ')}\n`);
+        if (m.incomplete.length)
+          print(
+            `  ${m.incomplete.length} run(s) have no trace or weights file in any directory (counted missing): ${m.incomplete.slice(0, 5).join(', ')}\n`,
+          );
         if (m.missing.length) {
           print(`  missing ${m.missing.length} run(s)${m.owingShards.length ? `, owed by shard(s) ${m.owingShards.join(', ')}` : ''}:\n`);
           for (const r of m.missing.slice(0, 20)) {
-            print(`    #${r.index} ${r.id} ${Object.entries(r.values).map(([k, v]) => `${k}=${v}`).join(' ')} rep=${r.rep}\n`);
+            print(
+              `    #${r.index} ${r.id} ${Object.entries(r.values)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')} rep=${r.rep}\n`,
+            );
           }
           if (m.missing.length > 20) print(`    ... and ${m.missing.length - 20} more\n`);
           print('  rerun the shards that owe them (`dlnflow run ... --shard i/N` resumes), then merge again\n');
@@ -53,7 +61,10 @@ export function registerResults(program: Command): void {
         if (m.summary) print(`${m.summary.text}\n`);
       }
       if (m.missing.length || m.conflicts.length) {
-        const why = [m.missing.length ? `${m.missing.length} of ${m.planned} runs are missing` : '', m.conflicts.length ? `${m.conflicts.length} run(s) have conflicting records` : '']
+        const why = [
+          m.missing.length ? `${m.missing.length} of ${m.planned} runs are missing` : '',
+          m.conflicts.length ? `${m.conflicts.length} run(s) have conflicting records` : '',
+        ]
           .filter(Boolean)
           .join(', ');
         process.stderr.write(`dlnflow: merge: ${why} (exit code ${EXIT.incomplete})\n`);
@@ -89,10 +100,19 @@ export function registerResults(program: Command): void {
       if (name !== undefined) {
         const p = findPreset(name);
         if (!p) {
-          const near = closest(name, presets.map((q) => q.name));
-          throw new DlnError('ERR_DLN_VALUE', `no preset named "${name}"${near ? ` (did you mean ${near}?)` : ` (have: ${presets.map((q) => q.name).join(', ')})`}`, { field: 'name' });
+          const near = closest(
+            name,
+            presets.map((q) => q.name),
+          );
+          throw new DlnError(
+            'ERR_DLN_VALUE',
+            `no preset named "${name}"${near ? ` (did you mean ${near}?)` : ` (have: ${presets.map((q) => q.name).join(', ')})`}`,
+            { field: 'name' },
+          );
         }
-        process.stdout.write(options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${plainYaml(p.config)}`);
+        process.stdout.write(
+          options.json ? `${toJson(p.config)}\n` : `# ${p.summary}\n# run it: dlnflow run ${p.name} --out DIR [--quick]\n${plainYaml(p.config)}`,
+        );
         return;
       }
       if (options.json) {

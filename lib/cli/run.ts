@@ -36,12 +36,26 @@ function shardOf(options: { shard?: string }): Shard | undefined {
   return options.shard !== undefined ? parseShard(options.shard) : shardFromEnvironment();
 }
 
-async function runOne(source: string, out: string, options: RunCliOptions, shard: Shard | undefined, signal: AbortSignal): Promise<ExperimentOutcome> {
+async function runOne(
+  source: string,
+  out: string,
+  options: RunCliOptions,
+  shard: Shard | undefined,
+  signal: AbortSignal,
+): Promise<ExperimentOutcome> {
   const loaded = await loadExperiment(source, { quick: options.quick, overrides: options.set });
   const label = `${loaded.experiment.name}${shard ? ` [shard ${shard.index}/${shard.count}]` : ''}`;
   const view = progressView(label);
   try {
-    return await runLoadedExperiment(loaded, { out, shard, signal, report: options.report, formats: options.formats, forceUnlock: options.forceUnlock, onProgress: (p) => view.update(p) });
+    return await runLoadedExperiment(loaded, {
+      out,
+      shard,
+      signal,
+      report: options.report,
+      formats: options.formats,
+      forceUnlock: options.forceUnlock,
+      onProgress: (p) => view.update(p),
+    });
   } finally {
     view.stop();
   }
@@ -65,7 +79,10 @@ function describe(o: ExperimentOutcome): string {
       `${o.resumed ? ` (${o.resumed} already done)` : ''}${o.discarded ? `; set aside ${o.discarded} torn or invalid result line(s) (runs/*.rejected.jsonl)` : ''}; results in ${o.out}`,
   );
   if (o.summary) lines.push((o.summary as { text?: string }).text ?? '');
-  else if (o.missing > 0) lines.push(`  ${o.missing} of ${o.planned} runs are still missing (other shards?): when all shards are done, \`dlnflow merge ${o.out}\` builds the report`);
+  else if (o.missing > 0)
+    lines.push(
+      `  ${o.missing} of ${o.planned} runs are still missing (other shards?): when all shards are done, \`dlnflow merge ${o.out}\` builds the report`,
+    );
   return lines.join('\n');
 }
 
@@ -137,7 +154,8 @@ export function registerRun(program: Command): void {
         const plan = buildPlan(loaded.experiment);
         const info = { name: loaded.experiment.name, planHash: plan.hash, runs: plan.runs.length, points: plan.points.length, axes: plan.axes };
         infos.push(info);
-        if (!options.json) print(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
+        if (!options.json)
+          print(`${info.name}: ${info.runs} runs over ${info.points} grid points; axes ${info.axes.join(', ') || '(none)'}; plan ${info.planHash}\n`);
         if (options.runs) {
           for (const r of plan.runs) {
             // A reader that stopped (`| head`) ends the listing quietly.
@@ -153,7 +171,9 @@ export function registerRun(program: Command): void {
 
   program
     .command('config')
-    .description("print the resolved config (extends, --quick and --set applied, every default filled in) as `run` would use it, without running (as Hydra's --cfg job)")
+    .description(
+      "print the resolved config (extends, --quick and --set applied, every default filled in) as `run` would use it, without running (as Hydra's --cfg job)",
+    )
     .argument('<experiment>', 'a preset name or a .yaml/.yml/.json config')
     .option('--quick', "the reduced version (the config's quick: block)")
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
@@ -165,7 +185,12 @@ export function registerRun(program: Command): void {
         print(`${toJson(loaded.experiment)}\n`);
         return;
       }
-      const from = [loaded.source, loaded.preset && loaded.source !== `preset ${loaded.preset}` ? `extends ${loaded.preset}` : '', loaded.quick ? '--quick' : '', ...loaded.overrides.map((o) => `--set ${o}`)];
+      const from = [
+        loaded.source,
+        loaded.preset && loaded.source !== `preset ${loaded.preset}` ? `extends ${loaded.preset}` : '',
+        loaded.quick ? '--quick' : '',
+        ...loaded.overrides.map((o) => `--set ${o}`),
+      ];
       // The output is itself a config: saved to a file, it runs the same plan.
       print(`# resolved from ${from.filter(Boolean).join(' ')}\n# plan ${plan.hash}: ${plan.runs.length} runs\n${plainYaml(loaded.experiment)}`);
     });

@@ -24,27 +24,26 @@ const completionLoss = strictObject({
 });
 
 export const problemFileSchema = strictObject({
-    $schema: z.string().optional(),
-    X: matrix.optional(),
-    y: row.optional(),
-    Y: matrix.optional(),
-    XTest: matrix.optional(),
-    yTest: row.optional(),
-    YTest: matrix.optional(),
-    widths: z.array(z.number().int().positive()).min(2, 'needs at least [d_0, d_1]'),
-    projection: row.optional(),
-    loss: z.union([z.literal('mse'), completionLoss]).default('mse'),
-    l2: finite.nonnegative().default(0),
-    weights: z.array(matrix).optional(),
-  })
-  .superRefine((f, ctx) => {
-    if (f.loss === 'mse') {
-      if (!f.X) ctx.addIssue({ code: 'custom', path: ['X'], message: 'is required for the mse loss' });
-      if (!f.y === !f.Y) ctx.addIssue({ code: 'custom', path: ['y'], message: 'give exactly one of y (univariate) or Y (multivariate)' });
-    } else if (f.X || f.y || f.Y) {
-      ctx.addIssue({ code: 'custom', path: ['X'], message: 'matrix completion takes entries, not X / y / Y' });
-    }
-  });
+  $schema: z.string().optional(),
+  X: matrix.optional(),
+  y: row.optional(),
+  Y: matrix.optional(),
+  XTest: matrix.optional(),
+  yTest: row.optional(),
+  YTest: matrix.optional(),
+  widths: z.array(z.number().int().positive()).min(2, 'needs at least [d_0, d_1]'),
+  projection: row.optional(),
+  loss: z.union([z.literal('mse'), completionLoss]).default('mse'),
+  l2: finite.nonnegative().default(0),
+  weights: z.array(matrix).optional(),
+}).superRefine((f, ctx) => {
+  if (f.loss === 'mse') {
+    if (!f.X) ctx.addIssue({ code: 'custom', path: ['X'], message: 'is required for the mse loss' });
+    if (!f.y === !f.Y) ctx.addIssue({ code: 'custom', path: ['y'], message: 'give exactly one of y (univariate) or Y (multivariate)' });
+  } else if (f.X || f.y || f.Y) {
+    ctx.addIssue({ code: 'custom', path: ['X'], message: 'matrix completion takes entries, not X / y / Y' });
+  }
+});
 
 export type ProblemFile = z.infer<typeof problemFileSchema>;
 

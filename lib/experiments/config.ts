@@ -111,7 +111,12 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
   if (config.extends !== undefined) {
     if (typeof config.extends !== 'string') throw new DlnError('ERR_DLN_CONFIG', `${source}: extends must be a preset name`, { field: 'extends' });
     const base = findPreset(config.extends);
-    if (!base) throw new DlnError('ERR_DLN_CONFIG', `${source}: extends: no preset named "${config.extends}"${presetHint(config.extends, findPreset)} (see \`dlnflow presets\`)`, { field: 'extends' });
+    if (!base)
+      throw new DlnError(
+        'ERR_DLN_CONFIG',
+        `${source}: extends: no preset named "${config.extends}"${presetHint(config.extends, findPreset)} (see \`dlnflow presets\`)`,
+        { field: 'extends' },
+      );
     preset = base.name;
     const { extends: _ignored, ...rest } = config;
     config = deepMerge(base.config, rest) as Record<string, unknown>;
@@ -119,7 +124,8 @@ export function resolveExperiment(raw: unknown, source: string, options: LoadOpt
   const { quick: quickPatch, ...body } = config;
   let merged: unknown = body;
   if (options.quick) {
-    if (quickPatch === undefined) throw new DlnError('ERR_DLN_CONFIG', `${source} has no quick: block, so --quick means nothing for it`, { field: 'quick' });
+    if (quickPatch === undefined)
+      throw new DlnError('ERR_DLN_CONFIG', `${source} has no quick: block, so --quick means nothing for it`, { field: 'quick' });
     merged = deepMerge(merged, quickPatch);
   }
   const overrides = [...(options.overrides ?? [])];
@@ -138,7 +144,10 @@ export async function loadExperiment(source: string | ExperimentSource, options:
   const preset = findPreset(source);
   if (preset) return resolveExperiment(preset.config, `preset ${preset.name}`, options, findPreset, preset.name);
   if (!/\.(ya?ml|json)$/i.test(source)) {
-    throw new DlnError('ERR_DLN_CONFIG', `"${source}" is neither a preset nor a .yaml/.yml/.json file${presetHint(source, findPreset) || ' (see `dlnflow presets`)'}`);
+    throw new DlnError(
+      'ERR_DLN_CONFIG',
+      `"${source}" is neither a preset nor a .yaml/.yml/.json file${presetHint(source, findPreset) || ' (see `dlnflow presets`)'}`,
+    );
   }
   // A problem file named in a config file is relative to that file (data-path.ts).
   return resolveExperiment(resolveDataPaths(await readConfigFile(source), dirname(source)), source, options, findPreset);

@@ -17,7 +17,8 @@ function isDataPath(axis: string): boolean {
   }
 }
 
-const absolute = (path: unknown, base: string): unknown => (typeof path === 'string' && path !== '' && !isAbsolute(path) ? resolve(base, path) : path);
+const absolute = (path: unknown, base: string): unknown =>
+  typeof path === 'string' && path !== '' && !isAbsolute(path) ? resolve(base, path) : path;
 
 /** `data.path` and sweep values of `data.path` in one config body (or `quick:` patch), made absolute against `base`. */
 function resolveBody(body: Record<string, unknown>, base: string): Record<string, unknown> {

@@ -287,7 +287,12 @@ export async function executeRun(
     // The optimizer's batches and label noise take the run's eigensolver seed (derived from the
     // master seed and the run's key): their streams have purposes of their own (src/rng.hpp), and
     // the plan (its hash, its records) stays what it was.
-    const r = await train(built.problem, w0, { ...(fromConfig(spec, pick(spec, t)) as TrainOptions), sharpness, seed: run.seeds.eigensolver, signal: options.signal });
+    const r = await train(built.problem, w0, {
+      ...(fromConfig(spec, pick(spec, t)) as TrainOptions),
+      sharpness,
+      seed: run.seeds.eigensolver,
+      signal: options.signal,
+    });
     const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
     return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
   }
@@ -350,9 +355,13 @@ function resolveEvents(events: ConfigEvent[], problem: Problem, w0: Float64Array
       }
       const v = evaluateExpression(value, (n) => names.get(n)?.() ?? null);
       if (v === null) {
-        throw new DlnError('ERR_DLN_CONFIG', `train.events[${i}].${key}: "${value}" does not evaluate to a number (names: initialLoss, lossMinimum)`, {
-          field: `train.events[${i}].${key}`,
-        });
+        throw new DlnError(
+          'ERR_DLN_CONFIG',
+          `train.events[${i}].${key}: "${value}" does not evaluate to a number (names: initialLoss, lossMinimum)`,
+          {
+            field: `train.events[${i}].${key}`,
+          },
+        );
       }
       out[key] = v;
     }
@@ -373,7 +382,8 @@ async function executeGreedy(
   weightsFile: (widths: readonly number[], w: Float64Array) => WeightsFile | undefined,
 ): Promise<ExecutedRun> {
   const t = config.train;
-  if (!built.data) throw new DlnError('ERR_DLN_CONFIG', 'train.method: the greedy algorithm needs jacot-teacher or completion data', { field: 'train.method' });
+  if (!built.data)
+    throw new DlnError('ERR_DLN_CONFIG', 'train.method: the greedy algorithm needs jacot-teacher or completion data', { field: 'train.method' });
   // The config's steps is the algorithm's T; the depth is the model's.
   const spec = trainOptionSpecs.greedy;
   const { steps, ...declared } = fromConfig(spec, pick(spec, t)) as { steps: number } & Omit<GreedyOptions, 'depth' | 'stepsPerStage'>;
@@ -389,7 +399,9 @@ async function executeGreedy(
   const record: RunRecord = {
     ...base,
     status: result.converged ? 'converged' : 'completed',
-    message: result.converged ? `within tolerance of the minimum after ${stages.length} stage(s)` : `${stages.length} stage(s), tolerance not reached`,
+    message: result.converged
+      ? `within tolerance of the minimum after ${stages.length} stage(s)`
+      : `${stages.length} stage(s), tolerance not reached`,
     steps: stages.length * t.steps!,
     divergedAt: null,
     ...greedyRows(first, last),
@@ -411,7 +423,12 @@ async function executeGreedy(
     stages.forEach((s, k) => {
       const part = traceFile(run.id, s.trace);
       for (const [name, col] of Object.entries(part.columns)) {
-        const values = name === 'step' ? col.values.map((v) => (v === null ? null : v + k * t.steps!)) : name === 'time' ? col.values.map((v) => (v === null ? null : v + k * t.steps! * t.learningRate!)) : col.values;
+        const values =
+          name === 'step'
+            ? col.values.map((v) => (v === null ? null : v + k * t.steps!))
+            : name === 'time'
+              ? col.values.map((v) => (v === null ? null : v + k * t.steps! * t.learningRate!))
+              : col.values;
         const target = (columns[name] ??= { width: col.width, values: [] });
         for (const [i, code] of part.nonFinite?.[name] ?? []) (nonFinite[name] ??= []).push([target.values.length + i, code]);
         target.values.push(...values);

@@ -282,7 +282,11 @@ export class Lock {
   /** Throws ERR_DLN_BUSY if the lock was broken by another process (forced, or taken as stale). */
   async assertHeld(): Promise<void> {
     if (!(await this.check())) {
-      throw new DlnError('ERR_DLN_BUSY', `${this.dir}: lost the lock of ${this.label} (${this.lostWhy}): stopped writing so that results are not mixed`, { field: 'out' });
+      throw new DlnError(
+        'ERR_DLN_BUSY',
+        `${this.dir}: lost the lock of ${this.label} (${this.lostWhy}): stopped writing so that results are not mixed`,
+        { field: 'out' },
+      );
     }
   }
 

@@ -77,7 +77,9 @@ export function readManifest(out: string): Manifest | undefined {
 
 /** The message for a directory that holds another plan (naming a changed problem file when that is why). */
 export function otherPlanError(out: string, existing: Manifest, manifest: Pick<Manifest, 'planHash' | 'name' | 'dataFiles'>, hint: string): DlnError {
-  const changed = Object.entries(manifest.dataFiles).filter(([path, hash]) => existing.dataFiles[path] !== undefined && existing.dataFiles[path] !== hash);
+  const changed = Object.entries(manifest.dataFiles).filter(
+    ([path, hash]) => existing.dataFiles[path] !== undefined && existing.dataFiles[path] !== hash,
+  );
   const why = changed.length ? `; the problem file ${changed.map(([p]) => p).join(', ')} has changed since those results were written` : '';
   return new DlnError(
     'ERR_DLN_CONFIG',
@@ -95,18 +97,29 @@ export function planLines(runs: readonly PlannedRun[]): string {
  * manifest and plan.jsonl (the manifest again when it changed: a resume may change the report's
  * figures, which are not part of the plan). `keepExisting` leaves an existing manifest as it is.
  */
-export async function claimOut(out: string, manifest: Manifest, runs: readonly PlannedRun[], options: LockOptions & { keepExisting?: boolean } = {}): Promise<void> {
-  await withLock(join(out, 'experiment.json.lock'), 'experiment.json', out, { forceUnlock: options.forceUnlock, waitMs: MANIFEST_WAIT_MS }, async () => {
-    const existing = readManifest(out);
-    if (existing && existing.planHash !== manifest.planHash) {
-      throw otherPlanError(out, existing, manifest, 'choose a new --out, or delete that directory to start over');
-    }
-    if (existing && options.keepExisting) return;
-    const text = `${JSON.stringify(manifest, null, 2)}\n`;
-    const manifestPath = join(out, 'experiment.json');
-    if (!existing || readIfExistsSync(manifestPath) !== text) await writeFileAtomic(manifestPath, text);
-    const planPath = join(out, 'plan.jsonl');
-    const plan = planLines(runs);
-    if (readIfExistsSync(planPath) !== plan) await writeFileAtomic(planPath, plan);
-  });
+export async function claimOut(
+  out: string,
+  manifest: Manifest,
+  runs: readonly PlannedRun[],
+  options: LockOptions & { keepExisting?: boolean } = {},
+): Promise<void> {
+  await withLock(
+    join(out, 'experiment.json.lock'),
+    'experiment.json',
+    out,
+    { forceUnlock: options.forceUnlock, waitMs: MANIFEST_WAIT_MS },
+    async () => {
+      const existing = readManifest(out);
+      if (existing && existing.planHash !== manifest.planHash) {
+        throw otherPlanError(out, existing, manifest, 'choose a new --out, or delete that directory to start over');
+      }
+      if (existing && options.keepExisting) return;
+      const text = `${JSON.stringify(manifest, null, 2)}\n`;
+      const manifestPath = join(out, 'experiment.json');
+      if (!existing || readIfExistsSync(manifestPath) !== text) await writeFileAtomic(manifestPath, text);
+      const planPath = join(out, 'plan.jsonl');
+      const plan = planLines(runs);
+      if (readIfExistsSync(planPath) !== plan) await writeFileAtomic(planPath, plan);
+    },
+  );
 }

@@ -18,7 +18,19 @@ import { claimOut, otherPlanError, readManifest, type Manifest } from './manifes
 import { buildPlan, type PlannedRun } from './plan';
 import { checkOut } from './runner';
 import { experimentSchema } from './schema';
-import { encodeRecordLine, ensureDir, ensureSubdir, indexPlan, readAllResults, resultFileNames, runsDir, tracePath, weightsPath, writeFileAtomic, type StoredRecord } from './store';
+import {
+  encodeRecordLine,
+  ensureDir,
+  ensureSubdir,
+  indexPlan,
+  readAllResults,
+  resultFileNames,
+  runsDir,
+  tracePath,
+  weightsPath,
+  writeFileAtomic,
+  type StoredRecord,
+} from './store';
 
 export interface MergeShardsOptions {
   /** Where the merged results go (default: the first directory). */
@@ -52,17 +64,26 @@ export async function mergeShards(dirs: string[], options: MergeShardsOptions = 
   const first = manifests[0];
   manifests.forEach((m, i) => {
     if (m.planHash !== first.planHash) {
-      throw new DlnError('ERR_DLN_CONFIG', `${dirs[i]} holds plan ${m.planHash} ("${m.name}"), ${dirs[0]} holds plan ${first.planHash} ("${first.name}"): not shards of one experiment`, {
-        field: 'dirs',
-      });
+      throw new DlnError(
+        'ERR_DLN_CONFIG',
+        `${dirs[i]} holds plan ${m.planHash} ("${m.name}"), ${dirs[0]} holds plan ${first.planHash} ("${first.name}"): not shards of one experiment`,
+        {
+          field: 'dirs',
+        },
+      );
     }
   });
   const parsed = experimentSchema.safeParse(first.config);
-  if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${dirs[0]}/experiment.json does not match this version of dlnflow's schema`, { field: 'dirs' });
+  if (!parsed.success)
+    throw new DlnError('ERR_DLN_CONFIG', `${dirs[0]}/experiment.json does not match this version of dlnflow's schema`, { field: 'dirs' });
   // The problem files by the hashes recorded: results can be merged where the data is not.
   const plan = buildPlan(parsed.data, { fileHash: (p) => first.dataFiles[p] ?? '' });
   if (plan.hash !== first.planHash) {
-    throw new DlnError('ERR_DLN_CONFIG', `${dirs[0]}/experiment.json expands to plan ${plan.hash}, not the recorded ${first.planHash} (written by another dlnflow version?)`, { field: 'dirs' });
+    throw new DlnError(
+      'ERR_DLN_CONFIG',
+      `${dirs[0]}/experiment.json expands to plan ${plan.hash}, not the recorded ${first.planHash} (written by another dlnflow version?)`,
+      { field: 'dirs' },
+    );
   }
   const index = indexPlan(plan);
   const out = options.out === undefined ? dirs[0] : checkOut(options.out);

@@ -149,9 +149,13 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
     const n = lists[0][1].length;
     for (const [path, values] of lists) {
       if (values.length !== n) {
-        throw new DlnError('ERR_DLN_CONFIG', `sweep[${f}]: axes varied together need equal lengths ("${lists[0][0]}" has ${n}, "${path}" has ${values.length})`, {
-          field: `sweep[${f}]`,
-        });
+        throw new DlnError(
+          'ERR_DLN_CONFIG',
+          `sweep[${f}]: axes varied together need equal lengths ("${lists[0][0]}" has ${n}, "${path}" has ${values.length})`,
+          {
+            field: `sweep[${f}]`,
+          },
+        );
       }
     }
     return Array.from({ length: n }, (_, i) => Object.fromEntries(lists.map(([path, values]) => [path, values[i]])) as Record<string, AxisValue>);
@@ -220,7 +224,8 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
     }
   }
   const keys = new Set(runs.map((r) => r.key));
-  if (keys.size !== runs.length) throw new DlnError('ERR_DLN_CONFIG', 'sweep: two runs have the same values (an axis lists a value twice?)', { field: 'sweep' });
+  if (keys.size !== runs.length)
+    throw new DlnError('ERR_DLN_CONFIG', 'sweep: two runs have the same values (an axis lists a value twice?)', { field: 'sweep' });
   const hash = sha256(canonical({ base, runs: runs.map((r) => [r.key, r.values, r.rep, r.seeds]) })).slice(0, 16);
   for (const r of runs) r.id = `${hash}-${r.key}`;
   return { experiment, axes: axes.filter((a) => a !== REPETITIONS), points, runs, hash, dataFiles };
@@ -255,7 +260,9 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv = process.env): Shar
   const count = Number(env.SLURM_ARRAY_TASK_COUNT);
   const index = (id - min) / step;
   if (!Number.isInteger(index)) {
-    throw new DlnError('ERR_DLN_VALUE', `Slurm array task ${id} is not on the range ${min}, ${min + step}, ...: give --shard i/N`, { field: 'shard' });
+    throw new DlnError('ERR_DLN_VALUE', `Slurm array task ${id} is not on the range ${min}, ${min + step}, ...: give --shard i/N`, {
+      field: 'shard',
+    });
   }
   return parseShard(`${index}/${count}`);
 }

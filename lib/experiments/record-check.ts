@@ -31,8 +31,10 @@ export function recordProblem(v: unknown): string | null {
   if (typeof v.plan !== 'string' || v.plan === '') return 'plan: missing (the plan hash of its experiment)';
   if (typeof v.id !== 'string' || v.id === '') return 'id: missing';
   for (const k of ['index', 'point', 'rep'] as const) if (!isCount(v[k])) return `${k}: expected an integer >= 0`;
-  if (!isObject(v.values) || !Object.values(v.values).every((x) => ['number', 'string', 'boolean'].includes(typeof x))) return 'values: expected an object of sweep values';
-  if (!isObject(v.seeds) || !SEEDS.every((k) => Number.isSafeInteger((v.seeds as Record<string, unknown>)[k]))) return 'seeds: expected data, init, projection and eigensolver seeds';
+  if (!isObject(v.values) || !Object.values(v.values).every((x) => ['number', 'string', 'boolean'].includes(typeof x)))
+    return 'values: expected an object of sweep values';
+  if (!isObject(v.seeds) || !SEEDS.every((k) => Number.isSafeInteger((v.seeds as Record<string, unknown>)[k])))
+    return 'seeds: expected data, init, projection and eigensolver seeds';
   if (typeof v.status !== 'string' || !STATUSES.has(v.status)) return `status: expected one of ${[...STATUSES].join(', ')}`;
   if (typeof v.message !== 'string') return 'message: missing';
   if (!isCount(v.steps)) return 'steps: expected an integer >= 0';
@@ -41,13 +43,21 @@ export function recordProblem(v: unknown): string | null {
   if (row) return row;
   if (v.nonFinite !== undefined) {
     const marks = v.nonFinite;
-    if (!isObject(marks) || !Object.entries(marks).every(([k, c]) => /^(initial|final)\./.test(k) && (c === 'NaN' || c === 'Infinity' || c === '-Infinity'))) {
+    if (
+      !isObject(marks) ||
+      !Object.entries(marks).every(([k, c]) => /^(initial|final)\./.test(k) && (c === 'NaN' || c === 'Infinity' || c === '-Infinity'))
+    ) {
       return 'nonFinite: expected initial.*/final.* keys with NaN, Infinity or -Infinity';
     }
   }
   if (v.flow !== undefined) {
     const f = v.flow;
-    if (!isObject(f) || !['t', 'nfev', 'accepted', 'rejected'].every((k) => typeof f[k] === 'number') || !isNumberOrNull(f.balancednessDrift) || !Array.isArray(f.events)) {
+    if (
+      !isObject(f) ||
+      !['t', 'nfev', 'accepted', 'rejected'].every((k) => typeof f[k] === 'number') ||
+      !isNumberOrNull(f.balancednessDrift) ||
+      !Array.isArray(f.events)
+    ) {
       return 'flow: expected t, nfev, accepted, rejected, balancednessDrift and events';
     }
   }
@@ -56,7 +66,10 @@ export function recordProblem(v: unknown): string | null {
 }
 
 /** What is wrong with a well-formed record as the plan's run of its id (null: it matches). */
-export function planMismatch(record: { id: string; index: number; point: number; rep: number; seeds: object }, planned: PlannedRun | undefined): string | null {
+export function planMismatch(
+  record: { id: string; index: number; point: number; rep: number; seeds: object },
+  planned: PlannedRun | undefined,
+): string | null {
   if (!planned) return `id ${record.id}: no run of the plan has it`;
   if (record.index !== planned.index || record.point !== planned.point || record.rep !== planned.rep) {
     return `run ${record.id} is #${planned.index} (point ${planned.point}, repetition ${planned.rep}) in the plan, the line says #${record.index} (point ${record.point}, repetition ${record.rep})`;

@@ -18,7 +18,7 @@ import { refuseSymlink } from '../util/atomic-write';
 import type { Shard } from './plan';
 import { ensureSubdir } from './store';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json lies outside lib/, so an import would change the compiled layout
 const pkg = require('../../package.json') as { version: string };
 
 export interface RunMetadata {

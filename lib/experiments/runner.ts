@@ -73,7 +73,9 @@ function shardFileName(shard?: Shard): string {
 /** Refuses an empty results directory name (it would write into the working directory). */
 export function checkOut(out: unknown, field = 'out'): string {
   if (typeof out !== 'string' || out.trim() === '') {
-    throw new DlnError('ERR_DLN_VALUE', `${field}: expected the path of a results directory, got ${out === '' ? 'an empty string' : typeof out}`, { field });
+    throw new DlnError('ERR_DLN_VALUE', `${field}: expected the path of a results directory, got ${out === '' ? 'an empty string' : typeof out}`, {
+      field,
+    });
   }
   return out;
 }
@@ -152,7 +154,11 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
           inFlight.add(controller);
           try {
             const runStarted = performance.now();
-            const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, { signal: controller.signal, keepTrace, keepWeights });
+            const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, {
+              signal: controller.signal,
+              keepTrace,
+              keepWeights,
+            });
             if (stopped !== undefined) return;
             await lock.assertHeld();
             // Before the result line: a listed run always has its trace and weights.
@@ -182,7 +188,11 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     // A problem file changed while the runs read it would mix data in one experiment.
     for (const [path, hash] of Object.entries(plan.dataFiles)) {
       if (fileContentHash(path) !== hash) {
-        failure ??= new DlnError('ERR_DLN_CONFIG', `data.path: ${path} changed during the run; its results mix two data sets: rerun into a new directory`, { field: 'data.path' });
+        failure ??= new DlnError(
+          'ERR_DLN_CONFIG',
+          `data.path: ${path} changed during the run; its results mix two data sets: rerun into a new directory`,
+          { field: 'data.path' },
+        );
       }
     }
   } catch (err) {

@@ -37,13 +37,25 @@ export const dataSchema = z.discriminatedUnion('kind', [
       if (m.source === 'seed') return;
       const october = m.source === 'authors-2024-10';
       if (!((m.n === 50 && m.d === 5) || (october && m.n === 15 && m.d === 20))) {
-        ctx.addIssue({ code: 'custom', path: ['n'], message: `source "${m.source}" has (n, d) = (50, 5)${october ? ' or (15, 20)' : ''} only, got (${m.n}, ${m.d})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['n'],
+          message: `source "${m.source}" has (n, d) = (50, 5)${october ? ' or (15, 20)' : ''} only, got (${m.n}, ${m.d})`,
+        });
       }
       if (m.nTest !== undefined && m.nTest !== (october ? m.n : 0)) {
-        ctx.addIssue({ code: 'custom', path: ['nTest'], message: october ? 'the October 2024 code draws n test points (leave nTest out)' : 'the May 2024 code draws no test set (leave nTest out, or use authors-2024-10)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['nTest'],
+          message: october
+            ? 'the October 2024 code draws n test points (leave nTest out)'
+            : 'the May 2024 code draws no test set (leave nTest out, or use authors-2024-10)',
+        });
       }
     })
-    .describe('Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n; source authors: none) points'),
+    .describe(
+      'Marion & Chizat: X ~ N(0, I), y = X w_true + noise zeta, rescaled so ||w*|| = 1; test set of nTest (default n; source authors: none) points',
+    ),
   strictObject({ kind: z.literal('jacot-teacher'), ...configShape(jacotTeacherOptions) }).describe(
     'Jacot et al.: noisy low-rank teacher W_0 W_0^T; isotropic inputs; noiseless test targets',
   ),
@@ -143,7 +155,8 @@ export const trainSchema = strictObject({
     const what = t.method === 'gd' ? 'gradient descent' : 'the greedy algorithm';
     if (t.learningRate === undefined) ctx.addIssue({ code: 'custom', path: ['learningRate'], message: `is required for ${what}` });
     if (t.steps === undefined) ctx.addIssue({ code: 'custom', path: ['steps'], message: `is required for ${what}` });
-    if (t.method === 'greedy' && t.epsilon === undefined) ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
+    if (t.method === 'greedy' && t.epsilon === undefined)
+      ctx.addIssue({ code: 'custom', path: ['epsilon'], message: 'is required for the greedy algorithm' });
   } else if (t.tEnd === undefined) {
     ctx.addIssue({ code: 'custom', path: ['tEnd'], message: 'is required for gradient flow' });
   }
@@ -266,9 +279,18 @@ export const figureSchema = z.discriminatedUnion('kind', [
     title: z.string().optional(),
     filter: filterSchema.optional(),
     series: z.string().default('model.depth').describe('a sweep axis: one colour and one fitted line per value'),
-    fraction: z.number().gt(0, 'must be > 0').default(0.9).describe("without flow events: the escape is when the loss first falls to this fraction of its initial value (with events: the first event's time)"),
+    fraction: z
+      .number()
+      .gt(0, 'must be > 0')
+      .default(0.9)
+      .describe(
+        "without flow events: the escape is when the loss first falls to this fraction of its initial value (with events: the first event's time)",
+      ),
     fitSmallest: z.number().int().min(2).default(3).describe('fit the escape-time law to this many of the smallest init scales'),
-    prediction: z.enum(['none', 'chain']).default('none').describe('chain: the exact escape time of the balanced scalar chain (aligned init; exact for whitened inputs), dotted'),
+    prediction: z
+      .enum(['none', 'chain'])
+      .default('none')
+      .describe('chain: the exact escape time of the balanced scalar chain (aligned init; exact for whitened inputs), dotted'),
     xLabel: z.string().optional(),
     yLabel: z.string().optional(),
   }),
@@ -325,13 +347,18 @@ export const checkSchema = strictObject({
     .describe(
       'a per-run value: a column of runs.csv (final.loss, initial.sharpness, divergedAt, steps, flow.t, a sweep axis), diverged (1 or 0), a theory quantity (sMin, ...), eta, L, or an expression of them, e.g. final.sharpness/sMin or final.loss < 1e-3 (1 or 0)',
     ),
-  aggregate: z.enum(['max', 'min', 'mean', 'median', 'fraction']).describe('over the selected runs; fraction: the share of runs whose quantity is nonzero (true)'),
+  aggregate: z
+    .enum(['max', 'min', 'mean', 'median', 'fraction'])
+    .describe('over the selected runs; fraction: the share of runs whose quantity is nonzero (true)'),
   below: finite.optional().describe('the aggregate must be < this'),
   above: finite.optional().describe('the aggregate must be > this'),
-  where: filterSchema.optional().describe('select runs by sweep axis, config path or runs.csv column, e.g. { train.learningRate: 0.02 } or { status: [completed, converged] }'),
+  where: filterSchema
+    .optional()
+    .describe('select runs by sweep axis, config path or runs.csv column, e.g. { train.learningRate: 0.02 } or { status: [completed, converged] }'),
 }).superRefine((c, ctx) => {
   if (c.below === undefined && c.above === undefined) ctx.addIssue({ code: 'custom', path: ['below'], message: 'give below and/or above' });
-  if (c.below !== undefined && c.above !== undefined && !(c.above < c.below)) ctx.addIssue({ code: 'custom', path: ['above'], message: `must be < below (${c.below}): no value could hold` });
+  if (c.below !== undefined && c.above !== undefined && !(c.above < c.below))
+    ctx.addIssue({ code: 'custom', path: ['above'], message: `must be < below (${c.below}): no value could hold` });
 });
 
 export const experimentSchema = strictObject({
@@ -345,23 +372,20 @@ export const experimentSchema = strictObject({
   train: trainSchema,
   repetitions: count.max(MAX_RUNS).default(1),
   seeds: strictObject({
-      initBy: z
-        .array(z.string())
-        .default([])
-        .describe('sweep axes the init seed depends on besides the repetition (default none: every grid point reuses the same draws, scaled)'),
-    })
-    .default({ initBy: [] }),
+    initBy: z
+      .array(z.string())
+      .default([])
+      .describe('sweep axes the init seed depends on besides the repetition (default none: every grid point reuses the same draws, scaled)'),
+  }).default({ initBy: [] }),
   sweep: z.array(factorSchema).default([]),
   output: strictObject({
-      traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
-      weights: z.boolean().default(false).describe("keep each run's final weights (weights/ID.json)"),
-    })
-    .default({ traces: false, weights: false }),
+    traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
+    weights: z.boolean().default(false).describe("keep each run's final weights (weights/ID.json)"),
+  }).default({ traces: false, weights: false }),
   report: strictObject({
-      title: z.string().optional(),
-      figures: z.array(figureSchema).default([]),
-    })
-    .default({ figures: [] }),
+    title: z.string().optional(),
+    figures: z.array(figureSchema).default([]),
+  }).default({ figures: [] }),
   checks: z
     .array(checkSchema)
     .superRefine((checks, ctx) => {
@@ -372,7 +396,7 @@ export const experimentSchema = strictObject({
       });
     })
     .optional()
-    .describe('claims checked on the results, like the papers\' findings (a failed one: exit code 3)'),
+    .describe("claims checked on the results, like the papers' findings (a failed one: exit code 3)"),
 });
 
 export type ExperimentInput = z.input<typeof experimentSchema>;

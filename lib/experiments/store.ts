@@ -16,7 +16,19 @@
  * naming the file. Everything else is written whole through util/atomic-write.ts, and nothing is
  * written through a symbolic link.
  */
-import { closeSync, constants, existsSync, fdatasync, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fdatasync,
+  fstatSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DlnError } from '../errors';
@@ -206,9 +218,12 @@ function warnRejected(r: RejectedLine, setAside: boolean): void {
   const key = `${r.file}:${r.line}:${createHash('sha256').update(r.bytes).digest('hex')}`;
   if (warned.has(key)) return;
   warned.add(key);
-  process.emitWarning(`${r.file}:${r.line}: ${r.reason}: skipped${setAside ? ` (copied to ${rejectedPath(r.file)})` : ''}; a run with no valid line is not done`, {
-    code: 'DLN_REJECTED_LINE',
-  });
+  process.emitWarning(
+    `${r.file}:${r.line}: ${r.reason}: skipped${setAside ? ` (copied to ${rejectedPath(r.file)})` : ''}; a run with no valid line is not done`,
+    {
+      code: 'DLN_REJECTED_LINE',
+    },
+  );
 }
 
 export interface AllResults {

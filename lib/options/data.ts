@@ -8,7 +8,7 @@ const seed = integer({ doc: 'seed of the draw; experiments derive it from the ma
 
 export const marionChizatFields = {
   source: oneOf(['seed', 'authors', 'authors-2024-10'] as const, {
-    doc: "seed: dlnflow's generator (any seed); authors / authors-2024-10: the authors' JAX draw from PRNGKey(0) (code of May / October 2024; (n, d) = (50, 5), or (15, 20) for October; no seed), README \"Data sources\"",
+    doc: 'seed: dlnflow\'s generator (any seed); authors / authors-2024-10: the authors\' JAX draw from PRNGKey(0) (code of May / October 2024; (n, d) = (50, 5), or (15, 20) for October; no seed), README "Data sources"',
     default: 'seed',
     fill: true,
   }),
@@ -16,7 +16,12 @@ export const marionChizatFields = {
   d: integer({ doc: 'input dimension', min: 1, max: 2 ** 30, default: 5, fill: true }),
   noise: number({ doc: 'std of the label noise zeta in y = X w_true + noise zeta', min: 0, default: 1, fill: true }),
   nTest: integer({ doc: 'test samples', min: 0, max: 2 ** 30, defaultText: 'n (source authors: 0; authors-2024-10: n)' }),
-  seed: integer({ doc: 'seed of the draw (source seed only); experiments derive it from the master seed unless given', min: 0, max: 2 ** 53, defaultText: '0 (source seed)' }),
+  seed: integer({
+    doc: 'seed of the draw (source seed only); experiments derive it from the master seed unless given',
+    min: 0,
+    max: 2 ** 53,
+    defaultText: '0 (source seed)',
+  }),
 } as const;
 
 export const jacotTeacherFields = {
@@ -38,7 +43,13 @@ export const completionFields = {
   rows: integer({ doc: 'rows of the matrix to complete (d_L)', min: 1, max: 2 ** 20, default: 10, fill: true }),
   cols: integer({ doc: 'columns (d_0)', min: 1, max: 2 ** 20, defaultText: 'rows; configs: 10', configDefault: 10 }),
   rank: integer({ doc: 'rank r of the target U V^T', min: 1, max: 2 ** 20, default: 3, fill: true }),
-  observed: integer({ doc: 'observed entries, drawn uniformly without replacement (the rest is the test set)', min: 1, max: 2 ** 40, default: 50, config: 'required' }),
+  observed: integer({
+    doc: 'observed entries, drawn uniformly without replacement (the rest is the test set)',
+    min: 1,
+    max: 2 ** 40,
+    default: 50,
+    config: 'required',
+  }),
   seed,
 } as const;
 

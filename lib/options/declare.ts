@@ -88,7 +88,13 @@ export type OptionsOf<G extends Group> = Simplify<
 >;
 
 // Config types (the zod schemas of lib/options/zod.ts produce and accept these).
-type Infinities<S> = S extends { readonly infinite: 'both' } ? 'inf' | '-inf' : S extends { readonly infinite: 'positive' } ? 'inf' : S extends { readonly infinite: 'negative' } ? '-inf' : never;
+type Infinities<S> = S extends { readonly infinite: 'both' }
+  ? 'inf' | '-inf'
+  : S extends { readonly infinite: 'positive' }
+    ? 'inf'
+    : S extends { readonly infinite: 'negative' }
+      ? '-inf'
+      : never;
 type Expression<S> = S extends { readonly expression: true } ? string : never;
 /** The value of an option in a parsed config. */
 export type ConfigValue<S> = S extends { readonly kind: 'group'; readonly fields: infer G extends Group }
@@ -101,7 +107,13 @@ export type ConfigValue<S> = S extends { readonly kind: 'group'; readonly fields
         ? number[]
         : TypeOf<S>;
 /** Options a config fills (or requires): always present once parsed. */
-export type Filled<S> = S extends { readonly fill: true } ? true : S extends { readonly configDefault: unknown } ? true : S extends { readonly config: 'required' } ? true : false;
+export type Filled<S> = S extends { readonly fill: true }
+  ? true
+  : S extends { readonly configDefault: unknown }
+    ? true
+    : S extends { readonly config: 'required' }
+      ? true
+      : false;
 export type ConfigKeys<G> = { [K in keyof G]: G[K] extends { readonly config: false } ? never : K }[keyof G] & string;
 /** A parsed config section declared by `G`. */
 export type ConfigOf<G extends Group> = Simplify<
@@ -135,7 +147,9 @@ export function number<const O extends NumberOptions>(o: O): Spec<number, false>
   return { kind: 'number', ...o };
 }
 
-export function integer<const O extends Common<number> & { min?: number; max?: number }>(o: O): Spec<number, false> & { readonly kind: 'integer' } & O {
+export function integer<const O extends Common<number> & { min?: number; max?: number }>(
+  o: O,
+): Spec<number, false> & { readonly kind: 'integer' } & O {
   return { kind: 'integer', ...o };
 }
 
@@ -147,12 +161,17 @@ export function string<T extends string = string, const O extends Common<T> = Co
   return { kind: 'string', ...o };
 }
 
-export function oneOf<const V extends readonly string[], const O extends Common<V[number]>>(values: V, o: O): Spec<V[number], false> & { readonly kind: 'enum' } & O {
+export function oneOf<const V extends readonly string[], const O extends Common<V[number]>>(
+  values: V,
+  o: O,
+): Spec<V[number], false> & { readonly kind: 'enum' } & O {
   return { kind: 'enum', values, ...o };
 }
 
 /** A list of names (quantities to record). */
-export function names<T extends string = string, const O extends Common<T[]> = Common<T[]>>(o: O): Spec<T[], false> & { readonly kind: 'strings' } & O {
+export function names<T extends string = string, const O extends Common<T[]> = Common<T[]>>(
+  o: O,
+): Spec<T[], false> & { readonly kind: 'strings' } & O {
   return { kind: 'strings', ...o };
 }
 
@@ -173,7 +192,9 @@ export function list<const G extends Group, const O extends Common<OptionsOf<G>[
 }
 
 /** A value only TypeScript checks (a function, an AbortSignal, a matrix): `type` names it for the docs. */
-export function custom<T>(o: Common<T> & { type: string; check?: (value: unknown, field: string) => void }): Spec<T, false> & { readonly kind: 'custom'; readonly config: false } {
+export function custom<T>(
+  o: Common<T> & { type: string; check?: (value: unknown, field: string) => void },
+): Spec<T, false> & { readonly kind: 'custom'; readonly config: false } {
   return { kind: 'custom', ...o, config: false };
 }
 
@@ -278,7 +299,12 @@ function checkNumber(spec: Spec, v: unknown, field: string): void {
   if (Number.isNaN(v)) throw fieldError('ERR_DLN_VALUE', field, `expected ${what}, got NaN`);
   if (!Number.isFinite(v)) {
     const ok = spec.kind === 'number' && (spec.infinite === 'both' || (spec.infinite === 'positive' ? v > 0 : spec.infinite === 'negative' && v < 0));
-    if (!ok) throw fieldError('ERR_DLN_VALUE', field, `expected ${spec.kind === 'integer' ? 'an integer' : 'a finite number'}${rangeSuffix(spec)}, got ${v}`);
+    if (!ok)
+      throw fieldError(
+        'ERR_DLN_VALUE',
+        field,
+        `expected ${spec.kind === 'integer' ? 'an integer' : 'a finite number'}${rangeSuffix(spec)}, got ${v}`,
+      );
     return;
   }
   if (spec.kind === 'integer' && !Number.isInteger(v)) throw fieldError('ERR_DLN_VALUE', field, `expected an integer, got ${v}`);

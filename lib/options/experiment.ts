@@ -39,7 +39,8 @@ function checkFormats(value: unknown, field: string): void {
   if (value.length === 0) throw fieldError('ERR_DLN_VALUE', field, `expected at least one of ${expected}, got an empty array`);
   value.forEach((v, i) => {
     if (typeof v !== 'string') throw fieldError('ERR_DLN_TYPE', `${field}[${i}]`, `expected ${expected}, got ${typeName(v)}`);
-    if (!(FIGURE_FORMATS as readonly string[]).includes(v)) throw fieldError('ERR_DLN_VALUE', `${field}[${i}]`, `expected ${expected}, got ${JSON.stringify(v)}`);
+    if (!(FIGURE_FORMATS as readonly string[]).includes(v))
+      throw fieldError('ERR_DLN_VALUE', `${field}[${i}]`, `expected ${expected}, got ${JSON.stringify(v)}`);
   });
 }
 
@@ -78,7 +79,12 @@ export const loadOptions = options({
 
 /** mergeResults(dirs, options). */
 export const mergeOptions = options({
-  out: custom<string>({ type: 'string', doc: 'where the merged results go', defaultText: 'the first directory', check: (v, field) => resultDirectory(v, field) }),
+  out: custom<string>({
+    type: 'string',
+    doc: 'where the merged results go',
+    defaultText: 'the first directory',
+    check: (v, field) => resultDirectory(v, field),
+  }),
   partial: boolean({ doc: 'build the report even when runs are missing', default: false }),
   formats,
   forceUnlock: boolean({ doc: 'take over a lock another writer holds (after making sure it is gone: README "Errors", locking)', default: false }),

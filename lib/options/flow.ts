@@ -40,12 +40,24 @@ export const flowFields = {
   maxSteps: integer({ doc: 'budget of accepted steps; the run ends "completed" when it is used', min: 1, max: 2 ** 53, default: 1e7 }),
   firstStep: number({ doc: 'first step size (at most tEnd)', gt: 0, defaultText: "scipy's automatic selection" }),
   maxStep: number({ doc: 'largest step size', gt: 0, infinite: 'positive', default: Infinity }),
-  controller: oneOf(['I', 'PI'] as const, { doc: "RK45's step-size control (rk45, and auto's RK45 phases): I (scipy's) or PI (Hairer's, beta = 0.04: fewer rejections)", default: 'I' }),
+  controller: oneOf(['I', 'PI'] as const, {
+    doc: "RK45's step-size control (rk45, and auto's RK45 phases): I (scipy's) or PI (Hairer's, beta = 0.04: fewer rejections)",
+    default: 'I',
+  }),
   // In configs the method is train.integrator (flowConfigFields): train.method chooses gd / flow / greedy.
   method: oneOf(FLOW_METHODS, { doc: methodDoc, default: 'auto', config: false }),
-  krylovTolerance: number({ doc: 'exprb43: each Krylov approximation stops when its estimated error is below this fraction of the step error norm', gt: 0, max: 1, default: 0.01 }),
+  krylovTolerance: number({
+    doc: 'exprb43: each Krylov approximation stops when its estimated error is below this fraction of the step error norm',
+    gt: 0,
+    max: 1,
+    default: 0.01,
+  }),
   maxKrylov: integer({ doc: 'exprb43: largest Krylov basis (a step that needs more is cut)', min: 2, max: 1000, default: 120 }),
-  record: names<Quantity | 'stepSize' | 'predictedLoss' | 'edgeCount' | 'kktResidual'>({ doc: runFields.record.doc, defaultText: runFields.record.defaultText, configDefault: runFields.record.configDefault }),
+  record: names<Quantity | 'stepSize' | 'predictedLoss' | 'edgeCount' | 'kktResidual'>({
+    doc: runFields.record.doc,
+    defaultText: runFields.record.defaultText,
+    configDefault: runFields.record.configDefault,
+  }),
   recordEvery: runFields.recordEvery,
   times: numbers({ doc: 'also record at these times (strictly increasing, in [0, tEnd]), by dense output' }),
   events: list(flowEventFields, { doc: 'events located on the dense output (an object or an array of them)', single: true }),
@@ -65,5 +77,8 @@ export const flowOptions = options({ ...flowFields, ...controls });
  * written before the option existed ran RK45 (it is not filled at parse time, so their hashes stay).
  */
 export const flowConfigFields = {
-  integrator: oneOf(FLOW_METHODS, { doc: `flow: the ${methodDoc}; absent: rk45 (what configs written before this option ran, under the same plan hash)`, defaultText: 'rk45' }),
+  integrator: oneOf(FLOW_METHODS, {
+    doc: `flow: the ${methodDoc}; absent: rk45 (what configs written before this option ran, under the same plan hash)`,
+    defaultText: 'rk45',
+  }),
 } as const;

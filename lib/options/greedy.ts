@@ -8,7 +8,7 @@ import { controls, runFields } from './run';
 import type { EntriesLike, MatrixLike } from './values';
 
 export const greedyFields = {
-  depth: required(integer({ doc: 'depth L >= 2 of every stage\'s network', min: 2, max: 2 ** 20 })),
+  depth: required(integer({ doc: "depth L >= 2 of every stage's network", min: 2, max: 2 ** 20 })),
   epsilon: required(number({ doc: "scale of each new unit's weights (all entries of the new mode are +-epsilon)", gt: 0 })),
   stepsPerStage: required(integer({ doc: 'gradient-descent steps per stage (T)', min: 0, max: 2 ** 53 })),
   learningRate: gdFields.learningRate,

@@ -64,8 +64,16 @@ export function optionsTable(spec: GroupSpec, nested: Record<string, string> = {
 /** The README's block: one table per options object of the training API. */
 export function readmeOptionsBlock(): string {
   const sections: [string, string, string][] = [
-    ['`train(problem, weights, options)`', 'lib/options/gd.ts', optionsTable(trainOptions, { sharpness: 'sharpness options', optimizer: 'optimizer options' })],
-    ['optimizer options (`options.optimizer` of train; each field applies to the kinds its description names)', 'lib/options/optimizer.ts', optionsTable(optimizerGroup)],
+    [
+      '`train(problem, weights, options)`',
+      'lib/options/gd.ts',
+      optionsTable(trainOptions, { sharpness: 'sharpness options', optimizer: 'optimizer options' }),
+    ],
+    [
+      'optimizer options (`options.optimizer` of train; each field applies to the kinds its description names)',
+      'lib/options/optimizer.ts',
+      optionsTable(optimizerGroup),
+    ],
     [
       '`flow(problem, weights, options)`',
       'lib/options/flow.ts',
@@ -76,7 +84,11 @@ export function readmeOptionsBlock(): string {
     [
       '`sharpness(problem, weights, options)`, besides the sharpness options',
       'lib/options/spectrum.ts',
-      optionsTable({ kind: 'group', doc: '', fields: Object.fromEntries(Object.entries(spectrumOptions.fields).filter(([k]) => !(k in sharpnessGroup.fields))) } as GroupSpec),
+      optionsTable({
+        kind: 'group',
+        doc: '',
+        fields: Object.fromEntries(Object.entries(spectrumOptions.fields).filter(([k]) => !(k in sharpnessGroup.fields))),
+      } as GroupSpec),
     ],
     ['`sharpnessGradient(problem, weights, options)`', 'lib/options/sharpness-gradient.ts', optionsTable(sharpnessGradientOptions)],
     ['`initWeights(widths, options)`', 'lib/options/init.ts', optionsTable(initOptions)],

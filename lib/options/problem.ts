@@ -8,7 +8,9 @@ const matrix = (doc: string) => custom<MatrixLike>({ type: 'matrix', doc });
 const vector = (doc: string) => custom<VectorLike>({ type: 'vector', doc });
 
 const common = {
-  widths: required(custom<readonly number[]>({ type: 'array of integers', doc: 'widths d_0, ..., d_L of the network (depth L = widths.length - 1 >= 1)' })),
+  widths: required(
+    custom<readonly number[]>({ type: 'array of integers', doc: 'widths d_0, ..., d_L of the network (depth L = widths.length - 1 >= 1)' }),
+  ),
   l2: number({ doc: 'L2 penalty weight lambda_2 on ||theta||^2', min: 0, default: 0 }),
 } as const;
 

@@ -59,7 +59,10 @@ export interface Progress {
 
 /** signal / onProgress: checked by the job runner (lib/api/run.ts), which names them without "options.". */
 export const controls = {
-  signal: custom<AbortSignal>({ type: 'AbortSignal', doc: 'Stops the work; the promise rejects with a DlnAbortError whose `partial` holds the result so far.' }),
+  signal: custom<AbortSignal>({
+    type: 'AbortSignal',
+    doc: 'Stops the work; the promise rejects with a DlnAbortError whose `partial` holds the result so far.',
+  }),
   onProgress: custom<(progress: Progress) => void>({
     type: 'function',
     doc: 'Called with {done, total, loss, time} at most every ~100 ms. If it throws, the work stops and the promise rejects with what it threw.',
@@ -76,10 +79,21 @@ export const sharpnessFields = {
     fill: true,
   }),
   k: integer({ doc: 'how many of the largest eigenvalues (at most the number of parameters P)', min: 1, max: 2 ** 20, default: 1, fill: true }),
-  tol: number({ doc: 'Lanczos: a Ritz pair is converged when ||Hy - theta y|| <= tol |theta| (relative Ritz residual)', gt: 0, default: 1e-10, fill: true }),
+  tol: number({
+    doc: 'Lanczos: a Ritz pair is converged when ||Hy - theta y|| <= tol |theta| (relative Ritz residual)',
+    gt: 0,
+    default: 1e-10,
+    fill: true,
+  }),
   maxIterations: integer({ doc: 'Lanczos iteration cap (0: the default; at least k)', min: 0, max: 2 ** 20, defaultText: 'min(P, 300)' }),
   powerIterations: integer({ doc: 'power iteration steps (as the reference code)', min: 1, max: 2 ** 20, default: 20 }),
-  seed: integer({ doc: 'seed of the start vector (Lanczos) or the random start (power); experiments derive it from the master seed', min: 0, max: seedMax, default: 0, config: false }),
+  seed: integer({
+    doc: 'seed of the start vector (Lanczos) or the random start (power); experiments derive it from the master seed',
+    min: 0,
+    max: seedMax,
+    default: 0,
+    config: false,
+  }),
   warmStart: boolean({ doc: "along a run, start Lanczos from the previous recording's Ritz vector", default: true, fill: true }),
 } as const;
 
@@ -87,7 +101,13 @@ export const sharpnessGroup = group(sharpnessFields, { doc: 'how the spectral qu
 
 /** The options gradient descent and gradient flow share. */
 export const runFields = {
-  recordEvery: integer({ doc: 'record every k steps (gradient flow: accepted steps); 0: only the initial and final points, which are always recorded', min: 0, max: seedMax, default: 0, fill: true }),
+  recordEvery: integer({
+    doc: 'record every k steps (gradient flow: accepted steps); 0: only the initial and final points, which are always recorded',
+    min: 0,
+    max: seedMax,
+    default: 0,
+    fill: true,
+  }),
   record: names<Quantity>({
     doc: 'quantities to record (README "Recorded quantities"; gradient flow also stepSize)',
     defaultText: 'loss, gradNorm, testLoss (with a test set), distance (univariate) or singularValues',

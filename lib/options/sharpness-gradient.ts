@@ -8,14 +8,22 @@ export const sharpnessGradientFields = {
     default: 'lanczos',
   }),
   tol: sharpnessFields.tol,
-  maxIterations: integer({ doc: 'iteration cap of each Lanczos solve (0: the default); not converging is an error', min: 0, max: 2 ** 20, defaultText: 'min(P, 300)' }),
+  maxIterations: integer({
+    doc: 'iteration cap of each Lanczos solve (0: the default); not converging is an error',
+    min: 0,
+    max: 2 ** 20,
+    defaultText: 'min(P, 300)',
+  }),
   seed: integer({ doc: "seed of the Lanczos start vectors (the first solve is sharpness()'s with the same seed)", min: 0, max: 2 ** 53, default: 0 }),
   eigengapTolerance: number({
     doc: 'the top eigenvalue counts as simple when lambda_1 - lambda_2 > eigengapTolerance |lambda_1| (with Lanczos at least 10 tol); otherwise the call rejects on this field, unless `cluster` is set',
     min: 0,
     default: 1e-6,
   }),
-  cluster: boolean({ doc: 'return the top cluster (eigenvalues within the gap tolerance, their eigenvectors and contractions) instead of refusing a repeated top eigenvalue', default: false }),
+  cluster: boolean({
+    doc: 'return the top cluster (eigenvalues within the gap tolerance, their eigenvectors and contractions) instead of refusing a repeated top eigenvalue',
+    default: false,
+  }),
   maxClusterSize: integer({ doc: 'the largest cluster returned; a larger one rejects on this field', min: 1, max: 64, default: 4 }),
 } as const;
 

@@ -3,7 +3,6 @@ import { boolean, custom, options } from './declare';
 import { controls, sharpnessFields } from './run';
 import type { VectorLike } from './values';
 
-
 /** sharpness(problem, weights, options). */
 export const spectrumOptions = options({
   ...sharpnessFields,

@@ -78,7 +78,13 @@ function baseSchema(spec: Spec, key: string): z.ZodType {
 /** The description of a config field: the doc, and the API's default when the config does not fill one. */
 export function configDescription(spec: Spec, prefix = ''): string {
   let text = prefix ? `${prefix}: ${spec.doc}` : spec.doc;
-  if (spec.infinite) text += spec.infinite === 'both' ? ' ("inf" / "-inf" for the infinities)' : spec.infinite === 'positive' ? ' ("inf" for Infinity)' : ' ("-inf" for -Infinity)';
+  if (spec.infinite)
+    text +=
+      spec.infinite === 'both'
+        ? ' ("inf" / "-inf" for the infinities)'
+        : spec.infinite === 'positive'
+          ? ' ("inf" for Infinity)'
+          : ' ("-inf" for -Infinity)';
   if (!spec.fill && spec.configDefault === undefined) {
     if (spec.defaultText !== undefined) text += ` (default: ${spec.defaultText})`;
     else if (spec.default !== undefined && spec.kind !== 'group') text += ` (default ${JSON.stringify(spec.default) ?? String(spec.default)})`;

@@ -48,7 +48,11 @@ export function reportBundle(out: string, summary: ReportSummary | undefined, he
 
 function outcomeLine(o: SweepOutcome & { summary?: ReportSummary }): string {
   const failed = [...(o.summary?.findings ?? []), ...(o.summary?.checks ?? [])].filter((f) => f.pass === false).length;
-  const report = o.summary ? `; ${failed ? `${failed} finding(s) or check(s) failed` : 'every checked finding and check held'}` : o.missing ? `; ${o.missing} of ${o.planned} runs missing` : '';
+  const report = o.summary
+    ? `; ${failed ? `${failed} finding(s) or check(s) failed` : 'every checked finding and check held'}`
+    : o.missing
+      ? `; ${o.missing} of ${o.planned} runs missing`
+      : '';
   return `${o.name}: ${o.planned} runs (${o.ran} ran now, ${o.resumed} resumed) in ${o.out}${report}`;
 }
 

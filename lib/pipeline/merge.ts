@@ -24,6 +24,7 @@ export async function mergeResults(dirs: string[], options: MergeOptions = {}): 
   resultDirectories(dirs, 'dirs');
   checkOptions(mergeOptions, options);
   const outcome: MergeOutcome = await mergeShards(dirs, { out: options.out, forceUnlock: options.forceUnlock });
-  if (outcome.missing.length === 0 || options.partial) outcome.summary = await buildReport(outcome.out, { partial: options.partial, formats: options.formats });
+  if (outcome.missing.length === 0 || options.partial)
+    outcome.summary = await buildReport(outcome.out, { partial: options.partial, formats: options.formats });
   return outcome;
 }

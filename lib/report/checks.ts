@@ -100,7 +100,9 @@ export function expectedText(c: Pick<CheckConfig, 'below' | 'above'>): string {
 
 function whereText(where: FilterConfig | undefined): string {
   if (!where) return '';
-  return ` where ${Object.entries(where).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join(', ')}`;
+  return ` where ${Object.entries(where)
+    .map(([k, v]) => `${k} = ${JSON.stringify(v)}`)
+    .join(', ')}`;
 }
 
 /** One check on the results: a Finding with `source: 'config'` (pass true or false, never null). */
@@ -115,13 +117,19 @@ export function evaluateCheck(ds: Dataset, c: CheckConfig): Finding {
     const diverged = runs.filter((r, i) => values[i] === null && r.record.status === 'diverged').length;
     // Name the names that have no value anywhere: most likely misspelt, or not recorded.
     const absent = names(parseExpression(c.quantity)).filter((n) => runs.every((r) => checkName(r, n) === null));
-    const why = [diverged ? `${diverged} diverged` : '', absent.length ? `no run has ${absent.join(', ')} (not recorded, or no such name)` : ''].filter(Boolean).join('; ');
+    const why = [diverged ? `${diverged} diverged` : '', absent.length ? `no run has ${absent.join(', ')} (not recorded, or no such name)` : '']
+      .filter(Boolean)
+      .join('; ');
     return { ...base, observed: `${missing} of ${runs.length} runs have no finite ${c.quantity}${why ? ` (${why})` : ''}`, pass: false };
   }
   const finite = values.map((v) => v ?? 0);
   const value = aggregateOf(c.aggregate, finite);
   const pass = (c.below === undefined || value < c.below) && (c.above === undefined || value > c.above);
-  return { ...base, observed: `${label} = ${formatNumber(value, 6)} over ${runs.length} run(s)${missing ? ` (${missing} without a value, counted false)` : ''}`, pass };
+  return {
+    ...base,
+    observed: `${label} = ${formatNumber(value, 6)} over ${runs.length} run(s)${missing ? ` (${missing} without a value, counted false)` : ''}`,
+    pass,
+  };
 }
 
 /** Every check of the config, in its order (none: []). */

@@ -172,15 +172,13 @@ function positiveFloor(values: number[]): number {
   return pos.length ? Math.min(...pos) / 10 : 1e-300;
 }
 
-
 type SweepFigure = Extract<FigureConfig, { kind: 'sweep' }>;
 type DivergenceFigure = Extract<FigureConfig, { kind: 'divergence' }>;
 type TraceFigure = Extract<FigureConfig, { kind: 'trace' }>;
 type ScatterFigure = Extract<FigureConfig, { kind: 'scatter' }>;
 
 /** The sweep figures' interval, as a sentence for captions and reports. */
-export const INTERVAL_STATEMENT =
-  `the bands of the sweep figures are the 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
+export const INTERVAL_STATEMENT = `the bands of the sweep figures are the 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
 
 /**
  * The mean of an expression over runs (final values of diverged runs left out, as in the paper)
@@ -232,7 +230,13 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
     {
       data: { values: rows },
       mark: { type: 'area' },
-      encoding: { x: xEnc, y: { field: 'lo', type: 'quantitative', scale: yScale }, y2: { field: 'hi' }, color: { field: 'series', type: 'nominal', scale: colours, title: null }, opacity: bandOpacity() },
+      encoding: {
+        x: xEnc,
+        y: { field: 'lo', type: 'quantitative', scale: yScale },
+        y2: { field: 'hi' },
+        color: { field: 'series', type: 'nominal', scale: colours, title: null },
+        opacity: bandOpacity(),
+      },
     },
     {
       data: { values: rows },
@@ -241,7 +245,15 @@ function sweepFigure(ds: Dataset, f: SweepFigure): BuiltFigure {
         x: xEnc,
         y: { field: 'mean', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: yScale },
         color: { field: 'series', type: 'nominal', scale: colours, title: null },
-        tooltip: [{ field: 'series' }, { field: 'x' }, { field: 'mean', format: '.4g' }, { field: 'lo', format: '.4g' }, { field: 'hi', format: '.4g' }, { field: 'n' }, { field: 'diverged' }],
+        tooltip: [
+          { field: 'series' },
+          { field: 'x' },
+          { field: 'mean', format: '.4g' },
+          { field: 'lo', format: '.4g' },
+          { field: 'hi', format: '.4g' },
+          { field: 'n' },
+          { field: 'diverged' },
+        ],
       },
     },
     ...ruleLayers(ruleLines(f.rules, series), colours, WIDTH),
@@ -356,7 +368,12 @@ function scatterFigure(ds: Dataset, f: ScatterFigure): BuiltFigure {
   }
   const tx = (v: number) => (f.xScale === 'log' ? Math.log10(v) : v);
   const ty = (v: number) => (f.yScale === 'log' ? Math.log10(v) : v);
-  const fit: LinearFit | null = f.regression ? linearFit(rows.map((r) => tx(r.x)), rows.map((r) => ty(r.y))) : null;
+  const fit: LinearFit | null = f.regression
+    ? linearFit(
+        rows.map((r) => tx(r.x)),
+        rows.map((r) => ty(r.y)),
+      )
+    : null;
   const colours = colourScale(series);
   const xEnc = { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: scaleOf(f.xScale) };
   const yEnc = { field: 'y', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: scaleOf(f.yScale) };
@@ -448,7 +465,13 @@ function surfaceFigure(ds: Dataset, f: SurfaceFigure, io: FigureIo): BuiltFigure
     {
       data: { values: cells },
       mark: { type: 'rect' },
-      encoding: { x, x2: { field: 'a2' }, y, y2: { field: 'b2' }, color: { field: 'loss', type: 'quantitative', scale: { type: 'log', scheme: 'viridis' }, title: 'loss' } },
+      encoding: {
+        x,
+        x2: { field: 'a2' },
+        y,
+        y2: { field: 'b2' },
+        color: { field: 'loss', type: 'quantitative', scale: { type: 'log', scheme: 'viridis' }, title: 'loss' },
+      },
     },
     {
       data: { values: marks },
@@ -577,7 +600,11 @@ function escapeFigure(ds: Dataset, f: EscapeFigure, loadTrace: (id: string) => T
   const spec = base(f.title ?? f.id);
   spec.layer = [
     { data: { values: fitted }, mark: { type: 'line', strokeWidth: 1.5, clip: true }, encoding: { x, y, color, detail: { field: 'series' } } },
-    { data: { values: predicted }, mark: { type: 'line', strokeWidth: 2, strokeDash: [2, 3], clip: true }, encoding: { x, y, color, detail: { field: 'series' } } },
+    {
+      data: { values: predicted },
+      mark: { type: 'line', strokeWidth: 2, strokeDash: [2, 3], clip: true },
+      encoding: { x, y, color, detail: { field: 'series' } },
+    },
     {
       data: { values: points },
       mark: { type: 'point', filled: true, size: 45 },
@@ -661,7 +688,10 @@ function pathsFigure(ds: Dataset, f: PathsFigure, loadTrace: (id: string) => Tra
     if (p) origins.push(p);
   }
   // Example paths in greys (lighter for larger series values), so that Algorithm A's coloured paths stand out as in the paper.
-  const greys = series.map((s, i) => ({ label: s.label, colour: hex([0.75, 0.75, 0.75].map((v) => 255 * (v - (0.55 * i) / Math.max(series.length - 1, 1)))) }));
+  const greys = series.map((s, i) => ({
+    label: s.label,
+    colour: hex([0.75, 0.75, 0.75].map((v) => 255 * (v - (0.55 * i) / Math.max(series.length - 1, 1)))),
+  }));
   const colours = colourScale(greys, stageSeries);
   const x = { field: 'x', type: 'quantitative', title: f.xLabel ?? f.x, scale: { zero: false } };
   const y = { field: 'y', type: 'quantitative', title: f.yLabel ?? f.y, scale: { zero: false } };
@@ -673,7 +703,13 @@ function pathsFigure(ds: Dataset, f: PathsFigure, loadTrace: (id: string) => Tra
     {
       data: { values: rows },
       mark: { type: 'line', strokeWidth: 1.6, clip: true },
-      encoding: { x, y, color: { field: 'series', type: 'nominal', scale: colours, title: null }, detail: { field: 'run' }, order: { field: 'i', type: 'quantitative' } },
+      encoding: {
+        x,
+        y,
+        color: { field: 'series', type: 'nominal', scale: colours, title: null },
+        detail: { field: 'run' },
+        order: { field: 'i', type: 'quantitative' },
+      },
     },
     {
       data: { values: saddles },
@@ -682,7 +718,12 @@ function pathsFigure(ds: Dataset, f: PathsFigure, loadTrace: (id: string) => Tra
     },
     { data: { values: origins }, mark: { type: 'point', shape: 'cross', size: 160, filled: true, color: 'black' }, encoding: { x, y } },
   ];
-  return { id: f.id, title: f.title ?? f.id, spec, facts: { saddles: saddles.length, originX: origins[0]?.x ?? null, originY: origins[0]?.y ?? null } };
+  return {
+    id: f.id,
+    title: f.title ?? f.id,
+    spec,
+    facts: { saddles: saddles.length, originX: origins[0]?.x ?? null, originY: origins[0]?.y ?? null },
+  };
 }
 
 /**
@@ -717,7 +758,14 @@ function stagesFigure(ds: Dataset, f: StagesFigure, loadTrace: (id: string) => T
     const stage = run.record.stages![k];
     if (k > 0) {
       // The paper's "···": infinitely many steps separate two paths in the saddle-to-saddle limit.
-      panels.push({ width: 24, height: HEIGHT, data: { values: [{ t: '···' }] }, mark: { type: 'text', fontSize: 22, fontWeight: 'bold' }, encoding: { text: { field: 't' } }, view: { stroke: null } });
+      panels.push({
+        width: 24,
+        height: HEIGHT,
+        data: { values: [{ t: '···' }] },
+        mark: { type: 'text', fontSize: 22, fontWeight: 'bold' },
+        encoding: { text: { field: 't' } },
+        view: { stroke: null },
+      });
     }
     panels.push({
       width: 170,
@@ -728,7 +776,19 @@ function stagesFigure(ds: Dataset, f: StagesFigure, loadTrace: (id: string) => T
       encoding: {
         x: { field: 'x', type: 'quantitative', title: k === 0 ? 'Steps within the path' : null, scale: { type: 'log' } },
         y: { field: 'y', type: 'quantitative', title: k === 0 ? (f.yLabel ?? 'Loss') : null, scale: scaleOf(f.yScale) },
-        strokeDash: { field: 'quantity', type: 'nominal', scale: { domain: labels, range: [[1, 0], [5, 3]] }, title: null, legend: { labelLimit: 300 } },
+        strokeDash: {
+          field: 'quantity',
+          type: 'nominal',
+          scale: {
+            domain: labels,
+            range: [
+              [1, 0],
+              [5, 3],
+            ],
+          },
+          title: null,
+          legend: { labelLimit: 300 },
+        },
         detail: { field: 'quantity' },
       },
     });

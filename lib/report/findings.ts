@@ -135,7 +135,13 @@ export function genericFindings(ctx: FindingsContext): FindingsResult {
   for (const axis of ds.axes) {
     for (const g of ds.group(ds.runs, [axis])) {
       const d = g.runs.filter((r) => r.record.status === 'diverged').length;
-      findings.push({ id: `divergence:${axis}=${g.key[0]}`, claim: `runs at ${axis} = ${g.key[0]}`, observed: `${d}/${g.runs.length} diverged`, expected: '', pass: null });
+      findings.push({
+        id: `divergence:${axis}=${g.key[0]}`,
+        claim: `runs at ${axis} = ${g.key[0]}`,
+        observed: `${d}/${g.runs.length} diverged`,
+        expected: '',
+        pass: null,
+      });
     }
   }
   return { headline: { runs: ds.runs.length, diverged, statuses }, findings };

@@ -22,8 +22,19 @@ import { buildFigure, type BuiltFigure } from './figures';
 import { reportHtml, type HtmlFigure } from './html';
 import { interactiveSpec } from './interactive';
 import { placeLabels } from './layout';
-import { drawsNothing, emptyPlotSpec, FIGURE_FORMATS, formatAvailable, missingFormatError, renderSvg, svgToPdf, svgToPng, FORMAT_PACKAGES, type FigureFormat } from './render';
-import { aggregateCsv, gridRows, runsCsv, tableCsv } from './tables';
+import {
+  drawsNothing,
+  emptyPlotSpec,
+  FIGURE_FORMATS,
+  formatAvailable,
+  missingFormatError,
+  renderSvg,
+  svgToPdf,
+  svgToPng,
+  FORMAT_PACKAGES,
+  type FigureFormat,
+} from './render';
+import { aggregateCsv, gridRows, tableCsv } from './tables';
 import { parquetBytes } from './parquet';
 import { runsTable, tableRows, tracesTable } from './tidy';
 import { checkOptions } from '../options/declare';
@@ -77,19 +88,27 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
   if (!parsed.success) throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json does not match this version of dlnflow's schema`);
   const plan = buildPlan(parsed.data, { fileHash: (p) => manifest.dataFiles[p] ?? '' });
   if (plan.hash !== manifest.planHash) {
-    throw new DlnError('ERR_DLN_CONFIG', `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`);
+    throw new DlnError(
+      'ERR_DLN_CONFIG',
+      `${out}/experiment.json expands to plan ${plan.hash}, not the recorded ${manifest.planHash} (written by another dlnflow version?)`,
+    );
   }
   // The report rebuilds each grid point's problem: from the very data the runs used.
   for (const [path, hash] of Object.entries(plan.dataFiles)) {
     if (fileContentHash(path) !== hash) {
-      throw new DlnError('ERR_DLN_CONFIG', `data.path: ${path} has changed since the runs of ${out} read it: its report would mix two data sets`, { field: 'data.path' });
+      throw new DlnError('ERR_DLN_CONFIG', `data.path: ${path} has changed since the runs of ${out} read it: its report would mix two data sets`, {
+        field: 'data.path',
+      });
     }
   }
   const { records } = readAllResults(out, indexPlan(plan));
   const present = plan.runs.filter((r) => records.has(r.id)).map((r) => records.get(r.id)!);
   const missing = plan.runs.length - present.length;
   if (missing > 0 && !options.partial) {
-    throw new DlnError('ERR_DLN_VALUE', `${out}: ${missing} of ${plan.runs.length} runs are missing (\`dlnflow merge\` lists them; --partial reports anyway)`);
+    throw new DlnError(
+      'ERR_DLN_VALUE',
+      `${out}: ${missing} of ${plan.runs.length} runs are missing (\`dlnflow merge\` lists them; --partial reports anyway)`,
+    );
   }
   const problems = new ProblemCache();
   const built: BuiltProblem[] = [];
@@ -107,13 +126,18 @@ function skippedDiverged(ds: Dataset, f: FigureConfig): number {
 }
 
 function summaryText(s: ReportSummary, out: string): string {
-  const lines = [`${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`];
+  const lines = [
+    `${s.name}: ${s.runs} runs${s.missing ? ` (${s.missing} missing)` : ''} — ${Object.entries(s.statuses)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
+  ];
   for (const f of s.findings) {
     const status = findingStatus(f);
     if (status === 'not-applicable') lines.push(`  ${STATUS_MARKS[status]} not applicable: ${f.claim} (${f.notApplicable})`);
     else lines.push(`  ${STATUS_MARKS[status]} ${f.claim}: ${f.observed}${f.expected ? ` (expected ${f.expected})` : ''}`);
   }
-  for (const c of s.checks) lines.push(`  ${STATUS_MARKS[findingStatus(c)]} check ${c.id.replace(/^check:/, '')}: ${c.claim}: ${c.observed} (expected ${c.expected})`);
+  for (const c of s.checks)
+    lines.push(`  ${STATUS_MARKS[findingStatus(c)]} check ${c.id.replace(/^check:/, '')}: ${c.claim}: ${c.observed} (expected ${c.expected})`);
   lines.push(`  report: ${join(out, 'report.html')}`);
   return lines.join('\n');
 }
@@ -124,7 +148,11 @@ function emptyReason(ds: Dataset, f: FigureConfig): string {
   const filter = f.filter ?? {};
   if (ds.filter(filter).length === 0) {
     const wanted = Object.entries(filter).map(([path, c]) =>
-      Array.isArray(c) ? `${path} in {${c.join(', ')}}` : typeof c === 'object' ? [c.gt !== undefined && `${path} > ${c.gt}`, c.lt !== undefined && `${path} < ${c.lt}`].filter(Boolean).join(', ') : `${path} = ${c}`,
+      Array.isArray(c)
+        ? `${path} in {${c.join(', ')}}`
+        : typeof c === 'object'
+          ? [c.gt !== undefined && `${path} > ${c.gt}`, c.lt !== undefined && `${path} < ${c.lt}`].filter(Boolean).join(', ')
+          : `${path} = ${c}`,
     );
     const present = Object.keys(filter).map((path) => `${path} = ${[...new Set(ds.runs.map((r) => String(axisValue(r, path))))].join(', ')}`);
     return `no run matches this figure's filter, ${wanted.join(', ')} (the runs have ${present.join('; ')}).`;
@@ -181,11 +209,17 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
 
   const runs = runsTable(ds);
   // JSON has no NaN or infinity: JSON.stringify writes them as null (runs.parquet keeps them).
-  await writeFileAtomic(join(out, 'results.jsonl'), tableRows(runs).map((r) => JSON.stringify(r)).join('\n') + (ds.runs.length ? '\n' : ''));
+  await writeFileAtomic(
+    join(out, 'results.jsonl'),
+    tableRows(runs)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + (ds.runs.length ? '\n' : ''),
+  );
   await writeFileAtomic(join(out, 'runs.csv'), tableCsv(runs));
   await writeFileAtomic(join(out, 'runs.parquet'), await parquetBytes(runs, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'runs' }));
   const traces = config.output.traces ? tracesTable(ds, (id) => readTrace(out, id)) : null;
-  if (traces) await writeFileAtomic(join(out, 'traces.parquet'), await parquetBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
+  if (traces)
+    await writeFileAtomic(join(out, 'traces.parquet'), await parquetBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
   await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
   await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(
@@ -201,7 +235,10 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
       findings: [...findings, ...checks.map((c) => ({ ...c, claim: `check ${c.id.replace(/^check:/, '')} (this config): ${c.claim}` }))],
       notes,
       headline,
-      figures: rendered.map((f) => ({ ...f, note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined })),
+      figures: rendered.map((f) => ({
+        ...f,
+        note: f.skippedDiverged ? `${f.skippedDiverged} diverged run(s) left out: their final values are unknown` : undefined,
+      })),
       out,
       formatNotes,
     }),
@@ -219,7 +256,9 @@ function chooseFormats(asked: FigureFormat[] | undefined): { formats: FigureForm
   const formats = FIGURE_FORMATS.filter(formatAvailable);
   const missing = FIGURE_FORMATS.filter((f) => !formats.includes(f)) as Exclude<FigureFormat, 'svg'>[];
   const notes = missing.length
-    ? [`${missing.map((f) => f.toUpperCase()).join(' and ')} figures not written: optional dependencies not installed (npm install ${missing.flatMap((f) => FORMAT_PACKAGES[f]).join(' ')})`]
+    ? [
+        `${missing.map((f) => f.toUpperCase()).join(' and ')} figures not written: optional dependencies not installed (npm install ${missing.flatMap((f) => FORMAT_PACKAGES[f]).join(' ')})`,
+      ]
     : [];
   return { formats, notes };
 }

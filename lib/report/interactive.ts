@@ -17,7 +17,7 @@ type Node = Record<string, unknown>;
 
 function markType(layer: Node): string | undefined {
   const m = layer.mark;
-  return typeof m === 'string' ? m : (m as Node | undefined)?.type as string | undefined;
+  return typeof m === 'string' ? m : ((m as Node | undefined)?.type as string | undefined);
 }
 
 /** The unit views of a spec (panels of concat specs, or the spec itself), each with its layers. */
@@ -36,7 +36,7 @@ export function interactiveSpec(input: VegaLiteSpec, kind: FigureConfig['kind'])
   panels(spec).forEach((panel, p) => {
     // Bands, then reference lines, then the data, then labels: the pointer must reach the points,
     // not a band or a rule drawn over them. (A stable sort: the order within each kind is kept.)
-    const order = (l: Node) => ({ area: 0, rule: 1, text: 3 } as Record<string, number>)[markType(l) ?? ''] ?? 2;
+    const order = (l: Node) => (({ area: 0, rule: 1, text: 3 }) as Record<string, number>)[markType(l) ?? ''] ?? 2;
     if (Array.isArray(panel.layer)) panel.layer = [...(panel.layer as Node[])].sort((a, b) => order(a) - order(b));
     const layers = (panel.layer as Node[] | undefined) ?? [];
     for (const layer of layers) {
@@ -60,7 +60,10 @@ export function interactiveSpec(input: VegaLiteSpec, kind: FigureConfig['kind'])
             { field: 'component', title: 'component' },
           ],
         };
-        layer.params = [...((layer.params as unknown[]) ?? []), { name: `zoom_${p}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }];
+        layer.params = [
+          ...((layer.params as unknown[]) ?? []),
+          { name: `zoom_${p}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' },
+        ];
       }
     }
   });

@@ -140,7 +140,8 @@ function scan(root: SceneItem): Panel[] {
           for (let i = 1; i < items.length; i++) {
             const a = items[i - 1];
             const b = items[i];
-            if ([a.x, a.y, b.x, b.y].every((v) => Number.isFinite(v))) panel.segments.push({ x1: ox + a.x!, y1: oy + a.y!, x2: ox + b.x!, y2: oy + b.y! });
+            if ([a.x, a.y, b.x, b.y].every((v) => Number.isFinite(v)))
+              panel.segments.push({ x1: ox + a.x!, y1: oy + a.y!, x2: ox + b.x!, y2: oy + b.y! });
           }
           break;
         case 'rule':
@@ -151,15 +152,24 @@ function scan(root: SceneItem): Panel[] {
           }
           break;
         case 'symbol':
-          for (const p of items) if (p.bounds && (p.opacity ?? 1) > 0) panel.boxes.push({ x1: ox + p.bounds.x1, y1: oy + p.bounds.y1, x2: ox + p.bounds.x2, y2: oy + p.bounds.y2 });
+          for (const p of items)
+            if (p.bounds && (p.opacity ?? 1) > 0)
+              panel.boxes.push({ x1: ox + p.bounds.x1, y1: oy + p.bounds.y1, x2: ox + p.bounds.x2, y2: oy + p.bounds.y2 });
           break;
         case 'text':
           for (const t of items) {
             if (!t.bounds) continue;
             const label = t.datum?.dlnLabel;
             if (typeof label === 'string') {
-              panel.labels.push({ id: label, x: ox + (t.x ?? 0), y: oy + (t.y ?? 0), w: t.bounds.x2 - t.bounds.x1, h: t.fontSize ?? t.bounds.y2 - t.bounds.y1 });
-            } else if ((t.opacity ?? 1) > 0) panel.boxes.push({ x1: ox + t.bounds.x1, y1: oy + t.bounds.y1, x2: ox + t.bounds.x2, y2: oy + t.bounds.y2 });
+              panel.labels.push({
+                id: label,
+                x: ox + (t.x ?? 0),
+                y: oy + (t.y ?? 0),
+                w: t.bounds.x2 - t.bounds.x1,
+                h: t.fontSize ?? t.bounds.y2 - t.bounds.y1,
+              });
+            } else if ((t.opacity ?? 1) > 0)
+              panel.boxes.push({ x1: ox + t.bounds.x1, y1: oy + t.bounds.y1, x2: ox + t.bounds.x2, y2: oy + t.bounds.y2 });
           }
           break;
         default:
@@ -187,7 +197,10 @@ function candidates(orient: 'x' | 'y', panel: Panel, h: number): { p: Placement;
   const step = h + GAP;
   if (orient === 'y') {
     for (let k = 0; k < 3; k++) {
-      for (const [align, at] of [['right', panel.width - PAD], ['left', PAD]] as const) {
+      for (const [align, at] of [
+        ['right', panel.width - PAD],
+        ['left', PAD],
+      ] as const) {
         out.push({ p: { align, baseline: 'bottom', at, offset: -GAP - k * step }, rank: k });
         out.push({ p: { align, baseline: 'top', at, offset: GAP + k * step }, rank: k });
       }
@@ -195,7 +208,10 @@ function candidates(orient: 'x' | 'y', panel: Panel, h: number): { p: Placement;
   } else {
     const rows = Math.max(1, Math.floor((panel.height - 2 * GAP) / step));
     for (let k = 0; k < rows; k++) {
-      for (const [align, offset] of [['left', PAD], ['right', -PAD]] as const) {
+      for (const [align, offset] of [
+        ['left', PAD],
+        ['right', -PAD],
+      ] as const) {
         out.push({ p: { align, baseline: 'top', at: GAP + k * step, offset }, rank: k });
         out.push({ p: { align, baseline: 'bottom', at: panel.height - GAP - k * step, offset }, rank: k + 0.5 });
       }
@@ -223,7 +239,10 @@ function placePanel(panel: Panel, orientOf: Map<string, 'x' | 'y'>, texts: Map<s
       if (!best || cost < best.cost) best = { p, box, cost };
     }
     if (!best) {
-      throw new DlnError('ERR_DLN_INTERNAL', `no room for the label "${texts.get(l.id)}" in a ${panel.width}x${panel.height} panel without overlapping another`);
+      throw new DlnError(
+        'ERR_DLN_INTERNAL',
+        `no room for the label "${texts.get(l.id)}" in a ${panel.width}x${panel.height} panel without overlapping another`,
+      );
     }
     placed.push(best.box);
     chosen.set(l.id, best.p);
@@ -259,23 +278,23 @@ export async function placeLabels(input: VegaLiteSpec): Promise<VegaLiteSpec> {
   for (const [layer, refs] of byLayer) {
     const parent = refs[0].parent;
     const split = refs.map((r) => {
-        const p = placement.get(r.id);
-        if (!p) throw new DlnError('ERR_DLN_INTERNAL', `the label "${String(r.datum.rule)}" was not drawn (no finite position)`);
-        const mark: Record<string, unknown> = { ...(layer.mark as Record<string, unknown>), align: p.align, baseline: p.baseline };
-        const encoding = { ...(layer.encoding as Record<string, unknown>) };
-        const { dlnLabel: _id, ...datum } = r.datum;
-        void _id;
-        if (r.orient === 'y') {
-          delete mark.dx;
-          mark.dy = p.offset;
-          encoding.x = { value: p.at };
-        } else {
-          delete mark.dy;
-          mark.dx = p.offset;
-          encoding.y = { value: p.at };
-        }
-        return { ...layer, data: { values: [datum] }, mark, encoding };
-      });
+      const p = placement.get(r.id);
+      if (!p) throw new DlnError('ERR_DLN_INTERNAL', `the label "${String(r.datum.rule)}" was not drawn (no finite position)`);
+      const mark: Record<string, unknown> = { ...(layer.mark as Record<string, unknown>), align: p.align, baseline: p.baseline };
+      const encoding = { ...(layer.encoding as Record<string, unknown>) };
+      const { dlnLabel: _id, ...datum } = r.datum;
+      void _id;
+      if (r.orient === 'y') {
+        delete mark.dx;
+        mark.dy = p.offset;
+        encoding.x = { value: p.at };
+      } else {
+        delete mark.dy;
+        mark.dx = p.offset;
+        encoding.y = { value: p.at };
+      }
+      return { ...layer, data: { values: [datum] }, mark, encoding };
+    });
     parent.splice(parent.indexOf(layer), 1, ...split);
   }
   return spec;

@@ -13,7 +13,7 @@
 import { DlnError } from '../errors';
 import { isListType, type Column, type ColumnType, type Table } from './tidy';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json lies outside lib/, so an import would change the compiled layout
 const { version } = require('../../package.json') as { version: string };
 
 interface SchemaElement {
@@ -40,7 +40,7 @@ let writer: Promise<HyparquetWriter> | undefined;
 function loadWriter(): Promise<HyparquetWriter> {
   writer ??= (async () => {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, only when a Parquet file is written
       return require('hyparquet-writer') as HyparquetWriter;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ERR_REQUIRE_ESM') throw err;

@@ -71,7 +71,10 @@ async function render(spec: VegaLiteSpec): Promise<string> {
   const size = svgSize(svg);
   if (!size || size.width > MAX_SIDE || size.height > MAX_SIDE) {
     const got = size ? `${size.width} x ${size.height} px` : 'no size';
-    throw new DlnError('ERR_DLN_INTERNAL', `cannot render figure "${titleText(spec)}": Vega laid it out at ${got} (a scale or legend with no entries?)`);
+    throw new DlnError(
+      'ERR_DLN_INTERNAL',
+      `cannot render figure "${titleText(spec)}": Vega laid it out at ${got} (a scale or legend with no entries?)`,
+    );
   }
   return svg;
 }
@@ -241,7 +244,10 @@ function svgSize(svg: string): { width: number; height: number } | null {
 export function pdfDashes(svg: string): string {
   const fix = (value: string): string => {
     if (value.trim() === 'none') return value;
-    const parts = value.trim().split(/[\s,]+/).map(Number);
+    const parts = value
+      .trim()
+      .split(/[\s,]+/)
+      .map(Number);
     if (parts.length === 0 || parts.some((x) => !Number.isFinite(x) || x < 0)) return 'none';
     if (!parts.includes(0)) return value;
     const even = parts.length % 2 ? [...parts, ...parts] : parts;
@@ -282,7 +288,12 @@ export function svgToPdf(svg: string, title?: string): Promise<Buffer> {
     try {
       doc.registerFont('dln-regular', fontPath());
       doc.registerFont('dln-bold', fontPath(true));
-      lib.SVGtoPDF(doc, pdfDashes(svg), 0, 0, { width, height, assumePt: true, fontCallback: (_family: string, bold: boolean) => (bold ? 'dln-bold' : 'dln-regular') });
+      lib.SVGtoPDF(doc, pdfDashes(svg), 0, 0, {
+        width,
+        height,
+        assumePt: true,
+        fontCallback: (_family: string, bold: boolean) => (bold ? 'dln-bold' : 'dln-regular'),
+      });
       doc.end();
     } catch (err) {
       reject(new DlnError('ERR_DLN_INTERNAL', `cannot convert figure "${title ?? ''}" to PDF: ${(err as Error).message}`, { cause: err }));

@@ -46,7 +46,10 @@ export interface GridRow {
   runs: number;
   diverged: number;
   divergenceRate: number;
-  stats: Record<string, { initialMean: number | null; finalMean: number | null; finalLo: number | null; finalHi: number | null; finalSd: number | null; n: number }>;
+  stats: Record<
+    string,
+    { initialMean: number | null; finalMean: number | null; finalLo: number | null; finalHi: number | null; finalSd: number | null; n: number }
+  >;
 }
 
 /** One row per grid point: divergence and, for each scalar quantity, initial mean and final mean / 95% CI / sd over non-diverged runs. */

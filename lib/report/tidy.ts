@@ -97,46 +97,142 @@ export function runsTable(ds: Dataset): Table {
   const runs = ds.runs;
   const records = runs.map((r) => r.record);
   const cols: Column[] = [
-    column('id', 'string', records.map((r) => r.id)),
-    column('index', 'int', records.map((r) => r.index)),
-    column('point', 'int', records.map((r) => r.point)),
-    column('rep', 'int', records.map((r) => r.rep)),
+    column(
+      'id',
+      'string',
+      records.map((r) => r.id),
+    ),
+    column(
+      'index',
+      'int',
+      records.map((r) => r.index),
+    ),
+    column(
+      'point',
+      'int',
+      records.map((r) => r.point),
+    ),
+    column(
+      'rep',
+      'int',
+      records.map((r) => r.rep),
+    ),
   ];
   for (const axis of ds.axes) {
     const values = runs.map((r) => (Object.hasOwn(r.record.values, axis) ? r.record.values[axis] : null));
     const type = axisType(values);
-    cols.push(column(axis, type, values.map((v) => axisCell(v, type))));
+    cols.push(
+      column(
+        axis,
+        type,
+        values.map((v) => axisCell(v, type)),
+      ),
+    );
   }
   cols.push(
-    column('status', 'string', records.map((r) => r.status)),
-    column('message', 'string', records.map((r) => r.message)),
-    column('steps', 'int', records.map((r) => r.steps)),
-    column('divergedAt', 'int', records.map((r) => r.divergedAt)),
-    ...(['data', 'init', 'projection', 'eigensolver'] as const).map((k) => column(`seeds.${k}`, 'int', records.map((r) => r.seeds[k]))),
+    column(
+      'status',
+      'string',
+      records.map((r) => r.status),
+    ),
+    column(
+      'message',
+      'string',
+      records.map((r) => r.message),
+    ),
+    column(
+      'steps',
+      'int',
+      records.map((r) => r.steps),
+    ),
+    column(
+      'divergedAt',
+      'int',
+      records.map((r) => r.divergedAt),
+    ),
+    ...(['data', 'init', 'projection', 'eigensolver'] as const).map((k) =>
+      column(
+        `seeds.${k}`,
+        'int',
+        records.map((r) => r.seeds[k]),
+      ),
+    ),
   );
   const qs = quantities(runs);
   for (const at of ['initial', 'final'] as const) {
-    for (const q of qs) cols.push(column(`${at}.${q.name}`, q.vector ? 'doubles' : 'double', records.map((r) => quantityCell(r, at, q.name, q.vector))));
+    for (const q of qs)
+      cols.push(
+        column(
+          `${at}.${q.name}`,
+          q.vector ? 'doubles' : 'double',
+          records.map((r) => quantityCell(r, at, q.name, q.vector)),
+        ),
+      );
   }
   if (records.some((r) => r.flow)) {
     const f = (get: (x: NonNullable<RunRecord['flow']>) => Cell) => records.map((r) => (r.flow ? get(r.flow) : null));
     cols.push(
-      column('flow.t', 'double', f((x) => x.t)),
-      column('flow.nfev', 'int', f((x) => x.nfev)),
-      column('flow.accepted', 'int', f((x) => x.accepted)),
-      column('flow.rejected', 'int', f((x) => x.rejected)),
-      column('flow.balancednessDrift', 'double', f((x) => x.balancednessDrift)),
-      column('flow.eventNames', 'strings', f((x) => x.events.map((e) => e.name))),
-      column('flow.eventTimes', 'doubles', f((x) => x.events.map((e) => e.t))),
+      column(
+        'flow.t',
+        'double',
+        f((x) => x.t),
+      ),
+      column(
+        'flow.nfev',
+        'int',
+        f((x) => x.nfev),
+      ),
+      column(
+        'flow.accepted',
+        'int',
+        f((x) => x.accepted),
+      ),
+      column(
+        'flow.rejected',
+        'int',
+        f((x) => x.rejected),
+      ),
+      column(
+        'flow.balancednessDrift',
+        'double',
+        f((x) => x.balancednessDrift),
+      ),
+      column(
+        'flow.eventNames',
+        'strings',
+        f((x) => x.events.map((e) => e.name)),
+      ),
+      column(
+        'flow.eventTimes',
+        'doubles',
+        f((x) => x.events.map((e) => e.t)),
+      ),
     );
   }
   if (records.some((r) => r.stages)) {
-    const s = <T extends Cell>(get: (x: NonNullable<RunRecord['stages']>[number]) => T) => records.map((r) => (r.stages ? (r.stages.map(get) as Cell) : null));
+    const s = <T extends Cell>(get: (x: NonNullable<RunRecord['stages']>[number]) => T) =>
+      records.map((r) => (r.stages ? (r.stages.map(get) as Cell) : null));
     cols.push(
-      column('stages.width', 'ints', s((x) => x.width)),
-      column('stages.rank', 'ints', s((x) => x.rank)),
-      column('stages.loss', 'doubles', s((x) => x.loss)),
-      column('stages.testLoss', 'doubles', s((x) => x.testLoss)),
+      column(
+        'stages.width',
+        'ints',
+        s((x) => x.width),
+      ),
+      column(
+        'stages.rank',
+        'ints',
+        s((x) => x.rank),
+      ),
+      column(
+        'stages.loss',
+        'doubles',
+        s((x) => x.loss),
+      ),
+      column(
+        'stages.testLoss',
+        'doubles',
+        s((x) => x.testLoss),
+      ),
     );
   }
   return { columns: cols, rows: records.length };
@@ -180,11 +276,33 @@ export function tracesTable(ds: Dataset, loadTrace: (id: string) => TraceFile | 
   }
   const rows = traces.reduce((n, t) => n + t.length, 0);
   const repeat = <T extends Cell>(get: (run: RunView) => T): Cell[] => traces.flatMap(({ run, length }) => Array.from({ length }, () => get(run)));
-  const cols: Column[] = [column('id', 'string', repeat((r) => r.record.id)), column('index', 'int', repeat((r) => r.record.index)), column('rep', 'int', repeat((r) => r.record.rep))];
+  const cols: Column[] = [
+    column(
+      'id',
+      'string',
+      repeat((r) => r.record.id),
+    ),
+    column(
+      'index',
+      'int',
+      repeat((r) => r.record.index),
+    ),
+    column(
+      'rep',
+      'int',
+      repeat((r) => r.record.rep),
+    ),
+  ];
   for (const axis of ds.axes) {
     const values = repeat((r) => (Object.hasOwn(r.record.values, axis) ? r.record.values[axis] : null)) as (AxisValue | null)[];
     const type = axisType(values);
-    cols.push(column(axis, type, values.map((v) => axisCell(v, type))));
+    cols.push(
+      column(
+        axis,
+        type,
+        values.map((v) => axisCell(v, type)),
+      ),
+    );
   }
   const ordered = ['step', 'time', ...names.filter((n) => n !== 'step' && n !== 'time')].filter((n) => vector.has(n));
   for (const name of ordered) {

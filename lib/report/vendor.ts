@@ -77,13 +77,9 @@ let loaded: { vega: VegaApi; vegaLite: VegaLiteApi } | undefined;
  */
 function loadBundle(file: string, provided: Record<string, unknown>): unknown {
   const filename = vendorPath(file);
-  const wrapper = runInThisContext(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, { filename }) as (
-    exports: unknown,
-    require: (id: string) => unknown,
-    module: { exports: unknown },
-    filename: string,
-    dirname: string,
-  ) => void;
+  const wrapper = runInThisContext(`(function (exports, require, module, __filename, __dirname) {${readFileSync(filename, 'utf8')}\n})`, {
+    filename,
+  }) as (exports: unknown, require: (id: string) => unknown, module: { exports: unknown }, filename: string, dirname: string) => void;
   const mod = new Module(filename);
   mod.filename = filename;
   const fallback = createRequire(filename);

@@ -33,7 +33,10 @@ function isSymlink(path: string): boolean {
 /** Throws ERR_DLN_IO if `path` is a symbolic link (dlnflow never writes through one). */
 export function refuseSymlink(path: string): void {
   if (isSymlink(path)) {
-    throw new DlnError('ERR_DLN_IO', `cannot write ${path}: it is a symbolic link, and dlnflow does not write through links in a results directory (replace it by a regular file or directory)`);
+    throw new DlnError(
+      'ERR_DLN_IO',
+      `cannot write ${path}: it is a symbolic link, and dlnflow does not write through links in a results directory (replace it by a regular file or directory)`,
+    );
   }
 }
 

@@ -11,10 +11,7 @@
 import { DlnError } from '../errors';
 
 type Node =
-  | { kind: 'num'; value: number }
-  | { kind: 'name'; name: string }
-  | { kind: 'neg'; arg: Node }
-  | { kind: 'bin'; op: string; left: Node; right: Node };
+  { kind: 'num'; value: number } | { kind: 'name'; name: string } | { kind: 'neg'; arg: Node } | { kind: 'bin'; op: string; left: Node; right: Node };
 
 export type Resolver = (name: string) => number | null | undefined;
 

@@ -56,7 +56,11 @@ function setAt(root: unknown, segments: string[], depth: number, value: unknown)
     if (index > copy.length) {
       // The field is the whole path as written, e.g. "sweep[5]" (not the last segment alone).
       const field = formatSegments(segments.slice(0, depth + 1));
-      throw new DlnError('ERR_DLN_CONFIG', `${formatSegments(segments)}: index ${index} is past the end of ${formatSegments(segments.slice(0, depth))} (length ${copy.length})`, { field });
+      throw new DlnError(
+        'ERR_DLN_CONFIG',
+        `${formatSegments(segments)}: index ${index} is past the end of ${formatSegments(segments.slice(0, depth))} (length ${copy.length})`,
+        { field },
+      );
     }
     copy[index] = child(copy[index]);
     return copy;
@@ -80,7 +84,8 @@ export function getPath(root: unknown, path: string | string[]): unknown {
   let v: unknown = root;
   for (const s of segments) {
     if (Array.isArray(v) && /^\d+$/.test(s)) v = v[Number(s)];
-    else if (isPlainObject(v) && Object.hasOwn(v, s)) v = v[s]; // own keys only: "constructor" is no field
+    else if (isPlainObject(v) && Object.hasOwn(v, s))
+      v = v[s]; // own keys only: "constructor" is no field
     else return undefined;
   }
   return v;

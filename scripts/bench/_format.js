@@ -21,7 +21,8 @@
 // non-finite numbers are not metrics.
 'use strict';
 
-const SKIP = /target|Target|seed|Seed|speedup|Speedup|[gG]flops|PerSecond|^threads$|^points$|^d$|^r$|^t$|^k$|final|Final|version|SingularValue|StepSize|sharpnessFrom|runsPerVariant|[fF]lops|teacher/;
+const SKIP =
+  /target|Target|seed|Seed|speedup|Speedup|[gG]flops|PerSecond|^threads$|^points$|^d$|^r$|^t$|^k$|final|Final|version|SingularValue|StepSize|sharpnessFrom|runsPerVariant|[fF]lops|teacher/;
 const CLASSES = [
   { kind: 'time', unit: 'ns', test: /(^|[a-z0-9])Ns$|^ns$/ },
   { kind: 'time', unit: 'us', test: /(^|[a-z0-9])Us$|^us([A-Z]|$)/ },
@@ -30,7 +31,11 @@ const CLASSES = [
   { kind: 'memory', unit: 'MB', test: /MB$/ },
   { kind: 'error', unit: 'relative error', test: /Error/ },
   { kind: 'ratio', unit: 'ratio', test: /^over([A-Z]|$)|[a-z]Over[A-Z]|[rR]atio|[a-z]Vs[A-Z]|^time[A-Z]|PerGdStep$|InGradients$|^loopOverBlas$/ },
-  { kind: 'count', unit: 'count', test: /^(hvps|nfev|accepted|rejected|steps|runs|iterations|restarts|instructions|gradients)$|Evaluations$|Hvps$|[a-z]Steps$|^hvps[A-Z]|Instructions$/ },
+  {
+    kind: 'count',
+    unit: 'count',
+    test: /^(hvps|nfev|accepted|rejected|steps|runs|iterations|restarts|instructions|gradients)$|Evaluations$|Hvps$|[a-z]Steps$|^hvps[A-Z]|Instructions$/,
+  },
 ];
 // A ratio of times stays a ratio whatever its leaves are named (import: requireOverEverything.wallMs).
 const RATIO_PARENTS = /[a-z]Over[A-Z]/;
@@ -67,9 +72,18 @@ function metricsOf(bench, result) {
     }
     if (node && typeof node === 'object') {
       if (typeof node.value === 'number' && Object.keys(node).every((k) => ['value', 'lower', 'upper', 'unit'].includes(k))) {
-        const c = node.unit ? { kind: node.unit in NS_PER ? 'time' : node.unit === 'count' ? 'count' : 'other', unit: node.unit } : classify(path, bench);
+        const c = node.unit
+          ? { kind: node.unit in NS_PER ? 'time' : node.unit === 'count' ? 'count' : 'other', unit: node.unit }
+          : classify(path, bench);
         if (c && Number.isFinite(node.value)) {
-          out.push({ name: [bench, ...path].join('/'), ...c, value: node.value, lower: node.lower, upper: node.upper, deterministic: c.kind === 'count' });
+          out.push({
+            name: [bench, ...path].join('/'),
+            ...c,
+            value: node.value,
+            lower: node.lower,
+            upper: node.upper,
+            deterministic: c.kind === 'count',
+          });
         }
         return;
       }
@@ -114,7 +128,9 @@ function githubActionBenchmark(metrics) {
       const hi = m.upper ?? m.value;
       entry.range = `${fmt(lo)} .. ${fmt(hi)}`;
     }
-    entry.extra = m.deterministic ? `deterministic count${m.what ? ` (${m.what})` : ''}: any change is a change of the code` : `${m.kind}; smaller is better`;
+    entry.extra = m.deterministic
+      ? `deterministic count${m.what ? ` (${m.what})` : ''}: any change is a change of the code`
+      : `${m.kind}; smaller is better`;
     return entry;
   });
 }
@@ -124,7 +140,18 @@ function bencher(metrics) {
   const out = {};
   for (const m of metrics) {
     const scale = m.kind === 'time' ? NS_PER[m.unit] : 1;
-    const measure = m.kind === 'time' ? 'latency' : m.kind === 'count' ? 'count' : m.kind === 'ratio' ? 'ratio' : m.kind === 'memory' ? 'megabytes' : m.kind === 'error' ? 'relative-error' : m.unit;
+    const measure =
+      m.kind === 'time'
+        ? 'latency'
+        : m.kind === 'count'
+          ? 'count'
+          : m.kind === 'ratio'
+            ? 'ratio'
+            : m.kind === 'memory'
+              ? 'megabytes'
+              : m.kind === 'error'
+                ? 'relative-error'
+                : m.unit;
     const entry = { value: m.value * scale };
     if (m.lower !== undefined) entry.lower_value = m.lower * scale;
     if (m.upper !== undefined) entry.upper_value = m.upper * scale;

@@ -9,7 +9,9 @@ let built = false;
 
 function build() {
   if (built) return;
-  execFileSync('cmake', ['-S', root, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DDLN_NATIVE_TESTS=ON'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('cmake', ['-S', root, '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release', '-DDLN_NATIVE_TESTS=ON'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   execFileSync('cmake', ['--build', buildDir, '--parallel', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   built = true;
 }

@@ -68,10 +68,7 @@ async function marionChizat(d) {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-bench-flow-'));
   const file = path.join(dir, 'mc-scale0.05.json');
-  fs.writeFileSync(
-    file,
-    JSON.stringify({ X: d.toRows(data.X), y: Array.from(data.y), widths, weights: d.layers(widths, w0).map(d.toRows) }),
-  );
+  fs.writeFileSync(file, JSON.stringify({ X: d.toRows(data.X), y: Array.from(data.y), widths, weights: d.layers(widths, w0).map(d.toRows) }));
   const script = path.join(root, 'scripts', 'fixtures', 'scipy_rk45.py');
   const s = spawnSync(py.python, [script, 'time', file, '--rtol', '1e-6', '--atol', '1e-9', '--excess-below', '1e-10', '--repeat', '5'], {
     encoding: 'utf8',
@@ -82,8 +79,15 @@ async function marionChizat(d) {
     return out;
   }
   const sp = JSON.parse(s.stdout);
-  out.scipy = { version: sp.scipy, ms: Number((sp.seconds * 1e3).toFixed(1)), nfev: sp.nfev, accepted: sp.accepted, rejected: sp.rejected, t: Number(sp.t.toPrecision(6)) };
-  out.speedupVsScipy = Number((sp.seconds * 1e3 / run.ms).toFixed(0));
+  out.scipy = {
+    version: sp.scipy,
+    ms: Number((sp.seconds * 1e3).toFixed(1)),
+    nfev: sp.nfev,
+    accepted: sp.accepted,
+    rejected: sp.rejected,
+    t: Number(sp.t.toPrecision(6)),
+  };
+  out.speedupVsScipy = Number(((sp.seconds * 1e3) / run.ms).toFixed(0));
   out.targetSpeedup = 100;
   return out;
 }

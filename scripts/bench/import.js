@@ -62,7 +62,11 @@ exports.run = async () => {
     cpuMs: round(stats[name].cpuMs - stats.bare.cpuMs),
     maxRssMB: round(stats[name].maxRssMB - stats.bare.maxRssMB),
   });
-  const overBare = Object.fromEntries(Object.keys(stats).filter((k) => k !== 'bare').map((k) => [k, over(k)]));
+  const overBare = Object.fromEntries(
+    Object.keys(stats)
+      .filter((k) => k !== 'bare')
+      .map((k) => [k, over(k)]),
+  );
   return {
     runsPerVariant: runs,
     medians: stats,

@@ -51,7 +51,12 @@ exports.run = async () => {
     gdStepNs: Number(ns.toFixed(1)),
     bareStepsSeconds: Number(bareSeconds.toFixed(3)),
     noSharpness,
-    exactSharpness: { ...exact, targetSeconds: 3, overNoSharpness: Number((exact.seconds / noSharpness.seconds).toFixed(3)), overBareSteps: Number((exact.seconds / bareSeconds).toFixed(3)) },
+    exactSharpness: {
+      ...exact,
+      targetSeconds: 3,
+      overNoSharpness: Number((exact.seconds / noSharpness.seconds).toFixed(3)),
+      overBareSteps: Number((exact.seconds / bareSeconds).toFixed(3)),
+    },
     paperSchedule: {
       ...paperSchedule,
       targetSeconds: 10,

@@ -37,7 +37,8 @@ function callgrind() {
   ]) {
     const base = collected([...extra, '--only', 'gradient', '--calls', '0']);
     const per = {};
-    for (const op of ['gradient', 'hvp', 'd3sym', 'd3mixed']) per[op] = (collected([...extra, '--only', op, '--calls', String(calls)]) - base) / calls;
+    for (const op of ['gradient', 'hvp', 'd3sym', 'd3mixed'])
+      per[op] = (collected([...extra, '--only', op, '--calls', String(calls)]) - base) / calls;
     out[size] = {
       gradientInstructions: Math.round(per.gradient),
       hvpInGradients: Number((per.hvp / per.gradient).toFixed(2)),
@@ -51,7 +52,9 @@ function callgrind() {
   out.sigmaSolveInMcGradients = {};
   for (const k of [1, 2, 3, 4]) {
     const calls = 200;
-    out.sigmaSolveInMcGradients[`k${k}`] = Number(((collected(['--only', `sigma${k}`, '--calls', String(calls)]) - base) / calls / gradient).toFixed(1));
+    out.sigmaSolveInMcGradients[`k${k}`] = Number(
+      ((collected(['--only', `sigma${k}`, '--calls', String(calls)]) - base) / calls / gradient).toFixed(1),
+    );
   }
   return out;
 }

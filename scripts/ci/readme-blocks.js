@@ -45,8 +45,10 @@ function readmeBlocks(markdown) {
     } else if (/readme-test/.test(start > 0 ? lines[start - 1] : '')) {
       throw new Error(`README.md:${start}: malformed annotation "${lines[start - 1]}"`);
     }
-    if (FOREIGN.includes(lang) && !block.skip) throw new Error(`README.md:${start + 1}: a ${lang} block is not run by the README test: annotate it <!-- readme-test: skip: REASON -->`);
-    if (lang === 'yaml' && !block.file && !block.skip) throw new Error(`README.md:${start + 1}: a yaml block must be a file (<!-- readme-test: file NAME -->) that a later block uses`);
+    if (FOREIGN.includes(lang) && !block.skip)
+      throw new Error(`README.md:${start + 1}: a ${lang} block is not run by the README test: annotate it <!-- readme-test: skip: REASON -->`);
+    if (lang === 'yaml' && !block.file && !block.skip)
+      throw new Error(`README.md:${start + 1}: a yaml block must be a file (<!-- readme-test: file NAME -->) that a later block uses`);
     blocks.push(block);
     i = end;
   }
@@ -59,7 +61,8 @@ function readmeBlocks(markdown) {
  */
 function mentionedPaths(markdown) {
   const found = new Set();
-  const re = /(?:^|[\s`([])((?:\.\/)?(?:docs|scripts|test|src|binding|lib|cmake|bin|dist|prebuilds|examples|\.github|\.ci)\/[\w./*<>-]*|CMakeLists\.txt|CHANGELOG\.md)/gm;
+  const re =
+    /(?:^|[\s`([])((?:\.\/)?(?:docs|scripts|test|src|binding|lib|cmake|bin|dist|prebuilds|examples|\.github|\.ci)\/[\w./*<>-]*|CMakeLists\.txt|CHANGELOG\.md)/gm;
   for (const m of markdown.matchAll(re)) found.add(m[1].replace(/^\.\//, '').replace(/[.,;:]$/, ''));
   return [...found].sort();
 }

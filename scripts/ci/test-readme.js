@@ -34,7 +34,9 @@ function main() {
   const record = (b, status, detail = '') => {
     results.push({ line: b.line, lang: b.lang, status, detail });
     const head = b.code.split('\n')[0].slice(0, 70);
-    process.stdout.write(`readme: ${status.padEnd(7)} README.md:${b.line} [${b.lang}] ${head}${detail && status !== 'passed' ? `\n${detail.replace(/^/gm, '    ')}` : ''}\n`);
+    process.stdout.write(
+      `readme: ${status.padEnd(7)} README.md:${b.line} [${b.lang}] ${head}${detail && status !== 'passed' ? `\n${detail.replace(/^/gm, '    ')}` : ''}\n`,
+    );
   };
   try {
     let tarball = opt('--tarball');
@@ -70,10 +72,14 @@ function main() {
           record(b, 'failed', err.message);
         }
       } else if (b.lang === 'yaml') {
-        const r = run(process.execPath, ['-e', `require('yaml').parse(require('fs').readFileSync(${JSON.stringify(path.join(project, b.file))}, 'utf8'))`], {
-          cwd: project,
-          env,
-        });
+        const r = run(
+          process.execPath,
+          ['-e', `require('yaml').parse(require('fs').readFileSync(${JSON.stringify(path.join(project, b.file))}, 'utf8'))`],
+          {
+            cwd: project,
+            env,
+          },
+        );
         // Parsed here; validated by the block that runs it (an experiment config is checked when loaded).
         record(b, r.ok ? 'passed' : 'failed', r.out);
       }
@@ -87,7 +93,23 @@ function main() {
       const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
       const compiled = run(
         process.execPath,
-        [tsc, '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), '--outDir', 'out', 'readme.mts'],
+        [
+          tsc,
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          '--types',
+          'node',
+          '--typeRoots',
+          path.join(root, 'node_modules', '@types'),
+          '--outDir',
+          'out',
+          'readme.mts',
+        ],
         { cwd: project, env },
       );
       let outcome = compiled.ok ? null : `tsc:\n${compiled.out}`;

@@ -30,10 +30,20 @@ Measured measure(const Problem& problem, double scale, const FlowOptions& option
   const auto theta = initialize(problem.spec(), io);
   RunControl control;
   FlowResult last;
-  const double run = bestNsPerCall([&] { last = gradientFlow(problem, theta, options, control); sink(last.weights[0]); }, 1, repeats);
+  const double run = bestNsPerCall(
+      [&] {
+        last = gradientFlow(problem, theta, options, control);
+        sink(last.weights[0]);
+      },
+      1, repeats);
   GradientFlowSystem system(problem);
   std::vector<double> f(theta.size());
-  const double gradient = bestNsPerCall([&] { system.rhs(theta.data(), f.data()); sink(f[0]); }, 2000);
+  const double gradient = bestNsPerCall(
+      [&] {
+        system.rhs(theta.data(), f.data());
+        sink(f[0]);
+      },
+      2000);
   return {run / static_cast<double>(last.nfev + last.extraEvaluations), gradient, last.nfev};
 }
 
@@ -55,7 +65,8 @@ int main() {
 
   // Jacot et al.'s deep setting over t in [0, 2].
   TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
-  Problem jacot(NetworkSpec({10, 100, 100, 100, 10}, {}), std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
+  Problem jacot(NetworkSpec({10, 100, 100, 100, 10}, {}),
+                std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
   FlowOptions jOptions;
   jOptions.tEnd = 2.0;
   jOptions.record = {"loss"};
@@ -64,6 +75,7 @@ int main() {
   std::printf(
       "{\"mc\": {\"nfev\": %llu, \"usPerEvaluation\": %.3f, \"gradientUs\": %.3f, \"overhead\": %.2f},"
       " \"jacot\": {\"nfev\": %llu, \"usPerEvaluation\": %.2f, \"gradientUs\": %.2f, \"overhead\": %.2f}}\n",
-      static_cast<unsigned long long>(a.nfev), a.flowNsPerEval / 1e3, a.gradientNs / 1e3, a.flowNsPerEval / a.gradientNs,
-      static_cast<unsigned long long>(b.nfev), b.flowNsPerEval / 1e3, b.gradientNs / 1e3, b.flowNsPerEval / b.gradientNs);
+      static_cast<unsigned long long>(a.nfev), a.flowNsPerEval / 1e3, a.gradientNs / 1e3,
+      a.flowNsPerEval / a.gradientNs, static_cast<unsigned long long>(b.nfev), b.flowNsPerEval / 1e3,
+      b.gradientNs / 1e3, b.flowNsPerEval / b.gradientNs);
 }

@@ -31,7 +31,8 @@ static double nsPerStep(std::size_t d, std::size_t L, std::size_t n, std::uint64
   o.maxSteps = steps;
   o.record = {"loss"};
   RunControl control;
-  return bestNsPerCall([&] { sink(gradientDescent(problem, theta, o, control).weights[0]); }, 1) / static_cast<double>(steps);
+  return bestNsPerCall([&] { sink(gradientDescent(problem, theta, o, control).weights[0]); }, 1) /
+         static_cast<double>(steps);
 }
 
 int main() {
@@ -43,12 +44,29 @@ int main() {
 #if !defined(DLN_BLAS_NONE)
   std::vector<double> W(d * d, 0.01), x(d, 1.0), y(d), C(d * d, 0.0);
   const int n = static_cast<int>(d);
-  const double tT = bestNsPerCall([&] { cblas_dgemv(CblasRowMajor, CblasTrans, n, n, 1.0, W.data(), n, x.data(), 1, 0.0, y.data(), 1); sink(y[0]); }, 20000);
-  const double tN = bestNsPerCall([&] { cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1.0, W.data(), n, x.data(), 1, 0.0, y.data(), 1); sink(y[0]); }, 20000);
-  const double tR = bestNsPerCall([&] { cblas_dger(CblasRowMajor, n, n, 1e-12, x.data(), 1, x.data(), 1, C.data(), n); sink(C[0]); }, 20000);
+  const double tT = bestNsPerCall(
+      [&] {
+        cblas_dgemv(CblasRowMajor, CblasTrans, n, n, 1.0, W.data(), n, x.data(), 1, 0.0, y.data(), 1);
+        sink(y[0]);
+      },
+      20000);
+  const double tN = bestNsPerCall(
+      [&] {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1.0, W.data(), n, x.data(), 1, 0.0, y.data(), 1);
+        sink(y[0]);
+      },
+      20000);
+  const double tR = bestNsPerCall(
+      [&] {
+        cblas_dger(CblasRowMajor, n, n, 1e-12, x.data(), 1, x.data(), 1, C.data(), n);
+        sink(C[0]);
+      },
+      20000);
   // L-1 square layers plus the 1 x d head layer (negligible); the head itself is 2 d^2.
   implied = static_cast<double>(L - 1) * (tT + tN + tR) + tN;
 #endif
-  std::printf("{\"blas\": \"%s\", \"mcStepNs\": %.1f, \"wideStepNs\": %.1f, \"wideBlasImpliedNs\": %.1f, \"wideRatio\": %.2f}\n",
-              blasVendor(), mc, wide, implied, implied > 0 ? wide / implied : 0.0);
+  std::printf(
+      "{\"blas\": \"%s\", \"mcStepNs\": %.1f, \"wideStepNs\": %.1f, \"wideBlasImpliedNs\": %.1f, \"wideRatio\": "
+      "%.2f}\n",
+      blasVendor(), mc, wide, implied, implied > 0 ? wide / implied : 0.0);
 }

@@ -29,17 +29,24 @@ int main(int argc, char** argv) {
   o.maxSteps = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
   o.record = {"loss"};
   RunControl control;
-  const double step = bestNsPerCall([&] { sink(gradientDescent(problem, theta, o, control).weights[0]); }, 1, o.maxSteps > 100000 ? 1 : 3) /
+  const double step = bestNsPerCall([&] { sink(gradientDescent(problem, theta, o, control).weights[0]); }, 1,
+                                    o.maxSteps > 100000 ? 1 : 3) /
                       static_cast<double>(o.maxSteps);
   // dgemm rate on the step's typical product: 100 x 100 times 100 x 10.
   std::vector<double> A(100 * 100, 0.01), B(100 * 10, 1.0), C(100 * 10);
-  const double gemm = bestNsPerCall([&] {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 100, 10, 100, 1.0, A.data(), 100, B.data(), 10, 0.0, C.data(), 10);
-    sink(C[0]);
-  }, 20000);
+  const double gemm = bestNsPerCall(
+      [&] {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 100, 10, 100, 1.0, A.data(), 100, B.data(), 10, 0.0,
+                    C.data(), 10);
+        sink(C[0]);
+      },
+      20000);
   const double gflops = 2.0 * 100 * 100 * 10 / gemm;
   const double P = 10 * 100 + 2 * 100 * 100 + 100 * 10;
   const double flops = 6.0 * 10 * P;
-  std::printf("{\"steps\": %llu, \"stepUs\": %.2f, \"dgemmGflops\": %.2f, \"stepGflops\": %.2f, \"fractionOfDgemm\": %.2f, \"projected1p5e6Seconds\": %.1f}\n",
-              static_cast<unsigned long long>(o.maxSteps), step / 1e3, gflops, flops / step, (flops / step) / gflops, step * 1.5e6 / 1e9);
+  std::printf(
+      "{\"steps\": %llu, \"stepUs\": %.2f, \"dgemmGflops\": %.2f, \"stepGflops\": %.2f, \"fractionOfDgemm\": %.2f, "
+      "\"projected1p5e6Seconds\": %.1f}\n",
+      static_cast<unsigned long long>(o.maxSteps), step / 1e3, gflops, flops / step, (flops / step) / gflops,
+      step * 1.5e6 / 1e9);
 }

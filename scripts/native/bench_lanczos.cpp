@@ -8,8 +8,8 @@
 //  - cold: a top-1 solve from a random start (tol 1e-10) through hessianSpectrum, over its
 //    products' time; target <= 3.
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -120,7 +120,13 @@ int main(int argc, char** argv) {
   SpectrumRequest request;
   Spectrum last;
   std::uint64_t stream = 0;
-  const double cold = bestCpuNsPerCall([&] { request.stream = stream++ % 16; last = hessianSpectrum(ev, so, request); sink(last.values[0]); }, g_repeats == 1 ? 16 : 2000, g_repeats == 1 ? 1 : 5);
+  const double cold = bestCpuNsPerCall(
+      [&] {
+        request.stream = stream++ % 16;
+        last = hessianSpectrum(ev, so, request);
+        sink(last.values[0]);
+      },
+      g_repeats == 1 ? 16 : 2000, g_repeats == 1 ? 1 : 5);
   double coldProducts = 0;
   for (std::uint64_t s = 0; s < 16; ++s) {
     request.stream = s;
@@ -129,8 +135,10 @@ int main(int argc, char** argv) {
 
   std::printf(
       "{\"blas\": \"%s\", \"hvpNs\": %.1f,"
-      " \"warmEta0.02\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, \"finalSharpness\": %.15g},"
-      " \"warmEta0.1\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, \"finalSharpness\": %.15g},"
+      " \"warmEta0.02\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, "
+      "\"finalSharpness\": %.15g},"
+      " \"warmEta0.1\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, "
+      "\"finalSharpness\": %.15g},"
       " \"warmTarget\": 2, \"coldTop1\": {\"us\": %.2f, \"hvps\": %.2f, \"overProducts\": %.2f}, \"coldTarget\": 3}\n",
       blasVendor(), hvpNs, a.usPerRecording, a.hvpsPerRecording, a.ratio, a.lastSharpness, b.usPerRecording,
       b.hvpsPerRecording, b.ratio, b.lastSharpness, cold / 1e3, coldProducts, cold / (coldProducts * hvpNs));

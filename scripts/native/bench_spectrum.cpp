@@ -61,7 +61,8 @@ int main() {
   const Measured a = measure(mcProblem, 0.3, 200000);
 
   TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
-  Problem jacot(NetworkSpec({10, 100, 100, 100, 10}, {}), std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
+  Problem jacot(NetworkSpec({10, 100, 100, 100, 10}, {}),
+                std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
   const Measured b = measure(jacot, 0.01, 200);
 
   // A cold top-1 solve at tol 1e-10 at the MC size: its time against its HVPs' share.
@@ -77,12 +78,18 @@ int main() {
   lo.k = 1;
   lo.tol = 1e-10;
   LanczosResult last;
-  const double solve = bestNsPerCall([&] { last = lanczos(H, lo); sink(last.values[0]); }, 2000);
+  const double solve = bestNsPerCall(
+      [&] {
+        last = lanczos(H, lo);
+        sink(last.values[0]);
+      },
+      2000);
 
   std::printf(
-      "{\"blas\": \"%s\", \"mc\": {\"hvpNs\": %.1f, \"gradientNs\": %.1f, \"hvpOverGradient\": %.2f, \"targetNs\": 500},"
+      "{\"blas\": \"%s\", \"mc\": {\"hvpNs\": %.1f, \"gradientNs\": %.1f, \"hvpOverGradient\": %.2f, \"targetNs\": "
+      "500},"
       " \"jacot\": {\"hvpUs\": %.1f, \"gradientUs\": %.1f, \"hvpOverGradient\": %.2f},"
       " \"mcLanczosTop1\": {\"us\": %.2f, \"hvps\": %zu, \"hvpShare\": %.2f}}\n",
-      blasVendor(), a.hvpNs, a.gradientNs, a.hvpNs / a.gradientNs, b.hvpNs / 1e3, b.gradientNs / 1e3, b.hvpNs / b.gradientNs,
-      solve / 1e3, last.products, static_cast<double>(last.products) * a.hvpNs / solve);
+      blasVendor(), a.hvpNs, a.gradientNs, a.hvpNs / a.gradientNs, b.hvpNs / 1e3, b.gradientNs / 1e3,
+      b.hvpNs / b.gradientNs, solve / 1e3, last.products, static_cast<double>(last.products) * a.hvpNs / solve);
 }

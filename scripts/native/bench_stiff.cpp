@@ -240,12 +240,12 @@ void printOutcome(const Outcome& o, bool last, const std::string& more = "") {
   std::printf(
       "      {\"method\": \"%s\", \"ok\": %s, \"gradients\": %llu, \"hvps\": %llu, \"extraEvaluations\": %llu, "
       "\"gradientEquivalents\": %llu, \"accepted\": %llu, \"rejected\": %llu, \"krylovIterations\": %llu, "
-      "\"maxKrylov\": %zu, \"maxStages\": %zu, \"switches\": %llu, \"t\": %.10g, \"cpuSeconds\": %.3f, \"wallSeconds\": %.3f%s}%s\n",
+      "\"maxKrylov\": %zu, \"maxStages\": %zu, \"switches\": %llu, \"t\": %.10g, \"cpuSeconds\": %.3f, "
+      "\"wallSeconds\": %.3f%s}%s\n",
       o.method.c_str(), o.ok ? "true" : "false", (unsigned long long)o.nfev, (unsigned long long)o.hvps,
       (unsigned long long)o.extra, (unsigned long long)o.cost(), (unsigned long long)o.accepted,
       (unsigned long long)o.rejected, (unsigned long long)o.krylov, o.maxKrylov, o.maxStages,
-      (unsigned long long)o.switches, o.t, o.seconds, o.wall, more.c_str(),
-      last ? "" : ",");
+      (unsigned long long)o.switches, o.t, o.seconds, o.wall, more.c_str(), last ? "" : ",");
 }
 
 struct JacotSetup {
@@ -273,25 +273,30 @@ void jacot(bool withReference, bool& first) {
   runs.push_back(stiff<AutoStepper>("auto", j.problem, j.theta, T, rtol, nan));
   Outcome ref;
   if (withReference) ref = rk45(j.problem, j.theta, T, 1e-12, nan);
-  std::printf("%s  \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"atol\": %g, \"gdEta\": 0.001, \"gdSteps\": 100000, \"gdCpuSeconds\": %.3f,\n",
-              first ? "" : ",\n", T, rtol, 1e-3 * rtol, gd);
+  std::printf(
+      "%s  \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"atol\": %g, \"gdEta\": 0.001, \"gdSteps\": 100000, "
+      "\"gdCpuSeconds\": %.3f,\n",
+      first ? "" : ",\n", T, rtol, 1e-3 * rtol, gd);
   first = false;
   if (withReference) {
-    std::printf("    \"reference\": {\"method\": \"rk45\", \"rtol\": 1e-12, \"gradients\": %llu, \"cpuSeconds\": %.1f},\n",
-                (unsigned long long)ref.nfev, ref.seconds);
+    std::printf(
+        "    \"reference\": {\"method\": \"rk45\", \"rtol\": 1e-12, \"gradients\": %llu, \"cpuSeconds\": %.1f},\n",
+        (unsigned long long)ref.nfev, ref.seconds);
   }
   std::printf("    \"runs\": [\n");
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Outcome& o = runs[i];
     char more[512];
     int n = std::snprintf(more, sizeof more,
-                          ", \"fewerThanRk45\": %.2f, \"timeVsGd\": %.3f, \"vsRk45Tol\": %.3g, \"relativeDrift\": %.3g, \"finalLoss\": %.10g",
+                          ", \"fewerThanRk45\": %.2f, \"timeVsGd\": %.3f, \"vsRk45Tol\": %.3g, \"relativeDrift\": "
+                          "%.3g, \"finalLoss\": %.10g",
                           double(runs[0].cost()) / double(o.cost()), o.seconds / gd, tolUnits(o.y, runs[0].y, rtol),
                           relativeDrift(j.problem, o.y, j.theta), [&] {
                             GradientFlowSystem s(j.problem);
                             return s.evaluateAt(o.y.data());
                           }());
-    if (withReference) std::snprintf(more + n, sizeof more - n, ", \"vsReferenceTol\": %.3g", tolUnits(o.y, ref.y, rtol));
+    if (withReference)
+      std::snprintf(more + n, sizeof more - n, ", \"vsReferenceTol\": %.3g", tolUnits(o.y, ref.y, rtol));
     printOutcome(o, i + 1 == runs.size(), more);
   }
   std::printf("    ]}");
@@ -302,13 +307,15 @@ void jacotLong(bool& first) {
   const double T = 1500, rtol = 1e-6, nan = std::numeric_limits<double>::quiet_NaN();
   const Outcome a = stiff<Exprb>("exprb43", j.problem, j.theta, T, rtol, nan, ExprbScheme::Exprb43);
   const double gd = gdSeconds(j.problem, j.theta, 1e-3, 1500000);
-  std::printf("%s  \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f,\n    \"runs\": [\n",
-              first ? "" : ",\n", T, rtol, gd);
+  std::printf(
+      "%s  \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f,\n    \"runs\": "
+      "[\n",
+      first ? "" : ",\n", T, rtol, gd);
   first = false;
   char more[256];
   GradientFlowSystem s(j.problem);
-  std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f, \"finalLoss\": %.10g, \"relativeDrift\": %.3g", a.seconds / gd,
-                s.evaluateAt(a.y.data()), relativeDrift(j.problem, a.y, j.theta));
+  std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f, \"finalLoss\": %.10g, \"relativeDrift\": %.3g",
+                a.seconds / gd, s.evaluateAt(a.y.data()), relativeDrift(j.problem, a.y, j.theta));
   printOutcome(a, true, more);
   std::printf("    ]}");
 }
@@ -384,13 +391,14 @@ FlowRun runFlow(const Problem& problem, const std::vector<double>& theta, FlowMe
 }
 
 void printFlowRun(const char* name, const FlowRun& f, bool last, const std::string& more) {
-  std::printf("      {\"method\": \"%s\", \"status\": \"%s\", \"t\": %.6g, \"gradients\": %llu, \"hvps\": %llu, "
-              "\"extraEvaluations\": %llu, \"gradientEquivalents\": %llu, \"accepted\": %llu, \"rejected\": %llu, "
-              "\"switches\": %llu, \"finalLoss\": %.10g, \"cpuSeconds\": %.3f%s}%s\n",
-              name, runStatusName(f.r.status), f.r.time, (unsigned long long)f.r.nfev, (unsigned long long)f.r.hvps,
-              (unsigned long long)f.r.extraEvaluations, (unsigned long long)f.cost(), (unsigned long long)f.r.accepted,
-              (unsigned long long)f.r.rejected, (unsigned long long)f.r.switches, f.r.finalLoss, f.seconds, more.c_str(),
-              last ? "" : ",");
+  std::printf(
+      "      {\"method\": \"%s\", \"status\": \"%s\", \"t\": %.6g, \"gradients\": %llu, \"hvps\": %llu, "
+      "\"extraEvaluations\": %llu, \"gradientEquivalents\": %llu, \"accepted\": %llu, \"rejected\": %llu, "
+      "\"switches\": %llu, \"finalLoss\": %.10g, \"cpuSeconds\": %.3f%s}%s\n",
+      name, runStatusName(f.r.status), f.r.time, (unsigned long long)f.r.nfev, (unsigned long long)f.r.hvps,
+      (unsigned long long)f.r.extraEvaluations, (unsigned long long)f.cost(), (unsigned long long)f.r.accepted,
+      (unsigned long long)f.r.rejected, (unsigned long long)f.r.switches, f.r.finalLoss, f.seconds, more.c_str(),
+      last ? "" : ",");
 }
 
 void flowBench(bool quick, bool& first) {
@@ -424,8 +432,8 @@ void flowBench(bool quick, bool& first) {
       const FlowRun ex = runFlow(problem, theta, FlowMethod::Exprb43, inf, k.rtol, 1e-10);
       const double ratio = double(au.cost()) / double(rk.cost());
       worst = std::max(worst, ratio);
-      std::printf("     {\"init\": \"%s\", \"rtol\": %g, \"autoVsRk45\": %.4f, \"exprb43VsRk45\": %.3f, \"runs\": [\n", k.name,
-                  k.rtol, ratio, double(ex.cost()) / double(rk.cost()));
+      std::printf("     {\"init\": \"%s\", \"rtol\": %g, \"autoVsRk45\": %.4f, \"exprb43VsRk45\": %.3f, \"runs\": [\n",
+                  k.name, k.rtol, ratio, double(ex.cost()) / double(rk.cost()));
       printFlowRun("rk45", rk, false, "");
       printFlowRun("auto", au, false, "");
       printFlowRun("exprb43", ex, true, "");
@@ -439,7 +447,9 @@ void flowBench(bool quick, bool& first) {
     const double gd = gdSeconds(j.problem, j.theta, 1e-3, 100000);
     const FlowRun ex = runFlow(j.problem, j.theta, FlowMethod::Exprb43, T, rtol, nan);
     const FlowRun au = runFlow(j.problem, j.theta, FlowMethod::Auto, T, rtol, nan);
-    std::printf("    \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 100000, \"gdCpuSeconds\": %.3f, \"runs\": [\n", T, rtol, gd);
+    std::printf(
+        "    \"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 100000, \"gdCpuSeconds\": %.3f, \"runs\": [\n", T,
+        rtol, gd);
     if (!quick) {
       const FlowRun rk = runFlow(j.problem, j.theta, FlowMethod::Rk45, T, rtol, nan);
       char more[256];
@@ -447,7 +457,8 @@ void flowBench(bool quick, bool& first) {
       printFlowRun("rk45", rk, false, more);
       for (const auto* f : {&ex, &au}) {
         std::snprintf(more, sizeof more, ", \"fewerThanRk45\": %.2f, \"timeVsGd\": %.3f, \"vsRk45Tol\": %.3g",
-                      double(rk.cost()) / double(f->cost()), f->seconds / gd, tolUnits(f->r.weights, rk.r.weights, rtol));
+                      double(rk.cost()) / double(f->cost()), f->seconds / gd,
+                      tolUnits(f->r.weights, rk.r.weights, rtol));
         printFlowRun(f == &ex ? "exprb43" : "auto", *f, f == &au, more);
       }
     } else {
@@ -464,8 +475,10 @@ void flowBench(bool quick, bool& first) {
     const FlowRun au = runFlow(j.problem, j.theta, FlowMethod::Auto, T, rtol, nan);
     const FlowRun ex = runFlow(j.problem, j.theta, FlowMethod::Exprb43, T, rtol, nan);
     const double gd = gdSeconds(j.problem, j.theta, 1e-3, 1500000);
-    std::printf(",\n    \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f, \"runs\": [\n", T,
-                rtol, gd);
+    std::printf(
+        ",\n    \"jacotDeepLong\": {\"T\": %g, \"rtol\": %g, \"gdSteps\": 1500000, \"gdCpuSeconds\": %.2f, \"runs\": "
+        "[\n",
+        T, rtol, gd);
     char more[64];
     std::snprintf(more, sizeof more, ", \"timeVsGd\": %.3f", au.seconds / gd);
     printFlowRun("auto", au, false, more);

@@ -32,7 +32,8 @@ namespace {
 
 Problem jacotProblem() {
   TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
-  return Problem(NetworkSpec({10, 100, 100, 100, 10}, {}), std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
+  return Problem(NetworkSpec({10, 100, 100, 100, 10}, {}),
+                 std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
 }
 
 struct Setup {
@@ -77,12 +78,32 @@ Measured measure(const Problem& problem, double scale, std::uint64_t calls) {
   ev.completeGradient();
   HessianOperator H(ev);
   ThirdDerivative T(ev);
-  m.hvp = bestNsPerCall([&] { H.apply(s.u.data(), s.out.data()); sink(s.out[0]); }, calls);
-  m.d3sym = bestNsPerCall([&] { T.applySymmetric(s.u.data(), s.out.data()); sink(s.out[0]); }, calls);
-  m.d3mixed = bestNsPerCall([&] { T.apply(s.u.data(), s.v.data(), s.out.data()); sink(s.out[0]); }, calls);
+  m.hvp = bestNsPerCall(
+      [&] {
+        H.apply(s.u.data(), s.out.data());
+        sink(s.out[0]);
+      },
+      calls);
+  m.d3sym = bestNsPerCall(
+      [&] {
+        T.applySymmetric(s.u.data(), s.out.data());
+        sink(s.out[0]);
+      },
+      calls);
+  m.d3mixed = bestNsPerCall(
+      [&] {
+        T.apply(s.u.data(), s.v.data(), s.out.data());
+        sink(s.out[0]);
+      },
+      calls);
   SharpnessGradientOptions o;
   SharpnessGradientResult r;
-  m.sharpnessGradient = bestNsPerCall([&] { r = sharpnessGradient(ev, o); sink(r.contractions[0]); }, calls / 50 + 1);
+  m.sharpnessGradient = bestNsPerCall(
+      [&] {
+        r = sharpnessGradient(ev, o);
+        sink(r.contractions[0]);
+      },
+      calls / 50 + 1);
   m.sharpnessHvps = r.hvps;
   m.lanczosRuns = r.lanczosRuns;
   return m;
@@ -113,11 +134,13 @@ double sigmaNs(std::size_t k, std::uint64_t calls) {
 void json(const char* name, const Measured& m, double unit, const char* unitName) {
   std::printf(
       "\"%s\": {\"gradient%s\": %.3g, \"hvp%s\": %.3g, \"d3Symmetric%s\": %.3g, \"d3Mixed%s\": %.3g, "
-      "\"hvpInGradients\": %.2f, \"d3SymmetricInGradients\": %.2f, \"d3SymmetricTarget\": 4, \"d3MixedInGradients\": %.2f, "
-      "\"sharpnessGradient%s\": %.3g, \"sharpnessGradientInGradients\": %.1f, \"sharpnessGradientHvps\": %zu, \"lanczosRuns\": %zu}",
-      name, unitName, m.gradient / unit, unitName, m.hvp / unit, unitName, m.d3sym / unit, unitName, m.d3mixed / unit, m.hvp / m.gradient,
-      m.d3sym / m.gradient, m.d3mixed / m.gradient, unitName, m.sharpnessGradient / unit, m.sharpnessGradient / m.gradient, m.sharpnessHvps,
-      m.lanczosRuns);
+      "\"hvpInGradients\": %.2f, \"d3SymmetricInGradients\": %.2f, \"d3SymmetricTarget\": 4, \"d3MixedInGradients\": "
+      "%.2f, "
+      "\"sharpnessGradient%s\": %.3g, \"sharpnessGradientInGradients\": %.1f, \"sharpnessGradientHvps\": %zu, "
+      "\"lanczosRuns\": %zu}",
+      name, unitName, m.gradient / unit, unitName, m.hvp / unit, unitName, m.d3sym / unit, unitName, m.d3mixed / unit,
+      m.hvp / m.gradient, m.d3sym / m.gradient, m.d3mixed / m.gradient, unitName, m.sharpnessGradient / unit,
+      m.sharpnessGradient / m.gradient, m.sharpnessHvps, m.lanczosRuns);
 }
 
 }  // namespace
@@ -169,6 +192,6 @@ int main(int argc, char** argv) {
   json("mc", a, 1.0, "Ns");
   std::printf(", ");
   json("jacot", b, 1e3, "Us");
-  std::printf(", \"sigmaSolveUs\": {\"k1\": %.2f, \"k2\": %.2f, \"k3\": %.2f, \"k4\": %.2f}}\n", sigmaNs(1, 2000) / 1e3, sigmaNs(2, 500) / 1e3,
-              sigmaNs(3, 200) / 1e3, sigmaNs(4, 200) / 1e3);
+  std::printf(", \"sigmaSolveUs\": {\"k1\": %.2f, \"k2\": %.2f, \"k3\": %.2f, \"k4\": %.2f}}\n", sigmaNs(1, 2000) / 1e3,
+              sigmaNs(2, 500) / 1e3, sigmaNs(3, 200) / 1e3, sigmaNs(4, 200) / 1e3);
 }

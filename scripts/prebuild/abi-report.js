@@ -83,7 +83,8 @@ function elfReport() {
     if (requires[family]) failures.push(`depends on the system C++ runtime (${family}_${requires[family].max}): link it statically (DLN_PORTABLE)`);
   }
   const unexpected = exported.filter((s) => !/^(napi_register_module_v\d+|node_api_module_get_api_version_v\d+)$/.test(s));
-  if (unexpected.length > 0) failures.push(`exports ${unexpected.length} symbols besides the Node-API entry points (e.g. ${unexpected.slice(0, 3).join(', ')})`);
+  if (unexpected.length > 0)
+    failures.push(`exports ${unexpected.length} symbols besides the Node-API entry points (e.g. ${unexpected.slice(0, 3).join(', ')})`);
   if (report.x86 && report.x86.avxOperands > 0) failures.push(`uses AVX registers ${report.x86.avxOperands} times: not the x86-64 baseline`);
   return { report, failures };
 }
@@ -93,7 +94,11 @@ function machoReport() {
   // LC_BUILD_VERSION carries "minos 13.3"; older binaries LC_VERSION_MIN_MACOSX "version 10.x".
   const minos = (/\bminos\s+([0-9.]+)/.exec(loads) || /LC_VERSION_MIN_MACOSX[\s\S]*?version\s+([0-9.]+)/.exec(loads) || [])[1];
   // otool -L lists a dylib's own install name (@rpath/dlnflow.node) first: that is not a dependency.
-  const ownId = tool('otool', ['-D', file]).split('\n').slice(1).map((l) => l.trim()).filter(Boolean)[0];
+  const ownId = tool('otool', ['-D', file])
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean)[0];
   const linked = tool('otool', ['-L', file])
     .split('\n')
     .slice(1)

@@ -22,8 +22,10 @@ function run(args, extra = {}) {
 const prebuildifyArgs = [
   require.resolve('prebuildify/bin.js'),
   '--napi',
-  '--arch', arch,
-  '--node-gyp', path.join(__dirname, 'cmake-js-as-node-gyp.js'),
+  '--arch',
+  arch,
+  '--node-gyp',
+  path.join(__dirname, 'cmake-js-as-node-gyp.js'),
 ];
 // glibc and musl binaries are not interchangeable: name the flavour so node-gyp-build never hands
 // a glibc build to Alpine (which then falls back to a source build).

@@ -18,7 +18,8 @@ const { inspectBinary, compareVersions } = require('./inspect');
 
 /** README "Installing": the glibc floor, the libraries a Linux binary may need, the macOS floor. */
 const LINUX_GLIBC_FLOOR = '2.29';
-const LINUX_SYSTEM_LIBS = /^(libopenblas\.so\.0|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
+const LINUX_SYSTEM_LIBS =
+  /^(libopenblas\.so\.0|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libgcc_s\.so\.1|ld-linux-(x86-64|aarch64)\.so\.[12])$/;
 const MACOS_FLOOR = '13.3';
 
 const rootIndex = process.argv.indexOf('--root');
@@ -60,7 +61,8 @@ function promisesBroken(file) {
     if (r.rpath || r.runpath) broken.push(`records a library search path (${r.rpath || r.runpath})`);
   } else {
     for (const slice of r.slices) {
-      if (!slice.minos || compareVersions(slice.minos, MACOS_FLOOR) > 0) broken.push(`${slice.arch}: needs macOS ${slice.minos}, above ${MACOS_FLOOR}`);
+      if (!slice.minos || compareVersions(slice.minos, MACOS_FLOOR) > 0)
+        broken.push(`${slice.arch}: needs macOS ${slice.minos}, above ${MACOS_FLOOR}`);
       if (slice.arch === 'arm64' && slice.signatureValid !== true) {
         broken.push(`${slice.arch}: code signature ${slice.signed ? 'does not match the code (stripped after linking?)' : 'missing'}`);
       }
@@ -88,7 +90,8 @@ for (const e of expected) {
 }
 const known = new Set(EXPECTED.map((e) => e.tuple));
 for (const dir of fs.existsSync(path.join(root, 'prebuilds')) ? fs.readdirSync(path.join(root, 'prebuilds')) : []) {
-  if (!known.has(dir)) problems.push(`unexpected prebuilds/${dir} (not a promised platform: add it to scripts/prebuild/check.js and README, or remove it)`);
+  if (!known.has(dir))
+    problems.push(`unexpected prebuilds/${dir} (not a promised platform: add it to scripts/prebuild/check.js and README, or remove it)`);
 }
 if (problems.length > 0) {
   for (const p of problems) console.error(`prebuilds: ${p}`);

@@ -29,11 +29,15 @@ const workDir = path.join(root, 'build', 'prebuild', arch);
 const cmakeArgs = [
   require.resolve('cmake-js/bin/cmake-js'),
   'rebuild',
-  '--directory', root,
-  '--out', workDir,
-  '--arch', arch,
+  '--directory',
+  root,
+  '--out',
+  workDir,
+  '--arch',
+  arch,
   '--CDDLN_PORTABLE=ON',
-  '--log-level', 'warn',
+  '--log-level',
+  'warn',
 ];
 if (debug) cmakeArgs.push('--debug');
 if (process.platform === 'darwin') {

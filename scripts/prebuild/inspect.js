@@ -174,8 +174,7 @@ function inspectMachoSlice(file, base, size) {
     else if (cmd === LC_CODE_SIGNATURE) {
       slice.signed = true;
       slice.signatureValid = verifyCodeSignature(buf, buf.readUInt32LE(at + 8), buf.readUInt32LE(at + 12));
-    }
-    else if (cmd === LC_LOAD_DYLIB) slice.dylibs.push(cString(buf, at + buf.readUInt32LE(at + 8)));
+    } else if (cmd === LC_LOAD_DYLIB) slice.dylibs.push(cString(buf, at + buf.readUInt32LE(at + 8)));
     at += size;
   }
   return slice;

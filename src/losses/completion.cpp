@@ -48,7 +48,8 @@ double CompletionLoss::batchValueAndGradient(const std::size_t* rows, std::size_
   return s * w;
 }
 
-void CompletionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA, double* dG) const {
+void CompletionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dA,
+                                        double* dG) const {
   std::fill(dG, dG + inputDim() * outputDim(), 0.0);
   const double w = 2.0 / static_cast<double>(count);
   for (std::size_t k = 0; k < count; ++k) dG[observed_[rows[k]].first] += w * dA[observed_[rows[k]].first];

@@ -46,7 +46,7 @@ class CompletionLoss final : public Loss {
     double target;      // mean observed value
   };
   std::vector<Position> positions_;
-  std::vector<std::pair<std::size_t, double>> test_;  // (row * cols + col, value)
+  std::vector<std::pair<std::size_t, double>> test_;      // (row * cols + col, value)
   std::vector<std::pair<std::size_t, double>> observed_;  // (row * cols + col, value), for mini-batches
   std::size_t count_;
   double cMin_ = 0.0;

@@ -40,7 +40,8 @@ MseLoss::MseLoss(std::size_t n, std::size_t dIn, std::size_t dOut, const double*
   }
   std::vector<double> M(dOut * dIn, 0.0);
   for (std::size_t i = 0; i < dOut; ++i)
-    for (std::size_t k = 0; k < dIn; ++k) kernels::axpy(dIn, aStar_[i * dIn + k], root.data() + k * dIn, M.data() + i * dIn);
+    for (std::size_t k = 0; k < dIn; ++k)
+      kernels::axpy(dIn, aStar_[i * dIn + k], root.data() + k * dIn, M.data() + i * dIn);
   tailSingular_.resize(std::min(dIn, dOut));
   linalg::svd(dOut, dIn, M.data(), tailSingular_.data());
   if (nTest_ > 0) {
@@ -75,7 +76,8 @@ void MseLoss::batchHessianAction(const std::size_t* rows, std::size_t count, con
   const double scale = 2.0 / static_cast<double>(count);
   for (std::size_t k = 0; k < count; ++k) {
     const double* x = X_.data() + rows[k] * dIn;
-    for (std::size_t j = 0; j < dOut; ++j) kernels::axpy(dIn, scale * kernels::dot(dIn, dA + j * dIn, x), x, dG + j * dIn);
+    for (std::size_t j = 0; j < dOut; ++j)
+      kernels::axpy(dIn, scale * kernels::dot(dIn, dA + j * dIn, x), x, dG + j * dIn);
   }
 }
 

@@ -54,7 +54,8 @@ double RegressionLoss::batchValueAndGradient(const std::size_t* rows, std::size_
   return s / static_cast<double>(count);
 }
 
-void RegressionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dw, double* dg) const {
+void RegressionLoss::batchHessianAction(const std::size_t* rows, std::size_t count, const double* dw,
+                                        double* dg) const {
   std::fill(dg, dg + d_, 0.0);
   const double scale = 2.0 / static_cast<double>(count);
   for (std::size_t k = 0; k < count; ++k) {

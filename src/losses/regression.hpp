@@ -36,15 +36,15 @@ class RegressionLoss final : public Loss {
   double batchValueAndGradient(const std::size_t* rows, std::size_t count, const double* shift, const double* w,
                                double* grad) const override;
   void batchHessianAction(const std::size_t* rows, std::size_t count, const double* dw, double* dg) const override;
-  const std::vector<double>& sigma() const { return sigma_; }       // d x d
-  const std::vector<double>& wStar() const { return wStar_; }       // d
-  const std::vector<double>& xty() const { return c_; }             // X^T y / n
+  const std::vector<double>& sigma() const { return sigma_; }  // d x d
+  const std::vector<double>& wStar() const { return wStar_; }  // d
+  const std::vector<double>& xty() const { return c_; }        // X^T y / n
   std::size_t rankOfX() const { return rank_; }
   // ||w - w*||^2: the paper's squared distance (a sum, not the reference code's mean).
   double squaredDistance(const double* w) const;
 
  private:
-  double value0() const;  // R(0)
+  double value0() const;                                      // R(0)
   double residualValue(const double* w, double* grad) const;  // (1/n)|y - Xw|^2 and its gradient
   std::size_t n_, d_, nTest_, rank_;
   bool fromResiduals_ = false;

@@ -41,7 +41,9 @@ class AdaptiveMoments final : public Optimizer {
     }
     return true;
   }
-  double stabilityEdge(std::uint64_t, Evaluator&) const override { return (2.0 + 2.0 * beta1_) / ((1.0 - beta1_) * eta_); }
+  double stabilityEdge(std::uint64_t, Evaluator&) const override {
+    return (2.0 + 2.0 * beta1_) / ((1.0 - beta1_) * eta_);
+  }
 
  private:
   double eta_, beta1_, beta2_, eps_;

@@ -14,7 +14,9 @@ const std::vector<std::size_t>& BatchSampler::permutation(std::uint64_t epoch) {
     if (permEpoch_[k] == epoch) return perm_[k];
   }
   // Replace the older epoch (the lower number: epochs are read in increasing order).
-  const int k = permEpoch_[0] == ~std::uint64_t(0) || (permEpoch_[1] != ~std::uint64_t(0) && permEpoch_[0] < permEpoch_[1]) ? 0 : 1;
+  const int k =
+      permEpoch_[0] == ~std::uint64_t(0) || (permEpoch_[1] != ~std::uint64_t(0) && permEpoch_[0] < permEpoch_[1]) ? 0
+                                                                                                                  : 1;
   std::vector<std::size_t>& p = perm_[k];
   p.resize(n_);
   std::iota(p.begin(), p.end(), std::size_t(0));
@@ -54,10 +56,13 @@ namespace dln {
 
 std::size_t batchSizeOf(const Problem& problem, double batchSize) {
   const std::size_t n = problem.loss().sampleCount();
-  if (n == 0) fail(ErrorCode::Value, "optimizer.batchSize", std::string("the ") + problem.loss().name() + " loss has no samples to batch");
+  if (n == 0)
+    fail(ErrorCode::Value, "optimizer.batchSize",
+         std::string("the ") + problem.loss().name() + " loss has no samples to batch");
   if (batchSize > static_cast<double>(n)) {
     fail(ErrorCode::Value, "optimizer.batchSize",
-         "must be at most the number of samples n = " + std::to_string(n) + ", got " + std::to_string(static_cast<std::uint64_t>(batchSize)));
+         "must be at most the number of samples n = " + std::to_string(n) + ", got " +
+             std::to_string(static_cast<std::uint64_t>(batchSize)));
   }
   return batchSize == 0 ? n : static_cast<std::size_t>(batchSize);
 }

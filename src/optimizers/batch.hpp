@@ -61,7 +61,9 @@ class BatchLoss final : public Loss {
     return parent_->batchValueAndGradient(rows_, count_, shift_, A, grad);
   }
   double value(const double* A) const override;
-  void hessianAction(const double* dA, double* dG) const override { parent_->batchHessianAction(rows_, count_, dA, dG); }
+  void hessianAction(const double* dA, double* dG) const override {
+    parent_->batchHessianAction(rows_, count_, dA, dG);
+  }
 
  private:
   std::shared_ptr<const Loss> parent_;

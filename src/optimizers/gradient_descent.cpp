@@ -19,9 +19,12 @@ class GradientDescent final : public Optimizer {
 }  // namespace
 
 const OptimizerRule& gdRule() {
-  static const OptimizerRule rule{
-      "gd", {}, [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<GradientDescent>(s.learningRate); },
-      nullptr};
+  static const OptimizerRule rule{"gd",
+                                  {},
+                                  [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> {
+                                    return std::make_unique<GradientDescent>(s.learningRate);
+                                  },
+                                  nullptr};
   return rule;
 }
 

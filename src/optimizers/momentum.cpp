@@ -10,7 +10,8 @@ namespace {
 class Momentum final : public Optimizer {
  public:
   Momentum(const OptimizerSetup& s)
-      : eta_(s.learningRate), beta_(s["beta"]), P_(s.problem.spec().paramCount()), buffers_(beta_ > 0 ? 2 : 0, P_, "optimizer") {}
+      : eta_(s.learningRate), beta_(s["beta"]), P_(s.problem.spec().paramCount()),
+        buffers_(beta_ > 0 ? 2 : 0, P_, "optimizer") {}
   void step(std::uint64_t t, double* theta, Evaluator& ev) override {
     if (beta_ == 0.0) return gradientStep(eta_, theta, ev);
     double* prev = buffers_[0];  // theta_{t-1}
@@ -35,8 +36,10 @@ class Momentum final : public Optimizer {
 
 const OptimizerRule& momentumRule() {
   static const OptimizerRule rule{
-      "momentum", {{"beta", FieldType::Number, 0.9, 0, 1, false, true}},
-      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Momentum>(s); }, nullptr};
+      "momentum",
+      {{"beta", FieldType::Number, 0.9, 0, 1, false, true}},
+      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Momentum>(s); },
+      nullptr};
   return rule;
 }
 

@@ -108,8 +108,10 @@ class Muon final : public Optimizer {
 const OptimizerRule& muonRule() {
   static const OptimizerRule rule{
       "muon",
-      {{"beta", FieldType::Number, 0.0, 0, 1, false, true}, {"newtonSchulz", FieldType::Integer, 0, 0, 100, false, false}},
-      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Muon>(s); }, nullptr};
+      {{"beta", FieldType::Number, 0.0, 0, 1, false, true},
+       {"newtonSchulz", FieldType::Integer, 0, 0, 100, false, false}},
+      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Muon>(s); },
+      nullptr};
   return rule;
 }
 

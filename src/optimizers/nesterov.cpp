@@ -11,7 +11,8 @@ namespace {
 class Nesterov final : public Optimizer {
  public:
   Nesterov(const OptimizerSetup& s)
-      : eta_(s.learningRate), beta_(s["beta"]), P_(s.problem.spec().paramCount()), buffers_(beta_ > 0 ? 2 : 0, P_, "optimizer") {}
+      : eta_(s.learningRate), beta_(s["beta"]), P_(s.problem.spec().paramCount()),
+        buffers_(beta_ > 0 ? 2 : 0, P_, "optimizer") {}
   void step(std::uint64_t, double* theta, Evaluator& ev) override {
     if (beta_ == 0.0) return gradientStep(eta_, theta, ev);
     double* b = buffers_[0];
@@ -36,8 +37,10 @@ class Nesterov final : public Optimizer {
 
 const OptimizerRule& nesterovRule() {
   static const OptimizerRule rule{
-      "nesterov", {{"beta", FieldType::Number, 0.9, 0, 1, false, true}},
-      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Nesterov>(s); }, nullptr};
+      "nesterov",
+      {{"beta", FieldType::Number, 0.9, 0, 1, false, true}},
+      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Nesterov>(s); },
+      nullptr};
   return rule;
 }
 

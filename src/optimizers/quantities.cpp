@@ -124,7 +124,8 @@ bool isOptimizerQuantity(const std::string& name) {
   return name == "stabilityEdge" || name == "preconditionedSharpness" || name == "batchSharpness";
 }
 
-std::unique_ptr<Probe> makeOptimizerProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
+std::unique_ptr<Probe> makeOptimizerProbe(const std::string& name, const Problem& problem,
+                                          const ProbeOptions& options) {
   if (name == "stabilityEdge") return std::make_unique<EdgeProbe>();
   if (name == "preconditionedSharpness") return std::make_unique<PreconditionedProbe>(problem, options);
   if (name == "batchSharpness") return std::make_unique<BatchSharpnessProbe>(problem);

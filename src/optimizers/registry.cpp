@@ -19,8 +19,8 @@ const OptimizerRule& muonRule();
 
 const std::vector<const OptimizerRule*>& optimizerRules() {
   static const std::vector<const OptimizerRule*> rules = {
-      &gdRule(),       &sgdRule(),  &labelNoiseRule(), &momentumRule(), &nesterovRule(),
-      &rmspropRule(),  &adamRule(), &samRule(),        &muonRule(),
+      &gdRule(),      &sgdRule(),  &labelNoiseRule(), &momentumRule(), &nesterovRule(),
+      &rmspropRule(), &adamRule(), &samRule(),        &muonRule(),
   };
   return rules;
 }
@@ -70,14 +70,15 @@ void validate(const OptimizerOptions& o) {
     }
     if (!field) {
       fail(ErrorCode::Value, "optimizer." + name,
-           "not an option of optimizer \"" + o.kind + "\" (" + (names.empty() ? "it has none" : "its options: " + names) + ")");
+           "not an option of optimizer \"" + o.kind + "\" (" +
+               (names.empty() ? "it has none" : "its options: " + names) + ")");
     }
     checkField(*field, value);
   }
 }
 
-OptimizerSetup optimizerSetup(const OptimizerOptions& o, const Problem& problem, double learningRate, std::uint64_t seed,
-                              bool check) {
+OptimizerSetup optimizerSetup(const OptimizerOptions& o, const Problem& problem, double learningRate,
+                              std::uint64_t seed, bool check) {
   validate(o);
   const OptimizerRule& rule = optimizerRule(o.kind);
   OptimizerSetup setup{problem, learningRate, seed, {}};
@@ -95,6 +96,7 @@ std::unique_ptr<Optimizer> makeOptimizer(const OptimizerOptions& o, const Proble
 }
 
 OptimizerBuffers::OptimizerBuffers(std::size_t count, std::size_t size, const char* what)
-    : memory_(doubleBytes(checkedMul(count, size, what), what), what), buffers_(count, std::vector<double>(size, 0.0)) {}
+    : memory_(doubleBytes(checkedMul(count, size, what), what), what), buffers_(count, std::vector<double>(size, 0.0)) {
+}
 
 }  // namespace dln

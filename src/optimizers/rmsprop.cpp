@@ -7,14 +7,13 @@
 namespace dln {
 
 const OptimizerRule& rmspropRule() {
-  static const OptimizerRule rule{
-      "rmsprop",
-      {{"beta2", FieldType::Number, 0.99, 0, 1, false, true},
-       {"eps", FieldType::Number, 1e-8, 0, 1.7976931348623157e308, true, false}},
-      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> {
-        return std::make_unique<AdaptiveMoments>(s, 0.0, s["beta2"], s["eps"]);
-      },
-      nullptr};
+  static const OptimizerRule rule{"rmsprop",
+                                  {{"beta2", FieldType::Number, 0.99, 0, 1, false, true},
+                                   {"eps", FieldType::Number, 1e-8, 0, 1.7976931348623157e308, true, false}},
+                                  [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> {
+                                    return std::make_unique<AdaptiveMoments>(s, 0.0, s["beta2"], s["eps"]);
+                                  },
+                                  nullptr};
   return rule;
 }
 

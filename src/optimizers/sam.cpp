@@ -63,8 +63,10 @@ class Sam final : public Optimizer {
 
 const OptimizerRule& samRule() {
   static const OptimizerRule rule{
-      "sam", {{"rho", FieldType::Number, 0.05, 0, 1.7976931348623157e308, false, false}},
-      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Sam>(s); }, nullptr};
+      "sam",
+      {{"rho", FieldType::Number, 0.05, 0, 1.7976931348623157e308, false, false}},
+      [](const OptimizerSetup& s) -> std::unique_ptr<Optimizer> { return std::make_unique<Sam>(s); },
+      nullptr};
   return rule;
 }
 

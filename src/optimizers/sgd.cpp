@@ -11,7 +11,8 @@ namespace {
 class Sgd final : public Optimizer {
  public:
   Sgd(const OptimizerSetup& s)
-      : eta_(s.learningRate), sampler_(s.problem.loss().sampleCount(), batchSizeOf(s.problem, s["batchSize"]), s["replacement"] != 0, s.seed) {
+      : eta_(s.learningRate), sampler_(s.problem.loss().sampleCount(), batchSizeOf(s.problem, s["batchSize"]),
+                                       s["replacement"] != 0, s.seed) {
     if (!sampler_.full()) model_ = std::make_unique<BatchModel>(s.problem);
   }
   void step(std::uint64_t t, double* theta, Evaluator& ev) override {

@@ -18,11 +18,13 @@ GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& t
   validate(options);
   const std::size_t P = problem.spec().paramCount();
   if (theta0.size() != P) {
-    fail(ErrorCode::Shape, "weights", "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
+    fail(ErrorCode::Shape, "weights",
+         "expected " + std::to_string(P) + " parameters, got " + std::to_string(theta0.size()));
   }
   const double lossMin = problem.lossMinimum();
   if (options.excessLossTarget > -std::numeric_limits<double>::infinity() && std::isnan(lossMin)) {
-    fail(ErrorCode::Value, "excessLossTarget", "needs a known minimum (no L2 penalty; completion without a bottleneck)");
+    fail(ErrorCode::Value, "excessLossTarget",
+         "needs a known minimum (no L2 penalty; completion without a bottleneck)");
   }
 
   GdResult result;
@@ -33,7 +35,8 @@ GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& t
   Evaluator evaluator(problem);
   RunPulse pulse(control, options.maxSteps, 64);
   RunRecorder recorder(problem, options.record, options.probeOptions, result.trace, pulse.flag());
-  if (options.recordEvery > 0) recorder.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
+  if (options.recordEvery > 0)
+    recorder.reserve(std::min<std::uint64_t>(options.maxSteps / options.recordEvery + 2, 1u << 20));
   RecordSchedule schedule(options.recordEvery, options.recordPerDecade);
   DivergenceGuard guard(options.lossCeiling);
 
@@ -50,8 +53,9 @@ GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& t
       if (t == 0) guard.start(loss);
       if (guard.diverged(loss)) {
         result.divergedAt = static_cast<std::int64_t>(t);
-        stop(RunStatus::Diverged, (std::isfinite(loss) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
-                                      std::to_string(t));
+        stop(RunStatus::Diverged,
+             (std::isfinite(loss) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
+                 std::to_string(t));
         break;
       }
       bool last = t >= options.maxSteps;

@@ -42,7 +42,8 @@ int main() {
     evaluations = 0;
     const double capped = dln::brentRoot(g, 0.0, 1.0, -1.0 / 27, 8.0 / 27, tol, tol);
     CHECK(evaluations == 100, "the default cap: 100 evaluations");
-    CHECK(std::fabs(capped - 1.0 / 3) < 1e-10 && std::fabs(capped - 1.0 / 3) > 4 * tol, "the capped answer: near, not at, tolerance");
+    CHECK(std::fabs(capped - 1.0 / 3) < 1e-10 && std::fabs(capped - 1.0 / 3) > 4 * tol,
+          "the capped answer: near, not at, tolerance");
     evaluations = 0;
     const double x = dln::brentRoot(g, 0.0, 1.0, -1.0 / 27, 8.0 / 27, tol, tol, 1000);
     CHECK_NEAR(x, 1.0 / 3, 4 * tol, "triple root 1/3 with room to converge");

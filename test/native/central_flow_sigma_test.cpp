@@ -30,7 +30,9 @@ void check(bool ok, const std::string& what, double measured, double tol) {
   if (!ok) ++failures;
 }
 void checkBelow(const std::string& what, double measured, double tol) { check(measured <= tol, what, measured, tol); }
-void checkCaught(const std::string& what, double measured, double tol) { check(measured > tol, "false case caught: " + what, measured, tol); }
+void checkCaught(const std::string& what, double measured, double tol) {
+  check(measured > tol, "false case caught: " + what, measured, tol);
+}
 
 double dot(std::size_t n, const double* x, const double* y) {
   double s = 0.0;
@@ -48,14 +50,17 @@ double minEig(std::size_t k, const std::vector<double>& X) {
 struct Instance {
   std::size_t P, k;
   std::vector<double> T, g, D;
-  const double* t(std::size_t i, std::size_t j) const { return T.data() + pairIndex(k, std::min(i, j), std::max(i, j)) * P; }
+  const double* t(std::size_t i, std::size_t j) const {
+    return T.data() + pairIndex(k, std::min(i, j), std::max(i, j)) * P;
+  }
 };
 
 // alpha_ij = <T_ij, g> + D_ij and B[S]_ij = 1/2 sum_kl <T_ij, T_kl> S_kl, over ordered (k, l).
 std::vector<double> alphaOf(const Instance& x) {
   std::vector<double> a(x.k * x.k);
   for (std::size_t i = 0; i < x.k; ++i)
-    for (std::size_t j = 0; j < x.k; ++j) a[i * x.k + j] = dot(x.P, x.t(i, j), x.g.data()) + (x.D.empty() ? 0.0 : x.D[i * x.k + j]);
+    for (std::size_t j = 0; j < x.k; ++j)
+      a[i * x.k + j] = dot(x.P, x.t(i, j), x.g.data()) + (x.D.empty() ? 0.0 : x.D[i * x.k + j]);
   return a;
 }
 std::vector<double> yOf(const Instance& x, const std::vector<double>& S) {
@@ -101,7 +106,8 @@ Instance randomInstance(Rng& rng, std::size_t k, std::size_t P, bool withRate) {
   if (withRate) {
     x.D.assign(k * k, 0.0);
     for (std::size_t i = 0; i < k; ++i)
-      for (std::size_t j = i; j < k; ++j) x.D[i * k + j] = x.D[j * k + i] = (i == j ? 20.0 : 5.0) * (rng.uniform() - 0.5);
+      for (std::size_t j = i; j < k; ++j)
+        x.D[i * k + j] = x.D[j * k + i] = (i == j ? 20.0 : 5.0) * (rng.uniform() - 0.5);
   }
   return x;
 }
@@ -184,8 +190,9 @@ void testRandom() {
       polished += s.sdcp.polished;
       steps += s.sdcp.newtonSteps;
     }
-    std::printf("   k = %zu: %d instances, rank of S 0/1/2/3/4: %d/%d/%d/%d/%d, polished %d, Newton steps %.1f per solve\n", k, trials, ranks[0],
-                ranks[1], ranks[2], ranks[3], ranks[4], polished, double(steps) / trials);
+    std::printf(
+        "   k = %zu: %d instances, rank of S 0/1/2/3/4: %d/%d/%d/%d/%d, polished %d, Newton steps %.1f per solve\n", k,
+        trials, ranks[0], ranks[1], ranks[2], ranks[3], ranks[4], polished, double(steps) / trials);
     const std::string K = "k = " + std::to_string(k) + ": ";
     checkBelow(K + "S >= 0 (max -lambda_min(S)/|S|)", worst.negS, 1e-14);
     checkBelow(K + "Y >= 0 (max -lambda_min(Y) / max(|Y|, |alpha|))", worst.negY, 1e-13);
@@ -274,7 +281,8 @@ void testBruteForceK2() {
       rhs[2] = -a[3];
       // Cramer's rule.
       auto det3 = [](const double* m) {
-        return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+        return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
+               m[2] * (m[3] * m[7] - m[4] * m[6]);
       };
       const double d = det3(M);
       if (std::fabs(d) > 1e-12) {
@@ -336,11 +344,13 @@ void testSeparableAndUnbounded() {
   // Singular B: S_11 has no effect (T_11 = T_01 = 0) while alpha_11 < 0.
   Instance w{P, 2, std::vector<double>(3 * P, 0.0), std::vector<double>(P, 0.0), {0.5, 0, 0, -1}};
   w.T[0] = 1.0;
-  check(solve(w).sdcp.status == SdcpResult::Status::Unbounded, "singular B with alpha_11 < 0 in its null space: unbounded", 0, 0);
+  check(solve(w).sdcp.status == SdcpResult::Status::Unbounded,
+        "singular B with alpha_11 < 0 in its null space: unbounded", 0, 0);
   // False case of the above: the same with alpha_11 > 0 is solved (S = 0).
   w.D = {-0.5, 0, 0, 1};
   const CentralFlowSigma ok = solve(w);
-  check(ok.sdcp.status == SdcpResult::Status::Solved, "false case: the same with alpha_00 < 0 < alpha_11 is solved", frob(ok.sdcp.S), 0);
+  check(ok.sdcp.status == SdcpResult::Status::Solved, "false case: the same with alpha_00 < 0 < alpha_11 is solved",
+        frob(ok.sdcp.S), 0);
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ namespace {
 
 std::shared_ptr<const Problem> smallRegression(std::uint64_t seed) {
   RegressionData data = marionChizatData(20, 3, 1.0, seed, 0);
-  return std::make_shared<const Problem>(NetworkSpec({3, 3, 3, 1}, {}), std::make_shared<RegressionLoss>(20, 3, data.X.data(), data.y.data()), 0.0);
+  return std::make_shared<const Problem>(NetworkSpec({3, 3, 3, 1}, {}),
+                                         std::make_shared<RegressionLoss>(20, 3, data.X.data(), data.y.data()), 0.0);
 }
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
@@ -215,11 +216,14 @@ int main() {
       // The entry point: sharpness 2/eta there (the state at t1 by a run that ends there).
       reach.flow.tEnd = t1;
       CentralFlowResult at = centralFlow(*problem, w0, reach, control);
-      CHECK_REL(edgeAt(*problem, at.weights.data()).lambda, 2.0 / reach.learningRate, 1e-8, "sharpness 2/eta at the located entry");
+      CHECK_REL(edgeAt(*problem, at.weights.data()).lambda, 2.0 / reach.learningRate, 1e-8,
+                "sharpness 2/eta at the located entry");
       g.tEnd = 3.0;
       FlowResult gAfter = gradientFlow(*problem, w0, g, control);
-      CHECK(distance(gAfter.weights, r.weights) > 1e-3 * distance(gAfter.weights, w0), "false case caught: after the entry the flows differ");
-      CHECK(edgeAt(*problem, gAfter.weights.data()).lambda > 1.01 * 2.0 / reach.learningRate, "gradient flow itself goes past the edge");
+      CHECK(distance(gAfter.weights, r.weights) > 1e-3 * distance(gAfter.weights, w0),
+            "false case caught: after the entry the flows differ");
+      CHECK(edgeAt(*problem, gAfter.weights.data()).lambda > 1.01 * 2.0 / reach.learningRate,
+            "gradient flow itself goes past the edge");
     }
   }
 

@@ -31,7 +31,8 @@ inline bool report(bool ok, const char* file, int line, const std::string& what,
   ++checks();
   if (!ok) {
     ++failures();
-    std::fprintf(stderr, "%s:%d: FAILED %s%s%s\n", file, line, what.c_str(), detail.empty() ? "" : ": ", detail.c_str());
+    std::fprintf(stderr, "%s:%d: FAILED %s%s%s\n", file, line, what.c_str(), detail.empty() ? "" : ": ",
+                 detail.c_str());
   }
   return ok;
 }
@@ -57,29 +58,28 @@ inline int done(const char* name) {
 }  // namespace check
 
 #define CHECK(cond, what) ::check::report(static_cast<bool>(cond), __FILE__, __LINE__, what)
-#define CHECK_NEAR(got, want, tol, what)                                                                      \
-  do {                                                                                                        \
-    const double g_ = (got), w_ = (want);                                                                     \
-    ::check::report(std::fabs(g_ - w_) <= (tol), __FILE__, __LINE__, what, ::check::numbers(g_, w_));          \
+#define CHECK_NEAR(got, want, tol, what)                                                              \
+  do {                                                                                                \
+    const double g_ = (got), w_ = (want);                                                             \
+    ::check::report(std::fabs(g_ - w_) <= (tol), __FILE__, __LINE__, what, ::check::numbers(g_, w_)); \
   } while (0)
-#define CHECK_REL(got, want, rel, what)                                                                       \
-  do {                                                                                                        \
-    const double g_ = (got), w_ = (want);                                                                     \
-    ::check::report(std::fabs(g_ - w_) <= (rel) * std::fabs(w_), __FILE__, __LINE__, what,                     \
-                    ::check::numbers(g_, w_));                                                                \
+#define CHECK_REL(got, want, rel, what)                                                                             \
+  do {                                                                                                              \
+    const double g_ = (got), w_ = (want);                                                                           \
+    ::check::report(std::fabs(g_ - w_) <= (rel)*std::fabs(w_), __FILE__, __LINE__, what, ::check::numbers(g_, w_)); \
   } while (0)
-#define CHECK_BITS(got, want, what)                                                                           \
-  do {                                                                                                        \
-    const double g_ = (got), w_ = (want);                                                                     \
-    ::check::report(::check::sameBits(g_, w_), __FILE__, __LINE__, what, ::check::numbers(g_, w_));            \
+#define CHECK_BITS(got, want, what)                                                                 \
+  do {                                                                                              \
+    const double g_ = (got), w_ = (want);                                                           \
+    ::check::report(::check::sameBits(g_, w_), __FILE__, __LINE__, what, ::check::numbers(g_, w_)); \
   } while (0)
-#define CHECK_THROWS(statement, errorCode, what)                                                              \
-  do {                                                                                                        \
-    bool thrown_ = false;                                                                                     \
-    try {                                                                                                     \
-      statement;                                                                                              \
-    } catch (const ::dln::Error& e_) {                                                                        \
-      thrown_ = e_.code() == (errorCode);                                                                     \
-    }                                                                                                         \
+#define CHECK_THROWS(statement, errorCode, what)                                                                \
+  do {                                                                                                          \
+    bool thrown_ = false;                                                                                       \
+    try {                                                                                                       \
+      statement;                                                                                                \
+    } catch (const ::dln::Error& e_) {                                                                          \
+      thrown_ = e_.code() == (errorCode);                                                                       \
+    }                                                                                                           \
     ::check::report(thrown_, __FILE__, __LINE__, what, thrown_ ? "" : "did not throw the expected dln::Error"); \
   } while (0)

@@ -37,11 +37,12 @@ int main() {
   // Columns: step, time, then the names in order, duplicates dropped, extras where named.
   {
     dln::Trace trace;
-    dln::RunRecorder recorder(*problem, {"loss", "stepSize", "gradNorm", "loss", "layerNorms"}, dln::ProbeOptions(), trace, {},
-                              {"stepSize"});
+    dln::RunRecorder recorder(*problem, {"loss", "stepSize", "gradNorm", "loss", "layerNorms"}, dln::ProbeOptions(),
+                              trace, {}, {"stepSize"});
     std::vector<std::string> names;
     for (const auto& c : trace.columns()) names.push_back(c.name);
-    CHECK((names == std::vector<std::string>{"step", "time", "loss", "stepSize", "gradNorm", "layerNorms"}), "column order");
+    CHECK((names == std::vector<std::string>{"step", "time", "loss", "stepSize", "gradNorm", "layerNorms"}),
+          "column order");
     dln::Evaluator ev(*problem);
     const double loss = ev.evaluate(theta.data());
     ev.completeGradient();
@@ -54,7 +55,8 @@ int main() {
     CHECK(trace.column(5).width == 3, "a vector quantity's width");
     CHECK_THROWS(dln::RunRecorder::check(*problem, {"stepSize"}, dln::ProbeOptions()), dln::ErrorCode::Value,
                  "an extra is unknown to a driver that does not declare it");
-    CHECK_THROWS(dln::RunRecorder::check(*problem, {"los"}, dln::ProbeOptions()), dln::ErrorCode::Value, "unknown name");
+    CHECK_THROWS(dln::RunRecorder::check(*problem, {"los"}, dln::ProbeOptions()), dln::ErrorCode::Value,
+                 "unknown name");
   }
   // A row interrupted by a cancellation inside the eigensolve leaves no partial row.
   {
@@ -90,7 +92,8 @@ int main() {
     dln::DivergenceGuard automatic(std::nan(""));
     automatic.start(3.0);
     CHECK(automatic.ceiling() == 3e12, "automatic ceiling 1e12 max(1, loss0)");
-    CHECK(!automatic.diverged(2.9e12) && automatic.diverged(3.1e12) && automatic.diverged(NAN) && automatic.diverged(INFINITY),
+    CHECK(!automatic.diverged(2.9e12) && automatic.diverged(3.1e12) && automatic.diverged(NAN) &&
+              automatic.diverged(INFINITY),
           "above the ceiling or non-finite");
     dln::DivergenceGuard small(std::nan(""));
     small.start(0.01);
@@ -107,9 +110,12 @@ int main() {
   // call between steps; the next recording's Lanczos sees it before its first product.
   {
     std::atomic<bool> cancel{false};
-    dln::RunControl control(&cancel, [&](const dln::Progress& p) {
-      if (p.done >= 3) cancel = true;
-    }, 0.0);
+    dln::RunControl control(
+        &cancel,
+        [&](const dln::Progress& p) {
+          if (p.done >= 3) cancel = true;
+        },
+        0.0);
     dln::GdOptions o;
     o.learningRate = 0.01;
     o.maxSteps = 1000;
@@ -122,9 +128,12 @@ int main() {
 
     cancel = false;
     std::atomic<bool> flowCancel{false};
-    dln::RunControl flowControl(&flowCancel, [&](const dln::Progress& p) {
-      if (p.done >= 3) flowCancel = true;
-    }, 0.0);
+    dln::RunControl flowControl(
+        &flowCancel,
+        [&](const dln::Progress& p) {
+          if (p.done >= 3) flowCancel = true;
+        },
+        0.0);
     dln::FlowOptions f;
     f.tEnd = 1e6;
     f.recordEvery = 1;

@@ -4,13 +4,13 @@
 // for bit; the test prints how many do. False cases: a threefry with a wrong rotation, and an
 // erfinv evaluated without fused multiply-adds, must each miss some of these answers (so the
 // answers can tell a near miss from the real thing).
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <algorithm>
-#include <array>
 #include <vector>
 
 #include "jax_random.hpp"
@@ -81,10 +81,10 @@ const Case kErfinvCases[] = {
 // The erfinv of src/jax_random.hpp evaluated the naive way: the library's log1pf and no fused
 // multiply-adds. A false case: it must miss some of the cases above.
 float naiveErfinv(float x) {
-  static const float a[9] = {2.81022636e-08f,  3.43273939e-07f, -3.5233877e-06f, -4.39150654e-06f, 0.00021858087f,
+  static const float a[9] = {2.81022636e-08f, 3.43273939e-07f, -3.5233877e-06f, -4.39150654e-06f, 0.00021858087f,
                              -0.00125372503f, -0.00417768164f, 0.246640727f,    1.50140941f};
   static const float b[9] = {-0.000200214257f, 0.000100950558f, 0.00134934322f, -0.00367342844f, 0.00573950773f,
-                             -0.0076224613f,   0.00943887047f,   1.00167406f,    2.83297682f};
+                             -0.0076224613f,   0.00943887047f,  1.00167406f,    2.83297682f};
   volatile float m = x * -x;
   const float w = -std::log1p(static_cast<float>(m));
   const bool central = w < 5.0f;
@@ -141,13 +141,15 @@ int main() {
   const Key k42 = dln::jax::prngKey((std::uint64_t(7) << 32) | 42u);
   check(k42[0] == 7u && k42[1] == 42u, "PRNGKey(7 * 2^32 + 42) = (7, 42)");
   const auto s = dln::jax::split(k0);
-  same(s.size() == 2 && s[0][0] == 4146024105u && s[0][1] == 967050713u && s[1][0] == 2718843009u && s[1][1] == 1272950319u,
+  same(s.size() == 2 && s[0][0] == 4146024105u && s[0][1] == 967050713u && s[1][0] == 2718843009u &&
+           s[1][1] == 1272950319u,
        "split(PRNGKey(0)) = [[4146024105, 967050713], [2718843009, 1272950319]]");
   // split(key, 3) hashes the pairs (0, 3), (1, 4), (2, 5); the firsts then the seconds, read in pairs.
   const auto s3 = dln::jax::split(k0, 3);
   const auto f03 = dln::jax::threefry2x32(k0, {0u, 3u});
   const auto f14 = dln::jax::threefry2x32(k0, {1u, 4u});
-  check(s3[0][0] == f03[0] && s3[0][1] == f14[0] && s3[2][0] == f14[1], "split(key, 3) reshapes the halves as JAX does");
+  check(s3[0][0] == f03[0] && s3[0][1] == f14[0] && s3[2][0] == f14[1],
+        "split(key, 3) reshapes the halves as JAX does");
 
   // JAX's random_test.py: bits with seed 1701, and its (x64-generated) distribution values.
   const auto b1701 = dln::jax::randomBits(dln::jax::prngKey(1701), 3);
@@ -158,18 +160,20 @@ int main() {
   // Six printed digits only: agreement to 5e-7 (the digits' rounding), not bitwise.
   const float uniformExpected[5] = {0.298671f, 0.073213f, 0.873356f, 0.260549f, 0.412797f};
   const auto u5 = dln::jax::uniform(dln::jax::prngKey(1338574713), 5);
-  for (int i = 0; i < 5; ++i) check(std::fabs(u5[i] - uniformExpected[i]) <= 5e-7f, "uniform(PRNGKey(1338574713))[" + std::to_string(i) + "]");
+  for (int i = 0; i < 5; ++i)
+    check(std::fabs(u5[i] - uniformExpected[i]) <= 5e-7f, "uniform(PRNGKey(1338574713))[" + std::to_string(i) + "]");
   const float normalExpected[5] = {-1.173234f, -1.511662f, 0.070593f, -0.099764f, 1.052845f};
   const auto n5 = dln::jax::normal(dln::jax::prngKey(1193674498), 5);
-  for (int i = 0; i < 5; ++i) check(std::fabs(n5[i] - normalExpected[i]) <= 5e-7f, "normal(PRNGKey(1193674498))[" + std::to_string(i) + "]");
+  for (int i = 0; i < 5; ++i)
+    check(std::fabs(n5[i] - normalExpected[i]) <= 5e-7f, "normal(PRNGKey(1193674498))[" + std::to_string(i) + "]");
 
   // JAX's documentation: normal(PRNGKey(0), (1,)) and normal(PRNGKey(0), (10,)), printed in
   // numpy's shortest round-trip form (8 fractional digits identify a float32 of this size).
   const auto n1 = dln::jax::normal(k0, 1);
   same(n1[0] == -0.20584226f, "normal(PRNGKey(0), (1,)) = -0.20584226");
   long worstDocs = ulps(n1[0], -0.20584226f);
-  const float docs10[10] = {-0.3721109f, 0.26423115f, -0.18252768f, -0.7368197f, -0.44030377f,
-                            -0.1521442f, -0.67135346f, -0.5908641f, 0.73168886f,  0.5673026f};
+  const float docs10[10] = {-0.3721109f, 0.26423115f,  -0.18252768f, -0.7368197f, -0.44030377f,
+                            -0.1521442f, -0.67135346f, -0.5908641f,  0.73168886f, 0.5673026f};
   const auto n10 = dln::jax::normal(k0, 10);
   for (int i = 0; i < 10; ++i) {
     same(n10[i] == docs10[i], "normal(PRNGKey(0), (10,))[" + std::to_string(i) + "]");
@@ -196,9 +200,10 @@ int main() {
   for (float v : dln::jax::uniform(k0, 4096, lo, 1.0f)) inRange = inRange && v >= lo && v < 1.0f;
   check(inRange, "uniform on [nextafter(-1, 0), 1)");
 
-  std::printf("jax_random: %d of %d known answers bitwise (worst: %ld ulp on JAX's documented normals, %ld ulp on erf_inv);"
-              " the naive erfinv misses %d of %zu\n",
-              bitwise, total, worstDocs, worstErfinv, naiveMisses, sizeof kErfinvCases / sizeof kErfinvCases[0]);
+  std::printf(
+      "jax_random: %d of %d known answers bitwise (worst: %ld ulp on JAX's documented normals, %ld ulp on erf_inv);"
+      " the naive erfinv misses %d of %zu\n",
+      bitwise, total, worstDocs, worstErfinv, naiveMisses, sizeof kErfinvCases / sizeof kErfinvCases[0]);
   if (failures) std::printf("%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -240,7 +240,8 @@ int main() {
         const dln::ExtremeRitz l = dln::extremeRitzUpdate(m, a.data(), b.data(), -1.0, low, low2, pivots.data());
         top = t.value, top2 = t.lastSquared, low = l.value, low2 = l.lastSquared;
         const double scale = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
-        worstValue = std::max({worstValue, std::fabs(t.value - values[m - 1]) / scale, std::fabs(-l.value - values[0]) / scale});
+        worstValue =
+            std::max({worstValue, std::fabs(t.value - values[m - 1]) / scale, std::fabs(-l.value - values[0]) / scale});
         // Last components: relative agreement while they are above rounding of the full solver.
         auto lastErr = [](double mine2, double ref) {
           return std::fabs(ref) > 1e-6 ? std::fabs(std::sqrt(mine2) - std::fabs(ref)) / std::fabs(ref) : 0.0;
@@ -290,8 +291,8 @@ int main() {
       CHECK_REL(fast.values[0], H.eigenvalue(n), 1e-10, "the top eigenvalue");
       CHECK_REL(fast.residuals[0], full.residuals[0], 1e-3, "the same residual estimate");
       // (To the rounding floor of the products, eps ||H|| sqrt(n).)
-      CHECK_NEAR(residualNorm(H, fast.vectors.data(), fast.values[0]), fast.residuals[0], 1e-3 * fast.residuals[0] + 1e-13,
-                 "the vector's residual is the estimate");
+      CHECK_NEAR(residualNorm(H, fast.vectors.data(), fast.values[0]), fast.residuals[0],
+                 1e-3 * fast.residuals[0] + 1e-13, "the vector's residual is the estimate");
       if (smallest) CHECK_REL(fast.smallest, H.eigenvalue(1), 1e-8, "the smallest eigenvalue (converged on request)");
       else CHECK(std::isnan(fast.smallest), "smallest is NaN unless asked for (k = 1)");
     }

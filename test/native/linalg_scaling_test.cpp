@@ -60,7 +60,8 @@ void symmetricEigenAcrossRange() {
       const std::vector<double> B = scaled(A, c);
       dln::linalg::symmetricEigen(n, B.data(), v.data(), V.data());
       const double top = std::fabs(ref[n - 1] * c);
-      for (std::size_t i = 0; i < n; ++i) near("symmetricEigen value", c, v[i], ref[i] * c, binary ? 0.0 : 16 * kEps, top);
+      for (std::size_t i = 0; i < n; ++i)
+        near("symmetricEigen value", c, v[i], ref[i] * c, binary ? 0.0 : 16 * kEps, top);
       for (std::size_t i = 0; i < n * n; ++i) {
         check(binary ? V[i] == refV[i] : std::fabs(V[i] - refV[i]) < 1e-13, "symmetricEigen vector", c, V[i], refV[i]);
       }
@@ -82,7 +83,8 @@ void tridiagonalAcrossRange() {
       for (std::size_t i = 0; i < n; ++i) {
         near("tridiagonalEigenLastRow value", c, v[i], ref[i] * c, binary ? 0.0 : 16 * kEps, top);
         near("tridiagonalEigen value", c, full[i], v[i], 0.0);  // the two agree bitwise
-        check(binary ? last[i] == refLast[i] : std::fabs(last[i] - refLast[i]) < 1e-13, "last row", c, last[i], refLast[i]);
+        check(binary ? last[i] == refLast[i] : std::fabs(last[i] - refLast[i]) < 1e-13, "last row", c, last[i],
+              refLast[i]);
       }
     }
   }

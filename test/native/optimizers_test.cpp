@@ -66,8 +66,8 @@ Vec gradient(const dln::Problem& p, const Vec& theta) {
 
 // The gradient of the loss on the listed rows (targets shifted), from a RegressionLoss built on
 // those rows alone: the Sigma form, a different path from the batch loss's residuals.
-Vec batchGradient(const Data& D, const std::vector<std::size_t>& widths, double l2, const std::vector<std::size_t>& rows,
-                  const Vec& shift, const Vec& theta) {
+Vec batchGradient(const Data& D, const std::vector<std::size_t>& widths, double l2,
+                  const std::vector<std::size_t>& rows, const Vec& shift, const Vec& theta) {
   Data B{rows.size(), D.d, D.q, Vec(rows.size() * D.d), Vec(rows.size() * D.q)};
   for (std::size_t k = 0; k < rows.size(); ++k) {
     std::copy(D.X.begin() + rows[k] * D.d, D.X.begin() + (rows[k] + 1) * D.d, B.X.begin() + k * D.d);
@@ -88,7 +88,9 @@ dln::GdResult run(const dln::Problem& p, const Vec& theta0, double eta, std::uin
   return dln::gradientDescent(p, theta0, o, control);
 }
 
-dln::OptimizerOptions opt(const char* kind, std::map<std::string, double> values = {}) { return {kind, std::move(values)}; }
+dln::OptimizerOptions opt(const char* kind, std::map<std::string, double> values = {}) {
+  return {kind, std::move(values)};
+}
 
 double maxAbsDiff(const Vec& a, const Vec& b) {
   double m = 0.0;
@@ -112,7 +114,8 @@ bool sameBits(const Vec& a, const Vec& b) {
   CHECK_NEAR(maxAbsDiff(got, want), 0.0, 1e-15 * std::max(1.0, maxAbs(want)) * 8, what)
 
 // The batch sequence as docs/algorithms.md §7.1 defines it, written out again.
-std::vector<std::size_t> referenceBatch(std::size_t n, std::size_t b, bool replacement, std::uint64_t seed, std::uint64_t t) {
+std::vector<std::size_t> referenceBatch(std::size_t n, std::size_t b, bool replacement, std::uint64_t seed,
+                                        std::uint64_t t) {
   std::vector<std::size_t> out(b);
   if (replacement) {
     dln::Rng rng(seed, dln::Purpose::Batches, {1, t});
@@ -149,7 +152,8 @@ Vec polarByEigen(std::size_t m, std::size_t n, const double* B) {
   Vec O(m * n, 0.0);
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t r = 0; r < k; ++r) O[i * n + j] += tall ? B[i * n + r] * S[r * k + j] : S[i * k + r] * B[r * n + j];
+      for (std::size_t r = 0; r < k; ++r)
+        O[i * n + j] += tall ? B[i * n + r] * S[r * k + j] : S[i * k + r] * B[r * n + j];
   return O;
 }
 
@@ -211,7 +215,8 @@ int main() {
         t[i] -= lr * mh / (std::sqrt(vh) + eps);
       }
     }
-    const auto o = adam ? opt("adam", {{"beta1", b1}, {"beta2", b2}, {"eps", eps}}) : opt("rmsprop", {{"beta2", b2}, {"eps", eps}});
+    const auto o = adam ? opt("adam", {{"beta1", b1}, {"beta2", b2}, {"eps", eps}})
+                        : opt("rmsprop", {{"beta2", b2}, {"eps", eps}});
     CHECK_CLOSE_VEC(run(*P, theta0, lr, steps, o).weights, t, adam ? "adam (bias-corrected)" : "rmsprop");
   }
   for (auto* problem : {P.get(), PL2.get()}) {
@@ -256,7 +261,8 @@ int main() {
     // A rank-one gradient (univariate head) moves along a b^T / (|a| |b|).
     const Vec one = run(*P, theta0, eta, 1, opt("muon")).weights;
     double s = 0.0;
-    for (std::size_t i = P->spec().offset(2); i < P->spec().offset(3); ++i) s += (one[i] - theta0[i]) * (one[i] - theta0[i]);
+    for (std::size_t i = P->spec().offset(2); i < P->spec().offset(3); ++i)
+      s += (one[i] - theta0[i]) * (one[i] - theta0[i]);
     CHECK_NEAR(std::sqrt(s), eta, 1e-15, "muon: a rank-one layer gradient's polar factor has norm 1");
   }
   // SGD and label noise: the run's batches, as defined, and the gradient of those rows alone.
@@ -284,8 +290,8 @@ int main() {
       const Vec g = batchGradient(D, widths, 0.0, referenceBatch(D.n, b, false, seed, s), shift, t);
       for (std::size_t i = 0; i < t.size(); ++i) t[i] -= eta * g[i];
     }
-    CHECK_CLOSE_VEC(run(*P, theta0, eta, steps, opt("label-noise", {{"sigma", sigma}, {"batchSize", b}}), seed).weights, t,
-                    "label noise with SGD batches");
+    CHECK_CLOSE_VEC(run(*P, theta0, eta, steps, opt("label-noise", {{"sigma", sigma}, {"batchSize", b}}), seed).weights,
+                    t, "label noise with SGD batches");
     Vec u = theta0;
     std::vector<std::size_t> all(D.n);
     std::iota(all.begin(), all.end(), std::size_t(0));
@@ -306,24 +312,29 @@ int main() {
     const Vec gd = run(*P, theta0, eta, many, {}).weights;
     const Vec gdL2 = run(*PL2, theta0, eta, many, {}).weights;
     const double n = static_cast<double>(D.n);
-    CHECK(sameBits(run(*P, theta0, eta, many, opt("gd"), 7, {"loss", "stabilityEdge"}).weights, gd), "gd through the optimizer loop");
+    CHECK(sameBits(run(*P, theta0, eta, many, opt("gd"), 7, {"loss", "stabilityEdge"}).weights, gd),
+          "gd through the optimizer loop");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("sgd")).weights, gd), "sgd, batchSize 0 (full)");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("sgd", {{"batchSize", n}})).weights, gd), "sgd, batchSize n");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("momentum", {{"beta", 0}})).weights, gd), "momentum 0");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("nesterov", {{"beta", 0}})).weights, gd), "nesterov 0");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("sam", {{"rho", 0}})).weights, gd), "sam rho 0");
     CHECK(sameBits(run(*PL2, theta0, eta, many, opt("sam", {{"rho", 0}})).weights, gdL2), "sam rho 0 with L2");
-    CHECK(sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 0}})).weights, gd), "label noise 0, full batch");
+    CHECK(sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 0}})).weights, gd),
+          "label noise 0, full batch");
     CHECK(sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 0}, {"batchSize", 5}})).weights,
                    run(*P, theta0, eta, many, opt("sgd", {{"batchSize", 5}})).weights),
           "label noise 0 with batches is sgd");
     // False cases: the nearest non-degenerate settings are not GD.
     CHECK(!sameBits(run(*P, theta0, eta, many, opt("sgd", {{"batchSize", n}, {"replacement", 1}})).weights, gd),
           "false case: full-size batches with replacement");
-    CHECK(!sameBits(run(*P, theta0, eta, many, opt("sgd", {{"batchSize", n - 1}})).weights, gd), "false case: batch n - 1");
-    CHECK(!sameBits(run(*P, theta0, eta, many, opt("momentum", {{"beta", 1e-12}})).weights, gd), "false case: momentum 1e-12");
+    CHECK(!sameBits(run(*P, theta0, eta, many, opt("sgd", {{"batchSize", n - 1}})).weights, gd),
+          "false case: batch n - 1");
+    CHECK(!sameBits(run(*P, theta0, eta, many, opt("momentum", {{"beta", 1e-12}})).weights, gd),
+          "false case: momentum 1e-12");
     CHECK(!sameBits(run(*P, theta0, eta, many, opt("sam", {{"rho", 1e-12}})).weights, gd), "false case: rho 1e-12");
-    CHECK(!sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 1e-12}})).weights, gd), "false case: sigma 1e-12");
+    CHECK(!sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 1e-12}})).weights, gd),
+          "false case: sigma 1e-12");
   }
 
   // --- The batch sequence depends on (seed, step) only: read out of order, from a fresh sampler, the same.
@@ -353,7 +364,8 @@ int main() {
     // Resumption: a run of 2k steps equals k steps then k more from there only for stateless rules
     // when the step counter continues; the batch at step t is what the run used (checked above).
     const auto o = opt("sgd", {{"batchSize", 3}});
-    CHECK(sameBits(run(*P, theta0, eta, 30, o).weights, run(*P, theta0, eta, 30, o).weights), "sgd: same seed, same bits");
+    CHECK(sameBits(run(*P, theta0, eta, 30, o).weights, run(*P, theta0, eta, 30, o).weights),
+          "sgd: same seed, same bits");
   }
 
   // --- Bad settings: ERR_DLN_VALUE naming the field.
@@ -408,8 +420,9 @@ int main() {
       double edge;  // eta lambda at the edge
     };
     const double beta = 0.7;
-    for (const Case& c : {Case{"gd", opt("gd"), 2.0}, Case{"momentum", opt("momentum", {{"beta", beta}}), 2 * (1 + beta)},
-                          Case{"nesterov", opt("nesterov", {{"beta", beta}}), 2 * (1 + beta) / (1 + 2 * beta)}}) {
+    for (const Case& c :
+         {Case{"gd", opt("gd"), 2.0}, Case{"momentum", opt("momentum", {{"beta", beta}}), 2 * (1 + beta)},
+          Case{"nesterov", opt("nesterov", {{"beta", beta}}), 2 * (1 + beta) / (1 + 2 * beta)}}) {
       const double below = excess(c.o, 0.98 * c.edge / lambda), above = excess(c.o, 1.02 * c.edge / lambda);
       CHECK(below < 1e-6 * loss0, std::string(c.what) + ": just below the edge converges");
       CHECK(!(above < loss0), std::string(c.what) + ": just above the edge does not");
@@ -472,7 +485,8 @@ int main() {
       }
       sum += a / c;
     }
-    CHECK_REL(rb.trace.column(2).values[0], sum / 3, 1e-10, "batchSharpness: mean batch curvature along the batch gradient");
+    CHECK_REL(rb.trace.column(2).values[0], sum / 3, 1e-10,
+              "batchSharpness: mean batch curvature along the batch gradient");
   }
   return check::done("optimizers_test");
 }

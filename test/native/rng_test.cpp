@@ -64,7 +64,8 @@ int main() {
   }
   // Pinned keys and first draws (the contract: same seed, same bits, forever).
   {
-    CHECK(dln::streamKey(0, dln::Purpose::Init) == dln::streamKey(0, dln::Purpose::Init, {}), "no indices = empty list");
+    CHECK(dln::streamKey(0, dln::Purpose::Init) == dln::streamKey(0, dln::Purpose::Init, {}),
+          "no indices = empty list");
     const std::uint64_t k = dln::streamKey(0, dln::Purpose::Init, {0});
     CHECK(k == 0xFF8632C2ADD9FE6EULL, "streamKey(0, Init, {0}) pinned");
     dln::Rng rng(k);

@@ -118,11 +118,12 @@ int main() {
         if (alwaysSystem.loss() - problem.lossMinimum() <= 1e-10) break;
       }
       const double alwaysRatio = double(always.stats().gradientEquivalents()) / double(ref.nfev);
-      std::printf("MC %s: RK45 %llu gradients; auto %llu gradient-equivalents (%.3fx; %llu Lanczos estimates, %llu "
-                  "switches); end points %.3g tol apart (comparable without a switch); always stiff: %.3gx\n",
-                  k.name, (unsigned long long)ref.nfev, (unsigned long long)s.gradientEquivalents(), ratio,
-                  (unsigned long long)s.spectralEstimates, (unsigned long long)stepper.switches(),
-                  diff / (o.atol + o.rtol * m), alwaysRatio);
+      std::printf(
+          "MC %s: RK45 %llu gradients; auto %llu gradient-equivalents (%.3fx; %llu Lanczos estimates, %llu "
+          "switches); end points %.3g tol apart (comparable without a switch); always stiff: %.3gx\n",
+          k.name, (unsigned long long)ref.nfev, (unsigned long long)s.gradientEquivalents(), ratio,
+          (unsigned long long)s.spectralEstimates, (unsigned long long)stepper.switches(), diff / (o.atol + o.rtol * m),
+          alwaysRatio);
       c.expect(alwaysRatio > 1.2, "MC %s: always-stiff not caught by the 1.2x bar (%.3gx)", k.name, alwaysRatio);
       c.expect(system.loss() - problem.lossMinimum() <= 1e-10, "MC %s: auto converged", k.name);
       c.expect(ratio <= 1.2, "MC %s: auto spent %.3fx RK45's evaluations", k.name, ratio);
@@ -157,12 +158,14 @@ int main() {
       if (firstSwitch < 0 && stepper.switches() > 0) firstSwitch = stepper.t();
     }
     const StiffStats s = stepper.stats();
-    std::printf("Jacot [0, 3]: RK45 %llu gradients; auto %llu gradient-equivalents, first switch at t = %.3g, %llu "
-                "switches, ends %s\n",
-                (unsigned long long)rk45.nfev(), (unsigned long long)s.gradientEquivalents(), firstSwitch,
-                (unsigned long long)stepper.switches(), stepper.stiffMode() ? "stiff" : "in RK45");
+    std::printf(
+        "Jacot [0, 3]: RK45 %llu gradients; auto %llu gradient-equivalents, first switch at t = %.3g, %llu "
+        "switches, ends %s\n",
+        (unsigned long long)rk45.nfev(), (unsigned long long)s.gradientEquivalents(), firstSwitch,
+        (unsigned long long)stepper.switches(), stepper.stiffMode() ? "stiff" : "in RK45");
     c.expect(stepper.status() == AutoStepper::Status::Finished, "Jacot: auto finished");
-    c.expect(firstSwitch > 0.5 && firstSwitch < 1.0, "Jacot: first switch at t = %g (after the first transition)", firstSwitch);
+    c.expect(firstSwitch > 0.5 && firstSwitch < 1.0, "Jacot: first switch at t = %g (after the first transition)",
+             firstSwitch);
     c.expect(stepper.stiffMode(), "Jacot: auto ends in the stiff method on the plateau");
     c.expect(2 * s.gradientEquivalents() <= rk45.nfev(), "Jacot: auto %llu vs RK45 %llu",
              (unsigned long long)s.gradientEquivalents(), (unsigned long long)rk45.nfev());

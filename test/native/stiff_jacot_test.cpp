@@ -145,10 +145,11 @@ int main() {
     const Run a = stiff<Exprb>(j, rtol, 1.0, ExprbScheme::Exprb43);
     const Run wrong = stiff<Exprb>(j, rtol, 1.001, ExprbScheme::Exprb43);
     const double ea = error(a.y, ref.y, rtol), da = drift(j, a.y, rtol), ew = error(wrong.y, ref.y, rtol);
-    std::printf("rtol %.0e: RK45 error %.3g tol, drift %.3g, %llu gradients; exprb43 error %.3g tol, drift %.3g, %llu "
-                "gradient-equivalents (%.1fx fewer); 0.1%% faster flow: error %.3g tol\n",
-                rtol, error(base.y, ref.y, rtol), drift(j, base.y, rtol), (unsigned long long)base.cost, ea, da,
-                (unsigned long long)a.cost, double(base.cost) / double(a.cost), ew);
+    std::printf(
+        "rtol %.0e: RK45 error %.3g tol, drift %.3g, %llu gradients; exprb43 error %.3g tol, drift %.3g, %llu "
+        "gradient-equivalents (%.1fx fewer); 0.1%% faster flow: error %.3g tol\n",
+        rtol, error(base.y, ref.y, rtol), drift(j, base.y, rtol), (unsigned long long)base.cost, ea, da,
+        (unsigned long long)a.cost, double(base.cost) / double(a.cost), ew);
     c.expect(a.ok && wrong.ok && base.ok, "rtol %g: every run finished", rtol);
     c.expect(ea <= 2, "exprb43 rtol %g: end point %g tol from the reference", rtol, ea);
     c.expect(da <= 0.3, "exprb43 rtol %g: balancedness drift %g rtol", rtol, da);
@@ -162,9 +163,10 @@ int main() {
     const Run b = stiff<Exprb>(j, 1e-6, 1.0, ExprbScheme::Exprb32);
     const Run r = stiff<Rkc>(j, 1e-6, 1.0);
     const double eb = error(b.y, ref.y, 1e-6), er = error(r.y, ref.y, 1e-6);
-    std::printf("rtol 1e-06: exprb32 error %.3g tol, drift %.3g, %llu gradient-equivalents; rkc error %.3g tol, drift %.3g, "
-                "%llu gradient-equivalents\n",
-                eb, drift(j, b.y, 1e-6), (unsigned long long)b.cost, er, drift(j, r.y, 1e-6), (unsigned long long)r.cost);
+    std::printf(
+        "rtol 1e-06: exprb32 error %.3g tol, drift %.3g, %llu gradient-equivalents; rkc error %.3g tol, drift %.3g, "
+        "%llu gradient-equivalents\n",
+        eb, drift(j, b.y, 1e-6), (unsigned long long)b.cost, er, drift(j, r.y, 1e-6), (unsigned long long)r.cost);
     c.expect(b.ok && r.ok, "exprb32 and rkc finished");
     c.expect(eb <= 1.5, "exprb32 rtol 1e-6: end point %g tol from the reference", eb);
     c.expect(er <= 50, "rkc rtol 1e-6: end point %g tol from the reference", er);

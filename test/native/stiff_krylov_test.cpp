@@ -77,52 +77,55 @@ int main() {
   for (auto& x : v) x = rng.normal();
   KrylovBasis::Product product = [&](const double* x, double* out) { flow.hessianTimes(x, out); };
   for (bool full : {false, true}) {
-  for (int k : {1, 3, 4}) {
-    for (double tau : {1e-5, 1e-3, 0.3}) {
-      const double scale = 2.5 * tau;
-      // Reference: scale * phi_k(-tau H) v by the eigen-decomposition (LinearFlow's Q).
-      std::vector<double> ref(n, 0.0);
-      const auto Q = stiff_test::randomOrthogonal(n, 11);
-      for (std::size_t q = 0; q < n; ++q) {
-        double proj = 0.0;
-        for (std::size_t i = 0; i < n; ++i) proj += Q[q * n + i] * v[i];
-        const double f = scale * phi(k, -tau * lambda[q]) * proj;
-        for (std::size_t i = 0; i < n; ++i) ref[i] += Q[q * n + i] * f;
+    for (int k : {1, 3, 4}) {
+      for (double tau : {1e-5, 1e-3, 0.3}) {
+        const double scale = 2.5 * tau;
+        // Reference: scale * phi_k(-tau H) v by the eigen-decomposition (LinearFlow's Q).
+        std::vector<double> ref(n, 0.0);
+        const auto Q = stiff_test::randomOrthogonal(n, 11);
+        for (std::size_t q = 0; q < n; ++q) {
+          double proj = 0.0;
+          for (std::size_t i = 0; i < n; ++i) proj += Q[q * n + i] * v[i];
+          const double f = scale * phi(k, -tau * lambda[q]) * proj;
+          for (std::size_t i = 0; i < n; ++i) ref[i] += Q[q * n + i] * f;
+        }
+        double refNorm = 0.0;
+        for (double x : ref) refNorm += x * x;
+        refNorm = std::sqrt(refNorm);
+        KrylovBasis basis;
+        basis.start(n, v.data(), full);
+        double worstRatio = 0.0, finalError = 0.0;
+        std::vector<double> approx(n), coef;
+        // Without full reorthogonalization the recurrence may need more than n steps (copies of
+        // converged Ritz values): allow 4 n.
+        while (basis.size() < 4 * n && basis.extend(product)) {
+          coef.resize(basis.size());
+          basis.phiCoefficients(k, tau, scale, coef.data());
+          basis.combine(coef.data(), approx.data(), false);
+          double err = 0.0;
+          for (std::size_t i = 0; i < n; ++i) err += (approx[i] - ref[i]) * (approx[i] - ref[i]);
+          err = std::sqrt(err);
+          const double estimate = basis.errorEstimate(k, tau, scale);
+          // Where the stepper would stop (estimate below ~1e-2 of the product and above rounding),
+          // the true error must not exceed the estimate by much (above the rounding floor, ~1e-11 here).
+          if (estimate < 1e-2 * refNorm && err > 1e-10 * refNorm) worstRatio = std::max(worstRatio, err / estimate);
+          finalError = err / refNorm;
+          if (estimate < 1e-15 * refNorm) break;
+        }
+        std::printf(
+            "phi_%d(-tau H) v, tau %g, %s: %zu Lanczos steps, final relative error %.3g, max error/estimate %.3g\n", k,
+            tau, full ? "full reorthogonalization" : "three-term", basis.size(), finalError, worstRatio);
+        // The three-term recurrence on a spectrum over 6 decades at tau S = 3e5 converges slowly past
+        // n steps (copies of converged Ritz values; 3e-8 after 4 n measured); with full
+        // reorthogonalization n steps are exact.
+        const double reached = full || tau < 0.1 ? 1e-11 : 1e-7;
+        c.expect(finalError < reached, "phi_%d tau %g: Lanczos converged to %g", k, tau, finalError);
+        if (full)
+          c.expect(basis.size() <= n, "phi_%d tau %g: %zu > n steps with full reorthogonalization", k, tau,
+                   basis.size());
+        c.expect(worstRatio < 3, "phi_%d tau %g: error %g x the estimate", k, tau, worstRatio);
       }
-      double refNorm = 0.0;
-      for (double x : ref) refNorm += x * x;
-      refNorm = std::sqrt(refNorm);
-      KrylovBasis basis;
-      basis.start(n, v.data(), full);
-      double worstRatio = 0.0, finalError = 0.0;
-      std::vector<double> approx(n), coef;
-      // Without full reorthogonalization the recurrence may need more than n steps (copies of
-      // converged Ritz values): allow 4 n.
-      while (basis.size() < 4 * n && basis.extend(product)) {
-        coef.resize(basis.size());
-        basis.phiCoefficients(k, tau, scale, coef.data());
-        basis.combine(coef.data(), approx.data(), false);
-        double err = 0.0;
-        for (std::size_t i = 0; i < n; ++i) err += (approx[i] - ref[i]) * (approx[i] - ref[i]);
-        err = std::sqrt(err);
-        const double estimate = basis.errorEstimate(k, tau, scale);
-        // Where the stepper would stop (estimate below ~1e-2 of the product and above rounding),
-        // the true error must not exceed the estimate by much (above the rounding floor, ~1e-11 here).
-        if (estimate < 1e-2 * refNorm && err > 1e-10 * refNorm) worstRatio = std::max(worstRatio, err / estimate);
-        finalError = err / refNorm;
-        if (estimate < 1e-15 * refNorm) break;
-      }
-      std::printf("phi_%d(-tau H) v, tau %g, %s: %zu Lanczos steps, final relative error %.3g, max error/estimate %.3g\n",
-                  k, tau, full ? "full reorthogonalization" : "three-term", basis.size(), finalError, worstRatio);
-      // The three-term recurrence on a spectrum over 6 decades at tau S = 3e5 converges slowly past
-      // n steps (copies of converged Ritz values; 3e-8 after 4 n measured); with full
-      // reorthogonalization n steps are exact.
-      const double reached = full || tau < 0.1 ? 1e-11 : 1e-7;
-      c.expect(finalError < reached, "phi_%d tau %g: Lanczos converged to %g", k, tau, finalError);
-      if (full) c.expect(basis.size() <= n, "phi_%d tau %g: %zu > n steps with full reorthogonalization", k, tau, basis.size());
-      c.expect(worstRatio < 3, "phi_%d tau %g: error %g x the estimate", k, tau, worstRatio);
     }
-  }
   }
 
   // 3. The Lanczos relation gives H (V c) without a product.
@@ -147,7 +150,8 @@ int main() {
     basis.addHessianTimesCombination(coef.data(), truncated.data());
     const double* q = basis.next();
     double w = 0.0;
-    for (std::size_t i = 0; i < n; ++i) w = std::max(w, std::fabs(truncated[i] - basis.beta() * coef.back() * q[i] - hx[i]));
+    for (std::size_t i = 0; i < n; ++i)
+      w = std::max(w, std::fabs(truncated[i] - basis.beta() * coef.back() * q[i] - hx[i]));
     c.expect(w / m > 1e-6, "a relation without the beta_m q_{m+1} term not caught (%g)", w / m);
   }
   return c.finish("stiff_krylov_test");

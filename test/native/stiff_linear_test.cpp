@@ -100,10 +100,13 @@ void checkSplitTime(Checks& c, const char* name, double bound, Extra... extra) {
     m = std::max(m, std::fabs(exact[i]));
   }
   const double tol = o.atol + o.rtol * m;
-  std::printf("%s split time: from t0 = 1e20, %llu steps, end t - 1e20 = %.17g; differs from the run from 0 by %.3g tol, "
-              "from the closed form by %.3g tol\n",
-              name, static_cast<unsigned long long>(fromFar.accepted()), fromFar.time().until(1e20) * -1.0, diff / tol, err / tol);
-  c.expect(fromFar.status() == Stepper::Status::Finished, "%s: the run from t0 = 1e20 finished (%s)", name, fromFar.message().c_str());
+  std::printf(
+      "%s split time: from t0 = 1e20, %llu steps, end t - 1e20 = %.17g; differs from the run from 0 by %.3g tol, "
+      "from the closed form by %.3g tol\n",
+      name, static_cast<unsigned long long>(fromFar.accepted()), fromFar.time().until(1e20) * -1.0, diff / tol,
+      err / tol);
+  c.expect(fromFar.status() == Stepper::Status::Finished, "%s: the run from t0 = 1e20 finished (%s)", name,
+           fromFar.message().c_str());
   c.expect(fromFar.accepted() > 3, "%s: the run from 1e20 took steps below the spacing of doubles", name);
   c.expect(diff <= 1e-3 * tol, "%s: the run from 1e20 differs from the run from 0 by %g tol", name, diff / tol);
   c.expect(err / tol < bound, "%s: the run from 1e20 is off the closed form by %g tol", name, err / tol);
@@ -118,11 +121,12 @@ int main() {
     const Outcome b = run<Exprb>(rtol, ExprbScheme::Exprb32);
     const Outcome r = run<Rkc>(rtol);
     const double rkcBound = 0.3 * std::pow(rtol, 2.0 / 3.0) / rtol;  // in units of tol
-    std::printf("rtol %.0e: exprb43 error/tol %.3g (wrong form %.3g; %llu gradients, %llu products, %llu steps); "
-                "exprb32 %.3g (%llu gradients, %llu products); rkc %.3g (bound %.3g; %llu gradients, max %zu stages)\n",
-                rtol, a.error, a.wrong, (unsigned long long)a.stats.nfev, (unsigned long long)a.stats.hvps,
-                (unsigned long long)a.stats.accepted, b.error, (unsigned long long)b.stats.nfev,
-                (unsigned long long)b.stats.hvps, r.error, rkcBound, (unsigned long long)r.stats.nfev, r.stats.maxStages);
+    std::printf(
+        "rtol %.0e: exprb43 error/tol %.3g (wrong form %.3g; %llu gradients, %llu products, %llu steps); "
+        "exprb32 %.3g (%llu gradients, %llu products); rkc %.3g (bound %.3g; %llu gradients, max %zu stages)\n",
+        rtol, a.error, a.wrong, (unsigned long long)a.stats.nfev, (unsigned long long)a.stats.hvps,
+        (unsigned long long)a.stats.accepted, b.error, (unsigned long long)b.stats.nfev,
+        (unsigned long long)b.stats.hvps, r.error, rkcBound, (unsigned long long)r.stats.nfev, r.stats.maxStages);
     c.expect(a.ok && b.ok && r.ok, "rtol %g: every run reached every sample", rtol);
     c.expect(a.error <= 0.1, "exprb43 rtol %g: error %g x tol", rtol, a.error);
     c.expect(b.error <= 0.1, "exprb32 rtol %g: error %g x tol", rtol, b.error);
@@ -132,14 +136,16 @@ int main() {
              (unsigned long long)a.stats.nfev, (unsigned long long)b.stats.nfev);
   }
   {
-    c.expect([] {
-      try {
-        validate(StiffOptions());
-        return true;
-      } catch (const Error&) {
-        return false;
-      }
-    }(), "the default options validate");
+    c.expect(
+        [] {
+          try {
+            validate(StiffOptions());
+            return true;
+          } catch (const Error&) {
+            return false;
+          }
+        }(),
+        "the default options validate");
     struct Bad {
       const char* field;
       void (*set)(StiffOptions&);

@@ -64,7 +64,7 @@ std::shared_ptr<MseLoss> makeLoss() {
   // X = 2 I (N = 4 rows), Y = X A*^T.
   std::vector<double> X(kD * kD, 0.0), Y(kD * kD, 0.0);
   for (std::size_t i = 0; i < kD; ++i) X[i * kD + i] = 2.0;
-  for (std::size_t r = 0; r < kD; ++r)      // sample r = 2 e_r: Y[r][i] = 2 A*[i][r]
+  for (std::size_t r = 0; r < kD; ++r)  // sample r = 2 e_r: Y[r][i] = 2 A*[i][r]
     for (std::size_t i = 0; i < kD; ++i) {
       double a = 0.0;
       for (std::size_t k = 0; k < kD; ++k) a += U(i, k) * kS[k] * V(r, k);
@@ -99,10 +99,10 @@ double modeStrength(const double* theta, std::size_t k) {
 }
 
 struct Outcome {
-  double error = 0.0;        // max over samples of |theta - exact|_inf / (atol + rtol |exact|_inf)
-  double wrongError = 0.0;   // the same against the wrong closed form
-  double eventError = 0.0;   // max_k |t*_located - t*| / (atol + rtol t*)... relative to rtol
-  double drift = 0.0;        // balancedness drift relative to rtol * max ||W||_F^2
+  double error = 0.0;       // max over samples of |theta - exact|_inf / (atol + rtol |exact|_inf)
+  double wrongError = 0.0;  // the same against the wrong closed form
+  double eventError = 0.0;  // max_k |t*_located - t*| / (atol + rtol t*)... relative to rtol
+  double drift = 0.0;       // balancedness drift relative to rtol * max ||W||_F^2
   std::uint64_t gradientEquivalents = 0;
   bool invariant = true;  // after every accepted step the system is linearized at the accepted point
   bool ok = false;
@@ -189,10 +189,11 @@ void check(Checks& c, const char* name, const Problem& problem, Bounds (*bounds)
   for (double rtol : {1e-4, 1e-6, 1e-8, 1e-10}) {
     const Outcome r = run<Stepper>(problem, rtol, extra...);
     const Bounds b = bounds(rtol);
-    std::printf("%s rtol %.0e: error/tol %.3g (claim %.3g), wrong closed form %.3g, half-times %.3g rtol (claim %.3g), "
-                "drift %.3g rtol, %llu gradient-equivalents\n",
-                name, rtol, r.error, b.error, r.wrongError, r.eventError, b.halfTime, r.drift,
-                static_cast<unsigned long long>(r.gradientEquivalents));
+    std::printf(
+        "%s rtol %.0e: error/tol %.3g (claim %.3g), wrong closed form %.3g, half-times %.3g rtol (claim %.3g), "
+        "drift %.3g rtol, %llu gradient-equivalents\n",
+        name, rtol, r.error, b.error, r.wrongError, r.eventError, b.halfTime, r.drift,
+        static_cast<unsigned long long>(r.gradientEquivalents));
     c.expect(r.ok, "%s rtol %g: the run reached every sample time", name, rtol);
     c.expect(r.invariant, "%s rtol %g: the system was not linearized at the accepted point", name, rtol);
     c.expect(r.error <= b.error, "%s rtol %g: error %g x tol vs the closed form", name, rtol, r.error);

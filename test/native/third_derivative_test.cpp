@@ -49,7 +49,9 @@ void checkCaught(const std::string& what, double falseMeasured, double tol) {
   check(falseMeasured > tol, "false case caught: " + what, falseMeasured, tol);
 }
 
-double norm(const std::vector<double>& x) { return std::sqrt(linalg::frobeniusNorm(x.size(), x.data()) * linalg::frobeniusNorm(x.size(), x.data())); }
+double norm(const std::vector<double>& x) {
+  return std::sqrt(linalg::frobeniusNorm(x.size(), x.data()) * linalg::frobeniusNorm(x.size(), x.data()));
+}
 double dot(const std::vector<double>& x, const std::vector<double>& y) {
   double s = 0.0;
   for (std::size_t i = 0; i < x.size(); ++i) s += x[i] * y[i];
@@ -92,8 +94,8 @@ std::shared_ptr<const Problem> mse(std::size_t n, std::vector<std::size_t> width
                                          std::make_shared<MseLoss>(n, d0, dL, X.data(), Y.data()), l2);
 }
 
-std::shared_ptr<const Problem> completion(std::size_t rows, std::size_t cols, std::vector<std::size_t> widths, double l2,
-                                          std::uint64_t seed) {
+std::shared_ptr<const Problem> completion(std::size_t rows, std::size_t cols, std::vector<std::size_t> widths,
+                                          double l2, std::uint64_t seed) {
   CompletionData data = completionData(rows, cols, 2, rows * cols / 2, seed);
   return std::make_shared<const Problem>(NetworkSpec(std::move(widths), {}),
                                          std::make_shared<CompletionLoss>(rows, cols, data.observed), l2);
@@ -109,7 +111,8 @@ std::vector<Case> cases() {
   };
   for (double l2 : {0.0, 0.05}) {
     const std::string tag = l2 == 0.0 ? "" : " + L2";
-    add("regression, projection p in R^2, widths 4-3-5-2" + tag, regression(30, 4, {4, 3, 5, 2}, {0.6, -0.8}, l2, 1), 0.8);
+    add("regression, projection p in R^2, widths 4-3-5-2" + tag, regression(30, 4, {4, 3, 5, 2}, {0.6, -0.8}, l2, 1),
+        0.8);
     add("regression Marion-Chizat shape, widths 5^4-1" + tag, regression(40, 5, {5, 5, 5, 5, 1}, {1.0}, l2, 2), 0.6);
     add("regression n = 3 < d = 4 (residual form), widths 4-3-1" + tag, regression(3, 4, {4, 3, 1}, {1.0}, l2, 3), 0.9);
     add("mse output side (d0 = 6 > dL = 4), widths 6-5-7-4" + tag, mse(20, {6, 5, 7, 4}, l2, 4), 0.6);
@@ -149,14 +152,16 @@ struct D3 {
   std::vector<double> uv, uvGeneric, vu, uu, uuGeneric, uuFromMixed, uz, zv, hu, huRef;
 };
 
-D3 thirdDerivatives(const Case& c, const std::vector<double>& u, const std::vector<double>& v, const std::vector<double>& z) {
+D3 thirdDerivatives(const Case& c, const std::vector<double>& u, const std::vector<double>& v,
+                    const std::vector<double>& z) {
   Evaluator ev(*c.problem);
   ev.evaluate(c.theta.data());
   ev.completeGradient();
   ThirdDerivative T(ev);
   const std::size_t P = T.dimension();
   D3 r;
-  for (auto* x : {&r.uv, &r.uvGeneric, &r.vu, &r.uu, &r.uuGeneric, &r.uuFromMixed, &r.uz, &r.zv, &r.hu, &r.huRef}) x->assign(P, 0.0);
+  for (auto* x : {&r.uv, &r.uvGeneric, &r.vu, &r.uu, &r.uuGeneric, &r.uuFromMixed, &r.uz, &r.zv, &r.hu, &r.huRef})
+    x->assign(P, 0.0);
   T.apply(u.data(), v.data(), r.uv.data());
   T.apply(v.data(), u.data(), r.vu.data());
   T.apply(u.data(), z.data(), r.uz.data());
@@ -186,7 +191,8 @@ void testIdentitiesAndDifferences() {
     // <D3[u,v], z> = <D3[u,z], v> = <D3[z,v], u>, relative to |D3[u,v]| |z|.
     const double t1 = dot(r.uv, z), t2 = dot(r.uz, v), t3 = dot(r.zv, u);
     const double perm = std::max(std::fabs(t1 - t2), std::fabs(t1 - t3)) / (norm(r.uv) * norm(z));
-    const double uu = std::max({relDiff(r.uu, r.uuFromMixed), relDiff(r.uuGeneric, r.uuFromMixed), relDiff(r.uvGeneric, r.uv)});
+    const double uu =
+        std::max({relDiff(r.uu, r.uuFromMixed), relDiff(r.uuGeneric, r.uuFromMixed), relDiff(r.uvGeneric, r.uv)});
     const double hu = relDiff(r.hu, r.huRef);
     const double h = 1e-3 * norm(c.theta) / norm(v);
     const std::vector<double> fd = hvpDerivative(*c.problem, c.theta, u, v, h);
@@ -258,17 +264,22 @@ void testScalarNetwork() {
     const double X[4] = {1.0, -0.5, 2.0, 0.3}, y[4] = {0.7, 0.1, -1.2, 0.4};
     auto loss = std::make_shared<RegressionLoss>(4, 1, X, y);
     const double s = loss->sigma()[0], t = loss->wStar()[0];
-    scalars.push_back({"regression, projection p = 0.7", std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {0.7}), loss, 0.0), s, t, 0.7});
-    scalars.push_back({"regression, projection p = 0.7, L2 0.1", std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {0.7}), loss, 0.1), s, t, 0.7});
+    scalars.push_back({"regression, projection p = 0.7",
+                       std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {0.7}), loss, 0.0), s, t, 0.7});
+    scalars.push_back({"regression, projection p = 0.7, L2 0.1",
+                       std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {0.7}), loss, 0.1), s, t, 0.7});
   }
   {
     const double X[3] = {1.0, 2.0, -0.4}, Y[3] = {0.3, 1.1, -0.9};
     auto loss = std::make_shared<MseLoss>(3, 1, 1, X, Y);
-    scalars.push_back({"mse 1 x 1", std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {}), loss, 0.0), loss->sigma()[0], loss->aStar()[0], 1.0});
+    scalars.push_back({"mse 1 x 1", std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {}), loss, 0.0),
+                       loss->sigma()[0], loss->aStar()[0], 1.0});
   }
   {
     auto loss = std::make_shared<CompletionLoss>(1, 1, std::vector<Entry>{{0, 0, 0.4}, {0, 0, -1.0}, {0, 0, 0.9}});
-    scalars.push_back({"completion 1 x 1 (three observations)", std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {}), loss, 0.0), 1.0, (0.4 - 1.0 + 0.9) / 3, 1.0});
+    scalars.push_back({"completion 1 x 1 (three observations)",
+                       std::make_shared<const Problem>(NetworkSpec({1, 1, 1, 1, 1, 1}, {}), loss, 0.0), 1.0,
+                       (0.4 - 1.0 + 0.9) / 3, 1.0});
   }
   const std::vector<double> u = {0.3, -1.2, 0.5, 0.8, -0.4}, v = {-0.7, 0.2, 1.1, -0.3, 0.9};
   double worst = 0.0, worstBad = 0.0;
@@ -279,7 +290,8 @@ void testScalarNetwork() {
     for (std::size_t k = 0; k < L; ++k)
       for (std::size_t i = 0; i < L; ++i)
         for (std::size_t j = 0; j < L; ++j) {
-          const double gn = f2 * (piExcept({i, k}) * piExcept({j}) + piExcept({i}) * piExcept({j, k}) + piExcept({i, j}) * piExcept({k}));
+          const double gn = f2 * (piExcept({i, k}) * piExcept({j}) + piExcept({i}) * piExcept({j, k}) +
+                                  piExcept({i, j}) * piExcept({k}));
           const double res = f1 * piExcept({i, j, k});
           exact[k] += u[i] * v[j] * (gn + res);
           dropped[k] += u[i] * v[j] * gn;  // false case: without the residual (G) term
@@ -346,9 +358,10 @@ void testSharpnessGradient() {
     SharpnessGradientOptions o;
     const SharpnessGradientResult r = sharpnessGradient(ev, o);
     const double errLanczos = relDiff(r.contractions, grad);
-    const double errValue = std::max(std::fabs(r.eigenvalues[0] - top.value) / top.value, std::fabs(r.eigengap - top.gap) / top.gap);
-    std::printf("   %-66s rel gap %.1e fd %.1e lanczos %.1e (bound %.1e) values %.1e hvps %zu\n", c.name.c_str(), top.gap / top.value, err,
-                errLanczos, r.vectorErrorBound, errValue, r.hvps);
+    const double errValue =
+        std::max(std::fabs(r.eigenvalues[0] - top.value) / top.value, std::fabs(r.eigengap - top.gap) / top.gap);
+    std::printf("   %-66s rel gap %.1e fd %.1e lanczos %.1e (bound %.1e) values %.1e hvps %zu\n", c.name.c_str(),
+                top.gap / top.value, err, errLanczos, r.vectorErrorBound, errValue, r.hvps);
     worst = std::max(worst, err);
     worstLanczos = std::max(worstLanczos, errLanczos / std::max(r.vectorErrorBound, 1e-12));
     worstValue = std::max(worstValue, errValue);
@@ -375,7 +388,8 @@ void testRepeatedTop() {
   const double X[4] = {std::sqrt(2.0), 0.0, 0.0, std::sqrt(2.0)};
   const double t = -1.0;
   const double Y[4] = {t * X[0], 0.0, 0.0, t * X[3]};
-  auto problem = std::make_shared<const Problem>(NetworkSpec({2, 4, 4, 2}, {}), std::make_shared<MseLoss>(2, 2, 2, X, Y), 0.0);
+  auto problem =
+      std::make_shared<const Problem>(NetworkSpec({2, 4, 4, 2}, {}), std::make_shared<MseLoss>(2, 2, 2, X, Y), 0.0);
   const std::size_t P = 32, k = 3;
   std::vector<double> theta(P, 0.0);
   {
@@ -385,10 +399,10 @@ void testRepeatedTop() {
     for (double& x : w2) x = rng.normal();
     for (double& x : w3) x = rng.normal();
     for (int c = 0; c < 2; ++c) {
-      for (int i = 0; i < 2; ++i) theta[(2 * c + i) * 2 + c] = w1[i];                  // W_1: 4 x 2
+      for (int i = 0; i < 2; ++i) theta[(2 * c + i) * 2 + c] = w1[i];  // W_1: 4 x 2
       for (int i = 0; i < 2; ++i)
         for (int j = 0; j < 2; ++j) theta[8 + (2 * c + i) * 4 + 2 * c + j] = w2[i * 2 + j];  // W_2: 4 x 4
-      for (int j = 0; j < 2; ++j) theta[24 + c * 4 + 2 * c + j] = w3[j];               // W_3: 2 x 4
+      for (int j = 0; j < 2; ++j) theta[24 + c * 4 + 2 * c + j] = w3[j];                     // W_3: 2 x 4
     }
   }
   Evaluator ev(*problem);
@@ -397,10 +411,11 @@ void testRepeatedTop() {
   std::vector<double> H = denseHessian(ev), values(P);
   symmetricSpectrum(P, H, values.data());
   const double split = (values[P - 1] - values[P - 3]) / values[P - 1];
-  std::printf("   dense top eigenvalues %.15g %.15g %.15g %.15g\n", values[P - 1], values[P - 2], values[P - 3], values[P - 4]);
+  std::printf("   dense top eigenvalues %.15g %.15g %.15g %.15g\n", values[P - 1], values[P - 2], values[P - 3],
+              values[P - 4]);
   checkBelow("precondition: the top eigenvalue is triple (dense, relative split)", split, 1e-14);
-  check(values[P - 3] - values[P - 4] > 0.01 * values[P - 1], "precondition: the fourth eigenvalue is separated", values[P - 3] - values[P - 4],
-        0.01 * values[P - 1]);
+  check(values[P - 3] - values[P - 4] > 0.01 * values[P - 1], "precondition: the fourth eigenvalue is separated",
+        values[P - 3] - values[P - 4], 0.01 * values[P - 1]);
   // Why the deflated solves: one Krylov space from one start holds one vector of the repeated
   // eigenspace, so a plain top-2 Lanczos reports the next distinct eigenvalue as lambda_2.
   {
@@ -409,7 +424,8 @@ void testRepeatedTop() {
     lo.k = 2;
     const LanczosResult plain = lanczos(Hop, lo);
     std::printf("   plain top-2 Lanczos: %.15g %.15g\n", plain.values[0], plain.values[1]);
-    checkCaught("a plain top-2 Lanczos reports a false gap here (relative)", (plain.values[0] - plain.values[1]) / plain.values[0], 1e-6);
+    checkCaught("a plain top-2 Lanczos reports a false gap here (relative)",
+                (plain.values[0] - plain.values[1]) / plain.values[0], 1e-6);
   }
   for (auto method : {SharpnessGradientOptions::Method::Lanczos, SharpnessGradientOptions::Method::Dense}) {
     const std::string name = method == SharpnessGradientOptions::Method::Lanczos ? "lanczos" : "dense";
@@ -423,12 +439,14 @@ void testRepeatedTop() {
       refused = e.code() == ErrorCode::Value;
       field = e.field();
     }
-    check(refused && field == "options.eigengapTolerance", name + ": refuses the repeated top (ERR_DLN_VALUE on options.eigengapTolerance)", refused, 0);
+    check(refused && field == "options.eigengapTolerance",
+          name + ": refuses the repeated top (ERR_DLN_VALUE on options.eigengapTolerance)", refused, 0);
     o.cluster = true;
     const SharpnessGradientResult r = sharpnessGradient(ev, o);
-    check(r.clusterSize == k && r.contractions.size() == 6 * P, name + ": cluster mode returns k = 3 and 6 contractions", double(r.clusterSize), 3);
-    checkBelow(name + ": cluster gap = lambda_3 - lambda_4 (relative to dense)", std::fabs(r.eigengap - (values[P - 3] - values[P - 4])) / values[P - 1],
-               1e-12);
+    check(r.clusterSize == k && r.contractions.size() == 6 * P,
+          name + ": cluster mode returns k = 3 and 6 contractions", double(r.clusterSize), 3);
+    checkBelow(name + ": cluster gap = lambda_3 - lambda_4 (relative to dense)",
+               std::fabs(r.eigengap - (values[P - 3] - values[P - 4])) / values[P - 1], 1e-12);
     // The contractions are D3 of the returned basis: check them against direct applications, and
     // their trace (the gradient of lambda_1 + lambda_2 + lambda_3, basis-free) against central
     // differences of the dense eigenvalues.
@@ -460,7 +478,8 @@ void testRepeatedTop() {
       auto central = [&](double s) { return (sumTop(s) - sumTop(-s)) / (2 * s); };
       fd[q] = (4 * central(1e-4) - central(2e-4)) / 3;
     }
-    checkBelow(name + ": trace of the cluster's contractions = grad(lambda_1 + lambda_2 + lambda_3)", relDiff(trace, fd), 1e-10);
+    checkBelow(name + ": trace of the cluster's contractions = grad(lambda_1 + lambda_2 + lambda_3)",
+               relDiff(trace, fd), 1e-10);
   }
   SharpnessGradientOptions o;
   o.cluster = true;
@@ -491,9 +510,12 @@ void testBadOptions() {
     return std::string("(accepted)");
   };
   check(fieldOf([](auto& o) { o.tol = 0; }) == "options.tol", "tol = 0 refused on options.tol", 0, 0);
-  check(fieldOf([](auto& o) { o.eigengapTolerance = -1; }) == "options.eigengapTolerance", "eigengapTolerance < 0 refused", 0, 0);
-  check(fieldOf([](auto& o) { o.eigengapTolerance = 1e-10; }) == "options.eigengapTolerance", "eigengapTolerance < 10 tol refused (Lanczos)", 0, 0);
-  check(fieldOf([](auto& o) { o.maxIterations = 2; }) == "options.maxIterations", "non-convergence refused on options.maxIterations", 0, 0);
+  check(fieldOf([](auto& o) { o.eigengapTolerance = -1; }) == "options.eigengapTolerance",
+        "eigengapTolerance < 0 refused", 0, 0);
+  check(fieldOf([](auto& o) { o.eigengapTolerance = 1e-10; }) == "options.eigengapTolerance",
+        "eigengapTolerance < 10 tol refused (Lanczos)", 0, 0);
+  check(fieldOf([](auto& o) { o.maxIterations = 2; }) == "options.maxIterations",
+        "non-convergence refused on options.maxIterations", 0, 0);
   check(fieldOf([](auto&) {}) == "(accepted)", "the defaults are accepted (false case of the above)", 0, 0);
 }
 

@@ -43,7 +43,8 @@ int main() {
     // The last-row variant: the same eigenvalues and the last row of the same vectors, bit for bit.
     la::tridiagonalEigenLastRow(n, diag.data(), off.data(), values2.data(), last.data());
     bool same = true;
-    for (std::size_t k = 0; k < n; ++k) same = same && check::sameBits(values2[k], values[k]) && check::sameBits(last[k], vectors[(n - 1) * n + k]);
+    for (std::size_t k = 0; k < n; ++k)
+      same = same && check::sameBits(values2[k], values[k]) && check::sameBits(last[k], vectors[(n - 1) * n + k]);
     CHECK(same, "tridiagonalEigenLastRow = tridiagonalEigen's values and last row, bit for bit");
   }
   // A graded matrix (entries over 20 orders of magnitude) with a known determinant: the product

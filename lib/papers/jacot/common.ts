@@ -60,7 +60,8 @@ export function saddlesMatchFinding(plateaus: Plateau[], stages: { rank: number;
   const worst = errors.length ? Math.max(...errors) : Infinity;
   return {
     id: 'saddles-match-plateaus',
-    claim: 'Algorithm A’s stage end points are the saddles that small-initialization gradient descent passes: the stage ending at rank k has the loss of the plateau at rank k',
+    claim:
+      'Algorithm A’s stage end points are the saddles that small-initialization gradient descent passes: the stage ending at rank k has the loss of the plateau at rank k',
     observed: pairs.map(({ s, p }) => `rank ${s.rank}: stage ${fmt(s.loss, 6)}, plateau ${p ? fmt(p.loss, 6) : 'none'}`).join('; ') || 'no stages',
     expected: `relative difference < ${tol} for each (a plateau drifts down slowly; a stage ends after T steps)`,
     pass: pairs.length >= 2 && worst < tol,

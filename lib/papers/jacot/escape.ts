@@ -36,7 +36,11 @@ export const CHAIN_TOLERANCE = 1e-7;
 export const LAW_TOLERANCE = 0.02;
 export const CONSTANT_TOLERANCE = 1e-4;
 
-const smallest = (pts: EscapePoint[], n: number) => pts.slice().sort((a, b) => a.alpha - b.alpha).slice(0, n);
+const smallest = (pts: EscapePoint[], n: number) =>
+  pts
+    .slice()
+    .sort((a, b) => a.alpha - b.alpha)
+    .slice(0, n);
 
 /** L = 2, random init: t = c - K ln(alpha) with K = 1/g_1 (g_1 = sigma_1(grad C(0))), fitted over the three smallest alphas, within 2%. */
 export function shallowSlopeFinding(pts: EscapePoint[], g1: number | null): Finding {
@@ -98,7 +102,9 @@ export function chainExactFinding(rows: { L: number; alpha: number; t: number; p
     id: 'chain-exact',
     claim:
       'whitened inputs, init along the optimal escape direction: the flow follows the balanced scalar chain a′ = 2a^(L−1)(s₁ − κa^L), whose escape time is known exactly (docs/theory.md §6.5)',
-    observed: rows.length ? `${rows.length} flows (L = ${[...new Set(rows.map((r) => r.L))].join(', ')}); worst relative difference ${fmt(worst, 2)}${at ? ` (L = ${at.L}, α = ${at.alpha})` : ''}` : 'no flows',
+    observed: rows.length
+      ? `${rows.length} flows (L = ${[...new Set(rows.map((r) => r.L))].join(', ')}); worst relative difference ${fmt(worst, 2)}${at ? ` (L = ${at.L}, α = ${at.alpha})` : ''}`
+      : 'no flows',
     expected: `< ${tol} (the flow's rtol is 1e-10)`,
     pass: rows.length > 0 && worst <= tol,
   };
@@ -109,12 +115,15 @@ export function shorterPlateausFinding(series: { label: string; pts: EscapePoint
   const bad: string[] = [];
   for (const s of series) {
     const pts = s.pts.slice().sort((a, b) => a.alpha - b.alpha);
-    for (let i = 1; i < pts.length; i++) if (!(pts[i].t < pts[i - 1].t)) bad.push(`${s.label}: t(${pts[i].alpha}) = ${fmt(pts[i].t, 4)} ≥ t(${pts[i - 1].alpha}) = ${fmt(pts[i - 1].t, 4)}`);
+    for (let i = 1; i < pts.length; i++)
+      if (!(pts[i].t < pts[i - 1].t))
+        bad.push(`${s.label}: t(${pts[i].alpha}) = ${fmt(pts[i].t, 4)} ≥ t(${pts[i - 1].alpha}) = ${fmt(pts[i - 1].t, 4)}`);
   }
   const n = series.reduce((a, s) => a + s.pts.length, 0);
   return {
     id: 'larger-init-shorter',
-    claim: 'larger initializations shorten the first plateau (Fig. 2’s caption): the escape time decreases strictly as α grows, at every depth and for every initialization',
+    claim:
+      'larger initializations shorten the first plateau (Fig. 2’s caption): the escape time decreases strictly as α grows, at every depth and for every initialization',
     observed: bad.length ? bad.join('; ') : `${series.length} series, ${n} escapes: strictly decreasing in α everywhere`,
     expected: 'strictly decreasing',
     pass: series.length > 0 && n > series.length && bad.length === 0,
@@ -153,7 +162,12 @@ function escapeFindings({ ds, loadTrace }: FindingsContext): FindingsResult {
     if (white.length) {
       const chain = chainParameters(white[0].built.problem);
       for (const p of series.whitened) {
-        chainRows.push({ L, alpha: p.alpha, t: p.t, predicted: chainEventTime({ L, s: chain.s, kappa: chain.kappa, c0: chain.c0, alpha: p.alpha, fraction: ESCAPE_FRACTION }) });
+        chainRows.push({
+          L,
+          alpha: p.alpha,
+          t: p.t,
+          predicted: chainEventTime({ L, s: chain.s, kappa: chain.kappa, c0: chain.c0, alpha: p.alpha, fraction: ESCAPE_FRACTION }),
+        });
       }
       shorter.push({ label: `L = ${L}, aligned (whitened)`, pts: series.whitened });
     }
@@ -210,14 +224,24 @@ export const jacotEscape: Preset = {
     report: {
       title: 'Escape time from the origin against the initialization scale',
       figures: [
-        escapeFigure('escape-gaussian', 'Escape time, Gaussian init (std α), the paper’s teacher: points and fitted law per depth', { 'init.kind': 'gaussian' }, 'none'),
+        escapeFigure(
+          'escape-gaussian',
+          'Escape time, Gaussian init (std α), the paper’s teacher: points and fitted law per depth',
+          { 'init.kind': 'gaussian' },
+          'none',
+        ),
         escapeFigure(
           'escape-aligned',
           'Escape time, init α ρ* (optimal escape direction), the paper’s teacher: fitted law; dotted: the scalar chain (exact only for whitened inputs)',
           { 'init.kind': 'aligned', 'data.whiten': false },
           'chain',
         ),
-        escapeFigure('escape-whitened', 'Escape time, init α ρ*, whitened inputs: the flow (points) on the exact chain (dotted)', { 'init.kind': 'aligned', 'data.whiten': true }, 'chain'),
+        escapeFigure(
+          'escape-whitened',
+          'Escape time, init α ρ*, whitened inputs: the flow (points) on the exact chain (dotted)',
+          { 'init.kind': 'aligned', 'data.whiten': true },
+          'chain',
+        ),
         {
           kind: 'trace',
           id: 'loss-curves',

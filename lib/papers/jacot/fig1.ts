@@ -62,11 +62,16 @@ export function completesFinding(r: CompletionRun): Finding {
 }
 
 /** Algorithm A's stages: one path per rank, ending at ranks 1, 2, 3, the last within the tolerance (train) with the matrix completed (test < 1e-3 of the first stage's start). */
-export function greedyPathsFinding(stages: { rank: number; loss: number; testLoss: number | null }[], tolerance: number, testInitial: number | null): Finding {
+export function greedyPathsFinding(
+  stages: { rank: number; loss: number; testLoss: number | null }[],
+  tolerance: number,
+  testInitial: number | null,
+): Finding {
   const last = stages[stages.length - 1];
   return {
     id: 'greedy-paths',
-    claim: 'Fig. 1 (right): Algorithm A’s successive paths go from the origin through the saddles of rank 1 and 2 to a rank-3 solution that completes the matrix',
+    claim:
+      'Fig. 1 (right): Algorithm A’s successive paths go from the origin through the saddles of rank 1 and 2 to a rank-3 solution that completes the matrix',
     observed: stages.map((s, k) => `path ${k + 1}: rank ${s.rank}, train ${fmt(s.loss, 4)}, test ${fmt(s.testLoss, 4)}`).join('; ') || 'no stages',
     expected: `three paths ending at ranks 1, 2, 3; the last with train cost < ${tolerance} and test cost below 1e-3 of its initial ${fmt(testInitial, 4)}`,
     pass:
@@ -81,13 +86,19 @@ export function greedyPathsFinding(stages: { rank: number; loss: number; testLos
 
 function fig1Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
   const out: Finding[] = [];
-  const gd = ds.runs.filter((r) => r.config.train.method === 'gd' && r.record.rep === 0).sort((a, b) => (b.record.values['init.scale'] as number) - (a.record.values['init.scale'] as number));
+  const gd = ds.runs
+    .filter((r) => r.config.train.method === 'gd' && r.record.rep === 0)
+    .sort((a, b) => (b.record.values['init.scale'] as number) - (a.record.values['init.scale'] as number));
   const rows: CompletionRun[] = gd.map((r) => {
     const t = loadTrace(r.record.id);
     return {
       scale: r.record.values['init.scale'] as number,
       rankSequence: t ? rankSequence(t) : [],
-      plateauRanks: t ? plateausOf(t).filter((p) => !p.final).map((p) => p.rank) : [],
+      plateauRanks: t
+        ? plateausOf(t)
+            .filter((p) => !p.final)
+            .map((p) => p.rank)
+        : [],
       trainFinal: valueOf(r, 'final', 'loss'),
       testInitial: valueOf(r, 'initial', 'testLoss'),
       testFinal: valueOf(r, 'final', 'testLoss'),

@@ -47,7 +47,15 @@ export function logTimes(eta: number, tEnd: number, perDecade: number): number[]
  * discretization shifts the fast drops a little, measured 5.2% in the quick form); after a crossing,
  * GD's sharpness stays below the flow's (it cannot follow a trajectory sharper than 2/eta).
  */
-export function leavesFlowFinding(L: number, eta: number, horizon: number, tCross: number | null, gapBefore: number, gdMaxSAfter: number | null, flowMaxSAfter: number | null): Finding {
+export function leavesFlowFinding(
+  L: number,
+  eta: number,
+  horizon: number,
+  tCross: number | null,
+  gapBefore: number,
+  gdMaxSAfter: number | null,
+  flowMaxSAfter: number | null,
+): Finding {
   const stays = tCross === null;
   return {
     id: `gd-leaves-flow-L${L}`,
@@ -55,7 +63,9 @@ export function leavesFlowFinding(L: number, eta: number, horizon: number, tCros
     observed: stays
       ? `the flow's sharpness stays below 2/eta up to t = ${fmt(horizon, 3)}: GD is within ${fmt(100 * gapBefore, 2)}% of the flow's loss over the whole horizon`
       : `the flow passes 2/eta at t = ${fmt(tCross, 3)}, where GD leaves it; before, GD's loss is within ${fmt(100 * gapBefore, 2)}% of the flow's; after, the largest sharpness is ${fmt(gdMaxSAfter, 4)} for GD, ${fmt(flowMaxSAfter, 4)} for the flow`,
-    expected: stays ? 'GD within 10% of the flow throughout' : "GD within 10% of the flow before the crossing; GD's sharpness below the flow's after it",
+    expected: stays
+      ? 'GD within 10% of the flow throughout'
+      : "GD within 10% of the flow before the crossing; GD's sharpness below the flow's after it",
     pass: gapBefore < 0.1 && (stays || (gdMaxSAfter !== null && flowMaxSAfter !== null && gdMaxSAfter < flowMaxSAfter)),
   };
 }
@@ -77,7 +87,8 @@ export function staircaseFinding(L: number, plateaus: Plateau[]): Finding {
   return {
     id: `staircase-L${L}`,
     claim: `L = ${L}, small init: the loss is a staircase, a plateau at each saddle${L > 2 ? '' : ' (at L = 2 the intermediate saddles are passed quickly)'}`,
-    observed: plateaus.map((p) => `rank ${p.rank} at loss ${fmt(p.loss, 4)} over t in [${fmt(p.start, 3)}, ${fmt(p.end, 3)}]`).join('; ') || 'no plateau',
+    observed:
+      plateaus.map((p) => `rank ${p.rank} at loss ${fmt(p.loss, 4)} over t in [${fmt(p.start, 3)}, ${fmt(p.end, 3)}]`).join('; ') || 'no plateau',
     expected: L > 2 ? 'plateaus at ranks 0, 1, 2, 3, in this order' : 'plateaus at rank 0 and 3 at least',
     pass: L > 2 ? ranks.length >= 4 && [0, 1, 2, 3].every((k, i) => ranks[i] === k) : ranks.includes(0) && ranks.includes(3),
   };
@@ -180,7 +191,10 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
         if (g !== null && time[i] > 0) gap = Math.max(gap, Math.abs(g / flowLoss[i] - 1));
       }
       const after = (t: number[], v: number[]) => (tCross === null ? null : Math.max(...v.filter((x, i) => t[i] >= tCross && Number.isFinite(x))));
-      headline[`L${L}`] = { ...(headline[`L${L}`] as object), flow: { tCross, gapBefore: gap, nfev: exact!.record.flow?.nfev, t: exact!.record.flow?.t } };
+      headline[`L${L}`] = {
+        ...(headline[`L${L}`] as object),
+        flow: { tCross, gapBefore: gap, nfev: exact!.record.flow?.nfev, t: exact!.record.flow?.t },
+      };
       out.push(leavesFlowFinding(L, ETA, time[time.length - 1], tCross, gap, after(gdTime, gdS), after(time, sFlow)));
     }
   }
@@ -191,7 +205,15 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
   return { headline, findings: out };
 }
 
-const traceFigure = (id: string, title: string, depth: number, y: string[], yScale: ('log' | 'linear')[], yLabels: string[], rules: { y: string; label: string }[] = []) => ({
+const traceFigure = (
+  id: string,
+  title: string,
+  depth: number,
+  y: string[],
+  yScale: ('log' | 'linear')[],
+  yLabels: string[],
+  rules: { y: string; label: string }[] = [],
+) => ({
   kind: 'trace' as const,
   id,
   title,
@@ -210,7 +232,8 @@ const traceFigure = (id: string, title: string, depth: number, y: string[], ySca
 const flowFigure = {
   kind: 'trace' as const,
   id: 'fig2-deep-flow',
-  title: 'L = 4, small init: GD at eta = 1e-3 beside the exact gradient flow (auto: RK45 / exprb43) against t = eta * step; GD leaves the flow where its sharpness passes 2/eta',
+  title:
+    'L = 4, small init: GD at eta = 1e-3 beside the exact gradient flow (auto: RK45 / exprb43) against t = eta * step; GD leaves the flow where its sharpness passes 2/eta',
   x: 'time' as const,
   xLabel: 't = eta * step',
   xScale: 'log' as const,
@@ -224,7 +247,8 @@ const flowFigure = {
 
 export const jacotFig2: Preset = {
   name: 'jacot-fig2',
-  summary: 'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100); the exact gradient flow beside GD at L = 4 and where GD leaves it (S > 2/eta)',
+  summary:
+    'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100); the exact gradient flow beside GD at L = 4 and where GD leaves it (S > 2/eta)',
   config: {
     name: 'jacot-fig2',
     description:
@@ -263,15 +287,44 @@ export const jacotFig2: Preset = {
     report: {
       title: 'Jacot et al., Figures 2 and 4: saddle-to-saddle dynamics against the lazy regime',
       figures: [
-        traceFigure('fig2-shallow', 'Fig. 2 (left), L = 2, w = 50: train and test loss, rank of A (gaussian: std w^-2)', 2, ['loss', 'testLoss', 'rank'], ['log', 'log', 'linear'], ['Train loss', 'Test loss', 'Rank of A']),
-        traceFigure('fig2-deep', 'Fig. 2 (right), L = 4, w = 100: train and test loss, rank of A (gaussian: std w^-1)', 4, ['loss', 'testLoss', 'rank'], ['log', 'log', 'linear'], ['Train loss', 'Test loss', 'Rank of A']),
-        traceFigure('fig4-gradient-norm', 'Fig. 4: gradient norm, L = 2 (dips near saddles, peaks at escapes)', 2, ['gradNorm'], ['log'], ['Gradient norm']),
+        traceFigure(
+          'fig2-shallow',
+          'Fig. 2 (left), L = 2, w = 50: train and test loss, rank of A (gaussian: std w^-2)',
+          2,
+          ['loss', 'testLoss', 'rank'],
+          ['log', 'log', 'linear'],
+          ['Train loss', 'Test loss', 'Rank of A'],
+        ),
+        traceFigure(
+          'fig2-deep',
+          'Fig. 2 (right), L = 4, w = 100: train and test loss, rank of A (gaussian: std w^-1)',
+          4,
+          ['loss', 'testLoss', 'rank'],
+          ['log', 'log', 'linear'],
+          ['Train loss', 'Test loss', 'Rank of A'],
+        ),
+        traceFigure(
+          'fig4-gradient-norm',
+          'Fig. 4: gradient norm, L = 2 (dips near saddles, peaks at escapes)',
+          2,
+          ['gradNorm'],
+          ['log'],
+          ['Gradient norm'],
+        ),
         traceFigure('fig4-gradient-norm-deep', 'Fig. 4: gradient norm, L = 4 (sharper peaks)', 4, ['gradNorm'], ['log'], ['Gradient norm']),
         flowFigure,
-        traceFigure('singular-values-deep', 'Singular values of A, L = 4 (dotted: the rank thresholds 1e-2 and 1e-4)', 4, ['singularValues'], ['log'], ['Singular values of A'], [
-          { y: '0.01', label: '1e-2' },
-          { y: '0.0001', label: '1e-4' },
-        ]),
+        traceFigure(
+          'singular-values-deep',
+          'Singular values of A, L = 4 (dotted: the rank thresholds 1e-2 and 1e-4)',
+          4,
+          ['singularValues'],
+          ['log'],
+          ['Singular values of A'],
+          [
+            { y: '0.01', label: '1e-2' },
+            { y: '0.0001', label: '1e-4' },
+          ],
+        ),
       ],
     },
     quick: {

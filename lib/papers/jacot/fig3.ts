@@ -58,7 +58,11 @@ export function lowRankBiasFinding(ranks: { std: number; rank: number | null }[]
     claim: 'with L2 regularization, smaller initializations end at lower-rank minima (Fig. 3 left, Fig. 5)',
     observed: sorted.map((r) => `std ${r.std}: rank ${fmt(r.rank, 3)}`).join('; '),
     expected: 'rank non-increasing as the std shrinks, lower at the smallest std than at the largest',
-    pass: first !== null && last !== null && first < last && sorted.every((r, i) => i === 0 || (r.rank !== null && r.rank >= (sorted[i - 1].rank ?? Infinity))),
+    pass:
+      first !== null &&
+      last !== null &&
+      first < last &&
+      sorted.every((r, i) => i === 0 || (r.rank !== null && r.rank >= (sorted[i - 1].rank ?? Infinity))),
   };
 }
 
@@ -66,10 +70,19 @@ export function lowRankBiasFinding(ranks: { std: number; rank: number | null }[]
  * Proposition 5: min_theta C(A_theta) + lambda ||theta||^2 = min_A C(A) + lambda L ||A||_{2/L}^{2/L}.
  * The right side is the matrix-space search; the left, the best end point of gradient descent.
  */
-export function proposition5Finding(matrix: Pick<GlobalSearchResult, 'value' | 'starts' | 'hits' | 'minima' | 'singularValues'> | null, bestTheta: number | null, tol = PROPOSITION_5_TOLERANCE): Finding {
+export function proposition5Finding(
+  matrix: Pick<GlobalSearchResult, 'value' | 'starts' | 'hits' | 'minima' | 'singularValues'> | null,
+  bestTheta: number | null,
+  tol = PROPOSITION_5_TOLERANCE,
+): Finding {
   const diff = matrix && bestTheta !== null ? (bestTheta - matrix.value) / Math.abs(matrix.value) : null;
   const rank = matrix ? matrix.singularValues.filter((s) => s > 1e-8 * matrix.singularValues[0]).length : null;
-  const others = matrix ? matrix.minima.slice(1, 4).map((m) => `${fmt(m.value, 8)} (rank ${m.rank}, ${m.count})`).join(', ') : '';
+  const others = matrix
+    ? matrix.minima
+        .slice(1, 4)
+        .map((m) => `${fmt(m.value, 8)} (rank ${m.rank}, ${m.count})`)
+        .join(', ')
+    : '';
   return {
     id: 'proposition-5',
     claim:
@@ -85,7 +98,10 @@ export function proposition5Finding(matrix: Pick<GlobalSearchResult, 'value' | '
 /** Every end point is a minimum: lambda_min(H) >= -tol lambda_max(H) (Lanczos, smallest and largest eigenvalues). */
 export function minimaFinding(ends: EndPoint[], tol = SADDLE_TOLERANCE): Finding {
   const bad = ends.filter((e) => !(e.lambdaMin !== null && e.sharpness !== null && e.lambdaMin >= -tol * Math.abs(e.sharpness)));
-  const worst = ends.reduce<EndPoint | null>((w, e) => (e.lambdaMin !== null && e.sharpness ? (w === null || e.lambdaMin / e.sharpness < w.lambdaMin! / w.sharpness! ? e : w) : w), null);
+  const worst = ends.reduce<EndPoint | null>(
+    (w, e) => (e.lambdaMin !== null && e.sharpness ? (w === null || e.lambdaMin / e.sharpness < w.lambdaMin! / w.sharpness! ? e : w) : w),
+    null,
+  );
   return {
     id: 'minima-not-saddles',
     claim: 'every end point is a minimum, not a saddle: the smallest Hessian eigenvalue is not negative (beyond rounding)',
@@ -107,7 +123,9 @@ export function originFinding(ends: EndPoint[], lambda: number, depth: number): 
   return {
     id: 'origin-minimum',
     claim: `for L ≥ 3 (here ${depth}) the origin is a strict local minimum (Hessian 2λI): the smallest initializations stay there, with λ_min = 2λ = ${2 * lambda}`,
-    observed: atOrigin.length ? `${atOrigin.length} runs end at rank 0 (stds ${[...new Set(atOrigin.map((e) => e.std))].join(', ')}); |λ_min/(2λ) − 1| ≤ ${fmt(worst, 2)}` : 'no run ends at rank 0',
+    observed: atOrigin.length
+      ? `${atOrigin.length} runs end at rank 0 (stds ${[...new Set(atOrigin.map((e) => e.std))].join(', ')}); |λ_min/(2λ) − 1| ≤ ${fmt(worst, 2)}`
+      : 'no run ends at rank 0',
     expected: 'at least one run at rank 0, λ_min within 1e-3 of 2λ',
     pass: depth >= 3 && atOrigin.length > 0 && worst <= 1e-3,
   };
@@ -117,7 +135,8 @@ export function originFinding(ends: EndPoint[], lambda: number, depth: number): 
 export function balancedFinding(worst: number, checked: number, tol = BALANCE_TOLERANCE): Finding {
   return {
     id: 'balanced',
-    claim: 'Lemma 39 at every end point: ‖θ‖² = L‖A‖_{2/L}^{2/L} (holds at every critical point of C + λ‖θ‖², so it checks that the runs converged, not Proposition 5)',
+    claim:
+      'Lemma 39 at every end point: ‖θ‖² = L‖A‖_{2/L}^{2/L} (holds at every critical point of C + λ‖θ‖², so it checks that the runs converged, not Proposition 5)',
     observed: `${checked} end points; worst |‖θ‖² − L‖A‖_{2/L}^{2/L}| / max(‖θ‖², 1) ${fmt(worst, 2)}`,
     expected: `< ${tol}`,
     pass: checked > 0 && worst < tol,
@@ -147,10 +166,21 @@ export function surfaceFinding(facts: Record<string, unknown>): Finding {
   const minimum = (b: number | null) => b !== null && b >= 1e-5;
   return {
     id: 'loss-surface',
-    claim: 'Fig. 3 (right): on the plane through the origin and the rank-1 and rank-2 minima, all three are local minima of the plane, and the two minima lie below the origin',
+    claim:
+      'Fig. 3 (right): on the plane through the origin and the rank-1 and rank-2 minima, all three are local minima of the plane, and the two minima lie below the origin',
     observed: `minima of rank ${facts.rank1} and ${facts.rank2}: loss ${fmt(l1, 7)} and ${fmt(l2, 7)}, basin radii in the plane ${fmt(b1, 2)} and ${fmt(b2, 2)}; origin: loss ${fmt(l0, 7)}, basin radius ${fmt(b0, 2)} (the plotted grid step is 0.025)`,
     expected: 'ranks 1 and 2; each of the three points a minimum within the plane (basin radius ≥ 1e-5); both minima below the origin',
-    pass: facts.rank1 === 1 && facts.rank2 === 2 && l1 !== null && l2 !== null && l0 !== null && l1 < l0 && l2 < l0 && minimum(b1) && minimum(b2) && minimum(b0),
+    pass:
+      facts.rank1 === 1 &&
+      facts.rank2 === 2 &&
+      l1 !== null &&
+      l2 !== null &&
+      l0 !== null &&
+      l1 < l0 &&
+      l2 < l0 &&
+      minimum(b1) &&
+      minimum(b2) &&
+      minimum(b0),
   };
 }
 
@@ -213,7 +243,9 @@ function fig3Findings({ ds, loadWeights, figures }: FindingsContext): FindingsRe
     headline: {
       ranks,
       surface,
-      proposition5: matrix ? { matrixMinimum: matrix.value, thetaMinimum: bestTheta, starts: matrix.starts, hits: matrix.hits, minima: matrix.minima } : null,
+      proposition5: matrix
+        ? { matrixMinimum: matrix.value, thetaMinimum: bestTheta, starts: matrix.starts, hits: matrix.hits, minima: matrix.minima }
+        : null,
     },
     findings: out,
   };
@@ -253,10 +285,50 @@ export const jacotFig3: Preset = {
       title: 'Jacot et al., Figures 3 and 5: the L2 low-rank bias',
       figures: [
         // One dot per run, as the paper ("each dot represents a (3, 20)-DLN at convergence").
-        { kind: 'scatter', id: 'rank', title: 'Fig. 3 (left) / 5: rank of A at convergence, one dot per run', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'rank', yScale: 'linear', yLabel: 'Rank of A', regression: false },
-        { kind: 'scatter', id: 'nuclear-norm', title: 'Fig. 5: nuclear norm of A at convergence, one dot per run', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'nuclearNorm', yScale: 'linear', yLabel: 'Nuclear norm of A', regression: false },
-        { kind: 'sweep', id: 'train-loss', title: 'Train loss (with the L2 term) at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'loss', yScale: 'log' },
-        { kind: 'sweep', id: 'test-loss', title: 'Test loss at convergence', x: 'init.scale', xScale: 'log', xLabel: 'Initialization std', y: 'testLoss', yScale: 'log' },
+        {
+          kind: 'scatter',
+          id: 'rank',
+          title: 'Fig. 3 (left) / 5: rank of A at convergence, one dot per run',
+          x: 'init.scale',
+          xScale: 'log',
+          xLabel: 'Initialization std',
+          y: 'rank',
+          yScale: 'linear',
+          yLabel: 'Rank of A',
+          regression: false,
+        },
+        {
+          kind: 'scatter',
+          id: 'nuclear-norm',
+          title: 'Fig. 5: nuclear norm of A at convergence, one dot per run',
+          x: 'init.scale',
+          xScale: 'log',
+          xLabel: 'Initialization std',
+          y: 'nuclearNorm',
+          yScale: 'linear',
+          yLabel: 'Nuclear norm of A',
+          regression: false,
+        },
+        {
+          kind: 'sweep',
+          id: 'train-loss',
+          title: 'Train loss (with the L2 term) at convergence',
+          x: 'init.scale',
+          xScale: 'log',
+          xLabel: 'Initialization std',
+          y: 'loss',
+          yScale: 'log',
+        },
+        {
+          kind: 'sweep',
+          id: 'test-loss',
+          title: 'Test loss at convergence',
+          x: 'init.scale',
+          xScale: 'log',
+          xLabel: 'Initialization std',
+          y: 'testLoss',
+          yScale: 'log',
+        },
         {
           kind: 'sweep',
           id: 'lambda-min',

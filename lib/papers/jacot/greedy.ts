@@ -45,7 +45,8 @@ function greedyFindings({ ds, loadTrace }: FindingsContext): FindingsResult {
 
 export const jacotGreedy: Preset = {
   name: 'jacot-greedy',
-  summary: 'Jacot et al. Algorithm A (greedy rank-incremental): its sequence of saddles (loss, rank) against the plateaus of small-init gradient descent',
+  summary:
+    'Jacot et al. Algorithm A (greedy rank-incremental): its sequence of saddles (loss, rank) against the plateaus of small-init gradient descent',
   config: {
     name: 'jacot-greedy',
     description:

@@ -97,6 +97,7 @@ export function reproductionNotes(ctx: FindingsContext, options: NotesOptions = 
     twoLa: `2La‖w*‖^(2−2/L) (the slides' lower bound on the sharpness of every minimizer${t ? `, ${fmt(t.sMinRefinedLower)}` : ''}): the October 2024 code's lower line`,
     codeUpper: `8LΛ (${t ? `${fmt(t.codeUpper)}, ` : ''}the October 2024 code's upper line; not a bound of the paper)`,
   };
-  if (lines.length) notes.push(`Lines: dashed, 2/η per learning rate (both code versions); dotted black: ${lines.map((l) => lineText[l]).join('; ')}.`);
+  if (lines.length)
+    notes.push(`Lines: dashed, 2/η per learning rate (both code versions); dotted black: ${lines.map((l) => lineText[l]).join('; ')}.`);
   return [...notes, ...(options.extra ?? [])];
 }

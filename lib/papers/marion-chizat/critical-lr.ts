@@ -66,10 +66,12 @@ function findings(ctx: FindingsContext): FindingsResult {
   out.push({
     id: 'bracket',
     claim: 'gradient descent reaches w* below a critical learning rate and never above it; the grid brackets that rate to 2%',
-    observed: `every non-diverged run reaches w* for η ≤ ${fmt(lo)}, none for η ≥ ${fmt(hi)}${width !== null ? ` (a bracket ×${fmt(width, 4)})` : ''}; in between: ${rows
-      .filter((r) => lo !== null && hi !== null && r.eta > lo && r.eta < hi)
-      .map((r) => `η ${r.eta}: ${pct(r.reached)}`)
-      .join(', ') || 'nothing'}`,
+    observed: `every non-diverged run reaches w* for η ≤ ${fmt(lo)}, none for η ≥ ${fmt(hi)}${width !== null ? ` (a bracket ×${fmt(width, 4)})` : ''}; in between: ${
+      rows
+        .filter((r) => lo !== null && hi !== null && r.eta > lo && r.eta < hi)
+        .map((r) => `η ${r.eta}: ${pct(r.reached)}`)
+        .join(', ') || 'nothing'
+    }`,
     expected: `adjacent grid points (×${STEP})`,
     pass: width !== null && width <= STEP * (1 + 1e-5),
     about: ABOUT,
@@ -101,7 +103,12 @@ function findings(ctx: FindingsContext): FindingsResult {
     id: 'above-critical',
     claim: 'above the critical rate the runs that do not diverge stall near w* (a periodic orbit), without reaching it',
     observed: dist.length
-      ? `${stalled.length} runs; final ‖w − w*‖² ${fmt(Math.min(...dist), 2)} to ${fmt(Math.max(...dist), 2)}; ${pct(fraction(ds.runs.filter((r) => hi !== null && (r.record.values['train.learningRate'] as number) >= hi), isDiverged))} of the runs there diverged`
+      ? `${stalled.length} runs; final ‖w − w*‖² ${fmt(Math.min(...dist), 2)} to ${fmt(Math.max(...dist), 2)}; ${pct(
+          fraction(
+            ds.runs.filter((r) => hi !== null && (r.record.values['train.learningRate'] as number) >= hi),
+            isDiverged,
+          ),
+        )} of the runs there diverged`
       : 'no such runs',
     expected: '',
     pass: null,
@@ -121,7 +128,8 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatCriticalLr: Preset = {
   name: 'marion-chizat-critical-lr',
-  summary: "Marion & Chizat, the critical learning rate bracketed to 2% on the authors' data: eta = 0.1·1.02^k around 1/(aL), Gaussian scales 0.25-0.4, up to 10^5 steps",
+  summary:
+    "Marion & Chizat, the critical learning rate bracketed to 2% on the authors' data: eta = 0.1·1.02^k around 1/(aL), Gaussian scales 0.25-0.4, up to 10^5 steps",
   config: {
     name: 'marion-chizat-critical-lr',
     description:
@@ -168,7 +176,10 @@ export const marionChizatCriticalLr: Preset = {
           y: 'sharpness*eta/2',
           yLabel: 'Final sharpness × η/2',
           series: 'init.scale',
-          rules: [{ y: '1', label: 'S = 2/η' }, { x: '2/sMinRefinedLower', label: '1/(aL)' }],
+          rules: [
+            { y: '1', label: 'S = 2/η' },
+            { x: '2/sMinRefinedLower', label: '1/(aL)' },
+          ],
         },
         { kind: 'divergence', id: 'divergence', title: 'Probability of divergence', x: 'train.learningRate', xScale: 'log', series: 'init.scale' },
       ],

@@ -42,7 +42,9 @@ function findings(ctx: FindingsContext): FindingsResult {
     const predicted = 2 / t.sMinRefinedLower;
     const theorem1 = t.criticalLearningRate!;
     // The grid points between the two predictions: if 2/S_min were the critical rate, they would train.
-    const between = etas.filter((eta) => eta > predicted && eta < theorem1).map((eta) => ({ eta, trained: fraction(at(ds, { 'train.learningRate': eta }, runs), trained) }));
+    const between = etas
+      .filter((eta) => eta > predicted && eta < theorem1)
+      .map((eta) => ({ eta, trained: fraction(at(ds, { 'train.learningRate': eta }, runs), trained) }));
     return { L, critical, predicted, theorem1, between, ratio: critical === null ? null : critical / predicted };
   });
   for (const r of rows) {
@@ -57,9 +59,13 @@ function findings(ctx: FindingsContext): FindingsResult {
   }
   out.push({
     id: 'not-two-over-s-min',
-    claim: 'Theorem 1’s 2/S_min = 1/(λL) is not the critical rate: at every depth, training fails at the grid’s learning rates between 1/(aL) and 2/S_min',
+    claim:
+      'Theorem 1’s 2/S_min = 1/(λL) is not the critical rate: at every depth, training fails at the grid’s learning rates between 1/(aL) and 2/S_min',
     observed: rows
-      .map((r) => `L ${r.L}: ${r.between.length} grid points in (${fmt(r.predicted)}, ${fmt(r.theorem1)}), at most ${pct(Math.max(...r.between.map((b) => b.trained)))} of runs train there`)
+      .map(
+        (r) =>
+          `L ${r.L}: ${r.between.length} grid points in (${fmt(r.predicted)}, ${fmt(r.theorem1)}), at most ${pct(Math.max(...r.between.map((b) => b.trained)))} of runs train there`,
+      )
       .join('; '),
     expected: 'at least one grid point between them at every depth, and fewer than half the runs train at each',
     pass: rows.every((r) => r.between.length > 0 && r.between.every((b) => b.trained < 0.5)),
@@ -72,7 +78,9 @@ function findings(ctx: FindingsContext): FindingsResult {
   out.push({
     id: 'one-over-depth',
     claim: 'the critical learning rate shrinks like 1/L',
-    observed: fit ? `log-log slope of the critical eta against L: ${fmt(fit.slope, 3)} ± ${fmt(fit.slopeStderr, 2)} (R² ${fmt(fit.r2, 3)})` : 'not enough depths',
+    observed: fit
+      ? `log-log slope of the critical eta against L: ${fmt(fit.slope, 3)} ± ${fmt(fit.slopeStderr, 2)} (R² ${fmt(fit.r2, 3)})`
+      : 'not enough depths',
     expected: 'slope -1 (within 0.25)',
     pass: fit !== null && Math.abs(fit.slope + 1) <= 0.25,
     about: ABOUT,
@@ -94,12 +102,13 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatDepth: Preset = {
   name: 'marion-chizat-depth',
-  summary: 'Marion & Chizat, learning rate vs depth: final distance against eta for L = 5, 10, 20, 40 (residual init, the authors\' October data and projections), with the critical 1/(aL) per depth',
+  summary:
+    "Marion & Chizat, learning rate vs depth: final distance against eta for L = 5, 10, 20, 40 (residual init, the authors' October data and projections), with the critical 1/(aL) per depth",
   config: {
     name: 'marion-chizat-depth',
     description:
       'Marion & Chizat (2024), camera-ready figure "distance vs learning rate for several depths", on the authors\' October 2024 data: residual initialization with s = 0.25 and ' +
-      'each depth\'s own projection from the authors\' key chain, L in {5, 10, 20, 40}, eta in logspace(-2, -0.3, 25), 1,000 GD steps, 50 repetitions.',
+      "each depth's own projection from the authors' key chain, L in {5, 10, 20, 40}, eta in logspace(-2, -0.3, 25), 1,000 GD steps, 50 repetitions.",
     seed: 0,
     data: AUTHORS_2024_10_DATA,
     model: { depth: 10, projection: 'authors-depth' },

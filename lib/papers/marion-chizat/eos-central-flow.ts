@@ -37,9 +37,12 @@ export function centralFlowFindings(comparisons: CentralFlowComparison[], eta: n
   const all = (test: (c: CentralFlowComparison) => boolean) => comparisons.length > 0 && ok.length === comparisons.length && ok.every(test);
   const predicted = (c: CentralFlowComparison) => c.predictedError <= T.predictedError;
   const held = (c: CentralFlowComparison) => c.centralSharpness <= T.centralSharpness;
-  const oscillates = (c: CentralFlowComparison) => c.gdAbove >= T.gdSide && c.gdBelow >= T.gdSide && Math.abs(c.gdSharpnessMean - two) <= T.gdMean * two;
+  const oscillates = (c: CentralFlowComparison) =>
+    c.gdAbove >= T.gdSide && c.gdBelow >= T.gdSide && Math.abs(c.gdSharpnessMean - two) <= T.gdMean * two;
   const differs = (c: CentralFlowComparison) => c.plainError >= T.plainRatio * c.predictedError && c.plainSharpnessMax >= T.plainPast;
-  const windows = ok.length ? `edge-of-stability windows from GD step ${Math.min(...ok.map((c) => c.entryStep!))}–${Math.max(...ok.map((c) => c.entryStep!))} to the end` : 'the central flow never reached the edge';
+  const windows = ok.length
+    ? `edge-of-stability windows from GD step ${Math.min(...ok.map((c) => c.entryStep!))}–${Math.max(...ok.map((c) => c.entryStep!))} to the end`
+    : 'the central flow never reached the edge';
   return [
     {
       id: 'central-flow-predicted-loss',
@@ -93,7 +96,7 @@ function findings(ctx: FindingsContext): FindingsResult {
       extra: [
         'Central flow: Cohen, Damian, Talwalkar, Kolter & Lee (ICLR 2025), integrated exactly (no substeps, no autodiff): gradient flow until the sharpness reaches 2/η, then dW/dt = −[∇R + ½∇⟨Σ, ∇²R⟩] with Σ from the complementarity problem, adaptive RK45 (rtol 1e-6) between edge events (docs/central-flow.md).',
         'Time in GD units (t = η·step): GD is recorded every step, the flows at t = η·k by dense output; the window is where the central flow has an eigenvalue at the edge.',
-        'The paper draws GD only (Fig. 1d); the central flow and the plain flow are this preset\'s additions.',
+        "The paper draws GD only (Fig. 1d); the central flow and the plain flow are this preset's additions.",
       ],
     }),
   };
@@ -101,12 +104,13 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatEosCentralFlow: Preset = {
   name: 'marion-chizat-eos-central-flow',
-  summary: 'Marion & Chizat Fig. 1d with its central flow: GD at eta 0.1 (scale 0.3, authors\' data), its central flow and the plain gradient flow overlaid; predicted loss vs GD\'s two-step average, sharpness held at 2/eta',
+  summary:
+    "Marion & Chizat Fig. 1d with its central flow: GD at eta 0.1 (scale 0.3, authors' data), its central flow and the plain gradient flow overlaid; predicted loss vs GD's two-step average, sharpness held at 2/eta",
   config: {
     name: 'marion-chizat-eos-central-flow',
     description:
       "Marion & Chizat (2024), Fig. 1d on the authors' dataset: gradient descent at eta = 0.1 from a Gaussian init at scale 0.3 for 450 steps, beside its central flow (Cohen et al. 2025) " +
-      'and the plain gradient flow from the same point, in GD time t = eta * step; loss (and the central flow\'s predicted loss), sharpness and distance to w*. 6 initializations, the figures draw the first.',
+      "and the plain gradient flow from the same point, in GD time t = eta * step; loss (and the central flow's predicted loss), sharpness and distance to w*. 6 initializations, the figures draw the first.",
     seed: 0,
     data: AUTHORS_DATA,
     model: { depth: 10 },

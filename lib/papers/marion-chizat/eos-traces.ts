@@ -109,7 +109,14 @@ export function edgeOfStabilityFindings(kind: string, lines: LineName[], extraNo
         const two = 2 / eta;
         const valid = shapes.map((s) => s.shape).filter((s): s is TraceShape => s !== null);
         const band = valid.map((s) => s.lateMean);
-        summaries.push({ eta, scale, runs: shapes.length, holding, shownHolds: shown ? test(shown.shape) : null, shapes: shapes.map((s) => ({ rep: s.rep, ...s.shape })) });
+        summaries.push({
+          eta,
+          scale,
+          runs: shapes.length,
+          holding,
+          shownHolds: shown ? test(shown.shape) : null,
+          shapes: shapes.map((s) => ({ rep: s.rep, ...s.shape })),
+        });
         const claim = edge
           ? `${kind} scale ${scale}, η = ${eta}: the network enters the edge of stability: the sharpness rises to 2/η = ${fmt(two)} and oscillates around it while the distance oscillates (Fig. ${kind === 'Gaussian' ? '1d' : '3d'})`
           : `${kind} scale ${scale}, η = ${eta}: no edge of stability: the sharpness stays below 2/η = ${fmt(two)} and the distance falls without oscillating (Fig. ${kind === 'Gaussian' ? '1c' : '3c'})`;
@@ -135,7 +142,12 @@ export function edgeOfStabilityFindings(kind: string, lines: LineName[], extraNo
           expected: edge
             ? `in the run drawn and in at least ${pct(REQUIRED)} of the runs: over the second half, at least 25% of the sharpness samples on each side of 2/η, their mean within 15% of it, and the distance rising at at least 25% of the samples`
             : `in the run drawn and in at least ${pct(REQUIRED)} of the runs: sharpness below 2/η throughout, and no rise of the distance (> 1%) once it has started to fall; the run drawn ends within 1e-6 of w*`,
-          pass: shapes.length > 0 && shown !== undefined && test(shown.shape) && share >= REQUIRED && (edge || (shown.shape?.finalDistance ?? Infinity) < 1e-6),
+          pass:
+            shapes.length > 0 &&
+            shown !== undefined &&
+            test(shown.shape) &&
+            share >= REQUIRED &&
+            (edge || (shown.shape?.finalDistance ?? Infinity) < 1e-6),
           about: TRACES_ABOUT,
         });
       }

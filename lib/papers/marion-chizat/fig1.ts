@@ -50,7 +50,8 @@ export function oscillatingFinding(all: Cell[], eta: number, steps: number): Fin
       Math.max(...distances),
       2,
     )} across scales; final sharpness above 2/η = ${fmt(2 / eta)} in ${pct(above)} of them`,
-    expected: 'no run within 1e-6; 1e-5 < mean distance < 1e-2 at every scale; final sharpness above 2/η in 10% to 90% of the runs (no stable minimizer is sharper than 2/η)',
+    expected:
+      'no run within 1e-6; 1e-5 < mean distance < 1e-2 at every scale; final sharpness above 2/η in 10% to 90% of the runs (no stable minimizer is sharper than 2/η)',
     pass: survivors.length > 0 && reachedShare === 0 && near && above >= 0.1 && above <= 0.9,
     about: SWEEP_ABOUT,
   };
@@ -140,9 +141,10 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatFig1 = scaleSweepPreset({
   name: 'marion-chizat-fig1',
-  summary: 'Marion & Chizat Fig. 1a,b and 2: distance, sharpness (init and final) and divergence vs init scale for 5 learning rates (GD, L = 10, the authors\' data)',
+  summary:
+    "Marion & Chizat Fig. 1a,b and 2: distance, sharpness (init and final) and divergence vs init scale for 5 learning rates (GD, L = 10, the authors' data)",
   description:
-    'Marion & Chizat (2024), Figures 1a, 1b and 2, on the authors\' dataset (their May 2024 code\'s JAX draw). Gradient descent on a depth-10 linear network (widths 5 ... 5, 1) for univariate regression ' +
+    "Marion & Chizat (2024), Figures 1a, 1b and 2, on the authors' dataset (their May 2024 code's JAX draw). Gradient descent on a depth-10 linear network (widths 5 ... 5, 1) for univariate regression " +
     '(n = 50, d = 5, ||w*|| = 1), Gaussian initialization; exact sharpness (Lanczos) at initialization and after training, the reference ' +
     'code’s power iteration beside it. Learning rates, step budgets and repetitions as in the paper (Appendix C).',
   kind: 'gaussian',

@@ -38,7 +38,10 @@ const STEPS = [4000, 4000, 4000, 4000, 4000];
 export function slowEdgeFinding(all: Cell[], eta: number, steps: number): Finding {
   const living = alive(ofEta(all, eta));
   const survivors = living.flatMap((c) => c.survivors);
-  const finals = survivors.map((r) => valueOf(r, 'final', 'sharpness')).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const finals = survivors
+    .map((r) => valueOf(r, 'final', 'sharpness'))
+    .filter((v): v is number => v !== null)
+    .sort((a, b) => a - b);
   const median = finals.length ? finals[Math.floor(finals.length / 2)] : NaN;
   const reachedShare = fraction(survivors, (r) => (valueOf(r, 'final', 'distance') ?? Infinity) < 1e-6);
   const distances = living.map((c) => c.distance).filter((x): x is number => x !== null);
@@ -101,7 +104,15 @@ function findings(ctx: FindingsContext): FindingsResult {
 
   return {
     headline: {
-      theory: { lambda: t.lambda, Lambda: t.Lambda, a: t.a, sMin: t.sMin, sMinRefinedLower: t.sMinRefinedLower, criticalLearningRate: t.criticalLearningRate, criticalLearningRateRefined: 2 / t.sMinRefinedLower },
+      theory: {
+        lambda: t.lambda,
+        Lambda: t.Lambda,
+        a: t.a,
+        sMin: t.sMin,
+        sMinRefinedLower: t.sMinRefinedLower,
+        criticalLearningRate: t.criticalLearningRate,
+        criticalLearningRateRefined: 2 / t.sMinRefinedLower,
+      },
       largestConvergingLearningRate: bracket.largest,
       smallestFailingLearningRate: bracket.smallest,
       perLearningRate: numbers(ds, 'train.learningRate').map((eta) => {
@@ -127,10 +138,10 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatFig3 = scaleSweepPreset({
   name: 'marion-chizat-fig3',
-  summary: 'Marion & Chizat Fig. 3a,b and 4: the same sweep from the residual init I + s/sqrt(Ld) N with the authors\' projection, s in [0, 1.7]',
+  summary: "Marion & Chizat Fig. 3a,b and 4: the same sweep from the residual init I + s/sqrt(Ld) N with the authors' projection, s in [0, 1.7]",
   description:
-    'Marion & Chizat (2024), Figures 3a, 3b and 4, on the authors\' dataset. Gradient descent from the residual initialization W_k = I + s/sqrt(Ld) N_k (all layers 5 x 5, ' +
-    'the authors\' fixed unit projection p), 4,000 steps and 20 repetitions for every learning rate (Appendix C); exact sharpness at initialization and after training.',
+    "Marion & Chizat (2024), Figures 3a, 3b and 4, on the authors' dataset. Gradient descent from the residual initialization W_k = I + s/sqrt(Ld) N_k (all layers 5 x 5, " +
+    "the authors' fixed unit projection p), 4,000 steps and 20 repetitions for every learning rate (Appendix C); exact sharpness at initialization and after training.",
   kind: 'residual',
   scales: { linspace: [0, 1.7, 10] },
   steps: STEPS,

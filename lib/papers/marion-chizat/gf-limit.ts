@@ -80,7 +80,8 @@ function findings(ctx: FindingsContext): FindingsResult {
   const upper = t.smallInitUpper! / t.sMin;
   out.push({
     id: 'corollary-3',
-    claim: 'small-scale init: S/S_min, against Corollary 3’s window [1, 4Λ/λ] (a theorem under A1-A3; the window is loose, so the ratio itself is the result)',
+    claim:
+      'small-scale init: S/S_min, against Corollary 3’s window [1, 4Λ/λ] (a theorem under A1-A3; the window is loose, so the ratio itself is the result)',
     observed: perScale.map((p) => `${p.scale}: ${fmt(p.minRatio, 5)} to ${fmt(p.maxRatio, 5)}`).join('; '),
     expected: `window [1, ${fmt(upper)}]; the rank-one limit S_r1/S_min = ${fmt(t.sRankOne! / t.sMin, 5)}`,
     pass: null,
@@ -105,7 +106,8 @@ function findings(ctx: FindingsContext): FindingsResult {
   );
   out.push({
     id: 'rank-one-limit',
-    claim: 'as the scale vanishes the final sharpness tends to S_r1, the sharpness of rank-one balanced aligned minimizers (docs/theory.md §2.4); not there at the largest scale',
+    claim:
+      'as the scale vanishes the final sharpness tends to S_r1, the sharpness of rank-one balanced aligned minimizers (docs/theory.md §2.4); not there at the largest scale',
     observed: `${perScale.map((p) => `${p.scale}: ${fmt(p.worstRankOne, 2)}`).join('; ')} (largest |S/S_r1 − 1| per scale)${
       fit ? `; log-log slope ${fmt(fit.slope, 3)} above 1e-5` : ''
     }`,
@@ -127,7 +129,7 @@ function findings(ctx: FindingsContext): FindingsResult {
   const slack = 1e-8;
   out.push({
     id: 'lemma-2',
-    claim: "Lemma 2 along the flow: ||W_k||_F^2 - ||W_k||_2^2 <= eps, |sigma_k^2 - sigma_j^2| <= eps, <v_{k+1}, u_k>^2 >= 1 - eps / sigma_{k+1}^2",
+    claim: 'Lemma 2 along the flow: ||W_k||_F^2 - ||W_k||_2^2 <= eps, |sigma_k^2 - sigma_j^2| <= eps, <v_{k+1}, u_k>^2 >= 1 - eps / sigma_{k+1}^2',
     observed: `${checked} trajectories; worst margins (value - bound, <= 0 holds): rank-one gap ${fmt(worst.gap, 3)}, spread ${fmt(worst.spread, 3)}, alignment ${fmt(worst.alignment, 3)}`,
     expected: `all <= ${slack} (the integrator's error)`,
     pass: checked > 0 && worst.gap <= slack && worst.spread <= slack && worst.alignment <= slack,
@@ -166,11 +168,12 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatGfLimit: Preset = {
   name: 'marion-chizat-gf-limit',
-  summary: 'The gradient-flow limit (RK45) on the authors\' data: final sharpness from small-scale inits (down to Assumption A3) against S_min, 4Λ/λ and the rank-one limit S_r1; Lemma 2 over time',
+  summary:
+    "The gradient-flow limit (RK45) on the authors' data: final sharpness from small-scale inits (down to Assumption A3) against S_min, 4Λ/λ and the rank-one limit S_r1; Lemma 2 over time",
   config: {
     name: 'marion-chizat-gf-limit',
     description:
-      'What Marion & Chizat prove in Section 4 but never plot, on the authors\' dataset: gradient flow (adaptive RK45, rtol 1e-8) to within 1e-10 of the minimum, from small-scale initializations ' +
+      "What Marion & Chizat prove in Section 4 but never plot, on the authors' dataset: gradient flow (adaptive RK45, rtol 1e-8) to within 1e-10 of the minimum, from small-scale initializations " +
       '(one layer zero, the others N(0, scale^2), so A2 holds) down to scales where Assumption A3 holds. ' +
       "Final sharpness against S_min, Corollary 3's 4 Lambda/lambda and the rank-one limit S_r1; Lemma 2's inequalities along each flow, against time on a log axis.",
     seed: 0,
@@ -197,13 +200,17 @@ export const marionChizatGfLimit: Preset = {
         {
           kind: 'sweep',
           id: 'sharpness-ratio-small-scale',
-          title: 'Final sharpness / S_min against the init scale (gradient flow), with the rank-one limit S_r1 and Corollary 3\'s window',
+          title: "Final sharpness / S_min against the init scale (gradient flow), with the rank-one limit S_r1 and Corollary 3's window",
           x: 'init.scale',
           xScale: 'log',
           y: 'sharpness/sMin',
           yLabel: 'S / S_min',
           yScale: 'log',
-          rules: [{ y: '1', label: 'S_min (Thm 1)' }, { y: 'sRankOne/sMin', label: 'S_r1 (rank-one limit)' }, { y: 'smallInitUpper/sMin', label: '4Λ/λ (Cor. 3)' }],
+          rules: [
+            { y: '1', label: 'S_min (Thm 1)' },
+            { y: 'sRankOne/sMin', label: 'S_r1 (rank-one limit)' },
+            { y: 'smallInitUpper/sMin', label: '4Λ/λ (Cor. 3)' },
+          ],
         },
         {
           kind: 'sweep',
@@ -218,7 +225,7 @@ export const marionChizatGfLimit: Preset = {
         {
           kind: 'sweep',
           id: 'assumption-a3',
-          title: "Assumption A3 needs 32 L sqrt(eps) <= 1 (eps from Lemma 2, at initialization)",
+          title: 'Assumption A3 needs 32 L sqrt(eps) <= 1 (eps from Lemma 2, at initialization)',
           x: 'init.scale',
           xScale: 'log',
           y: '32*L*lemma2Epsilon^0.5',

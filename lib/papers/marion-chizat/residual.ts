@@ -73,11 +73,16 @@ function cellsOf(ctx: FindingsContext): Cell[] {
   for (const d of numbers(ds, 'data.d')) {
     for (const L of numbers(ds, 'model.depth')) {
       for (const s of numbers(ds, 'init.scale')) {
-        const runs = ds.runs.filter((r) => r.record.values['data.d'] === d && r.record.values['model.depth'] === L && r.record.values['init.scale'] === s && !isDiverged(r));
+        const runs = ds.runs.filter(
+          (r) => r.record.values['data.d'] === d && r.record.values['model.depth'] === L && r.record.values['init.scale'] === s && !isDiverged(r),
+        );
         if (!runs.length) continue;
         const t = runs[0].theory!;
         const ratios = runs.map((r) => valueOf(r, 'final', 'sharpness/sMin')).filter((v): v is number => v !== null);
-        const thetas = runs.map((r) => r.record.final.residualNorms).filter(Array.isArray).map((v) => Math.max(...(v as number[])));
+        const thetas = runs
+          .map((r) => r.record.final.residualNorms)
+          .filter(Array.isArray)
+          .map((v) => Math.max(...(v as number[])));
         out.push({
           d,
           L,
@@ -107,12 +112,28 @@ export function slopeOf(x: readonly number[], y: readonly number[]): number {
 /** Log-log slopes of a cell quantity against L (at each d) and against d (at each L), for one s. */
 function slopes(cells: Cell[], s: number, q: (c: Cell) => number) {
   const mine = cells.filter((c) => c.s === s);
-  const fit = (group: Cell[], x: (c: Cell) => number) => slopeOf(group.map((c) => Math.log(x(c))), group.map((c) => Math.log(q(c))));
+  const fit = (group: Cell[], x: (c: Cell) => number) =>
+    slopeOf(
+      group.map((c) => Math.log(x(c))),
+      group.map((c) => Math.log(q(c))),
+    );
   const ds = [...new Set(mine.map((c) => c.d))];
   const Ls = [...new Set(mine.map((c) => c.L))];
   return {
-    vsL: ds.map((d) => ({ at: d, slope: fit(mine.filter((c) => c.d === d), (c) => c.L) })),
-    vsD: Ls.map((L) => ({ at: L, slope: fit(mine.filter((c) => c.L === L), (c) => c.d) })),
+    vsL: ds.map((d) => ({
+      at: d,
+      slope: fit(
+        mine.filter((c) => c.d === d),
+        (c) => c.L,
+      ),
+    })),
+    vsD: Ls.map((L) => ({
+      at: L,
+      slope: fit(
+        mine.filter((c) => c.L === L),
+        (c) => c.d,
+      ),
+    })),
   };
 }
 
@@ -142,7 +163,13 @@ function findings(ctx: FindingsContext): FindingsResult {
   const ratioSlopes = scales.map((s) => ({ s, sl: slopes(cells, s, (c) => c.normalized) }));
   const ranges = scales.map((s) => {
     const mine = cells.filter((c) => c.s === s);
-    return { s, lo: Math.min(...mine.map((c) => c.ratio)), hi: Math.max(...mine.map((c) => c.ratio)), nlo: Math.min(...mine.map((c) => c.normalized)), nhi: Math.max(...mine.map((c) => c.normalized)) };
+    return {
+      s,
+      lo: Math.min(...mine.map((c) => c.ratio)),
+      hi: Math.max(...mine.map((c) => c.ratio)),
+      nlo: Math.min(...mine.map((c) => c.normalized)),
+      nhi: Math.max(...mine.map((c) => c.normalized)),
+    };
   });
   const ratioText = (ss: { s: number; sl: ReturnType<typeof slopes> }[]) =>
     ss
@@ -166,7 +193,8 @@ function findings(ctx: FindingsContext): FindingsResult {
   if (larger.length) {
     out.push({
       id: 'ratio-large-s',
-      claim: 'at s = 1 the ratio still grows over this grid: Corollary 4’s constant depends on s, and its conditions (L ≥ C_1(s), d ≥ C_2(s), a small initial loss) are not known to hold here',
+      claim:
+        'at s = 1 the ratio still grows over this grid: Corollary 4’s constant depends on s, and its conditions (L ≥ C_1(s), d ≥ C_2(s), a small initial loss) are not known to hold here',
       observed: ratioText(larger),
       expected: 'the paper gives no constants: reported, not checked',
       pass: null,
@@ -176,8 +204,14 @@ function findings(ctx: FindingsContext): FindingsResult {
   const sharpSlopes = scales.map((s) => ({ s, sl: slopes(cells, s, (c) => c.sharpness) }));
   out.push({
     id: 'sharpness-grows-with-depth',
-    claim: 'while the sharpness itself grows linearly with the depth, as S_min = 2Lλ‖w*‖^(2−2/L) does (Theorem 1): the test above can see a depth dependence',
-    observed: sharpSlopes.map(({ s, sl }) => `s ${s}: log-log slope of S against L ${fmt(Math.min(...sl.vsL.map((x) => x.slope)), 3)} to ${fmt(Math.max(...sl.vsL.map((x) => x.slope)), 3)}`).join('; '),
+    claim:
+      'while the sharpness itself grows linearly with the depth, as S_min = 2Lλ‖w*‖^(2−2/L) does (Theorem 1): the test above can see a depth dependence',
+    observed: sharpSlopes
+      .map(
+        ({ s, sl }) =>
+          `s ${s}: log-log slope of S against L ${fmt(Math.min(...sl.vsL.map((x) => x.slope)), 3)} to ${fmt(Math.max(...sl.vsL.map((x) => x.slope)), 3)}`,
+      )
+      .join('; '),
     expected: 'slope between 0.75 and 1.25 at every width',
     pass: sharpSlopes.length > 0 && sharpSlopes.every(({ sl }) => sl.vsL.every((x) => x.slope >= 0.75 && x.slope <= 1.25)),
     about: ABOUT,
@@ -185,7 +219,8 @@ function findings(ctx: FindingsContext): FindingsResult {
   const thetaSlopes = scales.map((s) => ({ s, sl: slopes(cells, s, (c) => c.theta) }));
   out.push({
     id: 'theta-bounded',
-    claim: 'Theorem 4: the minimizer is I + s/sqrt(Ld) N_k + θ_k/L with ‖θ_k‖_F bounded by a constant of s alone: max_k ‖θ_k‖_F does not grow with L or d',
+    claim:
+      'Theorem 4: the minimizer is I + s/sqrt(Ld) N_k + θ_k/L with ‖θ_k‖_F bounded by a constant of s alone: max_k ‖θ_k‖_F does not grow with L or d',
     observed: thetaSlopes
       .map(({ s, sl }) => {
         const mine = cells.filter((c) => c.s === s);
@@ -246,9 +281,7 @@ function findings(ctx: FindingsContext): FindingsResult {
       )
       .join('; '),
     expected: `the upper bound at u = 0 in every draw; the lower one too for s ≤ 0.5; u needed at most 0.5 at every s; the slopes against L within ±${FLAT}`,
-    pass:
-      byScale.length > 0 &&
-      byScale.every((x) => x.upper === x.draws && x.u <= 0.5 && flat(x) && (x.s > 0.5 || x.lower === x.draws)),
+    pass: byScale.length > 0 && byScale.every((x) => x.upper === x.draws && x.u <= 0.5 && flat(x) && (x.s > 0.5 || x.lower === x.draws)),
     about: ABOUT,
   });
   return {
@@ -270,7 +303,8 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatResidual: Preset = {
   name: 'marion-chizat-residual',
-  summary: 'Marion & Chizat Section 5: gradient flow from the residual init over width d and depth L (5-40 each, s = 0.25, 0.5, 1): S/S_min, ||theta_k|| and Lemma 3 do not depend on d or L',
+  summary:
+    'Marion & Chizat Section 5: gradient flow from the residual init over width d and depth L (5-40 each, s = 0.25, 0.5, 1): S/S_min, ||theta_k|| and Lemma 3 do not depend on d or L',
   config: {
     name: 'marion-chizat-residual',
     description:

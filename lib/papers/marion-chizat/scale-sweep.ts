@@ -181,7 +181,9 @@ export function noPlateauFinding(all: Cell[], etas: number[]): Finding {
     const runs = living.flatMap((c) => c.survivors);
     const maxRun = Math.max(...runs.map((r) => valueOf(r, 'final', 'sharpness') ?? -Infinity));
     const worstDistance = Math.max(...runs.map((r) => valueOf(r, 'final', 'distance') ?? Infinity));
-    const lastAll = ofEta(all, eta).sort((a, b) => a.scale - b.scale).slice(-1)[0];
+    const lastAll = ofEta(all, eta)
+      .sort((a, b) => a.scale - b.scale)
+      .slice(-1)[0];
     return { eta, last, maxRun, worstDistance, divergenceLargest: lastAll?.divergence ?? NaN };
   });
   const ok = rows.every((r) => r.last && r.last.sharpness !== null && r.last.sharpness < 0.9 * (2 / r.eta) && r.maxRun <= (1 + 1e-3) * (2 / r.eta));
@@ -288,10 +290,7 @@ export function scaleSweepPreset(spec: SweepSpec): Preset {
         record: ['loss', 'distance', 'distanceMean', 'sharpness', 'spectralRadius', 'sharpnessPower'],
         sharpness: { method: 'lanczos', tol: 1e-10 },
       },
-      sweep: [
-        { 'train.learningRate': LEARNING_RATES, 'train.steps': spec.steps, repetitions: spec.repetitions },
-        { 'init.scale': spec.scales },
-      ],
+      sweep: [{ 'train.learningRate': LEARNING_RATES, 'train.steps': spec.steps, repetitions: spec.repetitions }, { 'init.scale': spec.scales }],
       report: {
         title: spec.summary.split(':')[0],
         figures: [
@@ -334,7 +333,14 @@ export function scaleSweepPreset(spec: SweepSpec): Preset {
             yDomain: [0.1, 30000],
             rules: ['2/eta', ...bounds],
           },
-          { kind: 'divergence', id: 'divergence', title: `${spec.figures.divergence}: probability of divergence`, x: 'init.scale', xLabel, series: 'train.learningRate' },
+          {
+            kind: 'divergence',
+            id: 'divergence',
+            title: `${spec.figures.divergence}: probability of divergence`,
+            x: 'init.scale',
+            xLabel,
+            series: 'train.learningRate',
+          },
         ],
       },
       quick: {

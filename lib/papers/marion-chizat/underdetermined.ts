@@ -21,7 +21,8 @@ function findings(ctx: FindingsContext): FindingsResult {
   const eta0 = etas[0];
   out.push({
     id: 'singular-covariance',
-    claim: 'n < d: the empirical covariance is singular, so Theorem 1 gives no positive lower bound (λ = 0), and the minimizers implement different regressors',
+    claim:
+      'n < d: the empirical covariance is singular, so Theorem 1 gives no positive lower bound (λ = 0), and the minimizers implement different regressors',
     observed: `λ = ${fmt(theory?.lambda ?? null)}, S_min (Thm 1) = ${fmt(theory?.sMin ?? null)}; the October 2024 code's line 2La = ${fmt(theory?.sMinRefinedLower ?? null)} (a from the minimum-norm w*)`,
     expected: 'by construction',
     pass: null,
@@ -61,7 +62,11 @@ function findings(ctx: FindingsContext): FindingsResult {
   });
   const stability = etas.map((eta) => {
     const runs = at(ds, { 'train.learningRate': eta }).filter((r) => !isDiverged(r));
-    return { eta, max: Math.max(...runs.map((r) => valueOf(r, 'final', 'sharpness') ?? -Infinity)), diverged: fraction(at(ds, { 'train.learningRate': eta }), isDiverged) };
+    return {
+      eta,
+      max: Math.max(...runs.map((r) => valueOf(r, 'final', 'sharpness') ?? -Infinity)),
+      diverged: fraction(at(ds, { 'train.learningRate': eta }), isDiverged),
+    };
   });
   out.push({
     id: 'below-2-over-eta',
@@ -110,7 +115,7 @@ function findings(ctx: FindingsContext): FindingsResult {
     notes: reproductionNotes(ctx, {
       extra: [
         "Code version: this experiment exists only in the authors' October 2024 code: its data (n = 15, d = 20 and a test set of 15, drawn after the depth experiment on its key chain; data.source authors-2024-10).",
-        "Lines: dashed, 2/η per learning rate; dotted black, 2La (a from the minimum-norm w*), the line the October 2024 code draws; with n < d it bounds nothing (every minimizer implements its own regressor).",
+        'Lines: dashed, 2/η per learning rate; dotted black, 2La (a from the minimum-norm w*), the line the October 2024 code draws; with n < d it bounds nothing (every minimizer implements its own regressor).',
         'Regression: least squares over the non-diverged runs with a positive gap (the code drops the others as NaN); p-values from Student t with n − 2 degrees of freedom, as scipy.stats.linregress.',
       ],
     }),
@@ -119,11 +124,12 @@ function findings(ctx: FindingsContext): FindingsResult {
 
 export const marionChizatUnderdetermined: Preset = {
   name: 'marion-chizat-underdetermined',
-  summary: 'Marion & Chizat, underdetermined case (n = 15, d = 20, L = 5, the authors\' October data): sharpness vs scale and the log-log regression of generalization gap on sharpness',
+  summary:
+    "Marion & Chizat, underdetermined case (n = 15, d = 20, L = 5, the authors' October data): sharpness vs scale and the log-log regression of generalization gap on sharpness",
   config: {
     name: 'marion-chizat-underdetermined',
     description:
-      'Marion & Chizat (2024), the underdetermined MLP of their October 2024 code, on its data (the authors\' draw): n = 15 training points in d = 20 dimensions (a test set of 15), L = 5, Gaussian init ' +
+      "Marion & Chizat (2024), the underdetermined MLP of their October 2024 code, on its data (the authors' draw): n = 15 training points in d = 20 dimensions (a test set of 15), L = 5, Gaussian init " +
       'with scale in linspace(0.1, 0.36, 9), eta in {0.001, 0.004, 0.01} with 40,000 / 10,000 / 4,000 steps and 100 / 20 / 20 repetitions.',
     seed: 0,
     data: { kind: 'marion-chizat', source: 'authors-2024-10', n: 15, d: 20, noise: 1 },

@@ -38,7 +38,10 @@ async function main() {
   assert.ok(loss[loss.length - 1] < 0.5 * loss[0], `loss ${loss[0]} -> ${loss[loss.length - 1]}`);
 
   // Errors cross the package boundary as documented.
-  assert.throws(() => dln.initWeights([2, 0, 1], { kind: 'gaussian', scale: 1, seed: 0 }), (err) => err instanceof dln.DlnError && typeof err.code === 'string');
+  assert.throws(
+    () => dln.initWeights([2, 0, 1], { kind: 'gaussian', scale: 1, seed: 0 }),
+    (err) => err instanceof dln.DlnError && typeof err.code === 'string',
+  );
   console.log(`smoke.cjs: ok (blas ${info.blasVendor}, loss ${loss[0].toPrecision(6)} -> ${loss[loss.length - 1].toPrecision(6)})`);
 }
 

@@ -15,7 +15,12 @@ assert.ok(/node_modules[\\/]dlnflow[\\/]dist[\\/]index\.mjs$/.test(entry), `impo
 const names = Object.keys(cjs);
 assert.ok(names.length >= 20, `only ${names.length} exports`);
 for (const name of names) assert.equal(ns[name], cjs[name], `named export ${name}`);
-assert.deepEqual(Object.keys(ns).filter((k) => k !== 'default').sort(), [...names].sort());
+assert.deepEqual(
+  Object.keys(ns)
+    .filter((k) => k !== 'default')
+    .sort(),
+  [...names].sort(),
+);
 assert.equal(dlnflow, cjs);
 assert.equal(Problem, cjs.Problem);
 
