@@ -15,7 +15,7 @@ import { presets as realPresets } from '../lib/papers';
 import { lazyFunction, lazyObject } from '../lib/util/lazy';
 
 /** Packages and dist/ modules a training script must not load. */
-const HEAVY_PACKAGES = ['zod', 'yaml', 'vega', 'vega-lite', 'node-fetch', 'commander', 'cli-progress'];
+const HEAVY_PACKAGES = ['zod', 'yaml', 'vega', 'vega-lite', 'node-fetch', 'commander', 'cli-progress', 'apache-arrow'];
 const HEAVY_MODULES = ['config/', 'experiments/', 'pipeline/', 'report/', 'papers/', 'cli/', 'vendor/'];
 
 interface Loaded {

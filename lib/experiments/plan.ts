@@ -4,7 +4,7 @@
  * runs it), so a slice, a resumed sweep or another machine computes exactly the same numbers.
  *
  * The plan hash is the experiment's identity: a hash of everything that decides the numbers
- * (the config but its report, description and checks, every run's key, values and seeds). A problem file
+ * (the config but its report, description, checks and output.arrow, every run's key, values and seeds). A problem file
  * (`data: {kind: file}`) enters by its content (SHA-256), not its path, so a changed file is
  * another experiment and a moved one the same. A run's id is `<plan hash>-<key>`, the key a hash
  * of its sweep values and repetition: records of two experiments never share an id.
@@ -168,9 +168,11 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
   for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => ({ ...g, ...a })));
   let total = 0;
 
-  // The report, the description and the checks (claims tested on the results) decide no number.
+  // The report, the description and the checks (claims tested on the results) decide no number;
+  // nor does output.arrow (another format of the same tables), left out so plans hash as before it.
   const { sweep: _sweep, report: _report, description: _description, checks: _checks, ...rest } = experiment;
-  const base = { ...rest, data: dataIdentity(experiment.data) };
+  const { arrow: _arrow, ...output } = experiment.output;
+  const base = { ...rest, output, data: dataIdentity(experiment.data) };
   const points: Experiment[] = [];
   const runs: PlannedRun[] = [];
   for (const values of grid) {

@@ -381,7 +381,8 @@ export const experimentSchema = strictObject({
   output: strictObject({
     traces: z.boolean().default(false).describe("keep each run's whole recorded trace (traces/ID.json)"),
     weights: z.boolean().default(false).describe("keep each run's final weights (weights/ID.json)"),
-  }).default({ traces: false, weights: false }),
+    arrow: z.boolean().default(false).describe('also write the tidy tables as Arrow IPC files (runs.arrow, traces.arrow)'),
+  }).default({ traces: false, weights: false, arrow: false }),
   report: strictObject({
     title: z.string().optional(),
     figures: z.array(figureSchema).default([]),

@@ -36,6 +36,7 @@ import {
 } from './render';
 import { aggregateCsv, gridRows, tableCsv } from './tables';
 import { parquetBytes } from './parquet';
+import { arrowBytes } from './arrow';
 import { runsTable, tableRows, tracesTable } from './tidy';
 import { checkOptions } from '../options/declare';
 import { reportOptions, resultDirectory } from '../options/experiment';
@@ -220,6 +221,14 @@ export async function writeReport(out: string, options: WriteReportOptions): Pro
   const traces = config.output.traces ? tracesTable(ds, (id) => readTrace(out, id)) : null;
   if (traces)
     await writeFileAtomic(join(out, 'traces.parquet'), await parquetBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
+  if (config.output.arrow) {
+    await writeFileAtomic(join(out, 'runs.arrow'), arrowBytes(runs, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'runs' }));
+    if (traces)
+      await writeFileAtomic(join(out, 'traces.arrow'), arrowBytes(traces, { 'dlnflow.plan': manifest.planHash, 'dlnflow.table': 'traces' }));
+  } else {
+    // output.arrow is not in the plan hash: a report without it must not leave an earlier one's files.
+    for (const f of ['runs.arrow', 'traces.arrow']) rmSync(join(out, f), { force: true });
+  }
   await writeFileAtomic(join(out, 'aggregate.csv'), aggregateCsv(ds, gridRows(ds)));
   await writeFileAtomic(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(
