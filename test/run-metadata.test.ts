@@ -4,7 +4,7 @@
  * files — every file but metadata/ and the shard files, whose lines are in finishing order and
  * compared as sets — while their metadata lines differ in time and hold each run's wall time.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildInfo, setWorkerThreads } from '../lib';
@@ -96,4 +96,15 @@ test('two runs of one config: byte-identical results, metadata apart', async () 
   expect(lines).toHaveLength(2);
   expect([lines[1].ran, lines[1].resumed, lines[1].wallMs]).toEqual([0, 6, {}]);
   expect(readFileSync(path.join(a, 'summary.json')).equals(before)).toBe(true);
+});
+
+test('metadata that cannot be written is ERR_DLN_IO naming the file, never an internal error', async () => {
+  // metadata/all.jsonl made a directory: the append fails as a full disk's would (the stress
+  // script scripts/ci/stress/results-store.sh fills a real tmpfs at every stage).
+  const out = path.join(root, 'unwritable');
+  const small = { ...config, name: 'unwritable', repetitions: 1, sweep: [{ 'init.scale': [0.3] }] };
+  mkdirSync(path.join(out, 'metadata', 'all.jsonl'), { recursive: true });
+  const err = await runExperiment(small as never, { out }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 'ERR_DLN_IO' });
+  expect((err as Error).message).toContain(path.join(out, 'metadata', 'all.jsonl'));
 });

@@ -10,11 +10,11 @@
  * with the same thread count. The line is appended under the shard file's writer lock, which the
  * runner holds for the whole invocation, so shards never interleave their lines.
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
-import { refuseSymlink } from '../util/atomic-write';
+import { ioError, refuseSymlink, writeAll } from '../util/atomic-write';
 import type { Shard } from './plan';
 import { ensureSubdir } from './store';
 
@@ -43,6 +43,14 @@ export interface RunMetadata {
   interrupted: boolean;
   /** Wall time (ms) of each run this invocation finished, by run id, in finishing order. */
   wallMs: Record<string, number>;
+}
+
+function openIo(file: string): number {
+  try {
+    return openSync(file, 'a');
+  } catch (err) {
+    throw ioError(file, err);
+  }
 }
 
 /** The metadata recorder of one invocation: `run(id, ms)` per finished run, then `write`. */
@@ -82,7 +90,23 @@ export class MetadataRecorder {
     const dir = ensureSubdir(this.out, 'metadata');
     const file = join(dir, this.shard ? `shard-${this.shard.index}-of-${this.shard.count}.jsonl` : 'all.jsonl');
     refuseSymlink(file);
-    appendFileSync(file, `${JSON.stringify(line)}\n`);
+    // As every results file: a failed append (a full disk) is rolled back to the last whole line
+    // and is ERR_DLN_IO naming the file, never a torn line or an internal error.
+    const fd = openIo(file);
+    let size = 0;
+    try {
+      size = fstatSync(fd).size;
+      writeAll(fd, Buffer.from(`${JSON.stringify(line)}\n`));
+    } catch (err) {
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // the rollback itself failed: the reader drops a torn last line
+      }
+      throw ioError(file, err);
+    } finally {
+      closeSync(fd);
+    }
     return line;
   }
 }
