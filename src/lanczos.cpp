@@ -348,11 +348,14 @@ void LanczosProcess::fullRitz(double b) {
   for (std::size_t i = 0; i < len; ++i)
     candidates_.push_back({values_[i], std::fabs(b * lastRow_[i]), finished_.size(), i});
   sortDescending(candidates_);
+  full_ = true;
+  // Just after a restart the open block is empty: no Ritz value of its own to start the fast
+  // updates from (the closed blocks' values are in candidates_).
+  if (len == 0) return;
   top_ = values_.back();
   topLast2_ = lastRow_.back() * lastRow_.back();
   low_ = values_.front();
   lowLast2_ = lastRow_.front() * lastRow_.front();
-  full_ = true;
 }
 
 // extremeRitzUpdate squares the couplings: inside this window of ||T|| nothing over- or underflows
@@ -361,7 +364,8 @@ bool LanczosProcess::fastWindow() const { return tNorm_ < 0x1p+100 && tNorm_ > 0
 
 const std::vector<RitzPair>& LanczosProcess::ritzPairs(double b) {
   lastBeta_ = b;
-  if (!fast_ || !fastWindow()) {
+  // An empty open block (just after a restart) has nothing to update: the closed blocks' values.
+  if (!fast_ || !fastWindow() || m_ == blockStart_) {
     fullRitz(b);
     return candidates_;
   }
