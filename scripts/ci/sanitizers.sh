@@ -21,6 +21,8 @@ export LD_PRELOAD="$asan_runtime"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export DLNFLOW_PREBUILD="$PWD/.asan"
+# An unoptimized ASan build runs several times slower: timing bounds (test/cancel.test.ts) scale.
+export DLN_TIMING_SCALE=${DLN_TIMING_SCALE:-5}
 jest_status=0
 npx jest "$@" || jest_status=$?
 [ "$native_status" -eq 0 ] && [ "$jest_status" -eq 0 ]
