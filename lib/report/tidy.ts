@@ -87,6 +87,67 @@ function column(name: string, type: ColumnType, values: Cell[]): Column {
   return { name, type, values };
 }
 
+/** A column's name, type and how to read its cell from one item (a run record, a flow summary…). */
+type ColumnSpec<T> = readonly [name: string, type: ColumnType, get: (item: T) => Cell];
+
+/** Columns from specs over items; an item that is null gives a null cell in every column. */
+function columnsOf<T>(items: readonly (T | null)[], specs: readonly ColumnSpec<T>[]): Column[] {
+  return specs.map(([name, type, get]) =>
+    column(
+      name,
+      type,
+      items.map((x) => (x === null ? null : get(x))),
+    ),
+  );
+}
+
+/** The sweep axes as columns, each typed by the values it holds. */
+function axisColumns(axes: readonly string[], records: readonly RunRecord[]): Column[] {
+  return axes.map((axis) => {
+    const values = records.map((r) => (Object.hasOwn(r.values, axis) ? r.values[axis] : null));
+    const type = axisType(values);
+    return column(
+      axis,
+      type,
+      values.map((v) => axisCell(v, type)),
+    );
+  });
+}
+
+const RUN_ID_COLUMNS: readonly ColumnSpec<RunRecord>[] = [
+  ['id', 'string', (r) => r.id],
+  ['index', 'int', (r) => r.index],
+  ['point', 'int', (r) => r.point],
+  ['rep', 'int', (r) => r.rep],
+];
+
+const RUN_STATUS_COLUMNS: readonly ColumnSpec<RunRecord>[] = [
+  ['status', 'string', (r) => r.status],
+  ['message', 'string', (r) => r.message],
+  ['steps', 'int', (r) => r.steps],
+  ['divergedAt', 'int', (r) => r.divergedAt],
+  ...(['data', 'init', 'projection', 'eigensolver'] as const).map((k): ColumnSpec<RunRecord> => [`seeds.${k}`, 'int', (r) => r.seeds[k]]),
+];
+
+type FlowSummary = NonNullable<RunRecord['flow']>;
+const FLOW_COLUMNS: readonly ColumnSpec<FlowSummary>[] = [
+  ['flow.t', 'double', (x) => x.t],
+  ['flow.nfev', 'int', (x) => x.nfev],
+  ['flow.accepted', 'int', (x) => x.accepted],
+  ['flow.rejected', 'int', (x) => x.rejected],
+  ['flow.balancednessDrift', 'double', (x) => x.balancednessDrift],
+  ['flow.eventNames', 'strings', (x) => x.events.map((e) => e.name)],
+  ['flow.eventTimes', 'doubles', (x) => x.events.map((e) => e.t)],
+];
+
+type Stages = NonNullable<RunRecord['stages']>;
+const STAGE_COLUMNS: readonly ColumnSpec<Stages>[] = [
+  ['stages.width', 'ints', (x) => x.map((s) => s.width)],
+  ['stages.rank', 'ints', (x) => x.map((s) => s.rank)],
+  ['stages.loss', 'doubles', (x) => x.map((s) => s.loss)],
+  ['stages.testLoss', 'doubles', (x) => x.map((s) => s.testLoss)],
+];
+
 /**
  * One row per run, in plan order: id, index, point, rep, the sweep axes by path, status, message,
  * steps, divergedAt, the seeds, initial.* and final.* of every recorded quantity (vector
@@ -94,71 +155,9 @@ function column(name: string, type: ColumnType, values: Cell[]): Column {
  * entry per stage). A diverged run's final values are null.
  */
 export function runsTable(ds: Dataset): Table {
-  const runs = ds.runs;
-  const records = runs.map((r) => r.record);
-  const cols: Column[] = [
-    column(
-      'id',
-      'string',
-      records.map((r) => r.id),
-    ),
-    column(
-      'index',
-      'int',
-      records.map((r) => r.index),
-    ),
-    column(
-      'point',
-      'int',
-      records.map((r) => r.point),
-    ),
-    column(
-      'rep',
-      'int',
-      records.map((r) => r.rep),
-    ),
-  ];
-  for (const axis of ds.axes) {
-    const values = runs.map((r) => (Object.hasOwn(r.record.values, axis) ? r.record.values[axis] : null));
-    const type = axisType(values);
-    cols.push(
-      column(
-        axis,
-        type,
-        values.map((v) => axisCell(v, type)),
-      ),
-    );
-  }
-  cols.push(
-    column(
-      'status',
-      'string',
-      records.map((r) => r.status),
-    ),
-    column(
-      'message',
-      'string',
-      records.map((r) => r.message),
-    ),
-    column(
-      'steps',
-      'int',
-      records.map((r) => r.steps),
-    ),
-    column(
-      'divergedAt',
-      'int',
-      records.map((r) => r.divergedAt),
-    ),
-    ...(['data', 'init', 'projection', 'eigensolver'] as const).map((k) =>
-      column(
-        `seeds.${k}`,
-        'int',
-        records.map((r) => r.seeds[k]),
-      ),
-    ),
-  );
-  const qs = quantities(runs);
+  const records = ds.runs.map((r) => r.record);
+  const cols: Column[] = [...columnsOf(records, RUN_ID_COLUMNS), ...axisColumns(ds.axes, records), ...columnsOf(records, RUN_STATUS_COLUMNS)];
+  const qs = quantities(ds.runs);
   for (const at of ['initial', 'final'] as const) {
     for (const q of qs)
       cols.push(
@@ -169,72 +168,20 @@ export function runsTable(ds: Dataset): Table {
         ),
       );
   }
-  if (records.some((r) => r.flow)) {
-    const f = (get: (x: NonNullable<RunRecord['flow']>) => Cell) => records.map((r) => (r.flow ? get(r.flow) : null));
+  if (records.some((r) => r.flow))
     cols.push(
-      column(
-        'flow.t',
-        'double',
-        f((x) => x.t),
-      ),
-      column(
-        'flow.nfev',
-        'int',
-        f((x) => x.nfev),
-      ),
-      column(
-        'flow.accepted',
-        'int',
-        f((x) => x.accepted),
-      ),
-      column(
-        'flow.rejected',
-        'int',
-        f((x) => x.rejected),
-      ),
-      column(
-        'flow.balancednessDrift',
-        'double',
-        f((x) => x.balancednessDrift),
-      ),
-      column(
-        'flow.eventNames',
-        'strings',
-        f((x) => x.events.map((e) => e.name)),
-      ),
-      column(
-        'flow.eventTimes',
-        'doubles',
-        f((x) => x.events.map((e) => e.t)),
+      ...columnsOf(
+        records.map((r) => r.flow ?? null),
+        FLOW_COLUMNS,
       ),
     );
-  }
-  if (records.some((r) => r.stages)) {
-    const s = <T extends Cell>(get: (x: NonNullable<RunRecord['stages']>[number]) => T) =>
-      records.map((r) => (r.stages ? (r.stages.map(get) as Cell) : null));
+  if (records.some((r) => r.stages))
     cols.push(
-      column(
-        'stages.width',
-        'ints',
-        s((x) => x.width),
-      ),
-      column(
-        'stages.rank',
-        'ints',
-        s((x) => x.rank),
-      ),
-      column(
-        'stages.loss',
-        'doubles',
-        s((x) => x.loss),
-      ),
-      column(
-        'stages.testLoss',
-        'doubles',
-        s((x) => x.testLoss),
+      ...columnsOf(
+        records.map((r) => r.stages ?? null),
+        STAGE_COLUMNS,
       ),
     );
-  }
   return { columns: cols, rows: records.length };
 }
 
@@ -275,35 +222,14 @@ export function tracesTable(ds: Dataset, loadTrace: (id: string) => TraceFile | 
     }
   }
   const rows = traces.reduce((n, t) => n + t.length, 0);
-  const repeat = <T extends Cell>(get: (run: RunView) => T): Cell[] => traces.flatMap(({ run, length }) => Array.from({ length }, () => get(run)));
+  const perRow = traces.flatMap(({ run, length }) => Array.from({ length }, () => run.record));
   const cols: Column[] = [
-    column(
-      'id',
-      'string',
-      repeat((r) => r.record.id),
+    ...columnsOf(
+      perRow,
+      RUN_ID_COLUMNS.filter(([name]) => name !== 'point'),
     ),
-    column(
-      'index',
-      'int',
-      repeat((r) => r.record.index),
-    ),
-    column(
-      'rep',
-      'int',
-      repeat((r) => r.record.rep),
-    ),
+    ...axisColumns(ds.axes, perRow),
   ];
-  for (const axis of ds.axes) {
-    const values = repeat((r) => (Object.hasOwn(r.record.values, axis) ? r.record.values[axis] : null)) as (AxisValue | null)[];
-    const type = axisType(values);
-    cols.push(
-      column(
-        axis,
-        type,
-        values.map((v) => axisCell(v, type)),
-      ),
-    );
-  }
   const ordered = ['step', 'time', ...names.filter((n) => n !== 'step' && n !== 'time')].filter((n) => vector.has(n));
   for (const name of ordered) {
     const isVector = vector.get(name)!;
