@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tableFromIPC, type Table as ArrowTable } from 'apache-arrow';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { difference, duckdb, tableDifference } from './table-compare';
 import { runExperiment } from '../lib/pipeline';
 import type { ExperimentInput } from '../lib/experiments/schema';
 import type { RunRecord, TraceFile } from '../lib/experiments/execute';
@@ -22,16 +22,7 @@ import { tableRows, type Table } from '../lib/report/tidy';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-arrow-'));
 
-let connection: DuckDBConnection;
-beforeAll(async () => {
-  connection = await (await DuckDBInstance.create(':memory:')).connect();
-});
-
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await connection.runAndReadAll(sql);
-  const plain = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : Array.isArray(v) ? v.map(plain) : v);
-  return reader.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])));
-}
+const { query } = duckdb();
 
 /** An Arrow file's rows as plain values: Int64 as number (every int here is safe), lists as arrays. */
 function arrowRows(file: string): { table: ArrowTable; rows: Record<string, unknown>[] } {
@@ -51,35 +42,6 @@ function arrowRows(file: string): { table: ArrowTable; rows: Record<string, unkn
 }
 
 const types = (t: ArrowTable) => Object.fromEntries(t.schema.fields.map((f) => [f.name, String(f.type)]));
-
-/** A number's bits (NaN as one value: JavaScript does not keep NaN payloads). */
-const bits = (v: number) => (Number.isNaN(v) ? 'NaN' : Buffer.from(new Float64Array([v]).buffer).toString('hex'));
-
-function difference(a: unknown, b: unknown, where = ''): string | null {
-  if (typeof a === 'number' && typeof b === 'number') return bits(a) === bits(b) ? null : `${where}: ${a} != ${b}`;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return `${where}: ${a.length} values != ${b.length}`;
-    for (let i = 0; i < a.length; i++) {
-      const d = difference(a[i], b[i], `${where}[${i}]`);
-      if (d) return d;
-    }
-    return null;
-  }
-  return a === b ? null : `${where}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`;
-}
-
-function tableDifference(rows: Record<string, unknown>[], expected: Record<string, unknown>[]): string | null {
-  if (rows.length !== expected.length) return `${rows.length} rows != ${expected.length}`;
-  for (let i = 0; i < rows.length; i++) {
-    const keys = Object.keys(expected[i]);
-    if (difference(Object.keys(rows[i]), keys)) return `row ${i}: columns ${Object.keys(rows[i])} != ${keys}`;
-    for (const k of keys) {
-      const d = difference(rows[i][k], expected[i][k], `row ${i} ${k}`);
-      if (d) return d;
-    }
-  }
-  return null;
-}
 
 describe('Arrow values read back by apache-arrow, bit for bit', () => {
   const table: Table = {

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { bits, difference, duckdb, tableDifference } from './table-compare';
 import { runExperiment } from '../lib/pipeline';
 import type { RunRecord, TraceFile } from '../lib/experiments/execute';
 import { fromNonFiniteCode } from '../lib/experiments/execute';
@@ -25,51 +25,11 @@ import { AUTHORS_THEORY } from './synthetic-results';
 
 const root = mkdtempSync(path.join(tmpdir(), 'dlnflow-tidy-'));
 
-let connection: DuckDBConnection;
-beforeAll(async () => {
-  connection = await (await DuckDBInstance.create(':memory:')).connect();
-});
-
-/** Every row of a query, as plain JavaScript values (BIGINT as number: every int here is safe). */
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const reader = await connection.runAndReadAll(sql);
-  const plain = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : Array.isArray(v) ? v.map(plain) : v);
-  return reader.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])));
-}
+const { query } = duckdb();
 
 async function columnTypes(file: string): Promise<Record<string, string>> {
   const rows = await query(`DESCRIBE SELECT * FROM '${file}'`);
   return Object.fromEntries(rows.map((r) => [r.column_name as string, r.column_type as string]));
-}
-
-/** A number's bits (NaN as one value: JavaScript does not keep NaN payloads). */
-const bits = (v: number) => (Number.isNaN(v) ? 'NaN' : Buffer.from(new Float64Array([v]).buffer).toString('hex'));
-
-/** Where two values differ (null: nowhere): numbers bit for bit, lists element by element. */
-function difference(a: unknown, b: unknown, where = ''): string | null {
-  if (typeof a === 'number' && typeof b === 'number') return bits(a) === bits(b) ? null : `${where}: ${a} != ${b}`;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return `${where}: ${a.length} values != ${b.length}`;
-    for (let i = 0; i < a.length; i++) {
-      const d = difference(a[i], b[i], `${where}[${i}]`);
-      if (d) return d;
-    }
-    return null;
-  }
-  return a === b ? null : `${where}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`;
-}
-
-function tableDifference(rows: Record<string, unknown>[], expected: Record<string, unknown>[]): string | null {
-  if (rows.length !== expected.length) return `${rows.length} rows != ${expected.length}`;
-  for (let i = 0; i < rows.length; i++) {
-    const keys = Object.keys(expected[i]);
-    if (difference(Object.keys(rows[i]), keys)) return `row ${i}: columns ${Object.keys(rows[i])} != ${keys}`;
-    for (const k of keys) {
-      const d = difference(rows[i][k], expected[i][k], `row ${i} ${k}`);
-      if (d) return d;
-    }
-  }
-  return null;
 }
 
 describe('the comparison can fail', () => {
