@@ -227,6 +227,20 @@ describe('item 8: merging separate shard directories carries traces and weights'
     }
     for (const f of ['runs.parquet', 'traces.parquet'])
       expect(fs.readFileSync(path.join(merged, f)).equals(fs.readFileSync(path.join(whole, f)))).toBe(true);
+
+    // Each shard's run metadata comes along, line for line; merging again adds no line.
+    const shardMeta = [0, 1, 2].map((i) => read(shards[i], `metadata/shard-${i}-of-3.jsonl`));
+    expect(fs.readdirSync(path.join(merged, 'metadata')).sort()).toEqual([0, 1, 2].map((i) => `shard-${i}-of-3.jsonl`));
+    for (let i = 0; i < 3; i++) {
+      expect(shardMeta[i].trim().split('\n')).toHaveLength(1);
+      expect(read(merged, `metadata/shard-${i}-of-3.jsonl`)).toBe(shardMeta[i]);
+    }
+    // A second invocation of shard 1 adds a line there: a merge brings that line, not the old one twice.
+    await runExperiment(traced, { out: shards[1], shard: { index: 1, count: 3 } });
+    await mergeResults(shards, { out: merged });
+    const lines = read(merged, 'metadata/shard-1-of-3.jsonl').trim().split('\n');
+    expect(lines).toEqual(read(shards[1], 'metadata/shard-1-of-3.jsonl').trim().split('\n'));
+    expect(lines).toHaveLength(2);
   });
 });
 

@@ -8,8 +8,12 @@
  * Every directory must hold the same plan, and so must `out` if it exists: a merge never writes
  * into another experiment's directory, and records of another plan are an error naming both.
  * The merge holds OUT/runs/merge.lock (exclusive: no run may be writing into OUT meanwhile).
+ *
+ * The shards' run metadata (metadata/<shard>.jsonl: how, where and when each invocation ran) comes
+ * along: OUT's file of each name gets the lines it does not hold yet, in the source's order, so a
+ * merged directory says how every one of its runs was made and a repeated merge adds nothing.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DlnError } from '../errors';
 import { copyFileAtomic } from '../util/atomic-write';
@@ -157,6 +161,8 @@ export async function mergeShards(dirs: string[], options: MergeShardsOptions = 
       await writeFileAtomic(join(runsDir(out), name), imported.map(encodeRecordLine).join('\n') + '\n');
     }
 
+    await mergeMetadata(out, ordered.slice(1));
+
     const missing = plan.runs.filter((r) => !merged.has(r.id));
     const owing = new Set<string>();
     for (const n of shardCounts) for (const r of missing) owing.add(`${r.index % n}/${n}`);
@@ -171,5 +177,37 @@ export async function mergeShards(dirs: string[], options: MergeShardsOptions = 
     };
   } finally {
     lock.release();
+  }
+}
+
+/** Whole lines of a metadata file (a torn last line, from a crash mid-append, is left out). */
+function metadataLines(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  lines.pop(); // after the last newline: empty, or a torn line
+  return lines.filter((l) => l.length > 0);
+}
+
+/** Every source's metadata/*.jsonl into OUT/metadata/: each file gets the lines it lacks, in order. */
+async function mergeMetadata(out: string, sources: string[]): Promise<void> {
+  const wanted = new Map<string, string[]>();
+  for (const d of sources) {
+    const dir = join(d, 'metadata');
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      if (!/^(all|shard-\d+-of-\d+)\.jsonl$/.test(name)) continue;
+      const lines = wanted.get(name) ?? [];
+      for (const l of metadataLines(join(dir, name))) if (!lines.includes(l)) lines.push(l);
+      wanted.set(name, lines);
+    }
+  }
+  if (wanted.size === 0) return;
+  const dir = ensureSubdir(out, 'metadata');
+  for (const [name, lines] of wanted) {
+    const dest = join(dir, name);
+    const have = existsSync(dest) ? metadataLines(dest) : [];
+    const add = lines.filter((l) => !have.includes(l));
+    if (add.length === 0) continue;
+    await writeFileAtomic(dest, [...have, ...add].join('\n') + '\n');
   }
 }
