@@ -20,6 +20,7 @@ import { marionChizatFig3Traces } from './marion-chizat/fig3-traces';
 import { marionChizatGfLimit } from './marion-chizat/gf-limit';
 import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
+import { marionChizatOptimizerAdamEdge } from './marion-chizat/optimizer-adam-edge';
 import { withScopedFindings } from './common';
 import type { Preset } from './types';
 
@@ -36,6 +37,7 @@ export const presets: readonly Preset[] = [
   marionChizatUnderdetermined,
   marionChizatGfLimit,
   marionChizatEosCentralFlow,
+  marionChizatOptimizerAdamEdge,
   jacotFig2,
   jacotEscape,
   jacotFig3,
