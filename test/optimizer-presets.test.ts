@@ -5,6 +5,7 @@
  */
 import type { PlannedRun } from '../lib/experiments/plan';
 import { adamEdge, adaptiveEdgeShape, hoversAtEdge, marionChizatOptimizerAdamEdge } from '../lib/papers/marion-chizat/optimizer-adam-edge';
+import { atStochasticEdge, marionChizatOptimizerSgdEdge, sgdEdgeShape, sharpnessBelowEdge } from '../lib/papers/marion-chizat/optimizer-sgd-edge';
 import { axis, findingsById, presetConfig, synthetic, type MadeRun } from './synthetic-results';
 
 type Shape = (step: number, edge: number) => { pre: number; sharp: number };
@@ -82,5 +83,65 @@ describe('marion-chizat-optimizer-adam-edge', () => {
     expect(hoversAtEdge(adaptiveEdgeShape(trace([10, 116, 116, 116, 116]), edge))).toBe(false);
     expect(hoversAtEdge(adaptiveEdgeShape(trace([10, 114, 114, 114, 114]), edge))).toBe(true);
     expect(adaptiveEdgeShape(trace([10, 20, 30, 40]), edge)!.reachedAt).toBeNull();
+  });
+});
+
+describe('marion-chizat-optimizer-sgd-edge', () => {
+  const config = presetConfig(marionChizatOptimizerSgdEdge, { quick: true });
+  const eta = 0.1;
+  /** A trace of 41 records: batch sharpness and lambda_max as fractions of 2/eta (a wobble of 5%). */
+  const made = (batch: number, sharp: number): MadeRun => {
+    const n = 41;
+    const wobble = (i: number) => 1 + 0.05 * Math.sin(i);
+    return {
+      final: { loss: 0.1 },
+      trace: {
+        step: Array.from({ length: n }, (_, i) => i * 50),
+        batchSharpness: Array.from({ length: n }, (_, i) => (batch * wobble(i) * 2) / eta),
+        sharpness: Array.from({ length: n }, (_, i) => (sharp * wobble(i + 1) * 2) / eta),
+        loss: Array.from({ length: n }, () => 0.1),
+      },
+    };
+  };
+  const ids = (b: number) => [`batch-sharpness-at-edge-b${b}`, `sharpness-below-edge-b${b}`];
+
+  test('batch sharpness at 2/eta and lambda_max at 0.8 x 2/eta: both hold for every batch size', () => {
+    const truth = findingsById(
+      marionChizatOptimizerSgdEdge.findings!,
+      synthetic(config, () => made(1, 0.8)),
+    );
+    for (const b of [5, 10, 25]) for (const id of ids(b)) expect({ id, pass: truth.get(id)?.pass }).toEqual({ id, pass: true });
+  });
+
+  test.each([
+    ['batch sharpness at 0.8 x 2/eta (what batch 10 measures)', 0.8, 0.8, [false, true]],
+    ['batch sharpness at 1.2 x 2/eta', 1.2, 0.8, [false, true]],
+    ['lambda_max at 1.05 x 2/eta', 1, 1.05, [true, false]],
+  ] as const)('%s fails its finding', (_, batch, sharp, want) => {
+    const result = findingsById(
+      marionChizatOptimizerSgdEdge.findings!,
+      synthetic(config, (run) => (axis(run, 'train.optimizer.batchSize') === 10 ? made(batch, sharp) : made(1, 0.8))),
+    );
+    expect(ids(10).map((id) => result.get(id)?.pass)).toEqual(want);
+    expect(ids(25).map((id) => result.get(id)?.pass)).toEqual([true, true]);
+  });
+
+  test('the shape: medians over the second half', () => {
+    const values = [100, 100, 100, 100, 18, 20, 22, 30];
+    const s = sgdEdgeShape(
+      {
+        id: 'x',
+        columns: {
+          batchSharpness: { width: 1, values },
+          sharpness: { width: 1, values: values.map((v) => v / 2) },
+          loss: { width: 1, values: values.map(() => 0.2) },
+        },
+      },
+      eta,
+    )!;
+    expect(s.batchRatio).toBeCloseTo(21 / 20, 12);
+    expect(s.sharpnessRatio).toBeCloseTo(10.5 / 20, 12);
+    expect(atStochasticEdge(s)).toBe(true);
+    expect(sharpnessBelowEdge(s)).toBe(true);
   });
 });

@@ -21,6 +21,7 @@ import { marionChizatGfLimit } from './marion-chizat/gf-limit';
 import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
 import { marionChizatOptimizerAdamEdge } from './marion-chizat/optimizer-adam-edge';
+import { marionChizatOptimizerSgdEdge } from './marion-chizat/optimizer-sgd-edge';
 import { withScopedFindings } from './common';
 import type { Preset } from './types';
 
@@ -38,6 +39,7 @@ export const presets: readonly Preset[] = [
   marionChizatGfLimit,
   marionChizatEosCentralFlow,
   marionChizatOptimizerAdamEdge,
+  marionChizatOptimizerSgdEdge,
   jacotFig2,
   jacotEscape,
   jacotFig3,
