@@ -506,8 +506,8 @@ int main() {
 
     // Adam and RMSProp: at the minimum g = 0, so v_hat decays (beta2^t) and P -> eps: the frozen
     // preconditioner eps I, under which the rule is heavy ball with EMA weight (1 - beta1) on
-    // eta H / eps (docs/algorithms.md §7.3). Just below the edge (eta lambda / eps = 0.98 x the
-    // edge's eta times edge) the run converges (P >= eps only lowers the preconditioned sharpness);
+    // eta H / eps (docs/algorithms.md §7.3). Just below the edge (lambda / eps = 0.98 x the recorded
+    // edge) the run converges (P >= eps only lowers the preconditioned sharpness);
     // just above, the minimum is unstable: the run hovers where sqrt(v_hat) lifts P enough to bring
     // lambda_max(P^-1 H) back to the edge, and does not converge.
     for (const bool adam : {true, false}) {
