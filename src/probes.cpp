@@ -266,7 +266,7 @@ std::vector<std::string> knownQuantities() {
           "balancednessDrift", "residualNorms", "lemma2Epsilon", "sharpness", "sharpnessTopK", "lambdaMin",
           "spectralRadius", "sharpnessResidual", "sharpnessHvps", "sharpnessPower",
           // optimizers/quantities.hpp
-          "stabilityEdge", "preconditionedSharpness", "batchSharpness",
+          "stabilityEdge", "preconditionedSharpness", "batchSharpness", "momentumNorm", "secondMomentNorm",
           // The edge-of-stability quantities (edge_probes.hpp).
           "sharpnessGradientNorm", "gfsSharpness", "layerImbalance"};
 }

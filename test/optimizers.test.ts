@@ -44,7 +44,7 @@ describe('optimizers through train()', () => {
   });
 
   test('every rule runs, records its quantities, and the seed sets the batches', async () => {
-    const record = ['loss', 'sharpness', 'stabilityEdge', 'preconditionedSharpness', 'batchSharpness'] as const;
+    const record = ['loss', 'sharpness', 'stabilityEdge', 'preconditionedSharpness', 'batchSharpness', 'momentumNorm', 'secondMomentNorm'] as const;
     for (const optimizer of [
       { kind: 'sgd', batchSize: 10 },
       { kind: 'label-noise', sigma: 0.1 },
@@ -60,6 +60,14 @@ describe('optimizers through train()', () => {
       expect([optimizer.kind, r.status]).toEqual([optimizer.kind, 'completed']);
       expect(r.trace.scalar('loss').length).toBe(3);
       expect(r.trace.scalar('sharpness').every((x) => x > 0)).toBe(true);
+      // State norms where the rule keeps that state (muon: beta 0 by default, no buffer), NaN elsewhere.
+      const hasMomentum = ['momentum', 'nesterov', 'adam'].includes(optimizer.kind);
+      const hasSecond = ['adam', 'rmsprop'].includes(optimizer.kind);
+      expect([optimizer.kind, r.trace.scalar('momentumNorm').every((x) => (hasMomentum ? x > 0 : Number.isNaN(x)))]).toEqual([optimizer.kind, true]);
+      expect([optimizer.kind, r.trace.scalar('secondMomentNorm').every((x) => (hasSecond ? x > 0 : Number.isNaN(x)))]).toEqual([
+        optimizer.kind,
+        true,
+      ]);
     }
     const adam = await train(problem, w0, {
       learningRate: 0.002,

@@ -38,6 +38,8 @@ export const QUANTITIES = [
   'stabilityEdge',
   'preconditionedSharpness',
   'batchSharpness',
+  'momentumNorm',
+  'secondMomentNorm',
   'sharpnessGradientNorm',
   'gfsSharpness',
   'layerImbalance',

@@ -20,6 +20,8 @@ import { marionChizatFig3Traces } from './marion-chizat/fig3-traces';
 import { marionChizatGfLimit } from './marion-chizat/gf-limit';
 import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
+import { marionChizatOptimizerAdamEdge } from './marion-chizat/optimizer-adam-edge';
+import { marionChizatOptimizerSgdEdge } from './marion-chizat/optimizer-sgd-edge';
 import { withScopedFindings } from './common';
 import type { Preset } from './types';
 
@@ -36,6 +38,8 @@ export const presets: readonly Preset[] = [
   marionChizatUnderdetermined,
   marionChizatGfLimit,
   marionChizatEosCentralFlow,
+  marionChizatOptimizerAdamEdge,
+  marionChizatOptimizerSgdEdge,
   jacotFig2,
   jacotEscape,
   jacotFig3,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 
 #include "optimizers/optimizer.hpp"
 
@@ -40,6 +41,29 @@ class AdaptiveMoments final : public Optimizer {
       p[i] = std::sqrt(vi / c2) + eps_;
     }
     return true;
+  }
+  double momentumNorm(std::uint64_t t, const double*, Evaluator& ev, double* g) const override {
+    if (beta1_ == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    ev.gradient(g);
+    const double c1 = 1.0 - std::pow(beta1_, static_cast<double>(t + 1));
+    const double* m = buffers_[0];
+    double s = 0.0;
+    for (std::size_t i = 0; i < P_; ++i) {
+      const double mi = (beta1_ * m[i] + (1.0 - beta1_) * g[i]) / c1;
+      s += mi * mi;
+    }
+    return std::sqrt(s);
+  }
+  double secondMomentNorm(std::uint64_t t, Evaluator& ev, double* g) const override {
+    ev.gradient(g);
+    const double c2 = 1.0 - std::pow(beta2_, static_cast<double>(t + 1));
+    const double* v = buffers_[1];
+    double s = 0.0;
+    for (std::size_t i = 0; i < P_; ++i) {
+      const double vi = (beta2_ * v[i] + (1.0 - beta2_) * (g[i] * g[i])) / c2;
+      s += vi * vi;
+    }
+    return std::sqrt(s);
   }
   double stabilityEdge(std::uint64_t, Evaluator&) const override {
     return (2.0 + 2.0 * beta1_) / ((1.0 - beta1_) * eta_);

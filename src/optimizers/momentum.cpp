@@ -1,6 +1,9 @@
 // momentum (heavy ball, Polyak): theta_{t+1} = theta_t - eta grad R(theta_t) + beta (theta_t - theta_{t-1}),
 // theta_{-1} = theta_0 (docs/algorithms.md §7.2). The gradient part is GD's own step, so beta = 0
 // is gradient descent bit for bit. On a quadratic it is stable iff eta lambda < 2 (1 + beta).
+#include <cmath>
+#include <limits>
+
 #include "optimizers/optimizer.hpp"
 
 namespace dln {
@@ -25,6 +28,18 @@ class Momentum final : public Optimizer {
     for (std::size_t i = 0; i < P_; ++i) theta[i] += push[i];
   }
   double stabilityEdge(std::uint64_t, Evaluator&) const override { return 2.0 * (1.0 + beta_) / eta_; }
+  // b_t = g_t + beta (theta_{t-1} - theta_t) / eta, so that theta_{t+1} = theta_t - eta b_t.
+  double momentumNorm(std::uint64_t t, const double* theta, Evaluator& ev, double* g) const override {
+    if (beta_ == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    ev.gradient(g);
+    const double* prev = buffers_[0];  // theta_{t-1} once step t - 1 ran; theta_{-1} = theta_0
+    double s = 0.0;
+    for (std::size_t i = 0; i < P_; ++i) {
+      const double b = t == 0 ? g[i] : g[i] + beta_ * (prev[i] - theta[i]) / eta_;
+      s += b * b;
+    }
+    return std::sqrt(s);
+  }
 
  private:
   double eta_, beta_;

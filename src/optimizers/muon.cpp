@@ -45,6 +45,17 @@ class Muon final : public Optimizer {
       for (std::size_t i = 0; i < m * n; ++i) theta[off + i] -= eta_ * O[i];
     }
   }
+  double momentumNorm(std::uint64_t, const double*, Evaluator& ev, double* g) const override {
+    if (beta_ == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    ev.gradient(g);
+    const double* b = buffers_[1];
+    double s = 0.0;
+    for (std::size_t i = 0; i < P_; ++i) {
+      const double bi = beta_ * b[i] + g[i];
+      s += bi * bi;
+    }
+    return std::sqrt(s);
+  }
 
  private:
   void polarBySvd(std::size_t m, std::size_t n, const double* B, double* O) {

@@ -2,6 +2,9 @@
 // (b_{-1} = 0), theta_{t+1} = theta_t - eta (g_t + beta b_t), with g_t = grad R(theta_t)
 // (docs/algorithms.md §7.2). Computed as GD's step, then - eta beta b_t (skipped at beta = 0:
 // gradient descent bit for bit). On a quadratic: stable iff eta lambda < 2 (1 + beta) / (1 + 2 beta).
+#include <cmath>
+#include <limits>
+
 #include "optimizers/optimizer.hpp"
 
 namespace dln {
@@ -25,6 +28,17 @@ class Nesterov final : public Optimizer {
   }
   double stabilityEdge(std::uint64_t, Evaluator&) const override {
     return 2.0 * (1.0 + beta_) / ((1.0 + 2.0 * beta_) * eta_);
+  }
+  double momentumNorm(std::uint64_t, const double*, Evaluator& ev, double* g) const override {
+    if (beta_ == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    ev.gradient(g);
+    const double* b = buffers_[0];
+    double s = 0.0;
+    for (std::size_t i = 0; i < P_; ++i) {
+      const double bi = beta_ * b[i] + g[i];
+      s += bi * bi;
+    }
+    return std::sqrt(s);
   }
 
  private:

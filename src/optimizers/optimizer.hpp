@@ -52,6 +52,26 @@ class Optimizer {
     (void)p;
     return false;
   }
+  // The rule's state norms at step t (docs/algorithms.md §7.3), each from the state and the
+  // evaluated point theta (`scratch`: paramCount doubles); NaN when the rule keeps no such state.
+  // momentumNorm: ||b_t||, the momentum buffer the step at t applies, updated with g_t (heavy
+  // ball's b_t = g_t + beta (theta_{t-1} - theta_t) / eta, Nesterov's and Muon's b_t = beta b_{t-1}
+  // + g_t, Adam's bias-corrected m_hat_t); NaN at beta = 0 (beta1 = 0: RMSProp).
+  virtual double momentumNorm(std::uint64_t t, const double* theta, Evaluator& ev, double* scratch) const {
+    (void)t;
+    (void)theta;
+    (void)ev;
+    (void)scratch;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  // secondMomentNorm: ||v_hat_t|| (Euclidean, over all parameters), the bias-corrected second
+  // moment the step at t builds its preconditioner from (Adam, RMSProp).
+  virtual double secondMomentNorm(std::uint64_t t, Evaluator& ev, double* scratch) const {
+    (void)t;
+    (void)ev;
+    (void)scratch;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   // Mini-batch rules: the batch sequence (batchSharpness). Null: full-batch gradients.
   virtual const BatchSampler* sampler() const { return nullptr; }
 };

@@ -26,6 +26,26 @@ class EdgeProbe final : public Probe {
   std::size_t column_ = 0;
 };
 
+// momentumNorm / secondMomentNorm: the rule's state norms (Optimizer::momentumNorm, secondMomentNorm).
+class StateNormProbe final : public Probe {
+ public:
+  StateNormProbe(const Problem& problem, bool second) : second_(second), scratch_(problem.spec().paramCount()) {}
+  void declare(Trace& trace) override { column_ = trace.declare(second_ ? "secondMomentNorm" : "momentumNorm"); }
+  void record(ProbeContext& c, Trace& trace) override {
+    double value = kNaN;
+    if (c.optimizer) {
+      value = second_ ? c.optimizer->secondMomentNorm(c.step, c.evaluator, scratch_.data())
+                      : c.optimizer->momentumNorm(c.step, c.theta, c.evaluator, scratch_.data());
+    }
+    trace.push(column_, value);
+  }
+
+ private:
+  bool second_;
+  std::vector<double> scratch_;
+  std::size_t column_ = 0;
+};
+
 // D H D with D = P^{-1/2}.
 class PreconditionedHessian final : public SymmetricOperator {
  public:
@@ -121,7 +141,8 @@ class BatchSharpnessProbe final : public Probe {
 }  // namespace
 
 bool isOptimizerQuantity(const std::string& name) {
-  return name == "stabilityEdge" || name == "preconditionedSharpness" || name == "batchSharpness";
+  return name == "stabilityEdge" || name == "preconditionedSharpness" || name == "batchSharpness" ||
+         name == "momentumNorm" || name == "secondMomentNorm";
 }
 
 std::unique_ptr<Probe> makeOptimizerProbe(const std::string& name, const Problem& problem,
@@ -129,6 +150,8 @@ std::unique_ptr<Probe> makeOptimizerProbe(const std::string& name, const Problem
   if (name == "stabilityEdge") return std::make_unique<EdgeProbe>();
   if (name == "preconditionedSharpness") return std::make_unique<PreconditionedProbe>(problem, options);
   if (name == "batchSharpness") return std::make_unique<BatchSharpnessProbe>(problem);
+  if (name == "momentumNorm") return std::make_unique<StateNormProbe>(problem, false);
+  if (name == "secondMomentNorm") return std::make_unique<StateNormProbe>(problem, true);
   return nullptr;
 }
 

@@ -8,6 +8,9 @@
 //                            g_B^T H_B g_B / ||g_B||^2 (g_B, H_B the batch loss's gradient and Hessian,
 //                            unshifted targets; Andreyev & Beneventano 2024); without batches, the
 //                            full loss's g^T H g / ||g||^2
+//   momentumNorm             ||b_t||, the momentum buffer the step at t applies (Optimizer::momentumNorm;
+//                            NaN for rules without momentum)
+//   secondMomentNorm         ||v_hat_t||, the bias-corrected second moment of Adam / RMSProp at step t
 #pragma once
 
 #include <memory>
@@ -18,7 +21,7 @@
 namespace dln {
 
 bool isOptimizerQuantity(const std::string& name);
-// Null when `name` is not one of the three.
+// Null when `name` is not one of them.
 std::unique_ptr<Probe> makeOptimizerProbe(const std::string& name, const Problem& problem, const ProbeOptions& options);
 
 }  // namespace dln

@@ -88,13 +88,36 @@ dln::GdResult run(const dln::Problem& p, const Vec& theta0, double eta, std::uin
   return dln::gradientDescent(p, theta0, o, control);
 }
 
+// Every step recorded: the trace's columns are step, time, then `record` in order.
+dln::GdResult runEvery(const dln::Problem& p, const Vec& theta0, double eta, std::uint64_t steps,
+                       dln::OptimizerOptions opt, std::vector<std::string> record) {
+  dln::GdOptions o;
+  o.learningRate = eta;
+  o.maxSteps = steps;
+  o.recordEvery = 1;
+  o.record = std::move(record);
+  o.optimizer = std::move(opt);
+  o.seed = 7;
+  dln::RunControl control;
+  return dln::gradientDescent(p, theta0, o, control);
+}
+
+double norm(const Vec& a) {
+  double s = 0.0;
+  for (double x : a) s += x * x;
+  return std::sqrt(s);
+}
+
 dln::OptimizerOptions opt(const char* kind, std::map<std::string, double> values = {}) {
   return {kind, std::move(values)};
 }
 
 double maxAbsDiff(const Vec& a, const Vec& b) {
   double m = 0.0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double d = std::fabs(a[i] - b[i]);
+    if (!(d <= m)) m = std::isnan(d) ? INFINITY : d;  // a NaN on either side is a failure, not a 0
+  }
   return m;
 }
 double maxAbs(const Vec& a) {
@@ -179,9 +202,13 @@ int main() {
     CHECK_CLOSE_VEC(gd, t, "gd: theta - eta g");
   }
   for (const double beta : {0.5, 0.9}) {
-    Vec t = theta0, prev = theta0;
+    Vec t = theta0, prev = theta0, bNorm, gNorm;
     for (std::uint64_t s = 0; s < steps; ++s) {
       const Vec g = gradient(*P, t);
+      Vec b(t.size());  // theta_{s+1} = theta_s - eta b_s
+      for (std::size_t i = 0; i < t.size(); ++i) b[i] = g[i] + beta * (prev[i] - t[i]) / eta;
+      bNorm.push_back(norm(b));
+      gNorm.push_back(norm(g));
       for (std::size_t i = 0; i < t.size(); ++i) {
         const double next = t[i] - eta * g[i] + beta * (t[i] - prev[i]);
         prev[i] = t[i];
@@ -189,35 +216,69 @@ int main() {
       }
     }
     CHECK_CLOSE_VEC(run(*P, theta0, eta, steps, opt("momentum", {{"beta", beta}})).weights, t, "momentum: heavy ball");
+    const dln::GdResult hb = runEvery(*P, theta0, eta, steps - 1, opt("momentum", {{"beta", beta}}), {"momentumNorm"});
+    const auto& rec = hb.trace.column(2).values;
+    CHECK(rec.size() == steps, "momentumNorm: a row per step");
+    for (std::uint64_t s = 0; s < steps; ++s) {
+      CHECK_REL(rec[s], bNorm[s], 1e-12, "momentumNorm (heavy ball): ||g_t + beta (theta_{t-1} - theta_t) / eta||");
+      if (s > 0) CHECK(std::fabs(rec[s] / gNorm[s] - 1) > 1e-3, "false case: the buffer is not the gradient");
+    }
     // A false case: the same with the buffer form off by one step (theta_{-1} = theta_0 - eta g_0) differs.
   }
   {
     const double beta = 0.9;
-    Vec t = theta0, b(t.size(), 0.0);
+    Vec t = theta0, b(t.size(), 0.0), bNorm;
     for (std::uint64_t s = 0; s < steps; ++s) {
       const Vec g = gradient(*P, t);
       for (std::size_t i = 0; i < t.size(); ++i) {
         b[i] = beta * b[i] + g[i];
         t[i] -= eta * (g[i] + beta * b[i]);
       }
+      bNorm.push_back(norm(b));
     }
     CHECK_CLOSE_VEC(run(*P, theta0, eta, steps, opt("nesterov", {{"beta", beta}})).weights, t, "nesterov");
+    const dln::GdResult nr =
+        runEvery(*P, theta0, eta, steps - 1, opt("nesterov", {{"beta", beta}}), {"momentumNorm", "secondMomentNorm"});
+    const dln::Trace& rec = nr.trace;
+    for (std::uint64_t s = 0; s < steps; ++s) {
+      CHECK_REL(rec.column(2).values[s], bNorm[s], 1e-12, "momentumNorm (nesterov): ||beta b_{t-1} + g_t||");
+      CHECK(std::isnan(rec.column(3).values[s]), "secondMomentNorm: NaN without a second moment");
+    }
+    const dln::GdResult plain = runEvery(*P, theta0, eta, 2, opt("nesterov", {{"beta", 0}}), {"momentumNorm"});
+    CHECK(std::isnan(plain.trace.column(2).values[1]), "momentumNorm: NaN at beta = 0");
   }
   for (const bool adam : {true, false}) {
     const double b1 = adam ? 0.8 : 0.0, b2 = adam ? 0.95 : 0.9, eps = 1e-3, lr = 0.01;
-    Vec t = theta0, m(t.size(), 0.0), v(t.size(), 0.0);
+    Vec t = theta0, m(t.size(), 0.0), v(t.size(), 0.0), mNorm, vNorm, vRaw;
     for (std::uint64_t s = 0; s < steps; ++s) {
       const Vec g = gradient(*P, t);
+      Vec mhs(t.size()), vhs(t.size());
       for (std::size_t i = 0; i < t.size(); ++i) {
         m[i] = b1 * m[i] + (1 - b1) * g[i];
         v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
         const double mh = m[i] / (1 - std::pow(b1, s + 1.0)), vh = v[i] / (1 - std::pow(b2, s + 1.0));
         t[i] -= lr * mh / (std::sqrt(vh) + eps);
+        mhs[i] = mh;
+        vhs[i] = vh;
       }
+      mNorm.push_back(norm(mhs));
+      vNorm.push_back(norm(vhs));
+      vRaw.push_back(norm(v));
     }
     const auto o = adam ? opt("adam", {{"beta1", b1}, {"beta2", b2}, {"eps", eps}})
                         : opt("rmsprop", {{"beta2", b2}, {"eps", eps}});
     CHECK_CLOSE_VEC(run(*P, theta0, lr, steps, o).weights, t, adam ? "adam (bias-corrected)" : "rmsprop");
+    const dln::GdResult ar = runEvery(*P, theta0, lr, steps - 1, o, {"momentumNorm", "secondMomentNorm"});
+    const dln::Trace& rec = ar.trace;
+    for (std::uint64_t s = 0; s < steps; ++s) {
+      if (adam) {
+        CHECK_REL(rec.column(2).values[s], mNorm[s], 1e-12, "momentumNorm (adam): ||m_hat_t||");
+      } else {
+        CHECK(std::isnan(rec.column(2).values[s]), "momentumNorm: NaN for rmsprop");
+      }
+      CHECK_REL(rec.column(3).values[s], vNorm[s], 1e-12, "secondMomentNorm: ||v_hat_t||");
+      if (s > 0) CHECK(std::fabs(rec.column(3).values[s] / vRaw[s] - 1) > 1e-3, "false case: v without correction");
+    }
   }
   for (auto* problem : {P.get(), PL2.get()}) {
     const double rho = 0.1;
@@ -235,15 +296,17 @@ int main() {
                     problem->l2() > 0 ? "sam with L2" : "sam");
   }
   {
-    // Muon on a matrix head: every layer gradient has full rank.
+    // Muon on a matrix head: every layer gradient has full rank (widths 3, 2, 2: a 3 x 3 first layer
+    // would have a rank-2 gradient through the 2-wide head, where the G^{-1/2} oracle is NaN).
     const Data M = randomData(10, 3, 2, 3);
-    auto Q = mse(M, {3, 3, 2});
+    auto Q = mse(M, {3, 2, 2});
     const Vec q0 = initial(*Q, 0.5, 4);
     for (const double beta : {0.0, 0.6}) {
-      Vec t = q0, b(t.size(), 0.0);
+      Vec t = q0, b(t.size(), 0.0), bNorm;
       for (std::uint64_t s = 0; s < steps; ++s) {
         const Vec g = gradient(*Q, t);
         for (std::size_t i = 0; i < t.size(); ++i) b[i] = beta * b[i] + g[i];
+        bNorm.push_back(norm(b));
         for (std::size_t l = 0; l < Q->spec().depth(); ++l) {
           const std::size_t off = Q->spec().offset(l), rows = Q->spec().rows(l), cols = Q->spec().cols(l);
           const Vec O = polarByEigen(rows, cols, b.data() + off);
@@ -251,7 +314,14 @@ int main() {
         }
       }
       const Vec got = run(*Q, q0, eta, steps, opt("muon", {{"beta", beta}})).weights;
-      CHECK_NEAR(maxAbsDiff(got, t), 0.0, 1e-13, "muon (SVD) against the polar factor by G^{-1/2}");
+      // 1e-12: the oracle's Gram matrix squares the gradient's condition number.
+      CHECK_NEAR(maxAbsDiff(got, t), 0.0, 1e-12, "muon (SVD) against the polar factor by G^{-1/2}");
+      const dln::GdResult mr = runEvery(*Q, q0, eta, steps - 1, opt("muon", {{"beta", beta}}), {"momentumNorm"});
+      const dln::Trace& rec = mr.trace;
+      for (std::uint64_t s = 0; s < steps; ++s) {
+        const double r = rec.column(2).values[s];
+        CHECK(beta == 0 ? std::isnan(r) : std::fabs(r / bNorm[s] - 1) < 1e-12, "momentumNorm (muon): ||B_t||");
+      }
       // Newton-Schulz: an approximation of the polar factor (singular values near 1), not it.
       const Vec ns = run(*Q, q0, eta, 1, opt("muon", {{"beta", beta}, {"newtonSchulz", 5}})).weights;
       const Vec svd1 = run(*Q, q0, eta, 1, opt("muon", {{"beta", beta}})).weights;
@@ -433,6 +503,93 @@ int main() {
     }
     const dln::GdResult ra = run(*lin, w0, 0.01, 1, opt("adam", {{"beta1", 0.9}}), 7, {"stabilityEdge"});
     CHECK_REL(ra.trace.column(2).values[0], 38.0 / 0.01, 1e-14, "adam: (2 + 2 beta1) / ((1 - beta1) eta) = 38/eta");
+
+    // Adam and RMSProp: at the minimum g = 0, so v_hat decays (beta2^t) and P -> eps: the frozen
+    // preconditioner eps I, under which the rule is heavy ball with EMA weight (1 - beta1) on
+    // eta H / eps (docs/algorithms.md §7.3). Just below the edge (lambda / eps = 0.98 x the recorded
+    // edge) the run converges (P >= eps only lowers the preconditioned sharpness);
+    // just above, the minimum is unstable: the run hovers where sqrt(v_hat) lifts P enough to bring
+    // lambda_max(P^-1 H) back to the edge, and does not converge.
+    for (const bool adam : {true, false}) {
+      const double eps = 1.0, b1 = adam ? 0.9 : 0.0;
+      const auto o = adam ? opt("adam", {{"beta1", b1}, {"beta2", 0.9}, {"eps", eps}})
+                          : opt("rmsprop", {{"beta2", 0.9}, {"eps", eps}});
+      const std::string what = adam ? "adam" : "rmsprop";
+      // The edge as the rule records it, times eta: (2 + 2 beta1) / (1 - beta1).
+      const double edgeTimesEta = run(*lin, w0, 1.0, 0, o, 7, {"stabilityEdge"}).trace.column(2).values[0];
+      CHECK_REL(edgeTimesEta, (2 + 2 * b1) / (1 - b1), 1e-15, what + ": stabilityEdge");
+      const double below = excess(o, 0.98 * edgeTimesEta * eps / lambda);
+      const double lrUp = 1.02 * edgeTimesEta * eps / lambda;
+      const dln::GdResult up = runEvery(*lin, w0, lrUp, 3000, o, {"loss", "preconditionedSharpness"});
+      const auto& loss = up.trace.column(2).values;
+      const auto& pre = up.trace.column(3).values;
+      double tailMean = 0.0, preMean = 0.0;
+      for (std::size_t s = 2000; s < loss.size(); ++s) {
+        tailMean += (loss[s] - rMin) / static_cast<double>(loss.size() - 2000);
+        preMean += pre[s] / static_cast<double>(loss.size() - 2000);
+      }
+      CHECK(below < 1e-12 * loss0, what + ": just below the edge (frozen P = eps) converges");
+      CHECK(up.status != dln::RunStatus::Diverged && tailMean > 1e-7 * loss0,
+            what + ": just above, it does not converge (its excess loss over the last 1000 steps stays away from 0)");
+      CHECK_REL(preMean, edgeTimesEta / lrUp, 0.01,
+                what + ": just above, the preconditioned sharpness hovers at the edge");
+    }
+
+    // SAM: along the top eigenvector v, w = w* + s v, one step is s' = (1 - eta lambda) s - eta lambda rho
+    // sign(s), so |s'| < |s| iff eta lambda (|s| + rho) < 2 |s| (docs/algorithms.md §7.3), i.e. lambda below the
+    // recorded edge at ||g|| = lambda |s|. Below it |s| shrinks to the 2-cycle of amplitude
+    // eta lambda rho / (2 - eta lambda) < |s_0| and never exceeds |s_0|; above, |s| grows to it.
+    {
+      Vec vecs(9);
+      Vec Hc = H;
+      Vec ev3(3);
+      dln::symmetricSpectrum(3, Hc, ev3.data(), vecs.data());
+      // w* = w0 - H^{-1} g0 (exact on a quadratic).
+      Vec g0 = gradient(*lin, w0), wStar = w0;
+      for (std::size_t e = 0; e < 3; ++e) {
+        double c = 0.0;
+        for (std::size_t i = 0; i < 3; ++i) c += vecs[i * 3 + e] * g0[i];
+        for (std::size_t i = 0; i < 3; ++i) wStar[i] -= vecs[i * 3 + e] * c / ev3[e];
+      }
+      const double rho = 0.1, s0 = 1.0;
+      Vec ws = wStar;
+      for (std::size_t i = 0; i < 3; ++i) ws[i] += s0 * vecs[i * 3 + 2];
+      const auto o = opt("sam", {{"rho", rho}});
+      auto edgeAt = [&](double lr) { return run(*lin, ws, lr, 0, o, 7, {"stabilityEdge"}).trace.column(2).values[0]; };
+      const double g = lambda * s0;
+      CHECK_REL(edgeAt(0.3), g / (2 * rho) * (std::sqrt(1 + 8 * rho / (0.3 * g)) - 1), 1e-12, "sam: stabilityEdge");
+      // The learning rate at which lambda = f x the recorded edge (the edge falls as eta grows).
+      auto etaAt = [&](double f) {
+        double lo = 1e-6 / lambda, hi = 2.0 / lambda;
+        for (int k = 0; k < 200; ++k) {
+          const double mid = 0.5 * (lo + hi);
+          (lambda < f * edgeAt(mid) ? lo : hi) = mid;
+        }
+        return lo;
+      };
+      auto dist = [&](const Vec& w) {
+        double d = 0.0;
+        for (std::size_t i = 0; i < 3; ++i) d += (w[i] - wStar[i]) * (w[i] - wStar[i]);
+        return std::sqrt(d);
+      };
+      for (const double f : {0.98, 1.02}) {
+        const double lr = etaAt(f);
+        double maxDist = 0.0;
+        Vec w = ws;
+        for (int chunk = 0; chunk < 40; ++chunk) {
+          w = run(*lin, w, lr, 50, o).weights;
+          maxDist = std::max(maxDist, dist(w));
+        }
+        const double cycle = lr * lambda * rho / (2 - lr * lambda);
+        CHECK_REL(dist(w), cycle, 1e-6,
+                  "sam: the run ends on the 2-cycle of amplitude eta lambda rho / (2 - eta lambda)");
+        if (f < 1) {
+          CHECK(maxDist < s0 && dist(w) < 0.99 * s0, "sam: just below the edge, |s| shrinks and stays below |s_0|");
+        } else {
+          CHECK(dist(w) > 1.01 * s0, "sam: just above the edge, |s| grows past |s_0|");
+        }
+      }
+    }
   }
 
   // --- preconditionedSharpness (Adam, step 0) and batchSharpness (full batch) against dense oracles.
