@@ -288,13 +288,26 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
     result.status = status;
     result.message = std::move(message);
   };
+  // The "leave" event's function. On the edge: lambda_min(S_free), which falls through 0 when the
+  // complementarity problem stops holding the eigenvalue. A piece that starts with an inactive
+  // constraint above the edge (a start above 2/eta where gradient flow lowers the eigenvalue by
+  // itself: S_free < 0 from the start, so its root is never crossed) holds the eigenvalue in the
+  // set while it is above 2/eta or its constraint is active: max(lambda_min(S_free), lambda_k - 2/eta)
+  // (a sign function; its root is the first time both are below 0). Without it such a run kept
+  // edgeCount = 1 with Sigma = 0 long after the eigenvalue fell below 2/eta.
+  bool startsAbove = false;
+  auto leaveValue = [&](const EdgeInfo& info) {
+    const std::size_t k = system.edge();
+    if (!startsAbove || k == 0 || info.lambda.size() < k) return info.leave;
+    return std::max(info.leave, info.lambda[k - 1] - edge);
+  };
   // The internal events' values at the point just analyzed, then the caller's.
   auto values = [&](const EdgeInfo& info, std::uint64_t step, double t, const double* y, std::vector<double>& g) {
     const std::size_t k = system.edge();
     g.assign(nEvents, 0.0);
     g[0] = (k < info.lambda.size() ? info.lambda[k] : -kInf) - edge;
     if (k >= options.maxEdge && g[0] < 0) g[0] = -kInf;  // nothing more can enter; reaching it is checked below
-    g[1] = k > 0 ? info.leave : kInf;
+    g[1] = k > 0 ? leaveValue(info) : kInf;
     ProbeContext c{problem, evaluator, y, theta0Ptr, step, t, info.loss, cancel};
     for (std::size_t i = 0; i < events.size(); ++i) g[2 + i] = events[i](c);
   };
@@ -325,6 +338,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
       system.setEdge(std::min(k, options.maxEdge));
     }
     const EdgeInfo& info0 = system.analyze(start.data());
+    startsAbove = system.edge() > 0 && info0.leave < 0 && info0.lambda[system.edge() - 1] > edge;
     guard.start(info0.loss);
     if (!done && guard.diverged(info0.loss)) {
       diverged = done = true;
@@ -398,7 +412,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
             locateEvents(*solver, specs, gOld, gNew, scratch, [&](std::size_t e, double s, const double* y) {
               const EdgeInfo& info = system.analyze(y);
               if (e == 0) return (system.edge() < info.lambda.size() ? info.lambda[system.edge()] : -kInf) - edge;
-              if (e == 1) return info.leave;
+              if (e == 1) return leaveValue(info);
               ProbeContext c{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), info.loss, cancel};
               return events[e - 2](c);
             });
@@ -462,6 +476,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
           nfevBefore += solver->nfev();
           rejectedBefore += solver->rejected();
           const EdgeInfo& info = system.analyze(start.data());
+          startsAbove = to > 0 && info.leave < 0 && info.lambda[to - 1] > edge;
           values(info, n, tStart, start.data(), gOld);
           // The event that caused the switch has just been crossed: it cannot fire again at once.
           switched = true;
