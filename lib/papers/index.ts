@@ -14,6 +14,7 @@ import { marionChizatCriticalLr } from './marion-chizat/critical-lr';
 import { marionChizatDepth } from './marion-chizat/depth';
 import { marionChizatEosCentralFlow } from './marion-chizat/eos-central-flow';
 import { marionChizatFig1 } from './marion-chizat/fig1';
+import { marionChizatFig1bPredicted } from './marion-chizat/fig1b-predicted';
 import { marionChizatFig1Traces } from './marion-chizat/fig1-traces';
 import { marionChizatFig3 } from './marion-chizat/fig3';
 import { marionChizatFig3Traces } from './marion-chizat/fig3-traces';
@@ -36,6 +37,7 @@ export const presets: readonly Preset[] = [
   marionChizatUnderdetermined,
   marionChizatGfLimit,
   marionChizatEosCentralFlow,
+  marionChizatFig1bPredicted,
   jacotFig2,
   jacotEscape,
   jacotFig3,
