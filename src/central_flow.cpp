@@ -84,7 +84,19 @@ class CentralFlowSystem final : public OdeSystem {
   void rhs(const double* y, double* f) override {
     gf_.rhs(y, f);
     info_.loss = gf_.loss();
-    if (k_ > 0) edgeVelocity(f);
+    if (k_ == 0) return;
+    for (std::size_t i = 0; i < P_; ++i) {
+      if (!std::isfinite(f[i])) return;  // DOPRI5 rejects the trial step and shrinks it
+    }
+    try {
+      edgeVelocity(f);
+    } catch (const Error& e) {
+      // A trial stage of a too-large step can reach a point whose Hessian-vector products
+      // overflow: like a non-finite gradient, the integrator rejects it and shrinks the step
+      // (before, the whole run, and an experiment with it, stopped on ERR_DLN_VALUE "weights").
+      if (e.code() != ErrorCode::Value || e.field() != "weights") throw;
+      std::fill(f, f + P_, std::numeric_limits<double>::quiet_NaN());
+    }
   }
 
   // Evaluates at y (loss, gradient, the top eigenvalues; on the edge the velocity) and returns

@@ -117,6 +117,18 @@ describe('central flow (dynamics central)', () => {
     expect(plain.trace.scalar('sharpness')[2]).toBeGreaterThan(400);
   });
 
+  test('a trial step into a point whose Hessian-vector products overflow is rejected, not fatal', async () => {
+    // Scale 0.52, this draw: λ_max = 9142 ≫ 2/η = 400, two eigenvalues start on the edge. A DOPRI5
+    // trial stage reached a point where the Lanczos products overflow: before the fix the run (and
+    // a whole experiment, marion-chizat-fig1b-predicted at full size) stopped on ERR_DLN_VALUE
+    // "weights" within t = 0.5; now the step is rejected and shrunk, as for a non-finite gradient.
+    const w = initWeights(WIDTHS, { scale: 0.522222222222, seed: 4092676598911024 });
+    const r = await flow(problem, w, { dynamics: 'central', learningRate: 0.005, tEnd: 0.5, record: ['sharpness'] });
+    expect(r.status).toBe('completed');
+    expect(r.stats.rejected).toBeGreaterThan(0);
+    expect(r.edgeChecks.maxKktResidual).toBeLessThan(1e-14);
+  });
+
   test('1 or 2 worker threads give identical bits', async () => {
     const opts = { dynamics: 'central' as const, learningRate: 0.1, tEnd: 12, record: ['loss' as const, 'predictedLoss' as const] };
     const inits = [0, 1, 2].map((seed) => initWeights(WIDTHS, { scale: 0.3, seed }));
