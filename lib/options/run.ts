@@ -41,6 +41,7 @@ export const QUANTITIES = [
   'sharpnessGradientNorm',
   'gfsSharpness',
   'layerImbalance',
+  'weightNorm',
 ] as const;
 
 /** A quantity a run can record: a closed union (a misspelt name is a type error). */

@@ -18,6 +18,7 @@ import { marionChizatFig1bPredicted } from './marion-chizat/fig1b-predicted';
 import { marionChizatFig1Traces } from './marion-chizat/fig1-traces';
 import { marionChizatFig3 } from './marion-chizat/fig3';
 import { marionChizatFig3Traces } from './marion-chizat/fig3-traces';
+import { marionChizatGdVsFlow } from './marion-chizat/gd-vs-flow';
 import { marionChizatGfLimit } from './marion-chizat/gf-limit';
 import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
@@ -38,6 +39,7 @@ export const presets: readonly Preset[] = [
   marionChizatGfLimit,
   marionChizatEosCentralFlow,
   marionChizatFig1bPredicted,
+  marionChizatGdVsFlow,
   jacotFig2,
   jacotEscape,
   jacotFig3,
