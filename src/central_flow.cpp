@@ -90,6 +90,7 @@ class CentralFlowSystem final : public OdeSystem {
     }
     try {
       edgeVelocity(f);
+      remember(y);
     } catch (const Error& e) {
       // A trial stage of a too-large step can reach a point whose Hessian-vector products
       // overflow: like a non-finite gradient, the integrator rejects it and shrinks the step
@@ -109,11 +110,19 @@ class CentralFlowSystem final : public OdeSystem {
       info_.predictedLoss = info_.loss;
       info_.leave = kInf;
       info_.kkt = 0.0;
+    } else if (cached(y)) {
+      // The last right-hand side on the edge was at y (DOPRI5's last stage is the accepted point,
+      // FSAL): its eigenpairs, contractions and Sigma solve are reused; only the evaluator is
+      // moved back to y (one gradient) for the probes that read it.
+      gf_.evaluateAt(y);
+      info_ = cache_;
+      ++stats_.cachedEvaluations;
     } else {
       scratch_.resize(P_);
       gf_.rhs(y, scratch_.data());
       info_.loss = gf_.loss();
       edgeVelocity(scratch_.data());
+      remember(y);
     }
     return info_;
   }
@@ -230,8 +239,21 @@ class CentralFlowSystem final : public OdeSystem {
     }
   }
 
+  // The last point where the edge velocity was computed, with its edge count and what it found.
+  void remember(const double* y) {
+    cacheY_.assign(y, y + P_);
+    cacheK_ = k_;
+    cache_ = info_;
+  }
+  bool cached(const double* y) const {
+    return cacheK_ == k_ && cacheY_.size() == P_ && std::equal(cacheY_.begin(), cacheY_.end(), y);
+  }
+
   const CentralFlowOptions& o_;
   CancelFlag cancel_;
+  std::vector<double> cacheY_;
+  std::size_t cacheK_ = 0;
+  EdgeInfo cache_;
   CentralFlowResult& stats_;
   GradientFlowSystem gf_;
   std::size_t P_;

@@ -91,8 +91,17 @@ describe('central flow (dynamics central)', () => {
     // (λ_min(S_free) falling through 0) was never crossed: edgeCount stayed 1 with Σ = 0 to the
     // end, with an eigensolve and a contraction per right-hand side (46,090 of them to t = 200).
     const wAbove = initWeights(WIDTHS, { scale: 0.5, seed: 1008766053639197 });
-    const opts = { dynamics: 'central' as const, learningRate: 0.005, tEnd: 2, times: [0, 1, 2], record: ['sharpness' as const, 'edgeCount' as const] };
-    const [c, g] = await Promise.all([flow(problem, wAbove, { ...opts }), flow(problem, wAbove, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] })]);
+    const opts = {
+      dynamics: 'central' as const,
+      learningRate: 0.005,
+      tEnd: 2,
+      times: [0, 1, 2],
+      record: ['sharpness' as const, 'edgeCount' as const],
+    };
+    const [c, g] = await Promise.all([
+      flow(problem, wAbove, { ...opts }),
+      flow(problem, wAbove, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] }),
+    ]);
     expect(c.status).toBe('completed');
     expect(c.trace.scalar('sharpness')[0]).toBeGreaterThan(400);
     expect(c.transitions.length).toBe(1);
@@ -108,7 +117,10 @@ describe('central flow (dynamics central)', () => {
     // False case: this draw is above 2/η at t = 0 too, but its constraint becomes active: it is
     // held (Σ > 0) and leaves at t = 0.34, ending below 2/η where gradient flow ends above it.
     const wActive = initWeights(WIDTHS, { scale: 0.5, seed: 0 });
-    const [active, plain] = await Promise.all([flow(problem, wActive, opts), flow(problem, wActive, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] })]);
+    const [active, plain] = await Promise.all([
+      flow(problem, wActive, opts),
+      flow(problem, wActive, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] }),
+    ]);
     expect(active.edgeChecks.minSigmaEigen).toBeGreaterThan(0.99);
     expect(active.transitions[0]).toMatchObject({ from: 1, to: 0 });
     expect(active.transitions[0].t).toBeGreaterThan(0.3);

@@ -10,9 +10,13 @@ import { predictedPoint, regimeOf, type PredictedRep } from '../lib/papers/mario
 const rep = (r: Partial<PredictedRep>): PredictedRep => ({ rep: 0, initialSharpness: 1, gd: 40, gdDiverged: false, central: 41, flow: 41, ...r });
 
 // η = 0.07 (2/η = 28.571): small scale (gradient-flow regime) and the plateau.
-const small = () => predictedPoint(0.07, 0.25, [rep({ gd: 22.74, central: 22.78, flow: 22.78 }), rep({ rep: 1, gd: 21.25, central: 21.27, flow: 21.27 })]);
+const small = () =>
+  predictedPoint(0.07, 0.25, [rep({ gd: 22.74, central: 22.78, flow: 22.78 }), rep({ rep: 1, gd: 21.25, central: 21.27, flow: 21.27 })]);
 const plateau = () =>
-  predictedPoint(0.07, 0.4, [rep({ initialSharpness: 16, gd: 28.42, central: 28.5714, flow: 42.1 }), rep({ rep: 1, initialSharpness: 32, gd: 28.41, central: 28.5714, flow: 39.3 })]);
+  predictedPoint(0.07, 0.4, [
+    rep({ initialSharpness: 16, gd: 28.42, central: 28.5714, flow: 42.1 }),
+    rep({ rep: 1, initialSharpness: 32, gd: 28.41, central: 28.5714, flow: 39.3 }),
+  ]);
 const byId = (points: ReturnType<typeof predictedPoint>[]) => Object.fromEntries(fig1bPredictedFindings(points).map((f) => [f.id, f.pass]));
 
 describe('marion-chizat-fig1b-predicted findings', () => {
@@ -29,7 +33,10 @@ describe('marion-chizat-fig1b-predicted findings', () => {
   });
 
   test('per-point agreement, central flow against gradient flow, divergence share', () => {
-    const p = predictedPoint(0.02, 0.5, [rep({ gd: 50, central: 100, flow: 100 }), rep({ rep: 1, gd: null, gdDiverged: true, central: 100, flow: 100 })]);
+    const p = predictedPoint(0.02, 0.5, [
+      rep({ gd: 50, central: 100, flow: 100 }),
+      rep({ rep: 1, gd: null, gdDiverged: true, central: 100, flow: 100 }),
+    ]);
     expect(p.agreement).toBeCloseTo(1, 12); // |100 - 50| / 50, the diverged repetition left out
     expect(p.gdDivergence).toBe(0.5);
     expect(p.centralVsFlow).toBe(0);
@@ -37,7 +44,12 @@ describe('marion-chizat-fig1b-predicted findings', () => {
   });
 
   test('the measured shape passes every checked claim', () => {
-    expect(byId([small(), plateau()])).toEqual({ 'plateau-predicted': true, 'small-scale-gradient-flow': true, 'agreement-every-point': true, 'above-edge-at-init': null });
+    expect(byId([small(), plateau()])).toEqual({
+      'plateau-predicted': true,
+      'small-scale-gradient-flow': true,
+      'agreement-every-point': true,
+      'above-edge-at-init': null,
+    });
   });
 
   test('false cases: GD off the plateau; the central flow not the gradient flow; no point of a regime; one catapult point', () => {

@@ -56,7 +56,8 @@ export function fig1bPredictedFindings(points: PredictedPoint[]): Finding[] {
   return [
     {
       id: 'plateau-predicted',
-      claim: "where the central flow ends at 2/η, GD's final sharpness is at its plateau 2/η: the plateau of Fig. 1b predicted from the initialization alone",
+      claim:
+        "where the central flow ends at 2/η, GD's final sharpness is at its plateau 2/η: the plateau of Fig. 1b predicted from the initialization alone",
       observed: edge.length
         ? `${edge.length} points (${edge.map(pointName).join('; ')}): central flow within ${pc(maxOf(edge, (p) => (p.central === null ? null : Math.abs(p.central - 2 / p.eta) / (2 / p.eta))))} of 2/η; GD against it: ${edge.filter(agrees).length} of ${edge.length} within ${pct(T.agreement)} (largest mean error ${pc(maxOf(edge, (p) => p.agreement))})`
         : 'the central flow ended at 2/η at no point',
@@ -68,7 +69,10 @@ export function fig1bPredictedFindings(points: PredictedPoint[]): Finding[] {
       id: 'small-scale-gradient-flow',
       claim: "where the central flow never reaches the edge (small scales), it is the gradient flow, and GD's final sharpness equals both",
       observed: small.length
-        ? `${small.length} points: central flow against gradient flow at most ${fmt(maxOf(small, (p) => p.centralVsFlow), 2)} relative; GD against the central flow ${small.filter(agrees).length} of ${small.length} within ${pct(T.agreement)} (worst: ${worst(small, (p) => p.agreement)})`
+        ? `${small.length} points: central flow against gradient flow at most ${fmt(
+            maxOf(small, (p) => p.centralVsFlow),
+            2,
+          )} relative; GD against the central flow ${small.filter(agrees).length} of ${small.length} within ${pct(T.agreement)} (worst: ${worst(small, (p) => p.agreement)})`
         : 'no point stayed off the edge',
       expected: `at least one such point; at each, central flow and gradient flow within ${fmt(T.sameFlow)} relative, GD within ${pct(T.agreement)} of the central flow`,
       pass: small.length > 0 && small.every((p) => same(p) && agrees(p)),

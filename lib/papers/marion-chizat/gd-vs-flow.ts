@@ -83,7 +83,8 @@ export function gdVsFlowFindings(etas: GdFlowEta[]): Finding[] {
   return [
     {
       id: 'gfs-monotone',
-      claim: "gfsSharpness (the sharpness of the gradient flow's limit from the current iterate) decreases monotonically along GD (Kreisler et al. 2023 prove it for scalar networks)",
+      claim:
+        "gfsSharpness (the sharpness of the gradient flow's limit from the current iterate) decreases monotonically along GD (Kreisler et al. 2023 prove it for scalar networks)",
       observed: `${monotone.length} of ${withGd.length} runs never rise by more than ${fmt(T.monotone)} relative; largest rise by η: ${withGd.length ? byEta((r) => r.gfsMaxRise, withGd) : 'n/a'}`,
       expected: `every run, every η: no rise above ${fmt(T.monotone)} relative between consecutive recordings (the limit is computed to about 1e-8)`,
       pass: withGd.length > 0 && monotone.length === withGd.length,
@@ -91,7 +92,8 @@ export function gdVsFlowFindings(etas: GdFlowEta[]): Finding[] {
     },
     {
       id: 'gd-tracks-flow',
-      claim: "where the gradient flow's limit is flatter than 2/η, GD ends at its flow's limit: GD's final gfsSharpness equals the gradient flow's limit",
+      claim:
+        "where the gradient flow's limit is flatter than 2/η, GD ends at its flow's limit: GD's final gfsSharpness equals the gradient flow's limit",
       observed: below.length
         ? `${below.filter((r) => trackError(r) <= T.tracks).length} of ${below.length} runs within ${pc(T.tracks)}; largest by η: ${byEta(trackError, below)}`
         : "no run whose flow's limit is below 2/η",
@@ -102,7 +104,9 @@ export function gdVsFlowFindings(etas: GdFlowEta[]): Finding[] {
     {
       id: 'flow-conserves-imbalance',
       claim: 'the gradient flow conserves the layer imbalance W_{k+1}ᵀW_{k+1} − W_kW_kᵀ (Marion & Chizat, Lemma 1)',
-      observed: flows.length ? `largest relative change over the flow: ${fmt(Math.max(...flows.map(drift)), 2)} (${flows.length} runs)` : 'no flow run',
+      observed: flows.length
+        ? `largest relative change over the flow: ${fmt(Math.max(...flows.map(drift)), 2)} (${flows.length} runs)`
+        : 'no flow run',
       expected: `at most ${fmt(T.conserved)} relative in every run`,
       pass: flows.length > 0 && flows.every((r) => drift(r) <= T.conserved),
       about: ABOUT,
@@ -137,7 +141,12 @@ const method = (r: RunView) => (r.record.values['train.method'] ?? r.config.trai
 function endPoint(r: RunView | undefined) {
   if (!r || isDiverged(r) || r.record.status === 'failed') return null;
   const v = (at: 'initial' | 'final', q: string) => valueOf(r, at, q) ?? NaN;
-  return { sharpness: v('final', 'sharpness'), weightNorm: v('final', 'weightNorm'), imbalance0: v('initial', 'layerImbalance'), imbalance: v('final', 'layerImbalance') };
+  return {
+    sharpness: v('final', 'sharpness'),
+    weightNorm: v('final', 'weightNorm'),
+    imbalance0: v('initial', 'layerImbalance'),
+    imbalance: v('final', 'layerImbalance'),
+  };
 }
 
 function findings(ctx: FindingsContext): FindingsResult {
