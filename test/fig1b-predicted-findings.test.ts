@@ -22,13 +22,14 @@ const byId = (points: ReturnType<typeof predictedPoint>[]) => Object.fromEntries
 describe('marion-chizat-fig1b-predicted findings', () => {
   test('regimes from the central flow: on the plateau (started below or above 2/η), the gradient flow, above at init, undefined', () => {
     expect(regimeOf(rep({ central: 28.5714 }), 0.07)).toBe('edge');
-    expect(regimeOf(rep({ initialSharpness: 32, central: 28.5714 }), 0.07)).toBe('edge');
+    expect(regimeOf(rep({ initialSharpness: 32, central: 28.5714 }), 0.07)).toBe('above');
     expect(regimeOf(rep({ central: 22.78 }), 0.07)).toBe('gradient-flow');
     expect(regimeOf(rep({ initialSharpness: 487, central: 95.1 }), 0.005)).toBe('above');
     expect(regimeOf(rep({ central: null }), 0.07)).toBe('undefined');
     // 1% off 2/η is not the plateau.
     expect(regimeOf(rep({ central: 28.571 * 0.985 }), 0.07)).toBe('gradient-flow');
-    expect(plateau().regime).toBe('edge');
+    expect(plateau().regime).toBe('mixed');
+    expect(plateau().regimes).toEqual({ edge: 1, above: 1 });
     expect(predictedPoint(0.07, 0.4, [rep({ central: 28.5714 }), rep({ rep: 1, central: 22 })]).regime).toBe('mixed');
   });
 
@@ -63,6 +64,11 @@ describe('marion-chizat-fig1b-predicted findings', () => {
     expect(byId([plateau()])['small-scale-gradient-flow']).toBe(false);
     expect(byId([small()])['plateau-predicted']).toBe(false);
     expect(byId([])['agreement-every-point']).toBe(false);
+    // Repetitions are pooled by regime across points: a mixed point's edge repetition counts.
+    const mixed = predictedPoint(0.07, 0.37, [rep({ gd: 26.0, central: 28.5714 }), rep({ rep: 1, gd: 27.0, central: 27.1, flow: 27.1 })]);
+    expect(mixed.regime).toBe('mixed');
+    expect(mixed.regimes).toEqual({ edge: 1, 'gradient-flow': 1 });
+    expect(byId([small(), plateau(), mixed])['plateau-predicted']).toBe(false); // 26.0 is 9% below 2/η
     const catapult = predictedPoint(0.005, 0.5, [rep({ initialSharpness: 487, gd: 66.9, central: 95.1, flow: 95.1 })]);
     const f = byId([small(), plateau(), catapult]);
     expect(f['agreement-every-point']).toBe(false);

@@ -185,11 +185,22 @@ test('GD against its central flow (Fig. 1d setting): sharpness held at 2/eta, th
 test('Fig. 1b predicted (quick): the plateau at eta 0.07 from the init alone, the small scales equal to the gradient flow', async () => {
   const s = await quick('marion-chizat-fig1b-predicted');
   for (const id of ['plateau-predicted', 'small-scale-gradient-flow', 'agreement-every-point']) expect(finding(s, id).pass).toBe(true);
-  type Point = { eta: number; scale: number; regime: string; gd: number; central: number; flow: number; agreement: number; centralVsFlow: number };
+  type Point = {
+    eta: number;
+    scale: number;
+    regimes: Record<string, number>;
+    regime: string;
+    gd: number;
+    central: number;
+    flow: number;
+    agreement: number;
+    centralVsFlow: number;
+  };
   const points = (s.headline as { points: Point[] }).points;
   expect(points.length).toBe(4);
   const plateau = points.find((p) => p.eta === 0.07 && p.scale === 0.4)!;
-  expect(plateau.regime).toBe('edge');
+  // One initialization below 2/eta reaches the edge, the other starts above it (32.5 > 28.6); both central flows end at 2/eta.
+  expect(plateau.regimes).toEqual({ edge: 1, above: 1 });
   expect(Math.abs(plateau.central - 2 / 0.07) / (2 / 0.07)).toBeLessThan(1e-4);
   expect(plateau.flow).toBeGreaterThan(1.3 * plateau.central); // the gradient flow ends far sharper (measured 40.7)
   // Measured: GD within 0.6% of 2/eta at the plateau, within 2.8% of the gradient flow at the small scales.

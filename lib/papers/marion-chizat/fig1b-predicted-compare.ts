@@ -5,13 +5,13 @@
  *
  * Each repetition r is one initialization, shared by the three methods (common random numbers).
  * What the central flow predicts from the initialization alone sorts a repetition into a regime:
- *   'edge'          the central flow ends at 2/η (within 1%): the plateau, whether it started
- *                   below 2/η or above it (its end edgeCount says nothing here: at a minimizer on
- *                   the edge σ² → 0 and the eigenvalue may leave the edge where it stands);
+ *   'edge'          from an initialization below 2/η, the central flow ends at 2/η (within 1%):
+ *                   the plateau (its end edgeCount says nothing here: at a minimizer on the edge
+ *                   σ² → 0 and the eigenvalue may leave the edge where it stands);
  *   'gradient-flow' it ends off the edge from an initialization below 2/η: it should be the
  *                   gradient flow (both the same ODE until an eigenvalue reaches 2/η);
- *   'above'         it ends off the edge from an initialization at or above 2/η (where GD's first
- *                   steps are unstable: a catapult, or divergence, which no flow models);
+ *   'above'         the initialization is at or above 2/η (GD's first steps are unstable there: a
+ *                   catapult, or divergence, which no flow models), wherever the central flow ends;
  *   'undefined'     the central flow did not run (more than 4 eigenvalues above 2/η at t = 0, or
  *                   another failure).
  * A point's regime is its repetitions' if they agree, else 'mixed'.
@@ -39,6 +39,10 @@ export interface PredictedPoint {
   scale: number;
   regime: Regime | 'mixed';
   reps: number;
+  /** How many repetitions fall in each regime. */
+  regimes: Partial<Record<Regime, number>>;
+  /** The repetitions themselves (the findings pool them by regime across points). */
+  pairs: PredictedRep[];
   /** GD: mean final sharpness over the survivors (null: all diverged), and the share that diverged. */
   gd: number | null;
   gdDivergence: number;
@@ -55,8 +59,8 @@ export interface PredictedPoint {
 
 export function regimeOf(r: PredictedRep, eta: number): Regime {
   if (r.central === null) return 'undefined';
-  if (Math.abs(r.central - 2 / eta) <= EDGE_TOLERANCE * (2 / eta)) return 'edge';
-  return r.initialSharpness >= 2 / eta ? 'above' : 'gradient-flow';
+  if (r.initialSharpness >= 2 / eta) return 'above';
+  return Math.abs(r.central - 2 / eta) <= EDGE_TOLERANCE * (2 / eta) ? 'edge' : 'gradient-flow';
 }
 
 const mean = (v: number[]): number | null => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : null);
@@ -72,6 +76,12 @@ export function predictedPoint(eta: number, scale: number, reps: PredictedRep[])
     scale,
     regime: regimes.size === 1 ? [...regimes][0] : 'mixed',
     reps: reps.length,
+    regimes: reps.reduce<Partial<Record<Regime, number>>>((c, r) => {
+      const g = regimeOf(r, eta);
+      c[g] = (c[g] ?? 0) + 1;
+      return c;
+    }, {}),
+    pairs: reps,
     gd: mean(reps.filter((r) => r.gd !== null).map((r) => r.gd!)),
     gdDivergence: reps.length ? reps.filter((r) => r.gdDiverged).length / reps.length : NaN,
     central: mean(reps.filter((r) => r.central !== null).map((r) => r.central!)),
