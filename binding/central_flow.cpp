@@ -64,6 +64,7 @@ class CentralFlowJob final : public Job {
     stats.Set("extraEvaluations", num(static_cast<double>(r.extraEvaluations)));
     stats.Set("lastStepSize", num(r.lastStepSize));
     stats.Set("edgeEvaluations", num(static_cast<double>(r.edgeEvaluations)));
+    stats.Set("cachedEvaluations", num(static_cast<double>(r.cachedEvaluations)));
     stats.Set("hvps", num(static_cast<double>(r.lanczosProducts)));
     stats.Set("contractions", num(static_cast<double>(r.contractions)));
     o.Set("stats", stats);

@@ -84,7 +84,20 @@ class CentralFlowSystem final : public OdeSystem {
   void rhs(const double* y, double* f) override {
     gf_.rhs(y, f);
     info_.loss = gf_.loss();
-    if (k_ > 0) edgeVelocity(f);
+    if (k_ == 0) return;
+    for (std::size_t i = 0; i < P_; ++i) {
+      if (!std::isfinite(f[i])) return;  // DOPRI5 rejects the trial step and shrinks it
+    }
+    try {
+      edgeVelocity(f);
+      remember(y);
+    } catch (const Error& e) {
+      // A trial stage of a too-large step can reach a point whose Hessian-vector products
+      // overflow: like a non-finite gradient, the integrator rejects it and shrinks the step
+      // (before, the whole run, and an experiment with it, stopped on ERR_DLN_VALUE "weights").
+      if (e.code() != ErrorCode::Value || e.field() != "weights") throw;
+      std::fill(f, f + P_, std::numeric_limits<double>::quiet_NaN());
+    }
   }
 
   // Evaluates at y (loss, gradient, the top eigenvalues; on the edge the velocity) and returns
@@ -97,11 +110,19 @@ class CentralFlowSystem final : public OdeSystem {
       info_.predictedLoss = info_.loss;
       info_.leave = kInf;
       info_.kkt = 0.0;
+    } else if (cached(y)) {
+      // The last right-hand side on the edge was at y (DOPRI5's last stage is the accepted point,
+      // FSAL): its eigenpairs, contractions and Sigma solve are reused; only the evaluator is
+      // moved back to y (one gradient) for the probes that read it.
+      gf_.evaluateAt(y);
+      info_ = cache_;
+      ++stats_.cachedEvaluations;
     } else {
       scratch_.resize(P_);
       gf_.rhs(y, scratch_.data());
       info_.loss = gf_.loss();
       edgeVelocity(scratch_.data());
+      remember(y);
     }
     return info_;
   }
@@ -218,8 +239,21 @@ class CentralFlowSystem final : public OdeSystem {
     }
   }
 
+  // The last point where the edge velocity was computed, with its edge count and what it found.
+  void remember(const double* y) {
+    cacheY_.assign(y, y + P_);
+    cacheK_ = k_;
+    cache_ = info_;
+  }
+  bool cached(const double* y) const {
+    return cacheK_ == k_ && cacheY_.size() == P_ && std::equal(cacheY_.begin(), cacheY_.end(), y);
+  }
+
   const CentralFlowOptions& o_;
   CancelFlag cancel_;
+  std::vector<double> cacheY_;
+  std::size_t cacheK_ = 0;
+  EdgeInfo cache_;
   CentralFlowResult& stats_;
   GradientFlowSystem gf_;
   std::size_t P_;
@@ -288,13 +322,26 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
     result.status = status;
     result.message = std::move(message);
   };
+  // The "leave" event's function. On the edge: lambda_min(S_free), which falls through 0 when the
+  // complementarity problem stops holding the eigenvalue. A piece that starts with an inactive
+  // constraint above the edge (a start above 2/eta where gradient flow lowers the eigenvalue by
+  // itself: S_free < 0 from the start, so its root is never crossed) holds the eigenvalue in the
+  // set while it is above 2/eta or its constraint is active: max(lambda_min(S_free), lambda_k - 2/eta)
+  // (a sign function; its root is the first time both are below 0). Without it such a run kept
+  // edgeCount = 1 with Sigma = 0 long after the eigenvalue fell below 2/eta.
+  bool startsAbove = false;
+  auto leaveValue = [&](const EdgeInfo& info) {
+    const std::size_t k = system.edge();
+    if (!startsAbove || k == 0 || info.lambda.size() < k) return info.leave;
+    return std::max(info.leave, info.lambda[k - 1] - edge);
+  };
   // The internal events' values at the point just analyzed, then the caller's.
   auto values = [&](const EdgeInfo& info, std::uint64_t step, double t, const double* y, std::vector<double>& g) {
     const std::size_t k = system.edge();
     g.assign(nEvents, 0.0);
     g[0] = (k < info.lambda.size() ? info.lambda[k] : -kInf) - edge;
     if (k >= options.maxEdge && g[0] < 0) g[0] = -kInf;  // nothing more can enter; reaching it is checked below
-    g[1] = k > 0 ? info.leave : kInf;
+    g[1] = k > 0 ? leaveValue(info) : kInf;
     ProbeContext c{problem, evaluator, y, theta0Ptr, step, t, info.loss, cancel};
     for (std::size_t i = 0; i < events.size(); ++i) g[2 + i] = events[i](c);
   };
@@ -325,6 +372,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
       system.setEdge(std::min(k, options.maxEdge));
     }
     const EdgeInfo& info0 = system.analyze(start.data());
+    startsAbove = system.edge() > 0 && info0.leave < 0 && info0.lambda[system.edge() - 1] > edge;
     guard.start(info0.loss);
     if (!done && guard.diverged(info0.loss)) {
       diverged = done = true;
@@ -398,7 +446,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
             locateEvents(*solver, specs, gOld, gNew, scratch, [&](std::size_t e, double s, const double* y) {
               const EdgeInfo& info = system.analyze(y);
               if (e == 0) return (system.edge() < info.lambda.size() ? info.lambda[system.edge()] : -kInf) - edge;
-              if (e == 1) return info.leave;
+              if (e == 1) return leaveValue(info);
               ProbeContext c{problem, evaluator, y, theta0Ptr, n, tOld.plus(s), info.loss, cancel};
               return events[e - 2](c);
             });
@@ -462,6 +510,7 @@ CentralFlowResult centralFlow(const Problem& problem, const std::vector<double>&
           nfevBefore += solver->nfev();
           rejectedBefore += solver->rejected();
           const EdgeInfo& info = system.analyze(start.data());
+          startsAbove = to > 0 && info.leave < 0 && info.lambda[to - 1] > edge;
           values(info, n, tStart, start.data(), gOld);
           // The event that caused the switch has just been crossed: it cannot fire again at once.
           switched = true;

@@ -49,6 +49,9 @@ struct CentralFlowResult : FlowResult {
   std::size_t edgeCount = 0;  // at the end
   // Over every right-hand side evaluated on the edge (what the complementarity problem returned):
   std::uint64_t edgeEvaluations = 0;
+  // analyze() calls on the edge answered from the last right-hand side at the same point (bitwise):
+  // DOPRI5's last stage is the accepted point, whose event values would otherwise be recomputed.
+  std::uint64_t cachedEvaluations = 0;
   double maxKktResidual = 0.0;  // the solver's relative KKT residual
   double minSigmaEigen =
       0.0;  // min over evaluations with S != 0 of lambda_min(S) / |S| (>= 0 up to rounding; NaN if none)

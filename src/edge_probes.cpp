@@ -73,6 +73,19 @@ class LayerImbalanceProbe final : public Probe {
   std::size_t column_ = 0;
 };
 
+// ||theta||_2 over every layer's entries (GD against its flow: where each ends; the flow conserves
+// the imbalance, not the norm).
+class WeightNormProbe final : public Probe {
+ public:
+  void declare(Trace& trace) override { column_ = trace.declare("weightNorm"); }
+  void record(ProbeContext& c, Trace& trace) override {
+    trace.push(column_, norm(c.problem.spec().paramCount(), c.theta));
+  }
+
+ private:
+  std::size_t column_ = 0;
+};
+
 class GfsSharpnessProbe final : public Probe {
  public:
   GfsSharpnessProbe(const Problem& problem, const SharpnessOptions& s) : s_(s) {
@@ -142,7 +155,9 @@ class GfsSharpnessProbe final : public Probe {
 
 }  // namespace
 
-std::vector<std::string> edgeQuantities() { return {"sharpnessGradientNorm", "gfsSharpness", "layerImbalance"}; }
+std::vector<std::string> edgeQuantities() {
+  return {"sharpnessGradientNorm", "gfsSharpness", "layerImbalance", "weightNorm"};
+}
 
 std::unique_ptr<Probe> makeEdgeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
   if (name == "sharpnessGradientNorm") {
@@ -160,6 +175,7 @@ std::unique_ptr<Probe> makeEdgeProbe(const std::string& name, const Problem& pro
   }
   if (name == "gfsSharpness") return std::make_unique<GfsSharpnessProbe>(problem, options.sharpness);
   if (name == "layerImbalance") return std::make_unique<LayerImbalanceProbe>();
+  if (name == "weightNorm") return std::make_unique<WeightNormProbe>();
   return nullptr;
 }
 

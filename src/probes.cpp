@@ -268,7 +268,7 @@ std::vector<std::string> knownQuantities() {
           // optimizers/quantities.hpp
           "stabilityEdge", "preconditionedSharpness", "batchSharpness", "momentumNorm", "secondMomentNorm",
           // The edge-of-stability quantities (edge_probes.hpp).
-          "sharpnessGradientNorm", "gfsSharpness", "layerImbalance"};
+          "sharpnessGradientNorm", "gfsSharpness", "layerImbalance", "weightNorm"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {

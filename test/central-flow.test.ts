@@ -84,6 +84,63 @@ describe('central flow (dynamics central)', () => {
     expect(bits(c8.weights)).not.toEqual(bits(g8.weights));
   });
 
+  test('from above 2/η with an inactive constraint: held in the set until it falls to 2/η, then gradient flow', async () => {
+    // Scale 0.5, this draw: λ_max = 487 > 2/η = 400 at t = 0, but the complementarity problem puts
+    // no weight on it (λ_min(S_free) < 0, Σ = 0): gradient flow lowers it by itself. It leaves the
+    // edge set when it falls to 2/η (measured: t = 5e-4). Before the fix the "leave" root
+    // (λ_min(S_free) falling through 0) was never crossed: edgeCount stayed 1 with Σ = 0 to the
+    // end, with an eigensolve and a contraction per right-hand side (46,090 of them to t = 200).
+    const wAbove = initWeights(WIDTHS, { scale: 0.5, seed: 1008766053639197 });
+    const opts = {
+      dynamics: 'central' as const,
+      learningRate: 0.005,
+      tEnd: 2,
+      times: [0, 1, 2],
+      record: ['sharpness' as const, 'edgeCount' as const],
+    };
+    const [c, g] = await Promise.all([
+      flow(problem, wAbove, { ...opts }),
+      flow(problem, wAbove, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] }),
+    ]);
+    expect(c.status).toBe('completed');
+    expect(c.trace.scalar('sharpness')[0]).toBeGreaterThan(400);
+    expect(c.transitions.length).toBe(1);
+    expect(c.transitions[0]).toMatchObject({ from: 1, to: 0 });
+    expect(c.transitions[0].t).toBeGreaterThan(0);
+    expect(c.transitions[0].t).toBeLessThan(0.01);
+    expect(Array.from(c.trace.scalar('edgeCount'))).toEqual([1, 0, 0]);
+    expect(c.edgeChecks.minSigmaEigen).toBeNaN(); // Σ = 0 at every evaluation on the edge
+    expect(c.stats.edgeEvaluations).toBeLessThan(100);
+    const sc = c.trace.scalar('sharpness');
+    const sg = g.trace.scalar('sharpness');
+    expect(Math.abs(sc[2] - sg[2]) / sg[2]).toBeLessThan(1e-6);
+    // False case: this draw is above 2/η at t = 0 too, but its constraint becomes active: it is
+    // held (Σ > 0) and leaves at t = 0.34, ending below 2/η where gradient flow ends above it.
+    const wActive = initWeights(WIDTHS, { scale: 0.5, seed: 0 });
+    const [active, plain] = await Promise.all([
+      flow(problem, wActive, opts),
+      flow(problem, wActive, { tEnd: 2, times: [0, 1, 2], record: ['sharpness'] }),
+    ]);
+    expect(active.edgeChecks.minSigmaEigen).toBeGreaterThan(0.99);
+    expect(active.transitions[0]).toMatchObject({ from: 1, to: 0 });
+    expect(active.transitions[0].t).toBeGreaterThan(0.3);
+    expect(active.transitions[0].t).toBeLessThan(0.4);
+    expect(active.trace.scalar('sharpness')[2]).toBeLessThan(400);
+    expect(plain.trace.scalar('sharpness')[2]).toBeGreaterThan(400);
+  });
+
+  test('a trial step into a point whose Hessian-vector products overflow is rejected, not fatal', async () => {
+    // Scale 0.52, this draw: λ_max = 9142 ≫ 2/η = 400, two eigenvalues start on the edge. A DOPRI5
+    // trial stage reached a point where the Lanczos products overflow: before the fix the run (and
+    // a whole experiment, marion-chizat-fig1b-predicted at full size) stopped on ERR_DLN_VALUE
+    // "weights" within t = 0.5; now the step is rejected and shrunk, as for a non-finite gradient.
+    const w = initWeights(WIDTHS, { scale: 0.522222222222, seed: 4092676598911024 });
+    const r = await flow(problem, w, { dynamics: 'central', learningRate: 0.005, tEnd: 0.5, record: ['sharpness'] });
+    expect(r.status).toBe('completed');
+    expect(r.stats.rejected).toBeGreaterThan(0);
+    expect(r.edgeChecks.maxKktResidual).toBeLessThan(1e-14);
+  });
+
   test('1 or 2 worker threads give identical bits', async () => {
     const opts = { dynamics: 'central' as const, learningRate: 0.1, tEnd: 12, record: ['loss' as const, 'predictedLoss' as const] };
     const inits = [0, 1, 2].map((seed) => initWeights(WIDTHS, { scale: 0.3, seed }));

@@ -41,6 +41,8 @@ export interface CentralFlowStats {
   lastStepSize: number;
   /** Right-hand sides evaluated with at least one eigenvalue at the edge. */
   edgeEvaluations: number;
+  /** Evaluations on the edge answered from the last right-hand side at the same point (an accepted step's end: DOPRI5's last stage). */
+  cachedEvaluations: number;
   /** Hessian-vector products of the edge eigensolves. */
   hvps: number;
   /** Third-derivative contractions D³R[u_i, u_j, ·]. */

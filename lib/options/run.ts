@@ -43,6 +43,7 @@ export const QUANTITIES = [
   'sharpnessGradientNorm',
   'gfsSharpness',
   'layerImbalance',
+  'weightNorm',
 ] as const;
 
 /** A quantity a run can record: a closed union (a misspelt name is a type error). */

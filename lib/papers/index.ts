@@ -14,9 +14,11 @@ import { marionChizatCriticalLr } from './marion-chizat/critical-lr';
 import { marionChizatDepth } from './marion-chizat/depth';
 import { marionChizatEosCentralFlow } from './marion-chizat/eos-central-flow';
 import { marionChizatFig1 } from './marion-chizat/fig1';
+import { marionChizatFig1bPredicted } from './marion-chizat/fig1b-predicted';
 import { marionChizatFig1Traces } from './marion-chizat/fig1-traces';
 import { marionChizatFig3 } from './marion-chizat/fig3';
 import { marionChizatFig3Traces } from './marion-chizat/fig3-traces';
+import { marionChizatGdVsFlow } from './marion-chizat/gd-vs-flow';
 import { marionChizatGfLimit } from './marion-chizat/gf-limit';
 import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
@@ -40,6 +42,8 @@ export const presets: readonly Preset[] = [
   marionChizatEosCentralFlow,
   marionChizatOptimizerAdamEdge,
   marionChizatOptimizerSgdEdge,
+  marionChizatFig1bPredicted,
+  marionChizatGdVsFlow,
   jacotFig2,
   jacotEscape,
   jacotFig3,

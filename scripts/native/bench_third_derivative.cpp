@@ -16,12 +16,15 @@
 
 #include "bench_common.hpp"
 #include "blas.hpp"
+#include "central_flow.hpp"
 #include "central_flow_sigma.hpp"
 #include "data.hpp"
 #include "evaluator.hpp"
+#include "gd.hpp"
 #include "hessian.hpp"
 #include "init.hpp"
 #include "losses/mse.hpp"
+#include "marion_chizat_authors.hpp"
 #include "rng.hpp"
 #include "sharpness_gradient.hpp"
 #include "third_derivative.hpp"
@@ -126,6 +129,41 @@ struct SigmaInstance {
   double solve() const { return centralFlowSigma(P, k, g.data(), T.data()).sdcp.S[0]; }
 };
 
+// Fig. 1d's setting on the authors' data (L = 10, P = 230, Gaussian scale 0.3, seed 0): GD at eta
+// = 0.1 for 450 steps, or its central flow to t = 45, recording the loss only (the central-flow
+// benchmark's runs, scripts/bench/central-flow.js, in the core without Node).
+void fig1dRun(bool central, std::uint64_t calls) {
+  AuthorsRegressionData d = marionChizatAuthorsData(AuthorsCode::May2024, 50, 5, 1.0);
+  Problem problem(NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {1.0}),
+                  std::make_shared<RegressionLoss>(50, 5, d.X.data(), d.y.data()), 0.0);
+  InitOptions io;
+  io.scale = 0.3;
+  io.seed = 0;
+  const std::vector<double> theta0 = initialize(problem.spec(), io);
+  for (std::uint64_t c = 0; c < calls; ++c) {
+    RunControl control;
+    if (central) {
+      CentralFlowOptions o;
+      o.learningRate = 0.1;
+      o.flow.tEnd = 45;
+      o.flow.record = {"loss"};
+      const CentralFlowResult r = centralFlow(problem, theta0, o, control);
+      if (c == 0)
+        std::fprintf(stderr, "central flow: %s, %llu edge evaluations, %llu cached, %llu HVPs\n", r.message.c_str(),
+                     static_cast<unsigned long long>(r.edgeEvaluations),
+                     static_cast<unsigned long long>(r.cachedEvaluations),
+                     static_cast<unsigned long long>(r.lanczosProducts));
+      sink(r.finalLoss);
+    } else {
+      GdOptions o;
+      o.learningRate = 0.1;
+      o.maxSteps = 450;
+      o.record = {"loss"};
+      sink(gradientDescent(problem, theta0, o, control).finalLoss);
+    }
+  }
+}
+
 double sigmaNs(std::size_t k, std::uint64_t calls) {
   const SigmaInstance x(k);
   return bestNsPerCall([&] { sink(x.solve()); }, calls);
@@ -154,6 +192,10 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else if (!std::strcmp(argv[i], "--calls") && i + 1 < argc) calls = std::strtoull(argv[++i], nullptr, 10);
     else if (!std::strcmp(argv[i], "--jacot")) jacot = true;
+  }
+  if (only == "central" || only == "gd450") {
+    fig1dRun(only == "central", calls);
+    return 0;
   }
   if (!only.empty()) {
     Problem problem = jacot ? jacotProblem() : marionChizatBenchProblem();
