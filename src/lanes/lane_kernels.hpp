@@ -51,7 +51,7 @@ inline void transposedTimes(std::size_t rows, std::size_t cols, const V* W, cons
 }
 
 template <class V, std::size_t C>
-inline void timesThenRankOneFixed(std::size_t rows, const V* x, V* y, V scale, const V* a, V* W) {
+inline void timesThenRankOneFixed(std::size_t rows, const V* x, V* y, const V& scale, const V* a, V* W) {
   V xr[C];
   for (std::size_t j = 0; j < C; ++j) xr[j] = x[j];
   for (std::size_t i = 0; i < rows; ++i) {
@@ -66,9 +66,9 @@ inline void timesThenRankOneFixed(std::size_t rows, const V* x, V* y, V scale, c
   }
 }
 
-// kernels::dot4's order: four partial sums, combined as (s0 + s1) + (s2 + s3).
+// *out = kernels::dot4(n, x, y) per lane: four partial sums, combined as (s0 + s1) + (s2 + s3).
 template <class V>
-inline V dot4(std::size_t n, const V* x, const V* y) {
+inline void dot4(std::size_t n, const V* x, const V* y, V* out) {
   V s[4] = {V{}, V{}, V{}, V{}};
   std::size_t j = 0;
   for (; j + 4 <= n; j += 4) {
@@ -78,13 +78,13 @@ inline V dot4(std::size_t n, const V* x, const V* y) {
     s[3] += x[j + 3] * y[j + 3];
   }
   for (std::size_t k = 0; j < n; ++j, ++k) s[k] += x[j] * y[j];
-  return (s[0] + s[1]) + (s[2] + s[3]);
+  *out = (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 // y = W x with the old W (skipped when y is null), then W += scale * a x^T:
 // kernels::timesThenRankOne below the gemv threshold.
 template <class V>
-inline void timesThenRankOne(std::size_t rows, std::size_t cols, const V* x, V* y, V scale, const V* a, V* W) {
+inline void timesThenRankOne(std::size_t rows, std::size_t cols, const V* x, V* y, const V& scale, const V* a, V* W) {
   switch (cols) {
     case 1: return timesThenRankOneFixed<V, 1>(rows, x, y, scale, a, W);
     case 2: return timesThenRankOneFixed<V, 2>(rows, x, y, scale, a, W);
@@ -98,7 +98,7 @@ inline void timesThenRankOne(std::size_t rows, std::size_t cols, const V* x, V* 
   }
   for (std::size_t i = 0; i < rows; ++i) {
     V* w = W + i * cols;
-    if (y) y[i] = dot4(cols, w, x);
+    if (y) dot4(cols, w, x, y + i);
     const V ai = scale * a[i];
     for (std::size_t j = 0; j < cols; ++j) w[j] += ai * x[j];
   }
