@@ -9,15 +9,19 @@
 #include "error.hpp"
 #include "evaluator.hpp"
 #include "kernels.hpp"
-#include "lanes/lane_kernels.hpp"
+#include "lanes/lane_table.hpp"
 #include "optimizers/quantities.hpp"
 
 namespace dln::lanes {
 
 namespace {
 
-constexpr std::size_t kLanes = 4;
-typedef double Vec __attribute__((vector_size(sizeof(double) * kLanes)));
+// One value of every lane, aligned for the kernels' kLanes-double vectors.
+struct alignas(sizeof(double) * kLanes) Pack {
+  double v[kLanes];
+  double& operator[](std::size_t k) { return v[k]; }
+  double operator[](std::size_t k) const { return v[k]; }
+};
 
 // One run in a lane: everything gradientDescent() keeps on its stack, per run.
 struct Slot {
@@ -38,7 +42,7 @@ struct Slot {
 class LaneGroup {
  public:
   explicit LaneGroup(const Problem& problem)
-      : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()) {
+      : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()) {
     std::size_t a = 0, b = 0;
     alphaOffset_.resize(L_ + 1);
     betaOffset_.resize(L_ + 1);
@@ -54,10 +58,10 @@ class LaneGroup {
     memory_.grow(
         doubleBytes(checkedMul(checkedAdd(checkedAdd(a, b, "widths"), P_, "widths"), kLanes, "widths"), "widths"),
         "widths");
-    theta_.assign(P_, Vec{});
-    alpha_.assign(a, Vec{});
-    beta_.assign(b, Vec{});
-    scale_ = Vec{};
+    theta_.assign(P_, Pack{});
+    alpha_.assign(a, Pack{});
+    beta_.assign(b, Pack{});
+    scale_ = Pack{};
     // alpha_{L-1} = p in every lane (Evaluator's constant end of the output-side sweep).
     const std::vector<double>& p = spec_.projection();
     for (std::size_t i = 0; i < p.size(); ++i)
@@ -80,12 +84,11 @@ class LaneGroup {
   // value it returns (data loss + 0.0 penalty).
   void evaluate(double* loss) {
     for (std::size_t l = L_; l-- > 0;) {
-      Vec* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);
-      transposedTimes(spec_.rows(l), spec_.cols(l), theta_.data() + spec_.offset(l), alpha_.data() + alphaOffset_[l],
-                      next);
+      Pack* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);
+      k_.transposedTimes(spec_.rows(l), spec_.cols(l), theta_[spec_.offset(l)].v, alpha_[alphaOffset_[l]].v, next->v);
     }
-    const Vec* head = alpha_.data() + alphaOffset_[L_];
-    Vec* v = beta_.data() + betaOffset_[0];
+    const Pack* head = alpha_.data() + alphaOffset_[L_];
+    Pack* v = beta_.data() + betaOffset_[0];
     const std::size_t d0 = spec_.inputDim();
     for (std::size_t k = 0; k < kLanes; ++k) {
       for (std::size_t i = 0; i < d0; ++i) w_[i] = head[i][k];
@@ -99,9 +102,9 @@ class LaneGroup {
   // Evaluator::completeGradientAndStep(-eta, theta) (fused: univariate, no L2) in every lane.
   void completeGradientAndStep() {
     for (std::size_t l = 0; l < L_; ++l) {
-      Vec* next = l + 1 < L_ ? beta_.data() + betaOffset_[l + 1] : nullptr;
-      timesThenRankOne(spec_.rows(l), spec_.cols(l), beta_.data() + betaOffset_[l], next, scale_,
-                       alpha_.data() + alphaOffset_[l], theta_.data() + spec_.offset(l));
+      Pack* next = l + 1 < L_ ? beta_.data() + betaOffset_[l + 1] : nullptr;
+      k_.timesThenRankOne(spec_.rows(l), spec_.cols(l), beta_[betaOffset_[l]].v, next ? next->v : nullptr, scale_.v,
+                          alpha_[alphaOffset_[l]].v, theta_[spec_.offset(l)].v);
     }
   }
 
@@ -110,9 +113,10 @@ class LaneGroup {
   const NetworkSpec& spec_;
   std::size_t L_, P_;
   std::vector<std::size_t> alphaOffset_, betaOffset_;
-  std::vector<Vec> theta_, alpha_, beta_;
-  Vec scale_;
+  std::vector<Pack> theta_, alpha_, beta_;
+  Pack scale_;
   std::vector<double> w_, g_;
+  const LaneKernels& k_;  // the table of the CPU level in use, fixed for the run
   MemoryReservation memory_;
 };
 

@@ -5,6 +5,7 @@
 // case: one lane's learning rate moved by one ulp gives different weights.
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "lanes/gd_lanes.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
+#if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/cpu_dispatch.hpp"
+#define DLN_TEST_LEVELS 1
+#endif
 
 namespace {
 
@@ -97,7 +102,7 @@ std::vector<dln::GdResult> compare(const dln::Problem& problem, const std::vecto
 
 }  // namespace
 
-int main() {
+void runAll() {
   // The Marion–Chizat shape: widths 5 ... 5 (depth 10), univariate head through p.
   auto mc = problemOf({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}, 50, 11);
   CHECK(dln::lanes::laneIneligibility(*mc, optionsOf(0.01, 10, 0, 1)).empty(), "plain GD is eligible");
@@ -159,5 +164,19 @@ int main() {
     auto lanes = dln::lanes::gradientDescentLanes(*mc, {runs[0], runs[1]}, control);
     CHECK(lanes[0].status == dln::RunStatus::Cancelled && lanes[1].status == dln::RunStatus::Cancelled, "cancelled");
   }
+}
+
+int main() {
+#if defined(DLN_TEST_LEVELS)
+  // At every CPU level this machine runs: lanes and single runs switch kernels together.
+  for (int level = 0; level < dln::cpu::kLevelCount; ++level) {
+    if (!dln::cpu::supported(static_cast<dln::cpu::Level>(level))) continue;
+    dln::cpu::setActive(static_cast<dln::cpu::Level>(level));
+    std::printf("level %s\n", dln::cpu::name(static_cast<dln::cpu::Level>(level)));
+    runAll();
+  }
+#else
+  runAll();
+#endif
   return check::done("lanes");
 }
