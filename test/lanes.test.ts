@@ -7,9 +7,12 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildInfo, initWeights, laneIneligibility, setWorkerThreads, train, trainLanes } from '../lib';
+import { buildInfo, initWeights, laneIneligibility, setWorkerThreads, train, trainLanes, type LaneRun } from '../lib';
 import { runSweep } from '../lib/experiments/runner';
 import { resolveExperiment } from '../lib/pipeline/load';
+import { buildPlan } from '../lib/experiments/plan';
+import { gdOptions, ProblemCache } from '../lib/experiments/execute';
+import { LANE_GROUP, laneUnits } from '../lib/experiments/lanes';
 import { mcProblem, MC_WIDTHS } from './helpers';
 
 jest.setTimeout(120_000);
@@ -47,6 +50,14 @@ describe('runs in SIMD lanes', () => {
     } finally {
       setWorkerThreads(before);
     }
+    // The lanes did run: full units, and the core admits the runs.
+    const plan = buildPlan(fig1().experiment);
+    const configOf = (r: (typeof plan.runs)[number]) => plan.points[r.point];
+    const units = laneUnits(plan.runs, configOf);
+    expect(Math.max(...units.map((u) => u.length))).toBe(LANE_GROUP);
+    expect(laneUnits(plan.runs, configOf, false).every((u) => u.length === 1)).toBe(true);
+    const built = await new ProblemCache().get(configOf(plan.runs[0]), plan.runs[0].seeds);
+    for (const run of plan.runs) expect(laneIneligibility(built.problem, gdOptions(run, configOf(run)))).toBe('');
     const single = records(path.join(root, 'single'));
     expect(single.size).toBeGreaterThan(20);
     const statuses = new Set([...single.values()].map((r) => (r as { status: string }).status));
@@ -61,7 +72,7 @@ describe('runs in SIMD lanes', () => {
   test('trainLanes gives each run the bits of train(); one ulp on one lane shows', async () => {
     const problem = mcProblem();
     const record = ['loss', 'distance', 'sharpness', 'gradNorm'] as const;
-    const runs = [0.005, 0.02, 0.07, 0.1, 0.2, 0.35].flatMap((eta, i) =>
+    const runs: LaneRun[] = [0.005, 0.02, 0.07, 0.1, 0.2, 0.35].flatMap((eta, i) =>
       [0.1, 0.6].map((scale, j) => ({
         weights: initWeights(MC_WIDTHS, { scale, seed: 10 * i + j }),
         options: { learningRate: eta, steps: 400 + 50 * j, recordEvery: 37 + i, record: [...record] },

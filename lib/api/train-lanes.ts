@@ -21,7 +21,7 @@ export interface LaneRun {
 
 /**
  * Why a run cannot go in lanes, or '' when it can: the core's rule (src/lanes/gd_lanes.hpp,
- * laneIneligibility; docs/algorithms.md §9). Only speed depends on it: trainLanes runs an
+ * laneIneligibility; docs/algorithms.md §4.8). Only speed depends on it: trainLanes runs an
  * ineligible run the single-run way.
  */
 export function laneIneligibility(problem: Problem, options: LaneRun['options']): string {

@@ -1,5 +1,5 @@
 /**
- * Runs of a sweep in SIMD lanes (docs/algorithms.md §9). The runner hands out units of work: a
+ * Runs of a sweep in SIMD lanes (docs/algorithms.md §4.8). The runner hands out units of work: a
  * unit is one run, or up to LANE_GROUP gradient-descent runs that share a problem (same data,
  * model and seeds of both: one ProblemCache entry), taken in plan order so that a unit's runs are
  * mostly one grid point's repetitions with the same budget. A unit's runs that the core's rule

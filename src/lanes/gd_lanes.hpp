@@ -1,4 +1,4 @@
-// Gradient descent runs of one problem advanced together in SIMD lanes (docs/algorithms.md §9).
+// Gradient descent runs of one problem advanced together in SIMD lanes (docs/algorithms.md §4.8).
 //
 // A sweep's runs on one Problem (the repetitions of a grid point, or the scales and learning rates
 // of one model) differ only in their initial point and options. Each plain GD step of the common
