@@ -56,7 +56,11 @@ export async function executeUnit(
   // The others run side by side as separate jobs (the addon's threads share them out).
   const [lanes, singles] = await Promise.all([
     laned.length > 0 ? trainLanes(built.problem, laned, { signal: options.signal }) : Promise.resolve([]),
-    Promise.all(inputs.map((input, i) => (eligible[i] ? null : train(built.problem, input.weights, { ...input.options, signal: options.signal })))),
+    Promise.all(
+      inputs.map((input, i) =>
+        eligible[i] ? Promise.resolve(null) : train(built.problem, input.weights, { ...input.options, signal: options.signal }),
+      ),
+    ),
   ]);
   const out: ExecutedRun[] = [];
   let next = 0;
