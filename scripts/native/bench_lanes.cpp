@@ -1,6 +1,7 @@
 // GD steps per run in SIMD lanes against single runs on the Marion-Chizat shape (widths 5 x 10, 1):
 // prints {"singleNsPerStep", "lanesNsPerStep", "ratio"} for 8 runs of `steps` steps each (recording
-// only the first and last points), best of 3, measured in one process.
+// only the first and last points), best of 3, measured in one process. Usage: bench_lanes [steps]
+// [cpu level, where the core dispatches by level].
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -11,9 +12,17 @@
 #include "gd.hpp"
 #include "lanes/gd_lanes.hpp"
 #include "losses/regression.hpp"
+#if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/cpu_dispatch.hpp"
+#define DLN_BENCH_LEVELS 1
+#endif
 
 int main(int argc, char** argv) {
   const std::uint64_t steps = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200000;
+#if defined(DLN_BENCH_LEVELS)
+  // argv[2]: the CPU level (baseline, avx2, avx512) for both paths; native programs start at baseline.
+  if (argc > 2) dln::cpu::configure(argv[2]);
+#endif
   const std::size_t n = 50, d = 5;
   std::vector<double> X(n * d), y(n);
   std::uint64_t s = 1;  // a small LCG: data in general position (Sigma invertible)
