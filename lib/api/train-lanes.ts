@@ -1,6 +1,6 @@
 /**
  * Gradient descent runs of one problem in SIMD lanes (src/lanes/gd_lanes.hpp; docs/algorithms.md
- * §9): the runs advance together, each with its own weights and options, and each result has the
+ * §4.8): the runs advance together, each with its own weights and options, and each result has the
  * same bits as train() gives for that run alone. Runs the lanes do not support (laneEligible says
  * which) run one by one in the same job, so any runs may be passed.
  */
