@@ -78,6 +78,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMeasure(env, exports);
   RegisterSharpnessGradient(env, exports);
   RegisterCentralFlow(env, exports);
+  RegisterLanes(env, exports);
   return exports;
 }
 

@@ -33,5 +33,6 @@ void RegisterFlow(Napi::Env env, Napi::Object exports);
 void RegisterMeasure(Napi::Env env, Napi::Object exports);
 void RegisterSharpnessGradient(Napi::Env env, Napi::Object exports);
 void RegisterCentralFlow(Napi::Env env, Napi::Object exports);
+void RegisterLanes(Napi::Env env, Napi::Object exports);
 
 }  // namespace binding

@@ -4,6 +4,7 @@
 #include "convert.hpp"
 #include "convert_problem.hpp"
 #include "gd.hpp"
+#include "gd_result.hpp"
 #include "problem_handle.hpp"
 
 namespace binding {
@@ -31,19 +32,6 @@ class TrainJob final : public Job {
   Napi::Value Result(Napi::Env env) override {
     Napi::Object o = GdResultToJs(env, result_);
     Release();
-    return o;
-  }
-
-  static Napi::Object GdResultToJs(Napi::Env env, dln::GdResult& r) {
-    auto o = Napi::Object::New(env);
-    o.Set("status", dln::runStatusName(r.status));
-    o.Set("message", r.message);
-    o.Set("steps", Napi::Number::New(env, static_cast<double>(r.steps)));
-    o.Set("divergedAt", r.divergedAt >= 0 ? Napi::Number::New(env, static_cast<double>(r.divergedAt)) : env.Null());
-    o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
-    o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
-    o.Set("weights", ToFloat64Array(env, r.weights));
-    o.Set("trace", MoveTraceToJs(env, r.trace, r.memory));
     return o;
   }
 
@@ -75,6 +63,19 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+Napi::Object GdResultToJs(Napi::Env env, dln::GdResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("status", dln::runStatusName(r.status));
+  o.Set("message", r.message);
+  o.Set("steps", Napi::Number::New(env, static_cast<double>(r.steps)));
+  o.Set("divergedAt", r.divergedAt >= 0 ? Napi::Number::New(env, static_cast<double>(r.divergedAt)) : env.Null());
+  o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
+  o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
+  o.Set("weights", ToFloat64Array(env, r.weights));
+  o.Set("trace", MoveTraceToJs(env, r.trace, r.memory));
+  return o;
+}
 
 void RegisterTrain(Napi::Env env, Napi::Object exports) {
   exports.Set("train", Napi::Function::New(env, Train, "train"));

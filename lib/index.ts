@@ -25,6 +25,7 @@ export {
   type RegressionTheory,
 } from './api/problem';
 export { train, type TrainOptions, type RunResult, type RunStatus, type Quantity } from './api/train';
+export { trainLanes, laneIneligibility, type LaneRun } from './api/train-lanes';
 export { flow, type FlowOptions, type FlowResult, type FlowEvent, type FlowEventOccurrence, type FlowStats } from './api/flow';
 export { type CentralFlowResult, type CentralFlowStats, type EdgeChecks } from './api/central-flow';
 export { Trace } from './api/trace';

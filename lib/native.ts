@@ -165,6 +165,12 @@ export interface NativeSpectrum {
 export interface NativeBinding {
   NativeProblem: new (descriptor: object) => NativeProblem;
   train(problem: NativeProblem, weights: Float64Array, options: object, onProgress?: (p: NativeProgress) => void): NativeJob<NativeRunResult>;
+  trainLanes(
+    problem: NativeProblem,
+    runs: { weights: Float64Array; options: object }[],
+    onProgress?: (p: NativeProgress) => void,
+  ): NativeJob<NativeRunResult[]>;
+  laneIneligibility(problem: NativeProblem, options: object): string;
   flow(problem: NativeProblem, weights: Float64Array, options: object, onProgress?: (p: NativeProgress) => void): NativeJob<NativeFlowResult>;
   generateMarionChizat(options: object): {
     n: number;

@@ -10,7 +10,7 @@ import { greedyRankIncremental, type GreedyData, type GreedyOptions } from '../a
 import { initWeights, randomUnitVector } from '../api/init';
 import { alignedInit } from '../analysis/escape';
 import { Problem, type RegressionTheory } from '../api/problem';
-import { train, type RunStatus, type TrainOptions } from '../api/train';
+import { train, type RunResult, type RunStatus, type TrainOptions } from '../api/train';
 import { fromConfig, pick } from '../options/declare';
 import { completionOptions, jacotTeacherOptions, marionChizatOptions } from '../options/data';
 import { initOptions } from '../options/init';
@@ -118,6 +118,11 @@ function theoryRecord(problem: Problem): TheoryRecord | null {
   return { ...t, sigmaEigenvalues: Array.from(t.sigmaEigenvalues), wStar: Array.from(t.wStar) };
 }
 
+/** Runs with the same key share one problem (ProblemCache). */
+export function problemKey(config: Experiment, seeds: RunSeeds): string {
+  return canonical({ data: config.data, dataSeed: seeds.data, model: config.model, projectionSeed: seeds.projection });
+}
+
 /**
  * Problems are shared by every run with the same data, architecture and penalty (a problem is
  * read-only once built, so concurrent runs may use it).
@@ -126,7 +131,7 @@ export class ProblemCache {
   private readonly cache = new Map<string, Promise<BuiltProblem>>();
 
   get(config: Experiment, seeds: RunSeeds): Promise<BuiltProblem> {
-    const key = canonical({ data: config.data, dataSeed: seeds.data, model: config.model, projectionSeed: seeds.projection });
+    const key = problemKey(config, seeds);
     let p = this.cache.get(key);
     if (!p) {
       p = buildProblem(config, seeds, key);
@@ -261,6 +266,51 @@ export interface ExecutedRun {
   weights?: WeightsFile;
 }
 
+function baseOf(run: PlannedRun): Pick<RunRecord, 'id' | 'index' | 'point' | 'values' | 'rep' | 'seeds'> {
+  return { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };
+}
+
+function weightsFileOf(run: PlannedRun, keep: boolean): (widths: readonly number[], w: Float64Array) => WeightsFile | undefined {
+  return (widths, w) => (keep ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined);
+}
+
+/**
+ * The run's initial weights. The config's sections hold declared options (lib/options/): each run
+ * passes on those of its entry point as they are, and the API applies the declared defaults of the
+ * rest. kind `aligned` (configs only, lib/options/init.ts) is built from the problem, not drawn.
+ */
+export function initialWeights(run: PlannedRun, config: Experiment, built: BuiltProblem): Float64Array {
+  const init = config.init;
+  return init.kind === 'aligned'
+    ? alignedInit(built.problem, init.scale)
+    : initWeights(built.widths, { ...pick(initOptions, init), seed: run.seeds.init });
+}
+
+/**
+ * A gradient-descent run's train() options. The optimizer's batches and label noise take the run's
+ * eigensolver seed (derived from the master seed and the run's key): their streams have purposes of
+ * their own (src/rng.hpp), and the plan (its hash, its records) stays what it was.
+ */
+export function gdOptions(run: PlannedRun, config: Experiment): Omit<TrainOptions, 'signal' | 'onProgress'> {
+  const t = config.train;
+  const spec = trainOptionSpecs.gd;
+  return {
+    ...(fromConfig(spec, pick(spec, t)) as TrainOptions),
+    sharpness: { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver },
+    seed: run.seeds.eigensolver,
+  };
+}
+
+/** A finished gradient-descent run as the results keep it. */
+export function gdExecuted(run: PlannedRun, built: BuiltProblem, r: RunResult, options: { keepTrace: boolean; keepWeights: boolean }): ExecutedRun {
+  const record: RunRecord = { ...baseOf(run), status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
+  return {
+    record,
+    trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined,
+    weights: weightsFileOf(run, options.keepWeights)(built.widths, r.weights),
+  };
+}
+
 /** Runs one planned run to its end (a diverged run is a result); rejects only when aborted or on a bug. */
 export async function executeRun(
   run: PlannedRun,
@@ -269,32 +319,14 @@ export async function executeRun(
   options: { signal?: AbortSignal; keepTrace: boolean; keepWeights: boolean },
 ): Promise<ExecutedRun> {
   const built = await problems.get(config, run.seeds);
-  const weightsFile = (widths: readonly number[], w: Float64Array): WeightsFile | undefined =>
-    options.keepWeights ? { id: run.id, widths: widths.slice(), weights: Array.from(w, (v) => (Number.isFinite(v) ? v : NaN)) } : undefined;
-  // The config's sections hold declared options (lib/options/): each run passes on those of its
-  // entry point as they are, and the API applies the declared defaults of the rest. kind `aligned`
-  // (configs only, lib/options/init.ts) is built from the problem, not drawn.
-  const init = config.init;
-  const w0 =
-    init.kind === 'aligned'
-      ? alignedInit(built.problem, init.scale)
-      : initWeights(built.widths, { ...pick(initOptions, init), seed: run.seeds.init });
+  const weightsFile = weightsFileOf(run, options.keepWeights);
+  const w0 = initialWeights(run, config, built);
   const t = config.train;
   const sharpness = { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver };
-  const base = { id: run.id, index: run.index, point: run.point, values: run.values, rep: run.rep, seeds: run.seeds };
+  const base = baseOf(run);
   if (t.method === 'gd') {
-    const spec = trainOptionSpecs.gd;
-    // The optimizer's batches and label noise take the run's eigensolver seed (derived from the
-    // master seed and the run's key): their streams have purposes of their own (src/rng.hpp), and
-    // the plan (its hash, its records) stays what it was.
-    const r = await train(built.problem, w0, {
-      ...(fromConfig(spec, pick(spec, t)) as TrainOptions),
-      sharpness,
-      seed: run.seeds.eigensolver,
-      signal: options.signal,
-    });
-    const record: RunRecord = { ...base, status: r.status, message: r.message, steps: r.steps, divergedAt: r.divergedAt, ...rowsOf(r.trace) };
-    return { record, trace: options.keepTrace ? traceFile(run.id, r.trace) : undefined, weights: weightsFile(built.widths, r.weights) };
+    const r = await train(built.problem, w0, { ...gdOptions(run, config), signal: options.signal });
+    return gdExecuted(run, built, r, options);
   }
   if (t.method === 'greedy') return executeGreedy(run, config, built, base, options, weightsFile);
   const spec = trainOptionSpecs.flow;

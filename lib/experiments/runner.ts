@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { buildInfo } from '../api/system';
 import { DlnAbortError, DlnError } from '../errors';
 import type { LoadedExperiment } from './config';
-import { executeRun, ProblemCache } from './execute';
+import { ProblemCache } from './execute';
+import { executeUnit, laneUnits } from './lanes';
 import { lockResultsWriter, type WriterRole } from './lock';
 import { claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
 import { buildPlan, fileContentHash, inShard, type PlannedRun, type Shard } from './plan';
@@ -45,6 +46,11 @@ export interface SweepOptions {
   onProgress?: (p: SweepProgress) => void;
   /** Break the directory's locks even if their holders may be alive (they must be gone). */
   forceUnlock?: boolean;
+  /**
+   * Gradient-descent runs of one problem in SIMD lanes (lanes.ts; default true). The records are
+   * the same bits either way; false runs every run on its own (benchmarks, bisecting).
+   */
+  lanes?: boolean;
 }
 
 export interface SweepOutcome {
@@ -146,32 +152,40 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     if (signal?.aborted) onAbort();
     const w = writer;
     try {
+      // Units of work: single runs, or gradient-descent runs of one problem that go in SIMD lanes
+      // together (lanes.ts); each run's record is the same either way.
+      const configOf = (r: PlannedRun) => plan.points[r.point];
+      const units = laneUnits(todo, configOf, options.lanes ?? true);
       let next = 0;
       const worker = async () => {
-        while (next < todo.length && stopped === undefined) {
-          const run: PlannedRun = todo[next++];
+        while (next < units.length && stopped === undefined) {
+          const unit = units[next++];
           const controller = new AbortController();
           inFlight.add(controller);
           try {
-            const runStarted = performance.now();
-            const { record, trace, weights } = await executeRun(run, plan.points[run.point], problems, {
+            const unitStarted = performance.now();
+            const executed = await executeUnit(unit, configOf, problems, {
               signal: controller.signal,
               keepTrace,
               keepWeights,
             });
             if (stopped !== undefined) return;
-            await lock.assertHeld();
-            // Before the result line: a listed run always has its trace and weights.
-            if (trace) await writeTrace(out, trace);
-            if (weights) await writeWeights(out, weights);
-            if (stopped !== undefined) return;
-            const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
-            w.append(stored);
-            meta.run(run.id, performance.now() - runStarted);
-            ran++;
-            done++;
-            if (record.status === 'diverged') diverged++;
-            progress();
+            // A unit's wall time is shared out evenly among its runs in the metadata.
+            const share = (performance.now() - unitStarted) / unit.length;
+            for (const { record, trace, weights } of executed) {
+              await lock.assertHeld();
+              // Before the result line: a listed run always has its trace and weights.
+              if (trace) await writeTrace(out, trace);
+              if (weights) await writeWeights(out, weights);
+              if (stopped !== undefined) return;
+              const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
+              w.append(stored);
+              meta.run(record.id, share);
+              ran++;
+              done++;
+              if (record.status === 'diverged') diverged++;
+              progress();
+            }
           } catch (err) {
             if (controller.signal.aborted && stopped !== undefined) return;
             failure ??= err;
@@ -181,7 +195,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(todo.length, 2 * threads) }, worker));
+      await Promise.all(Array.from({ length: Math.min(units.length, 2 * threads) }, worker));
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

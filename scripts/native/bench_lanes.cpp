@@ -1,0 +1,64 @@
+// GD steps per run in SIMD lanes against single runs on the Marion-Chizat shape (widths 5 x 10, 1):
+// prints {"singleNsPerStep", "lanesNsPerStep", "ratio"} for 8 runs of `steps` steps each (recording
+// only the first and last points), best of 3, measured in one process. Usage: bench_lanes [steps]
+// [cpu level, where the core dispatches by level].
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "gd.hpp"
+#include "lanes/gd_lanes.hpp"
+#include "losses/regression.hpp"
+#if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/cpu_dispatch.hpp"
+#define DLN_BENCH_LEVELS 1
+#endif
+
+int main(int argc, char** argv) {
+  const std::uint64_t steps = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200000;
+#if defined(DLN_BENCH_LEVELS)
+  // argv[2]: the CPU level (baseline, avx2, avx512) for both paths; native programs start at baseline.
+  if (argc > 2) dln::cpu::configure(argv[2]);
+#endif
+  const std::size_t n = 50, d = 5;
+  std::vector<double> X(n * d), y(n);
+  std::uint64_t s = 1;  // a small LCG: data in general position (Sigma invertible)
+  auto next = [&s] {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(s >> 11) / 9007199254740992.0 - 0.5;
+  };
+  for (double& v : X) v = next();
+  for (double& v : y) v = next();
+  auto loss = std::make_shared<dln::RegressionLoss>(n, d, X.data(), y.data());
+  dln::Problem problem(dln::NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {}), loss);
+  std::vector<dln::lanes::LaneRun> runs(8);
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    runs[r].theta0.resize(problem.spec().paramCount());
+    for (std::size_t i = 0; i < runs[r].theta0.size(); ++i)
+      runs[r].theta0[i] = 0.3 * std::sin(static_cast<double>(7 * r + i));
+    runs[r].options.learningRate = 0.001 * static_cast<double>(r + 1);
+    runs[r].options.maxSteps = steps;
+    runs[r].options.record = {"loss"};
+  }
+  const double total = static_cast<double>(steps * runs.size());
+  double single = 1e300, lanes = 1e300;
+  for (int rep = 0; rep < 3; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& r : runs) {
+      dln::RunControl c;
+      dln::gradientDescent(problem, r.theta0, r.options, c);
+    }
+    auto t1 = std::chrono::steady_clock::now();
+    dln::RunControl c;
+    dln::lanes::gradientDescentLanes(problem, runs, c);
+    auto t2 = std::chrono::steady_clock::now();
+    single = std::min(single, std::chrono::duration<double, std::nano>(t1 - t0).count() / total);
+    lanes = std::min(lanes, std::chrono::duration<double, std::nano>(t2 - t1).count() / total);
+  }
+  std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f}\n", single, lanes,
+              lanes / single);
+  return 0;
+}

@@ -1,0 +1,53 @@
+// Gradient descent runs of one problem advanced together in SIMD lanes (docs/algorithms.md §4.8).
+//
+// A sweep's runs on one Problem (the repetitions of a grid point, or the scales and learning rates
+// of one model) differ only in their initial point and options. Each plain GD step of the common
+// case (univariate regression, no L2: the Marion–Chizat setup) is a chain of small dependent
+// mat-vecs, latency-bound for one run; with the runs laid out structure-of-arrays (parameter p of
+// lane k at p * W + k, W lanes per group) one vector operation does the same scalar operation for
+// W runs, and the chain's latency is shared.
+//
+// Invariant (a test): every lane performs exactly the floating-point operations of the single-run
+// path (gd.cpp: Evaluator::evaluate, then Evaluator::completeGradientAndStep or completeGradient +
+// step, kernels.cpp's r = 1 loops), in the same order, so each run's result -- status, steps,
+// weights, trace -- has the same bits as gradientDescent() on the same machine. Recordings are
+// made per lane by the single-run code itself: the lane's point is copied out, a scalar Evaluator
+// evaluates it (bitwise the lane's loss) and the run's own RunRecorder records the row; probes
+// (the sharpness eigensolves) therefore behave exactly as in a single run.
+//
+// Each lane has its own learning rate, initial point, step budget, targets, ceiling, recording
+// schedule and quantities; a lane whose run ends (budget, target, divergence) takes the next
+// pending run. Runs the lanes do not support (laneIneligibility) run by gradientDescent() in the
+// same call, so a caller may pass any runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "control.hpp"
+#include "gd.hpp"
+#include "problem.hpp"
+
+namespace dln::lanes {
+
+struct LaneRun {
+  std::vector<double> theta0;
+  GdOptions options;
+};
+
+// Why a run cannot go in lanes ("" when it can). The rule: plain gradient descent (optimizer kind
+// "gd", no optimizer quantities recorded), no gradient-norm target, a univariate head (regression)
+// without L2 penalty, and every layer below the matrix-vector BLAS threshold
+// (rows * cols < kernels::gemvThreshold()), where the single-run path uses its own loops.
+std::string laneIneligibility(const Problem& problem, const GdOptions& options);
+
+// Lanes per group of the kernel in use.
+std::size_t laneWidth();
+
+// Runs every run to its end; result i belongs to runs[i] and has the bits gradientDescent() gives.
+// One control for all: cancellation ends every unfinished run with status "cancelled" (runs not
+// started yet end at step 0 with no rows). Progress counts the steps of all runs.
+std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::vector<LaneRun>& runs,
+                                           RunControl& control);
+
+}  // namespace dln::lanes

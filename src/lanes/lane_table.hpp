@@ -1,0 +1,42 @@
+// The lane kernels (lane_kernels.inc) as one table per CPU level. Where the core has runtime CPU
+// dispatch (kernels/cpu_dispatch.hpp), the table follows the level the single-run kernels use,
+// cpu::active(), so lanes and single runs round alike (FMA or not) at every level; without it
+// only the baseline copy exists.
+//
+// Buffers are structure-of-arrays: kLanes doubles per value, aligned for a kLanes-double vector.
+#pragma once
+
+#include <cstddef>
+
+#if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/cpu_dispatch.hpp"
+#define DLN_LANES_DISPATCH 1
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define DLN_LANES_X86_LEVELS 1
+#endif
+#endif
+
+namespace dln::lanes {
+
+constexpr std::size_t kLanes = 4;
+
+struct LaneKernels {
+  // y (cols) = W^T x (kernels::transposedTimes, r = 1).
+  void (*transposedTimes)(std::size_t rows, std::size_t cols, const double* W, const double* x, double* y);
+  // y (rows) = W x with the old W (skipped when y is null), then W += scale[lane] * a x^T
+  // (kernels::timesThenRankOne); scale is one vector of kLanes values.
+  void (*timesThenRankOne)(std::size_t rows, std::size_t cols, const double* x, double* y, const double* scale,
+                           const double* a, double* W);
+};
+
+#if defined(DLN_LANES_DISPATCH)
+extern const LaneKernels* const kLaneKernels[cpu::kLevelCount];
+inline const LaneKernels& laneKernels() { return *cpu::select(kLaneKernels); }
+#else
+namespace baseline {
+extern const LaneKernels kTable;
+}
+inline const LaneKernels& laneKernels() { return baseline::kTable; }
+#endif
+
+}  // namespace dln::lanes

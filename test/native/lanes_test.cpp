@@ -1,0 +1,182 @@
+// GD runs in SIMD lanes (src/lanes/gd_lanes.hpp) against the single-run path: every result field,
+// every trace value, every final weight has the same bits as gradientDescent() -- with runs that
+// diverge, converge on a target, record on schedules of their own, outnumber the lanes (lanes
+// refill), widths above 8 (the dot4 order) and an ineligible run (single-run fallback). False
+// case: one lane's learning rate moved by one ulp gives different weights.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "check.hpp"
+#include "gd.hpp"
+#include "lanes/gd_lanes.hpp"
+#include "losses/regression.hpp"
+#include "rng.hpp"
+#if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/cpu_dispatch.hpp"
+#define DLN_TEST_LEVELS 1
+#endif
+
+namespace {
+
+double uniform(std::uint64_t& s) {  // a small LCG: test data only
+  s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+  return static_cast<double>(s >> 11) / 9007199254740992.0 - 0.5;
+}
+
+std::shared_ptr<const dln::Problem> problemOf(std::vector<std::size_t> widths, std::size_t n, std::uint64_t seed) {
+  const std::size_t d = widths.front();
+  std::vector<double> X(n * d), y(n), p(widths.back());
+  for (double& v : X) v = 2.0 * uniform(seed);
+  for (double& v : y) v = 2.0 * uniform(seed);
+  double norm = 0.0;
+  for (double& v : p) {
+    v = uniform(seed) + 0.7;
+    norm += v * v;
+  }
+  for (double& v : p) v /= std::sqrt(norm);
+  auto loss = std::make_shared<dln::RegressionLoss>(n, d, X.data(), y.data());
+  return std::make_shared<const dln::Problem>(dln::NetworkSpec(widths, widths.back() > 1 ? p : std::vector<double>{}),
+                                              loss);
+}
+
+std::vector<double> initOf(const dln::Problem& problem, double scale, std::uint64_t seed) {
+  std::vector<double> theta(problem.spec().paramCount());
+  for (double& v : theta) v = scale * uniform(seed);
+  return theta;
+}
+
+bool sameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+bool sameResult(const dln::GdResult& a, const dln::GdResult& b, std::string& why) {
+  if (a.status != b.status) return why = "status", false;
+  if (a.message != b.message) return why = "message " + a.message + " / " + b.message, false;
+  if (a.steps != b.steps) return why = "steps", false;
+  if (a.divergedAt != b.divergedAt) return why = "divergedAt", false;
+  if (!sameBits(a.finalLoss, b.finalLoss)) return why = "finalLoss", false;
+  if (!sameBits(a.finalGradNorm, b.finalGradNorm)) return why = "finalGradNorm", false;
+  if (a.weights.size() != b.weights.size()) return why = "weights size", false;
+  for (std::size_t i = 0; i < a.weights.size(); ++i)
+    if (!sameBits(a.weights[i], b.weights[i])) return why = "weights[" + std::to_string(i) + "]", false;
+  if (a.trace.rows() != b.trace.rows()) return why = "trace rows", false;
+  const auto& ca = a.trace.columns();
+  const auto& cb = b.trace.columns();
+  if (ca.size() != cb.size()) return why = "trace columns", false;
+  for (std::size_t c = 0; c < ca.size(); ++c) {
+    if (ca[c].name != cb[c].name || ca[c].values.size() != cb[c].values.size())
+      return why = "column " + ca[c].name, false;
+    for (std::size_t i = 0; i < ca[c].values.size(); ++i)
+      if (!sameBits(ca[c].values[i], cb[c].values[i])) return why = "column " + ca[c].name, false;
+  }
+  return true;
+}
+
+dln::GdOptions optionsOf(double eta, std::uint64_t steps, std::uint64_t every, std::uint64_t seed) {
+  dln::GdOptions o;
+  o.learningRate = eta;
+  o.maxSteps = steps;
+  o.recordEvery = every;
+  o.record = {"loss", "distance", "gradNorm", "sharpness", "sharpnessPower"};
+  o.probeOptions.sharpness.seed = seed;
+  o.seed = seed;
+  return o;
+}
+
+// Runs `runs` both ways and checks each result bit for bit; returns the lane results.
+std::vector<dln::GdResult> compare(const dln::Problem& problem, const std::vector<dln::lanes::LaneRun>& runs,
+                                   const char* what) {
+  dln::RunControl control;
+  std::vector<dln::GdResult> lanes = dln::lanes::gradientDescentLanes(problem, runs, control);
+  CHECK(lanes.size() == runs.size(), "one result per run");
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    dln::RunControl single;
+    dln::GdResult one = dln::gradientDescent(problem, runs[i].theta0, runs[i].options, single);
+    std::string why;
+    CHECK(sameResult(lanes[i], one, why), std::string(what) + ": run " + std::to_string(i) + " differs in " + why);
+  }
+  return lanes;
+}
+
+}  // namespace
+
+void runAll() {
+  // The Marion–Chizat shape: widths 5 ... 5 (depth 10), univariate head through p.
+  auto mc = problemOf({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}, 50, 11);
+  CHECK(dln::lanes::laneIneligibility(*mc, optionsOf(0.01, 10, 0, 1)).empty(), "plain GD is eligible");
+  std::vector<dln::lanes::LaneRun> runs;
+  const double etas[] = {0.005, 0.02, 0.07, 0.2, 2.0, 8.0};
+  const double scales[] = {0.05, 0.5, 1.5};
+  std::uint64_t seed = 100;
+  for (double eta : etas) {
+    for (double scale : scales) {
+      dln::lanes::LaneRun r{initOf(*mc, scale, seed),
+                            optionsOf(eta, 300 + 37 * (seed % 5), seed % 3 == 0 ? 0 : 7 + seed % 5, seed)};
+      ++seed;
+      runs.push_back(std::move(r));
+    }
+  }
+  runs[2].options.recordPerDecade = 3;
+  runs[4].options.lossTarget = 1.2;             // a target some runs reach
+  runs[5].options.lossCeiling = 1e-3;           // above the ceiling at once
+  runs[7].options.optimizer.kind = "momentum";  // ineligible: the single-run fallback in the same call
+  CHECK(!dln::lanes::laneIneligibility(*mc, runs[7].options).empty(), "momentum is not eligible");
+  runs[8].options.gradNormTarget = 1e-3;
+  CHECK(!dln::lanes::laneIneligibility(*mc, runs[8].options).empty(), "a gradient-norm target is not eligible");
+  std::vector<dln::GdResult> got = compare(*mc, runs, "Marion–Chizat shape");
+  std::size_t diverged = 0, converged = 0;
+  for (const auto& r : got) {
+    diverged += r.status == dln::RunStatus::Diverged;
+    converged += r.status == dln::RunStatus::Converged;
+  }
+  CHECK(diverged >= 2 && converged >= 1, "the runs cover divergence and a target (" + std::to_string(diverged) +
+                                             " diverged, " + std::to_string(converged) + " converged)");
+
+  // Widths above 8: the generic loops (dot4 order in the fused step); depth 1 (one layer, p = [1]).
+  auto wide = problemOf({12, 9, 11, 3}, 40, 5);
+  auto shallow = problemOf({6, 1}, 30, 6);
+  for (const auto& problem : {wide, shallow}) {
+    std::vector<dln::lanes::LaneRun> some;
+    for (std::uint64_t s = 0; s < 6; ++s)
+      some.push_back({initOf(*problem, 0.4, 50 + s), optionsOf(0.01 * static_cast<double>(s + 1), 200, 11, s)});
+    compare(*problem, some, problem == wide ? "widths above 8" : "depth 1");
+  }
+
+  // False case: one ulp on one lane's learning rate shows in its weights.
+  {
+    std::vector<dln::lanes::LaneRun> two = {runs[0], runs[1]};
+    two[1].options.learningRate = std::nextafter(two[1].options.learningRate, 1.0);
+    dln::RunControl control;
+    auto lanes = dln::lanes::gradientDescentLanes(*mc, two, control);
+    dln::RunControl single;
+    auto one = dln::gradientDescent(*mc, runs[1].theta0, runs[1].options, single);
+    std::string why;
+    CHECK(!sameResult(lanes[1], one, why), "a lane with a perturbed learning rate differs");
+    CHECK(sameResult(lanes[0], got[0], why), "its neighbour lane does not");
+  }
+
+  // Cancelled before the start: every run ends at step 0, "cancelled".
+  {
+    std::atomic<bool> flag{true};
+    dln::RunControl control(&flag, nullptr);
+    auto lanes = dln::lanes::gradientDescentLanes(*mc, {runs[0], runs[1]}, control);
+    CHECK(lanes[0].status == dln::RunStatus::Cancelled && lanes[1].status == dln::RunStatus::Cancelled, "cancelled");
+  }
+}
+
+int main() {
+#if defined(DLN_TEST_LEVELS)
+  // At every CPU level this machine runs: lanes and single runs switch kernels together.
+  for (int level = 0; level < dln::cpu::kLevelCount; ++level) {
+    if (!dln::cpu::supported(static_cast<dln::cpu::Level>(level))) continue;
+    dln::cpu::setActive(static_cast<dln::cpu::Level>(level));
+    std::printf("level %s\n", dln::cpu::name(static_cast<dln::cpu::Level>(level)));
+    runAll();
+  }
+#else
+  runAll();
+#endif
+  return check::done("lanes");
+}
