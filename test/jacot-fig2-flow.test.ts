@@ -41,7 +41,7 @@ function compare(gd: ReturnType<typeof staircase>, flow: ReturnType<typeof stair
   };
 }
 
-const judge = (c: FlowComparison) => followsFlowFinding(4, ETA, 100, compareWithFlow(c, ETA), 0.01, TIME_TOL);
+const judge = (c: FlowComparison) => followsFlowFinding(4, ETA, 100, compareWithFlow(c, ETA, 1e-6), 0.01, TIME_TOL);
 
 describe('GD against its eta -> 0 limit, time-shift tolerant', () => {
   test('firstPassage interpolates in (log t, log loss): exact on a power law', () => {
@@ -62,7 +62,7 @@ describe('GD against its eta -> 0 limit, time-shift tolerant', () => {
     // The old pointwise measure: far beyond 10% at the drops.
     const pointwise = Math.max(...time.map((_, i) => Math.abs(gd.loss[i] / flow.loss[i] - 1)));
     expect(pointwise).toBeGreaterThan(0.5);
-    const m = compareWithFlow(compare(gd, flow), ETA);
+    const m = compareWithFlow(compare(gd, flow), ETA, 1e-6);
     expect(m.plateaus.length).toBe(5); // the four saddles and the final stretch
     expect(m.escapes.length).toBe(4);
     // Located to the record spacing: a drop within one interval is interpolated across it.
@@ -90,11 +90,24 @@ describe('GD against its eta -> 0 limit, time-shift tolerant', () => {
     expect(judge(compare(one, one)).pass).toBe(false);
   });
 
+  test("below the flow's accuracy floor (rtol^2 L(0)) the runs are not compared; above it they are", () => {
+    // Both fit the data and stop at their own floors (flow 1e-22, GD 5e-28) after t = 50.
+    const floors = [...LEVELS, 1e-22];
+    const flow = staircase(time, floors, [...ESCAPES, 50]);
+    const gd = staircase(time, [...LEVELS, 5e-28], [...ESCAPES, 50]);
+    const m = compareWithFlow(compare(gd, flow), ETA, 1e-6);
+    expect(m.lossFloor).toBeCloseTo(1338e-12, 20);
+    expect(m.plateaus.every((p) => p.flowLoss > m.lossFloor)).toBe(true);
+    expect(judge(compare(gd, flow)).pass).toBe(true);
+    // False case: the same floors, but judged without one (rtol 1e-30) compares the floors and fails.
+    expect(followsFlowFinding(4, ETA, 100, compareWithFlow(compare(gd, flow), ETA, 1e-30), 0.01, TIME_TOL).pass).toBe(false);
+  });
+
   test('where the flow passes 2/eta: compared before it, and GD must be less sharp after it', () => {
     const flow = staircase(time, LEVELS, ESCAPES, 2950);
     const gdFollowsThenFlat = staircase(time, LEVELS, ESCAPES, 2950);
     gdFollowsThenFlat.sharpness = gdFollowsThenFlat.sharpness.map((s) => Math.min(s, 1990));
-    const m = compareWithFlow(compare(gdFollowsThenFlat, flow), ETA);
+    const m = compareWithFlow(compare(gdFollowsThenFlat, flow), ETA, 1e-6);
     expect(m.tCross).not.toBeNull();
     expect(m.tCross!).toBeLessThan(0.3);
     const f = followsFlowFinding(4, ETA, 100, m, 0.01, TIME_TOL);

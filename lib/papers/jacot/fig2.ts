@@ -71,7 +71,9 @@ export interface FlowComparison {
 
 /** What followsFlowFinding() judges: time-shift tolerant quantities of GD against its eta -> 0 limit. */
 export interface FollowsFlowMeasure {
-  /** The successive ranks of each run, up to tCross (the whole horizon without a crossing). */
+  /** Records with the flow's loss at or below this are not compared (a numerical floor: compareWithFlow). */
+  lossFloor: number;
+  /** The successive ranks of each run over the compared records (before tCross, above lossFloor). */
   gdRanks: number[];
   flowRanks: number[];
   /** Each of the flow's saddle plateaus before tCross: its loss and GD's at the plateau's geometric-mid time. */
@@ -96,15 +98,22 @@ export interface FollowsFlowMeasure {
  * ranks) and leaves each at the same time: the plateau levels (flat, insensitive to a shift) and
  * the times each run first reaches the loss halfway between successive plateaus (relative shift).
  * Plateaus are detected on the flow as plateausOf() does (2% band, at least a factor 1.3 in time).
- * Only the stretch before the flow passes 2/eta is compared: past it GD cannot follow.
+ * Only the stretch before the flow passes 2/eta is compared (past it GD cannot follow), and only
+ * where the flow's loss is above its accuracy floor rtol^2 L(0) (the flow integrated at relative
+ * tolerance rtol: below it both runs sit at their own floors, integration error and rounding).
  */
-export function compareWithFlow(c: FlowComparison, eta: number): FollowsFlowMeasure {
+export function compareWithFlow(c: FlowComparison, eta: number, rtol: number): FollowsFlowMeasure {
   const n = c.time.length;
   const cross = c.flowSharpness.findIndex((v) => v > 2 / eta);
   const tCross = cross >= 0 ? c.time[cross] : null;
   const end = cross >= 0 ? cross : n;
+  // The flow's accuracy floor: its weights are accurate to about rtol (relative), so its residual
+  // to about rtol of the data's scale and its loss to about rtol^2 of the initial loss. Below that
+  // the flow's loss is integration error, not the dynamics (at Jacot's width both runs fit the
+  // data: the flow's loss ends at ~1e-22, GD's at ~1e-27, each at its own floor).
+  const lossFloor = rtol * rtol * c.flowLoss[0];
   const keep: number[] = [];
-  for (let i = 0; i < end; i++) if (c.time[i] > 0) keep.push(i);
+  for (let i = 0; i < end; i++) if (c.time[i] > 0 && c.flowLoss[i] > lossFloor) keep.push(i);
   const pick = (xs: number[]) => keep.map((i) => xs[i]);
   const time = pick(c.time);
   const flowLoss = pick(c.flowLoss);
@@ -127,8 +136,9 @@ export function compareWithFlow(c: FlowComparison, eta: number): FollowsFlowMeas
   const flowMaxS = finiteMax(c.flowSharpness);
   const after = (v: number[]) => (cross < 0 ? null : finiteMax(v.slice(cross)));
   return {
-    gdRanks: successiveValues(c.gdRank.slice(0, end)),
-    flowRanks: successiveValues(c.flowRank.slice(0, end)),
+    gdRanks: successiveValues(pick(c.gdRank)),
+    flowRanks: successiveValues(pick(c.flowRank)),
+    lossFloor,
     plateaus,
     escapes,
     tCross,
@@ -162,7 +172,7 @@ export function followsFlowFinding(L: number, eta: number, horizon: number, m: F
     id: `gd-follows-flow-L${L}`,
     claim: `L = ${L}: GD at eta = ${eta} follows the exact gradient flow (its eta -> 0 limit) wherever the flow's sharpness is below 2/eta = ${fmt(2 / eta, 4)}: the same saddles in the same order at the same times (plateau losses and ranks, escape times), GD's sharpness below the flow's where the flow passes 2/eta`,
     observed:
-      `${where}; ranks ${m.gdRanks.join(' -> ')} (GD) / ${m.flowRanks.join(' -> ')} (flow); ` +
+      `${where}; compared where the flow's loss is above ${fmt(m.lossFloor, 3)} (rtol^2 times the initial loss: the flow's accuracy); ranks ${m.gdRanks.join(' -> ')} (GD) / ${m.flowRanks.join(' -> ')} (flow); ` +
       `${m.plateaus.length} plateaus, GD's loss within ${fmt(100 * worstGap, 2)}% of the flow's on each; ` +
       `${m.escapes.length} escapes, time shift at most ${fmt(100 * worstShift, 2)}% (loss reached: ${escapes || 'none'})`,
     expected: `the same successive ranks, plateau losses within ${fmt(100 * levelTol, 2)}%, escape times within ${fmt(100 * timeTol, 2)}% (one record interval), at least 2 escapes`,
@@ -291,6 +301,7 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
           flowSharpness: column(tf, 'sharpness'),
         },
         ETA,
+        Number(exact!.config.train.rtol ?? 1e-6),
       );
       const perDecade = Number(small.config.train.recordPerDecade ?? 50);
       headline[`L${L}`] = {
