@@ -22,6 +22,8 @@
 //              (auto and exprb43) against the 1.5e6-step GD run; Marion-Chizat auto against RK45
 //              (gradient-equivalents, the event location included). The README's three numbers.
 //   flow-quick: flow without the RK45 run over [0, 100] and the long runs (a smoke test).
+//   profile-auto [T], profile-gd [T]: one run alone for a profiler (perf, callgrind): auto on Jacot
+//              deep over [0, T] (default 100) with its Krylov counts, or GD at eta = 1e-3 over the same t.
 // Without arguments: jacot and mc.
 #include <chrono>
 #include <cmath>
@@ -521,7 +523,9 @@ int main(int argc, char** argv) {
       }
       return 0;
     } else {
-      std::fprintf(stderr, "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick]\n");
+      std::fprintf(
+          stderr,
+          "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick] [profile-auto|profile-gd [T]]\n");
       return 2;
     }
   }
