@@ -12,12 +12,15 @@ Exprb::Exprb(HessianOdeSystem& system, const double* y0, double t0, double tEnd,
              ExprbScheme scheme)
     : StiffStepper(system, y0, t0, tEnd, options, scheme == ExprbScheme::Exprb32 ? 2 : 3), scheme_(scheme) {
   // Three bases of up to maxKrylov + 1 vectors each, plus the step's vectors.
-  requireDoubles(checkedMul(checkedAdd(checkedMul(3, options.maxKrylov, "maxKrylov"), 8, "maxKrylov"), n_, "maxKrylov"),
-                 "maxKrylov");
+  requireDoubles(
+      checkedMul(checkedAdd(checkedMul(3, options.maxKrylov, "maxKrylov"), 10, "maxKrylov"), n_, "maxKrylov"),
+      "maxKrylov");
   u_.assign(n_, 0.0);
   fu_.assign(n_, 0.0);
   d_.assign(n_, 0.0);
   inverseScale_.assign(n_, 0.0);
+  p_.assign(n_, 0.0);
+  z_.assign(n_, 0.0);
   product_ = [this](const double* v, double* out) { hvp(v, out); };
 }
 
@@ -85,16 +88,24 @@ void Exprb::addTerms(KrylovBasis& basis, double tau, std::initializer_list<Term>
   basis.combine(cSum_.data(), out, true);
 }
 
-void Exprb::addHessianTimesTerms(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, double* out) {
+void Exprb::coefficients(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, std::vector<double>& out) {
   const std::size_t m = basis.size();
+  out.assign(m + 1, 0.0);
   if (m == 0) return;
   c_.resize(m);
-  cSum_.assign(m, 0.0);
   for (const Term& t : terms) {
     basis.phiCoefficients(t.k, tau, t.scale, c_.data());
-    for (std::size_t i = 0; i < m; ++i) cSum_[i] += c_[i];
+    for (std::size_t i = 0; i < m; ++i) out[i] += c_[i];
   }
-  basis.addHessianTimesCombination(cSum_.data(), out);
+}
+
+void Exprb::addTermsAndHessianTimes(KrylovBasis& basis, const std::vector<double>& c, double* x, double* z) {
+  if (basis.size() == 0) return;
+  coefB_.resize(basis.size() + 1);
+  basis.hessianCoefficients(c.data(), coefB_.data());
+  const double* coef[2] = {c.data(), coefB_.data()};
+  double* out[2] = {x, z};
+  basis.combineMany(2, coef, out);
 }
 
 double Exprb::attempt(double h) {
@@ -121,10 +132,11 @@ double Exprb::attempt32(double h) {
   KrylovBasis& bD = basis_[1];
   // U = y_n + h phi_1(h J) F_n; D = F(U) - F_n - J (U - y_n), -J (U - y_n) = H V c.
   std::copy(y_.begin(), y_.end(), u_.begin());
-  addTerms(bF, h, {{1, h}}, u_.data());
+  std::fill(z_.begin(), z_.end(), 0.0);
+  coefficients(bF, h, {{1, h}}, coefA_);
+  addTermsAndHessianTimes(bF, coefA_, u_.data(), z_.data());
   rhs(u_.data(), fu_.data());
-  for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
-  addHessianTimesTerms(bF, h, {{1, h}}, d_.data());
+  for (std::size_t i = 0; i < n; ++i) d_[i] = (fu_[i] - f_[i]) + z_[i];
   bD.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!bD.finite()) return nan;
   if (!converge(bD, h, {{3, 2 * h}})) {
@@ -150,12 +162,15 @@ double Exprb::attempt43(double h) {
   KrylovBasis& b2 = basis_[1];
   KrylovBasis& b3 = basis_[2];
   const double half = h / 2;
+  // Each basis is read once per use below: the stage point and H times its offset from y_n
+  // (the Lanczos relation, no product) come out of one pass (combineMany).
   // U_2 = y_n + (h/2) phi_1(h J / 2) F_n; D_2 = F(U_2) - F_n + H (U_2 - y_n).
   std::copy(y_.begin(), y_.end(), u_.begin());
-  addTerms(bF, half, {{1, half}}, u_.data());
+  std::fill(z_.begin(), z_.end(), 0.0);
+  coefficients(bF, half, {{1, half}}, coefA_);
+  addTermsAndHessianTimes(bF, coefA_, u_.data(), z_.data());
   rhs(u_.data(), fu_.data());
-  for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
-  addHessianTimesTerms(bF, half, {{1, half}}, d_.data());
+  for (std::size_t i = 0; i < n; ++i) d_[i] = (fu_[i] - f_[i]) + z_[i];
   b2.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!b2.finite()) return nan;
   // D_2 enters y_{n+1} through phi_3 and phi_4; through U_3 it enters only D_3, at O(h) times the
@@ -166,14 +181,17 @@ double Exprb::attempt43(double h) {
     cutFactor_ = 0.5;
     return inf;
   }
-  // U_3 = y_n + h phi_1(h J) (F_n + D_2); D_3 = F(U_3) - F_n + H (U_3 - y_n).
-  std::copy(y_.begin(), y_.end(), u_.begin());
-  addTerms(bF, h, {{1, h}}, u_.data());
-  addTerms(b2, h, {{1, h}}, u_.data());
+  // P = y_n + h phi_1(h J) F_n (also the first terms of y_{n+1});
+  // U_3 = P + h phi_1(h J) D_2; D_3 = F(U_3) - F_n + H (U_3 - y_n).
+  std::copy(y_.begin(), y_.end(), p_.begin());
+  std::fill(z_.begin(), z_.end(), 0.0);
+  coefficients(bF, h, {{1, h}}, coefA_);
+  addTermsAndHessianTimes(bF, coefA_, p_.data(), z_.data());
+  std::copy(p_.begin(), p_.end(), u_.begin());
+  coefficients(b2, h, {{1, h}}, coefA_);
+  addTermsAndHessianTimes(b2, coefA_, u_.data(), z_.data());
   rhs(u_.data(), fu_.data());
-  for (std::size_t i = 0; i < n; ++i) d_[i] = fu_[i] - f_[i];
-  addHessianTimesTerms(bF, h, {{1, h}}, d_.data());
-  addHessianTimesTerms(b2, h, {{1, h}}, d_.data());
+  for (std::size_t i = 0; i < n; ++i) d_[i] = (fu_[i] - f_[i]) + z_[i];
   b3.start(n, d_.data(), options_.krylovReorthogonalize, options_.maxKrylov);
   if (!b3.finite()) return nan;
   if (!converge(b3, h, {{3, -2 * h}, {4, 12 * h}})) {
@@ -182,16 +200,21 @@ double Exprb::attempt43(double h) {
     cutFactor_ = 0.5;
     return inf;
   }
-  // err = h phi_4(h J) (12 D_3 - 48 D_2); y_{n+1} = y_n + h phi_1 F_n + h phi_3 (16 D_2 - 2 D_3) + err.
+  // err = h phi_4(h J) (12 D_3 - 48 D_2); y_{n+1} = P + h phi_3 (16 D_2 - 2 D_3) + err, the error
+  // and the solution from one pass over each of the two bases.
   double* e = fu_.data();
   std::fill(e, e + n, 0.0);
-  addTerms(b2, h, {{4, -48 * h}}, e);
-  addTerms(b3, h, {{4, 12 * h}}, e);
   double* yn1 = yNew_.data();
-  for (std::size_t i = 0; i < n; ++i) yn1[i] = y_[i] + e[i];
-  addTerms(bF, h, {{1, h}}, yn1);
-  addTerms(b2, h, {{3, 16 * h}}, yn1);
-  addTerms(b3, h, {{3, -2 * h}}, yn1);
+  std::copy(p_.begin(), p_.end(), yn1);
+  double* out[2] = {e, yn1};
+  coefficients(b2, h, {{4, -48 * h}}, coefA_);
+  coefficients(b2, h, {{3, 16 * h}, {4, -48 * h}}, coefB_);
+  const double* c2[2] = {coefA_.data(), coefB_.data()};
+  b2.combineMany(2, c2, out);
+  coefficients(b3, h, {{4, 12 * h}}, coefA_);
+  coefficients(b3, h, {{3, -2 * h}, {4, 12 * h}}, coefB_);
+  const double* c3[2] = {coefA_.data(), coefB_.data()};
+  b3.combineMany(2, c3, out);
   return scaledNorm(n, e, y_.data(), yn1, options_.rtol, options_.atol);
 }
 

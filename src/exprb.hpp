@@ -73,8 +73,11 @@ class Exprb final : public StiffStepper {
   double passingStep(double h);
   // out += V sum_terms scale * phi_k(-tau T) e_1 ||v||.
   void addTerms(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, double* out);
-  // out += H (V c) for the coefficient vector c of the given terms at tau (the Lanczos relation).
-  void addHessianTimesTerms(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, double* out);
+  // out (basis.size() + 1 entries) = the coefficients on q_1..q_m of sum_terms scale * phi_k(-tau T) e_1 ||v||,
+  // then 0 on q_{m+1} (the layout KrylovBasis::combineMany reads).
+  void coefficients(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, std::vector<double>& out);
+  // x += V c and z += H V c (c from coefficients()) in one pass over the basis.
+  void addTermsAndHessianTimes(KrylovBasis& basis, const std::vector<double>& c, double* x, double* z);
   double attempt32(double h);
   double attempt43(double h);
 
@@ -82,6 +85,8 @@ class Exprb final : public StiffStepper {
   KrylovBasis basis_[3];                                      // F(y_n); D (exprb32) or D_2, D_3 (exprb43)
   bool basisFValid_ = false;                                  // basis_[0] is K(H(y_n), F(y_n)) of the current y_n
   std::vector<double> u_, fu_, d_, inverseScale_, c_, cSum_;  // inverseScale_: 1 / (atol + rtol |y_n|)
+  std::vector<double> p_, z_;                                 // exprb43: y_n + h phi_1 F_n; H times stage offsets
+  std::vector<double> coefA_, coefB_;                         // coefficients (size + 1) for combineMany
   KrylovBasis::Product product_;
 };
 

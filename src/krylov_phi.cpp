@@ -247,6 +247,63 @@ void KrylovBasis::combine(const double* c, double* out, bool accumulate) const {
   if (m_ > 0) combineRows(m_, c, out);
 }
 
+void KrylovBasis::hessianCoefficients(const double* c, double* t) const {
+  const std::size_t m = m_;
+  for (std::size_t r = 0; r < m; ++r) {
+    double s = alpha_[r] * c[r];
+    if (r > 0) s += beta_[r - 1] * c[r - 1];
+    if (r + 1 < m) s += beta_[r] * c[r + 1];
+    t[r] = s;
+  }
+  t[m] = m > 0 && !invariant_ ? beta_[m - 1] * c[m - 1] : 0.0;
+}
+
+namespace {
+
+// o[i] += c[0] q[0][i] + ... + c[R-1] q[R-1][i], added one row after the other (the order of R
+// sequential row passes, so the same bits) while o[i] stays in a register: one load of o per R
+// rows instead of one load and one store per row.
+template <std::size_t R>
+void addRows(std::size_t len, const double* c, const double* const* q, double* __restrict o) {
+  for (std::size_t i = 0; i < len; ++i) {
+    double x = o[i];
+    for (std::size_t k = 0; k < R; ++k) x += c[k] * q[k][i];
+    o[i] = x;
+  }
+}
+
+}  // namespace
+
+void KrylovBasis::combineMany(std::size_t count, const double* const* c, double* const* out) const {
+  if (m_ == 0) return;
+  const std::size_t rows = invariant_ ? m_ : m_ + 1;
+  // Blocks of 256 entries: 8 rows of a block (16 KiB) stay in L1 while every output passes over them.
+  constexpr std::size_t kBlock = 256, kGroup = 8;
+  const double* V = V_.data();
+  const double* q[kGroup];
+  for (std::size_t start = 0; start < n_; start += kBlock) {
+    const std::size_t len = std::min(n_, start + kBlock) - start;
+    for (std::size_t r = 0; r < rows; r += kGroup) {
+      const std::size_t g = std::min(kGroup, rows - r);
+      for (std::size_t k = 0; k < g; ++k) q[k] = V + (r + k) * n_ + start;
+      for (std::size_t j = 0; j < count; ++j) {
+        const double* cj = c[j] + r;
+        double* o = out[j] + start;
+        switch (g) {
+          case 8: addRows<8>(len, cj, q, o); break;
+          case 7: addRows<7>(len, cj, q, o); break;
+          case 6: addRows<6>(len, cj, q, o); break;
+          case 5: addRows<5>(len, cj, q, o); break;
+          case 4: addRows<4>(len, cj, q, o); break;
+          case 3: addRows<3>(len, cj, q, o); break;
+          case 2: addRows<2>(len, cj, q, o); break;
+          default: addRows<1>(len, cj, q, o); break;
+        }
+      }
+    }
+  }
+}
+
 void KrylovBasis::addHessianTimesCombination(const double* c, double* out) const {
   if (m_ == 0) return;
   const std::size_t m = m_;

@@ -62,6 +62,14 @@ class KrylovBasis {
   void combine(const double* c, double* out, bool accumulate) const;
   // out += H V_m c = V_m (T_m c) + beta_m c_m q_{m+1}.
   void addHessianTimesCombination(const double* c, double* out) const;
+  // t (size() + 1) = the coordinates of H V_m c on q_1..q_{m+1}: T_m c, then beta_m c_m (0 when
+  // the basis is invariant). c has size() entries.
+  void hessianCoefficients(const double* c, double* t) const;
+  // out[j] += sum_r c[j][r] q_r over r < size() + 1 (q_{m+1} only when the basis is not invariant;
+  // c[j][size()] is read then), for `count` outputs in one pass over the basis: the basis is read
+  // once instead of once per output (it is many vectors of P entries; the pass is memory-bound).
+  // Each output sums its rows in the same order as combine().
+  void combineMany(std::size_t count, const double* const* c, double* const* out) const;
 
  private:
   void decompose();                                                        // eigen-decomposition of T_m, cached per m

@@ -139,6 +139,7 @@ describe('Jacot et al. (quick)', () => {
       'gradient-norm-L2',
       'gradient-norm-L4',
       'sharper-transitions',
+      'gd-follows-flow-L4',
     ]) {
       expect(finding(s, id).pass).toBe(true);
     }

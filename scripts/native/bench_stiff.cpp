@@ -22,6 +22,8 @@
 //              (auto and exprb43) against the 1.5e6-step GD run; Marion-Chizat auto against RK45
 //              (gradient-equivalents, the event location included). The README's three numbers.
 //   flow-quick: flow without the RK45 run over [0, 100] and the long runs (a smoke test).
+//   profile-auto [T], profile-gd [T]: one run alone for a profiler (perf, callgrind): auto on Jacot
+//              deep over [0, T] (default 100) with its Krylov counts, or GD at eta = 1e-3 over the same t.
 // Without arguments: jacot and mc.
 #include <chrono>
 #include <cmath>
@@ -501,8 +503,29 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "reference")) doJacot = doReference = true;
     else if (!std::strcmp(argv[i], "flow")) doFlow = true;
     else if (!std::strcmp(argv[i], "flow-quick")) doFlow = flowQuick = true;
-    else {
-      std::fprintf(stderr, "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick]\n");
+    else if (!std::strcmp(argv[i], "profile-auto") || !std::strcmp(argv[i], "profile-gd")) {
+      // One run alone, for a profiler (callgrind, perf): Jacot deep over [0, T] (T = argv[i + 1],
+      // default 100) with auto at rtol 1e-6, or GD at eta = 1e-3 over the same t.
+      const JacotSetup j;
+      const double T = i + 1 < argc ? std::atof(argv[i + 1]) : 100.0;
+      if (!std::strcmp(argv[i], "profile-gd")) {
+        std::printf("{\"gdCpuSeconds\": %.3f}\n", gdSeconds(j.problem, j.theta, 1e-3, std::uint64_t(T * 1000 + 0.5)));
+      } else {
+        const FlowRun au =
+            runFlow(j.problem, j.theta, FlowMethod::Auto, T, 1e-6, std::numeric_limits<double>::quiet_NaN());
+        char more[256];
+        std::snprintf(
+            more, sizeof more,
+            ", \"krylovIterations\": %llu, \"krylovCuts\": %llu, \"sharpnessEstimates\": %llu, \"maxKrylov\": %zu",
+            (unsigned long long)au.r.krylovIterations, (unsigned long long)au.r.krylovCuts,
+            (unsigned long long)au.r.sharpnessEstimates, (std::size_t)au.r.maxKrylovBasis);
+        printFlowRun("auto", au, true, more);
+      }
+      return 0;
+    } else {
+      std::fprintf(
+          stderr,
+          "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick] [profile-auto|profile-gd [T]]\n");
       return 2;
     }
   }

@@ -153,6 +153,31 @@ int main() {
     for (std::size_t i = 0; i < n; ++i)
       w = std::max(w, std::fabs(truncated[i] - basis.beta() * coef.back() * q[i] - hx[i]));
     c.expect(w / m > 1e-6, "a relation without the beta_m q_{m+1} term not caught (%g)", w / m);
+
+    // 4. combineMany (the exponential steppers' fused pass) gives, for each output, the same bits
+    // as combine() and addHessianTimesCombination() one output at a time (same order of rows), and
+    // hessianCoefficients() the relation's coordinates (with beta_m c_m on q_{m+1}).
+    std::vector<double> plain(coef.size() + 1, 0.0), hc(coef.size() + 1);
+    std::copy(coef.begin(), coef.end(), plain.begin());
+    basis.hessianCoefficients(coef.data(), hc.data());
+    std::vector<double> a(n), b(n), sepA(n), sepB(n);
+    for (std::size_t i = 0; i < n; ++i) a[i] = b[i] = sepA[i] = sepB[i] = std::cos(0.3 * i);
+    const double* cs[2] = {plain.data(), hc.data()};
+    double* outs[2] = {a.data(), b.data()};
+    basis.combineMany(2, cs, outs);
+    basis.combine(coef.data(), sepA.data(), true);
+    basis.addHessianTimesCombination(coef.data(), sepB.data());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < n; ++i) differ += (a[i] != sepA[i]) + (b[i] != sepB[i]);
+    c.expect(differ == 0, "combineMany differs from combine / addHessianTimesCombination in %zu entries", differ);
+    // False case: a coefficient on q_{m+1} for the plain output is read (it would change the bits).
+    plain.back() = 1e-3;
+    for (std::size_t i = 0; i < n; ++i) a[i] = std::cos(0.3 * i);
+    double* one[1] = {a.data()};
+    basis.combineMany(1, cs, one);
+    differ = 0;
+    for (std::size_t i = 0; i < n; ++i) differ += a[i] != sepA[i];
+    c.expect(differ > 0, "combineMany ignored the coefficient on q_{m+1}");
   }
   return c.finish("stiff_krylov_test");
 }

@@ -8,12 +8,13 @@
  * Beside gradient descent at eta = 1e-3, the exact gradient flow of the deep network (L = 4) over
  * the whole horizon t = eta * steps (the eta -> 0 limit the paper's conjecture is about), by the
  * `auto` integrator (exprb43 where the flow is stiff: docs/stiff-integration.md §8-§9), recorded
- * at the same log-spaced times; the report says where GD leaves the flow: where the flow's
- * sharpness passes 2 / eta (GD cannot follow a trajectory sharper than that).
+ * at the same log-spaced times; the report says whether GD follows the flow (the same saddles in
+ * the same order at the same times: compareWithFlow) and where, if anywhere, the flow's sharpness
+ * passes 2 / eta (GD cannot follow a trajectory sharper than that).
  */
 import { peakWidthDecades, prominentPeaks } from '../../analysis/peaks';
-import type { Plateau } from '../../analysis/plateaus';
-import { valueAtTime } from '../../analysis/series';
+import { detectPlateaus, type Plateau } from '../../analysis/plateaus';
+import { successiveValues, valueAtTime } from '../../analysis/series';
 import type { RunView } from '../../report/dataset';
 import { fmt, type Finding, type FindingsContext, type FindingsResult } from '../../report/findings';
 import { numbers } from '../common';
@@ -23,6 +24,8 @@ import { column, plateausOf, RANK_TOLERANCE, rankSequence, TEACHER, TEACHER_NOTE
 const kindOf = (r: RunView) => r.record.values['init.kind'];
 const isFlow = (r: RunView) => r.config.train.method === 'flow';
 const ETA = 1e-3;
+/** GD's loss on a saddle plateau against the flow's (relative): a plateau is flat, so a time shift barely moves it. */
+const LEVEL_TOL = 0.01;
 
 /**
  * The times t = eta * step of GD's log-spaced rows (recordPerDecade: the first step >= 10^(j / perDecade),
@@ -41,36 +44,143 @@ export function logTimes(eta: number, tEnd: number, perDecade: number): number[]
 }
 
 /**
- * Where GD leaves the gradient flow: the first recorded time where the flow's sharpness passes 2/eta
- * (tCross, null if it stays below over the horizon). GD's loss is within 10% (relative) of the
- * flow's at every shared time before it (the whole horizon without a crossing: GD's own O(eta S)
- * discretization shifts the fast drops a little, measured 5.2% in the quick form); after a crossing,
- * GD's sharpness stays below the flow's (it cannot follow a trajectory sharper than 2/eta).
+ * The first time a loss curve is at or below `level`: interpolated linearly in (log t, log loss)
+ * between the recorded points around the crossing (exactly a recorded time when one sits on the
+ * level); null when the curve never reaches it.
  */
-export function leavesFlowFinding(
-  L: number,
-  eta: number,
-  horizon: number,
-  tCross: number | null,
-  gapBefore: number,
-  gdMaxSAfter: number | null,
-  flowMaxSAfter: number | null,
-): Finding {
-  const stays = tCross === null;
+export function firstPassage(time: ArrayLike<number>, loss: ArrayLike<number>, level: number): number | null {
+  for (let i = 0; i < loss.length; i++) {
+    if (!(loss[i] <= level)) continue;
+    if (i === 0 || !(time[i - 1] > 0) || !(loss[i - 1] > level)) return time[i];
+    const a = Math.log(loss[i - 1]);
+    const f = (Math.log(level) - a) / (Math.log(loss[i]) - a);
+    return Math.exp(Math.log(time[i - 1]) + f * (Math.log(time[i]) - Math.log(time[i - 1])));
+  }
+  return null;
+}
+
+/** GD's and the exact flow's records at the same times (the flow is recorded at GD's times). */
+export interface FlowComparison {
+  time: number[];
+  gdLoss: number[];
+  flowLoss: number[];
+  gdRank: number[];
+  flowRank: number[];
+  gdSharpness: number[];
+  flowSharpness: number[];
+}
+
+/** What followsFlowFinding() judges: time-shift tolerant quantities of GD against its eta -> 0 limit. */
+export interface FollowsFlowMeasure {
+  /** Records with the flow's loss at or below this are not compared (a numerical floor: compareWithFlow). */
+  lossFloor: number;
+  /** The successive ranks of each run over the compared records (before tCross, above lossFloor). */
+  gdRanks: number[];
+  flowRanks: number[];
+  /** Each of the flow's saddle plateaus before tCross: its loss and GD's at the plateau's geometric-mid time. */
+  plateaus: { rank: number | null; t: number; flowLoss: number; gdLoss: number | null; gap: number }[];
+  /** Each escape (the loss halfway, geometrically, between successive plateaus): when each run first reaches it. */
+  escapes: { level: number; tFlow: number | null; tGd: number | null; shift: number }[];
+  /** The first recorded time where the flow's sharpness passes 2/eta (null: never), its largest sharpness and where. */
+  tCross: number | null;
+  flowMaxS: number;
+  flowMaxSAt: number;
+  gdMaxS: number;
+  /** GD's and the flow's largest sharpness at or after tCross (null without a crossing). */
+  gdMaxSAfter: number | null;
+  flowMaxSAfter: number | null;
+}
+
+/**
+ * Compares GD with the exact flow by quantities a time shift does not dominate. Around a saddle
+ * escape the loss falls by orders of magnitude within a few percent of t, so a pointwise loss
+ * ratio at a steep drop measures the slope times a small shift, not whether GD follows the flow.
+ * What the eta -> 0 conjecture needs is that GD visits the same saddles (the plateaus' losses and
+ * ranks) and leaves each at the same time: the plateau levels (flat, insensitive to a shift) and
+ * the times each run first reaches the loss halfway between successive plateaus (relative shift).
+ * Plateaus are detected on the flow as plateausOf() does (2% band, at least a factor 1.3 in time).
+ * Only the stretch before the flow passes 2/eta is compared (past it GD cannot follow), and only
+ * where the flow's loss is above its accuracy floor rtol^2 L(0) (the flow integrated at relative
+ * tolerance rtol: below it both runs sit at their own floors, integration error and rounding).
+ */
+export function compareWithFlow(c: FlowComparison, eta: number, rtol: number): FollowsFlowMeasure {
+  const n = c.time.length;
+  const cross = c.flowSharpness.findIndex((v) => v > 2 / eta);
+  const tCross = cross >= 0 ? c.time[cross] : null;
+  const end = cross >= 0 ? cross : n;
+  // The flow's accuracy floor: its weights are accurate to about rtol (relative), so its residual
+  // to about rtol of the data's scale and its loss to about rtol^2 of the initial loss. Below that
+  // the flow's loss is integration error, not the dynamics (at Jacot's width both runs fit the
+  // data: the flow's loss ends at ~1e-22, GD's at ~1e-27, each at its own floor).
+  const lossFloor = rtol * rtol * c.flowLoss[0];
+  const keep: number[] = [];
+  for (let i = 0; i < end; i++) if (c.time[i] > 0 && c.flowLoss[i] > lossFloor) keep.push(i);
+  const pick = (xs: number[]) => keep.map((i) => xs[i]);
+  const time = pick(c.time);
+  const flowLoss = pick(c.flowLoss);
+  const gdLoss = pick(c.gdLoss);
+  const found = detectPlateaus(time, flowLoss, pick(c.flowRank), { tolerance: 0.02, minRatio: 1.3 });
+  const plateaus = found.map((p) => {
+    const t = Math.sqrt(p.start * p.end);
+    const f = valueAtTime(time, flowLoss, t * (1 + 1e-9));
+    const g = valueAtTime(time, gdLoss, t * (1 + 1e-9));
+    return { rank: p.rank, t, flowLoss: f ?? NaN, gdLoss: g, gap: f !== null && g !== null ? Math.abs(g / f - 1) : Infinity };
+  });
+  const escapes = [];
+  for (let k = 0; k + 1 < found.length; k++) {
+    const level = Math.sqrt(found[k].loss * found[k + 1].loss);
+    const tFlow = firstPassage(time, flowLoss, level);
+    const tGd = firstPassage(time, gdLoss, level);
+    escapes.push({ level, tFlow, tGd, shift: tFlow !== null && tGd !== null ? tGd / tFlow - 1 : Infinity });
+  }
+  const finiteMax = (v: number[]) => v.reduce((m, x) => (Number.isFinite(x) && x > m ? x : m), -Infinity);
+  const flowMaxS = finiteMax(c.flowSharpness);
+  const after = (v: number[]) => (cross < 0 ? null : finiteMax(v.slice(cross)));
   return {
-    id: `gd-leaves-flow-L${L}`,
-    claim: `L = ${L}: GD at eta = ${eta} follows the exact gradient flow while the flow's sharpness is below 2/eta = ${fmt(2 / eta, 4)}, and leaves it once the sharpness passes 2/eta (GD's own stays lower)`,
-    observed: stays
-      ? `the flow's sharpness stays below 2/eta up to t = ${fmt(horizon, 3)}: GD is within ${fmt(100 * gapBefore, 2)}% of the flow's loss over the whole horizon`
-      : `the flow passes 2/eta at t = ${fmt(tCross, 3)}, where GD leaves it; before, GD's loss is within ${fmt(100 * gapBefore, 2)}% of the flow's; after, the largest sharpness is ${fmt(gdMaxSAfter, 4)} for GD, ${fmt(flowMaxSAfter, 4)} for the flow`,
-    expected: stays
-      ? 'GD within 10% of the flow throughout'
-      : "GD within 10% of the flow before the crossing; GD's sharpness below the flow's after it",
-    pass: gapBefore < 0.1 && (stays || (gdMaxSAfter !== null && flowMaxSAfter !== null && gdMaxSAfter < flowMaxSAfter)),
+    gdRanks: successiveValues(pick(c.gdRank)),
+    flowRanks: successiveValues(pick(c.flowRank)),
+    lossFloor,
+    plateaus,
+    escapes,
+    tCross,
+    flowMaxS,
+    flowMaxSAt: c.time[c.flowSharpness.indexOf(flowMaxS)],
+    gdMaxS: finiteMax(c.gdSharpness),
+    gdMaxSAfter: after(c.gdSharpness),
+    flowMaxSAfter: after(c.flowSharpness),
   };
 }
 
-/** Small init: the successive ranks of A start 0 -> 1 -> 2 -> 3 (the teacher's modes, one at a time). */
+/**
+ * GD at eta follows its eta -> 0 limit (the exact gradient flow) wherever the flow's sharpness is
+ * below 2/eta: the same successive ranks, each saddle plateau's loss within `levelTol` (relative)
+ * of the flow's, and each escape within `timeTol` (relative time shift). timeTol is the record
+ * spacing 10^(1/perDecade) - 1: a drop between two records is located to that resolution. If the
+ * flow passes 2/eta, GD's sharpness afterwards must stay below the flow's (it cannot follow a
+ * trajectory sharper than 2/eta). At least two escapes must be compared (else nothing was shown).
+ */
+export function followsFlowFinding(L: number, eta: number, horizon: number, m: FollowsFlowMeasure, levelTol: number, timeTol: number): Finding {
+  const worstGap = m.plateaus.reduce((w, p) => Math.max(w, p.gap), 0);
+  const worstShift = m.escapes.reduce((w, e) => Math.max(w, Math.abs(e.shift)), 0);
+  const sameRanks = m.gdRanks.length === m.flowRanks.length && m.gdRanks.every((r, i) => r === m.flowRanks[i]);
+  const crossed = m.tCross !== null;
+  const sharpnessOk = !crossed || (m.gdMaxSAfter !== null && m.flowMaxSAfter !== null && m.gdMaxSAfter < m.flowMaxSAfter);
+  const where = crossed
+    ? `the flow's sharpness passes 2/eta at t = ${fmt(m.tCross, 4)} (largest ${fmt(m.flowMaxS, 5)} at t = ${fmt(m.flowMaxSAt, 4)}; after it GD's largest is ${fmt(m.gdMaxSAfter, 5)}, the flow's ${fmt(m.flowMaxSAfter, 5)}); compared before it`
+    : `the flow's sharpness stays below 2/eta = ${fmt(2 / eta, 4)} up to t = ${fmt(horizon, 4)} (largest ${fmt(m.flowMaxS, 5)} at t = ${fmt(m.flowMaxSAt, 4)}; GD's largest ${fmt(m.gdMaxS, 5)})`;
+  const escapes = m.escapes.map((e) => `${fmt(e.level, 4)} at t = ${fmt(e.tFlow, 4)} (flow) / ${fmt(e.tGd, 4)} (GD)`).join(', ');
+  return {
+    id: `gd-follows-flow-L${L}`,
+    claim: `L = ${L}: GD at eta = ${eta} follows the exact gradient flow (its eta -> 0 limit) wherever the flow's sharpness is below 2/eta = ${fmt(2 / eta, 4)}: the same saddles in the same order at the same times (plateau losses and ranks, escape times), GD's sharpness below the flow's where the flow passes 2/eta`,
+    observed:
+      `${where}; compared where the flow's loss is above ${fmt(m.lossFloor, 3)} (rtol^2 times the initial loss: the flow's accuracy); ranks ${m.gdRanks.join(' -> ')} (GD) / ${m.flowRanks.join(' -> ')} (flow); ` +
+      `${m.plateaus.length} plateaus, GD's loss within ${fmt(100 * worstGap, 2)}% of the flow's on each; ` +
+      `${m.escapes.length} escapes, time shift at most ${fmt(100 * worstShift, 2)}% (loss reached: ${escapes || 'none'})`,
+    expected: `the same successive ranks, plateau losses within ${fmt(100 * levelTol, 2)}%, escape times within ${fmt(100 * timeTol, 2)}% (one record interval), at least 2 escapes`,
+    pass: sameRanks && m.escapes.length >= 2 && worstGap < levelTol && worstShift < timeTol && sharpnessOk,
+  };
+}
+
 export function rankClimbFinding(L: number, climb: number[]): Finding {
   return {
     id: `rank-climb-L${L}`,
@@ -177,25 +287,29 @@ function fig2Findings({ ds, loadTrace }: FindingsContext): FindingsResult {
     const exact = ds.runs.find((r) => r.depth === L && kindOf(r) === 'gaussian' && r.record.rep === 0 && isFlow(r));
     const tf = exact ? loadTrace(exact.record.id) : null;
     if (tf && ts.columns.sharpness && tf.columns.sharpness) {
-      const time = column(tf, 'time');
-      const sFlow = column(tf, 'sharpness');
-      const cross = sFlow.findIndex((v) => v > 2 / ETA);
-      const tCross = cross >= 0 ? time[cross] : null;
+      // The flow is recorded at GD's times: align by time (GD's rows are a superset).
       const gdTime = column(ts, 'time');
-      const gdLoss = column(ts, 'loss');
-      const gdS = column(ts, 'sharpness');
-      const flowLoss = column(tf, 'loss');
-      let gap = 0;
-      for (let i = 0; i < time.length && (tCross === null || time[i] < tCross); i++) {
-        const g = valueAtTime(gdTime, gdLoss, time[i] * (1 + 1e-9));
-        if (g !== null && time[i] > 0) gap = Math.max(gap, Math.abs(g / flowLoss[i] - 1));
-      }
-      const after = (t: number[], v: number[]) => (tCross === null ? null : Math.max(...v.filter((x, i) => t[i] >= tCross && Number.isFinite(x))));
+      const time = column(tf, 'time');
+      const at = (xs: number[]) => time.map((t) => valueAtTime(gdTime, xs, t * (1 + 1e-9)) ?? NaN);
+      const m = compareWithFlow(
+        {
+          time,
+          gdLoss: at(column(ts, 'loss')),
+          flowLoss: column(tf, 'loss'),
+          gdRank: at(column(ts, 'rank')),
+          flowRank: column(tf, 'rank'),
+          gdSharpness: at(column(ts, 'sharpness')),
+          flowSharpness: column(tf, 'sharpness'),
+        },
+        ETA,
+        Number(exact!.config.train.rtol ?? 1e-6),
+      );
+      const perDecade = Number(small.config.train.recordPerDecade ?? 50);
       headline[`L${L}`] = {
         ...(headline[`L${L}`] as object),
-        flow: { tCross, gapBefore: gap, nfev: exact!.record.flow?.nfev, t: exact!.record.flow?.t },
+        flow: { ...m, nfev: exact!.record.flow?.nfev, t: exact!.record.flow?.t },
       };
-      out.push(leavesFlowFinding(L, ETA, time[time.length - 1], tCross, gap, after(gdTime, gdS), after(time, sFlow)));
+      out.push(followsFlowFinding(L, ETA, time[time.length - 1], m, LEVEL_TOL, Math.pow(10, 1 / perDecade) - 1));
     }
   }
   if (widths.length >= 2) {
@@ -233,7 +347,7 @@ const flowFigure = {
   kind: 'trace' as const,
   id: 'fig2-deep-flow',
   title:
-    'L = 4, small init: GD at eta = 1e-3 beside the exact gradient flow (auto: RK45 / exprb43) against t = eta * step; GD leaves the flow where its sharpness passes 2/eta',
+    'L = 4, small init: GD at eta = 1e-3 beside the exact gradient flow (auto: RK45 / exprb43) against t = eta * step (dotted: 2/eta, where GD could no longer follow)',
   x: 'time' as const,
   xLabel: 't = eta * step',
   xScale: 'log' as const,
@@ -248,13 +362,13 @@ const flowFigure = {
 export const jacotFig2: Preset = {
   name: 'jacot-fig2',
   summary:
-    'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100); the exact gradient flow beside GD at L = 4 and where GD leaves it (S > 2/eta)',
+    'Jacot et al. Fig. 2 and 4: saddle-to-saddle (loss staircase, rank 0 -> 1 -> 2 -> 3) from small init vs lazy, L = 2 (w = 50) and L = 4 (w = 100); the exact gradient flow beside GD at L = 4 (does GD follow its eta -> 0 limit; where S > 2/eta)',
   config: {
     name: 'jacot-fig2',
     description:
       'Jacot et al., Figures 2 and 4: the noisy rank-3 teacher, 100 training and 1,000 noiseless test points, MSE, gradient descent at eta = 1e-3. ' +
       'Shallow L = 2, w = 50 (init std w^-2) for 1e5 steps and deep L = 4, w = 100 (init std w^-1) for 1.5e6 steps, each beside the lazy initialization ' +
-      `(std w^-(L-1)/(2L)). Recorded at 50 log-spaced steps per decade. At L = 4 the exact gradient flow over the same t = eta * steps (auto integrator, rtol 1e-6) beside GD: GD leaves it where the flow's sharpness passes 2/eta. ${TEACHER_NOTE}`,
+      `(std w^-(L-1)/(2L)). Recorded at 50 log-spaced steps per decade. At L = 4 the exact gradient flow over the same t = eta * steps (auto integrator, rtol 1e-6) beside GD: GD follows it (ranks, plateau losses, escape times) where the flow's sharpness is below 2/eta. ${TEACHER_NOTE}`,
     seed: 0,
     data: TEACHER,
     model: { depth: 4, width: 100 },
