@@ -41,6 +41,10 @@ export const QUANTITIES = [
   'sharpnessGradientNorm',
   'gfsSharpness',
   'layerImbalance',
+  'orbitLoss',
+  'orbitSharpness',
+  'orbitAlignment',
+  'lyapunov',
 ] as const;
 
 /** A quantity a run can record: a closed union (a misspelt name is a type error). */
