@@ -141,6 +141,15 @@ class OrbitProbe final : public Probe {
       fail(ErrorCode::Value, "record",
            "'" + names_[0] + "' needs plain gradient descent (a learning rate; not a flow or another optimizer)");
     }
+    if (c.step == 0) {
+      // The run itself is the orbit after its initial point: the initial row holds NaN (and costs
+      // nothing), so a sweep pays for one window per run, at its end.
+      for (std::size_t i = 0; i < names_.size(); ++i) {
+        const std::size_t width = names_[i] == "orbitLoss" || names_[i] == "orbitSharpness" ? kOrbitWindow : 1;
+        for (std::size_t j = 0; j < width; ++j) trace.push(columns_[i], kNaN);
+      }
+      return;
+    }
     const std::size_t P = c.problem.spec().paramCount();
     std::vector<double> v0(P);
     Rng rng(spectral_.seed, Purpose::Eigensolver, {kTangentStream + recordings_});

@@ -19,6 +19,7 @@
 //                   and lambda = (1/W) sum_j log |v'_j|, i.e. (1/W) log |J_{W-1} ... J_0 v_0|
 //                   (per step, natural log). Positive on a chaotic orbit; on a quadratic R with
 //                   Hessian H it tends to max_i log |1 - eta lambda_i(H)| as W grows.
+// The probe records NaN at a run's initial row (step 0): the run itself is the orbit after it.
 // A window whose loss leaves the finite numbers (or passes `lossCeiling`) ends there: the values
 // after it are NaN, and so are lyapunov and orbitAlignment.
 #pragma once

@@ -410,9 +410,9 @@ function scatterFigure(ds: Dataset, f: ScatterFigure): BuiltFigure {
 
 /**
  * A bifurcation diagram: every component of a vector quantity recorded at the end (the orbit
- * after the last step, orbitLoss or orbitSharpness) as a point above its run's x. Points of one
- * run that coincide to 1/2000 of the y range are drawn once (a period-p orbit is p points), so
- * the figure's size follows what it shows, not the window's length.
+ * after the last step, orbitLoss or orbitSharpness) as a point above its run's x. Points that
+ * fall on the same 3 x 3 pixels of the plot are drawn once, so the figure's size follows what it shows
+ * (a period-p orbit is p points), not the number of runs times the window's length.
  */
 function orbitFigure(ds: Dataset, f: OrbitFigure): BuiltFigure {
   const runs = ds.filter(f.filter).filter((r) => !isDiverged(r));
@@ -426,15 +426,32 @@ function orbitFigure(ds: Dataset, f: OrbitFigure): BuiltFigure {
     const ys = v.filter((y): y is number => y !== null && Number.isFinite(y)).map((y) => y * k);
     raw.push({ x, ys: f.yScale === 'log' ? ys.filter((y) => y > 0) : ys });
   }
-  const all = raw.flatMap((r) => r.ys).map((y) => (f.yScale === 'log' ? Math.log10(y) : y));
-  const lo = f.yDomain ? (f.yScale === 'log' ? Math.log10(f.yDomain[0]) : f.yDomain[0]) : Math.min(...all);
-  const hi = f.yDomain ? (f.yScale === 'log' ? Math.log10(f.yDomain[1]) : f.yDomain[1]) : Math.max(...all);
-  const cell = hi > lo ? (hi - lo) / 2000 : 1;
+  // A loop, not Math.min(...all): a full diagram has some 10^5 values.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of raw)
+    for (const y of r.ys) {
+      const v = f.yScale === 'log' ? Math.log10(y) : y;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  if (f.yDomain) [lo, hi] = f.yDomain.map((v) => (f.yScale === 'log' ? Math.log10(v) : v));
+  // One point per 3 x 3 pixels of the plot: a chaotic band is a cloud, not 10^5 circles.
+  let xlo = Infinity;
+  let xhi = -Infinity;
+  for (const r of raw) {
+    xlo = Math.min(xlo, r.x);
+    xhi = Math.max(xhi, r.x);
+  }
+  const tx = (x: number) => (f.xScale === 'log' ? Math.log10(x) : x);
+  const xcell = xhi > xlo ? (3 * (tx(xhi) - tx(xlo))) / WIDTH : 1;
+  const ycell = hi > lo ? (3 * (hi - lo)) / HEIGHT : 1;
+  const seen = new Set<number>();
   const rows: { x: number; y: number }[] = [];
   for (const r of raw) {
-    const seen = new Set<number>();
+    const column = Math.round((tx(r.x) - tx(xlo)) / xcell);
     for (const y of r.ys) {
-      const key = Math.round(((f.yScale === 'log' ? Math.log10(y) : y) - lo) / cell);
+      const key = column * (HEIGHT + 3) + Math.round(((f.yScale === 'log' ? Math.log10(y) : y) - lo) / ycell);
       if (seen.has(key)) continue;
       seen.add(key);
       rows.push({ x: r.x, y });
@@ -446,7 +463,7 @@ function orbitFigure(ds: Dataset, f: OrbitFigure): BuiltFigure {
   spec.layer = [
     {
       data: { values: rows },
-      mark: { type: 'circle', size: 2, opacity: 0.6, color: FLARE[3] },
+      mark: { type: 'circle', size: 6, opacity: 0.7, color: FLARE[3] },
       encoding: {
         x: { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: sweepAxisScale(f.xScale) },
         y: { field: 'y', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: scaleOf(f.yScale, f.yDomain) },

@@ -177,6 +177,8 @@ int main() {
     const double align = t.column(5).values[last];
     CHECK(align >= 0 && align <= 1 + 1e-12, "orbitAlignment is a mean of |cosines|");
     CHECK(std::isfinite(t.column(6).values[last]), "lyapunov recorded");
+    CHECK(std::isnan(t.column(3).values[0]) && std::isnan(t.column(6).values[0]),
+          "the initial row holds NaN (the run is the orbit after its initial point)");
     dln::FlowOptions f;
     f.tEnd = 1.0;
     f.record = {"loss", "lyapunov"};

@@ -208,6 +208,7 @@ export function bifurcationFindings(ctx: FindingsContext): FindingsResult {
   return {
     headline: {
       landmarks: m,
+      flipPoint: flip,
       oneOverAL,
       twoOverSRankOne: rankOne,
       twoOverSMin,
@@ -218,7 +219,7 @@ export function bifurcationFindings(ctx: FindingsContext): FindingsResult {
     notes: reproductionNotes(ctx, {
       intervals: false,
       extra: [
-        'Orbits: after the 10⁴ steps, gradient descent continues 64 steps on a copy (src/orbit.hpp); orbitLoss and orbitSharpness are the loss and exact sharpness (Lanczos, tol 1e-10) at those 64 points, orbitAlignment the mean |cosine| between each step and the top Hessian eigenvector, lyapunov (1/64) Σ log |(I − ηH(θ_j)) v_j| for a unit tangent vector v_j carried along with exact Hessian-vector products.',
+        'Orbits: after the 10⁴ steps, gradient descent continues 64 steps on a copy (src/orbit.hpp); orbitLoss and orbitSharpness are the loss and exact sharpness (Lanczos, relative Ritz residual 1e-8) at those 64 points, orbitAlignment the mean |cosine| between each step and the top Hessian eigenvector, lyapunov (1/64) Σ log |(I − ηH(θ_j)) v_j| for a unit tangent vector v_j carried along with exact Hessian-vector products.',
         `Classification (bifurcation-orbits.ts), on q = ηS/2 over the window: fixed when q varies by at most ${ORBIT_RULES.periodTolerance}; period p ∈ {2, 4, 8, 16} when q repeats after p steps to ${ORBIT_RULES.periodTolerance} + ${ORBIT_RULES.driftFraction} × its spread, settled when the amplitude changes by at most ${100 * ORBIT_RULES.settleTolerance}% over the window (else a transient); chaotic when no period is found and the Lyapunov exponent exceeds ${ORBIT_RULES.chaosThreshold} per step; collapsed when q stays below ${ORBIT_RULES.collapseFraction}.`,
         'Near the critical rate 10⁴ steps do not reach the attractor (convergence and the approach to the period-2 orbit both slow down without bound): those orbits are transients, and the first doubling lies between the last fixed point and the first settled period-2 orbit.',
       ],
@@ -231,6 +232,9 @@ function median(values: (number | null)[]): number | null {
   if (v.length === 0) return null;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
+
+/** The figures show the fine grid (up to 0.25); the tail to 0.40 only collapses and diverges. */
+const SHOWN = { 'train.learningRate': { lt: 0.2501 } };
 
 const RULES = [
   { x: '2/sMinRefinedLower', label: '1/(aL)' },
@@ -257,7 +261,7 @@ export const marionChizatBifurcation: Preset = {
       steps: 10000,
       recordEvery: 0,
       record: ['loss', 'distance', 'orbitLoss', 'orbitSharpness', 'orbitAlignment', 'lyapunov'],
-      sharpness: { method: 'lanczos', tol: 1e-10 },
+      sharpness: { method: 'lanczos', tol: 1e-8 },
     },
     repetitions: 1,
     sweep: [{ 'train.learningRate': GRID }],
@@ -269,6 +273,7 @@ export const marionChizatBifurcation: Preset = {
           id: 'bifurcation-sharpness',
           title: 'Sharpness × η/2 on the 64 steps after 10^4, against η: 1 is the edge 2/η',
           x: 'train.learningRate',
+          filter: SHOWN,
           y: 'orbitSharpness',
           factor: 'eta/2',
           yLabel: 'Sharpness × η/2 (orbit)',
@@ -279,28 +284,35 @@ export const marionChizatBifurcation: Preset = {
           id: 'bifurcation-loss',
           title: 'Training loss on the 64 steps after 10^4, against η',
           x: 'train.learningRate',
+          filter: SHOWN,
           y: 'orbitLoss',
           yScale: 'log',
           yLabel: 'Training loss (orbit)',
           rules: RULES,
         },
         {
-          kind: 'sweep',
+          kind: 'scatter',
           id: 'lyapunov',
           title: 'Largest Lyapunov exponent over the 64 steps (per step): positive where the orbit is chaotic',
           x: 'train.learningRate',
+          filter: SHOWN,
           y: 'lyapunov',
           yLabel: 'Lyapunov exponent (per step)',
-          rules: [{ y: '0', label: '0' }, ...RULES],
+          xScale: 'linear',
+          yScale: 'linear',
+          regression: false,
         },
         {
-          kind: 'sweep',
+          kind: 'scatter',
           id: 'alignment',
           title: 'Mean |cos| between the steps and the top Hessian eigenvector: 1 on the period-2 orbits',
           x: 'train.learningRate',
+          filter: SHOWN,
           y: 'orbitAlignment',
           yLabel: 'Alignment with the top eigenvector',
-          rules: RULES,
+          xScale: 'linear',
+          yScale: 'linear',
+          regression: false,
         },
       ],
     },
