@@ -48,7 +48,11 @@ Orbit followOrbit(const Problem& problem, const double* theta0, const double* ta
   double logSum = 0.0, alignmentSum = 0.0;
   double ceiling = o.lossCeiling;
   try {
-    for (std::size_t j = 0; j < W; ++j) {
+    // The recorded window (j < W), then, for the exponent, W more steps: over the window the tangent
+    // vector turns towards the most expanding direction (its growth there is `warmup`), and the
+    // exponent is measured over the steps after it.
+    const std::size_t total = o.lyapunov ? 2 * W : W;
+    for (std::size_t j = 0; j < total; ++j) {
       o.cancel.check();
       const double loss = ev.evaluate(theta.data());
       if (j == 0 && std::isfinite(loss)) ceiling = std::min(ceiling, 1e12 * std::max(1.0, loss));
@@ -56,7 +60,7 @@ Orbit followOrbit(const Problem& problem, const double* theta0, const double* ta
         r.ended = true;
         break;
       }
-      r.loss[j] = loss;
+      if (j < W) r.loss[j] = loss;
       ev.completeGradient();
       if (o.lyapunov) {
         // v' = (I - eta H(theta_j)) v: the tangent map of theta -> theta - eta grad R(theta).
@@ -68,10 +72,10 @@ Orbit followOrbit(const Problem& problem, const double* theta0, const double* ta
           r.ended = true;
           break;
         }
-        logSum += std::log(g);
+        (j < W ? r.warmup : logSum) += std::log(g);
         for (std::size_t i = 0; i < P; ++i) v[i] = hv[i] / g;
       }
-      if (o.sharpness) {
+      if (o.sharpness && j < W) {
         SpectrumRequest request;
         request.vectors = true;
         request.start = previous.empty() ? nullptr : previous.data();
