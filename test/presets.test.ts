@@ -40,6 +40,9 @@ const MEASURED_FAILING: Record<string, string[]> = {
   // the 6 initializations (2 above the 5% target, among them the first: 5.7%); 1.6%-2.5% over the
   // windows' second halves.
   'marion-chizat-eos-central-flow': ['central-flow-predicted-loss'],
+  // The issue's claim that the first period doubling lies above the slides' 1/(aL): the period-2
+  // amplitude vanishes at eta_c = 0.1032, 2.1% below 1/(aL) = 0.1054 (at 2/S_r1 = 0.10313).
+  'marion-chizat-bifurcation': ['first-doubling-above-1/(aL)'],
 };
 
 test.each(presets.map((p) => p.name))(
