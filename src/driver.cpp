@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "error.hpp"
+#include "orbit.hpp"
 
 namespace dln {
 
@@ -14,7 +15,7 @@ RunRecorder::RunRecorder(const Problem& problem, const std::vector<std::string>&
   timeColumn_ = trace.declare("time");
   const std::vector<std::string> asked = names.empty() ? defaultQuantities(problem) : names;
   std::vector<std::string> seen;
-  bool spectralMade = false;
+  bool spectralMade = false, orbitMade = false;
   for (const auto& name : asked) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
@@ -29,6 +30,11 @@ RunRecorder::RunRecorder(const Problem& problem, const std::vector<std::string>&
       if (spectralMade) continue;
       spectralMade = true;
       probe = makeSpectralProbe(asked, problem, options);
+    } else if (isOrbitQuantity(name)) {
+      // One gradient-descent window per row for all the orbit columns (orbit.hpp).
+      if (orbitMade) continue;
+      orbitMade = true;
+      probe = makeOrbitProbe(asked, problem, options);
     } else {
       probe = makeProbe(name, problem, options);
     }

@@ -95,7 +95,9 @@ GdResult gradientDescent(const Problem& problem, const std::vector<double>& thet
           stop(RunStatus::Converged, "gradient-norm target reached at step " + std::to_string(t));
         }
         if (scheduled || last) {
-          recorder.row(ProbeContext(problem, evaluator, theta, theta0.data(), t, eta * static_cast<double>(t), loss));
+          ProbeContext context(problem, evaluator, theta, theta0.data(), t, eta * static_cast<double>(t), loss);
+          context.learningRate = eta;  // the orbit quantities continue gradient descent (orbit.hpp)
+          recorder.row(context);
         }
         if (last) {
           result.finalLoss = loss;

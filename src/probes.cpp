@@ -12,6 +12,7 @@
 #include "linalg.hpp"
 #include "losses/regression.hpp"
 #include "optimizers/quantities.hpp"
+#include "orbit.hpp"
 
 namespace dln {
 
@@ -268,7 +269,9 @@ std::vector<std::string> knownQuantities() {
           // optimizers/quantities.hpp
           "stabilityEdge", "preconditionedSharpness", "batchSharpness", "momentumNorm", "secondMomentNorm",
           // The edge-of-stability quantities (edge_probes.hpp).
-          "sharpnessGradientNorm", "gfsSharpness", "layerImbalance", "weightNorm"};
+          "sharpnessGradientNorm", "gfsSharpness", "layerImbalance", "weightNorm",
+          // The orbit after the point and its Lyapunov exponent (orbit.hpp).
+          "orbitLoss", "orbitSharpness", "orbitAlignment", "lyapunov"};
 }
 
 std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem, const ProbeOptions& options) {
@@ -309,6 +312,7 @@ std::unique_ptr<Probe> makeProbe(const std::string& name, const Problem& problem
   if (name == "balancedness") return std::make_unique<LayerProbe>(LayerProbe::What::Balancedness, L);
   if (name == "balancednessDrift") return std::make_unique<BalancednessProbe>();
   if (auto edge = makeEdgeProbe(name, problem, options)) return edge;
+  if (isOrbitQuantity(name)) return makeOrbitProbe({name}, problem, options);
   if (name == "lemma2Epsilon") {
     return scalar(name, [](ProbeContext& c) { return diagnostics::lemma2Epsilon(c.problem.spec(), c.theta0); });
   }
@@ -349,11 +353,15 @@ std::vector<std::unique_ptr<Probe>> makeProbes(const std::vector<std::string>& n
                                                const ProbeOptions& options) {
   std::vector<std::unique_ptr<Probe>> probes;
   std::vector<std::string> seen;
-  bool spectralMade = false;
+  bool spectralMade = false, orbitMade = false;
   for (const auto& name : names) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
     seen.push_back(name);
-    if (!isSpectralQuantity(name)) {
+    if (isOrbitQuantity(name)) {
+      // One window per recording serves every orbit column (orbit.hpp), placed where the first is.
+      if (!orbitMade) probes.push_back(makeOrbitProbe(names, problem, options));
+      orbitMade = true;
+    } else if (!isSpectralQuantity(name)) {
       probes.push_back(makeProbe(name, problem, options));
     } else if (!spectralMade) {
       // One eigensolve per recording serves every spectral column, placed where the first is.

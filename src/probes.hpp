@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,8 @@ struct ProbeContext {
   double loss;
   CancelFlag cancel;                     // polled by probes whose work is long (the eigensolves)
   const Optimizer* optimizer = nullptr;  // the training rule, for its quantities (optimizers/quantities.hpp)
+  // Plain gradient descent's eta (NaN elsewhere), for the orbit quantities (orbit.hpp).
+  double learningRate = std::numeric_limits<double>::quiet_NaN();
 };
 
 class Probe {

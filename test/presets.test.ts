@@ -52,6 +52,9 @@ const MEASURED_FAILING: Record<string, string[]> = {
     'batch-sharpness-at-edge-b25',
     'sharpness-below-edge-b25',
   ],
+  // The issue's claim that the first period doubling lies above the slides' 1/(aL): the period-2
+  // amplitude vanishes at eta_c = 0.1032, 2.1% below 1/(aL) = 0.1054 (at 2/S_r1 = 0.10313).
+  'marion-chizat-bifurcation': ['first-doubling-above-1/(aL)'],
 };
 
 test.each(presets.map((p) => p.name))(

@@ -44,6 +44,10 @@ export const QUANTITIES = [
   'gfsSharpness',
   'layerImbalance',
   'weightNorm',
+  'orbitLoss',
+  'orbitSharpness',
+  'orbitAlignment',
+  'lyapunov',
 ] as const;
 
 /** A quantity a run can record: a closed union (a misspelt name is a type error). */

@@ -10,6 +10,7 @@ import { jacotFig1 } from './jacot/fig1';
 import { jacotFig2 } from './jacot/fig2';
 import { jacotFig3 } from './jacot/fig3';
 import { jacotGreedy } from './jacot/greedy';
+import { marionChizatBifurcation } from './marion-chizat/bifurcation';
 import { marionChizatCriticalLr } from './marion-chizat/critical-lr';
 import { marionChizatDepth } from './marion-chizat/depth';
 import { marionChizatEosCentralFlow } from './marion-chizat/eos-central-flow';
@@ -44,6 +45,7 @@ export const presets: readonly Preset[] = [
   marionChizatOptimizerSgdEdge,
   marionChizatFig1bPredicted,
   marionChizatGdVsFlow,
+  marionChizatBifurcation,
   jacotFig2,
   jacotEscape,
   jacotFig3,

@@ -62,6 +62,9 @@ const AXIS_TITLES: Record<string, string> = {
   rank: 'Rank of A',
   singularValues: 'Singular values of A',
   nuclearNorm: 'Nuclear norm of A',
+  orbitLoss: 'Training loss (orbit after the last step)',
+  orbitSharpness: 'Sharpness (orbit after the last step)',
+  lyapunov: 'Lyapunov exponent (per step)',
 };
 
 const SERIES_NAMES: Record<string, string> = {
@@ -176,6 +179,7 @@ type SweepFigure = Extract<FigureConfig, { kind: 'sweep' }>;
 type DivergenceFigure = Extract<FigureConfig, { kind: 'divergence' }>;
 type TraceFigure = Extract<FigureConfig, { kind: 'trace' }>;
 type ScatterFigure = Extract<FigureConfig, { kind: 'scatter' }>;
+type OrbitFigure = Extract<FigureConfig, { kind: 'orbit' }>;
 
 /** The sweep figures' interval, as a sentence for captions and reports. */
 export const INTERVAL_STATEMENT = `the bands of the sweep figures are the 95% percentile bootstrap interval of the mean over the runs that did not diverge (seaborn's lineplot default; ${BOOTSTRAP_RESAMPLES} resamples, seeded by figure, series and x, so the same on every run)`;
@@ -402,6 +406,72 @@ function scatterFigure(ds: Dataset, f: ScatterFigure): BuiltFigure {
     spec,
     facts: fit ? { slope: fit.slope, intercept: fit.intercept, r2: fit.r2, slopeStderr: fit.slopeStderr, n: fit.n } : { slope: null },
   };
+}
+
+/**
+ * A bifurcation diagram: every component of a vector quantity recorded at the end (the orbit
+ * after the last step, orbitLoss or orbitSharpness) as a point above its run's x. Points that
+ * fall on the same 3 x 3 pixels of the plot are drawn once, so the figure's size follows what it shows
+ * (a period-p orbit is p points), not the number of runs times the window's length.
+ */
+function orbitFigure(ds: Dataset, f: OrbitFigure): BuiltFigure {
+  const runs = ds.filter(f.filter).filter((r) => !isDiverged(r));
+  const raw: { x: number; ys: number[] }[] = [];
+  for (const r of runs) {
+    const x = axisValue(r, f.x);
+    const v = r.record.final[f.y];
+    if (typeof x !== 'number' || !Array.isArray(v)) continue;
+    const k = f.factor ? valueOf(r, 'final', f.factor) : 1;
+    if (k === null) continue;
+    const ys = v.filter((y): y is number => y !== null && Number.isFinite(y)).map((y) => y * k);
+    raw.push({ x, ys: f.yScale === 'log' ? ys.filter((y) => y > 0) : ys });
+  }
+  // A loop, not Math.min(...all): a full diagram has some 10^5 values.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of raw)
+    for (const y of r.ys) {
+      const v = f.yScale === 'log' ? Math.log10(y) : y;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  if (f.yDomain) [lo, hi] = f.yDomain.map((v) => (f.yScale === 'log' ? Math.log10(v) : v));
+  // One point per 3 x 3 pixels of the plot: a chaotic band is a cloud, not 10^5 circles.
+  let xlo = Infinity;
+  let xhi = -Infinity;
+  for (const r of raw) {
+    xlo = Math.min(xlo, r.x);
+    xhi = Math.max(xhi, r.x);
+  }
+  const tx = (x: number) => (f.xScale === 'log' ? Math.log10(x) : x);
+  const xcell = xhi > xlo ? (3 * (tx(xhi) - tx(xlo))) / WIDTH : 1;
+  const ycell = hi > lo ? (3 * (hi - lo)) / HEIGHT : 1;
+  const seen = new Set<number>();
+  const rows: { x: number; y: number }[] = [];
+  for (const r of raw) {
+    const column = Math.round((tx(r.x) - tx(xlo)) / xcell);
+    for (const y of r.ys) {
+      const key = column * (HEIGHT + 3) + Math.round(((f.yScale === 'log' ? Math.log10(y) : y) - lo) / ycell);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ x: r.x, y });
+    }
+  }
+  const series: Series[] = [{ label: 'orbit', colour: FLARE[3], runs }];
+  const colours = colourScale(series);
+  const spec = base(f.title ?? f.id);
+  spec.layer = [
+    {
+      data: { values: rows },
+      mark: { type: 'circle', size: 6, opacity: 0.7, color: FLARE[3] },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: f.xLabel ?? axisTitle(f.x), scale: sweepAxisScale(f.xScale) },
+        y: { field: 'y', type: 'quantitative', title: f.yLabel ?? axisTitle(f.y), scale: scaleOf(f.yScale, f.yDomain) },
+      },
+    },
+    ...ruleLayers(ruleLines(f.rules, series), colours, WIDTH),
+  ];
+  return { id: f.id, title: f.title ?? f.id, spec, facts: { points: rows.length } };
 }
 
 type SurfaceFigure = Extract<FigureConfig, { kind: 'surface' }>;
@@ -817,6 +887,8 @@ export function buildFigure(ds: Dataset, f: FigureConfig, io: FigureIo): BuiltFi
       return traceFigure(ds, f, io.loadTrace);
     case 'scatter':
       return scatterFigure(ds, f);
+    case 'orbit':
+      return orbitFigure(ds, f);
     case 'surface':
       return surfaceFigure(ds, f, io);
     case 'escape':

@@ -122,7 +122,7 @@ export async function loadDataset(out: string, options: ReportOptions = {}): Pro
 
 /** Diverged runs a figure leaves out: those of its runs whose final values it would plot. */
 function skippedDiverged(ds: Dataset, f: FigureConfig): number {
-  if ((f.kind === 'sweep' && f.at === 'final') || f.kind === 'scatter') return ds.filter(f.filter).filter(isDiverged).length;
+  if ((f.kind === 'sweep' && f.at === 'final') || f.kind === 'scatter' || f.kind === 'orbit') return ds.filter(f.filter).filter(isDiverged).length;
   return 0;
 }
 
