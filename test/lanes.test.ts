@@ -101,6 +101,24 @@ describe('runs in SIMD lanes', () => {
     expect(bits(perturbed[2].weights)).toBe(bits(singles[2].weights));
   });
 
+  test("the orbit quantities (they continue GD at the run's learning rate) record the same bits in lanes", async () => {
+    const problem = mcProblem();
+    const record = ['loss', 'lyapunov', 'orbitAlignment', 'orbitSharpness'] as const;
+    const runs: LaneRun[] = [0.08, 0.12, 0.15].map((eta, i) => ({
+      weights: initWeights(MC_WIDTHS, { scale: 0.3, seed: i }),
+      options: { learningRate: eta, steps: 300, recordEvery: 150, record: [...record] },
+    }));
+    const lanes = await trainLanes(problem, runs);
+    const singles = await Promise.all(runs.map((r) => train(problem, r.weights, r.options)));
+    lanes.forEach((r, i) => {
+      expect(r.status).toBe(singles[i].status);
+      const lyap = r.trace.scalar('lyapunov');
+      expect(Number.isFinite(lyap[lyap.length - 1])).toBe(true);
+      for (const q of ['lyapunov', 'orbitAlignment']) expect(bits(r.trace.scalar(q))).toBe(bits(singles[i].trace.scalar(q)));
+      expect(bits(r.trace.vector('orbitSharpness').data)).toBe(bits(singles[i].trace.vector('orbitSharpness').data));
+    });
+  });
+
   test('bad input names the run and the field', async () => {
     const problem = mcProblem();
     const w = initWeights(MC_WIDTHS, { scale: 0.1, seed: 1 });

@@ -257,8 +257,10 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
         ev.evaluate(s.theta.data());  // bitwise loss[k]: the same operations
         ev.completeGradient();
         try {
-          s.recorder->row(ProbeContext(problem, ev, s.theta.data(), runs[s.run].theta0.data(), t,
-                                       s.eta * static_cast<double>(t), l));
+          ProbeContext context(problem, ev, s.theta.data(), runs[s.run].theta0.data(), t,
+                               s.eta * static_cast<double>(t), l);
+          context.learningRate = s.eta;  // as the single-run row: the orbit quantities continue GD
+          s.recorder->row(context);
         } catch (const Error& e) {
           if (!RunPulse::isCancellation(e)) throw;
           r.status = RunStatus::Cancelled;
