@@ -27,6 +27,16 @@ export interface BuildInfo {
   /** The most `setBlasThreads` accepts: OpenBLAS's compiled MAX_THREADS. */
   maxBlasThreads: number;
   memoryLimit: number;
+  /**
+   * The instruction-set level the hot kernels (chain products, GD step, Hessian-vector products)
+   * run at: the best this CPU supports, or the one DLNFLOW_CPU forces (`baseline`, `avx2` = AVX2 +
+   * FMA, `avx512`; an unsupported or unknown value makes loading fail with ERR_DLN_VALUE). Each level
+   * is deterministic on its own, but levels round differently (FMA): the level is part of a run's
+   * identity (run metadata records it). `baseline` gives the bits of builds without dispatch.
+   */
+  cpuLevel: 'baseline' | 'avx2' | 'avx512';
+  /** The levels this build and CPU support (DLNFLOW_CPU accepts these). */
+  cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
   napiVersion: number;
   compiler: string;
 }
