@@ -90,14 +90,16 @@ void setActive(Level level, const char* field) {
 
 void configure(const char* text) {
   if (text == nullptr || *text == '\0') {
-    g_level.store(static_cast<int>(best()), std::memory_order_relaxed);
+    g_level.store(static_cast<int>(Level::Baseline), std::memory_order_relaxed);
     return;
   }
   Level level;
-  if (!parse(text, &level)) {
+  if (std::strcmp(text, "best") == 0) {
+    level = best();
+  } else if (!parse(text, &level)) {
     fail(ErrorCode::Value, "DLNFLOW_CPU",
-         std::string("expected baseline, avx2 or avx512, got \"") + text + "\" (supported here: " + supportedList() +
-             ")");
+         std::string("expected baseline, avx2, avx512 or best, got \"") + text +
+             "\" (supported here: " + supportedList() + ")");
   }
   setActive(level, "DLNFLOW_CPU");
 }

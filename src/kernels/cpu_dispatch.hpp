@@ -6,8 +6,13 @@
 //
 // Invariants:
 // - One level for the whole process, set before any run starts (the addon resolves it when it
-//   loads, from DLNFLOW_CPU or the best the CPU supports). Every thread runs the same code, so
+//   loads, from DLNFLOW_CPU; default baseline, see below). Every thread runs the same code, so
 //   results are bit-identical across threads and shards at a given level.
+// - The default is baseline, not the best level: results then do not depend on which machine a
+//   run lands on, and paths that promise equal bits (e.g. flow method auto against rk45, which
+//   mix dispatched and non-dispatched arithmetic) keep them; at the papers' widths (d = 5, a
+//   latency-bound chain) the wider levels measured no faster (scripts/bench/gd.js). DLNFLOW_CPU=best
+//   picks the highest supported level.
 // - Levels differ in rounding (FMA contraction, vector width of reductions): the level is part of a
 //   run's identity, recorded in run metadata. The baseline level is bitwise the pre-dispatch code.
 // - A level is usable only when its kernels are compiled in (x86-64 with GCC or Clang) and the CPU
@@ -28,7 +33,7 @@ bool parse(const char* text, Level* out);
 bool compiled(Level level);
 // Compiled and runnable on this CPU and OS.
 bool supported(Level level);
-// The highest supported level (what the addon uses unless DLNFLOW_CPU says otherwise).
+// The highest supported level (DLNFLOW_CPU=best).
 Level best();
 
 // The level in use (a relaxed atomic load; cheap enough per kernel call, but hot loops may cache
@@ -38,8 +43,9 @@ Level active();
 // supported. Not meant to change while runs are in flight (set it at start-up, or between runs
 // in tests and benchmarks).
 void setActive(Level level, const char* field = "cpuLevel");
-// Sets the level from the text of DLNFLOW_CPU: unset or empty selects best(); otherwise it must
-// name a supported level (ERR_DLN_VALUE naming DLNFLOW_CPU, saying what this CPU supports).
+// Sets the level from the text of DLNFLOW_CPU: unset or empty selects baseline, "best" selects
+// best(); otherwise it must name a supported level (ERR_DLN_VALUE naming DLNFLOW_CPU, saying what
+// this CPU supports).
 void configure(const char* text);
 void configureFromEnvironment();  // configure(getenv("DLNFLOW_CPU"))
 
