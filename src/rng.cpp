@@ -80,4 +80,42 @@ double Rng::normal() {
   return u * f;
 }
 
+void Rng::normals(std::size_t n, double* out) {
+  std::size_t i = 0;
+  if (n > 0 && hasSpare_) {
+    hasSpare_ = false;
+    out[i++] = spare_;
+  }
+  std::uint64_t s0 = s_[0], s1 = s_[1], s2 = s_[2], s3 = s_[3];
+  // next() and uniform() on the local state (the same sequence).
+  auto uniform = [&]() {
+    const std::uint64_t result = rotl(s1 * 5, 7) * 9;
+    const std::uint64_t t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 45);
+    return static_cast<double>(result >> 11) * 0x1.0p-53;
+  };
+  while (i < n) {
+    double u, v, s;
+    do {
+      u = 2.0 * uniform() - 1.0;
+      v = 2.0 * uniform() - 1.0;
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = std::sqrt(-2.0 * std::log(s) / s);
+    out[i++] = u * f;
+    if (i < n) {
+      out[i++] = v * f;
+    } else {
+      spare_ = v * f;
+      hasSpare_ = true;
+    }
+  }
+  s_[0] = s0, s_[1] = s1, s_[2] = s2, s_[3] = s3;
+}
+
 }  // namespace dln
