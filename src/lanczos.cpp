@@ -363,7 +363,7 @@ double LanczosProcess::extend() {
   return b;
 }
 
-// Partial reorthogonalization (Simon 1984; docs/algorithms.md, Lanczos): the three-term
+// Partial reorthogonalization (Simon 1984; docs/algorithms.md §2.2): the three-term
 // recurrence alone keeps the basis orthogonal until a Ritz pair converges; the level of
 // orthogonality omega_{j+1,k} = q_{j+1}^T q_k follows a recurrence of its own (O(j), no vector
 // work),
