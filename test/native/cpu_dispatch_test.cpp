@@ -92,7 +92,12 @@ int main(int argc, char** argv) {
   // Baseline: the bits of the code before dispatch (hashes printed by --print on main's code).
   const Outcome& base = byLevel[0];
   CHECK(fnv(base.weights) == 0x8412821985c4e6ffULL, "baseline weights unchanged");
-  CHECK(fnv(base.sharpness) == 0x9ee8f2c1748c07e1ULL, "baseline sharpness unchanged");
+  // The recorded sharpness changed on purpose with Lanczos' partial reorthogonalization
+  // (docs/algorithms.md §2.2): main's hash was 9ee8f2c1748c07e1, its last value below; now within
+  // 1e-14 relative of it, and pinned by the current hash.
+  CHECK_REL(base.sharpness.back(), 29.73589204104071, 1e-14, "baseline sharpness within 1e-14 of main");
+  CHECK(fnv(base.sharpness) == 0x1972820ef283c38fULL,
+        "baseline sharpness unchanged (since partial reorthogonalization)");
   // False case for "the level is applied": a wider level rounds differently (FMA contraction).
   if (cpu::supported(cpu::Level::Avx2)) CHECK(!(byLevel[1] == base), "avx2 differs from baseline in some bit");
   if (cpu::supported(cpu::Level::Avx512)) CHECK(!(byLevel[2] == base), "avx512 differs from baseline in some bit");
