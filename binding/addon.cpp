@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "error.hpp"
+#include "errors.hpp"
+#include "kernels/cpu_dispatch.hpp"
 #include "process.hpp"
 
 namespace binding {
@@ -64,6 +66,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->env = env;
   env.SetInstanceData<AddonData>(data);
+  // DLNFLOW_CPU (kernels/cpu_dispatch.hpp): resolved before anything can run; a bad value fails the
+  // load with ERR_DLN_VALUE naming it (the loader passes that code through), never a silent default.
+  try {
+    dln::cpu::configureFromEnvironment();
+  } catch (const dln::Error& e) {
+    throw MakeError(env, e);
+  }
   process::AttachEnvironment();
   // Cleanup hooks run in reverse order of registration, all before the environment's handles
   // close: this one, registered before any job's thread-safe function, runs after theirs have

@@ -10,6 +10,7 @@
 #include "convert.hpp"
 #include "errors.hpp"
 #include "kernels.hpp"
+#include "kernels/cpu_dispatch.hpp"
 #include "linalg.hpp"
 #include "memory.hpp"
 #include "process.hpp"
@@ -32,6 +33,13 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
     o.Set("maxWorkerThreads", Napi::Number::New(env, static_cast<double>(process::MaxWorkerThreads())));
     o.Set("maxBlasThreads", Napi::Number::New(env, process::MaxBlasThreads()));
     o.Set("memoryLimit", Napi::Number::New(env, static_cast<double>(dln::memoryLimit())));
+    o.Set("cpuLevel", dln::cpu::name(dln::cpu::active()));
+    auto levels = Napi::Array::New(env);
+    for (int i = 0, n = 0; i < dln::cpu::kLevelCount; ++i) {
+      if (dln::cpu::supported(static_cast<dln::cpu::Level>(i)))
+        levels.Set(n++, dln::cpu::name(static_cast<dln::cpu::Level>(i)));
+    }
+    o.Set("cpuLevels", levels);
     o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #if defined(__clang__)
     o.Set("compiler", "clang " __clang_version__);

@@ -3,7 +3,7 @@
  * build) and types its surface. Only lib/ talks to this module.
  */
 import * as path from 'node:path';
-import { DlnError } from './errors';
+import { DlnError, wrapNative } from './errors';
 import { loadFailureHelp } from './load-help';
 
 export interface NativeColumn {
@@ -215,6 +215,8 @@ export interface NativeBinding {
     maxWorkerThreads: number;
     maxBlasThreads: number;
     memoryLimit: number;
+    cpuLevel: 'baseline' | 'avx2' | 'avx512';
+    cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
     napiVersion: number;
     compiler: string;
   };
@@ -256,6 +258,8 @@ export function loadNative(root: string): NativeBinding {
     const load = require('node-gyp-build') as (dir: string) => NativeBinding;
     return load(root);
   } catch (err) {
+    // The addon loaded but refused a setting it reads at load time (DLNFLOW_CPU): its own error.
+    if ((err as { code?: unknown } | null)?.code === 'ERR_DLN_VALUE') throw wrapNative(err);
     throw new DlnError('ERR_DLN_NATIVE_LOAD', loadFailureHelp(err, root), { cause: err });
   }
 }

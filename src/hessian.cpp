@@ -6,84 +6,14 @@
 
 #include "error.hpp"
 #include "kernels.hpp"
+#include "kernels/chain_kernels.hpp"
 #include "linalg.hpp"
 #include "memory.hpp"
 
 namespace dln {
 
-namespace {
-
-// Fused kernels for r = 1 (univariate heads), where a product is a matrix-vector product over a
-// tiny matrix and loop overhead, not arithmetic, sets the cost: each reads W_l and V_l once per
-// sweep instead of once per term, and the output layer is written in the same pass as the forward
-// product (no zeroing, no second pass). The column count is a template parameter at the papers'
-// widths (C <= 8), a runtime value otherwise (Cr).
-
-// y (cols) = W^T x + V^T a, W and V rows x cols; x may be null (read as 0).
-template <std::size_t C>
-void backwardFused(std::size_t rows, std::size_t Cr, const double* W, const double* x, const double* V, const double* a,
-                   double* y) {
-  const std::size_t cols = C ? C : Cr;
-  if (C) {
-    double acc[C ? C : 1];
-    for (std::size_t j = 0; j < cols; ++j) acc[j] = 0.0;
-    for (std::size_t i = 0; i < rows; ++i) {
-      const double xi = x ? x[i] : 0.0, ai = a[i];
-      const double* w = W + i * cols;
-      const double* v = V + i * cols;
-      for (std::size_t j = 0; j < cols; ++j) acc[j] += w[j] * xi + v[j] * ai;
-    }
-    for (std::size_t j = 0; j < cols; ++j) y[j] = acc[j];
-    return;
-  }
-  for (std::size_t j = 0; j < cols; ++j) y[j] = 0.0;
-  for (std::size_t i = 0; i < rows; ++i) {
-    const double xi = x ? x[i] : 0.0, ai = a[i];
-    const double* w = W + i * cols;
-    const double* v = V + i * cols;
-    for (std::size_t j = 0; j < cols; ++j) y[j] += w[j] * xi + v[j] * ai;
-  }
-}
-
-// For one layer (rows x cols), in one pass over its rows:
-//   yOut (rows) = W db + V b                      (skipped when yOut is null)
-//   O (rows x cols) = da b^T + a db^T (+ twoL2 V)   (the layer's block of H v)
-template <std::size_t C>
-void forwardAndOutput(std::size_t rows, std::size_t Cr, const double* W, const double* V, const double* db,
-                      const double* b, double* yOut, const double* da, const double* a, double twoL2, double* O) {
-  const std::size_t cols = C ? C : Cr;
-  for (std::size_t i = 0; i < rows; ++i) {
-    const double* w = W + i * cols;
-    const double* v = V + i * cols;
-    double* o = O + i * cols;
-    if (yOut) {
-      double s = 0.0;
-      for (std::size_t j = 0; j < cols; ++j) s += w[j] * db[j] + v[j] * b[j];
-      yOut[i] = s;
-    }
-    const double dai = da[i], ai = a[i];
-    if (twoL2 != 0.0) {
-      for (std::size_t j = 0; j < cols; ++j) o[j] = dai * b[j] + ai * db[j] + twoL2 * v[j];
-    } else {
-      for (std::size_t j = 0; j < cols; ++j) o[j] = dai * b[j] + ai * db[j];
-    }
-  }
-}
-
-#define DLN_FUSED(F, cols, ...)        \
-  switch (cols) {                      \
-    case 1: F<1>(__VA_ARGS__); break;  \
-    case 2: F<2>(__VA_ARGS__); break;  \
-    case 3: F<3>(__VA_ARGS__); break;  \
-    case 4: F<4>(__VA_ARGS__); break;  \
-    case 5: F<5>(__VA_ARGS__); break;  \
-    case 6: F<6>(__VA_ARGS__); break;  \
-    case 7: F<7>(__VA_ARGS__); break;  \
-    case 8: F<8>(__VA_ARGS__); break;  \
-    default: F<0>(__VA_ARGS__); break; \
-  }
-
-}  // namespace
+// The fused r = 1 kernels (backwardFused, forwardAndOutput) are in kernels/chain_kernels.inc, one
+// copy per CPU level (kernels/cpu_dispatch.hpp).
 
 HessianOperator::HessianOperator(const Evaluator& evaluator)
     : ev_(evaluator), problem_(evaluator.problem()), spec_(problem_.spec()), L_(spec_.depth()),
@@ -200,7 +130,7 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
         kernels::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next);
       }
     } else {
-      DLN_FUSED(backwardFused, cols, rows, cols, W, x, V, ev_.alpha(l), next)
+      kernels::chainKernels().backwardFused(rows, cols, W, x, V, ev_.alpha(l), next);
     }
   }
   problem_.loss().hessianAction(dAlpha(L_), dBeta(0));
@@ -215,8 +145,8 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
       kernels::times(rows, cols, 1, V, ev_.beta(l), next, true);
       next = nullptr;
     }
-    DLN_FUSED(forwardAndOutput, cols, rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l), twoL2,
-              out + spec_.offset(l))
+    kernels::chainKernels().forwardAndOutput(rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l),
+                                             twoL2, out + spec_.offset(l));
   }
 }
 

@@ -103,9 +103,9 @@ void subtract(std::size_t n, std::size_t m, const double* Q, double* c, double* 
 
 // Classical Gram-Schmidt of w against the first m rows of Q (n each) as two matrix-vector
 // products (c = Q w, w -= Q^T c), repeated once when the first pass removed most of w (the DGKS
-// test: "twice is enough"). Returns the final norm. `c` has room for m values.
-double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, double* c) {
-  double before = norm(n, w);
+// test: "twice is enough"). `before` is ||w|| on entry; returns the final norm. `c` has room for
+// m values.
+double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, double* c, double before) {
   if (m == 0) return before;
   for (int pass = 0; pass < 2; ++pass) {
     project(n, m, Q, w, c);
@@ -121,9 +121,9 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
 bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out, double* c) {
   if (m >= n) return false;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = rng.normal();
+    rng.normals(n, out);
     const double before = norm(n, out);
-    const double after = orthogonalize(n, m, Q, out, c);
+    const double after = orthogonalize(n, m, Q, out, c, before);
     if (after > 1e-8 * before) {
       for (std::size_t i = 0; i < n; ++i) out[i] /= after;
       return true;
@@ -245,9 +245,9 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
 LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, LanczosWorkspace* workspace)
     : op_(op), n_(op.dimension()), workspace_(workspace) {
   const std::size_t rows = checkedAdd(maxBasis, 1, "maxIterations");
-  memory_.grow(
-      doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 4 * rows, "maxIterations"), "maxIterations"),
-      "maxIterations");
+  memory_.grow(doubleBytes(checkedAdd(checkedMul(rows + 1, n_, "maxIterations"), 6 * rows + 2, "maxIterations"),
+                           "maxIterations"),
+               "maxIterations");
   if (workspace_) {
     Q_ = std::move(workspace_->Q);
     w_ = std::move(workspace_->w);
@@ -256,6 +256,8 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
     beta_ = std::move(workspace_->beta);
     pivots_ = std::move(workspace_->pivots);
     topVector_ = std::move(workspace_->topVector);
+    omega_ = std::move(workspace_->omega);
+    omegaOld_ = std::move(workspace_->omegaOld);
     alpha_.clear();
     beta_.clear();
   }
@@ -263,6 +265,8 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
   c_.resize(std::max(c_.size(), rows));
   pivots_.resize(std::max(pivots_.size(), 2 * rows));
   topVector_.resize(std::max(topVector_.size(), rows));
+  omega_.resize(std::max(omega_.size(), rows + 1));
+  omegaOld_.resize(std::max(omegaOld_.size(), rows + 1));
   // The basis grows a row per step inside one reservation (rows are touched only when used);
   // the vector's capacity starts at a few dozen rows (most solves stop there) and doubles as
   // needed, so that a short solve does not map and fault in the whole basis.
@@ -281,6 +285,8 @@ LanczosProcess::~LanczosProcess() {
   workspace_->beta = std::move(beta_);
   workspace_->pivots = std::move(pivots_);
   workspace_->topVector = std::move(topVector_);
+  workspace_->omega = std::move(omega_);
+  workspace_->omegaOld = std::move(omegaOld_);
 }
 
 // Room for row m_ of the basis. Rows are written before they are read, so the vector only grows
@@ -302,10 +308,11 @@ void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
   if (start) {
     const double s = norm(n, start);
     if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
-    for (std::size_t i = 0; i < n; ++i)
-      q[i] = start[i] + (s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0) * rng.normal();
+    rng.normals(n, q);  // the same values as n calls of normal(), drawn in one pass
+    const double scale = s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0;
+    for (std::size_t i = 0; i < n; ++i) q[i] = start[i] + scale * q[i];
   } else {
-    for (std::size_t i = 0; i < n; ++i) q[i] = rng.normal();
+    rng.normals(n, q);
   }
   const double q0 = norm(n, q);
   if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
@@ -314,7 +321,8 @@ void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
 
 double LanczosProcess::extend() {
   const std::size_t n = n_;
-  const double* qm = Q_.data() + m_ * n;
+  const std::size_t j = m_;  // index of q_j, the vector multiplied now
+  const double* qm = Q_.data() + j * n;
   double* w = w_.data();
   op_.apply(qm, w);
   ++products_;
@@ -322,16 +330,97 @@ double LanczosProcess::extend() {
   const double a = dot4(n, qm, w);
   if (!std::isfinite(a)) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
   alpha_.push_back(a);
-  const double bPrev = m_ > blockStart_ ? beta_.back() : 0.0;
+  const double bPrev = j > blockStart_ ? beta_.back() : 0.0;
   // The three-term recurrence first (w -= alpha q_m + beta q_{m-1}), which removes almost all of
-  // w's component in the basis, then full reorthogonalization: one classical Gram-Schmidt pass
-  // (two matrix-vector products), a second one only when the first still cancelled (DGKS).
-  kernels::axpy(n, -a, qm, w);
-  if (bPrev != 0.0) kernels::axpy(n, -bPrev, qm - n, w);
+  // w's component in the basis, in one pass that also sums w's squares (four accumulators).
+  const double* qp = bPrev != 0.0 ? qm - n : qm;
+  const double bp = bPrev != 0.0 ? bPrev : 0.0;
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double w0 = (w[i] - a * qm[i]) - bp * qp[i], w1 = (w[i + 1] - a * qm[i + 1]) - bp * qp[i + 1];
+    const double w2 = (w[i + 2] - a * qm[i + 2]) - bp * qp[i + 2], w3 = (w[i + 3] - a * qm[i + 3]) - bp * qp[i + 3];
+    w[i] = w0, w[i + 1] = w1, w[i + 2] = w2, w[i + 3] = w3;
+    s0 += w0 * w0, s1 += w1 * w1, s2 += w2 * w2, s3 += w3 * w3;
+  }
+  for (; i < n; ++i) {
+    const double wi = (w[i] - a * qm[i]) - bp * qp[i];
+    w[i] = wi;
+    s0 += wi * wi;
+  }
   ++m_;
-  const double b = orthogonalize(n, m_, Q_.data(), w, c_.data());
+  const double recurrenceNorm = std::sqrt((s0 + s1) + (s2 + s3));
+  double b;
+  if (!partialReorthogonalization()) {
+    // Full reorthogonalization at every step: one classical Gram-Schmidt pass (two matrix-vector
+    // products), a second one only when the first still cancelled (DGKS).
+    b = orthogonalize(n, m_, Q_.data(), w, c_.data(), recurrenceNorm);
+    ++reorthogonalizations_;
+  } else {
+    b = partialStep(j, a, bPrev, recurrenceNorm);
+  }
   tNorm_ = std::max(tNorm_, std::fabs(a) + b + bPrev);
   return b;
+}
+
+// Partial reorthogonalization (Simon 1984; docs/algorithms.md §2.2): the three-term
+// recurrence alone keeps the basis orthogonal until a Ritz pair converges; the level of
+// orthogonality omega_{j+1,k} = q_{j+1}^T q_k follows a recurrence of its own (O(j), no vector
+// work),
+//   beta_j omega_{j+1,k} = beta_k omega_{j,k+1} + (alpha_k - alpha_j) omega_{j,k}
+//                          + beta_{k-1} omega_{j,k-1} - beta_{j-1} omega_{j-1,k} (+ rounding),
+// with a rounding term psi = eps sqrt(n) ||T|| added in the direction of growth. While every
+// |omega| stays below sqrt(eps) the basis is semiorthogonal, which keeps the tridiagonal matrix's
+// Ritz values those of H to working accuracy (Simon's theorem); once one passes it, w is
+// reorthogonalized against the whole basis, and so is the next vector (its predecessor has lost
+// as much), and the estimates restart at the rounding level. Only for top-1 solves in their first
+// block (k > 1 and restarts keep full reorthogonalization: their multiplicity logic relies on it).
+double LanczosProcess::partialStep(std::size_t j, double a, double bPrev, double recurrenceNorm) {
+  const std::size_t n = n_;
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  const double delta = std::sqrt(eps);
+  const double tn = std::max(tNorm_, std::fabs(a) + recurrenceNorm + bPrev);
+  const double psi = eps * std::sqrt(static_cast<double>(n)) * tn;
+  bool full = forceNext_ || !(recurrenceNorm > 0);
+  // omegaOld_ <- omega_{j+1, 0..j} (over omega_{j-1}, no longer needed), then swapped in.
+  if (!full) {
+    const double* al = alpha_.data();
+    const double* be = beta_.data();
+    const double bj = recurrenceNorm;
+    double worst = 0.0;
+    for (std::size_t k = 0; k < j; ++k) {
+      double t = be[k] * omega_[k + 1] + (al[k] - a) * omega_[k] - bPrev * (k + 1 < j ? omegaOld_[k] : 1.0);
+      if (k > 0) t += be[k - 1] * omega_[k - 1];
+      t += t >= 0 ? psi : -psi;
+      const double o = t / bj;
+      omegaOld_[k] = o;
+      worst = std::max(worst, std::fabs(o));
+    }
+    omegaOld_[j] = psi / bj;
+    worst = std::max(worst, psi / bj);
+    full = !(worst <= delta);
+  }
+  if (full) {
+    // Deferred to settle(): if the solve stops at this step, w never becomes a basis vector and
+    // its norm (an upper bound of the coupling, to O(omega^2)) only enters the residual estimate.
+    pending_ = true;
+    ++reorthogonalizations_;
+    // A reorthogonalization the estimates asked for also covers the next vector.
+    forceNext_ = !forceNext_;
+    const double level = recurrenceNorm > 0 ? psi / recurrenceNorm : 0.0;
+    for (std::size_t k = 0; k <= j; ++k) omegaOld_[k] = level;
+  }
+  omegaOld_[j + 1] = 1.0;
+  std::swap(omega_, omegaOld_);
+  return recurrenceNorm;
+}
+
+double LanczosProcess::settle(double b) {
+  if (!pending_) return b;
+  pending_ = false;
+  const double after = orthogonalize(n_, m_, Q_.data(), w_.data(), c_.data(), b);
+  tNorm_ = std::max(tNorm_, std::fabs(alpha_.back()) + after + (m_ - 1 > blockStart_ ? beta_.back() : 0.0));
+  return after;
 }
 
 void LanczosProcess::fullRitz(double b) {
@@ -424,6 +513,7 @@ bool LanczosProcess::converged(const LanczosOptions& o, double b) const {
 }
 
 void LanczosProcess::advance(double b) {
+  b = settle(b);
   growBasis();
   beta_.push_back(b);
   double* next = Q_.data() + m_ * n_;
@@ -431,6 +521,7 @@ void LanczosProcess::advance(double b) {
 }
 
 bool LanczosProcess::restart(double b, Rng& rng) {
+  b = settle(b);
   if (!full_) fullRitz(b);
   growBasis();
   // Invariant subspace: its Ritz values are exact to the dropped coupling. Continue in the
@@ -540,9 +631,12 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& o) {
       result.converged = done;
       break;
     }
-    if (!process.breakdown(b)) {
-      process.advance(b);
-    } else if (!process.restart(b, rng)) {
+    // A reorthogonalization partial reorthogonalization deferred happens now (w is to be a basis
+    // vector), before the breakdown test reads the coupling.
+    const double settled = process.settle(b);
+    if (!process.breakdown(settled)) {
+      process.advance(settled);
+    } else if (!process.restart(settled, rng)) {
       // The whole space is spanned: every eigenvalue has been found.
       result.converged = true;
       break;
@@ -569,7 +663,7 @@ PowerResult powerIteration(SymmetricOperator& op, std::size_t iterations, std::u
   work.hv.resize(n);
   double* v = work.v.data();
   double* hv = work.hv.data();
-  for (std::size_t i = 0; i < n; ++i) v[i] = rng.normal();
+  rng.normals(n, v);  // the same values as n calls of normal(), drawn in one pass
   const double inv0 = 1.0 / norm(n, v);
   for (std::size_t i = 0; i < n; ++i) v[i] *= inv0;
   PowerResult r;

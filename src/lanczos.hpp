@@ -1,5 +1,7 @@
 // Extreme eigenvalues of a symmetric operator by Lanczos with full reorthogonalization
-// (classical Gram-Schmidt twice when the first pass cancels: the DGKS test). A Ritz pair is
+// (classical Gram-Schmidt twice when the first pass cancels: the DGKS test), or, for the top-1
+// solve in its first block, partial reorthogonalization (the same Gram-Schmidt only when Simon's
+// estimate of the lost orthogonality passes sqrt(eps): docs/algorithms.md §2.2). A Ritz pair is
 // converged when its residual ||H y - theta y|| = |beta_j s_{j,i}| <= max(tol |theta_i|, nu),
 // nu = kLanczosNegligible * ||T||: the relative test, with an absolute floor at the accuracy
 // rounding allows (eigenvalues near 0 cannot be resolved relative to themselves; without the
@@ -39,7 +41,7 @@ constexpr std::size_t kLanczosDefaultMaxIterations = 300;
 // Buffers a LanczosProcess borrows and gives back, so that repeated solves along a trajectory
 // (a recording per step) allocate nothing once the first solve has sized them.
 struct LanczosWorkspace {
-  std::vector<double> Q, w, c, alpha, beta, pivots, topVector;
+  std::vector<double> Q, w, c, alpha, beta, pivots, topVector, omega, omegaOld;
 };
 
 struct LanczosOptions {
@@ -138,7 +140,11 @@ class LanczosProcess {
   bool converged(const LanczosOptions& options, double beta) const;
   // beta is negligible: the open block spans an invariant subspace.
   bool breakdown(double beta) const;
-  void advance(double beta);
+  void advance(double beta);  // settles first
+  // Applies a reorthogonalization of w that partial reorthogonalization deferred (extend) and
+  // returns the coupling beta_m after it (beta itself when none is pending). advance() and
+  // restart() call it; call it before breakdown() when w may become a basis vector.
+  double settle(double beta);
   // False if no direction orthogonal to the basis is left (the basis spans the space).
   bool restart(double beta, Rng& rng);
   void extract(std::size_t k, bool wantVectors, LanczosResult& result);
@@ -158,6 +164,8 @@ class LanczosProcess {
   std::size_t products() const { return products_; }
   std::size_t restarts() const { return restarts_; }
   std::size_t closedBlocks() const { return finished_.size(); }
+  // Full reorthogonalizations done (every step but the first without partial reorthogonalization).
+  std::size_t reorthogonalizations() const { return reorthogonalizations_; }
 
  private:
   struct Block {
@@ -184,6 +192,13 @@ class LanczosProcess {
   bool fast_ = false, fastSmallest_ = false, full_ = false;
   double top_ = 0.0, topLast2_ = 1.0, low_ = 0.0, lowLast2_ = 1.0, lastBeta_ = 0.0;
   std::vector<double> pivots_, topVector_;  // scratch; the open block's top eigenvector of T
+  // Partial reorthogonalization (extend()): omega_[k] estimates q_m^T q_k, omegaOld_[k] the same
+  // for q_{m-1}; forceNext_ makes the step after a triggered reorthogonalization one too.
+  std::vector<double> omega_, omegaOld_;
+  bool forceNext_ = false, pending_ = false;
+  std::size_t reorthogonalizations_ = 0;
+  double partialStep(std::size_t j, double a, double bPrev, double recurrenceNorm);
+  bool partialReorthogonalization() const { return fast_ && finished_.empty() && blockStart_ == 0; }
   LanczosWorkspace* workspace_ = nullptr;
   MemoryReservation memory_;
 };

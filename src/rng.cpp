@@ -1,5 +1,6 @@
 #include "rng.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dln {
@@ -78,6 +79,56 @@ double Rng::normal() {
   spare_ = v * f;
   hasSpare_ = true;
   return u * f;
+}
+
+void Rng::normals(std::size_t n, double* out) {
+  std::size_t i = 0;
+  if (n > 0 && hasSpare_) {
+    hasSpare_ = false;
+    out[i++] = spare_;
+  }
+  std::uint64_t s0 = s_[0], s1 = s_[1], s2 = s_[2], s3 = s_[3];
+  // next() and uniform() on the local state (the same sequence).
+  auto uniform = [&]() {
+    const std::uint64_t result = rotl(s1 * 5, 7) * 9;
+    const std::uint64_t t = s1 << 17;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 45);
+    return static_cast<double>(result >> 11) * 0x1.0p-53;
+  };
+  // In chunks of pairs: first the accepted (u, v, s) (the generator's sequence, rejections
+  // included), then the transforms, whose log, sqrt and division calls no longer wait on one
+  // another. The same operations on the same values as normal(): the same bits.
+  constexpr std::size_t kChunk = 32;
+  double us[kChunk], vs[kChunk], ss[kChunk], ls[kChunk];
+  while (i < n) {
+    const std::size_t pairs = std::min(kChunk, (n - i + 1) / 2);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      double u, v, s;
+      do {
+        u = 2.0 * uniform() - 1.0;
+        v = 2.0 * uniform() - 1.0;
+        s = u * u + v * v;
+      } while (s >= 1.0 || s == 0.0);
+      us[p] = u, vs[p] = v, ss[p] = s;
+    }
+    for (std::size_t p = 0; p < pairs; ++p) ls[p] = std::log(ss[p]);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      const double f = std::sqrt(-2.0 * ls[p] / ss[p]);
+      out[i++] = us[p] * f;
+      if (i < n) {
+        out[i++] = vs[p] * f;
+      } else {
+        spare_ = vs[p] * f;
+        hasSpare_ = true;
+      }
+    }
+  }
+  s_[0] = s0, s_[1] = s1, s_[2] = s2, s_[3] = s3;
 }
 
 }  // namespace dln

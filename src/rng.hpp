@@ -3,6 +3,7 @@
 // that runs it or the order runs are scheduled in. Generator: xoshiro256** (Blackman & Vigna).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 
@@ -39,6 +40,9 @@ class Rng {
   std::uint64_t below(std::uint64_t bound);
   // Standard normal by the polar (Marsaglia) method; the spare value is kept.
   double normal();
+  // out[0..n) = n successive normal() values, bit for bit (the same stream, the same spare), at a
+  // fraction of the cost per value: no call or spare test per value, the generator in registers.
+  void normals(std::size_t n, double* out);
 
  private:
   std::uint64_t s_[4];

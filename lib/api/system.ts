@@ -27,6 +27,17 @@ export interface BuildInfo {
   /** The most `setBlasThreads` accepts: OpenBLAS's compiled MAX_THREADS. */
   maxBlasThreads: number;
   memoryLimit: number;
+  /**
+   * The instruction-set level the hot kernels (chain products, GD step, Hessian-vector products)
+   * run at: `baseline` unless DLNFLOW_CPU asks for `avx2` (AVX2 + FMA), `avx512`, or `best` (the
+   * highest this CPU supports); an unsupported or unknown value makes loading fail with
+   * ERR_DLN_VALUE. Each level is deterministic on its own, but levels round differently (FMA): the
+   * level is part of a run's identity (run metadata records it). `baseline` gives the bits of builds
+   * without dispatch, on every machine.
+   */
+  cpuLevel: 'baseline' | 'avx2' | 'avx512';
+  /** The levels this build and CPU support (DLNFLOW_CPU accepts these). */
+  cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
   napiVersion: number;
   compiler: string;
 }

@@ -29,6 +29,8 @@ export interface RunMetadata {
   host: string;
   blasVendor: string;
   blasThreads: number;
+  /** buildInfo().cpuLevel: the kernels' instruction-set level, part of the run's identity (rounding). */
+  cpuLevel: string;
   workerThreads: number;
   /** "i/N", or null for an unsharded run. */
   shard: string | null;
@@ -79,6 +81,7 @@ export class MetadataRecorder {
       host: hostname(),
       blasVendor: info.blasVendor,
       blasThreads: info.blasThreads,
+      cpuLevel: info.cpuLevel,
       workerThreads: info.workerThreads,
       shard: this.shard ? `${this.shard.index}/${this.shard.count}` : null,
       planHash: this.planHash,

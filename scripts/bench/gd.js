@@ -33,5 +33,7 @@ exports.run = async () => {
     wideBlasImpliedNs: core.wideBlasImpliedNs,
     wideRatio: core.wideRatio,
     wideTargetRatio: 2,
+    // The Marion-Chizat step at each CPU level this machine supports (DLNFLOW_CPU), same run.
+    mcStepNsByCpuLevel: core.mcStepNsByCpuLevel,
   };
 };

@@ -3,9 +3,13 @@
 //  - a wide univariate network (d=100, L=10, n=200) against the time the same step would take at
 //    the machine's BLAS rate, measured in this run: per layer one W^T x and one W x (dgemv) and
 //    one rank-one update (dger).
+//  - the Marion-Chizat step at each CPU level this machine supports (kernels/cpu_dispatch.hpp),
+//    interleaved rounds, best of each: levelStepNs and the ratio of each level to baseline.
 // Prints JSON.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "bench_common.hpp"
 #include "blas.hpp"
@@ -13,6 +17,7 @@
 #include "gd.hpp"
 #include "init.hpp"
 #include "kernels.hpp"
+#include "kernels/cpu_dispatch.hpp"
 #include "losses/regression.hpp"
 
 using namespace dln;
@@ -38,6 +43,25 @@ static double nsPerStep(std::size_t d, std::size_t L, std::size_t n, std::uint64
 int main() {
   setBlasThreads(1);
   const double mc = nsPerStep(5, 10, 50, 2000000, 0.02, 0.3);
+  // Per level, in interleaved rounds (the machine's load drifts; each level sees the same drift).
+  double levelNs[cpu::kLevelCount];
+  for (double& v : levelNs) v = 1e300;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < cpu::kLevelCount; ++i) {
+      if (!cpu::supported(static_cast<cpu::Level>(i))) continue;
+      cpu::setActive(static_cast<cpu::Level>(i));
+      levelNs[i] = std::min(levelNs[i], nsPerStep(5, 10, 50, 400000, 0.02, 0.3));
+    }
+  }
+  cpu::setActive(cpu::Level::Baseline);
+  std::string levels;
+  for (int i = 0; i < cpu::kLevelCount; ++i) {
+    if (levelNs[i] >= 1e300) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s\"%s\": {\"stepNs\": %.1f, \"overBaseline\": %.3f}", levels.empty() ? "" : ", ",
+                  cpu::name(static_cast<cpu::Level>(i)), levelNs[i], levelNs[i] / levelNs[0]);
+    levels += buf;
+  }
   const std::size_t d = 100, L = 10;
   const double wide = nsPerStep(d, L, 200, 20000, 1e-4, 0.1);
   double implied = 0.0;
@@ -67,6 +91,6 @@ int main() {
 #endif
   std::printf(
       "{\"blas\": \"%s\", \"mcStepNs\": %.1f, \"wideStepNs\": %.1f, \"wideBlasImpliedNs\": %.1f, \"wideRatio\": "
-      "%.2f}\n",
-      blasVendor(), mc, wide, implied, implied > 0 ? wide / implied : 0.0);
+      "%.2f, \"mcStepNsByCpuLevel\": {%s}}\n",
+      blasVendor(), mc, wide, implied, implied > 0 ? wide / implied : 0.0, levels.c_str());
 }

@@ -128,5 +128,28 @@ int main() {
     for (std::size_t c : counts) CHECK_NEAR(static_cast<double>(c), n / 3.0, 5 * sd, "below(3) uniform");
     CHECK(rng.below(1) == 0 && rng.below(0) == 0, "below(1) = below(0) = 0");
   }
+  // normals(n) is n calls of normal(), bit for bit, spare included (odd lengths, a pending spare
+  // on entry, and the stream continuing after it).
+  {
+    for (std::size_t lead : {0, 1}) {
+      for (std::size_t n : {0, 1, 2, 7, 230}) {
+        dln::Rng a(11, dln::Purpose::Eigensolver, {n, lead}), b(11, dln::Purpose::Eigensolver, {n, lead});
+        for (std::size_t i = 0; i < lead; ++i) CHECK_BITS(a.normal(), b.normal(), "lead");
+        std::vector<double> bulk(n);
+        a.normals(n, bulk.data());
+        bool same = true;
+        for (std::size_t i = 0; i < n; ++i) same = same && bulk[i] == b.normal();
+        CHECK(same, "normals(n) equals n normal() calls");
+        CHECK_BITS(a.normal(), b.normal(), "the stream continues identically (spare)");
+        CHECK_BITS(a.uniform(), b.uniform(), "and the generator state");
+      }
+    }
+    // False case: a stream one draw ahead differs.
+    dln::Rng a(1, dln::Purpose::Eigensolver), b(1, dln::Purpose::Eigensolver);
+    b.normal();
+    double x;
+    a.normals(1, &x);
+    CHECK(x != b.normal(), "a shifted stream differs");
+  }
   return check::done("rng_test");
 }
