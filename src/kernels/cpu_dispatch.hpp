@@ -1,5 +1,5 @@
 // Runtime CPU dispatch: which instruction-set level the hot kernels run at (docs/algorithms.md
-// §4.8). The portable binary is built for the baseline ISA (x86-64 / arm64); kernels that
+// §4.9). The portable binary is built for the baseline ISA (x86-64 / arm64); kernels that
 // gain from wider vectors and FMA are compiled once more per level in their own translation units
 // (files named *_avx2.cpp and *_avx512.cpp anywhere under src/ get that level's flags from
 // CMakeLists.txt) and chosen at run time through a table per level.
