@@ -1,5 +1,5 @@
 // The avx512 copy of lane_kernels.inc (flags from CMakeLists.txt: files named *_avx512.cpp), built
-// only where the core has runtime CPU dispatch (lane_table.hpp) on x86-64 with GCC or Clang.
+// only on x86-64 with GCC or Clang.
 #include "lanes/lane_table.hpp"
 #if defined(DLN_LANES_X86_LEVELS)
 #if !defined(__AVX512F__) || !defined(__FMA__)

@@ -2,7 +2,6 @@
 #define DLN_LEVEL_NS baseline
 #include "lanes/lane_kernels.inc"
 
-#if defined(DLN_LANES_DISPATCH)
 namespace dln::lanes {
 namespace avx2 {
 extern const LaneKernels kTable;
@@ -16,4 +15,3 @@ const LaneKernels* const kLaneKernels[cpu::kLevelCount] = {&baseline::kTable, &a
 const LaneKernels* const kLaneKernels[cpu::kLevelCount] = {&baseline::kTable, nullptr, nullptr};
 #endif
 }  // namespace dln::lanes
-#endif

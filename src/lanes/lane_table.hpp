@@ -1,19 +1,16 @@
-// The lane kernels (lane_kernels.inc) as one table per CPU level. Where the core has runtime CPU
-// dispatch (kernels/cpu_dispatch.hpp), the table follows the level the single-run kernels use,
-// cpu::active(), so lanes and single runs round alike (FMA or not) at every level; without it
-// only the baseline copy exists.
+// The lane kernels (lane_kernels.inc) as one table per CPU level. The table follows the level the
+// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()), so lanes and single runs round
+// alike (FMA or not) at every level; off x86-64 (or without GCC/Clang) only the baseline copy exists.
 //
 // Buffers are structure-of-arrays: kLanes doubles per value, aligned for a kLanes-double vector.
 #pragma once
 
 #include <cstddef>
 
-#if __has_include("kernels/cpu_dispatch.hpp")
 #include "kernels/cpu_dispatch.hpp"
-#define DLN_LANES_DISPATCH 1
+
 #if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #define DLN_LANES_X86_LEVELS 1
-#endif
 #endif
 
 namespace dln::lanes {
@@ -29,14 +26,7 @@ struct LaneKernels {
                            const double* a, double* W);
 };
 
-#if defined(DLN_LANES_DISPATCH)
 extern const LaneKernels* const kLaneKernels[cpu::kLevelCount];
 inline const LaneKernels& laneKernels() { return *cpu::select(kLaneKernels); }
-#else
-namespace baseline {
-extern const LaneKernels kTable;
-}
-inline const LaneKernels& laneKernels() { return baseline::kTable; }
-#endif
 
 }  // namespace dln::lanes
