@@ -10,13 +10,16 @@
  * of its sweep values and repetition: records of two experiments never share an id.
  */
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import { readFileSync, statSync } from 'node:fs';
 import { DlnError } from '../errors';
 import { configError } from '../config/issues';
-import { getPath, parsePath, setPath } from '../util/paths';
+import { getPath, isPlainObject, parsePath, setPath } from '../util/paths';
 import { experimentSchema, MAX_RUNS, type Experiment, type ValuesSpec } from './schema';
 
 export type AxisValue = number | string | boolean;
+/** A value a sweep lists: an axis value, or a whole object for an object-valued field (`train.optimizer`). */
+export type SweepValue = AxisValue | Record<string, unknown>;
 
 export interface RunSeeds {
   data: number;
@@ -98,8 +101,29 @@ export function deriveSeed(master: number, purpose: string, ...key: unknown[]): 
   return parseInt(sha256(canonical([master, purpose, ...key])).slice(0, 13), 16);
 }
 
+/**
+ * How a sweep value appears in a run's values, tidy columns, figure series and filters: itself, or
+ * for an object a short deterministic label: its `kind` (when a string) first, then every other
+ * field as `key=value` in key order, the value in canonical JSON, joined by spaces — `gd`,
+ * `sgd batchSize=10`, `momentum beta=0.9`, `label-noise sigma=0.1`; `{}` for an empty object. Equal
+ * objects label equally whatever their key order. Run keys and seeds derive from the label, as for
+ * any axis; two values of an axis with the same label are refused (the plan's duplicate-run check).
+ * Primitive values are unchanged, so plans without object values hash as before.
+ */
+export function axisLabel(value: SweepValue): AxisValue {
+  if (!isPlainObject(value)) return value;
+  const { kind, ...rest } = value;
+  const head = typeof kind === 'string' ? [kind] : kind === undefined ? [] : [`kind=${canonical(kind)}`];
+  const fields = Object.keys(rest)
+    .filter((k) => rest[k] !== undefined)
+    .sort()
+    .map((k) => `${k}=${canonical(rest[k])}`);
+  const parts = [...head, ...fields];
+  return parts.length ? parts.join(' ') : '{}';
+}
+
 /** numpy-style value lists; logspace takes base-10 exponents. Values are rounded to 12 digits. */
-export function expandValues(spec: ValuesSpec): AxisValue[] {
+export function expandValues(spec: ValuesSpec): SweepValue[] {
   if (Array.isArray(spec)) return spec.slice();
   const clean = (v: number) => Number(v.toPrecision(12));
   if ('linspace' in spec) {
@@ -121,6 +145,29 @@ function sweepPaths(experiment: Experiment): string[] {
     }
   });
   return paths;
+}
+
+/** One axis's value at a grid point, with where the sweep lists it: `sweep[f][path][i]`. */
+interface Assignment {
+  path: string;
+  value: SweepValue;
+  f: number;
+  i: number;
+}
+
+/**
+ * An issue inside an object-valued sweep value, renamed to where the sweep lists it:
+ * `train.optimizer.beta` becomes `sweep[0][train.optimizer][2].beta`. Other issues keep their path.
+ */
+function inSweep(issue: z.core.$ZodIssue, assignments: Assignment[]): z.core.$ZodIssue {
+  for (const a of assignments) {
+    if (!isPlainObject(a.value)) continue;
+    const segments = parsePath(a.path);
+    if (segments.every((s, k) => String(issue.path[k]) === s) && issue.path.length >= segments.length) {
+      return { ...issue, path: ['sweep', a.f, a.path, a.i, ...issue.path.slice(segments.length)] };
+    }
+  }
+  return issue;
 }
 
 /** Expands the sweep. Each grid point's config is validated; an error names the point. */
@@ -158,14 +205,15 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
         );
       }
     }
-    return Array.from({ length: n }, (_, i) => Object.fromEntries(lists.map(([path, values]) => [path, values[i]])) as Record<string, AxisValue>);
+    return Array.from({ length: n }, (_, i) => lists.map(([path, values]) => ({ path, value: values[i], f, i })));
   });
   const gridSize = factors.reduce((n, f) => n * f.length, 1);
   if (gridSize > MAX_RUNS) {
     throw new DlnError('ERR_DLN_MEMORY', `sweep: ${gridSize} grid points exceed the limit of ${MAX_RUNS} runs`, { field: 'sweep' });
   }
-  let grid: Record<string, AxisValue>[] = [{}];
-  for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => ({ ...g, ...a })));
+  // Each grid point: its assignments, each with the factor and index it came from (for error paths).
+  let grid: Assignment[][] = [[]];
+  for (const factor of factors) grid = grid.flatMap((g) => factor.map((a) => [...g, ...a]));
   let total = 0;
 
   // The report, the description and the checks (claims tested on the results) decide no number;
@@ -175,9 +223,10 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
   const base = { ...rest, output, data: dataIdentity(experiment.data) };
   const points: Experiment[] = [];
   const runs: PlannedRun[] = [];
-  for (const values of grid) {
+  for (const assignments of grid) {
+    const values: Record<string, AxisValue> = Object.fromEntries(assignments.map((a) => [a.path, axisLabel(a.value)]));
     let raw: unknown = { ...experiment, sweep: [] };
-    for (const [path, value] of Object.entries(values)) {
+    for (const { path, value } of assignments) {
       if (path !== REPETITIONS) raw = setPath(raw, path, value);
     }
     const parsed = experimentSchema.safeParse(raw);
@@ -185,7 +234,7 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
       const where = Object.entries(values)
         .map(([k, v]) => `${k}=${v}`)
         .join(', ');
-      throw configError(`sweep point {${where}}`, parsed.error);
+      throw configError(`sweep point {${where}}`, { issues: parsed.error.issues.map((issue) => inSweep(issue, assignments)) } as z.ZodError);
     }
     const config = parsed.data;
     for (const path of Object.keys(values)) {

@@ -172,10 +172,15 @@ export const trainOptionSpecs: Record<'gd' | 'flow' | 'greedy', GroupSpec> = {
   greedy: options(greedyConfigFields),
 };
 
-/** A sweep value list: explicit values, or numpy-style linspace / logspace (base-10 exponents). */
+/**
+ * A sweep value list: explicit values, or numpy-style linspace / logspace (base-10 exponents). An
+ * explicit value may be a whole object for an object-valued field (`train.optimizer: [{kind: gd},
+ * {kind: sgd, batchSize: 10}]`): it replaces the field, is validated at each grid point like any
+ * value, and is labelled in results by a short deterministic label, e.g. `sgd batchSize=10` (plan.ts, axisLabel).
+ */
 const points = count.max(MAX_RUNS);
 export const valuesSchema = z.union([
-  z.array(z.union([finite, z.string(), z.boolean()])).min(1),
+  z.array(z.union([finite, z.string(), z.boolean(), z.record(z.string(), z.unknown())])).min(1),
   strictObject({ linspace: z.tuple([finite, finite, points]) }),
   strictObject({ logspace: z.tuple([finite, finite, points]) }),
 ]);

@@ -25,6 +25,7 @@ import { marionChizatResidual } from './marion-chizat/residual';
 import { marionChizatUnderdetermined } from './marion-chizat/underdetermined';
 import { marionChizatOptimizerAdamEdge } from './marion-chizat/optimizer-adam-edge';
 import { marionChizatOptimizerSgdEdge } from './marion-chizat/optimizer-sgd-edge';
+import { marionChizatOptimizerFlatness } from './marion-chizat/optimizer-flatness';
 import { withScopedFindings } from './common';
 import type { Preset } from './types';
 
@@ -46,6 +47,7 @@ export const presets: readonly Preset[] = [
   marionChizatFig1bPredicted,
   marionChizatGdVsFlow,
   marionChizatBifurcation,
+  marionChizatOptimizerFlatness,
   jacotFig2,
   jacotEscape,
   jacotFig3,

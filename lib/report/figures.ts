@@ -166,7 +166,7 @@ function base(title: string): VegaLiteSpec {
     width: WIDTH,
     height: HEIGHT,
     background: 'white',
-    config: { legend: { orient: 'right' }, axis: { grid: true } },
+    config: { legend: { orient: 'right', labelLimit: 300 }, axis: { grid: true } }, // room for object-valued series labels (sgd batchSize=10)
   };
 }
 
