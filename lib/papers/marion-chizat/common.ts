@@ -101,3 +101,11 @@ export function reproductionNotes(ctx: FindingsContext, options: NotesOptions = 
     notes.push(`Lines: dashed, 2/η per learning rate (both code versions); dotted black: ${lines.map((l) => lineText[l]).join('; ')}.`);
   return [...notes, ...(options.extra ?? [])];
 }
+
+/** The median of some numbers (NaN for none). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

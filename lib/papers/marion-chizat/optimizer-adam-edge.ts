@@ -17,7 +17,7 @@ import { fmt, type Finding, type FindingsContext, type FindingsResult } from '..
 import type { TraceFile } from '../../experiments/execute';
 import { numbers, pct } from '../common';
 import type { Preset } from '../types';
-import { AUTHORS_DATA, reproductionNotes } from './common';
+import { AUTHORS_DATA, median, reproductionNotes } from './common';
 
 const BETA1 = 0.9;
 /** Adam's edge on the preconditioned sharpness at learning rate eta. */
@@ -37,13 +37,6 @@ export interface AdaptiveEdgeShape {
   sharpnessRatio: number;
   /** Largest preconditioned sharpness / edge over the run. */
   maxRatio: number;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function adaptiveEdgeShape(trace: TraceFile, edge: number): AdaptiveEdgeShape | null {

@@ -14,7 +14,7 @@ import { fmt, type Finding, type FindingsContext, type FindingsResult } from '..
 import type { TraceFile } from '../../experiments/execute';
 import { numbers, pct } from '../common';
 import type { Preset } from '../types';
-import { AUTHORS_DATA, reproductionNotes } from './common';
+import { AUTHORS_DATA, median, reproductionNotes } from './common';
 
 const ETA = 0.1;
 const ABOUT = ['train.learningRate', 'train.optimizer.kind', 'train.optimizer.batchSize', 'train.steps', 'init.scale'];
@@ -26,13 +26,6 @@ export interface SgdEdgeShape {
   sharpnessRatio: number;
   /** Loss at the end. */
   finalLoss: number;
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 export function sgdEdgeShape(trace: TraceFile, eta: number): SgdEdgeShape | null {
