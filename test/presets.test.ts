@@ -58,6 +58,8 @@ const MEASURED_FAILING: Record<string, string[]> = {
   // The issue's claim that the first period doubling lies above the slides' 1/(aL): the period-2
   // amplitude vanishes at eta_c = 0.1032, 2.1% below 1/(aL) = 0.1054 (at 2/S_r1 = 0.10313).
   'marion-chizat-bifurcation': ['first-doubling-above-1/(aL)'],
+  // jacot-muon: every finding holds in --quick (w = 20); at full size muon-balanced (5.2% > 5%) and
+  // same-steps (GD on its rank-2 plateau at step 3,000) fail: docs/reproduction.md §18.
 };
 
 test.each(presets.map((p) => p.name))(

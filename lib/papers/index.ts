@@ -10,6 +10,7 @@ import { jacotFig1 } from './jacot/fig1';
 import { jacotFig2 } from './jacot/fig2';
 import { jacotFig3 } from './jacot/fig3';
 import { jacotGreedy } from './jacot/greedy';
+import { jacotMuon } from './jacot/muon';
 import { marionChizatBifurcation } from './marion-chizat/bifurcation';
 import { marionChizatCriticalLr } from './marion-chizat/critical-lr';
 import { marionChizatDepth } from './marion-chizat/depth';
@@ -53,6 +54,7 @@ export const presets: readonly Preset[] = [
   jacotFig3,
   jacotFig1,
   jacotGreedy,
+  jacotMuon,
 ].map(withScopedFindings);
 
 export function findPreset(name: string): Preset | undefined {
