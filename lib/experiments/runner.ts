@@ -13,6 +13,7 @@
  * How the invocation ran (versions, host, threads, times, each run's wall time) goes to
  * OUT/metadata/ (run-metadata.ts), never into the results.
  */
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { buildInfo } from '../api/system';
 import { DlnAbortError, DlnError } from '../errors';
@@ -161,6 +162,8 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
         while (next < units.length && stopped === undefined) {
           const unit = units[next++];
           const controller = new AbortController();
+          // Each run of the unit that is a job of its own listens to this signal: up to 16 (lanes.ts).
+          setMaxListeners(Math.max(10, unit.length + 1), controller.signal);
           inFlight.add(controller);
           try {
             const unitStarted = performance.now();
