@@ -41,12 +41,12 @@ const pack = require(packJson)[0];
 const files = pack.files.map((f) => f.path);
 const must = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts',
   'dist/index.d.mts', 'dist/cli/main.js', 'bin/dlnflow.js', 'scripts/install.js', 'CMakeLists.txt', 'cmake/DlnBlas.cmake',
-  'cmake/addon-exports.map', 'src/gd.cpp', 'binding/addon.cpp', 'dist/vendor/vega.min.js', 'dist/vendor/vega-lite.min.js',
+  'cmake/addon-exports.map', 'src/gd.cpp', 'src/lanes/lane_kernels.inc', 'binding/addon.cpp', 'dist/vendor/vega.min.js', 'dist/vendor/vega-lite.min.js',
   'dist/vendor/vega-embed.min.js', 'dist/vendor/fonts/DejaVuSans.ttf', 'dist/vendor/NOTICES.txt', 'docs/math.md',
   'scripts/slurm/dlnflow-array.sbatch',
   tuple.startsWith('linux') ? `prebuilds/${tuple}/dlnflow.glibc.node` : `prebuilds/${tuple}/dlnflow.node`];
 const missing = must.filter((f) => !files.includes(f));
-const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|mjs|d\.ts|d\.mts)|dist\/vendor\/(NOTICES\.txt|fonts\/DejaVuSans(-Bold)?\.ttf)|bin\/dlnflow\.js|scripts\/install\.js|scripts\/slurm\/dlnflow-array\.sbatch|docs\/[a-z0-9-]+\.md|CMakeLists\.txt|cmake\/.+|src\/.+\.(cpp|hpp)|binding\/.+\.(cpp|hpp)|prebuilds\/[a-z0-9]+-[a-z0-9]+\/dlnflow(\.glibc|\.musl)?\.node)$/;
+const allowed = /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.+\.(js|mjs|d\.ts|d\.mts)|dist\/vendor\/(NOTICES\.txt|fonts\/DejaVuSans(-Bold)?\.ttf)|bin\/dlnflow\.js|scripts\/install\.js|scripts\/slurm\/dlnflow-array\.sbatch|docs\/[a-z0-9-]+\.md|CMakeLists\.txt|cmake\/.+|src\/.+\.(cpp|hpp|inc)|binding\/.+\.(cpp|hpp)|prebuilds\/[a-z0-9]+-[a-z0-9]+\/dlnflow(\.glibc|\.musl)?\.node)$/;
 const stray = files.filter((f) => !allowed.test(f));
 if (missing.length || stray.length) {
   console.error(`missing: ${missing.join(', ') || '-'}\nnot meant to ship: ${stray.join(', ') || '-'}`);
