@@ -2,27 +2,48 @@
 // ABI report of a built addon: what a machine needs to load it. Prints JSON; with checks, exits 1
 // when one fails.
 //
-//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.29] [--max-macos 13.3]
+//   node scripts/prebuild/abi-report.js FILE.node [--max-glibc 2.29] [--max-macos 13.3] [--symbols UNSTRIPPED.node]
 //
 // ELF (binutils' readelf/objdump): needed libraries, RPATH/RUNPATH (a redistributable binary
 // has none), the highest GLIBC_ / GLIBCXX_ / CXXABI_ / GCC_ symbol versions it requires and the
 // symbols that need them (the glibc floor), exported symbols (only Node-API's entry points: the
-// static C++ runtime must stay hidden), and on x86-64 whether any AVX/AVX-512 instruction occurs
-// (the binary must run on the x86-64 baseline: no -march=native).
+// static C++ runtime must stay hidden), and on x86-64 where AVX/AVX-512 registers occur. The binary
+// must run on the x86-64 baseline (no -march=native): wide registers are allowed only in the kernels
+// that runtime CPU dispatch selects after checking the CPU (namespaces dln::kernels::avx2/avx512 and
+// dln::lanes::avx2/avx512; docs/algorithms.md §4.9). A stripped binary has no function names, so
+// `--symbols UNSTRIPPED.node` names the same build before stripping: its functions attribute every
+// wide-register use, and its total must equal the stripped file's (else it is not the same build).
 // Mach-O (otool/codesign): minimum macOS, linked libraries, and whether the signature verifies.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 
 const args = process.argv.slice(2);
-const valued = ['--max-glibc', '--max-macos'];
+const valued = ['--max-glibc', '--max-macos', '--symbols'];
 const file = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]));
 const optionValue = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
 const maxGlibc = optionValue('--max-glibc');
 const maxMacos = optionValue('--max-macos');
-if (!file || !fs.existsSync(file)) {
-  console.error('usage: abi-report.js FILE.node [--max-glibc X.Y] [--max-macos X.Y]');
+const symbolsFile = optionValue('--symbols');
+if (!file || !fs.existsSync(file) || (symbolsFile !== undefined && !fs.existsSync(symbolsFile))) {
+  console.error('usage: abi-report.js FILE.node [--max-glibc X.Y] [--max-macos X.Y] [--symbols UNSTRIPPED.node]');
   process.exit(2);
+}
+
+/** Mangled prefixes of the namespaces whose code runs only after cpu_dispatch checked the CPU. */
+const DISPATCHED = /^_ZN3dln(7kernels|5lanes)(4avx2|6avx512)/;
+
+/** Wide-register (ymm/zmm) operand counts of a disassembly, per function symbol ('' before any). */
+function wideRegistersByFunction(binary) {
+  const counts = new Map();
+  let fn = '';
+  for (const line of tool('objdump', ['-d', '--no-show-raw-insn', binary]).split('\n')) {
+    const label = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
+    if (label) fn = label[1].replace(/@.*$/, '');
+    const n = (line.match(/%[yz]mm\d/g) || []).length;
+    if (n > 0) counts.set(fn, (counts.get(fn) || 0) + n);
+  }
+  return counts;
 }
 
 function tool(cmd, argv) {
@@ -70,8 +91,19 @@ function elfReport() {
   const report = { format: 'elf', file, needed, rpath, requires, exported };
   const header = tool('readelf', ['-h', file]);
   if (/Advanced Micro Devices X86-64/.test(header)) {
-    const avx = (tool('objdump', ['-d', '--no-show-raw-insn', file]).match(/%[yz]mm\d/g) || []).length;
-    report.x86 = { avxOperands: avx };
+    const total = (counts) => [...counts.values()].reduce((a, b) => a + b, 0);
+    const own = wideRegistersByFunction(file);
+    const named = symbolsFile ? wideRegistersByFunction(symbolsFile) : own;
+    const outside = [...named].filter(([fn]) => !DISPATCHED.test(fn));
+    const outsideCount = outside.reduce((a, [, n]) => a + n, 0);
+    report.x86 = {
+      avxOperands: total(own),
+      inDispatchedKernels: total(named) - outsideCount,
+      outsideKernels: outside.map(([fn, n]) => `${fn || '(no symbol)'} (${n})`),
+    };
+    if (symbolsFile && total(named) !== total(own)) {
+      report.x86.mismatch = `${symbolsFile} has ${total(named)} wide-register operands, ${file} ${total(own)}: not the same build`;
+    }
   }
 
   const failures = [];
@@ -85,7 +117,13 @@ function elfReport() {
   const unexpected = exported.filter((s) => !/^(napi_register_module_v\d+|node_api_module_get_api_version_v\d+)$/.test(s));
   if (unexpected.length > 0)
     failures.push(`exports ${unexpected.length} symbols besides the Node-API entry points (e.g. ${unexpected.slice(0, 3).join(', ')})`);
-  if (report.x86 && report.x86.avxOperands > 0) failures.push(`uses AVX registers ${report.x86.avxOperands} times: not the x86-64 baseline`);
+  if (report.x86 && report.x86.mismatch) failures.push(report.x86.mismatch);
+  if (report.x86 && report.x86.outsideKernels.length > 0) {
+    failures.push(
+      `uses AVX registers outside the CPU-dispatched kernels (not the x86-64 baseline): ${report.x86.outsideKernels.slice(0, 5).join(', ')}` +
+        (symbolsFile ? '' : ' (if FILE is stripped, --symbols UNSTRIPPED.node attributes them to functions)'),
+    );
+  }
   return { report, failures };
 }
 

@@ -55,4 +55,8 @@ if (arch === process.arch) {
   console.log(`prebuild:native: cross build for ${arch}, not loaded here`);
 }
 
-run([path.join(__dirname, 'abi-report.js'), file, ...process.argv.slice(2)]);
+// prebuildify strips the copy it moves into prebuilds/; the build tree keeps the unstripped file,
+// whose symbols let the report check that wide registers occur only in the CPU-dispatched kernels.
+const unstripped = path.join(root, 'build', 'prebuild', arch, 'Release', 'dlnflow.node');
+const symbols = platform === 'linux' && fs.existsSync(unstripped) ? ['--symbols', unstripped] : [];
+run([path.join(__dirname, 'abi-report.js'), file, ...symbols, ...process.argv.slice(2)]);
