@@ -47,7 +47,7 @@ describe('continuous results: one shape', () => {
   // Two event objects: the second has two conditions (one group, two specs), so index is the group.
   const events = [
     { lossBelow: 0.6, terminal: false },
-    { sharpnessAbove: 1e9, quantity: 'loss', below: 0.3, terminal: false },
+    { sharpnessAbove: 1e9, quantity: 'loss' as const, below: 0.3, terminal: false },
   ];
 
   test.each(['rk45', 'exprb43', 'auto'] as const)('flow() by %s', async (method) => {
