@@ -6,7 +6,9 @@
 #include "addon.hpp"
 #include "convert.hpp"
 #include "convert_problem.hpp"
+#include "driver_job.hpp"
 #include "flow.hpp"
+#include "flow_result.hpp"
 #include "problem_handle.hpp"
 
 namespace binding {
@@ -126,87 +128,6 @@ dln::FlowOptions ParseFlowOptions(const Reader& r) {
   return o;
 }
 
-class FlowJob final : public Job {
- public:
-  FlowJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::FlowOptions options)
-      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)),
-        // The weights copied from JS, and the JS copy of the final weights; the run reserves the rest.
-        held_(dln::doubleBytes(dln::checkedMul(theta0_.size(), 2, "weights"), "weights"), "weights") {}
-
-  void Execute(dln::RunControl& control) override {
-    // An option that fails during the run (the trace outgrowing the memory limit: recordEvery)
-    // is named under "options", as when it fails up front.
-    try {
-      UnderOptions([&] { result_ = dln::gradientFlow(*problem_, theta0_, options_, control); });
-    } catch (...) {
-      Release();
-      throw;
-    }
-  }
-
-  Napi::Value Result(Napi::Env env) override {
-    dln::FlowResult& r = result_;
-    auto o = Napi::Object::New(env);
-    o.Set("status", dln::runStatusName(r.status));
-    o.Set("message", r.message);
-    o.Set("t", Napi::Number::New(env, r.time));
-    o.Set("weights", ToFloat64Array(env, r.weights));
-    o.Set("trace", MoveTraceToJs(env, r.trace, r.memory));
-    auto stats = Napi::Object::New(env);
-    stats.Set("nfev", Napi::Number::New(env, static_cast<double>(r.nfev)));
-    stats.Set("accepted", Napi::Number::New(env, static_cast<double>(r.accepted)));
-    stats.Set("rejected", Napi::Number::New(env, static_cast<double>(r.rejected)));
-    stats.Set("extraEvaluations", Napi::Number::New(env, static_cast<double>(r.extraEvaluations)));
-    stats.Set("lastStepSize", Napi::Number::New(env, r.lastStepSize));
-    stats.Set("method", dln::flowMethodName(r.method));
-    stats.Set("hvps", Napi::Number::New(env, static_cast<double>(r.hvps)));
-    stats.Set("krylovIterations", Napi::Number::New(env, static_cast<double>(r.krylovIterations)));
-    stats.Set("krylovCuts", Napi::Number::New(env, static_cast<double>(r.krylovCuts)));
-    stats.Set("maxKrylovBasis", Napi::Number::New(env, static_cast<double>(r.maxKrylovBasis)));
-    stats.Set("sharpnessEstimates", Napi::Number::New(env, static_cast<double>(r.sharpnessEstimates)));
-    stats.Set("switches", Napi::Number::New(env, static_cast<double>(r.switches)));
-    stats.Set("sharpnessEstimate", NumberOrNull(env, r.sharpnessEstimate));
-    stats.Set("gradientEquivalents", Napi::Number::New(env, static_cast<double>(r.nfev + 2 * r.hvps)));
-    o.Set("stats", stats);
-    o.Set("balancednessDrift", NumberOrNull(env, r.balancednessDrift));
-    o.Set("finalLoss", NumberOrNull(env, r.finalLoss));
-    o.Set("finalGradNorm", NumberOrNull(env, r.finalGradNorm));
-    auto events = Napi::Array::New(env, r.events.size());
-    for (std::size_t i = 0; i < r.events.size(); ++i) {
-      const auto& hit = r.events[i];
-      const auto& spec = options_.events[hit.event];
-      auto e = Napi::Object::New(env);
-      e.Set("index", Napi::Number::New(env, static_cast<double>(spec.group)));
-      e.Set("name", spec.name);
-      e.Set("quantity", spec.quantity);
-      e.Set("direction", spec.above ? "above" : "below");
-      e.Set("threshold", Napi::Number::New(env, spec.threshold));
-      e.Set("terminal", Napi::Boolean::New(env, spec.terminal));
-      e.Set("t", Napi::Number::New(env, hit.time));
-      e.Set("step", Napi::Number::New(env, static_cast<double>(hit.step)));
-      events.Set(static_cast<uint32_t>(i), e);
-    }
-    o.Set("events", events);
-    Release();
-    return o;
-  }
-
- private:
-  std::shared_ptr<const dln::Problem> problem_;
-  std::vector<double> theta0_;
-  dln::FlowOptions options_;
-  void Release() {
-    Free(theta0_);
-    Free(result_.weights);
-    result_.trace = dln::Trace();
-    result_.memory.release();
-    held_.release();
-  }
-
-  dln::MemoryReservation held_;
-  dln::FlowResult result_;
-};
-
 Napi::Value Flow(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     auto problem = UnwrapProblem(info[0], "problem");
@@ -215,7 +136,11 @@ Napi::Value Flow(const Napi::CallbackInfo& info) {
     // Everything (tolerances, times, quantity and event names) is checked now, so a typo fails
     // before any work is queued.
     UnderPath("options", [&] { dln::validate(options, *problem); });
-    return StartJob(info.Env(), std::make_shared<FlowJob>(problem, std::move(theta), std::move(options)), info[3]);
+    using FlowJob = DriverJob<dln::FlowOptions, dln::FlowResult>;
+    auto job = std::make_shared<FlowJob>(
+        problem, std::move(theta), std::move(options), dln::gradientFlow,
+        [](Napi::Env env, dln::FlowResult& r, const dln::FlowOptions& o) { return FlowResultToJs(env, r, o.events); });
+    return StartJob(info.Env(), std::move(job), info[3]);
   });
 }
 

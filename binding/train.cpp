@@ -3,6 +3,7 @@
 #include "addon.hpp"
 #include "convert.hpp"
 #include "convert_problem.hpp"
+#include "driver_job.hpp"
 #include "gd.hpp"
 #include "gd_result.hpp"
 #include "problem_handle.hpp"
@@ -11,46 +12,6 @@ namespace binding {
 
 namespace {
 
-class TrainJob final : public Job {
- public:
-  TrainJob(std::shared_ptr<const dln::Problem> problem, std::vector<double> theta0, dln::GdOptions options)
-      : problem_(std::move(problem)), theta0_(std::move(theta0)), options_(std::move(options)),
-        // The weights copied from JS, and the JS copy of the final weights; the run reserves the rest.
-        held_(dln::doubleBytes(dln::checkedMul(theta0_.size(), 2, "weights"), "weights"), "weights") {}
-
-  void Execute(dln::RunControl& control) override {
-    // An option that fails during the run (the trace outgrowing the memory limit: recordEvery)
-    // is named under "options", as when it fails up front.
-    try {
-      UnderOptions([&] { result_ = dln::gradientDescent(*problem_, theta0_, options_, control); });
-    } catch (...) {
-      Release();
-      throw;
-    }
-  }
-
-  Napi::Value Result(Napi::Env env) override {
-    Napi::Object o = GdResultToJs(env, result_);
-    Release();
-    return o;
-  }
-
- private:
-  std::shared_ptr<const dln::Problem> problem_;
-  std::vector<double> theta0_;
-  dln::GdOptions options_;
-  void Release() {
-    Free(theta0_);
-    Free(result_.weights);
-    result_.trace = dln::Trace();
-    result_.memory.release();
-    held_.release();
-  }
-
-  dln::MemoryReservation held_;
-  dln::GdResult result_;
-};
-
 Napi::Value Train(const Napi::CallbackInfo& info) {
   return Guard(info.Env(), [&]() -> Napi::Value {
     auto problem = UnwrapProblem(info[0], "problem");
@@ -58,7 +19,11 @@ Napi::Value Train(const Napi::CallbackInfo& info) {
     dln::GdOptions options = ParseGdOptions(Reader(info[2], "options"));
     // Names of recorded quantities are checked now, so a typo fails before any work is queued.
     UnderPath("options", [&] { dln::validate(options, *problem); });
-    return StartJob(info.Env(), std::make_shared<TrainJob>(problem, std::move(theta), std::move(options)), info[3]);
+    using TrainJob = DriverJob<dln::GdOptions, dln::GdResult>;
+    auto job = std::make_shared<TrainJob>(
+        problem, std::move(theta), std::move(options), dln::gradientDescent,
+        [](Napi::Env env, dln::GdResult& r, const dln::GdOptions&) { return GdResultToJs(env, r); });
+    return StartJob(info.Env(), std::move(job), info[3]);
   });
 }
 

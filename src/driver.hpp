@@ -46,7 +46,7 @@
 //    weights, its own scratch) and moves the trace's reservation into its result
 //    (takeReservation), which holds it until the result is released.
 //
-// A discrete driver's skeleton (gradientDescent in gd.cpp is this, plus its targets):
+// A discrete driver's skeleton (gradientDescent in optimizers/train.cpp is this, plus its targets):
 //
 //   XResult r;
 //   r.memory.grow(doubleBytes(P, "weights"), "weights");

@@ -33,7 +33,7 @@ struct GdOptions {
   // Divergence: a non-finite loss, or a loss above this ceiling. NaN = automatic:
   // 1e12 * max(1, initial loss).
   double lossCeiling = std::numeric_limits<double>::quiet_NaN();
-  // The training rule (optimizers/optimizer.hpp; default "gd", this file's plain loop) and the
+  // The training rule (optimizers/optimizer.hpp; default "gd", plain gradient descent) and the
   // seed its batches and label noise are keyed by.
   OptimizerOptions optimizer;
   std::uint64_t seed = 0;
@@ -56,12 +56,9 @@ struct GdResult {
 void validate(const GdOptions& options);
 void validate(const GdOptions& options, const Problem& problem);
 
-// Runs options.optimizer: kind "gd" with none of the optimizer quantities recorded is the plain
-// loop of gd.cpp; everything else is trainWithOptimizer (optimizers/train.cpp), whose gd rule
-// gives the same bits.
+// Runs options.optimizer (default gd: plain gradient descent) by the training driver
+// (optimizers/train.cpp).
 GdResult gradientDescent(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
                          RunControl& control);
-GdResult trainWithOptimizer(const Problem& problem, const std::vector<double>& theta0, const GdOptions& options,
-                            RunControl& control);
 
 }  // namespace dln

@@ -32,18 +32,7 @@ async function timed(lanes, overrides) {
 }
 
 async function stepNs() {
-  const d = require(root);
-  const data = d.marionChizatData({ n: 50, d: 5, seed: 0 });
-  const widths = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1];
-  const problem = d.Problem.regression({ X: data.X, y: data.y, widths });
-  const w0 = d.initWeights(widths, { scale: 0.3, seed: 1 });
-  let best = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
-    const t0 = process.hrtime.bigint();
-    await d.train(problem, w0, { learningRate: 0.02, steps: 2e6, record: ['loss'] });
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 2e6);
-  }
-  return best;
+  return require('./_native').gdStepNs();
 }
 
 exports.run = async () => {

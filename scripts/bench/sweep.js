@@ -8,7 +8,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { root } = require('./_native');
+const { root, gdStepNs } = require('./_native');
 
 async function timed(source, overrides) {
   const { runExperiment } = require(root);
@@ -20,26 +20,11 @@ async function timed(source, overrides) {
   return { seconds: Number(seconds.toFixed(3)), runs: outcome.ran };
 }
 
-async function stepNs() {
-  const d = require(root);
-  const data = d.marionChizatData({ n: 50, d: 5, seed: 0 });
-  const widths = [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1];
-  const problem = d.Problem.regression({ X: data.X, y: data.y, widths });
-  const w0 = d.initWeights(widths, { scale: 0.3, seed: 1 });
-  let best = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
-    const t0 = process.hrtime.bigint();
-    await d.train(problem, w0, { learningRate: 0.02, steps: 2e6, record: ['loss'] });
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 2e6);
-  }
-  return best;
-}
-
 exports.run = async () => {
   const d = require(root);
   const threads = d.buildInfo().workerThreads;
   const totalSteps = 10 * (20 * (40000 + 10000 + 4000 + 4000) + 80 * 2000);
-  const ns = await stepNs();
+  const ns = await gdStepNs();
   const bareSeconds = (totalSteps * ns) / 1e9 / threads;
   const noSharpness = await timed('marion-chizat-fig1', ['train.record=[loss, distance]']);
   const exact = await timed('marion-chizat-fig1', []);

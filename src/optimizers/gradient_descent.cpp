@@ -1,5 +1,5 @@
-// gd: theta <- theta - eta grad R(theta) (docs/algorithms.md §7.2). The plain loop of src/gd.cpp
-// runs it; this rule serves runs that record the optimizer quantities (stabilityEdge) with it.
+// gd: theta <- theta - eta grad R(theta) (docs/algorithms.md §7.2), the default rule. It tells the
+// driver (train.cpp) its eta, so that the driver fuses completing the gradient with the step.
 #include "optimizers/optimizer.hpp"
 
 namespace dln {
@@ -11,6 +11,7 @@ class GradientDescent final : public Optimizer {
   explicit GradientDescent(double eta) : eta_(eta) {}
   void step(std::uint64_t, double* theta, Evaluator& ev) override { gradientStep(eta_, theta, ev); }
   double stabilityEdge(std::uint64_t, Evaluator&) const override { return 2.0 / eta_; }
+  double plainLearningRate() const override { return eta_; }
 
  private:
   double eta_;

@@ -1,7 +1,8 @@
-// Training rules beyond plain gradient descent (docs/algorithms.md §7): one file per rule
+// Training rules (docs/algorithms.md §7): one file per rule
 // (sgd.cpp, momentum.cpp, ...), each an Optimizer and an OptimizerRule, listed once in
 // registry.cpp. The driver (train.cpp) evaluates the full loss at theta every step (divergence,
-// recording, stops) and then calls the rule's step(), so a rule only says how theta moves.
+// recording, stops) and then calls the rule's step(), so a rule only says how theta moves. Plain
+// gradient descent is the rule gd (gradient_descent.cpp) like any other.
 //
 // Adding a rule: a file here defining its Optimizer subclass and `const OptimizerRule& xRule()`
 // (kind, option fields with defaults and bounds, make), one line in registry.cpp, its kind and
@@ -74,6 +75,11 @@ class Optimizer {
   }
   // Mini-batch rules: the batch sequence (batchSharpness). Null: full-batch gradients.
   virtual const BatchSampler* sampler() const { return nullptr; }
+  // Plain gradient descent (gd): its eta, for an update theta <- theta - eta grad R(theta) with
+  // nothing else. The driver then completes the gradient and steps in one pass where nothing reads
+  // the gradient first (Evaluator::completeGradientAndStep, bitwise the same as step()), and hands
+  // eta to the orbit quantities, which continue gradient descent. NaN for every other rule.
+  virtual double plainLearningRate() const { return std::numeric_limits<double>::quiet_NaN(); }
 };
 
 enum class FieldType { Number, Integer, Boolean };

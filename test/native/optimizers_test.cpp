@@ -376,7 +376,7 @@ int main() {
                     "label noise with the full batch");
   }
 
-  // --- Degenerate settings: gradient descent bit for bit (the plain loop of gd.cpp).
+  // --- Degenerate settings: gradient descent bit for bit (the rule gd, its steps fused where nothing is recorded).
   {
     const std::uint64_t many = 200;
     const Vec gd = run(*P, theta0, eta, many, {}).weights;
@@ -405,6 +405,19 @@ int main() {
     CHECK(!sameBits(run(*P, theta0, eta, many, opt("sam", {{"rho", 1e-12}})).weights, gd), "false case: rho 1e-12");
     CHECK(!sameBits(run(*P, theta0, eta, many, opt("label-noise", {{"sigma", 1e-12}})).weights, gd),
           "false case: sigma 1e-12");
+    // gd's steps fused (recorded at the ends) and not (recorded at every step): the same bits.
+    CHECK(sameBits(runEvery(*P, theta0, eta, many, opt("gd"), {"loss"}).weights, gd), "gd recorded at every step");
+    CHECK(sameBits(runEvery(*PL2, theta0, eta, many, opt("gd"), {"loss"}).weights, gdL2),
+          "gd with L2 recorded at every step");
+    // The orbit quantities continue plain gradient descent: gd hands them its eta whatever else is
+    // recorded; another rule has none to hand.
+    const auto orbit = [&](const dln::GdResult& r) { return r.trace.columns().back().values; };
+    const Vec plainOrbit = orbit(run(*P, theta0, eta, 20, opt("gd"), 7, {"loss", "orbitLoss"}));
+    CHECK(sameBits(orbit(run(*P, theta0, eta, 20, opt("gd"), 7, {"loss", "stabilityEdge", "orbitLoss"})), plainOrbit),
+          "gd's orbit with an optimizer quantity recorded");
+    CHECK(std::isfinite(plainOrbit.back()), "gd's orbit at the last row is finite");
+    CHECK_THROWS(run(*P, theta0, eta, 20, opt("momentum", {{"beta", 0}}), 7, {"loss", "orbitLoss"}),
+                 dln::ErrorCode::Value, "false case: the orbit of momentum (even at beta 0) is refused");
   }
 
   // --- The batch sequence depends on (seed, step) only: read out of order, from a fresh sampler, the same.
