@@ -44,6 +44,7 @@ int main() {
     dln::setMemoryLimit(base + 64 * 1000);
     std::atomic<std::size_t> granted{0};
     std::atomic<bool> over{false};
+    std::atomic<int> finished{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&] {
@@ -56,7 +57,10 @@ int main() {
           }
           if (dln::memoryReserved() > dln::memoryLimit()) over = true;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        // Hold everything until every thread has made its attempts: a thread that released early
+        // (its siblings not yet started, on a loaded machine) would let the total granted pass the limit.
+        ++finished;
+        while (finished.load() < 4) std::this_thread::yield();
       });
     }
     for (auto& t : threads) t.join();
