@@ -32,9 +32,10 @@ double sumOfSquares(std::size_t n, const double* x) {
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
 // x /= s, by one division and n multiplications (a division per entry, at 4-5 cycles each, cost
-// a quarter of a product per Lanczos step at P = 230); the quotient when 1/s would overflow.
+// a quarter of a product per Lanczos step at P = 230); the quotient where 1/s would overflow or
+// lose digits as a subnormal.
 void scaleBy(std::size_t n, double* x, double s) {
-  if (s > 0x1p-1000) {
+  if (s > 0x1p-1000 && s < 0x1p+1000) {
     const double inv = 1.0 / s;
     for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
   } else {
@@ -44,7 +45,7 @@ void scaleBy(std::size_t n, double* x, double s) {
 
 // out = x / s, as scaleBy.
 void scaledCopy(std::size_t n, const double* x, double s, double* out) {
-  if (s > 0x1p-1000) {
+  if (s > 0x1p-1000 && s < 0x1p+1000) {
     const double inv = 1.0 / s;
     for (std::size_t i = 0; i < n; ++i) out[i] = x[i] * inv;
   } else {
@@ -136,10 +137,12 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
     // of the estimates), the norm after it is sqrt(||w||^2 - ||c||^2) to working accuracy:
     // ||w - Q^T c||^2 = ||w||^2 - ||c||^2 + c^T (Q Q^T - I) c, and with the basis orthogonal to
     // omega <= sqrt(eps) per pair and m ||c||^2 <= 2^-40 ||w||^2 the last term is below
-    // sqrt(eps) 2^-40 ||w||^2 < 2^-52 ||w||^2. Saves a pass over w.
+    // sqrt(eps) 2^-40 ||w||^2 < 2^-52 ||w||^2. Saves a pass over w. (Not where ||w||^2 would
+    // overflow.)
     double removed = 0.0;
     for (std::size_t i = 0; i < m; ++i) removed += c[i] * c[i];
-    if (removed * static_cast<double>(m) <= 0x1p-40 * before * before) return std::sqrt(before * before - removed);
+    if (before < 0x1p+500 && removed * static_cast<double>(m) <= 0x1p-40 * before * before)
+      return std::sqrt(before * before - removed);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "check.hpp"
@@ -398,6 +399,21 @@ int main() {
     }
     // (Measured 1.4e-14, the rounding of 140 000-term sums; a row lost in the copy gives 1.)
     CHECK(ortho <= 1e-13, "orthonormal across the buffer's growth");
+  }
+  // Both ends of the range the norms allow (sums of squares: entries within about 1e+-154): near
+  // the top, ||w||^2 is too close to overflow for ||w||^2 - ||c||^2 (the explicit norm instead).
+  for (double scale : {1e150, 1e-150}) {
+    std::vector<double> d = range(100);
+    for (double& v : d) v *= scale;
+    Diagonal H(d);
+    dln::LanczosOptions o;
+    o.k = 2;  // full reorthogonalization at every step
+    const dln::LanczosResult r = dln::lanczos(H, o);
+    CHECK(r.converged, "converged at scale " + std::to_string(scale));
+    CHECK_REL(r.values[0], 100.0 * scale, 1e-12, "lambda_1 at scale " + std::to_string(scale));
+    CHECK_REL(r.values[1], 99.0 * scale, 1e-12, "lambda_2 at scale " + std::to_string(scale));
+    o.k = 1;  // partial reorthogonalization
+    CHECK_REL(dln::lanczos(H, o).values[0], 100.0 * scale, 1e-12, "top 1 at scale " + std::to_string(scale));
   }
   return check::done("lanczos_test");
 }
