@@ -31,6 +31,28 @@ double sumOfSquares(std::size_t n, const double* x) {
 
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
+// x /= s, by one division and n multiplications (a division per entry, at 4-5 cycles each, cost
+// a quarter of a product per Lanczos step at P = 230); the quotient where 1/s would overflow or
+// lose digits as a subnormal.
+void scaleBy(std::size_t n, double* x, double s) {
+  if (s > 0x1p-1000 && s < 0x1p+1000) {
+    const double inv = 1.0 / s;
+    for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) x[i] /= s;
+  }
+}
+
+// out = x / s, as scaleBy.
+void scaledCopy(std::size_t n, const double* x, double s, double* out) {
+  if (s > 0x1p-1000 && s < 0x1p+1000) {
+    const double inv = 1.0 / s;
+    for (std::size_t i = 0; i < n; ++i) out[i] = x[i] * inv;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) out[i] = x[i] / s;
+  }
+}
+
 double dot4(std::size_t n, const double* x, const double* y) {
   double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
   std::size_t i = 0;
@@ -110,6 +132,17 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
   for (int pass = 0; pass < 2; ++pass) {
     project(n, m, Q, w, c);
     subtract(n, m, Q, c, w);
+    // When the pass removed almost nothing (the usual case: the recurrence already took out the
+    // basis components, and a reorthogonalization removes remains at the level omega ~ sqrt(eps)
+    // of the estimates), the norm after it is sqrt(||w||^2 - ||c||^2) to working accuracy:
+    // ||w - Q^T c||^2 = ||w||^2 - ||c||^2 + c^T (Q Q^T - I) c, and with the basis orthogonal to
+    // omega <= sqrt(eps) per pair and m ||c||^2 <= 2^-40 ||w||^2 the last term is below
+    // sqrt(eps) 2^-40 ||w||^2 < 2^-52 ||w||^2. Saves a pass over w. (Not where ||w||^2 would
+    // overflow.)
+    double removed = 0.0;
+    for (std::size_t i = 0; i < m; ++i) removed += c[i] * c[i];
+    if (before < 0x1p+500 && removed * static_cast<double>(m) <= 0x1p-40 * before * before)
+      return std::sqrt(before * before - removed);
     const double after = norm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
@@ -117,15 +150,37 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
   return before;
 }
 
+// out[0..n) uniform on [-1, 1): two 32-bit values per 64-bit SplitMix64 output (Steele et al.
+// 2014) of a state seeded by one draw of `rng`, the high half first. Start vectors only need to
+// reach every direction; normals (a log per pair) took the time of 0.8 of a warm recording's
+// products at P = 230, and of 4 of a cold solve's 20 (docs/algorithms.md §2.6).
+void symmetricUniforms(Rng& rng, std::size_t n, double* out) {
+  std::uint64_t state = rng.next();
+  auto draw = [&state]() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  };
+  auto value = [](std::uint32_t bits) { return static_cast<double>(static_cast<std::int32_t>(bits)) * 0x1p-31; };
+  std::size_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const std::uint64_t x = draw();
+    out[i] = value(static_cast<std::uint32_t>(x >> 32));
+    out[i + 1] = value(static_cast<std::uint32_t>(x));
+  }
+  if (i < n) out[i] = value(static_cast<std::uint32_t>(draw() >> 32));
+}
+
 // A random unit vector orthogonal to the first m rows of Q; false if none exists (m == n).
 bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out, double* c) {
   if (m >= n) return false;
   for (int attempt = 0; attempt < 4; ++attempt) {
-    rng.normals(n, out);
+    symmetricUniforms(rng, n, out);
     const double before = norm(n, out);
     const double after = orthogonalize(n, m, Q, out, c, before);
     if (after > 1e-8 * before) {
-      for (std::size_t i = 0; i < n; ++i) out[i] /= after;
+      scaleBy(n, out, after);
       return true;
     }
   }
@@ -133,7 +188,19 @@ bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, dou
 }
 
 void sortDescending(std::vector<RitzPair>& pairs) {
-  std::stable_sort(pairs.begin(), pairs.end(), [](const RitzPair& x, const RitzPair& y) { return x.value > y.value; });
+  // Stable either way (the same order as std::stable_sort); a short list by insertion, without
+  // the temporary buffer std::stable_sort allocates at every call (every Lanczos step).
+  if (pairs.size() > 32) {
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const RitzPair& x, const RitzPair& y) { return x.value > y.value; });
+    return;
+  }
+  for (std::size_t i = 1; i < pairs.size(); ++i) {
+    const RitzPair p = pairs[i];
+    std::size_t j = i;
+    for (; j > 0 && p.value > pairs[j - 1].value; --j) pairs[j] = pairs[j - 1];
+    pairs[j] = p;
+  }
 }
 
 }  // namespace
@@ -174,7 +241,11 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
       // At the start: x0 is within rounding of mu, and so is the root.
       if (it == 0) break;
       lo = std::max(lo, x);
-      x = 0.5 * (lo + hi);
+      const double mid = 0.5 * (lo + hi);
+      // The bracket has closed on x (adjacent doubles): evaluating again would give the same
+      // failure (the loop used to spin to its cap here, 1 call in 10^4 along a run).
+      if (mid == x) break;
+      x = mid;
       continue;
     }
     if (f > 0) lo = std::max(lo, x);
@@ -250,6 +321,7 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
                "maxIterations");
   if (workspace_) {
     Q_ = std::move(workspace_->Q);
+    capacity_ = workspace_->capacity;
     w_ = std::move(workspace_->w);
     c_ = std::move(workspace_->c);
     alpha_ = std::move(workspace_->alpha);
@@ -258,6 +330,7 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
     topVector_ = std::move(workspace_->topVector);
     omega_ = std::move(workspace_->omega);
     omegaOld_ = std::move(workspace_->omegaOld);
+    candidates_ = std::move(workspace_->candidates);
     alpha_.clear();
     beta_.clear();
   }
@@ -267,11 +340,10 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
   topVector_.resize(std::max(topVector_.size(), rows));
   omega_.resize(std::max(omega_.size(), rows + 1));
   omegaOld_.resize(std::max(omegaOld_.size(), rows + 1));
-  // The basis grows a row per step inside one reservation (rows are touched only when used);
-  // the vector's capacity starts at a few dozen rows (most solves stop there) and doubles as
-  // needed, so that a short solve does not map and fault in the whole basis.
+  // The basis grows inside one reservation (growBasis), so that a short solve does not map and
+  // fault in the whole basis.
   rows_ = rows;
-  if (Q_.size() < n_) Q_.resize(n_);
+  growBasis();
   alpha_.reserve(maxBasis);
   beta_.reserve(maxBasis);
 }
@@ -279,6 +351,7 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
 LanczosProcess::~LanczosProcess() {
   if (!workspace_) return;
   workspace_->Q = std::move(Q_);
+  workspace_->capacity = capacity_;
   workspace_->w = std::move(w_);
   workspace_->c = std::move(c_);
   workspace_->alpha = std::move(alpha_);
@@ -287,14 +360,25 @@ LanczosProcess::~LanczosProcess() {
   workspace_->topVector = std::move(topVector_);
   workspace_->omega = std::move(omega_);
   workspace_->omegaOld = std::move(omegaOld_);
+  workspace_->candidates = std::move(candidates_);
 }
 
-// Room for row m_ of the basis. Rows are written before they are read, so the vector only grows
-// (doubling, capped at the reserved maximum) and keeps its size across solves that share a
-// workspace: no zero-filling on the way.
+// Room for row m_ of the basis, never zero-filled: rows are written before they are read, and the
+// pages of rows a solve never reaches are never touched. The first allocation holds 2^22 doubles
+// (32 MiB of address space, of which a solve faults in only what it writes) or at least 32 rows,
+// capped at the reserved maximum; past it the buffer doubles, copying the rows written so far. It
+// keeps its size across the solves that share a workspace. (A std::vector grown a row at a time
+// zero-filled and copied the basis five times in a cold solve: 0.8x its products at P = 230.)
 void LanczosProcess::growBasis() {
   const std::size_t need = (m_ + 1) * n_;
-  if (Q_.size() < need) Q_.resize(std::max(need, std::min(2 * Q_.size(), rows_ * n_)));
+  if (capacity_ >= need) return;
+  const std::size_t first = std::max<std::size_t>(32, (std::size_t(1) << 22) / std::max<std::size_t>(n_, 1));
+  const std::size_t rows =
+      std::max(m_ + 1, std::min(rows_, std::max(first, 2 * (capacity_ / std::max<std::size_t>(n_, 1)))));
+  std::unique_ptr<double[]> bigger(new double[rows * n_]);
+  if (m_ > 0) std::copy(Q_.get(), Q_.get() + m_ * n_, bigger.get());
+  Q_ = std::move(bigger);
+  capacity_ = rows * n_;
 }
 
 void LanczosProcess::track(std::size_t k, bool smallest) {
@@ -304,25 +388,26 @@ void LanczosProcess::track(std::size_t k, bool smallest) {
 
 void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
   const std::size_t n = n_;
-  double* q = Q_.data();
+  double* q = Q_.get();
   if (start) {
     const double s = norm(n, start);
     if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
-    rng.normals(n, q);  // the same values as n calls of normal(), drawn in one pass
-    const double scale = s > 0 ? startNoise * s / std::sqrt(double(n)) : 1.0;
+    // v0 + 1e-3 (||v0|| / sqrt n) xi with xi of unit variance per entry.
+    const double scale = s > 0 ? startNoise * s / std::sqrt(double(n)) * std::sqrt(3.0) : 1.0;
+    symmetricUniforms(rng, n, q);
     for (std::size_t i = 0; i < n; ++i) q[i] = start[i] + scale * q[i];
   } else {
-    rng.normals(n, q);
+    symmetricUniforms(rng, n, q);
   }
   const double q0 = norm(n, q);
   if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
-  for (std::size_t i = 0; i < n; ++i) q[i] /= q0;
+  scaleBy(n, q, q0);
 }
 
 double LanczosProcess::extend() {
   const std::size_t n = n_;
   const std::size_t j = m_;  // index of q_j, the vector multiplied now
-  const double* qm = Q_.data() + j * n;
+  const double* qm = Q_.get() + j * n;
   double* w = w_.data();
   op_.apply(qm, w);
   ++products_;
@@ -354,7 +439,7 @@ double LanczosProcess::extend() {
   if (!partialReorthogonalization()) {
     // Full reorthogonalization at every step: one classical Gram-Schmidt pass (two matrix-vector
     // products), a second one only when the first still cancelled (DGKS).
-    b = orthogonalize(n, m_, Q_.data(), w, c_.data(), recurrenceNorm);
+    b = orthogonalize(n, m_, Q_.get(), w, c_.data(), recurrenceNorm);
     ++reorthogonalizations_;
   } else {
     b = partialStep(j, a, bPrev, recurrenceNorm);
@@ -418,7 +503,7 @@ double LanczosProcess::partialStep(std::size_t j, double a, double bPrev, double
 double LanczosProcess::settle(double b) {
   if (!pending_) return b;
   pending_ = false;
-  const double after = orthogonalize(n_, m_, Q_.data(), w_.data(), c_.data(), b);
+  const double after = orthogonalize(n_, m_, Q_.get(), w_.data(), c_.data(), b);
   tNorm_ = std::max(tNorm_, std::fabs(alpha_.back()) + after + (m_ - 1 > blockStart_ ? beta_.back() : 0.0));
   return after;
 }
@@ -516,8 +601,7 @@ void LanczosProcess::advance(double b) {
   b = settle(b);
   growBasis();
   beta_.push_back(b);
-  double* next = Q_.data() + m_ * n_;
-  for (std::size_t i = 0; i < n_; ++i) next[i] = w_[i] / b;
+  scaledCopy(n_, w_.data(), b, Q_.get() + m_ * n_);
 }
 
 bool LanczosProcess::restart(double b, Rng& rng) {
@@ -537,7 +621,7 @@ bool LanczosProcess::restart(double b, Rng& rng) {
   beta_.push_back(0.0);
   blockStart_ = m_;
   ++restarts_;
-  return freshDirection(n_, m_, Q_.data(), rng, Q_.data() + m_ * n_, c_.data());
+  return freshDirection(n_, m_, Q_.get(), rng, Q_.get() + m_ * n_, c_.data());
 }
 
 void LanczosProcess::collectClosed() {
@@ -561,10 +645,9 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
     if (!wantVectors) return;
     result.vectors.resize(n);
     tridiagonalEigenvector(m_, alpha_.data(), beta_.data(), 1.0, top_, pivots_.data(), topVector_.data());
-    kernels::transposedTimes(m_, n, 1, Q_.data(), topVector_.data(), result.vectors.data());
+    kernels::transposedTimes(m_, n, 1, Q_.get(), topVector_.data(), result.vectors.data());
     const double s = norm(n, result.vectors.data());
-    if (s > 0)
-      for (std::size_t t = 0; t < n; ++t) result.vectors[t] /= s;
+    if (s > 0) scaleBy(n, result.vectors.data(), s);
     return;
   }
   // If the process ended right after closing a block, its pairs are all in `finished_`.
@@ -595,10 +678,9 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
       cached = r.block;
     }
     double* y = result.vectors.data() + i * n;
-    for (std::size_t j = 0; j < length; ++j) kernels::axpy(n, S[j * length + r.index], Q_.data() + (start + j) * n, y);
+    for (std::size_t j = 0; j < length; ++j) kernels::axpy(n, S[j * length + r.index], Q_.get() + (start + j) * n, y);
     const double s = norm(n, y);
-    if (s > 0)
-      for (std::size_t t = 0; t < n; ++t) y[t] /= s;
+    if (s > 0) scaleBy(n, y, s);
   }
 }
 

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "control.hpp"
@@ -38,10 +39,21 @@ constexpr double kLanczosNegligible = 1e-12;
 // Default iteration cap (also capped by the dimension).
 constexpr std::size_t kLanczosDefaultMaxIterations = 300;
 
+// A Ritz pair candidate: its value, its residual estimate, and where its vector lives (block
+// number, index in that block's ascending eigenvalues).
+struct RitzPair {
+  double value, residual;
+  std::size_t block, index;
+};
+
 // Buffers a LanczosProcess borrows and gives back, so that repeated solves along a trajectory
 // (a recording per step) allocate nothing once the first solve has sized them.
 struct LanczosWorkspace {
-  std::vector<double> Q, w, c, alpha, beta, pivots, topVector, omega, omegaOld;
+  // The basis: rows are written before they are read, so it is never zero-filled.
+  std::unique_ptr<double[]> Q;
+  std::size_t capacity = 0;  // doubles in Q
+  std::vector<double> w, c, alpha, beta, pivots, topVector, omega, omegaOld;
+  std::vector<RitzPair> candidates;
 };
 
 struct LanczosOptions {
@@ -71,13 +83,6 @@ struct LanczosResult {
 };
 
 LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& options);
-
-// A Ritz pair candidate: its value, its residual estimate, and where its vector lives (block
-// number, index in that block's ascending eigenvalues).
-struct RitzPair {
-  double value, residual;
-  std::size_t block, index;
-};
 
 // The top eigenvalue of a symmetric tridiagonal T_m (diagonal a[0..m), couplings b[0..m-1), all
 // nonzero) from that of its leading block T_{m-1}: mu, and the square of the last component of
@@ -156,7 +161,7 @@ class LanczosProcess {
 
   std::size_t size() const { return m_; }  // basis vectors extended so far
   std::size_t dimension() const { return n_; }
-  const double* basisVector(std::size_t i) const { return Q_.data() + i * n_; }
+  const double* basisVector(std::size_t i) const { return Q_.get() + i * n_; }
   const std::vector<double>& alpha() const { return alpha_; }
   const std::vector<double>& beta() const { return beta_; }  // 0 where a block was closed
   // Max row sum of |T|, an estimate of ||H||: between ||T||_2 and sqrt(3) ||T||_2 <= sqrt(3) ||H||.
@@ -179,7 +184,9 @@ class LanczosProcess {
 
   SymmetricOperator& op_;
   std::size_t n_;
-  std::vector<double> Q_, w_, c_, alpha_, beta_;
+  std::unique_ptr<double[]> Q_;
+  std::size_t capacity_ = 0;  // doubles in Q_
+  std::vector<double> w_, c_, alpha_, beta_;
   std::vector<Block> finished_;
   std::vector<double> values_, lastRow_;  // the open block's Ritz values and last eigenvector row
   std::vector<RitzPair> candidates_;

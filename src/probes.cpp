@@ -205,6 +205,8 @@ class SpectralProbe final : public Probe {
     request.stream = recordings_;
     request.cancel = c.cancel;
     request.workspace = &workspace_;
+    if (!H_ || &H_->evaluator() != &c.evaluator) H_ = std::make_unique<HessianOperator>(c.evaluator);
+    request.hessian = H_.get();
     Spectrum s = hessianSpectrum(c.evaluator, o_, request);
     top_ = std::move(s.values);
     smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
@@ -219,7 +221,8 @@ class SpectralProbe final : public Probe {
   bool wantSmallest_ = false;
   std::vector<std::size_t> columns_;
   std::vector<double> previous_;
-  LanczosWorkspace workspace_;  // one set of Lanczos buffers for the run's recordings
+  LanczosWorkspace workspace_;          // one set of Lanczos buffers for the run's recordings
+  std::unique_ptr<HessianOperator> H_;  // and one operator
   std::vector<double> top_;
   double smallest_ = 0.0, residual_ = 0.0;
   std::size_t hvps_ = 0;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "error.hpp"
@@ -33,7 +34,11 @@ void validate(const SharpnessOptions& o, std::size_t P) {
 
 Spectrum hessianSpectrum(const Evaluator& evaluator, const SharpnessOptions& o, const SpectrumRequest& request) {
   using M = SharpnessOptions::Method;
-  HessianOperator H(evaluator);
+  // The caller's operator when it is one on this evaluator (its buffers sized once per run), else
+  // a local one.
+  std::optional<HessianOperator> local;
+  HessianOperator& H =
+      request.hessian && &request.hessian->evaluator() == &evaluator ? *request.hessian : local.emplace(evaluator);
   const std::size_t P = H.dimension();
   Spectrum s;
   if (o.method == M::Lanczos) {

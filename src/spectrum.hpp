@@ -17,6 +17,7 @@
 
 #include "control.hpp"
 #include "evaluator.hpp"
+#include "hessian.hpp"
 #include "lanczos.hpp"
 
 namespace dln {
@@ -49,6 +50,7 @@ struct SpectrumRequest {
   std::uint64_t stream = 0;               // the eigensolver's random stream (one per recording along a run)
   CancelFlag cancel;                      // polled between Lanczos iterations and blocks of dense work
   LanczosWorkspace* workspace = nullptr;  // Lanczos buffers kept across solves (a run's recordings)
+  HessianOperator* hessian = nullptr;     // an operator on the same evaluator, kept across solves
 };
 
 struct Spectrum {

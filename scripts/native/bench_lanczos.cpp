@@ -1,16 +1,22 @@
 // Lanczos against the cost of its own products (issue 19, item 1), at the Marion-Chizat size
-// (n = 50, d = 5, L = 10, P = 230). Prints JSON; every ratio is measured in this one run:
+// (n = 50, d = 5, L = 10, P = 230) and at Jacot et al.'s deep size (widths 10-100-100-100-10,
+// N = 100, P = 22 000). Prints JSON; every ratio is measured in this one run, in thread CPU time:
 //  - hvpNs: one Hessian-vector product at the run's initial point (best of 5 timings);
-//  - warm: gradient descent (scale 0.35, seed 1, eta in {0.02, 0.1}, 450 steps) recording the
-//    exact sharpness (tol 1e-10, warm-started from the previous Ritz vector) at every step,
-//    against the same run recording only the loss: the time per recording over the time of the
-//    products it made (sharpnessHvps); target <= 2;
+//  - warm: gradient descent recording the exact sharpness (tol 1e-10, warm-started from the
+//    previous Ritz vector) at every step (Marion-Chizat: scale 0.35, seed 1, eta in {0.02, 0.1},
+//    450 steps; Jacot: scale 0.01, seed 1, eta 0.001, 30 steps), against the same run recording only
+//    the loss: the time per recording over the time of the products it made (sharpnessHvps times
+//    hvpNs); target <= 2;
 //  - cold: a top-1 solve from a random start (tol 1e-10) through hessianSpectrum, over its
 //    products' time; target <= 3;
-//  - parity: the paper's schedule (eta 0.005, the reference code's 20-step power iteration from a
-//    fresh Gaussian start every 5 steps; issue 19 item 4): the time per recording over its 20
-//    products, and the start vector's draws (P normals) one at a time (Rng::normal) and in one
-//    pass (Rng::normals, the same bits), per recording.
+//  - parity (Marion-Chizat only): the paper's schedule (eta 0.005, the reference code's 20-step
+//    power iteration from a fresh Gaussian start every 5 steps; issue 19 item 4): the time per
+//    recording over its 20 products, and the start vector's draws (P normals) one at a time
+//    (Rng::normal) and in one pass (Rng::normals, the same bits), per recording.
+// --profile runs the Marion-Chizat part once and skips Jacot's (for valgrind --tool=callgrind,
+// whose instruction counts split a recording into products and the rest deterministically: e.g.
+// --toggle-collect='dln::(anonymous namespace)::SpectralProbe::record(*' for the warm recordings,
+// against HessianOperator::apply's inclusive count).
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -19,10 +25,12 @@
 
 #include "bench_common.hpp"
 #include "blas.hpp"
+#include "data.hpp"
 #include "evaluator.hpp"
 #include "gd.hpp"
 #include "hessian.hpp"
 #include "init.hpp"
+#include "losses/mse.hpp"
 #include "rng.hpp"
 #include "spectrum.hpp"
 
@@ -49,12 +57,10 @@ double bestCpuNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
   return best;
 }
 
-// --profile: one repetition of everything (for valgrind --tool=callgrind, whose instruction
-// counts split a recording into products and the rest deterministically).
 int g_repeats = 7;
 std::uint64_t g_calls = 100000;
 
-double hvpNsAt(const Problem& problem, const std::vector<double>& theta) {
+double hvpNsAt(const Problem& problem, const std::vector<double>& theta, std::uint64_t calls) {
   Evaluator ev(problem);
   ev.evaluate(theta.data());
   ev.completeGradient();
@@ -67,23 +73,25 @@ double hvpNsAt(const Problem& problem, const std::vector<double>& theta) {
         H.apply(v.data(), out.data());
         sink(out[0]);
       },
-      g_calls);
+      calls);
 }
 
 struct Warm {
   double usPerRecording, hvpsPerRecording, ratio, lastSharpness;
 };
 
-Warm warmRecording(const Problem& problem, const std::vector<double>& theta0, double eta, double hvpNs) {
+Warm warmRecording(const Problem& problem, const std::vector<double>& theta0, double eta, double hvpNs,
+                   std::size_t steps = 450, int repeats = 0) {
+  if (repeats == 0) repeats = g_repeats;
   GdOptions o;
   o.learningRate = eta;
-  o.maxSteps = 450;
+  o.maxSteps = steps;
   o.recordEvery = 1;
   auto timeRun = [&](const std::vector<std::string>& record, GdResult* keep) {
     o.record = record;
     RunControl control;
     double best = 1e300;
-    for (int r = 0; r < g_repeats; ++r) {
+    for (int r = 0; r < repeats; ++r) {
       const double t0 = cpuNs();
       GdResult res = gradientDescent(problem, theta0, o, control);
       best = std::min(best, cpuNs() - t0);
@@ -148,42 +156,72 @@ Parity parityRecording(const Problem& problem, const std::vector<double>& theta0
   return {perRecording / 1e3, perRecording / (20 * hvpNs), one / 1e3, bulk / 1e3};
 }
 
+struct Cold {
+  double us, hvps, ratio;
+};
+
+// A top-1 solve from a random start (streams 0..15 in turn): the best time per solve over
+// `repeats` rounds of `calls` solves, and its mean products.
+Cold coldSolve(const Problem& problem, const std::vector<double>& theta, double hvpNs, std::uint64_t calls,
+               int repeats) {
+  Evaluator ev(problem);
+  ev.evaluate(theta.data());
+  ev.completeGradient();
+  SharpnessOptions so;
+  SpectrumRequest request;
+  std::uint64_t stream = 0;
+  const double ns = bestCpuNsPerCall(
+      [&] {
+        request.stream = stream++ % 16;
+        sink(hessianSpectrum(ev, so, request).values[0]);
+      },
+      calls, repeats);
+  double products = 0;
+  for (std::uint64_t s = 0; s < 16; ++s) {
+    request.stream = s;
+    products += static_cast<double>(hessianSpectrum(ev, so, request).products) / 16.0;
+  }
+  return {ns / 1e3, products, ns / (products * hvpNs)};
+}
+
+// Jacot et al.'s deep setting (as bench_jacot.cpp): L = 4, w = 100, d_0 = d_L = 10, N = 100.
+Problem jacotBenchProblem() {
+  TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
+  return Problem(NetworkSpec({10, 100, 100, 100, 10}, {}),
+                 std::make_shared<MseLoss>(100, 10, 10, data.X.data(), data.Y.data()), 0.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "--profile") g_repeats = 1, g_calls = 10;
+  const bool profile = g_repeats == 1;
   setBlasThreads(1);
   Problem problem = marionChizatBenchProblem();
   InitOptions io;
   io.scale = 0.35;
   io.seed = 1;
   const auto theta0 = initialize(problem.spec(), io);
-  const double hvpNs = hvpNsAt(problem, theta0);
+  const double hvpNs = hvpNsAt(problem, theta0, g_calls);
 
   const Warm a = warmRecording(problem, theta0, 0.02, hvpNs);
   const Warm b = warmRecording(problem, theta0, 0.1, hvpNs);
-
-  Evaluator ev(problem);
-  ev.evaluate(theta0.data());
-  ev.completeGradient();
-  SharpnessOptions so;
-  SpectrumRequest request;
-  Spectrum last;
-  std::uint64_t stream = 0;
-  const double cold = bestCpuNsPerCall(
-      [&] {
-        request.stream = stream++ % 16;
-        last = hessianSpectrum(ev, so, request);
-        sink(last.values[0]);
-      },
-      g_repeats == 1 ? 16 : 2000, g_repeats == 1 ? 1 : 5);
-  double coldProducts = 0;
-  for (std::uint64_t s = 0; s < 16; ++s) {
-    request.stream = s;
-    coldProducts += static_cast<double>(hessianSpectrum(ev, so, request).products) / 16.0;
-  }
-
+  const Cold cold = coldSolve(problem, theta0, hvpNs, profile ? 16 : 2000, profile ? 1 : 5);
   const Parity parity = parityRecording(problem, theta0, hvpNs);
+
+  double jacotHvpNs = 0.0;
+  Warm jw{};
+  Cold jc{};
+  if (!profile) {
+    Problem jacot = jacotBenchProblem();
+    InitOptions jo;
+    jo.scale = 0.01;
+    jo.seed = 1;
+    const auto jacot0 = initialize(jacot.spec(), jo);
+    jacotHvpNs = hvpNsAt(jacot, jacot0, 200);
+    jw = warmRecording(jacot, jacot0, 1e-3, jacotHvpNs, 30, 3);
+    jc = coldSolve(jacot, jacot0, jacotHvpNs, 16, 3);
+  }
 
   std::printf(
       "{\"blas\": \"%s\", \"hvpNs\": %.1f,"
@@ -193,8 +231,12 @@ int main(int argc, char** argv) {
       "\"finalSharpness\": %.15g},"
       " \"warmTarget\": 2, \"coldTop1\": {\"us\": %.2f, \"hvps\": %.2f, \"overProducts\": %.2f}, \"coldTarget\": 3,"
       " \"parity\": {\"usPerRecording\": %.2f, \"over20Products\": %.2f, \"startDrawsUs\": {\"oneByOne\": %.3f, "
-      "\"onePass\": %.3f}}}\n",
+      "\"onePass\": %.3f}},"
+      " \"jacot\": {\"hvpUs\": %.1f, \"warmEta0.001\": {\"usPerRecording\": %.1f, \"hvpsPerRecording\": %.2f, "
+      "\"overProducts\": %.2f, \"finalSharpness\": %.15g}, \"coldTop1\": {\"us\": %.1f, \"hvps\": %.2f, "
+      "\"overProducts\": %.2f}}}\n",
       blasVendor(), hvpNs, a.usPerRecording, a.hvpsPerRecording, a.ratio, a.lastSharpness, b.usPerRecording,
-      b.hvpsPerRecording, b.ratio, b.lastSharpness, cold / 1e3, coldProducts, cold / (coldProducts * hvpNs),
-      parity.usPerRecording, parity.ratio, parity.drawOneUs, parity.drawBulkUs);
+      b.hvpsPerRecording, b.ratio, b.lastSharpness, cold.us, cold.hvps, cold.ratio, parity.usPerRecording, parity.ratio,
+      parity.drawOneUs, parity.drawBulkUs, jacotHvpNs / 1e3, jw.usPerRecording, jw.hvpsPerRecording, jw.ratio,
+      jw.lastSharpness, jc.us, jc.hvps, jc.ratio);
 }
