@@ -1,6 +1,6 @@
 /** Long work runs off the event loop, reports progress, and stops promptly on abort. */
 import { DlnAbortError, DlnError, initWeights, train } from '../lib';
-import { mcProblem, MC_WIDTHS } from './helpers';
+import { mcProblem, MC_WIDTHS, watchEventLoop } from './helpers';
 
 describe('async runs', () => {
   const problem = mcProblem();
@@ -30,17 +30,27 @@ describe('async runs', () => {
     expect(err).toBeInstanceOf(DlnAbortError);
   });
 
+  test('false case for the loop watch: work on the main thread shows as one long gap', async () => {
+    const loop = watchEventLoop(10);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const until = performance.now() + 300;
+    while (performance.now() < until); // blocks the loop, as a synchronous native call would
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(loop.stop().maxGapMs).toBeGreaterThanOrEqual(300);
+  });
+
   test('the event loop keeps running during a long computation, and progress arrives', async () => {
     const controller = new AbortController();
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 10);
+    const loop = watchEventLoop(10);
     const progress: number[] = [];
     const run = train(problem, w0, { ...long, signal: controller.signal, onProgress: (p) => progress.push(p.done) });
     await new Promise((resolve) => setTimeout(resolve, 500));
     controller.abort();
     await run.catch(() => undefined);
-    clearInterval(timer);
-    expect(ticks).toBeGreaterThan(25); // ~50 expected at 10 ms
+    const { ticks, maxGapMs } = loop.stop();
+    // A run on the main thread would block the loop for the whole 500 ms (one gap that long).
+    expect(ticks).toBeGreaterThan(2);
+    expect(maxGapMs).toBeLessThan(250);
     expect(progress.length).toBeGreaterThan(2);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
     expect(progress[progress.length - 1]).toBeLessThanOrEqual(1e9);

@@ -85,3 +85,27 @@ export function completionProblem(widths: number[], l2 = 0, seed = 0): Problem {
 }
 
 export { initWeights };
+
+/**
+ * Watches the event loop with a timer: `stop()` returns how often it fired and the longest gap
+ * between firings (from the start). Work that blocked the loop shows as one gap as long as the
+ * work; a busy machine only spreads the firings, so tests assert the gap, not the count.
+ */
+export function watchEventLoop(everyMs: number): { stop(): { ticks: number; maxGapMs: number } } {
+  let ticks = 0;
+  let last = performance.now();
+  let maxGapMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    ticks++;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      maxGapMs = Math.max(maxGapMs, performance.now() - last);
+      return { ticks, maxGapMs };
+    },
+  };
+}
