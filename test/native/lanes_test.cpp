@@ -144,6 +144,58 @@ void runAll() {
     compare(*problem, some, problem == wide ? "widths above 8" : "depth 1");
   }
 
+  // The batched power iteration (sharpnessPower every row): per-lane iteration counts (1, 2, 7,
+  // 20), seeds and schedules; a run at the origin (H v = 0: the estimate is 0 from there on); a
+  // run that diverges; runs whose products overflow while the loss is finite (NaN
+  // rows) or whose iterates are rescaled; more runs than lanes. Every column, every bit, as the single runs.
+  {
+    std::vector<dln::lanes::LaneRun> power;
+    const std::size_t iterations[] = {20, 1, 7, 2, 20, 3, 20, 5, 20};
+    for (std::uint64_t i = 0; i < 9; ++i) {
+      dln::lanes::LaneRun r{initOf(*mc, 0.3 + 0.1 * static_cast<double>(i % 4), 300 + i),
+                            optionsOf(0.01 + 0.03 * static_cast<double>(i), 120 + 10 * i, 1 + i % 3, 7 + i)};
+      r.options.record = {"loss", "sharpnessPower", "distance"};
+      r.options.probeOptions.sharpness.powerIterations = iterations[i];
+      power.push_back(std::move(r));
+    }
+    std::fill(power[2].theta0.begin(), power[2].theta0.end(), 0.0);  // the origin
+    power[5].theta0 = initOf(*mc, 0.8, 305);                         // diverges at step 8 (non-finite loss)
+    power[5].options.learningRate = 40.0;
+    power[5].options.recordEvery = 1;
+    // Weights of order 1e5: the loss (~1e95) is finite, the second product's squares overflow (a
+    // NaN row); of order 1e6: every iterate's norm passes 1e100 and is rescaled (a finite row).
+    power[8].theta0 = initOf(*mc, 1e5, 308);
+    power[6].theta0 = initOf(*mc, 1e6, 306);
+    std::vector<dln::GdResult> got = compare(*mc, power, "batched power iteration");
+    auto column = [](const dln::GdResult& r) {
+      for (const auto& c : r.trace.columns())
+        if (c.name == "sharpnessPower") return c.values;
+      return std::vector<double>{};
+    };
+    bool zero = false, nan = false, finite = false, rescaled = false;
+    for (const auto& r : got) {
+      for (double v : column(r)) {
+        zero = zero || v == 0.0;
+        nan = nan || std::isnan(v);
+        finite = finite || (std::isfinite(v) && v > 0);
+        rescaled = rescaled || (std::isfinite(v) && v > 1e100);
+      }
+    }
+    CHECK(zero && nan && finite && rescaled,
+          "the power runs cover H v = 0, overflowing products, rescaled iterates and ordinary estimates");
+    // False case: the run's eigensolver seed one up changes its sharpnessPower column (the starts
+    // are drawn from the run's own stream) and nothing else.
+    std::vector<dln::lanes::LaneRun> moved = {power[1], power[0]};  // power[0]: 20 iterations
+    moved[1].options.probeOptions.sharpness.seed += 1;
+    dln::RunControl control;
+    auto lanes = dln::lanes::gradientDescentLanes(*mc, moved, control);
+    std::string why;
+    CHECK(sameResult(lanes[0], got[1], why), "the neighbour of a moved power seed keeps its bits");
+    CHECK(!sameResult(lanes[1], got[0], why) && why == "column sharpnessPower",
+          "a moved power seed shows in sharpnessPower only (" + why + ")");
+    CHECK(lanes[1].weights == got[0].weights, "a moved power seed leaves the trajectory alone");
+  }
+
   // False case: one ulp on one lane's learning rate shows in its weights.
   {
     std::vector<dln::lanes::LaneRun> two = {runs[0], runs[1]};
