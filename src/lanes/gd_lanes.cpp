@@ -9,6 +9,7 @@
 #include "error.hpp"
 #include "evaluator.hpp"
 #include "kernels.hpp"
+#include "lanes/lane_check.hpp"
 #include "lanes/lane_group.hpp"
 #include "optimizers/quantities.hpp"
 
@@ -52,6 +53,12 @@ std::string laneIneligibility(const Problem& problem, const GdOptions& o) {
   const NetworkSpec& spec = problem.spec();
   for (std::size_t l = 0; l < spec.depth(); ++l)
     if (spec.rows(l) * spec.cols(l) >= kernels::gemvThreshold()) return "layer at the BLAS threshold";
+  for (std::size_t l = 0; l < spec.depth(); ++l) {
+    if (!kernelsAgree(spec.rows(l), spec.cols(l))) {
+      return "the lane kernels do not round as the single-run kernels at this CPU level for a " +
+             std::to_string(spec.rows(l)) + " x " + std::to_string(spec.cols(l)) + " layer";
+    }
+  }
   return "";
 }
 

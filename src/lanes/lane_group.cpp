@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "error.hpp"
+#include "losses/regression.hpp"
 #include "rng.hpp"
 
 namespace dln::lanes {
@@ -74,6 +75,14 @@ LaneGroup::LaneGroup(const Problem& problem)
     for (std::size_t k = 0; k < kLanes; ++k) alpha_[alphaOffset_[L_ - 1] + i][k] = p[i];
   w_.resize(spec_.inputDim());
   g_.resize(spec_.inputDim());
+  if (problem.loss().kind() == LossKind::Regression) {
+    const auto& regression = static_cast<const RegressionLoss&>(problem.loss());
+    if (!regression.fromResiduals() && regression.sigma().size() == spec_.inputDim() * spec_.inputDim()) {
+      sigma_ = &regression.sigma();
+      wStar_ = &regression.wStar();
+      rMin_ = regression.minimum();
+    }
+  }
 }
 
 void LaneGroup::load(std::size_t k, const double* theta, double eta) {
@@ -95,6 +104,29 @@ void LaneGroup::evaluate(double* loss) {
   const Pack* head = alpha_.data() + alphaOffset_[L_];
   Pack* v = beta_.data() + betaOffset_[0];
   const std::size_t d0 = spec_.inputDim();
+  if (sigma_) {
+    // RegressionLoss::valueAndGradient's excess form, element-wise over the lanes: for each i,
+    // s = sum_j Sigma_ij (w_j - w*_j) from 0.0, excess += (w_i - w*_i) s, grad_i = 2 s; then
+    // R(w*) + excess, plus Evaluator's 0.0 penalty.
+    const double* S = sigma_->data();
+    const double* ws = wStar_->data();
+    Pack excess{};
+    for (std::size_t i = 0; i < d0; ++i) {
+      Pack s{};
+      for (std::size_t j = 0; j < d0; ++j)
+        for (std::size_t k = 0; k < kLanes; ++k) s[k] += S[i * d0 + j] * (head[j][k] - ws[j]);
+      for (std::size_t k = 0; k < kLanes; ++k) {
+        excess[k] += (head[i][k] - ws[i]) * s[k];
+        v[i][k] = 2.0 * s[k];
+      }
+    }
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      const double dataLoss = rMin_ + excess[k];
+      const double penalty = 0.0;
+      loss[k] = dataLoss + penalty;
+    }
+    return;
+  }
   for (std::size_t k = 0; k < kLanes; ++k) {
     for (std::size_t i = 0; i < d0; ++i) w_[i] = head[i][k];
     const double dataLoss = problem_.loss().valueAndGradient(w_.data(), g_.data());

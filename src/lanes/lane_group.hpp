@@ -87,6 +87,11 @@ class LaneGroup {
   Pack scale_;
   std::vector<double> w_, g_;
   const LaneKernels& k_;  // the table of the CPU level in use, fixed for the run
+  // The regression head in excess form (RegressionLoss::valueAndGradient), all lanes at once:
+  // Sigma (d x d), w*, R(w*); null when the loss is another (its head then runs per lane).
+  const std::vector<double>* sigma_ = nullptr;
+  const std::vector<double>* wStar_ = nullptr;
+  double rMin_ = 0.0;
   MemoryReservation memory_;
   // Hessian-vector products and the power iteration, allocated on first use: the products'
   // sweep blocks (as alpha_, beta_; dalpha_{L-1} stays 0), the iterate and its product.
