@@ -3,8 +3,9 @@
 // runs, 13.2M GD steps) through the experiment engine on every core, with exact sharpness
 // (Lanczos) at initialization and at the end, once with `lanes: false` and once with lanes; then
 // with lanes on the paper's schedule (20 power iterations from a fresh Gaussian start every 5
-// steps: 52.8M Hessian-vector products, batched across lanes), at the default CPU level and, in a
-// child process each (DLNFLOW_CPU), at every other level this machine supports. Also as ratios to
+// steps: 52.8M Hessian-vector products, batched across lanes) against the same run by run (the
+// records compared bit for bit), at the default CPU level and, lanes only, in a child process
+// each (DLNFLOW_CPU) at every other level this machine supports. Also as ratios to
 // the bare single-run GD steps (steps x the one-step time measured here before and after the
 // grids / threads), the issue's goal being lanes <= 0.5x those and the paper's schedule <= 4 s.
 // The records of both exact-sharpness sweeps are compared: they must be the same bits. The load
@@ -77,6 +78,9 @@ exports.run = async () => {
   let same = single.records.size === lanes.records.size;
   for (const [id, r] of single.records) same = same && lanes.records.get(id) === r;
   const paper = await timed(true, PAPER);
+  const paperSingle = await timed(false, PAPER);
+  let paperSame = paper.records.size === paperSingle.records.size;
+  for (const [id, r] of paperSingle.records) paperSame = paperSame && paper.records.get(id) === r;
   const nsAfter = await stepNs();
   const ns = (nsBefore + nsAfter) / 2;
   const bareSeconds = (totalSteps * ns) / 1e9 / threads;
@@ -101,7 +105,10 @@ exports.run = async () => {
       targetOverBareSteps: 0.5,
     },
     paperSchedule: {
+      singleSeconds: paperSingle.seconds,
       lanesSeconds: paper.seconds,
+      lanesOverSingle: Number((paper.seconds / paperSingle.seconds).toFixed(3)),
+      sameRecords: paperSame,
       lanesOverBareSteps: Number((paper.seconds / bareSeconds).toFixed(3)),
       lanesSecondsByCpuLevel: byLevel,
       targetSeconds: 4,

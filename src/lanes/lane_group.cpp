@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "error.hpp"
+#include "kernels/cpu_dispatch.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
 
@@ -176,17 +177,35 @@ void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
   const std::size_t d0 = spec_.inputDim();
   const Pack* dw = dAlpha(L_);
   Pack* dg = dBeta(0);
-  for (std::size_t k = 0; k < kLanes; ++k) {
-    if (!want[k]) continue;
-    for (std::size_t i = 0; i < d0; ++i) w_[i] = dw[i][k];
-    problem_.loss().hessianAction(w_.data(), g_.data());
-    for (std::size_t i = 0; i < d0; ++i) dg[i][k] = g_[i];
+  if (sigma_ && cpu::active() == cpu::Level::Baseline) {
+    // RegressionLoss::hessianAction, dg_i = 2 (Sigma_i . dw) with kernels::dot's sequential sum from
+    // 0.0, element-wise over the lanes. Only at baseline: at the wider levels kernels::dot is
+    // compiled with FMA contraction and this file is not, so the lanes call the loss there.
+    const double* S = sigma_->data();
+    for (std::size_t i = 0; i < d0; ++i) {
+      Pack s{};
+      for (std::size_t j = 0; j < d0; ++j)
+        for (std::size_t k = 0; k < kLanes; ++k) s[k] += S[i * d0 + j] * dw[j][k];
+      for (std::size_t k = 0; k < kLanes; ++k) dg[i][k] = 2.0 * s[k];
+    }
+  } else {
+    hessianActionPerLane(dw, dg, want);
   }
   for (std::size_t l = 0; l < L_; ++l) {
     Pack* next = l + 1 < L_ ? dBeta(l + 1) : nullptr;
     k_.forwardAndOutput(spec_.rows(l), spec_.cols(l), theta(l)->v, v[spec_.offset(l)].v, dBeta(l)->v,
                         beta_[betaOffset_[l]].v, next ? next->v : nullptr, dAlpha(l)->v, alpha_[alphaOffset_[l]].v,
                         out[spec_.offset(l)].v);
+  }
+}
+
+void LaneGroup::hessianActionPerLane(const Pack* dw, Pack* dg, const bool* want) {
+  const std::size_t d0 = spec_.inputDim();
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    if (!want[k]) continue;
+    for (std::size_t i = 0; i < d0; ++i) w_[i] = dw[i][k];
+    problem_.loss().hessianAction(w_.data(), g_.data());
+    for (std::size_t i = 0; i < d0; ++i) dg[i][k] = g_[i];
   }
 }
 

@@ -96,6 +96,8 @@ class LaneGroup {
   // Hessian-vector products and the power iteration, allocated on first use: the products'
   // sweep blocks (as alpha_, beta_; dalpha_{L-1} stays 0), the iterate and its product.
   void reserveProducts();
+  // The loss head's Hessian action (dw -> dg) through the loss, lane by lane (the lanes in want).
+  void hessianActionPerLane(const Pack* dw, Pack* dg, const bool* want);
   std::vector<Pack> dAlpha_, dBeta_, v_, hv_;
   std::vector<double> start_;
   MemoryReservation productMemory_;
