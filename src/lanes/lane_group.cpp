@@ -28,22 +28,35 @@ double sumOfSquares(std::size_t n, const double* x) {
   return (s0 + s1) + (s2 + s3);
 }
 
+// One value of every lane as kH vectors of the baseline's native width (two doubles), for the
+// loops below: element-wise IEEE arithmetic, each lane's operations as in the scalar code. This
+// file is compiled with the core's flags (no FMA contraction at any level). (One kLanes-wide
+// vector type would be split by the compiler through memory on SSE2.)
+typedef double Half __attribute__((vector_size(2 * sizeof(double)), may_alias));
+constexpr std::size_t kH = kLanes / 2;
+static_assert(kLanes % 2 == 0, "lanes come in pairs");
+inline const Half* halves(const Pack& p) { return reinterpret_cast<const Half*>(p.v); }
+inline Half* halves(Pack& p) { return reinterpret_cast<Half*>(p.v); }
+
 // The same in every lane at once (element-wise: each lane's sums in the same order).
 Pack sumOfSquares(std::size_t n, const Pack* x) {
-  Pack s0{}, s1{}, s2{}, s3{};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      s0[k] += x[i][k] * x[i][k];
-      s1[k] += x[i + 1][k] * x[i + 1][k];
-      s2[k] += x[i + 2][k] * x[i + 2][k];
-      s3[k] += x[i + 3][k] * x[i + 3][k];
-    }
-  }
-  for (; i < n; ++i)
-    for (std::size_t k = 0; k < kLanes; ++k) s0[k] += x[i][k] * x[i][k];
   Pack s;
-  for (std::size_t k = 0; k < kLanes; ++k) s[k] = (s0[k] + s1[k]) + (s2[k] + s3[k]);
+  for (std::size_t h = 0; h < kH; ++h) {
+    Half s0{}, s1{}, s2{}, s3{};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const Half a = halves(x[i])[h], b = halves(x[i + 1])[h], c = halves(x[i + 2])[h], d = halves(x[i + 3])[h];
+      s0 += a * a;
+      s1 += b * b;
+      s2 += c * c;
+      s3 += d * d;
+    }
+    for (; i < n; ++i) {
+      const Half a = halves(x[i])[h];
+      s0 += a * a;
+    }
+    halves(s)[h] = (s0 + s1) + (s2 + s3);
+  }
   return s;
 }
 
@@ -111,21 +124,20 @@ void LaneGroup::evaluate(double* loss) {
     // R(w*) + excess, plus Evaluator's 0.0 penalty.
     const double* S = sigma_->data();
     const double* ws = wStar_->data();
-    Pack excess{};
-    for (std::size_t i = 0; i < d0; ++i) {
-      Pack s{};
-      for (std::size_t j = 0; j < d0; ++j)
-        for (std::size_t k = 0; k < kLanes; ++k) s[k] += S[i * d0 + j] * (head[j][k] - ws[j]);
-      for (std::size_t k = 0; k < kLanes; ++k) {
-        excess[k] += (head[i][k] - ws[i]) * s[k];
-        v[i][k] = 2.0 * s[k];
+    Pack out;
+    for (std::size_t h = 0; h < kH; ++h) {
+      Half excess{};
+      for (std::size_t i = 0; i < d0; ++i) {
+        Half s{};
+        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * (halves(head[j])[h] - ws[j]);
+        excess += (halves(head[i])[h] - ws[i]) * s;
+        halves(v[i])[h] = 2.0 * s;
       }
-    }
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      const double dataLoss = rMin_ + excess[k];
+      const Half dataLoss = rMin_ + excess;
       const double penalty = 0.0;
-      loss[k] = dataLoss + penalty;
+      halves(out)[h] = dataLoss + penalty;
     }
+    for (std::size_t k = 0; k < kLanes; ++k) loss[k] = out[k];
     return;
   }
   for (std::size_t k = 0; k < kLanes; ++k) {
@@ -182,11 +194,12 @@ void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
     // 0.0, element-wise over the lanes. Only at baseline: at the wider levels kernels::dot is
     // compiled with FMA contraction and this file is not, so the lanes call the loss there.
     const double* S = sigma_->data();
-    for (std::size_t i = 0; i < d0; ++i) {
-      Pack s{};
-      for (std::size_t j = 0; j < d0; ++j)
-        for (std::size_t k = 0; k < kLanes; ++k) s[k] += S[i * d0 + j] * dw[j][k];
-      for (std::size_t k = 0; k < kLanes; ++k) dg[i][k] = 2.0 * s[k];
+    for (std::size_t h = 0; h < kH; ++h) {
+      for (std::size_t i = 0; i < d0; ++i) {
+        Half s{};
+        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * halves(dw[j])[h];
+        halves(dg[i])[h] = 2.0 * s;
+      }
     }
   } else {
     hessianActionPerLane(dw, dg, want);

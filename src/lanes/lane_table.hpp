@@ -1,6 +1,8 @@
 // The lane kernels (lane_kernels.inc) as one table per CPU level. The table follows the level the
-// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()), so lanes and single runs round
-// alike (FMA or not) at every level; off x86-64 (or without GCC/Clang) only the baseline copy exists.
+// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()); at baseline lanes and single
+// runs round alike by construction, at the wider levels only for the layer shapes lane_check.hpp
+// finds equal (the compiler may vectorize a single-run loop without FMA where the lanes fuse). Off
+// x86-64 (or without GCC/Clang) only the baseline copy exists.
 //
 // Buffers are structure-of-arrays: kLanes doubles per value, aligned for a kLanes-double vector.
 #pragma once
