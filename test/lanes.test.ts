@@ -95,7 +95,7 @@ describe('runs in SIMD lanes', () => {
 
   test('trainLanes gives each run the bits of train(); one ulp on one lane shows', async () => {
     const problem = mcProblem();
-    const record = ['loss', 'distance', 'sharpness', 'gradNorm'] as const;
+    const record = ['loss', 'distance', 'sharpness', 'gradNorm', 'sharpnessPower'] as const;
     const runs: LaneRun[] = [0.005, 0.02, 0.07, 0.1, 0.2, 0.35].flatMap((eta, i) =>
       [0.1, 0.6].map((scale, j) => ({
         weights: initWeights(MC_WIDTHS, { scale, seed: 10 * i + j }),

@@ -9,19 +9,13 @@
 #include "error.hpp"
 #include "evaluator.hpp"
 #include "kernels.hpp"
-#include "lanes/lane_table.hpp"
+#include "lanes/lane_check.hpp"
+#include "lanes/lane_group.hpp"
 #include "optimizers/quantities.hpp"
 
 namespace dln::lanes {
 
 namespace {
-
-// One value of every lane, aligned for the kernels' kLanes-double vectors.
-struct alignas(sizeof(double) * kLanes) Pack {
-  double v[kLanes];
-  double& operator[](std::size_t k) { return v[k]; }
-  double operator[](std::size_t k) const { return v[k]; }
-};
 
 // One run in a lane: everything gradientDescent() keeps on its stack, per run.
 struct Slot {
@@ -35,90 +29,15 @@ struct Slot {
   std::unique_ptr<RecordSchedule> schedule;
   std::unique_ptr<DivergenceGuard> guard;
   std::vector<double> theta;  // the lane's point, copied out when a row or the result needs it
+  // sharpnessPower is recorded: the recorder takes it as an extra column, filled from the lanes'
+  // batched power iteration (LaneGroup::powerIteration) with the single run's stream.
+  bool power = false;
+  std::uint64_t powerRows = 0;  // rows recorded so far (the single run's PowerProbe count)
 };
 
-// The SoA state of a group and its step. The sweep blocks follow Evaluator's layout (alpha(l):
-// rows(l) vectors, then the head block of d_0; beta(l): cols(l) vectors).
-class LaneGroup {
- public:
-  explicit LaneGroup(const Problem& problem)
-      : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()) {
-    std::size_t a = 0, b = 0;
-    alphaOffset_.resize(L_ + 1);
-    betaOffset_.resize(L_ + 1);
-    for (std::size_t l = 0; l < L_; ++l) {
-      alphaOffset_[l] = a;
-      a += spec_.rows(l);
-      betaOffset_[l] = b;
-      b += spec_.cols(l);
-    }
-    alphaOffset_[L_] = a;
-    a += spec_.inputDim();
-    betaOffset_[L_] = b;
-    memory_.grow(
-        doubleBytes(checkedMul(checkedAdd(checkedAdd(a, b, "widths"), P_, "widths"), kLanes, "widths"), "widths"),
-        "widths");
-    theta_.assign(P_, Pack{});
-    alpha_.assign(a, Pack{});
-    beta_.assign(b, Pack{});
-    scale_ = Pack{};
-    // alpha_{L-1} = p in every lane (Evaluator's constant end of the output-side sweep).
-    const std::vector<double>& p = spec_.projection();
-    for (std::size_t i = 0; i < p.size(); ++i)
-      for (std::size_t k = 0; k < kLanes; ++k) alpha_[alphaOffset_[L_ - 1] + i][k] = p[i];
-    w_.resize(spec_.inputDim());
-    g_.resize(spec_.inputDim());
-  }
-
-  void load(std::size_t k, const double* theta, double eta) {
-    for (std::size_t i = 0; i < P_; ++i) theta_[i][k] = theta[i];
-    scale_[k] = -eta;
-  }
-  // An idle lane: zero weights stay exactly zero under the step (every update is a signed zero).
-  void clear(std::size_t k) { load(k, std::vector<double>(P_, 0.0).data(), 0.0); }
-  void copyOut(std::size_t k, double* theta) const {
-    for (std::size_t i = 0; i < P_; ++i) theta[i] = theta_[i][k];
-  }
-
-  // Evaluator::evaluate on the output side with a univariate head, in every lane; loss[k] is the
-  // value it returns (data loss + 0.0 penalty).
-  void evaluate(double* loss) {
-    for (std::size_t l = L_; l-- > 0;) {
-      Pack* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);
-      k_.transposedTimes(spec_.rows(l), spec_.cols(l), theta_[spec_.offset(l)].v, alpha_[alphaOffset_[l]].v, next->v);
-    }
-    const Pack* head = alpha_.data() + alphaOffset_[L_];
-    Pack* v = beta_.data() + betaOffset_[0];
-    const std::size_t d0 = spec_.inputDim();
-    for (std::size_t k = 0; k < kLanes; ++k) {
-      for (std::size_t i = 0; i < d0; ++i) w_[i] = head[i][k];
-      const double dataLoss = problem_.loss().valueAndGradient(w_.data(), g_.data());
-      for (std::size_t i = 0; i < d0; ++i) v[i][k] = g_[i];
-      const double penalty = 0.0;
-      loss[k] = dataLoss + penalty;
-    }
-  }
-
-  // Evaluator::completeGradientAndStep(-eta, theta) (fused: univariate, no L2) in every lane.
-  void completeGradientAndStep() {
-    for (std::size_t l = 0; l < L_; ++l) {
-      Pack* next = l + 1 < L_ ? beta_.data() + betaOffset_[l + 1] : nullptr;
-      k_.timesThenRankOne(spec_.rows(l), spec_.cols(l), beta_[betaOffset_[l]].v, next ? next->v : nullptr, scale_.v,
-                          alpha_[alphaOffset_[l]].v, theta_[spec_.offset(l)].v);
-    }
-  }
-
- private:
-  const Problem& problem_;
-  const NetworkSpec& spec_;
-  std::size_t L_, P_;
-  std::vector<std::size_t> alphaOffset_, betaOffset_;
-  std::vector<Pack> theta_, alpha_, beta_;
-  Pack scale_;
-  std::vector<double> w_, g_;
-  const LaneKernels& k_;  // the table of the CPU level in use, fixed for the run
-  MemoryReservation memory_;
-};
+bool recordsPower(const GdOptions& o) {
+  return std::find(o.record.begin(), o.record.end(), "sharpnessPower") != o.record.end();
+}
 
 }  // namespace
 
@@ -134,6 +53,12 @@ std::string laneIneligibility(const Problem& problem, const GdOptions& o) {
   const NetworkSpec& spec = problem.spec();
   for (std::size_t l = 0; l < spec.depth(); ++l)
     if (spec.rows(l) * spec.cols(l) >= kernels::gemvThreshold()) return "layer at the BLAS threshold";
+  for (std::size_t l = 0; l < spec.depth(); ++l) {
+    if (!kernelsAgree(spec.rows(l), spec.cols(l))) {
+      return "the lane kernels do not round as the single-run kernels at this CPU level for a " +
+             std::to_string(spec.rows(l)) + " x " + std::to_string(spec.cols(l)) + " layer";
+    }
+  }
   return "";
 }
 
@@ -195,7 +120,11 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.lossMin = problem.lossMinimum();
     s.theta.assign(P, 0.0);
     s.evaluator = std::make_unique<Evaluator>(problem);
-    s.recorder = std::make_unique<RunRecorder>(problem, o.record, o.probeOptions, r.trace, pulse.flag());
+    s.power = recordsPower(o);
+    s.powerRows = 0;
+    s.recorder = std::make_unique<RunRecorder>(
+        problem, o.record, o.probeOptions, r.trace, pulse.flag(),
+        s.power ? std::vector<std::string>{"sharpnessPower"} : std::vector<std::string>{});
     if (o.recordEvery > 0) s.recorder->reserve(std::min<std::uint64_t>(o.maxSteps / o.recordEvery + 2, 1u << 20));
     s.schedule = std::make_unique<RecordSchedule>(o.recordEvery, o.recordPerDecade);
     s.guard = std::make_unique<DivergenceGuard>(o.lossCeiling);
@@ -211,19 +140,23 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
   };
 
   for (std::size_t k = 0; k < kLanes; ++k) start(k);
-  double loss[kLanes];
-  bool ended[kLanes];
+  double loss[kLanes], power[kLanes];
+  bool ended[kLanes], row[kLanes], last[kLanes], rowCancelled[kLanes];
+  PowerRequest request[kLanes];
   for (;;) {
     bool any = false;
     for (std::size_t k = 0; k < kLanes; ++k) any = any || slots[k].active;
     if (!any) break;
     group.evaluate(loss);
     const bool cancelled = pulse.cancelled();
+    bool anyPower = false;
+    // gradientDescent()'s loop body (gd.cpp) for each lane's step t: divergence, targets and
+    // cancellation, then which lanes record a row here.
     for (std::size_t k = 0; k < kLanes; ++k) {
-      ended[k] = false;
+      ended[k] = row[k] = last[k] = rowCancelled[k] = false;
+      request[k].want = false;
       Slot& s = slots[k];
       if (!s.active) continue;
-      // gradientDescent()'s loop body for this lane's step t (gd.cpp), the update excepted.
       const GdOptions& o = runs[s.run].options;
       GdResult& r = results[s.run];
       const std::uint64_t t = s.t;
@@ -239,35 +172,64 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
         ended[k] = true;
         continue;
       }
-      bool last = t >= o.maxSteps;
+      last[k] = t >= o.maxSteps;
       if (l <= o.lossTarget || l - s.lossMin <= o.excessLossTarget) {
-        last = true;
+        last[k] = true;
         r.status = RunStatus::Converged;
         r.message = "loss target reached at step " + std::to_string(t);
-      } else if (!last && cancelled) {
-        last = true;
+      } else if (!last[k] && cancelled) {
+        last[k] = true;
         r.status = RunStatus::Cancelled;
         r.message = "cancelled at step " + std::to_string(t);
       }
-      const bool scheduled = s.schedule->due(t);
-      if (scheduled || last) {
+      row[k] = s.schedule->due(t) || last[k];
+      if (row[k] && s.power) {
+        request[k] = {true, o.probeOptions.sharpness.powerIterations, o.probeOptions.sharpness.seed,
+                      1000000 + s.powerRows};
+        anyPower = true;
+      }
+    }
+    // The power iterations of every lane recording sharpnessPower here, batched: the lanes'
+    // gradients completed first (as the single run completes its gradient before a row).
+    if (anyPower) {
+      group.completeGradient();
+      try {
+        group.powerIteration(request, power, pulse.flag());
+      } catch (const Error& e) {
+        if (!RunPulse::isCancellation(e)) throw;
+        for (std::size_t k = 0; k < kLanes; ++k) rowCancelled[k] = request[k].want;
+      }
+    }
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      Slot& s = slots[k];
+      if (!s.active || ended[k]) continue;
+      GdResult& r = results[s.run];
+      const std::uint64_t t = s.t;
+      const double l = loss[k];
+      if (row[k]) {
         // The row at this point, by the single-run code on a copy of the lane's point.
         group.copyOut(k, s.theta.data());
         Evaluator& ev = *s.evaluator;
         ev.evaluate(s.theta.data());  // bitwise loss[k]: the same operations
         ev.completeGradient();
         try {
+          if (rowCancelled[k]) throw Error(ErrorCode::Cancelled, "", "cancelled");
           ProbeContext context(problem, ev, s.theta.data(), runs[s.run].theta0.data(), t,
                                s.eta * static_cast<double>(t), l);
           context.learningRate = s.eta;  // as the single-run row: the orbit quantities continue GD
-          s.recorder->row(context);
+          if (s.power) {
+            s.recorder->row(context, {power[k]});
+            ++s.powerRows;
+          } else {
+            s.recorder->row(context);
+          }
         } catch (const Error& e) {
           if (!RunPulse::isCancellation(e)) throw;
           r.status = RunStatus::Cancelled;
           r.message = "cancelled at step " + std::to_string(t);
-          last = true;
+          last[k] = true;
         }
-        if (last) {
+        if (last[k]) {
           r.finalLoss = l;
           r.finalGradNorm = std::sqrt(ev.gradNormSquared());
           if (r.status == RunStatus::Completed) r.message = "step budget used";

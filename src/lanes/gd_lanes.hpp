@@ -13,7 +13,12 @@
 // weights, trace -- has the same bits as gradientDescent() on the same machine. Recordings are
 // made per lane by the single-run code itself: the lane's point is copied out, a scalar Evaluator
 // evaluates it (bitwise the lane's loss) and the run's own RunRecorder records the row; probes
-// (the sharpness eigensolves) therefore behave exactly as in a single run.
+// (the Lanczos eigensolves) therefore behave exactly as in a single run. The exception is
+// sharpnessPower, the reference code's power iteration (20 products from a fresh Gaussian start
+// at every row of the paper's schedule, which dominates its cost): the lanes recording it at a
+// step run their power iterations together (LaneGroup::powerIteration: one product for every lane
+// per vector operation, the starts drawn per lane from the single run's streams) and the recorder
+// takes the estimate as a driver column, with the same bits as the single run's probe.
 //
 // Each lane has its own learning rate, initial point, step budget, targets, ceiling, recording
 // schedule and quantities; a lane whose run ends (budget, target, divergence) takes the next

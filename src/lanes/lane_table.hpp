@@ -1,6 +1,8 @@
 // The lane kernels (lane_kernels.inc) as one table per CPU level. The table follows the level the
-// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()), so lanes and single runs round
-// alike (FMA or not) at every level; off x86-64 (or without GCC/Clang) only the baseline copy exists.
+// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()); at baseline lanes and single
+// runs round alike by construction, at the wider levels only for the layer shapes lane_check.hpp
+// finds equal (the compiler may vectorize a single-run loop without FMA where the lanes fuse). Off
+// x86-64 (or without GCC/Clang) only the baseline copy exists.
 //
 // Buffers are structure-of-arrays: kLanes doubles per value, aligned for a kLanes-double vector.
 #pragma once
@@ -24,6 +26,15 @@ struct LaneKernels {
   // (kernels::timesThenRankOne); scale is one vector of kLanes values.
   void (*timesThenRankOne)(std::size_t rows, std::size_t cols, const double* x, double* y, const double* scale,
                            const double* a, double* W);
+  // y (rows) = W x (kernels::times, r = 1).
+  void (*times)(std::size_t rows, std::size_t cols, const double* W, const double* x, double* y);
+  // The Hessian-vector product's kernels (kernels/chain_kernels.hpp, same names), without L2:
+  // y (cols) = W^T x + V^T a (x null reads as 0); yOut = W db + V b (skipped when null),
+  // O = da b^T + a db^T.
+  void (*backwardFused)(std::size_t rows, std::size_t cols, const double* W, const double* x, const double* V,
+                        const double* a, double* y);
+  void (*forwardAndOutput)(std::size_t rows, std::size_t cols, const double* W, const double* V, const double* db,
+                           const double* b, double* yOut, const double* da, const double* a, double* O);
 };
 
 extern const LaneKernels* const kLaneKernels[cpu::kLevelCount];

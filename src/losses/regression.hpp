@@ -40,6 +40,8 @@ class RegressionLoss final : public Loss {
   const std::vector<double>& wStar() const { return wStar_; }  // d
   const std::vector<double>& xty() const { return c_; }        // X^T y / n
   std::size_t rankOfX() const { return rank_; }
+  // Whether valueAndGradient works from the residuals (Sigma singular) rather than the excess form.
+  bool fromResiduals() const { return fromResiduals_; }
   // ||w - w*||^2: the paper's squared distance (a sum, not the reference code's mean).
   double squaredDistance(const double* w) const;
 

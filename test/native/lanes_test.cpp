@@ -13,6 +13,7 @@
 #include "check.hpp"
 #include "gd.hpp"
 #include "lanes/gd_lanes.hpp"
+#include "lanes/lane_check.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
 #if __has_include("kernels/cpu_dispatch.hpp")
@@ -95,7 +96,8 @@ std::vector<dln::GdResult> compare(const dln::Problem& problem, const std::vecto
     dln::RunControl single;
     dln::GdResult one = dln::gradientDescent(problem, runs[i].theta0, runs[i].options, single);
     std::string why;
-    CHECK(sameResult(lanes[i], one, why), std::string(what) + ": run " + std::to_string(i) + " differs in " + why);
+    const bool same = sameResult(lanes[i], one, why);
+    CHECK(same, std::string(what) + ": run " + std::to_string(i) + " differs in " + why);
   }
   return lanes;
 }
@@ -137,11 +139,66 @@ void runAll() {
   // Widths above 8: the generic loops (dot4 order in the fused step); depth 1 (one layer, p = [1]).
   auto wide = problemOf({12, 9, 11, 3}, 40, 5);
   auto shallow = problemOf({6, 1}, 30, 6);
-  for (const auto& problem : {wide, shallow}) {
+  // n < d: Sigma is singular, the regression head works from the residuals (per lane, not in SoA).
+  auto residuals = problemOf({5, 4, 3, 1}, 4, 9);
+  CHECK(static_cast<const dln::RegressionLoss&>(residuals->loss()).fromResiduals(), "n < d: the residual form");
+  for (const auto& problem : {wide, shallow, residuals}) {
     std::vector<dln::lanes::LaneRun> some;
     for (std::uint64_t s = 0; s < 6; ++s)
       some.push_back({initOf(*problem, 0.4, 50 + s), optionsOf(0.01 * static_cast<double>(s + 1), 200, 11, s)});
-    compare(*problem, some, problem == wide ? "widths above 8" : "depth 1");
+    compare(*problem, some, problem == wide ? "widths above 8" : problem == shallow ? "depth 1" : "residual head");
+  }
+
+  // The batched power iteration (sharpnessPower every row): per-lane iteration counts (1, 2, 7,
+  // 20), seeds and schedules; a run at the origin (H v = 0: the estimate is 0 from there on); a
+  // run that diverges; runs whose products overflow while the loss is finite (NaN
+  // rows) or whose iterates are rescaled; more runs than lanes. Every column, every bit, as the single runs.
+  {
+    std::vector<dln::lanes::LaneRun> power;
+    const std::size_t iterations[] = {20, 1, 7, 2, 20, 3, 20, 5, 20};
+    for (std::uint64_t i = 0; i < 9; ++i) {
+      dln::lanes::LaneRun r{initOf(*mc, 0.3 + 0.1 * static_cast<double>(i % 4), 300 + i),
+                            optionsOf(0.01 + 0.03 * static_cast<double>(i), 120 + 10 * i, 1 + i % 3, 7 + i)};
+      r.options.record = {"loss", "sharpnessPower", "distance"};
+      r.options.probeOptions.sharpness.powerIterations = iterations[i];
+      power.push_back(std::move(r));
+    }
+    std::fill(power[2].theta0.begin(), power[2].theta0.end(), 0.0);  // the origin
+    power[5].theta0 = initOf(*mc, 0.8, 305);                         // diverges at step 8 (non-finite loss)
+    power[5].options.learningRate = 40.0;
+    power[5].options.recordEvery = 1;
+    // Weights of order 1e5: the loss (~1e95) is finite, the second product's squares overflow (a
+    // NaN row); of order 1e6: every iterate's norm passes 1e100 and is rescaled (a finite row).
+    power[8].theta0 = initOf(*mc, 1e5, 308);
+    power[6].theta0 = initOf(*mc, 1e6, 306);
+    std::vector<dln::GdResult> got = compare(*mc, power, "batched power iteration");
+    auto column = [](const dln::GdResult& r) {
+      for (const auto& c : r.trace.columns())
+        if (c.name == "sharpnessPower") return c.values;
+      return std::vector<double>{};
+    };
+    bool zero = false, nan = false, finite = false, rescaled = false;
+    for (const auto& r : got) {
+      for (double v : column(r)) {
+        zero = zero || v == 0.0;
+        nan = nan || std::isnan(v);
+        finite = finite || (std::isfinite(v) && v > 0);
+        rescaled = rescaled || (std::isfinite(v) && v > 1e100);
+      }
+    }
+    CHECK(zero && nan && finite && rescaled,
+          "the power runs cover H v = 0, overflowing products, rescaled iterates and ordinary estimates");
+    // False case: the run's eigensolver seed one up changes its sharpnessPower column (the starts
+    // are drawn from the run's own stream) and nothing else.
+    std::vector<dln::lanes::LaneRun> moved = {power[1], power[0]};  // power[0]: 20 iterations
+    moved[1].options.probeOptions.sharpness.seed += 1;
+    dln::RunControl control;
+    auto lanes = dln::lanes::gradientDescentLanes(*mc, moved, control);
+    std::string why;
+    CHECK(sameResult(lanes[0], got[1], why), "the neighbour of a moved power seed keeps its bits");
+    CHECK(!sameResult(lanes[1], got[0], why) && why == "column sharpnessPower",
+          "a moved power seed shows in sharpnessPower only (" + why + ")");
+    CHECK(lanes[1].weights == got[0].weights, "a moved power seed leaves the trajectory alone");
   }
 
   // False case: one ulp on one lane's learning rate shows in its weights.
@@ -166,6 +223,20 @@ void runAll() {
   }
 }
 
+// The eligibility check of the lane kernels (lane_check.hpp): always true at baseline (equal by
+// construction); at the wider levels it decides per shape, and the comparisons above hold either
+// way (a problem whose shapes disagree runs the single-run path, e.g. the residual head's 4 x 5
+// layer at avx2 with GCC 12, where the single-run transposedTimes is an in-order reduction).
+void checkShapes() {
+  std::size_t disagree = 0;
+  for (std::size_t rows = 1; rows <= 9; ++rows)
+    for (std::size_t cols = 1; cols <= 10; ++cols) disagree += !dln::lanes::kernelsAgree(rows, cols);
+#if defined(DLN_TEST_LEVELS)
+  if (dln::cpu::active() == dln::cpu::Level::Baseline) CHECK(disagree == 0, "baseline: every shape agrees");
+#endif
+  std::printf("  %zu of 90 shapes run single (kernels round differently)\n", disagree);
+}
+
 int main() {
 #if defined(DLN_TEST_LEVELS)
   // At every CPU level this machine runs: lanes and single runs switch kernels together.
@@ -174,6 +245,7 @@ int main() {
     dln::cpu::setActive(static_cast<dln::cpu::Level>(level));
     std::printf("level %s\n", dln::cpu::name(static_cast<dln::cpu::Level>(level)));
     runAll();
+    checkShapes();
   }
 #else
   runAll();

@@ -1,0 +1,290 @@
+#include "lanes/lane_group.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "error.hpp"
+#include "kernels/cpu_dispatch.hpp"
+#include "losses/regression.hpp"
+#include "rng.hpp"
+
+namespace dln::lanes {
+
+namespace {
+
+// lanczos.cpp's sumOfSquares (the power iteration's norms), one lane: four accumulators over
+// i mod 4, the tail into the first, combined as (s0 + s1) + (s2 + s3).
+double sumOfSquares(std::size_t n, const double* x) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += x[i] * x[i];
+    s1 += x[i + 1] * x[i + 1];
+    s2 += x[i + 2] * x[i + 2];
+    s3 += x[i + 3] * x[i + 3];
+  }
+  for (; i < n; ++i) s0 += x[i] * x[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// One value of every lane as kH vectors of the baseline's native width (two doubles), for the
+// loops below: element-wise IEEE arithmetic, each lane's operations as in the scalar code. This
+// file is compiled with the core's flags (no FMA contraction at any level). (One kLanes-wide
+// vector type would be split by the compiler through memory on SSE2.)
+typedef double Half __attribute__((vector_size(2 * sizeof(double)), may_alias));
+constexpr std::size_t kH = kLanes / 2;
+static_assert(kLanes % 2 == 0, "lanes come in pairs");
+inline const Half* halves(const Pack& p) { return reinterpret_cast<const Half*>(p.v); }
+inline Half* halves(Pack& p) { return reinterpret_cast<Half*>(p.v); }
+
+// The same in every lane at once (element-wise: each lane's sums in the same order).
+Pack sumOfSquares(std::size_t n, const Pack* x) {
+  Pack s;
+  for (std::size_t h = 0; h < kH; ++h) {
+    Half s0{}, s1{}, s2{}, s3{};
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const Half a = halves(x[i])[h], b = halves(x[i + 1])[h], c = halves(x[i + 2])[h], d = halves(x[i + 3])[h];
+      s0 += a * a;
+      s1 += b * b;
+      s2 += c * c;
+      s3 += d * d;
+    }
+    for (; i < n; ++i) {
+      const Half a = halves(x[i])[h];
+      s0 += a * a;
+    }
+    halves(s)[h] = (s0 + s1) + (s2 + s3);
+  }
+  return s;
+}
+
+}  // namespace
+
+LaneGroup::LaneGroup(const Problem& problem)
+    : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()) {
+  std::size_t a = 0, b = 0;
+  alphaOffset_.resize(L_ + 1);
+  betaOffset_.resize(L_ + 1);
+  for (std::size_t l = 0; l < L_; ++l) {
+    alphaOffset_[l] = a;
+    a += spec_.rows(l);
+    betaOffset_[l] = b;
+    b += spec_.cols(l);
+  }
+  alphaOffset_[L_] = a;
+  a += spec_.inputDim();
+  betaOffset_[L_] = b;
+  memory_.grow(
+      doubleBytes(checkedMul(checkedAdd(checkedAdd(a, b, "widths"), P_, "widths"), kLanes, "widths"), "widths"),
+      "widths");
+  theta_.assign(P_, Pack{});
+  alpha_.assign(a, Pack{});
+  beta_.assign(b, Pack{});
+  scale_ = Pack{};
+  // alpha_{L-1} = p in every lane (Evaluator's constant end of the output-side sweep).
+  const std::vector<double>& p = spec_.projection();
+  for (std::size_t i = 0; i < p.size(); ++i)
+    for (std::size_t k = 0; k < kLanes; ++k) alpha_[alphaOffset_[L_ - 1] + i][k] = p[i];
+  w_.resize(spec_.inputDim());
+  g_.resize(spec_.inputDim());
+  if (problem.loss().kind() == LossKind::Regression) {
+    const auto& regression = static_cast<const RegressionLoss&>(problem.loss());
+    if (!regression.fromResiduals() && regression.sigma().size() == spec_.inputDim() * spec_.inputDim()) {
+      sigma_ = &regression.sigma();
+      wStar_ = &regression.wStar();
+      rMin_ = regression.minimum();
+    }
+  }
+}
+
+void LaneGroup::load(std::size_t k, const double* theta, double eta) {
+  for (std::size_t i = 0; i < P_; ++i) theta_[i][k] = theta[i];
+  scale_[k] = -eta;
+}
+
+void LaneGroup::clear(std::size_t k) { load(k, std::vector<double>(P_, 0.0).data(), 0.0); }
+
+void LaneGroup::copyOut(std::size_t k, double* theta) const {
+  for (std::size_t i = 0; i < P_; ++i) theta[i] = theta_[i][k];
+}
+
+void LaneGroup::evaluate(double* loss) {
+  for (std::size_t l = L_; l-- > 0;) {
+    Pack* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);
+    k_.transposedTimes(spec_.rows(l), spec_.cols(l), theta(l)->v, alpha_[alphaOffset_[l]].v, next->v);
+  }
+  const Pack* head = alpha_.data() + alphaOffset_[L_];
+  Pack* v = beta_.data() + betaOffset_[0];
+  const std::size_t d0 = spec_.inputDim();
+  if (sigma_) {
+    // RegressionLoss::valueAndGradient's excess form, element-wise over the lanes: for each i,
+    // s = sum_j Sigma_ij (w_j - w*_j) from 0.0, excess += (w_i - w*_i) s, grad_i = 2 s; then
+    // R(w*) + excess, plus Evaluator's 0.0 penalty.
+    const double* S = sigma_->data();
+    const double* ws = wStar_->data();
+    Pack out;
+    for (std::size_t h = 0; h < kH; ++h) {
+      Half excess{};
+      for (std::size_t i = 0; i < d0; ++i) {
+        Half s{};
+        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * (halves(head[j])[h] - ws[j]);
+        excess += (halves(head[i])[h] - ws[i]) * s;
+        halves(v[i])[h] = 2.0 * s;
+      }
+      const Half dataLoss = rMin_ + excess;
+      const double penalty = 0.0;
+      halves(out)[h] = dataLoss + penalty;
+    }
+    for (std::size_t k = 0; k < kLanes; ++k) loss[k] = out[k];
+    return;
+  }
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    for (std::size_t i = 0; i < d0; ++i) w_[i] = head[i][k];
+    const double dataLoss = problem_.loss().valueAndGradient(w_.data(), g_.data());
+    for (std::size_t i = 0; i < d0; ++i) v[i][k] = g_[i];
+    const double penalty = 0.0;
+    loss[k] = dataLoss + penalty;
+  }
+}
+
+void LaneGroup::completeGradient() {
+  for (std::size_t l = 0; l + 1 < L_; ++l)
+    k_.times(spec_.rows(l), spec_.cols(l), theta(l)->v, beta_[betaOffset_[l]].v, beta_[betaOffset_[l + 1]].v);
+}
+
+void LaneGroup::completeGradientAndStep() {
+  for (std::size_t l = 0; l < L_; ++l) {
+    Pack* next = l + 1 < L_ ? beta_.data() + betaOffset_[l + 1] : nullptr;
+    k_.timesThenRankOne(spec_.rows(l), spec_.cols(l), beta_[betaOffset_[l]].v, next ? next->v : nullptr, scale_.v,
+                        alpha_[alphaOffset_[l]].v, theta_[spec_.offset(l)].v);
+  }
+}
+
+void LaneGroup::reserveProducts() {
+  if (!v_.empty()) return;
+  const std::size_t a = alpha_.size(), b = beta_.size();
+  productMemory_.grow(
+      doubleBytes(checkedMul(checkedAdd(checkedAdd(a, b, "widths"), 2 * P_, "widths"), kLanes + 1, "widths"), "widths"),
+      "widths");
+  dAlpha_.assign(a, Pack{});
+  dBeta_.assign(b, Pack{});
+  v_.assign(P_, Pack{});
+  hv_.assign(P_, Pack{});
+  start_.assign(P_, 0.0);
+}
+
+void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
+  reserveProducts();
+  // HessianOperator::applyUnivariate: da_{l-1} = W_l^T da_l + V_l^T a_l from da_{L-1} = 0 (the
+  // last layer's x is null), dw = da_{-1}; db_0 = C''[dw]; then per layer db_{l+1} = W_l db_l +
+  // V_l b_l and (H v)_l = da_l b_l^T + a_l db_l^T in one pass.
+  for (std::size_t l = L_; l-- > 0;) {
+    const Pack* x = l + 1 == L_ ? nullptr : dAlpha(l);
+    Pack* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
+    k_.backwardFused(spec_.rows(l), spec_.cols(l), theta(l)->v, x ? x->v : nullptr, v[spec_.offset(l)].v,
+                     alpha_[alphaOffset_[l]].v, next->v);
+  }
+  const std::size_t d0 = spec_.inputDim();
+  const Pack* dw = dAlpha(L_);
+  Pack* dg = dBeta(0);
+  if (sigma_ && cpu::active() == cpu::Level::Baseline) {
+    // RegressionLoss::hessianAction, dg_i = 2 (Sigma_i . dw) with kernels::dot's sequential sum from
+    // 0.0, element-wise over the lanes. Only at baseline: at the wider levels kernels::dot is
+    // compiled with FMA contraction and this file is not, so the lanes call the loss there.
+    const double* S = sigma_->data();
+    for (std::size_t h = 0; h < kH; ++h) {
+      for (std::size_t i = 0; i < d0; ++i) {
+        Half s{};
+        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * halves(dw[j])[h];
+        halves(dg[i])[h] = 2.0 * s;
+      }
+    }
+  } else {
+    hessianActionPerLane(dw, dg, want);
+  }
+  for (std::size_t l = 0; l < L_; ++l) {
+    Pack* next = l + 1 < L_ ? dBeta(l + 1) : nullptr;
+    k_.forwardAndOutput(spec_.rows(l), spec_.cols(l), theta(l)->v, v[spec_.offset(l)].v, dBeta(l)->v,
+                        beta_[betaOffset_[l]].v, next ? next->v : nullptr, dAlpha(l)->v, alpha_[alphaOffset_[l]].v,
+                        out[spec_.offset(l)].v);
+  }
+}
+
+void LaneGroup::hessianActionPerLane(const Pack* dw, Pack* dg, const bool* want) {
+  const std::size_t d0 = spec_.inputDim();
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    if (!want[k]) continue;
+    for (std::size_t i = 0; i < d0; ++i) w_[i] = dw[i][k];
+    problem_.loss().hessianAction(w_.data(), g_.data());
+    for (std::size_t i = 0; i < d0; ++i) dg[i][k] = g_[i];
+  }
+}
+
+void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, CancelFlag cancel) {
+  reserveProducts();
+  const std::size_t n = P_;
+  // Per lane, as powerIteration() keeps them: the estimate, the norm of the last product over the
+  // iterate's norm, the iterate's norm, and whether the lane still iterates.
+  double current[kLanes], vNorm[kLanes];
+  bool active[kLanes], want[kLanes];
+  std::size_t iterations = 0;
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    want[k] = active[k] = request[k].want;
+    estimate[k] = 0.0;
+    current[k] = 1.0;  // the reference code starts from new_eigv = 1.0
+    vNorm[k] = 1.0;
+    if (!want[k]) continue;
+    if (request[k].iterations < 1) fail(ErrorCode::Value, "powerIterations", "must be >= 1");
+    iterations = std::max(iterations, request[k].iterations);
+    // The start: the single run's normal draws, normalized (v[i] *= 1 / ||v||).
+    Rng rng(request[k].seed, Purpose::Eigensolver, {request[k].stream, 1});
+    rng.normals(n, start_.data());
+    const double inv0 = 1.0 / std::sqrt(sumOfSquares(n, start_.data()));
+    for (std::size_t i = 0; i < n; ++i) v_[i][k] = start_[i] * inv0;
+  }
+  Pack* v = v_.data();
+  Pack* hv = hv_.data();
+  for (std::size_t it = 0; it < iterations; ++it) {
+    cancel.check();
+    for (std::size_t k = 0; k < kLanes; ++k)
+      if (active[k]) estimate[k] = current[k];
+    hvp(v, hv, active);
+    const Pack squares = sumOfSquares(n, hv);
+    Pack rescale;
+    bool anyRescale = false;
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      rescale[k] = 1.0;  // x * 1.0 == x: the lanes not rescaled keep their bits
+      if (!active[k]) continue;
+      const double hvNorm = std::sqrt(squares[k]);
+      current[k] = hvNorm / vNorm[k];
+      if (!(current[k] > 0) || !std::isfinite(current[k])) {
+        // H v = 0: the estimate is 0 from here on; a product that is not finite: the single run
+        // fails on "weights" and its probe records NaN.
+        if (current[k] == 0.0) {
+          estimate[k] = it + 1 < request[k].iterations ? 0.0 : estimate[k];
+        } else {
+          estimate[k] = std::numeric_limits<double>::quiet_NaN();
+        }
+        active[k] = false;
+        continue;
+      }
+      vNorm[k] = hvNorm;
+      if (!(vNorm[k] < 1e100 && vNorm[k] > 1e-100)) {
+        rescale[k] = 1.0 / vNorm[k];
+        vNorm[k] = 1.0;
+        anyRescale = true;
+      }
+      if (it + 1 == request[k].iterations) active[k] = false;  // its last product
+    }
+    std::swap(v, hv);
+    if (anyRescale)
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < kLanes; ++k) v[i][k] *= rescale[k];
+  }
+  for (std::size_t k = 0; k < kLanes; ++k)
+    if (!want[k]) estimate[k] = std::numeric_limits<double>::quiet_NaN();
+}
+
+}  // namespace dln::lanes
