@@ -150,7 +150,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     group.evaluate(loss);
     const bool cancelled = pulse.cancelled();
     bool anyPower = false;
-    // gradientDescent()'s loop body (gd.cpp) for each lane's step t: divergence, targets and
+    // gradientDescent()'s loop body (src/optimizers/train.cpp) for each lane's step t: divergence, targets and
     // cancellation, then which lanes record a row here.
     for (std::size_t k = 0; k < kLanes; ++k) {
       ended[k] = row[k] = last[k] = rowCancelled[k] = false;

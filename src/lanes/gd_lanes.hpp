@@ -8,7 +8,7 @@
 // W runs, and the chain's latency is shared.
 //
 // Invariant (a test): every lane performs exactly the floating-point operations of the single-run
-// path (gd.cpp: Evaluator::evaluate, then Evaluator::completeGradientAndStep or completeGradient +
+// path (src/optimizers/train.cpp, rule gd: Evaluator::evaluate, then Evaluator::completeGradientAndStep or completeGradient +
 // step, kernels.cpp's r = 1 loops), in the same order, so each run's result -- status, steps,
 // weights, trace -- has the same bits as gradientDescent() on the same machine. Recordings are
 // made per lane by the single-run code itself: the lane's point is copied out, a scalar Evaluator
