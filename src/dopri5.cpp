@@ -95,8 +95,8 @@ Dopri5::Dopri5(OdeSystem& system, const double* y0, double t0, double tEnd, cons
   }
 }
 
-double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
-                           double rtol, double atol, std::vector<double>& scratch) {
+double selectInitialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                         double rtol, double atol, double exponent, std::vector<double>& scratch) {
   const std::size_t n = system.dimension();
   scratch.assign(3 * n, 0.0);
   double* scale = scratch.data();
@@ -113,8 +113,14 @@ double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0
   system.rhs(v, f1);
   for (std::size_t i = 0; i < n; ++i) v[i] = (f1[i] - f0[i]) / scale[i];
   const double d2 = rms(v, n) / h0;
-  const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 0.2);
+  const double h1 =
+      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), exponent);
   return std::min({100 * h0, h1, interval, maxStep});
+}
+
+double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                           double rtol, double atol, std::vector<double>& scratch) {
+  return selectInitialStep(system, y0, f0, interval, maxStep, rtol, atol, 0.2, scratch);  // 1 / (4 + 1)
 }
 
 void Dopri5::attempt(double h) {

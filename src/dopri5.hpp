@@ -73,6 +73,12 @@ class SplitTime {
   double offset_ = 0.0;
 };
 
+// scipy's select_initial_step (HNW I, II.4, with RMS norms) for an error estimate err ~ h^(1/exponent):
+// h_1 = (0.01 / max(d_1, d_2))^exponent, one evaluation of f (at y0 + h_0 f0, into scratch).
+// Dopri5 (exponent 1/5) and the stiff steppers (stiff_stepper.hpp, 1/(q + 1)) share it.
+double selectInitialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                         double rtol, double atol, double exponent, std::vector<double>& scratch);
+
 class Dopri5 {
  public:
   enum class Status { Running, Finished, Failed };
