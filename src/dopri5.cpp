@@ -165,28 +165,10 @@ double Dopri5::errorNorm(double h) const {
   const double* __restrict k7 = k_[6];
   const double* __restrict y = y_.data();
   const double* __restrict yn = yNew_.data();
-  const double rtol = options_.rtol, atol = options_.atol;
-  auto scaled = [&](std::size_t i) {
-    const double e = (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]) * h;
-    const double sc = atol + std::max(std::fabs(y[i]), std::fabs(yn[i])) * rtol;
-    return e / sc;
-  };
-  // Four interleaved partial sums, combined in a fixed order: the sum vectorizes and its latency
-  // chain is broken, and the result never depends on the machine (numpy's norm goes through a
-  // BLAS dot, whose order is not sequential either).
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t i = 0;
-  for (; i + 4 <= n_; i += 4) {
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double r = scaled(i + j);
-      s[j] += r * r;
-    }
-  }
-  for (; i < n_; ++i) {
-    const double r = scaled(i);
-    s[0] += r * r;
-  }
-  return std::sqrt((s[0] + s[1]) + (s[2] + s[3])) / std::sqrt(static_cast<double>(n_));
+  return scaledRms(
+      n_,
+      [&](std::size_t i) { return (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]) * h; },
+      y, yn, options_.rtol, options_.atol);
 }
 
 Dopri5::Status Dopri5::step() {

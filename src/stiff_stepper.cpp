@@ -71,20 +71,8 @@ double StiffStepper::initialStep(OdeSystem& system, const double* y0, const doub
 
 double StiffStepper::scaledNorm(std::size_t n, const double* e, const double* a, const double* b, double rtol,
                                 double atol) {
-  auto scaled = [&](std::size_t i) { return e[i] / (atol + std::max(std::fabs(a[i]), std::fabs(b[i])) * rtol); };
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double r = scaled(i + j);
-      s[j] += r * r;
-    }
-  }
-  for (; i < n; ++i) {
-    const double r = scaled(i);
-    s[0] += r * r;
-  }
-  return std::sqrt((s[0] + s[1]) + (s[2] + s[3])) / std::sqrt(static_cast<double>(n));
+  return scaledRms(
+      n, [e](std::size_t i) { return e[i]; }, a, b, rtol, atol);
 }
 
 StiffStepper::Status StiffStepper::step() {
