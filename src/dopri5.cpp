@@ -95,8 +95,8 @@ Dopri5::Dopri5(OdeSystem& system, const double* y0, double t0, double tEnd, cons
   }
 }
 
-double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
-                           double rtol, double atol, std::vector<double>& scratch) {
+double selectInitialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                         double rtol, double atol, double exponent, std::vector<double>& scratch) {
   const std::size_t n = system.dimension();
   scratch.assign(3 * n, 0.0);
   double* scale = scratch.data();
@@ -113,8 +113,14 @@ double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0
   system.rhs(v, f1);
   for (std::size_t i = 0; i < n; ++i) v[i] = (f1[i] - f0[i]) / scale[i];
   const double d2 = rms(v, n) / h0;
-  const double h1 = (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 0.2);
+  const double h1 =
+      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), exponent);
   return std::min({100 * h0, h1, interval, maxStep});
+}
+
+double Dopri5::initialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                           double rtol, double atol, std::vector<double>& scratch) {
+  return selectInitialStep(system, y0, f0, interval, maxStep, rtol, atol, 0.2, scratch);  // 1 / (4 + 1)
 }
 
 void Dopri5::attempt(double h) {
@@ -159,28 +165,10 @@ double Dopri5::errorNorm(double h) const {
   const double* __restrict k7 = k_[6];
   const double* __restrict y = y_.data();
   const double* __restrict yn = yNew_.data();
-  const double rtol = options_.rtol, atol = options_.atol;
-  auto scaled = [&](std::size_t i) {
-    const double e = (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]) * h;
-    const double sc = atol + std::max(std::fabs(y[i]), std::fabs(yn[i])) * rtol;
-    return e / sc;
-  };
-  // Four interleaved partial sums, combined in a fixed order: the sum vectorizes and its latency
-  // chain is broken, and the result never depends on the machine (numpy's norm goes through a
-  // BLAS dot, whose order is not sequential either).
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t i = 0;
-  for (; i + 4 <= n_; i += 4) {
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double r = scaled(i + j);
-      s[j] += r * r;
-    }
-  }
-  for (; i < n_; ++i) {
-    const double r = scaled(i);
-    s[0] += r * r;
-  }
-  return std::sqrt((s[0] + s[1]) + (s[2] + s[3])) / std::sqrt(static_cast<double>(n_));
+  return scaledRms(
+      n_,
+      [&](std::size_t i) { return (E1 * k1[i] + E3 * k3[i] + E4 * k4[i] + E5 * k5[i] + E6 * k6[i] + E7 * k7[i]) * h; },
+      y, yn, options_.rtol, options_.atol);
 }
 
 Dopri5::Status Dopri5::step() {

@@ -73,6 +73,35 @@ class SplitTime {
   double offset_ = 0.0;
 };
 
+// scipy's select_initial_step (HNW I, II.4, with RMS norms) for an error estimate err ~ h^(1/exponent):
+// h_1 = (0.01 / max(d_1, d_2))^exponent, one evaluation of f (at y0 + h_0 f0, into scratch).
+// Dopri5 (exponent 1/5) and the stiff steppers (stiff_stepper.hpp, 1/(q + 1)) share it.
+double selectInitialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
+                         double rtol, double atol, double exponent, std::vector<double>& scratch);
+
+// The steppers' error norm: RMS over i of error(i) / (atol + rtol max(|a_i|, |b_i|)), four
+// interleaved partial sums combined in a fixed order (the sum vectorizes, its latency chain is
+// broken, and the result never depends on the machine; numpy's norm goes through a BLAS dot, whose
+// order is not sequential either). Dopri5 (error(i) from its stages) and the stiff steppers
+// (stiff_stepper.hpp, a stored error vector) share it.
+template <class Error>
+double scaledRms(std::size_t n, Error error, const double* a, const double* b, double rtol, double atol) {
+  auto scaled = [&](std::size_t i) { return error(i) / (atol + std::max(std::fabs(a[i]), std::fabs(b[i])) * rtol); };
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (std::size_t j = 0; j < 4; ++j) {
+      const double r = scaled(i + j);
+      s[j] += r * r;
+    }
+  }
+  for (; i < n; ++i) {
+    const double r = scaled(i);
+    s[0] += r * r;
+  }
+  return std::sqrt((s[0] + s[1]) + (s[2] + s[3])) / std::sqrt(static_cast<double>(n));
+}
+
 class Dopri5 {
  public:
   enum class Status { Running, Finished, Failed };

@@ -14,6 +14,8 @@
 //     remainder ~ b (sigma / h)^2 + c (sigma / h)^3 with b = 8 D_2 - D_3, c = 2 D_3 - 8 D_2,
 //     y_{n+1} = y_n + h phi_1(h J) F(y_n) + h phi_3(h J) (16 D_2 - 2 D_3) + h phi_4(h J) (12 D_3 - 48 D_2),
 //     err = h phi_4(h J) (12 D_3 - 48 D_2)  (the embedded order-3 solution drops the phi_4 term).
+//     D_3 = c D_2 + R (c = <D_2, D_3> / |D_2|^2; to leading order D_3 ~ 4 D_2): the phi-functions
+//     of c D_2 come from D_2's basis, and the third basis is built on the small R alone.
 // The linear part is integrated exactly: the step is limited by the nonlinearity, not by the
 // stiffness, and a linear flow is solved in one step up to the Krylov error. The method advances
 // with the higher-order solution (local extrapolation), so its global error stays at the level
@@ -51,7 +53,7 @@ class Exprb final : public StiffStepper {
         ExprbScheme scheme = ExprbScheme::Exprb43);
 
   ExprbScheme scheme() const { return scheme_; }
-  // Sizes of the last step's bases: F(y_n), then D (exprb32) or D_2 and D_3 (exprb43).
+  // Sizes of the last step's bases: F(y_n), then D (exprb32) or D_2 and R = D_3 - c D_2 (exprb43).
   std::size_t lastKrylov(std::size_t basis) const { return basis_[basis].size(); }
 
  protected:
@@ -76,17 +78,21 @@ class Exprb final : public StiffStepper {
   // out (basis.size() + 1 entries) = the coefficients on q_1..q_m of sum_terms scale * phi_k(-tau T) e_1 ||v||,
   // then 0 on q_{m+1} (the layout KrylovBasis::combineMany reads).
   void coefficients(KrylovBasis& basis, double tau, std::initializer_list<Term> terms, std::vector<double>& out);
-  // x += V c and z += H V c (c from coefficients()) in one pass over the basis.
-  void addTermsAndHessianTimes(KrylovBasis& basis, const std::vector<double>& c, double* x, double* z);
+  // x = xBase + V c and z = zBase + H V c (c from coefficients(); a null base is 0) in one pass over
+  // the basis.
+  void addTermsAndHessianTimes(KrylovBasis& basis, const std::vector<double>& c, const double* xBase, double* x,
+                               const double* zBase, double* z);
   double attempt32(double h);
   double attempt43(double h);
 
   ExprbScheme scheme_;
-  KrylovBasis basis_[3];                                      // F(y_n); D (exprb32) or D_2, D_3 (exprb43)
+  KrylovBasis basis_[3];                                      // F(y_n); D (exprb32) or D_2, R = D_3 - c3_ D_2 (exprb43)
   bool basisFValid_ = false;                                  // basis_[0] is K(H(y_n), F(y_n)) of the current y_n
   std::vector<double> u_, fu_, d_, inverseScale_, c_, cSum_;  // inverseScale_: 1 / (atol + rtol |y_n|)
-  std::vector<double> p_, z_;                                 // exprb43: y_n + h phi_1 F_n; H times stage offsets
-  std::vector<double> coefA_, coefB_;                         // coefficients (size + 1) for combineMany
+  std::vector<double> p_, z_, z3_;                     // exprb43: y_n + h phi_1 F_n; H (U_2 - y_n), H (U_3 - y_n)
+  std::vector<double> coefA_, coefB_, coefC_, coefD_;  // coefficients (size + 1) for combineMany
+  std::vector<double> d2_;                             // exprb43: D_2
+  double c3_ = 0.0;                                    // exprb43: D_3 = c3_ D_2 + R, basis_[2] is K(H, R)
   KrylovBasis::Product product_;
 };
 

@@ -37,11 +37,15 @@ class KrylovBasis {
   // Starts K(H, v) with q_1 = v / ||v||; a zero (or non-finite) v gives the empty basis.
   // fullReorthogonalization: Gram-Schmidt of each new vector against the whole basis (twice),
   // O(m n) per step instead of O(n). maxSteps > 0 caps the storage at maxSteps + 1 vectors
-  // (extend() is then not called more often); it grows by doubling up to there.
-  void start(std::size_t n, const double* v, bool fullReorthogonalization = false, std::size_t maxSteps = 0);
+  // (extend() is then not called more often); it grows by doubling up to there. weights (n
+  // entries, the caller's, read until the next start()): extend() also forms
+  // nextWeightedSquares() in the pass that writes q_{m+1}.
+  void start(std::size_t n, const double* v, bool fullReorthogonalization = false, std::size_t maxSteps = 0,
+             const double* weights = nullptr);
   // One Lanczos step; false (and nothing added) when the basis is already invariant (breakdown)
-  // or the product is not finite (then finite() turns false).
-  bool extend(const Product& product);
+  // or the product is not finite (then finite() turns false). weighted: form nextWeightedSquares()
+  // in the same pass (when start() had weights; otherwise it is formed when asked for).
+  bool extend(const Product& product, bool weighted = true);
   std::size_t size() const { return m_; }
   bool invariant() const { return invariant_; }
   bool finite() const { return finite_; }
@@ -49,6 +53,9 @@ class KrylovBasis {
   double beta() const { return m_ > 0 ? beta_[m_ - 1] : 0.0; }  // beta_m (0 when invariant)
   const double* next() const { return V_.data() + m_ * n_; }    // q_{m+1} (when not invariant)
   double largestRitzValue();                                    // of T_m (NaN when empty)
+  // sum_i (q_{m+1,i} weights_i)^2 in four interleaved partial sums: free after extend(..., true),
+  // a pass otherwise; NaN without weights at start(), or when the basis is empty or invariant.
+  double nextWeightedSquares() const;
 
   // c (size()) = scale ||v|| phi_k(-tau T_m) e_1, so that V_m c ~ scale phi_k(-tau H) v.
   void phiCoefficients(int k, double tau, double scale, double* c);
@@ -65,11 +72,14 @@ class KrylovBasis {
   // t (size() + 1) = the coordinates of H V_m c on q_1..q_{m+1}: T_m c, then beta_m c_m (0 when
   // the basis is invariant). c has size() entries.
   void hessianCoefficients(const double* c, double* t) const;
-  // out[j] += sum_r c[j][r] q_r over r < size() + 1 (q_{m+1} only when the basis is not invariant;
-  // c[j][size()] is read then), for `count` outputs in one pass over the basis: the basis is read
-  // once instead of once per output (it is many vectors of P entries; the pass is memory-bound).
-  // Each output sums its rows in the same order as combine().
-  void combineMany(std::size_t count, const double* const* c, double* const* out) const;
+  // out[j] = base[j] + sum_r c[j][r] q_r over r < size() + 1 (q_{m+1} only when the basis is not
+  // invariant; c[j][size()] is read then), for `count` outputs in one pass over the basis: the basis
+  // is read once instead of once per output (it is many vectors of P entries; the pass is
+  // memory-bound). Without `base` every base[j] is out[j] (accumulate); a null base[j] is 0; base[j]
+  // may be out[j] or a vector that overlaps no output. Each output sums its rows in the same order as
+  // combine() after a copy of the base, so the same bits.
+  void combineMany(std::size_t count, const double* const* c, double* const* out,
+                   const double* const* base = nullptr) const;
 
  private:
   void decompose();                                                        // eigen-decomposition of T_m, cached per m
@@ -80,6 +90,9 @@ class KrylovBasis {
   bool invariant_ = true, finite_ = true, full_ = false;
   std::vector<double> V_;  // rows q_1..q_{m+1} (capacity beyond them, grown by doubling)
   std::vector<double> alpha_, beta_, w_, proj_;
+  const double* weights_ = nullptr;
+  bool nextWeighted_ = false;  // nextWeightedSquares_ holds the sum for the current q_{m+1}
+  double nextWeightedSquares_ = 0.0;
   std::size_t decomposed_ = static_cast<std::size_t>(-1);
   std::vector<double> theta_, S_, scratch_;  // Ritz values, eigenvectors (columns, m x m)
 };

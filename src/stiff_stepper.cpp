@@ -15,12 +15,6 @@ namespace {
 // the floor on the remembered error (an exact step, err = 0, must not make the next factor 0/0).
 constexpr double kSafety = 0.8, kMinFactor = 0.1, kMaxFactor = 10.0, kErrFloor = 1e-4;
 
-double rms(const double* v, std::size_t n) {
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) s += v[i] * v[i];
-  return std::sqrt(s) / std::sqrt(static_cast<double>(n));
-}
-
 }  // namespace
 
 void validate(const StiffOptions& o) {
@@ -72,43 +66,13 @@ StiffStepper::StiffStepper(HessianOdeSystem& system, const double* y0, double t0
 
 double StiffStepper::initialStep(OdeSystem& system, const double* y0, const double* f0, double interval, double maxStep,
                                  double rtol, double atol, int order, std::vector<double>& scratch) {
-  const std::size_t n = system.dimension();
-  scratch.assign(3 * n, 0.0);
-  double* scale = scratch.data();
-  double* v = scale + n;
-  double* f1 = v + n;
-  for (std::size_t i = 0; i < n; ++i) scale[i] = atol + std::fabs(y0[i]) * rtol;
-  for (std::size_t i = 0; i < n; ++i) v[i] = y0[i] / scale[i];
-  const double d0 = rms(v, n);
-  for (std::size_t i = 0; i < n; ++i) v[i] = f0[i] / scale[i];
-  const double d1 = rms(v, n);
-  double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-  h0 = std::min(h0, interval);
-  for (std::size_t i = 0; i < n; ++i) v[i] = y0[i] + h0 * f0[i];
-  system.rhs(v, f1);
-  for (std::size_t i = 0; i < n; ++i) v[i] = (f1[i] - f0[i]) / scale[i];
-  const double d2 = rms(v, n) / h0;
-  const double h1 =
-      (d1 <= 1e-15 && d2 <= 1e-15) ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / std::max(d1, d2), 1.0 / (order + 1));
-  return std::min({100 * h0, h1, interval, maxStep});
+  return selectInitialStep(system, y0, f0, interval, maxStep, rtol, atol, 1.0 / (order + 1), scratch);
 }
 
 double StiffStepper::scaledNorm(std::size_t n, const double* e, const double* a, const double* b, double rtol,
                                 double atol) {
-  auto scaled = [&](std::size_t i) { return e[i] / (atol + std::max(std::fabs(a[i]), std::fabs(b[i])) * rtol); };
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (std::size_t j = 0; j < 4; ++j) {
-      const double r = scaled(i + j);
-      s[j] += r * r;
-    }
-  }
-  for (; i < n; ++i) {
-    const double r = scaled(i);
-    s[0] += r * r;
-  }
-  return std::sqrt((s[0] + s[1]) + (s[2] + s[3])) / std::sqrt(static_cast<double>(n));
+  return scaledRms(
+      n, [e](std::size_t i) { return e[i]; }, a, b, rtol, atol);
 }
 
 StiffStepper::Status StiffStepper::step() {

@@ -22,12 +22,18 @@
 //              (auto and exprb43) against the 1.5e6-step GD run; Marion-Chizat auto against RK45
 //              (gradient-equivalents, the event location included). The README's three numbers.
 //   flow-quick: flow without the RK45 run over [0, 100] and the long runs (a smoke test).
+//   flow-check FILE: auto and exprb43 through flow() on Jacot [0, 100] (counts, end point against
+//              RK45's in units of the tolerance, drift, CPU time against GD in the same run), with
+//              RK45's end point (rtol 1e-6, 620 649 gradients) read from FILE, or computed and written
+//              there when FILE does not exist: the accuracy check of bench_stiff flow without its
+//              minute of RK45 on every run.
 //   profile-auto [T], profile-gd [T]: one run alone for a profiler (perf, callgrind): auto on Jacot
 //              deep over [0, T] (default 100) with its Krylov counts, or GD at eta = 1e-3 over the same t.
 // Without arguments: jacot and mc.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <limits>
@@ -491,6 +497,47 @@ void flowBench(bool quick, bool& first) {
   std::printf("\n  }");
 }
 
+// flow-check: see the header.
+void flowCheck(const char* file) {
+  const JacotSetup j;
+  const double T = 100, rtol = 1e-6, nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> ref(j.theta.size());
+  if (FILE* in = std::fopen(file, "rb")) {
+    const bool ok = std::fread(ref.data(), sizeof(double), ref.size(), in) == ref.size();
+    std::fclose(in);
+    if (!ok) {
+      std::fprintf(stderr, "bench_stiff: %s does not hold %zu doubles\n", file, ref.size());
+      std::exit(2);
+    }
+  } else {
+    ref = runFlow(j.problem, j.theta, FlowMethod::Rk45, T, rtol, nan).r.weights;
+    FILE* out = std::fopen(file, "wb");
+    if (!out || std::fwrite(ref.data(), sizeof(double), ref.size(), out) != ref.size()) {
+      std::fprintf(stderr, "bench_stiff: cannot write %s\n", file);
+      std::exit(2);
+    }
+    std::fclose(out);
+  }
+  const Clock g;
+  const double gd = gdSeconds(j.problem, j.theta, 1e-3, 100000), gdWall = wallSeconds(g);
+  std::printf(
+      "{\"jacotDeep\": {\"T\": %g, \"rtol\": %g, \"gdCpuSeconds\": %.3f, \"gdWallSeconds\": %.3f, \"runs\": [\n", T,
+      rtol, gd, gdWall);
+  for (FlowMethod m : {FlowMethod::Auto, FlowMethod::Exprb43}) {
+    const Clock c;
+    const FlowRun f = runFlow(j.problem, j.theta, m, T, rtol, nan);
+    const double wall = wallSeconds(c);
+    char more[256];
+    std::snprintf(more, sizeof more,
+                  ", \"timeVsGd\": %.3f, \"wallVsGd\": %.3f, \"fewerThanRk45\": %.2f, \"vsRk45Tol\": %.3g, "
+                  "\"relativeDrift\": %.3g",
+                  f.seconds / gd, wall / gdWall, 620649.0 / double(f.cost()), tolUnits(f.r.weights, ref, rtol),
+                  relativeDrift(j.problem, f.r.weights, j.theta));
+    printFlowRun(m == FlowMethod::Auto ? "auto" : "exprb43", f, m == FlowMethod::Exprb43, more);
+  }
+  std::printf("]}}\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -503,7 +550,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "reference")) doJacot = doReference = true;
     else if (!std::strcmp(argv[i], "flow")) doFlow = true;
     else if (!std::strcmp(argv[i], "flow-quick")) doFlow = flowQuick = true;
-    else if (!std::strcmp(argv[i], "profile-auto") || !std::strcmp(argv[i], "profile-gd")) {
+    else if (!std::strcmp(argv[i], "flow-check") && i + 1 < argc) {
+      flowCheck(argv[i + 1]);
+      return 0;
+    } else if (!std::strcmp(argv[i], "profile-auto") || !std::strcmp(argv[i], "profile-gd")) {
       // One run alone, for a profiler (callgrind, perf): Jacot deep over [0, T] (T = argv[i + 1],
       // default 100) with auto at rtol 1e-6, or GD at eta = 1e-3 over the same t.
       const JacotSetup j;
@@ -523,9 +573,9 @@ int main(int argc, char** argv) {
       }
       return 0;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick] [profile-auto|profile-gd [T]]\n");
+      std::fprintf(stderr,
+                   "usage: bench_stiff [jacot] [reference] [long] [mc] [flow | flow-quick] [flow-check FILE] "
+                   "[profile-auto|profile-gd [T]]\n");
       return 2;
     }
   }

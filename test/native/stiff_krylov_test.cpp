@@ -8,6 +8,13 @@
 //      once the estimate is small (the estimate drives the stepper's stopping rule), and
 //      converges to rounding.
 //   3. The Lanczos relation: H (V c) formed from the basis equals the product computed directly.
+//   4. combineMany: the same bits as combine() one output at a time, from a base or from 0.
+//   5. The Lanczos step (vectorized passes, the weighted norm of q_{m+1} fused into the
+//      normalization): the bits of the scalar three-pass recurrence with four interleaved partial
+//      sums; every q_j of unit norm to 1e-13 (also from a start vector close to an eigenvector,
+//      where w cancels); the fused weighted norm equal to the sum over the stored vector. False
+//      cases: the recurrence summed with one running sum, a vector off unit norm by 1e-10, other
+//      weights.
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -178,6 +185,122 @@ int main() {
     differ = 0;
     for (std::size_t i = 0; i < n; ++i) differ += a[i] != sepA[i];
     c.expect(differ > 0, "combineMany ignored the coefficient on q_{m+1}");
+    // From a base (null: 0): the bits of copying the base, then combining.
+    std::vector<double> base(n), fromBase(n, 7.0), fromZero(n, 7.0), copied(n), zeroed(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) copied[i] = base[i] = std::sin(0.7 * i);
+    basis.combine(coef.data(), copied.data(), true);
+    basis.combine(coef.data(), zeroed.data(), true);
+    plain.back() = 0.0;
+    double* two[2] = {fromBase.data(), fromZero.data()};
+    const double* bases[2] = {base.data(), nullptr};
+    const double* cp[2] = {plain.data(), plain.data()};
+    basis.combineMany(2, cp, two, bases);
+    differ = 0;
+    for (std::size_t i = 0; i < n; ++i) differ += (fromBase[i] != copied[i]) + (fromZero[i] != zeroed[i]);
+    c.expect(differ == 0, "combineMany from a base differs from copy-then-combine in %zu entries", differ);
+  }
+
+  // 5. The Lanczos step.
+  {
+    // The scalar recurrence (Paige's ordering, four interleaved partial sums), one running sum for
+    // the false case.
+    auto reference = [&](bool fourSums, std::size_t steps, std::vector<double>& V, std::vector<double>& ab) {
+      auto sum = [&](const std::vector<double>& terms) {
+        if (!fourSums) {
+          double t = 0.0;
+          for (double x : terms) t += x;
+          return t;
+        }
+        double p[4] = {0.0, 0.0, 0.0, 0.0};
+        for (std::size_t i = 0; i < terms.size(); ++i) p[i % 4] += terms[i];
+        return (p[0] + p[1]) + (p[2] + p[3]);
+      };
+      std::vector<double> terms(n), w(n);
+      for (std::size_t i = 0; i < n; ++i) terms[i] = v[i] * v[i];
+      const double inv0 = 1.0 / std::sqrt(sum(terms));
+      V.assign((steps + 1) * n, 0.0);
+      for (std::size_t i = 0; i < n; ++i) V[i] = v[i] * inv0;
+      double bPrev = 0.0;
+      for (std::size_t j = 0; j < steps; ++j) {
+        const double* q = V.data() + j * n;
+        flow.hessianTimes(q, w.data());
+        for (std::size_t i = 0; i < n; ++i) {
+          if (j > 0) w[i] -= bPrev * V[(j - 1) * n + i];
+          terms[i] = q[i] * w[i];
+        }
+        const double a = sum(terms);
+        for (std::size_t i = 0; i < n; ++i) {
+          w[i] -= a * q[i];
+          terms[i] = w[i] * w[i];
+        }
+        const double b = std::sqrt(sum(terms));
+        for (std::size_t i = 0; i < n; ++i) V[(j + 1) * n + i] = w[i] * (1.0 / b);
+        ab.push_back(a);
+        ab.push_back(b);
+        bPrev = b;
+      }
+    };
+    std::vector<double> refV, refAB, oneV, oneAB;
+    reference(true, 20, refV, refAB);
+    reference(false, 20, oneV, oneAB);
+    KrylovBasis basis;
+    basis.start(n, v.data());
+    for (int j = 0; j < 20; ++j) basis.extend(product);
+    std::vector<double> e1(21, 0.0);
+    std::size_t differ = 0, differOne = 0;
+    for (std::size_t r = 0; r <= 20; ++r) {
+      std::vector<double> row(n);
+      std::fill(e1.begin(), e1.end(), 0.0);
+      if (r < 20) {
+        e1[r] = 1.0;
+        basis.combine(e1.data(), row.data(), false);
+      } else {
+        std::copy(basis.next(), basis.next() + n, row.begin());
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        differ += row[i] != refV[r * n + i];
+        differOne += row[i] != oneV[r * n + i];
+      }
+    }
+    std::printf("Lanczos step against the scalar recurrence: %zu of %zu entries differ (%zu with one running sum)\n",
+                differ, 21 * n, differOne);
+    c.expect(differ == 0 && basis.beta() == refAB.back(),
+             "the Lanczos step differs from the scalar recurrence in %zu entries", differ);
+    c.expect(differOne > 0, "a recurrence summed with one running sum not caught");
+
+    std::vector<double> weights(n), nearEigen(n);
+    for (std::size_t i = 0; i < n; ++i) weights[i] = 1.0 + 0.5 * std::sin(0.9 * i);
+    // A start vector within 1e-4 of the top eigenvector (LinearFlow's Q row of lambda[n - 2]):
+    // H q ~ alpha q, ||w||^2 cancels in ||x||^2 - alpha^2 and comes from w.
+    const auto Q = stiff_test::randomOrthogonal(n, 11);
+    for (std::size_t i = 0; i < n; ++i) nearEigen[i] = Q[(n - 2) * n + i] + 1e-4 * v[i] / std::sqrt(double(n));
+    for (const std::vector<double>* start : {&v, &nearEigen}) {
+      KrylovBasis basis;
+      basis.start(n, start->data(), false, 0, weights.data());
+      double worstNorm = 0.0, worstWeighted = 0.0, wrongWeights = 0.0, offNorm = 0.0;
+      for (int j = 0; j < 40 && basis.extend(product, true); ++j) {
+        if (basis.invariant()) break;
+        const double* q = basis.next();
+        double qq = 0.0, sum[4] = {0.0, 0.0, 0.0, 0.0}, other = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+          qq += q[i] * q[i];
+          const double r = q[i] * weights[i];
+          sum[i % 4] += r * r;
+          other += q[i] * q[i] * weights[(i + 1) % n] * weights[(i + 1) % n];
+        }
+        worstNorm = std::max(worstNorm, std::fabs(std::sqrt(qq) - 1.0));
+        offNorm = std::max(offNorm, std::fabs(std::sqrt(qq) * (1.0 + 1e-10) - 1.0));
+        const double reference = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        worstWeighted = std::max(worstWeighted, std::fabs(basis.nextWeightedSquares() - reference) / reference);
+        wrongWeights = std::max(wrongWeights, std::fabs(basis.nextWeightedSquares() - other) / other);
+      }
+      std::printf("Lanczos step (%s start): max | ||q_j|| - 1 | = %.3g, weighted norm off by %.3g\n",
+                  start == &v ? "random" : "near-eigenvector", worstNorm, worstWeighted);
+      c.expect(worstNorm < 1e-13, "a Lanczos vector off unit norm by %g", worstNorm);
+      c.expect(offNorm > 5e-11, "a vector off unit norm by 1e-10 not caught (%g)", offNorm);
+      c.expect(worstWeighted == 0.0, "the fused weighted norm differs from the sum by %g", worstWeighted);
+      c.expect(wrongWeights > 1e-6, "other weights not caught (%g)", wrongWeights);
+    }
   }
   return c.finish("stiff_krylov_test");
 }
