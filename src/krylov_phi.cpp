@@ -5,39 +5,12 @@
 #include <cstring>
 #include <limits>
 
+#include "fixed_order_sums.hpp"
 #include "linalg.hpp"
 
 namespace dln {
 
 namespace {
-
-double sumOfSquares(std::size_t n, const double* x) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i] * x[i];
-    s1 += x[i + 1] * x[i + 1];
-    s2 += x[i + 2] * x[i + 2];
-    s3 += x[i + 3] * x[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i] * x[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
-// x . y with four accumulators in a fixed order (a single running sum is latency-bound; the
-// order is fixed so results do not depend on the machine).
-double dot4(std::size_t n, const double* __restrict x, const double* __restrict y) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i] * y[i];
-    s1 += x[i + 1] * y[i + 1];
-    s2 += x[i + 2] * y[i + 2];
-    s3 += x[i + 3] * y[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i] * y[i];
-  return (s0 + s1) + (s2 + s3);
-}
 
 // The Lanczos step's passes (extend()), four interleaved partial sums per reduction (lane j of
 // four sums entry i with i % 4 == j, added as (s0 + s1) + (s2 + s3)). With GCC/Clang the four

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "error.hpp"
+#include "fixed_order_sums.hpp"
 #include "kernels.hpp"
 #include "linalg.hpp"
 #include "memory.hpp"
@@ -13,21 +14,6 @@
 namespace dln {
 
 namespace {
-
-// Four independent accumulators: a single running sum is bound by the add latency, and these
-// norms run once or twice per product on vectors of P entries.
-double sumOfSquares(std::size_t n, const double* x) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i] * x[i];
-    s1 += x[i + 1] * x[i + 1];
-    s2 += x[i + 2] * x[i + 2];
-    s3 += x[i + 3] * x[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i] * x[i];
-  return (s0 + s1) + (s2 + s3);
-}
 
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
@@ -51,19 +37,6 @@ void scaledCopy(std::size_t n, const double* x, double s, double* out) {
   } else {
     for (std::size_t i = 0; i < n; ++i) out[i] = x[i] / s;
   }
-}
-
-double dot4(std::size_t n, const double* x, const double* y) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i] * y[i];
-    s1 += x[i + 1] * y[i + 1];
-    s2 += x[i + 2] * y[i + 2];
-    s3 += x[i + 3] * y[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i] * y[i];
-  return (s0 + s1) + (s2 + s3);
 }
 
 // c = Q w and w -= Q^T c for the first m rows of Q (n each). Small bases use these loops (four

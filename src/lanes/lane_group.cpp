@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "error.hpp"
+#include "fixed_order_sums.hpp"
 #include "kernels/cpu_dispatch.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
@@ -13,20 +14,9 @@ namespace dln::lanes {
 
 namespace {
 
-// lanczos.cpp's sumOfSquares (the power iteration's norms), one lane: four accumulators over
-// i mod 4, the tail into the first, combined as (s0 + s1) + (s2 + s3).
-double sumOfSquares(std::size_t n, const double* x) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += x[i] * x[i];
-    s1 += x[i + 1] * x[i + 1];
-    s2 += x[i + 2] * x[i + 2];
-    s3 += x[i + 3] * x[i + 3];
-  }
-  for (; i < n; ++i) s0 += x[i] * x[i];
-  return (s0 + s1) + (s2 + s3);
-}
+// lanczos.cpp's norms for one lane (the power iteration's start): the shared fixed order. The
+// lanes' overload below takes Packs and would hide it.
+using dln::sumOfSquares;
 
 // One value of every lane as kH vectors of the baseline's native width (two doubles), for the
 // loops below: element-wise IEEE arithmetic, each lane's operations as in the scalar code. This
