@@ -30,7 +30,7 @@ std::uint64_t streamKey(std::uint64_t seed, Purpose purpose, std::initializer_li
 
 // The polar method's acceptance of s = u^2 + v^2 (normal(): 0 < s < 1; s is never NaN or -0) as one
 // unsigned comparison of its bits: for s >= +0 the bits order like the values, and bits - 1 wraps
-// s = 0 to the top. Shared by Rng::normals and the lanes' draws (lanes/lane_normals.cpp).
+// s = 0 to the top. Rng::normals uses it; lanes/lane_normals.inc has a copy (compiled per CPU level).
 inline std::size_t acceptsPolar(double s) {
   std::uint64_t b;
   std::memcpy(&b, &s, sizeof b);

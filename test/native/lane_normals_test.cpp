@@ -1,11 +1,14 @@
 // The lanes' start vectors drawn together (lanes/lane_normals.hpp): lane k's values in the
 // structure-of-arrays layout are Rng(keys[k]).normals' bit for bit, for every subset of wanted
-// lanes (the others untouched), lengths odd and even around the chunk of 64 pairs; false cases:
-// a key moved by one, and lanes swapped.
+// lanes (the others untouched), lengths odd and even around the chunk of 64 pairs, at every CPU
+// level this machine supports (the copies differ in vector width only); false cases: a key moved
+// by one, lanes swapped, a stream one draw ahead.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "check.hpp"
+#include "kernels/cpu_dispatch.hpp"
 #include "lanes/lane_normals.hpp"
 #include "rng.hpp"
 
@@ -32,7 +35,8 @@ bool lanesEqualSingles(const std::uint64_t* keys, const bool* want, std::size_t 
 
 }  // namespace
 
-int main() {
+void checkLevel(const char* level) {
+  const std::string at = std::string(" at ") + level;
   const std::size_t lengths[] = {0, 1, 2, 3, 127, 128, 129, 130, 230, 231, 1001};
   // Every lane wanted, many seeds and lengths.
   {
@@ -48,7 +52,8 @@ int main() {
         same = same && lanesEqualSingles(keys, want, n, out, -7.0);
         ++cases;
       }
-    CHECK(same && cases == 40 * 11, "every lane's draws equal its single Rng::normals draws (40 seeds x 11 lengths)");
+    CHECK(same && cases == 40 * 11,
+          "every lane's draws equal its single Rng::normals draws (40 seeds x 11 lengths)" + at);
   }
   // Every subset of wanted lanes (up to 256 of them): the others' values untouched, their keys
   // unread (garbage keys there), the wanted lanes' draws unchanged by who else draws.
@@ -67,7 +72,7 @@ int main() {
         dln::lanes::drawNormals(keys, want, n, out.data());
         same = same && lanesEqualSingles(keys, want, n, out, -7.0);
       }
-    CHECK(same, "any subset of lanes: wanted lanes equal their singles, the others untouched");
+    CHECK(same, "any subset of lanes: wanted lanes equal their singles, the others untouched" + at);
   }
   // False cases: a lane's key moved by one, and two lanes' keys swapped, change that lane's values.
   {
@@ -81,9 +86,9 @@ int main() {
     for (std::size_t k = 0; k < kLanes; ++k) moved[k] = keys[k], swapped[k] = keys[k];
     moved[1] += 1;
     swapped[0] = keys[1], swapped[1] = keys[0];
-    CHECK(lanesEqualSingles(keys, want, n, out, 0.0), "the reference case holds");
-    CHECK(!lanesEqualSingles(moved, want, n, out, 0.0), "a key moved by one differs");
-    CHECK(!lanesEqualSingles(swapped, want, n, out, 0.0), "swapped lanes differ");
+    CHECK(lanesEqualSingles(keys, want, n, out, 0.0), "the reference case holds" + at);
+    CHECK(!lanesEqualSingles(moved, want, n, out, 0.0), "a key moved by one differs" + at);
+    CHECK(!lanesEqualSingles(swapped, want, n, out, 0.0), "swapped lanes differ" + at);
     // One draw ahead in one lane (its single stream shifted by a normal) differs.
     dln::Rng ahead(keys[2]);
     ahead.normal();
@@ -91,7 +96,20 @@ int main() {
     ahead.normals(n, one.data());
     bool shifted = true;
     for (std::size_t i = 0; i < n; ++i) shifted = shifted && check::sameBits(out[i * kLanes + 2], one[i]);
-    CHECK(!shifted, "a stream one draw ahead differs");
+    CHECK(!shifted, "a stream one draw ahead differs" + at);
   }
+}
+
+int main() {
+  std::size_t levels = 0;
+  for (int l = 0; l < dln::cpu::kLevelCount; ++l) {
+    const auto level = static_cast<dln::cpu::Level>(l);
+    if (!dln::cpu::supported(level)) continue;
+    dln::cpu::setActive(level);
+    checkLevel(dln::cpu::name(level));
+    ++levels;
+  }
+  dln::cpu::setActive(dln::cpu::Level::Baseline);
+  CHECK(levels >= 1, "at least the baseline level ran");
   return check::done("lane_normals_test");
 }
