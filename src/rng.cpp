@@ -88,8 +88,9 @@ void Rng::normals(std::size_t n, double* out) {
     out[i++] = spare_;
   }
   std::uint64_t s0 = s_[0], s1 = s_[1], s2 = s_[2], s3 = s_[3];
-  // next() and uniform() on the local state (the same sequence).
-  auto uniform = [&]() {
+  // next() on the local state, as 2.0 * uniform() - 1.0: x 2^-53 then x 2 is x 2^-52 exactly (a
+  // power-of-two scaling of x < 2^53), and x 2^-52 - 1 is exact (a multiple of 2^-52 in [-1, 1)).
+  auto centered = [&]() {
     const std::uint64_t result = rotl(s1 * 5, 7) * 9;
     const std::uint64_t t = s1 << 17;
     s2 ^= s0;
@@ -98,34 +99,42 @@ void Rng::normals(std::size_t n, double* out) {
     s0 ^= s3;
     s2 ^= t;
     s3 = rotl(s3, 45);
-    return static_cast<double>(result >> 11) * 0x1.0p-53;
+    return static_cast<double>(result >> 11) * 0x1.0p-52 - 1.0;
   };
   // In chunks of pairs: first the accepted (u, v, s) (the generator's sequence, rejections
-  // included), then the transforms, whose log, sqrt and division calls no longer wait on one
-  // another. The same operations on the same values as normal(): the same bits.
-  constexpr std::size_t kChunk = 32;
-  double us[kChunk], vs[kChunk], ss[kChunk], ls[kChunk];
+  // included), then the logs, then the square roots and divisions (two per SSE2 instruction:
+  // correctly rounded, the same bits as one at a time). The same operations on the same values as
+  // normal(): the same bits (test/native/rng_test.cpp). The acceptance is branchless: every
+  // candidate is stored at the write index, which advances when it is accepted (a branch on it
+  // mispredicts at the rejection rate, 1 - pi/4). With `pairs - w` pairs still to find, at least
+  // that many candidates are needed: they are drawn in one loop of known length, so the generator
+  // stops exactly after the last accepted one, as normal() does.
+  constexpr std::size_t kChunk = 64;
+  alignas(16) double us[kChunk + 1], vs[kChunk + 1], ss[kChunk + 1], fs[kChunk];
   while (i < n) {
     const std::size_t pairs = std::min(kChunk, (n - i + 1) / 2);
-    for (std::size_t p = 0; p < pairs; ++p) {
-      double u, v, s;
-      do {
-        u = 2.0 * uniform() - 1.0;
-        v = 2.0 * uniform() - 1.0;
-        s = u * u + v * v;
-      } while (s >= 1.0 || s == 0.0);
-      us[p] = u, vs[p] = v, ss[p] = s;
-    }
-    for (std::size_t p = 0; p < pairs; ++p) ls[p] = std::log(ss[p]);
-    for (std::size_t p = 0; p < pairs; ++p) {
-      const double f = std::sqrt(-2.0 * ls[p] / ss[p]);
-      out[i++] = us[p] * f;
-      if (i < n) {
-        out[i++] = vs[p] * f;
-      } else {
-        spare_ = vs[p] * f;
-        hasSpare_ = true;
+    std::size_t w = 0;
+    while (w < pairs) {
+      for (std::size_t a = pairs - w; a > 0; --a) {
+        const double u = centered();
+        const double v = centered();
+        const double s = u * u + v * v;
+        us[w] = u, vs[w] = v, ss[w] = s;
+        w += acceptsPolar(s);
       }
+    }
+    for (std::size_t p = 0; p < pairs; ++p) fs[p] = std::log(ss[p]);
+    for (std::size_t p = 0; p < pairs; ++p) fs[p] = std::sqrt(-2.0 * fs[p] / ss[p]);
+    const std::size_t full = std::min(pairs, (n - i) / 2);
+    for (std::size_t p = 0; p < full; ++p) {
+      out[i + 2 * p] = us[p] * fs[p];
+      out[i + 2 * p + 1] = vs[p] * fs[p];
+    }
+    i += 2 * full;
+    if (full < pairs) {  // n odd: the last pair's second value is the spare
+      out[i++] = us[full] * fs[full];
+      spare_ = vs[full] * fs[full];
+      hasSpare_ = true;
     }
   }
   s_[0] = s0, s_[1] = s1, s_[2] = s2, s_[3] = s3;

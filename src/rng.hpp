@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 namespace dln {
@@ -27,6 +28,15 @@ std::uint64_t splitmix64(std::uint64_t& state);
 // Mixes a seed, a purpose and up to a few indices into one 64-bit stream key.
 std::uint64_t streamKey(std::uint64_t seed, Purpose purpose, std::initializer_list<std::uint64_t> indices = {});
 
+// The polar method's acceptance of s = u^2 + v^2 (normal(): 0 < s < 1; s is never NaN or -0) as one
+// unsigned comparison of its bits: for s >= +0 the bits order like the values, and bits - 1 wraps
+// s = 0 to the top. Rng::normals uses it; lanes/lane_normals.inc has a copy (compiled per CPU level).
+inline std::size_t acceptsPolar(double s) {
+  std::uint64_t b;
+  std::memcpy(&b, &s, sizeof b);
+  return (b - 1) < 0x3FEFFFFFFFFFFFFFULL;  // bits(1.0) - 1
+}
+
 class Rng {
  public:
   explicit Rng(std::uint64_t key);
@@ -41,7 +51,8 @@ class Rng {
   // Standard normal by the polar (Marsaglia) method; the spare value is kept.
   double normal();
   // out[0..n) = n successive normal() values, bit for bit (the same stream, the same spare), at a
-  // fraction of the cost per value: no call or spare test per value, the generator in registers.
+  // fraction of the cost per value: no call, spare test or branch on the rejection per value, the
+  // generator in registers.
   void normals(std::size_t n, double* out);
 
  private:

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "fixed_order_sums.hpp"
 #include "kernels/cpu_dispatch.hpp"
+#include "lanes/lane_normals.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
 
@@ -219,6 +220,7 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
   // iterate's norm, the iterate's norm, and whether the lane still iterates.
   double current[kLanes], vNorm[kLanes];
   bool active[kLanes], want[kLanes];
+  std::uint64_t keys[kLanes];
   std::size_t iterations = 0;
   for (std::size_t k = 0; k < kLanes; ++k) {
     want[k] = active[k] = request[k].want;
@@ -228,11 +230,16 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
     if (!want[k]) continue;
     if (request[k].iterations < 1) fail(ErrorCode::Value, "powerIterations", "must be >= 1");
     iterations = std::max(iterations, request[k].iterations);
-    // The start: the single run's normal draws, normalized (v[i] *= 1 / ||v||).
-    Rng rng(request[k].seed, Purpose::Eigensolver, {request[k].stream, 1});
-    rng.normals(n, start_.data());
-    const double inv0 = 1.0 / std::sqrt(sumOfSquares(n, start_.data()));
-    for (std::size_t i = 0; i < n; ++i) v_[i][k] = start_[i] * inv0;
+    keys[k] = streamKey(request[k].seed, Purpose::Eigensolver, {request[k].stream, 1});
+  }
+  // The starts: the single runs' normal draws, all lanes at once (lane_normals.hpp), normalized
+  // (v[i] *= 1 / ||v||, the norm in the single run's order).
+  drawNormals(keys, want, n, v_.data()->v);
+  const Pack startSquares = sumOfSquares(n, v_.data());
+  for (std::size_t k = 0; k < kLanes; ++k) {
+    if (!want[k]) continue;
+    const double inv0 = 1.0 / std::sqrt(startSquares[k]);
+    for (std::size_t i = 0; i < n; ++i) v_[i][k] *= inv0;
   }
   Pack* v = v_.data();
   Pack* hv = hv_.data();

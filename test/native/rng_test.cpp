@@ -2,6 +2,7 @@
 // keys that depend on every component, streams that do not depend on the thread drawing them, and
 // the distributions' moments. The pinned values are part of the reproducibility contract: a change
 // there changes every seeded result.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <thread>
@@ -128,28 +129,89 @@ int main() {
     for (std::size_t c : counts) CHECK_NEAR(static_cast<double>(c), n / 3.0, 5 * sd, "below(3) uniform");
     CHECK(rng.below(1) == 0 && rng.below(0) == 0, "below(1) = below(0) = 0");
   }
-  // normals(n) is n calls of normal(), bit for bit, spare included (odd lengths, a pending spare
-  // on entry, and the stream continuing after it).
+  // The polar acceptance as one comparison of bits (acceptsPolar) is 0 < s < 1 for every s >= +0
+  // the method can form, at the edges and on random values; false cases: 0, 1 and above.
   {
-    for (std::size_t lead : {0, 1}) {
-      for (std::size_t n : {0, 1, 2, 7, 230}) {
-        dln::Rng a(11, dln::Purpose::Eigensolver, {n, lead}), b(11, dln::Purpose::Eigensolver, {n, lead});
-        for (std::size_t i = 0; i < lead; ++i) CHECK_BITS(a.normal(), b.normal(), "lead");
-        std::vector<double> bulk(n);
-        a.normals(n, bulk.data());
-        bool same = true;
-        for (std::size_t i = 0; i < n; ++i) same = same && bulk[i] == b.normal();
-        CHECK(same, "normals(n) equals n normal() calls");
-        CHECK_BITS(a.normal(), b.normal(), "the stream continues identically (spare)");
-        CHECK_BITS(a.uniform(), b.uniform(), "and the generator state");
+    const double edges[] = {0.0, 0x1p-1074, 0x1p-1022, 0.5, std::nextafter(1.0, 0.0), 1.0, std::nextafter(1.0, 2.0),
+                            2.0};
+    bool same = true;
+    for (double s : edges) same = same && dln::acceptsPolar(s) == static_cast<std::size_t>(s < 1.0 && s != 0.0);
+    dln::Rng rng(5, dln::Purpose::Data);
+    for (int i = 0; i < 100000; ++i) {
+      const double s = 2.0 * rng.uniform();
+      same = same && dln::acceptsPolar(s) == static_cast<std::size_t>(s < 1.0 && s != 0.0);
+    }
+    CHECK(same, "acceptsPolar(s) = (0 < s < 1) at the edges and on 100000 values in [0, 2)");
+    CHECK(dln::acceptsPolar(0.0) == 0 && dln::acceptsPolar(1.0) == 0 && dln::acceptsPolar(1.5) == 0,
+          "0, 1 and 1.5 are rejected");
+    CHECK(dln::acceptsPolar(0x1p-1074) == 1 && dln::acceptsPolar(std::nextafter(1.0, 0.0)) == 1,
+          "the least subnormal and the double below 1 are accepted");
+  }
+  // normal() is the polar method on the reference generator, written out here; the draws below
+  // cover runs of at least 6 rejections in a row (probability 0.215^6 per pair).
+  {
+    std::size_t longest = 0, checked = 0;
+    bool same = true;
+    for (std::uint64_t seed = 0; seed < 50; ++seed) {
+      const std::uint64_t key = dln::streamKey(seed, dln::Purpose::Eigensolver, {seed, 1});
+      Reference ref(key);
+      dln::Rng rng(key);
+      auto centered = [&ref] { return 2.0 * (static_cast<double>(ref.next() >> 11) * 0x1.0p-53) - 1.0; };
+      for (int pair = 0; pair < 2000; ++pair) {
+        double u, v, s;
+        std::size_t rejected = 0;
+        for (;;) {
+          u = centered();
+          v = centered();
+          s = u * u + v * v;
+          if (s < 1.0 && s != 0.0) break;
+          ++rejected;
+        }
+        longest = std::max(longest, rejected);
+        const double f = std::sqrt(-2.0 * std::log(s) / s);
+        same = same && check::sameBits(rng.normal(), u * f) && check::sameBits(rng.normal(), v * f);
+        checked += 2;
       }
     }
-    // False case: a stream one draw ahead differs.
-    dln::Rng a(1, dln::Purpose::Eigensolver), b(1, dln::Purpose::Eigensolver);
+    CHECK(same, "normal() = the written-out polar method on the reference xoshiro256**");
+    CHECK(checked == 200000 && longest >= 6, "runs of 6 or more rejections covered");
+  }
+  // normals(n) is n calls of normal(), bit for bit, spare included: many streams, lengths odd and
+  // even around the chunk of 64 pairs, a pending spare on entry (a lead of one normal()), calls
+  // in sequence carrying the spare and the generator, the stream continuing identically after.
+  {
+    const std::size_t lengths[] = {0, 1, 2, 3, 7, 127, 128, 129, 130, 230, 231, 1001};
+    std::vector<double> bulk(1001);
+    bool same = true;
+    std::size_t values = 0;
+    for (std::uint64_t seed = 0; seed < 60; ++seed) {
+      for (std::size_t lead : {0, 1}) {
+        dln::Rng a(seed, dln::Purpose::Eigensolver, {lead, 1}), b(seed, dln::Purpose::Eigensolver, {lead, 1});
+        for (std::size_t i = 0; i < lead; ++i) same = same && check::sameBits(a.normal(), b.normal());
+        for (std::size_t n : lengths) {  // in sequence on the same streams
+          a.normals(n, bulk.data());
+          for (std::size_t i = 0; i < n; ++i) same = same && check::sameBits(bulk[i], b.normal());
+          values += n;
+        }
+        same = same && check::sameBits(a.normal(), b.normal()) && check::sameBits(a.uniform(), b.uniform());
+      }
+    }
+    CHECK(same, "normals(n) equals n normal() calls (60 seeds x 2 leads x 12 lengths in sequence)");
+    std::size_t perStream = 0;
+    for (std::size_t n : lengths) perStream += n;
+    CHECK(values == 60 * 2 * perStream && perStream == 1989, "every length drawn");
+    // False cases: a stream one draw ahead differs; so does a neighbouring stream.
+    dln::Rng a(1, dln::Purpose::Eigensolver), b(1, dln::Purpose::Eigensolver), c(2, dln::Purpose::Eigensolver);
     b.normal();
-    double x;
-    a.normals(1, &x);
-    CHECK(x != b.normal(), "a shifted stream differs");
+    double x[230], y[230];
+    a.normals(230, x);
+    b.normals(230, y);
+    std::size_t equal = 0;
+    for (std::size_t i = 0; i + 1 < 230; ++i) equal += check::sameBits(x[i], y[i]);
+    CHECK(equal == 0, "a stream one draw ahead differs everywhere");
+    CHECK(!check::sameBits(x[0], y[0]) && check::sameBits(x[1], y[0]), "and is the same values shifted by one");
+    c.normals(230, y);
+    CHECK(!check::sameBits(x[0], y[0]), "a neighbouring stream differs");
   }
   return check::done("rng_test");
 }
