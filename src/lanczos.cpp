@@ -274,25 +274,52 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
   // gamma_k = d_k + u_k - (sign a_k - x) = 1 / ((sign T - x I)^-1)_kk, twisted at
   // r = argmin |gamma_k|: s_r = 1, s_k = -b_k s_{k+1} / d_k above r, s_k = -b_{k-1} s_{k-1} / u_k
   // below. A zero pivot (x an eigenvalue of a leading or trailing block to the last bit) is
-  // nudged. Each link of the two pivot chains is a division (13 or more cycles of latency):
-  // they are independent and run side by side in one loop; the back-substitutions multiply s by
-  // quotients that do not depend on it, so their chains carry one multiplication per k.
-  double scale = std::fabs(x);
+  // nudged. The pivots come from the leading and trailing minors, as in extremeRitzUpdate (a
+  // multiplication and a subtraction per link of the serial chains, the divisions
+  // d_k = p_{k+1} / p_k off them; the two chains are independent and run side by side); a zero
+  // minor stands for the nudged pivot. Outside 2^+-100 (where lanczos() never calls it: its fast
+  // window) the pivots' own recurrence, whose links are divisions. The back-substitutions multiply
+  // s by quotients that do not depend on it: one multiplication per link.
+  double scale = std::fabs(x), coupling = 0.0;
   for (std::size_t k = 0; k < m; ++k) scale = std::max(scale, std::fabs(a[k]));
+  for (std::size_t k = 0; k + 1 < m; ++k) coupling = std::max(coupling, std::fabs(b[k]));
   const double tiny = std::numeric_limits<double>::epsilon() * scale * 1e-3 + std::numeric_limits<double>::min();
   auto guard = [tiny](double v) { return v == 0.0 ? -tiny : v; };
   double* u = d + m;
-  // (The links are kept in registers: d and u share a buffer, and a reload through it would add
-  // a store-to-load forwarding to every link.)
-  double dk = sign * a[0] - x, uj = sign * a[m - 1] - x;
-  d[0] = dk;
-  u[m - 1] = uj;
-  for (std::size_t k = 1; k < m; ++k) {
-    const std::size_t j = m - 1 - k;
-    dk = sign * a[k] - x - b[k - 1] * b[k - 1] / guard(dk);
-    uj = sign * a[j] - x - b[j] * b[j] / guard(uj);
-    d[k] = dk;
-    u[j] = uj;
+  if (scale < 0x1p+100 && coupling < 0x1p+100) {
+    double pPrev = 1.0, p = sign * a[0] - x, qPrev = 1.0, q = sign * a[m - 1] - x;
+    d[0] = p;
+    u[m - 1] = q;
+    auto rescale = [](double& hi, double& lo) {
+      const double size = std::max(std::fabs(hi), std::fabs(lo));
+      if (size > 0x1p+500) {
+        hi *= 0x1p-500;
+        lo *= 0x1p-500;
+      } else if (size < 0x1p-500) {
+        hi *= 0x1p+500;
+        lo *= 0x1p+500;
+      }
+    };
+    for (std::size_t k = 1; k < m; ++k) {
+      const std::size_t j = m - 1 - k;
+      if (p == 0.0) p = -tiny * pPrev;
+      if (q == 0.0) q = -tiny * qPrev;
+      const double pNext = (sign * a[k] - x) * p - b[k - 1] * b[k - 1] * pPrev;
+      const double qNext = (sign * a[j] - x) * q - b[j] * b[j] * qPrev;
+      pPrev = p;
+      p = pNext;
+      qPrev = q;
+      q = qNext;
+      d[k] = p / pPrev;
+      u[j] = q / qPrev;
+      rescale(p, pPrev);
+      rescale(q, qPrev);
+    }
+  } else {
+    d[0] = sign * a[0] - x;
+    for (std::size_t k = 1; k < m; ++k) d[k] = sign * a[k] - x - b[k - 1] * b[k - 1] / guard(d[k - 1]);
+    u[m - 1] = sign * a[m - 1] - x;
+    for (std::size_t k = m - 1; k-- > 0;) u[k] = sign * a[k] - x - b[k] * b[k] / guard(u[k + 1]);
   }
   std::size_t r = 0;
   double best = std::numeric_limits<double>::infinity();
