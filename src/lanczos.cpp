@@ -193,17 +193,38 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
     hi = std::max(hi, sign * a[k] + (k > 0 ? std::fabs(b[k - 1]) : 0.0) + (k + 1 < m ? std::fabs(b[k]) : 0.0));
   double lo = mu, x = x0;
   // d_m(x) and d_m'(x); false when a leading pivot is not negative (x is not above
-  // theta_max(T_{m-1}) in floating point).
+  // theta_max(T_{m-1}) in floating point). The pivots come from the leading minors
+  // p_k = det(sign T_k - x I) = d_1 ... d_k, p_{k+1} = (sign a_k - x) p_k - b_{k-1}^2 p_{k-1}, as
+  // d_k = p_k / p_{k-1}: the serial chain carries a multiplication and a subtraction per k where
+  // d_{k+1} = sign a_k - x - b_{k-1}^2 / d_k carried a division (13 or more cycles of latency:
+  // these chains took a third of a Hessian-vector product per Lanczos step at P = 230). The
+  // divisions left, 1 / d_k = p_{k-1} / p_k for the derivative d_{k+1}' = -1 + (b_{k-1}^2 / d_k^2)
+  // d_k' (a sum of terms of one sign), are off the chain and pipeline. The minors grow or shrink
+  // like ||T||^k; both kept ones are rescaled by 2^-+500 (exact, ratios unchanged) when they leave
+  // [2^-500, 2^500] (within the fast window of ||T||, 2^+-100, a step moves them by at most 2^102).
   double f = 0.0, fp = -1.0;
   auto evaluate = [&](double at) {
-    double dk = sign * a[0] - at, dpk = -1.0;
+    double pPrev = 1.0, p = sign * a[0] - at, dpk = -1.0;
     for (std::size_t k = 1; k < m; ++k) {
-      if (!(dk < 0)) return false;
-      const double inv = 1.0 / dk, t = b[k - 1] * b[k - 1] * inv;
-      dpk = -1.0 + t * dpk * inv;
-      dk = sign * a[k] - at - t;
+      // d_k = p / pPrev < 0 (by the signs: a branch that waits for no division; pPrev is nonzero
+      // and finite, and a zero or NaN p fails).
+      if (!(p != 0.0) || std::signbit(p) == std::signbit(pPrev)) return false;
+      const double inv = pPrev / p;  // 1 / d_k
+      const double b2 = b[k - 1] * b[k - 1];
+      dpk = -1.0 + (b2 * inv * inv) * dpk;
+      const double next = (sign * a[k] - at) * p - b2 * pPrev;
+      pPrev = p;
+      p = next;
+      const double size = std::max(std::fabs(p), std::fabs(pPrev));
+      if (size > 0x1p+500) {
+        p *= 0x1p-500;
+        pPrev *= 0x1p-500;
+      } else if (size < 0x1p-500) {
+        p *= 0x1p+500;
+        pPrev *= 0x1p+500;
+      }
     }
-    f = dk;
+    f = p / pPrev;
     fp = dpk;
     return true;
   };
@@ -228,7 +249,12 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
     if (std::fabs(next - x) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x) || !(hi > lo)) break;
     // Newton from the left stays in the bracket; from the right (x0 above the root by
     // rounding) it may overshoot below it: bisect then.
-    x = next > lo && next < hi ? next : 0.5 * (lo + hi);
+    const double to = next > lo && next < hi ? next : 0.5 * (lo + hi);
+    // The bracket has closed on x (adjacent doubles) while the Newton step, from pivots that
+    // carry rounding near the pole, is still large: another evaluation would give the same (the
+    // loop ran to its cap here, 2 calls in 9 289 along the benchmark's runs).
+    if (to == x) break;
+    x = to;
     evaluatedAtX = false;
   }
   // Far from convergence the derivative gives the last component, s_m^2 = 1 / -d_m'(theta)
@@ -248,16 +274,53 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
   // gamma_k = d_k + u_k - (sign a_k - x) = 1 / ((sign T - x I)^-1)_kk, twisted at
   // r = argmin |gamma_k|: s_r = 1, s_k = -b_k s_{k+1} / d_k above r, s_k = -b_{k-1} s_{k-1} / u_k
   // below. A zero pivot (x an eigenvalue of a leading or trailing block to the last bit) is
-  // nudged.
-  double scale = std::fabs(x);
+  // nudged. The pivots come from the leading and trailing minors, as in extremeRitzUpdate (a
+  // multiplication and a subtraction per link of the serial chains, the divisions
+  // d_k = p_{k+1} / p_k off them; the two chains are independent and run side by side); a zero
+  // minor stands for the nudged pivot. Outside 2^+-100 (where lanczos() never calls it: its fast
+  // window) the pivots' own recurrence, whose links are divisions. The back-substitutions multiply
+  // s by quotients that do not depend on it: one multiplication per link.
+  double scale = std::fabs(x), coupling = 0.0;
   for (std::size_t k = 0; k < m; ++k) scale = std::max(scale, std::fabs(a[k]));
+  for (std::size_t k = 0; k + 1 < m; ++k) coupling = std::max(coupling, std::fabs(b[k]));
   const double tiny = std::numeric_limits<double>::epsilon() * scale * 1e-3 + std::numeric_limits<double>::min();
   auto guard = [tiny](double v) { return v == 0.0 ? -tiny : v; };
   double* u = d + m;
-  d[0] = sign * a[0] - x;
-  for (std::size_t k = 1; k < m; ++k) d[k] = sign * a[k] - x - b[k - 1] * b[k - 1] / guard(d[k - 1]);
-  u[m - 1] = sign * a[m - 1] - x;
-  for (std::size_t k = m - 1; k-- > 0;) u[k] = sign * a[k] - x - b[k] * b[k] / guard(u[k + 1]);
+  if (scale < 0x1p+100 && coupling < 0x1p+100) {
+    double pPrev = 1.0, p = sign * a[0] - x, qPrev = 1.0, q = sign * a[m - 1] - x;
+    d[0] = p;
+    u[m - 1] = q;
+    auto rescale = [](double& hi, double& lo) {
+      const double size = std::max(std::fabs(hi), std::fabs(lo));
+      if (size > 0x1p+500) {
+        hi *= 0x1p-500;
+        lo *= 0x1p-500;
+      } else if (size < 0x1p-500) {
+        hi *= 0x1p+500;
+        lo *= 0x1p+500;
+      }
+    };
+    for (std::size_t k = 1; k < m; ++k) {
+      const std::size_t j = m - 1 - k;
+      if (p == 0.0) p = -tiny * pPrev;
+      if (q == 0.0) q = -tiny * qPrev;
+      const double pNext = (sign * a[k] - x) * p - b[k - 1] * b[k - 1] * pPrev;
+      const double qNext = (sign * a[j] - x) * q - b[j] * b[j] * qPrev;
+      pPrev = p;
+      p = pNext;
+      qPrev = q;
+      q = qNext;
+      d[k] = p / pPrev;
+      u[j] = q / qPrev;
+      rescale(p, pPrev);
+      rescale(q, qPrev);
+    }
+  } else {
+    d[0] = sign * a[0] - x;
+    for (std::size_t k = 1; k < m; ++k) d[k] = sign * a[k] - x - b[k - 1] * b[k - 1] / guard(d[k - 1]);
+    u[m - 1] = sign * a[m - 1] - x;
+    for (std::size_t k = m - 1; k-- > 0;) u[k] = sign * a[k] - x - b[k] * b[k] / guard(u[k + 1]);
+  }
   std::size_t r = 0;
   double best = std::numeric_limits<double>::infinity();
   for (std::size_t k = 0; k < m; ++k) {
@@ -267,13 +330,13 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
   double sum = 1.0, s = 1.0, last = r == m - 1 ? 1.0 : 0.0;
   if (vector) vector[r] = 1.0;
   for (std::size_t k = r; k-- > 0;) {
-    s = -b[k] * s / guard(d[k]);
+    s *= -b[k] / guard(d[k]);
     sum += s * s;
     if (vector) vector[k] = s;
   }
   s = 1.0;
   for (std::size_t k = r + 1; k < m; ++k) {
-    s = -b[k - 1] * s / guard(u[k]);
+    s *= -b[k - 1] / guard(u[k]);
     sum += s * s;
     last = s;
     if (vector) vector[k] = s;

@@ -95,7 +95,10 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& options);
 // to second order in the coupling b_{m-1} s_{m-1} (when it is within rounding of mu, a Ritz
 // value converged to the last bits, it is the answer). The eigenvector comes from the twisted
 // factorization at the root (stable for a small last component); `vector`, if given, receives
-// it (m values, unit norm). `pivots` has room for 2m values.
+// it (m values, unit norm). `pivots` has room for 2m values. The pivots are ratios of leading
+// minors (no division on the serial chain), kept within range by exact rescaling for entries and
+// mu within 2^+-100 in magnitude: the window lanczos() calls it in (outside it, the full
+// decomposition).
 struct ExtremeRitz {
   double value, lastSquared;
 };

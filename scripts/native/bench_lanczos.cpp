@@ -16,9 +16,14 @@
 // --profile runs the Marion-Chizat part once and skips Jacot's (for valgrind --tool=callgrind,
 // whose instruction counts split a recording into products and the rest deterministically: e.g.
 // --toggle-collect='dln::(anonymous namespace)::SpectralProbe::record(*' for the warm recordings,
-// against HessianOperator::apply's inclusive count).
+// against HessianOperator::apply's inclusive count). --warm N runs only the Marion-Chizat warm
+// recordings (both learning rates, N rounds) and prints nothing: for a profiler in time, whose
+// samples under SpectralProbe::record against those under HessianOperator::apply give the same
+// split in time (e.g. perf record --call-graph dwarf, then perf report --children; every product
+// of this mode is a recording's).
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <vector>
@@ -194,6 +199,27 @@ Problem jacotBenchProblem() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "--warm") {
+    setBlasThreads(1);
+    Problem problem = marionChizatBenchProblem();
+    InitOptions io;
+    io.scale = 0.35;
+    io.seed = 1;
+    const auto theta0 = initialize(problem.spec(), io);
+    const int rounds = std::max(1, std::atoi(argv[2]));
+    for (int r = 0; r < rounds; ++r) {
+      for (double eta : {0.02, 0.1}) {
+        GdOptions o;
+        o.learningRate = eta;
+        o.maxSteps = 450;
+        o.recordEvery = 1;
+        o.record = {"loss", "sharpness", "sharpnessHvps"};
+        RunControl control;
+        sink(gradientDescent(problem, theta0, o, control).weights[0]);
+      }
+    }
+    return 0;
+  }
   if (argc > 1 && std::string(argv[1]) == "--profile") g_repeats = 1, g_calls = 10;
   const bool profile = g_repeats == 1;
   setBlasThreads(1);

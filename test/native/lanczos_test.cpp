@@ -264,6 +264,43 @@ int main() {
     const dln::ExtremeRitz ok = dln::extremeRitzUpdate(3, a.data(), b.data(), 1.0, 2.0 + 1.0, 0.5, pivots.data());
     CHECK_NEAR(ok.value, values[2], 1e-14, "mu = theta_max(T_2) = 3 gives theta_max(T_3)");
   }
+  // extremeRitzUpdate and tridiagonalEigenvector take their pivots from the leading (and
+  // trailing) minors, which grow or shrink like ||T||^k: rescaled by 2^+-500 when they leave
+  // [2^-500, 2^500]. At ||T|| ~ 1e25 the minors pass 2^500 by k = 7 and would overflow by k = 13
+  // (at 1e-25, underflow): 60 steps of the fast update at both scales, and at 1 (no rescaling),
+  // against the full decomposition. (Without the rescaling the values are NaN at the first two
+  // scales: checked by removing it. Past 60 steps this matrix's top pair has a last component
+  // below 1e-20 and a new top eigenvalue appears near step 105, which the fast update, started at
+  // the old value, does not see: a Lanczos solve has stopped long before. Its bottom pair does
+  // the same before step 60: only the top is compared.)
+  for (double scale : {1e25, 1e-25, 1.0}) {
+    dln::Rng rng(12, dln::Purpose::Eigensolver);
+    const std::size_t n = 60;
+    std::vector<double> a(n), b(n), values(n), last(n), pivots(2 * n), vec(n), V(n * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = scale * rng.normal();
+      b[i] = scale * (0.5 + 0.5 * rng.uniform());
+    }
+    double top = 0.0, top2 = 1.0, worstValue = 0.0, worstLast = 0.0;
+    for (std::size_t m = 1; m <= n; ++m) {
+      const dln::ExtremeRitz t = dln::extremeRitzUpdate(m, a.data(), b.data(), 1.0, top, top2, pivots.data());
+      top = t.value, top2 = t.lastSquared;
+      if (m % 10 != 0) continue;
+      dln::linalg::tridiagonalEigenLastRow(m, a.data(), b.data(), values.data(), last.data());
+      const double norm = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
+      worstValue = std::max(worstValue, std::fabs(t.value - values[m - 1]) / norm);
+      worstLast = std::max(worstLast, std::fabs(std::sqrt(t.lastSquared) - std::fabs(last[m - 1])) /
+                                          std::max(std::fabs(last[m - 1]), 1e-6));
+    }
+    dln::tridiagonalEigenvector(n, a.data(), b.data(), 1.0, top, pivots.data(), vec.data());
+    dln::linalg::tridiagonalEigen(n, a.data(), b.data(), values.data(), V.data());
+    double dotv = 0.0;
+    for (std::size_t k = 0; k < n; ++k) dotv += vec[k] * V[k * n + (n - 1)];
+    const std::string at = " at scale " + std::to_string(scale);
+    CHECK(worstValue <= 1e-14, "extremeRitzUpdate: the top value to rounding" + at);
+    CHECK(worstLast <= 1e-9, "extremeRitzUpdate: the top pair's last component" + at);
+    CHECK(1.0 - std::fabs(dotv) <= 1e-12, "tridiagonalEigenvector: the top eigenvector" + at);
+  }
   // The k = 1 tracking path (track) against the full decomposition per step: same stopping step,
   // values and residuals to rounding, the Ritz vector's residual is the estimate.
   {
