@@ -13,7 +13,8 @@
 namespace dln::lanes {
 
 LaneGroup::LaneGroup(const Problem& problem)
-    : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()), ops_(laneOps()) {
+    : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()),
+      ops_(laneOps()) {
   std::size_t a = 0, b = 0;
   alphaOffset_.resize(L_ + 1);
   betaOffset_.resize(L_ + 1);
