@@ -11,6 +11,7 @@
 #include "errors.hpp"
 #include "kernels.hpp"
 #include "kernels/cpu_dispatch.hpp"
+#include "lanes/lane_table.hpp"
 #include "linalg.hpp"
 #include "memory.hpp"
 #include "process.hpp"
@@ -40,6 +41,8 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
         levels.Set(n++, dln::cpu::name(static_cast<dln::cpu::Level>(i)));
     }
     o.Set("cpuLevels", levels);
+    o.Set("laneIsa", dln::lanes::isaName(dln::lanes::laneIsa()));
+    o.Set("laneWidth", Napi::Number::New(env, static_cast<double>(dln::lanes::kLanes)));
     o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #if defined(__clang__)
     o.Set("compiler", "clang " __clang_version__);

@@ -217,6 +217,8 @@ export interface NativeBinding {
     memoryLimit: number;
     cpuLevel: 'baseline' | 'avx2' | 'avx512';
     cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
+    laneIsa: 'baseline' | 'avx2' | 'avx512';
+    laneWidth: number;
     napiVersion: number;
     compiler: string;
   };

@@ -143,6 +143,16 @@ describe('runs in SIMD lanes', () => {
     });
   });
 
+  test('buildInfo reports the lanes: 8 runs per group, on the widest instruction set the CPU has at the default level', () => {
+    const info = buildInfo();
+    expect(info.laneWidth).toBe(8);
+    expect(info.cpuLevels).toContain(info.laneIsa);
+    // At baseline the lanes run the widest IEEE copy (the baseline's rounding, lane_table.hpp); at a
+    // wider level at least that level's FMA copy.
+    if (info.cpuLevel === 'baseline') expect(info.laneIsa).toBe(info.cpuLevels[info.cpuLevels.length - 1]);
+    else expect(info.cpuLevels.indexOf(info.laneIsa)).toBeGreaterThanOrEqual(info.cpuLevels.indexOf(info.cpuLevel));
+  });
+
   test('bad input names the run and the field', async () => {
     const problem = mcProblem();
     const w = initWeights(MC_WIDTHS, { scale: 0.1, seed: 1 });

@@ -38,6 +38,14 @@ export interface BuildInfo {
   cpuLevel: 'baseline' | 'avx2' | 'avx512';
   /** The levels this build and CPU support (DLNFLOW_CPU accepts these). */
   cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
+  /**
+   * The instruction set the SIMD lanes' kernels run (sweeps' gradient-descent runs in lanes,
+   * docs/algorithms.md §4.8): the widest this CPU has, with the rounding of `cpuLevel` (at
+   * `baseline`, AVX2 or AVX-512 code compiled without FMA contraction gives the baseline's bits).
+   */
+  laneIsa: 'baseline' | 'avx2' | 'avx512';
+  /** Runs per lane group (doubles per SIMD value of the lanes). */
+  laneWidth: number;
   napiVersion: number;
   compiler: string;
 }

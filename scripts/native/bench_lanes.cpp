@@ -1,16 +1,22 @@
 // GD steps per run in SIMD lanes against single runs on the Marion-Chizat shape (widths 5 x 10, 1):
-// prints {"singleNsPerStep", "lanesNsPerStep", "ratio"} for 8 runs of `steps` steps each (recording
-// only the first and last points), best of 3, measured in one process. Usage: bench_lanes [steps]
-// [cpu level, where the core dispatches by level].
+// prints {"singleNsPerStep", "lanesNsPerStep", "ratio", "laneIsa"} for 16 runs of `steps` steps
+// each (recording only the first and last points; with `paper`, the paper's schedule: loss and
+// sharpnessPower, 20 power iterations, every 5 steps), best of 3, measured in one process. Usage:
+// bench_lanes [steps] [cpu level, where the core dispatches by level] [plain|paper] [lane isa cap:
+// baseline|avx2|avx512, the widest instruction set the lanes may use].
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "gd.hpp"
 #include "lanes/gd_lanes.hpp"
+#if __has_include("lanes/lane_table.hpp")
+#include "lanes/lane_table.hpp"
+#endif
 #include "losses/regression.hpp"
 #if __has_include("kernels/cpu_dispatch.hpp")
 #include "kernels/cpu_dispatch.hpp"
@@ -23,6 +29,14 @@ int main(int argc, char** argv) {
   // argv[2]: the CPU level (baseline, avx2, avx512) for both paths; native programs start at baseline.
   if (argc > 2) dln::cpu::configure(argv[2]);
 #endif
+  const bool paper = argc > 3 && std::strcmp(argv[3], "paper") == 0;
+#if __has_include("lanes/lane_table.hpp")
+  if (argc > 4) {
+    dln::cpu::Level cap;
+    if (!dln::cpu::parse(argv[4], &cap)) return std::fprintf(stderr, "lane isa: baseline, avx2 or avx512\n"), 2;
+    dln::lanes::capLaneIsa(static_cast<dln::lanes::Isa>(static_cast<int>(cap)));
+  }
+#endif
   const std::size_t n = 50, d = 5;
   std::vector<double> X(n * d), y(n);
   std::uint64_t s = 1;  // a small LCG: data in general position (Sigma invertible)
@@ -34,14 +48,18 @@ int main(int argc, char** argv) {
   for (double& v : y) v = next();
   auto loss = std::make_shared<dln::RegressionLoss>(n, d, X.data(), y.data());
   dln::Problem problem(dln::NetworkSpec({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 1}, {}), loss);
-  std::vector<dln::lanes::LaneRun> runs(8);
+  std::vector<dln::lanes::LaneRun> runs(16);
   for (std::size_t r = 0; r < runs.size(); ++r) {
     runs[r].theta0.resize(problem.spec().paramCount());
     for (std::size_t i = 0; i < runs[r].theta0.size(); ++i)
       runs[r].theta0[i] = 0.3 * std::sin(static_cast<double>(7 * r + i));
-    runs[r].options.learningRate = 0.001 * static_cast<double>(r + 1);
+    runs[r].options.learningRate = 0.001 * static_cast<double>(r % 8 + 1);
     runs[r].options.maxSteps = steps;
     runs[r].options.record = {"loss"};
+    if (paper) {
+      runs[r].options.record = {"loss", "sharpnessPower"};
+      runs[r].options.recordEvery = 5;
+    }
   }
   const double total = static_cast<double>(steps * runs.size());
   double single = 1e300, lanes = 1e300;
@@ -58,7 +76,11 @@ int main(int argc, char** argv) {
     single = std::min(single, std::chrono::duration<double, std::nano>(t1 - t0).count() / total);
     lanes = std::min(lanes, std::chrono::duration<double, std::nano>(t2 - t1).count() / total);
   }
-  std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f}\n", single, lanes,
-              lanes / single);
+  const char* isa = "";
+#if __has_include("lanes/lane_table.hpp")
+  isa = dln::lanes::isaName(dln::lanes::laneIsa());
+#endif
+  std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f, \"laneIsa\": \"%s\"}\n", single,
+              lanes, lanes / single, isa);
   return 0;
 }

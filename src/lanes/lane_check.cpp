@@ -39,9 +39,8 @@ bool same(const std::vector<Pack>& packs, std::size_t k, const std::vector<doubl
   return true;
 }
 
-bool agreeOn(std::size_t rows, std::size_t cols, std::uint64_t seed, double scale) {
-  const kernels::ChainKernels& c = kernels::chainKernels();
-  const LaneKernels& l = laneKernels();
+bool agreeOn(const LaneKernels& l, const kernels::ChainKernels& c, std::size_t rows, std::size_t cols,
+             std::uint64_t seed, double scale) {
   Data d{seed};
   const std::vector<Pack> W = d.packs(rows * cols, scale), V = d.packs(rows * cols, scale);
   const std::vector<Pack> xr = d.packs(rows, scale), xc = d.packs(cols, scale), a = d.packs(rows, scale);
@@ -89,20 +88,29 @@ bool agreeOn(std::size_t rows, std::size_t cols, std::uint64_t seed, double scal
 
 }  // namespace
 
+bool tablesAgree(const LaneKernels& lanes, const kernels::ChainKernels& single, std::size_t rows, std::size_t cols) {
+  return agreeOn(lanes, single, rows, cols, 1 + 131 * rows + cols, 1.0) &&
+         agreeOn(lanes, single, rows, cols, 7 + 17 * rows + cols, 1e3);
+}
+
 bool kernelsAgree(std::size_t rows, std::size_t cols) {
   const cpu::Level level = cpu::active();
-  if (level == cpu::Level::Baseline) return true;
-  // Memoized per level for shapes up to 16 x 16 (0 unknown, 1 agree, 2 differ): the answer is a
-  // property of the build, and eligibility is asked once per run.
+  const Isa isa = laneIsa();
+  // The baseline level's own copy is the single-run baseline code's operations (equal by
+  // construction, tested); every other pairing is checked, the wider IEEE copies at baseline too.
+  if (level == cpu::Level::Baseline && isa == Isa::Baseline) return true;
+  // Memoized per level and lane copy for shapes up to 16 x 16 (0 unknown, 1 agree, 2 differ): the
+  // answer is a property of the build, and eligibility is asked once per run.
   constexpr std::size_t kMemo = 16;
-  static std::atomic<std::uint8_t> memo[cpu::kLevelCount][kMemo][kMemo];
+  static std::atomic<std::uint8_t> memo[cpu::kLevelCount][kIsaCount][kMemo][kMemo];
   const bool small = rows >= 1 && cols >= 1 && rows <= kMemo && cols <= kMemo;
-  std::atomic<std::uint8_t>* known = small ? &memo[static_cast<int>(level)][rows - 1][cols - 1] : nullptr;
+  std::atomic<std::uint8_t>* known =
+      small ? &memo[static_cast<int>(level)][static_cast<int>(isa)][rows - 1][cols - 1] : nullptr;
   if (known) {
     const std::uint8_t v = known->load(std::memory_order_relaxed);
     if (v != 0) return v == 1;
   }
-  const bool agree = agreeOn(rows, cols, 1 + 131 * rows + cols, 1.0) && agreeOn(rows, cols, 7 + 17 * rows + cols, 1e3);
+  const bool agree = tablesAgree(laneKernels(), kernels::chainKernels(), rows, cols);
   if (known) known->store(agree ? 1 : 2, std::memory_order_relaxed);
   return agree;
 }

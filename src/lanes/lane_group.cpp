@@ -13,48 +13,9 @@
 
 namespace dln::lanes {
 
-namespace {
-
-// lanczos.cpp's norms for one lane (the power iteration's start): the shared fixed order. The
-// lanes' overload below takes Packs and would hide it.
-using dln::sumOfSquares;
-
-// One value of every lane as kH vectors of the baseline's native width (two doubles), for the
-// loops below: element-wise IEEE arithmetic, each lane's operations as in the scalar code. This
-// file is compiled with the core's flags (no FMA contraction at any level). (One kLanes-wide
-// vector type would be split by the compiler through memory on SSE2.)
-typedef double Half __attribute__((vector_size(2 * sizeof(double)), may_alias));
-constexpr std::size_t kH = kLanes / 2;
-static_assert(kLanes % 2 == 0, "lanes come in pairs");
-inline const Half* halves(const Pack& p) { return reinterpret_cast<const Half*>(p.v); }
-inline Half* halves(Pack& p) { return reinterpret_cast<Half*>(p.v); }
-
-// The same in every lane at once (element-wise: each lane's sums in the same order).
-Pack sumOfSquares(std::size_t n, const Pack* x) {
-  Pack s;
-  for (std::size_t h = 0; h < kH; ++h) {
-    Half s0{}, s1{}, s2{}, s3{};
-    std::size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const Half a = halves(x[i])[h], b = halves(x[i + 1])[h], c = halves(x[i + 2])[h], d = halves(x[i + 3])[h];
-      s0 += a * a;
-      s1 += b * b;
-      s2 += c * c;
-      s3 += d * d;
-    }
-    for (; i < n; ++i) {
-      const Half a = halves(x[i])[h];
-      s0 += a * a;
-    }
-    halves(s)[h] = (s0 + s1) + (s2 + s3);
-  }
-  return s;
-}
-
-}  // namespace
-
 LaneGroup::LaneGroup(const Problem& problem)
-    : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()) {
+    : problem_(problem), spec_(problem.spec()), L_(spec_.depth()), P_(spec_.paramCount()), k_(laneKernels()),
+      ops_(laneOps()) {
   std::size_t a = 0, b = 0;
   alphaOffset_.resize(L_ + 1);
   betaOffset_.resize(L_ + 1);
@@ -110,24 +71,9 @@ void LaneGroup::evaluate(double* loss) {
   Pack* v = beta_.data() + betaOffset_[0];
   const std::size_t d0 = spec_.inputDim();
   if (sigma_) {
-    // RegressionLoss::valueAndGradient's excess form, element-wise over the lanes: for each i,
-    // s = sum_j Sigma_ij (w_j - w*_j) from 0.0, excess += (w_i - w*_i) s, grad_i = 2 s; then
-    // R(w*) + excess, plus Evaluator's 0.0 penalty.
-    const double* S = sigma_->data();
-    const double* ws = wStar_->data();
+    // RegressionLoss::valueAndGradient's excess form, element-wise over the lanes (LaneOps).
     Pack out;
-    for (std::size_t h = 0; h < kH; ++h) {
-      Half excess{};
-      for (std::size_t i = 0; i < d0; ++i) {
-        Half s{};
-        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * (halves(head[j])[h] - ws[j]);
-        excess += (halves(head[i])[h] - ws[i]) * s;
-        halves(v[i])[h] = 2.0 * s;
-      }
-      const Half dataLoss = rMin_ + excess;
-      const double penalty = 0.0;
-      halves(out)[h] = dataLoss + penalty;
-    }
+    ops_.regressionHead(d0, sigma_->data(), wStar_->data(), rMin_, head->v, v->v, out.v);
     for (std::size_t k = 0; k < kLanes; ++k) loss[k] = out[k];
     return;
   }
@@ -182,16 +128,9 @@ void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
   Pack* dg = dBeta(0);
   if (sigma_ && cpu::active() == cpu::Level::Baseline) {
     // RegressionLoss::hessianAction, dg_i = 2 (Sigma_i . dw) with kernels::dot's sequential sum from
-    // 0.0, element-wise over the lanes. Only at baseline: at the wider levels kernels::dot is
-    // compiled with FMA contraction and this file is not, so the lanes call the loss there.
-    const double* S = sigma_->data();
-    for (std::size_t h = 0; h < kH; ++h) {
-      for (std::size_t i = 0; i < d0; ++i) {
-        Half s{};
-        for (std::size_t j = 0; j < d0; ++j) s += S[i * d0 + j] * halves(dw[j])[h];
-        halves(dg[i])[h] = 2.0 * s;
-      }
-    }
+    // 0.0, element-wise over the lanes (LaneOps). Only at baseline: at the wider levels kernels::dot
+    // is compiled with FMA contraction and LaneOps are not, so the lanes call the loss there.
+    ops_.regressionHessian(d0, sigma_->data(), dw->v, dg->v);
   } else {
     hessianActionPerLane(dw, dg, want);
   }
@@ -235,7 +174,8 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
   // The starts: the single runs' normal draws, all lanes at once (lane_normals.hpp), normalized
   // (v[i] *= 1 / ||v||, the norm in the single run's order).
   drawNormals(keys, want, n, v_.data()->v);
-  const Pack startSquares = sumOfSquares(n, v_.data());
+  Pack startSquares;
+  ops_.sumOfSquares(n, v_.data()->v, startSquares.v);
   for (std::size_t k = 0; k < kLanes; ++k) {
     if (!want[k]) continue;
     const double inv0 = 1.0 / std::sqrt(startSquares[k]);
@@ -248,7 +188,8 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
     for (std::size_t k = 0; k < kLanes; ++k)
       if (active[k]) estimate[k] = current[k];
     hvp(v, hv, active);
-    const Pack squares = sumOfSquares(n, hv);
+    Pack squares;
+    ops_.sumOfSquares(n, hv->v, squares.v);
     Pack rescale;
     bool anyRescale = false;
     for (std::size_t k = 0; k < kLanes; ++k) {
@@ -276,9 +217,7 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
       if (it + 1 == request[k].iterations) active[k] = false;  // its last product
     }
     std::swap(v, hv);
-    if (anyRescale)
-      for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < kLanes; ++k) v[i][k] *= rescale[k];
+    if (anyRescale) ops_.scale(n, rescale.v, v->v);
   }
   for (std::size_t k = 0; k < kLanes; ++k)
     if (!want[k]) estimate[k] = std::numeric_limits<double>::quiet_NaN();

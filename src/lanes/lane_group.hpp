@@ -17,8 +17,8 @@
 //                            stream as the single run's PowerProbe (probes.cpp)
 // The loss head (valueAndGradient, hessianAction) is called per lane on the lane's own values;
 // the lane kernels follow the CPU level of the single-run kernels (lane_table.hpp); the norms of
-// the power iteration are computed here, in a file compiled with the core's flags like
-// lanczos.cpp (no FMA contraction at any level).
+// the power iteration and the regression head are LaneOps, compiled without contraction at every
+// level like lanczos.cpp and regression.cpp.
 #pragma once
 
 #include <cstddef>
@@ -87,6 +87,7 @@ class LaneGroup {
   Pack scale_;
   std::vector<double> w_, g_;
   const LaneKernels& k_;  // the table of the CPU level in use, fixed for the run
+  const LaneOps& ops_;    // the element-wise helpers (no contraction at any level)
   // The regression head in excess form (RegressionLoss::valueAndGradient), all lanes at once:
   // Sigma (d x d), w*, R(w*); null when the loss is another (its head then runs per lane).
   const std::vector<double>* sigma_ = nullptr;

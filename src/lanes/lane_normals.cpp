@@ -3,6 +3,7 @@
 #include "lanes/lane_normals.inc"
 
 #include "kernels/cpu_dispatch.hpp"
+#include "lanes/lane_table.hpp"
 
 namespace dln::lanes {
 
@@ -24,10 +25,11 @@ const DrawNormals kDrawNormals[cpu::kLevelCount] = {&baseline::drawNormals, null
 #endif
 }  // namespace
 
-// The level in use (cpu::active()), as the lane kernels: the bits are the same at every level
-// (lane_normals_test.cpp checks each supported one), only the speed differs.
+// The lanes' instruction set (laneIsa(): the widest the CPU has, at every level), as the IEEE lane
+// kernels: the bits are the same in every copy (lane_normals_test.cpp checks each one the CPU
+// runs), only the speed differs.
 void drawNormals(const std::uint64_t* keys, const bool* want, std::size_t n, double* out) {
-  cpu::select(kDrawNormals)(keys, want, n, out);
+  kDrawNormals[static_cast<int>(laneIsa())](keys, want, n, out);
 }
 
 }  // namespace dln::lanes

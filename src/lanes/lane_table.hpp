@@ -1,8 +1,21 @@
-// The lane kernels (lane_kernels.inc) as one table per CPU level. The table follows the level the
-// single-run kernels use (kernels/cpu_dispatch.hpp, cpu::active()); at baseline lanes and single
-// runs round alike by construction, at the wider levels only for the layer shapes lane_check.hpp
-// finds equal (the compiler may vectorize a single-run loop without FMA where the lanes fuse). Off
-// x86-64 (or without GCC/Clang) only the baseline copy exists.
+// The lane kernels (lane_kernels.inc) as tables, one per compiled copy, and which copy the lanes
+// use (docs/algorithms.md §4.8, §4.9).
+//
+// The rounding of the lane kernels always follows the CPU level of the single-run kernels
+// (kernels/cpu_dispatch.hpp, cpu::active()); the instruction set they run need not:
+// - at the baseline level the single-run kernels are plain IEEE operations in source order (no
+//   FMA contraction). Lane kernels are element-wise across lanes, so a copy compiled for AVX2 or
+//   AVX-512 without contraction (lane_kernels_avx2_ieee.cpp, lane_kernels_avx512_ieee.cpp) does,
+//   per lane, the same operations with the same rounding as the baseline copy, 4 or 8 doubles per
+//   instruction instead of 2. The lanes use the widest such copy the CPU runs (cpu::supported:
+//   cpuid, never executing wider code on a CPU without it);
+// - at avx2 and avx512 they use the level's copy compiled with FMA contraction like the
+//   single-run kernels (the compiler may still round a single-run loop differently for some
+//   shapes: lane_check.hpp compares every copy against the single-run kernels per layer shape, at
+//   every level, before the lanes take a problem).
+// The element-wise helpers of the power iteration and the regression head (LaneOps) are compiled
+// without contraction at every level, like lanczos.cpp and regression.cpp, in the widest IEEE copy.
+// Off x86-64 (or without GCC/Clang) only the baseline copy exists.
 //
 // Buffers are structure-of-arrays: kLanes doubles per value, aligned for a kLanes-double vector.
 #pragma once
@@ -17,7 +30,9 @@
 
 namespace dln::lanes {
 
-constexpr std::size_t kLanes = 4;
+// Runs per lane group: one AVX-512 register per value (two AVX2 registers, four SSE2 ones).
+// Measured against 4 and 16 in docs/algorithms.md §4.8.
+constexpr std::size_t kLanes = 8;
 
 struct LaneKernels {
   // y (cols) = W^T x (kernels::transposedTimes, r = 1).
@@ -37,7 +52,40 @@ struct LaneKernels {
                            const double* b, double* yOut, const double* da, const double* a, double* O);
 };
 
-extern const LaneKernels* const kLaneKernels[cpu::kLevelCount];
-inline const LaneKernels& laneKernels() { return *cpu::select(kLaneKernels); }
+// Element-wise over the lanes, IEEE operations in the scalar code's order (no contraction at any
+// level): each lane's value has the bits of the scalar code named.
+struct LaneOps {
+  // out = sum of x_i^2 (fixed_order_sums.hpp's sumOfSquares: four partial sums, (s0 + s1) + (s2 + s3)).
+  void (*sumOfSquares)(std::size_t n, const double* x, double* out);
+  // x_i *= s (s one vector of kLanes values).
+  void (*scale)(std::size_t n, const double* s, double* x);
+  // RegressionLoss::valueAndGradient's excess form at head (d values): grad = 2 Sigma (w - w*),
+  // loss = (rMin + excess) + 0.0 (Evaluator's zero penalty).
+  void (*regressionHead)(std::size_t d, const double* sigma, const double* wStar, double rMin, const double* head,
+                         double* grad, double* loss);
+  // RegressionLoss::hessianAction with kernels::dot's sequential sum (the baseline level's):
+  // dg = 2 Sigma dw.
+  void (*regressionHessian)(std::size_t d, const double* sigma, const double* dw, double* dg);
+};
+
+// The instruction set of a copy: baseline (SSE2 on x86-64), avx2, avx512 (named as cpu levels).
+enum class Isa : int { Baseline = 0, Avx2 = 1, Avx512 = 2 };
+constexpr int kIsaCount = 3;
+const char* isaName(Isa isa);
+
+// The copies: FMA-contracted (the avx2/avx512 levels' rounding; null at baseline, where the
+// IEEE copy is the level's) and IEEE (no contraction; null where not compiled in).
+extern const LaneKernels* const kFusedKernels[kIsaCount];
+extern const LaneKernels* const kIeeeKernels[kIsaCount];
+extern const LaneOps* const kIeeeOps[kIsaCount];
+
+// The widest instruction set the lanes run on this CPU (cpu::supported), at most `cap` (the
+// default: no cap; tests and benchmarks lower it to compare copies in one process).
+Isa laneIsa();
+void capLaneIsa(Isa cap);
+
+// The lane kernels of the active CPU level (see above), and the IEEE element-wise helpers.
+const LaneKernels& laneKernels();
+const LaneOps& laneOps();
 
 }  // namespace dln::lanes

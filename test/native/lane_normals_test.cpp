@@ -10,6 +10,7 @@
 #include "check.hpp"
 #include "kernels/cpu_dispatch.hpp"
 #include "lanes/lane_normals.hpp"
+#include "lanes/lane_table.hpp"
 #include "rng.hpp"
 
 namespace {
@@ -101,15 +102,18 @@ void checkLevel(const char* level) {
 }
 
 int main() {
+  // The draws run on the lanes' instruction set (lanes::laneIsa(), the widest the CPU has at every
+  // level): each copy is checked by capping the lanes to it.
   std::size_t levels = 0;
-  for (int l = 0; l < dln::cpu::kLevelCount; ++l) {
-    const auto level = static_cast<dln::cpu::Level>(l);
-    if (!dln::cpu::supported(level)) continue;
-    dln::cpu::setActive(level);
-    checkLevel(dln::cpu::name(level));
+  dln::cpu::setActive(dln::cpu::Level::Baseline);
+  for (int l = 0; l < dln::lanes::kIsaCount; ++l) {
+    if (!dln::cpu::supported(static_cast<dln::cpu::Level>(l))) continue;
+    dln::lanes::capLaneIsa(static_cast<dln::lanes::Isa>(l));
+    CHECK(static_cast<int>(dln::lanes::laneIsa()) == l, "the cap selects the copy");
+    checkLevel(dln::lanes::isaName(dln::lanes::laneIsa()));
     ++levels;
   }
-  dln::cpu::setActive(dln::cpu::Level::Baseline);
-  CHECK(levels >= 1, "at least the baseline level ran");
+  dln::lanes::capLaneIsa(static_cast<dln::lanes::Isa>(dln::lanes::kIsaCount - 1));
+  CHECK(levels >= 1, "at least the baseline copy ran");
   return check::done("lane_normals_test");
 }

@@ -14,12 +14,16 @@
 #include "gd.hpp"
 #include "lanes/gd_lanes.hpp"
 #include "lanes/lane_check.hpp"
+#include "lanes/lane_group.hpp"
+#include "lanes/lane_table.hpp"
 #include "losses/regression.hpp"
 #include "rng.hpp"
 #if __has_include("kernels/cpu_dispatch.hpp")
+#include "kernels/chain_kernels.hpp"
 #include "kernels/cpu_dispatch.hpp"
 #define DLN_TEST_LEVELS 1
 #endif
+#include "fixed_order_sums.hpp"
 
 namespace {
 
@@ -237,13 +241,95 @@ void checkShapes() {
   std::printf("  %zu of 90 shapes run single (kernels round differently)\n", disagree);
 }
 
+#if defined(DLN_TEST_LEVELS)
+// The lane-kernel copies (lane_table.hpp) the CPU runs: the IEEE copies of every instruction set
+// (the default level's lanes) give, per lane, the bits of the single-run baseline kernels on every
+// shape up to 9 x 10 and a few wider ones (the generic loops), and their LaneOps those of the
+// scalar code (fixed_order_sums.hpp, RegressionLoss). False case: the copies compiled with FMA
+// contraction (the avx2/avx512 levels' lanes) are found to differ from the baseline kernels by
+// the same comparison lane_check uses, on the Marion-Chizat 5 x 5 layer and others.
+void checkCopies() {
+  using dln::lanes::Isa;
+  const dln::kernels::ChainKernels& single = *dln::kernels::kChainKernels[0];
+  std::vector<std::pair<std::size_t, std::size_t>> shapes;
+  for (std::size_t rows = 1; rows <= 9; ++rows)
+    for (std::size_t cols = 1; cols <= 10; ++cols) shapes.push_back({rows, cols});
+  for (auto wide : {std::pair<std::size_t, std::size_t>{12, 9}, {9, 12}, {16, 3}, {3, 19}}) shapes.push_back(wide);
+  auto mc = problemOf({5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5}, 50, 11);
+  const auto& regression = static_cast<const dln::RegressionLoss&>(mc->loss());
+  const std::size_t d = regression.inputDim();
+  std::uint64_t seed = 77;
+  for (int i = 0; i < dln::lanes::kIsaCount; ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    if (!dln::cpu::supported(static_cast<dln::cpu::Level>(i))) continue;
+    const char* name = dln::lanes::isaName(isa);
+    std::size_t agree = 0;
+    for (auto [rows, cols] : shapes) agree += dln::lanes::tablesAgree(*dln::lanes::kIeeeKernels[i], single, rows, cols);
+    CHECK(agree == shapes.size(), std::string(name) + " IEEE copy: every shape has the baseline kernels' bits (" +
+                                      std::to_string(agree) + " of " + std::to_string(shapes.size()) + ")");
+    const dln::lanes::LaneOps& ops = *dln::lanes::kIeeeOps[i];
+    for (std::size_t n : {1, 3, 4, 5, 7, 13, 230}) {
+      std::vector<dln::lanes::Pack> x(n);
+      for (auto& p : x)
+        for (std::size_t k = 0; k < dln::lanes::kLanes; ++k) p[k] = 3.0 * uniform(seed);
+      dln::lanes::Pack got;
+      ops.sumOfSquares(n, x[0].v, got.v);
+      bool same = true;
+      for (std::size_t k = 0; k < dln::lanes::kLanes; ++k) {
+        std::vector<double> lane(n);
+        for (std::size_t j = 0; j < n; ++j) lane[j] = x[j][k];
+        same = same && sameBits(got[k], dln::sumOfSquares(n, lane.data()));
+      }
+      CHECK(same, std::string(name) + " sumOfSquares, n = " + std::to_string(n));
+    }
+    std::vector<dln::lanes::Pack> head(d), grad(d), dg(d);
+    for (auto& p : head)
+      for (std::size_t k = 0; k < dln::lanes::kLanes; ++k) p[k] = uniform(seed);
+    dln::lanes::Pack loss;
+    ops.regressionHead(d, regression.sigma().data(), regression.wStar().data(), regression.minimum(), head[0].v,
+                       grad[0].v, loss.v);
+    ops.regressionHessian(d, regression.sigma().data(), head[0].v, dg[0].v);
+    bool same = true;
+    for (std::size_t k = 0; k < dln::lanes::kLanes; ++k) {
+      std::vector<double> w(d), g(d), h(d);
+      for (std::size_t j = 0; j < d; ++j) w[j] = head[j][k];
+      same = same && sameBits(loss[k], regression.valueAndGradient(w.data(), g.data()) + 0.0);
+      regression.hessianAction(w.data(), h.data());  // at the baseline level (kernels::dot without FMA)
+      for (std::size_t j = 0; j < d; ++j) same = same && sameBits(grad[j][k], g[j]) && sameBits(dg[j][k], h[j]);
+    }
+    CHECK(same, std::string(name) + " regression head and Hessian action");
+    // False case: the same instruction set with FMA contraction differs from the baseline kernels.
+    if (dln::lanes::kFusedKernels[i]) {
+      std::size_t differ = 0;
+      for (auto [rows, cols] : shapes)
+        differ += !dln::lanes::tablesAgree(*dln::lanes::kFusedKernels[i], single, rows, cols);
+      std::printf("  %s FMA copy: %zu of %zu shapes differ from the baseline kernels\n", name, differ, shapes.size());
+      CHECK(!dln::lanes::tablesAgree(*dln::lanes::kFusedKernels[i], single, 5, 5) && differ > shapes.size() / 2,
+            std::string(name) + " FMA copy: differs from the baseline kernels (" + std::to_string(differ) + " of " +
+                std::to_string(shapes.size()) + " shapes)");
+    }
+  }
+}
+#endif
+
 int main() {
 #if defined(DLN_TEST_LEVELS)
+  dln::cpu::setActive(dln::cpu::Level::Baseline);
+  checkCopies();
   // At every CPU level this machine runs: lanes and single runs switch kernels together.
   for (int level = 0; level < dln::cpu::kLevelCount; ++level) {
     if (!dln::cpu::supported(static_cast<dln::cpu::Level>(level))) continue;
     dln::cpu::setActive(static_cast<dln::cpu::Level>(level));
     std::printf("level %s\n", dln::cpu::name(static_cast<dln::cpu::Level>(level)));
+    runAll();
+    checkShapes();
+  }
+  // The baseline level with the lanes on each narrower instruction set too (the widest ran above).
+  dln::cpu::setActive(dln::cpu::Level::Baseline);
+  for (int cap = static_cast<int>(dln::lanes::laneIsa()); cap-- > 0;) {
+    dln::lanes::capLaneIsa(static_cast<dln::lanes::Isa>(cap));
+    std::printf("level baseline, lanes on %s\n", dln::lanes::isaName(dln::lanes::laneIsa()));
+    CHECK(dln::lanes::laneIsa() == static_cast<dln::lanes::Isa>(cap), "the lane instruction set follows the cap");
     runAll();
     checkShapes();
   }
