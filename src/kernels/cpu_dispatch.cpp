@@ -50,7 +50,10 @@ bool supported(Level level) {
     // __builtin_cpu_supports also checks that the OS saves the vector state (XCR0).
     case Level::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case Level::Avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+      // Every extension the avx512 copies are compiled with (CMakeLists.txt, DLN_AVX512_FLAGS):
+      // a CPU with AVX-512F but not VL or DQ (Xeon Phi) must not run them.
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }
   return false;
 #else
