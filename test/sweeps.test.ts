@@ -196,7 +196,9 @@ describe('interruption and resumption', () => {
     const err = await p.catch((e) => e);
     const elapsed = performance.now() - t0;
     expect(err).toBeInstanceOf(DlnAbortError);
-    expect(elapsed).toBeLessThan(50);
+    // 50 ms, plus the slack of test/async.test.ts for a loaded 2-core machine (277 ms was seen at
+    // load average 10 while two builds ran; a sweep that ignored the signal would run for minutes).
+    expect(elapsed).toBeLessThan(50 + 100);
     // Runs on the main thread would block the loop for the whole 500 ms (one gap that long).
     expect(whileRunning.ticks).toBeGreaterThan(2);
     expect(whileRunning.maxGapMs).toBeLessThan(250);
