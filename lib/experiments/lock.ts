@@ -6,7 +6,8 @@
  * created whole and exclusively: written to a temporary name, then hard-linked to the lock's name
  * (link(2) fails when the name exists, atomically, on local file systems and NFS alike; where hard
  * links are unsupported, an exclusive create). While it lives the holder touches the file every
- * HEARTBEAT_MS, and before every append it checks that the lock is still its own.
+ * HEARTBEAT_MS, and before it appends the records of a unit of work (runner.ts) it checks that the
+ * lock is still its own (docs/algorithms.md §4.6).
  *
  * A lock found in place is respected unless it is stale:
  *  - held on this host (same host name and boot): its process has ended, or its pid now names a
