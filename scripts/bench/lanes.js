@@ -10,6 +10,8 @@
 // grids / threads), the goal being lanes <= 0.5x those and the paper's schedule <= 4 s.
 // The records of both exact-sharpness sweeps are compared: they must be the same bits. The load
 // average is reported beside: on a shared machine the ratios move with it.
+// DLNFLOW_BENCH_LANES=exact runs the exact-sharpness part only (both sweeps and the bare steps
+// around them; the result has no paperSchedule): well under a minute, for work on the engine.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -66,15 +68,16 @@ exports.run = async () => {
   const lanes = await timed(true, []);
   let same = single.records.size === lanes.records.size;
   for (const [id, r] of single.records) same = same && lanes.records.get(id) === r;
-  const paper = await timed(true, PAPER);
-  const paperSingle = await timed(false, PAPER);
-  let paperSame = paper.records.size === paperSingle.records.size;
-  for (const [id, r] of paperSingle.records) paperSame = paperSame && paper.records.get(id) === r;
+  const withPaper = process.env.DLNFLOW_BENCH_LANES !== 'exact';
+  const paper = withPaper ? await timed(true, PAPER) : undefined;
+  const paperSingle = withPaper ? await timed(false, PAPER) : undefined;
+  let paperSame = paper?.records.size === paperSingle?.records.size;
+  for (const [id, r] of paperSingle?.records ?? []) paperSame = paperSame && paper.records.get(id) === r;
   const nsAfter = await stepNs();
   const ns = (nsBefore + nsAfter) / 2;
   const bareSeconds = (totalSteps * ns) / 1e9 / threads;
-  const byLevel = { [info.cpuLevel]: paper.seconds };
-  for (const level of info.cpuLevels) if (!(level in byLevel)) byLevel[level] = paperAtLevel(level);
+  const byLevel = withPaper ? { [info.cpuLevel]: paper.seconds } : {};
+  if (withPaper) for (const level of info.cpuLevels) if (!(level in byLevel)) byLevel[level] = paperAtLevel(level);
   return {
     threads,
     cpuLevel: info.cpuLevel,
@@ -93,15 +96,17 @@ exports.run = async () => {
       lanesOverBareSteps: Number((lanes.seconds / bareSeconds).toFixed(3)),
       targetOverBareSteps: 0.5,
     },
-    paperSchedule: {
-      singleSeconds: paperSingle.seconds,
-      lanesSeconds: paper.seconds,
-      lanesOverSingle: Number((paper.seconds / paperSingle.seconds).toFixed(3)),
-      sameRecords: paperSame,
-      lanesOverBareSteps: Number((paper.seconds / bareSeconds).toFixed(3)),
-      lanesSecondsByCpuLevel: byLevel,
-      targetSeconds: 4,
-    },
+    ...(withPaper && {
+      paperSchedule: {
+        singleSeconds: paperSingle.seconds,
+        lanesSeconds: paper.seconds,
+        lanesOverSingle: Number((paper.seconds / paperSingle.seconds).toFixed(3)),
+        sameRecords: paperSame,
+        lanesOverBareSteps: Number((paper.seconds / bareSeconds).toFixed(3)),
+        lanesSecondsByCpuLevel: byLevel,
+        targetSeconds: 4,
+      },
+    }),
   };
 };
 
