@@ -128,6 +128,19 @@ async function readLock(path: string): Promise<FoundLock | undefined> {
   }
 }
 
+/**
+ * The text of a lock file, or undefined if there is none: what a holder compares with its own
+ * (one read, no stat: it runs before every unit's records, on the main thread).
+ */
+async function readLockText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(path, err, 'read');
+  }
+}
+
 /** The text of a lock file, or undefined (for release at exit, which cannot wait). */
 function readLockTextSync(path: string): string | undefined {
   try {
@@ -263,14 +276,14 @@ export class Lock {
   /** Whether the lock file is still ours; `touch` refreshes its mtime too (the heartbeat). */
   async check(touch = false): Promise<boolean> {
     if (this.lostWhy) return false;
-    let found: FoundLock | undefined;
+    let text: string | undefined;
     try {
-      found = await readLock(this.path);
+      text = await readLockText(this.path);
     } catch {
       return true; // unreadable for a moment: judged on the next check
     }
-    if (!found || found.text !== this.text) {
-      this.lostWhy = found ? `it is now held by ${describeHolder(found)}` : 'its lock file was removed';
+    if (text !== this.text) {
+      this.lostWhy = text !== undefined ? `it is now held by ${describeHolder(parseLock(this.path, text, NaN))}` : 'its lock file was removed';
       return false;
     }
     if (touch) {
