@@ -9,7 +9,7 @@
  * another experiment and a moved one the same. A run's id is `<plan hash>-<key>`, the key a hash
  * of its sweep values and repetition: records of two experiments never share an id.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import type { z } from 'zod';
 import { readFileSync, statSync } from 'node:fs';
 import { DlnError } from '../errors';
@@ -109,8 +109,9 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** SHA-256 of a string's UTF-8 bytes, in hex (one-shot: a plan hashes a few strings per run). */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hashOnce('sha256', text, 'hex');
 }
 
 /** A seed in [0, 2^52) from the master seed and a purpose-specific key. */
