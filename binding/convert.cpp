@@ -106,10 +106,15 @@ Reader::Reader(Napi::Value value, std::string path) : path_(std::move(path)) {
 
 bool Reader::has(const char* key) const {
   asked_.insert(key);
-  if (!object_.Has(key)) return false;
-  Napi::Value v = object_.Get(key);
-  return !v.IsUndefined() && !v.IsNull();
+  // One property read, kept for the accessor that asked (value()): a missing property reads as
+  // undefined, so no separate Has() is needed. Options objects are parsed per run of a sweep, on
+  // the main thread, where each N-API lookup counts.
+  lastKey_ = key;
+  last_ = object_.Get(key);
+  return !last_.IsUndefined() && !last_.IsNull();
 }
+
+Napi::Value Reader::value(const char* key) const { return key == lastKey_ ? last_ : object_.Get(key); }
 
 void Reader::rejectUnknown() const {
   const Napi::Array keys = object_.GetPropertyNames();
@@ -124,7 +129,7 @@ void Reader::rejectUnknown() const {
 
 double Reader::number(const char* key) const {
   if (!has(key)) fail(ErrorCode::Type, path(key), "is required (a finite number)");
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsNumber()) fail(ErrorCode::Type, path(key), std::string("expected a finite number, got ") + typeName(v));
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d)) fail(ErrorCode::Value, path(key), "expected a finite number, got " + std::to_string(d));
@@ -135,7 +140,7 @@ double Reader::number(const char* key, double fallback) const { return has(key) 
 
 double Reader::extendedNumber(const char* key, double fallback) const {
   if (!has(key)) return fallback;
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsNumber()) fail(ErrorCode::Type, path(key), std::string("expected a number, got ") + typeName(v));
   const double d = v.As<Napi::Number>().DoubleValue();
   if (std::isnan(d)) fail(ErrorCode::Value, path(key), "expected a number, got NaN");
@@ -144,7 +149,7 @@ double Reader::extendedNumber(const char* key, double fallback) const {
 
 std::uint64_t Reader::integer(const char* key, std::uint64_t min, std::uint64_t max) const {
   if (!has(key)) fail(ErrorCode::Type, path(key), "is required (an integer)");
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsNumber()) fail(ErrorCode::Type, path(key), std::string("expected an integer, got ") + typeName(v));
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d != std::floor(d))
@@ -162,14 +167,14 @@ std::uint64_t Reader::integer(const char* key, std::uint64_t fallback, std::uint
 
 bool Reader::boolean(const char* key, bool fallback) const {
   if (!has(key)) return fallback;
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsBoolean()) fail(ErrorCode::Type, path(key), std::string("expected a boolean, got ") + typeName(v));
   return v.As<Napi::Boolean>().Value();
 }
 
 std::string Reader::string(const char* key) const {
   if (!has(key)) fail(ErrorCode::Type, path(key), "is required (a string)");
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsString()) fail(ErrorCode::Type, path(key), std::string("expected a string, got ") + typeName(v));
   return v.As<Napi::String>().Utf8Value();
 }
@@ -180,12 +185,12 @@ std::string Reader::string(const char* key, const std::string& fallback) const {
 
 std::vector<std::string> Reader::strings(const char* key) const {
   if (!has(key)) return {};
-  return ArgStrings(object_.Get(key), path(key));
+  return ArgStrings(value(key), path(key));
 }
 
 std::vector<std::size_t> Reader::sizes(const char* key, std::size_t min) const {
   if (!has(key)) fail(ErrorCode::Type, path(key), "is required (an array of integers)");
-  Napi::Value v = object_.Get(key);
+  Napi::Value v = value(key);
   if (!v.IsArray()) fail(ErrorCode::Type, path(key), std::string("expected an array of integers, got ") + typeName(v));
   auto array = v.As<Napi::Array>();
   const uint32_t n = array.Length();
@@ -213,7 +218,7 @@ std::vector<double> Reader::doubles(const char* key, std::size_t expectedLength,
     fail(ErrorCode::Type, path(key),
          "is required (" + (shape.empty() ? std::string("a Float64Array") : "a Float64Array of shape " + shape) + ")");
   }
-  return copyFloat64(object_.Get(key), path(key), expectedLength, shape, allowEmpty, requireFinite);
+  return copyFloat64(value(key), path(key), expectedLength, shape, allowEmpty, requireFinite);
 }
 
 std::optional<std::vector<double>> Reader::optionalDoubles(const char* key, std::size_t expectedLength,

@@ -64,6 +64,10 @@ class Reader {
 
  private:
   Napi::Object object_;
+  // The key has() read last and its value: the accessor that called has() reads it from here.
+  mutable const char* lastKey_ = nullptr;
+  mutable Napi::Value last_;
+  Napi::Value value(const char* key) const;
   std::string path_;
   mutable std::set<std::string> asked_;
 };

@@ -596,6 +596,29 @@ describe('item 5: locks', () => {
     expect(fs.existsSync(lock.path)).toBe(true); // not ours: left alone
   });
 
+  test('a sweep whose lock is taken while it runs appends nothing checked after the theft', async () => {
+    // 32 runs of one problem: two lane units of 16 (lanes.ts), the lock checked before each
+    // unit's records (docs/algorithms.md §4.6). The lock is taken when the sweep has started
+    // (its first progress report, before any unit has finished): every check comes after it.
+    // Without the check (or with one at the start of the sweep) all 32 would be appended beside
+    // the new holder.
+    const out = dir('lock-stolen-mid-sweep');
+    const lockPath = path.join(out, 'runs', 'all.jsonl.lock');
+    const sweep = { ...config, name: 'stolen', repetitions: 8 };
+    let stolen = false;
+    const err = await runExperiment(sweep, {
+      out,
+      onProgress: () => {
+        if (!stolen) fs.writeFileSync(lockPath, holder({ host: 'elsewhere' }));
+        stolen = true;
+      },
+    }).catch((e) => e);
+    expect(stolen).toBe(true);
+    expect(err).toMatchObject({ code: 'ERR_DLN_BUSY', message: expect.stringContaining('lost the lock') });
+    expect(read(out, 'runs/all.jsonl')).toBe('');
+    expect(JSON.parse(read(out, 'runs/all.jsonl.lock')).host).toBe('elsewhere'); // not ours: left alone
+  });
+
   test('a second run into a busy directory is refused at once and deletes nothing', async () => {
     const out = dir('busy');
     const slow = { ...config, name: 'busy', train: { ...config.train, steps: 3_000_000 } };

@@ -293,13 +293,21 @@ export function initialWeights(run: PlannedRun, config: Experiment, built: Built
  */
 export function gdOptions(run: PlannedRun, config: Experiment): Omit<TrainOptions, 'signal' | 'onProgress'> {
   const t = config.train;
-  const spec = trainOptionSpecs.gd;
+  let declared = declaredGd.get(config);
+  if (!declared) {
+    const spec = trainOptionSpecs.gd;
+    declared = fromConfig(spec, pick(spec, t)) as TrainOptions;
+    declaredGd.set(config, declared);
+  }
   return {
-    ...(fromConfig(spec, pick(spec, t)) as TrainOptions),
+    ...declared,
     sharpness: { ...(t.sharpness ?? {}), seed: run.seeds.eigensolver },
     seed: run.seeds.eigensolver,
   };
 }
+
+/** A grid point's declared train options, converted once for all its runs (only the seeds differ). */
+const declaredGd = new WeakMap<Experiment, TrainOptions>();
 
 /** A finished gradient-descent run as the results keep it. */
 export function gdExecuted(run: PlannedRun, built: BuiltProblem, r: RunResult, options: { keepTrace: boolean; keepWeights: boolean }): ExecutedRun {

@@ -22,13 +22,20 @@ export function laneUnits(todo: readonly PlannedRun[], configOf: (run: PlannedRu
   if (!lanes) return todo.map((r) => [r]);
   const units: PlannedRun[][] = [];
   const open = new Map<string, PlannedRun[]>();
+  // Problem keys by grid point and the two seeds they depend on: the repetitions of a point mostly
+  // share them, and a key is a canonical JSON of the data and the model.
+  const keys = new Map<Experiment, Map<string, string>>();
   for (const run of todo) {
     const config = configOf(run);
     if (config.train.method !== 'gd') {
       units.push([run]);
       continue;
     }
-    const key = problemKey(config, run.seeds);
+    let ofPoint = keys.get(config);
+    if (!ofPoint) keys.set(config, (ofPoint = new Map()));
+    const seeds = `${run.seeds.data} ${run.seeds.projection}`;
+    let key = ofPoint.get(seeds);
+    if (key === undefined) ofPoint.set(seeds, (key = problemKey(config, run.seeds)));
     let unit = open.get(key);
     if (!unit) {
       unit = [];
@@ -51,7 +58,15 @@ export async function executeUnit(
   if (unit.length === 1) return [await executeRun(unit[0], configOf(unit[0]), problems, options)];
   const built = await problems.get(configOf(unit[0]), unit[0].seeds);
   const inputs = unit.map((run) => ({ weights: initialWeights(run, configOf(run), built), options: gdOptions(run, configOf(run)) }));
-  const eligible = inputs.map((input) => laneIneligibility(built.problem, input.options) === '');
+  // Eligibility depends on the problem and the options but the seeds (gd_lanes.hpp): asked once
+  // per grid point of the unit, not once per run (a native call each, on the main thread).
+  const byPoint = new Map<Experiment, boolean>();
+  const eligible = inputs.map((input, i) => {
+    const config = configOf(unit[i]);
+    let ok = byPoint.get(config);
+    if (ok === undefined) byPoint.set(config, (ok = laneIneligibility(built.problem, input.options) === ''));
+    return ok;
+  });
   const laned = inputs.filter((_, i) => eligible[i]);
   // The others run side by side as separate jobs (the addon's threads share them out).
   const [lanes, singles] = await Promise.all([

@@ -6,7 +6,8 @@
  * created whole and exclusively: written to a temporary name, then hard-linked to the lock's name
  * (link(2) fails when the name exists, atomically, on local file systems and NFS alike; where hard
  * links are unsupported, an exclusive create). While it lives the holder touches the file every
- * HEARTBEAT_MS, and before every append it checks that the lock is still its own.
+ * HEARTBEAT_MS, and before it appends the records of a unit of work (runner.ts) it checks that the
+ * lock is still its own (docs/algorithms.md §4.6).
  *
  * A lock found in place is respected unless it is stale:
  *  - held on this host (same host name and boot): its process has ended, or its pid now names a
@@ -121,6 +122,19 @@ async function readLock(path: string): Promise<FoundLock | undefined> {
   try {
     const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
     return parseLock(path, text, st.mtimeMs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(path, err, 'read');
+  }
+}
+
+/**
+ * The text of a lock file, or undefined if there is none: what a holder compares with its own
+ * (one read, no stat: it runs before every unit's records, on the main thread).
+ */
+async function readLockText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw ioError(path, err, 'read');
@@ -262,14 +276,14 @@ export class Lock {
   /** Whether the lock file is still ours; `touch` refreshes its mtime too (the heartbeat). */
   async check(touch = false): Promise<boolean> {
     if (this.lostWhy) return false;
-    let found: FoundLock | undefined;
+    let text: string | undefined;
     try {
-      found = await readLock(this.path);
+      text = await readLockText(this.path);
     } catch {
       return true; // unreadable for a moment: judged on the next check
     }
-    if (!found || found.text !== this.text) {
-      this.lostWhy = found ? `it is now held by ${describeHolder(found)}` : 'its lock file was removed';
+    if (text !== this.text) {
+      this.lostWhy = text !== undefined ? `it is now held by ${describeHolder(parseLock(this.path, text, NaN))}` : 'its lock file was removed';
       return false;
     }
     if (touch) {

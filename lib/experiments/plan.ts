@@ -9,7 +9,7 @@
  * another experiment and a moved one the same. A run's id is `<plan hash>-<key>`, the key a hash
  * of its sweep values and repetition: records of two experiments never share an id.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import type { z } from 'zod';
 import { readFileSync, statSync } from 'node:fs';
 import { DlnError } from '../errors';
@@ -80,20 +80,38 @@ export function fileContentHash(path: string): string {
   }
 }
 
-/** Canonical JSON: object keys sorted, so equal values hash equally. */
+/**
+ * Canonical JSON: object keys sorted (by UTF-16 code units), undefined members left out, so equal
+ * values hash equally. Built by concatenation: a plan calls it several times per run (keys, seeds,
+ * the plan hash), on the main thread before any run starts.
+ */
 export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (Array.isArray(value)) {
+    let s = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) s += ',';
+      // A hole is empty, as Array.prototype.join writes it.
+      if (i in value) s += canonical(value[i]);
+    }
+    return `${s}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    let s = '{';
+    for (const k of Object.keys(object).sort()) {
+      const v = object[k];
+      if (v === undefined) continue;
+      if (s.length > 1) s += ',';
+      s += `${JSON.stringify(k)}:${canonical(v)}`;
+    }
+    return `${s}}`;
   }
   return JSON.stringify(value ?? null);
 }
 
+/** SHA-256 of a string's UTF-8 bytes, in hex (one-shot: a plan hashes a few strings per run). */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hashOnce('sha256', text, 'hex');
 }
 
 /** A seed in [0, 2^52) from the master seed and a purpose-specific key. */
@@ -255,9 +273,12 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
     points.push(config);
     const { repetitions: _r, ...axisValues } = values;
     const dataKey = canonical(dataIdentity(config.data));
+    // The seeds that do not depend on the repetition, once per point.
+    const dataSeed = config.data.kind !== 'file' && config.data.seed !== undefined ? config.data.seed : deriveSeed(config.seed, 'data', dataKey);
+    const projectionSeed = deriveSeed(config.seed, 'projection', dataKey);
+    const initKey = config.seeds.initBy.map((axis) => axisValues[axis]);
     for (let rep = 0; rep < repetitions; rep++) {
       const key = sha256(canonical({ values: axisValues, rep })).slice(0, 12);
-      const initKey = config.seeds.initBy.map((axis) => axisValues[axis]);
       runs.push({
         index: runs.length,
         id: key, // made <plan hash>-<key> below
@@ -266,9 +287,9 @@ export function buildPlan(input: Experiment, options: PlanOptions = {}): Plan {
         values: axisValues,
         rep,
         seeds: {
-          data: config.data.kind !== 'file' && config.data.seed !== undefined ? config.data.seed : deriveSeed(config.seed, 'data', dataKey),
+          data: dataSeed,
           init: deriveSeed(config.seed, 'init', rep, initKey),
-          projection: deriveSeed(config.seed, 'projection', dataKey),
+          projection: projectionSeed,
           eigensolver: deriveSeed(config.seed, 'eigensolver', key),
         },
       });

@@ -114,6 +114,8 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   let discarded = 0;
   let mine: PlannedRun[] = [];
   let metadata: MetadataRecorder | undefined;
+  // Runs of the plan found finished at the start or appended since (once the files were read).
+  let finishedIds: Set<string> | undefined;
   try {
     await claimOut(out, manifest, plan.runs, { forceUnlock: options.forceUnlock });
     metadata = new MetadataRecorder(out, plan.hash, shard);
@@ -128,6 +130,8 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     writer = new ResultWriter(ownPath, own);
 
     mine = plan.runs.filter((r) => inShard(r, shard));
+    const known = new Set(existing.records.keys());
+    finishedIds = known;
     const todo = mine.filter((r) => !existing.records.has(r.id));
     resumed = mine.length - todo.length;
     let diverged = [...existing.records.values()].filter((r) => r.status === 'diverged').length;
@@ -175,14 +179,21 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
             if (stopped !== undefined) return;
             // A unit's wall time is shared out evenly among its runs in the metadata.
             const share = (performance.now() - unitStarted) / unit.length;
+            // The lock is checked once before the unit's records, not before each (docs/algorithms.md
+            // §4.6): a check reads the lock file, on the main thread, which shares the cores with
+            // the workers. Nothing is awaited between that check and the appends but a run's own
+            // trace and weights files, and a run that has them is checked again before them.
+            let check = true;
             for (const { record, trace, weights } of executed) {
-              await lock.assertHeld();
+              if (check || trace || weights) await lock.assertHeld();
+              check = false;
               // Before the result line: a listed run always has its trace and weights.
               if (trace) await writeTrace(out, trace);
               if (weights) await writeWeights(out, weights);
               if (stopped !== undefined) return;
               const stored: StoredRecord = { plan: plan.hash, ...divergedFinal(record) };
               w.append(stored);
+              known.add(record.id);
               meta.run(record.id, share);
               ran++;
               done++;
@@ -229,8 +240,11 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
     lock.release();
   }
   if (failure !== undefined && !(failure instanceof DlnAbortError)) throw failure;
-  const after = readAllResults(out, index);
-  const missing = plan.runs.filter((r) => !after.records.has(r.id)).length;
+  // An unsharded run is the only writer of OUT/runs while it holds its lock (lock.ts): what it
+  // found there and what it appended is all there is, so the files are not read again. Shards
+  // write side by side: the other shards' files are read as they are now.
+  const finished = shard || !finishedIds ? readAllResults(out, index).records : finishedIds;
+  const missing = plan.runs.filter((r) => !finished.has(r.id)).length;
   const outcome: SweepOutcome = {
     out,
     name: plan.experiment.name,

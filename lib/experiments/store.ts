@@ -29,7 +29,7 @@ import {
   readdirSync,
   readFileSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, hash as hashOnce } from 'node:crypto';
 import { join } from 'node:path';
 import { DlnError } from '../errors';
 import { ioError, refuseSymlink, writeAll, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write';
@@ -109,7 +109,7 @@ export interface ResultsFile {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function lineSum(json: string): string {
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return hashOnce('sha256', json, 'hex').slice(0, 16);
 }
 
 /** A result line (without its newline): the record's JSON with its checksum as the last key. */

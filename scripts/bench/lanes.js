@@ -10,6 +10,9 @@
 // grids / threads), the issue's goal being lanes <= 0.5x those and the paper's schedule <= 4 s.
 // The records of both exact-sharpness sweeps are compared: they must be the same bits. The load
 // average is reported beside: on a shared machine the ratios move with it.
+// DLNFLOW_BENCH_LANES=exact runs the exact-sharpness part only (both sweeps and the bare steps
+// around them; the result has no paperSchedule): well under a minute, for work on the engine.
+// exactSharpness.lanesCpuSeconds splits the lanes sweep's CPU time by thread (main, workers, rest).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -17,14 +20,49 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { root } = require('./_native');
 
+/** CPU ms of each thread of this process by thread id (Linux: /proc/self/task), or null elsewhere. */
+function threadCpuMs() {
+  try {
+    const tick = 10; // USER_HZ = 100 on Linux
+    const out = new Map();
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * tick);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where a sweep's CPU time went, in seconds: the main thread (JavaScript, the binding's
+ * conversions), the `threads` busiest other threads (the addon's workers) and the rest (libuv's
+ * pool, V8's helpers).
+ */
+function cpuSplit(before, after, threads) {
+  if (!before || !after) return null;
+  const main = (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0);
+  const others = [...after]
+    .filter(([tid]) => tid !== process.pid)
+    .map(([tid, ms]) => ms - (before.get(tid) ?? 0))
+    .sort((a, b) => b - a);
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  const s = (ms) => Number((ms / 1000).toFixed(2));
+  return { main: s(main), workers: s(sum(others.slice(0, threads))), other: s(sum(others.slice(threads))) };
+}
+
 async function timed(lanes, overrides) {
   const { runSweep } = require(path.join(root, 'dist', 'experiments', 'runner'));
   const { resolveExperiment } = require(path.join(root, 'dist', 'pipeline', 'load'));
   const loaded = resolveExperiment({ extends: 'marion-chizat-fig1' }, 'bench', { overrides });
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dlnflow-bench-lanes-'));
+  const cpuBefore = threadCpuMs();
   const t0 = process.hrtime.bigint();
   const outcome = await runSweep(loaded, { out, lanes });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = cpuSplit(cpuBefore, threadCpuMs(), require(root).buildInfo().workerThreads);
   const runsDir = path.join(out, 'runs');
   const lines = fs
     .readdirSync(runsDir)
@@ -33,7 +71,7 @@ async function timed(lanes, overrides) {
     .map((l) => JSON.parse(l));
   const records = new Map(lines.map((r) => [r.id, JSON.stringify(r)]));
   fs.rmSync(out, { recursive: true, force: true });
-  return { seconds: Number(seconds.toFixed(3)), runs: outcome.ran, records };
+  return { seconds: Number(seconds.toFixed(3)), runs: outcome.ran, records, cpu };
 }
 
 async function stepNs() {
@@ -66,15 +104,16 @@ exports.run = async () => {
   const lanes = await timed(true, []);
   let same = single.records.size === lanes.records.size;
   for (const [id, r] of single.records) same = same && lanes.records.get(id) === r;
-  const paper = await timed(true, PAPER);
-  const paperSingle = await timed(false, PAPER);
-  let paperSame = paper.records.size === paperSingle.records.size;
-  for (const [id, r] of paperSingle.records) paperSame = paperSame && paper.records.get(id) === r;
+  const withPaper = process.env.DLNFLOW_BENCH_LANES !== 'exact';
+  const paper = withPaper ? await timed(true, PAPER) : undefined;
+  const paperSingle = withPaper ? await timed(false, PAPER) : undefined;
+  let paperSame = paper?.records.size === paperSingle?.records.size;
+  for (const [id, r] of paperSingle?.records ?? []) paperSame = paperSame && paper.records.get(id) === r;
   const nsAfter = await stepNs();
   const ns = (nsBefore + nsAfter) / 2;
   const bareSeconds = (totalSteps * ns) / 1e9 / threads;
-  const byLevel = { [info.cpuLevel]: paper.seconds };
-  for (const level of info.cpuLevels) if (!(level in byLevel)) byLevel[level] = paperAtLevel(level);
+  const byLevel = withPaper ? { [info.cpuLevel]: paper.seconds } : {};
+  if (withPaper) for (const level of info.cpuLevels) if (!(level in byLevel)) byLevel[level] = paperAtLevel(level);
   return {
     threads,
     cpuLevel: info.cpuLevel,
@@ -92,16 +131,21 @@ exports.run = async () => {
       singleOverBareSteps: Number((single.seconds / bareSeconds).toFixed(3)),
       lanesOverBareSteps: Number((lanes.seconds / bareSeconds).toFixed(3)),
       targetOverBareSteps: 0.5,
+      // Thread CPU seconds of the lanes sweep (null off Linux): the main thread's share competes
+      // with the workers for the cores (docs/algorithms.md §4.8).
+      lanesCpuSeconds: lanes.cpu,
     },
-    paperSchedule: {
-      singleSeconds: paperSingle.seconds,
-      lanesSeconds: paper.seconds,
-      lanesOverSingle: Number((paper.seconds / paperSingle.seconds).toFixed(3)),
-      sameRecords: paperSame,
-      lanesOverBareSteps: Number((paper.seconds / bareSeconds).toFixed(3)),
-      lanesSecondsByCpuLevel: byLevel,
-      targetSeconds: 4,
-    },
+    ...(withPaper && {
+      paperSchedule: {
+        singleSeconds: paperSingle.seconds,
+        lanesSeconds: paper.seconds,
+        lanesOverSingle: Number((paper.seconds / paperSingle.seconds).toFixed(3)),
+        sameRecords: paperSame,
+        lanesOverBareSteps: Number((paper.seconds / bareSeconds).toFixed(3)),
+        lanesSecondsByCpuLevel: byLevel,
+        targetSeconds: 4,
+      },
+    }),
   };
 };
 
