@@ -19,7 +19,7 @@ writeFileSync(
   `name: cli-sweep
 data: {kind: marion-chizat, n: 50, d: 5}
 model: {depth: 4}
-train: {learningRate: 0.05, steps: 400000, record: [loss, distance]}
+train: {learningRate: 0.05, steps: 2000000, record: [loss, distance]}
 repetitions: 6
 sweep:
   - init.scale: [0.3, 0.4, 0.5, 0.6]
@@ -44,7 +44,13 @@ describe('dlnflow run', () => {
     const reference = path.join(dir, 'reference');
     expect(run(['run', configFile, '--out', reference]).status).toBe(0);
     const out = path.join(dir, 'killed');
-    const child = spawn(process.execPath, [bin, 'run', configFile, '--out', out], { stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    // One worker thread: the runs' records come a unit at a time (16, then 8: lanes.ts), so the
+    // kill lands between the units. With two threads both units ran at once and, in 8-wide lanes,
+    // ended within milliseconds of each other: all 24 lines were there before the kill.
+    const child = spawn(process.execPath, [bin, 'run', configFile, '--out', out], {
+      stdio: 'ignore',
+      env: { ...process.env, CI: '1', DLNFLOW_THREADS: '1' },
+    });
     const file = path.join(out, 'runs', 'all.jsonl');
     const lines = () => (existsSync(file) ? read(out, 'runs/all.jsonl').split('\n').length - 1 : 0);
     const deadline = Date.now() + 60_000;
