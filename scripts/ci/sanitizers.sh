@@ -24,5 +24,8 @@ export DLNFLOW_PREBUILD="$PWD/.asan"
 # An unoptimized ASan build runs several times slower: timing bounds (test/cancel.test.ts) scale.
 export DLN_TIMING_SCALE=${DLN_TIMING_SCALE:-5}
 jest_status=0
-npx jest "$@" || jest_status=$?
+# One jest worker: the sanitized addon is ~5x slower and its timing tests scale their bounds by
+# DLN_TIMING_SCALE, but two workers each running native threads on a 2-core machine starved one
+# test's main thread for over 500 ms once (an abort measured at 1-27 ms alone under ASan).
+npx jest --maxWorkers=1 "$@" || jest_status=$?
 [ "$native_status" -eq 0 ] && [ "$jest_status" -eq 0 ]
