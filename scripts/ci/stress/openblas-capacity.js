@@ -26,7 +26,17 @@ function jacotRuns(count, steps) {
 const losses = (runs) => [...new Set(runs.map((r) => r.finalLoss))];
 
 if (!isMainThread) {
-  d.setWorkerThreads(d.buildInfo().maxWorkerThreads);
+  // maxWorkerThreads shrinks by one each time another thread loads dlnflow (it holds an OpenBLAS
+  // buffer), so between reading it and setting it a sibling worker can make it one too many: that
+  // is ERR_DLN_VALUE on 'threads', as documented. Re-read and retry until the set fits.
+  for (let tries = 0; ; tries++) {
+    try {
+      d.setWorkerThreads(d.buildInfo().maxWorkerThreads);
+      break;
+    } catch (err) {
+      if (err.code !== 'ERR_DLN_VALUE' || tries >= 10) throw err;
+    }
+  }
   jacotRuns(workerData.runs, workerData.steps).then((r) => parentPort.postMessage(losses(r)));
 } else {
   const [mode, ...args] = process.argv.slice(2);
