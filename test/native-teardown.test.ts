@@ -67,6 +67,15 @@ describe('environment teardown with runs in flight', () => {
     expect(r.stdout).toMatch(/main alive: loss \d/);
   });
 
+  // Before NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (CMakeLists.txt): SIGABRT (exit 134) 5 times in 5.
+  test.each([1, 2])('the main thread dying of an uncaught error with Workers calling in: exit 1, no abort (try %i)', async (i) => {
+    const r = await run(`main-uncaught ${i}`, ['main-uncaught']);
+    const report = `status ${r.status}, signal ${r.signal}\nstderr: ${r.stderr}`;
+    expect({ status: r.status, signal: r.signal, report }).toEqual({ status: 1, signal: null, report });
+    expect(r.stderr).toMatch(/Error: boom/);
+    expect(r.stderr).not.toMatch(/terminate called/);
+  });
+
   test("dlnflow loaded in several Workers at once gives the main thread's bits in each", async () => {
     const r = await run('parallel', ['workers-parallel']);
     expectClean(r);
