@@ -15,6 +15,19 @@ namespace dln {
 
 namespace {
 
+// Keeps a pair of consecutive minors in range by an exact power of two (both by the same factor, so
+// their ratio, the pivot, keeps its bits): the minors of the Ritz update's recurrences.
+inline void rescalePair(double& hi, double& lo) {
+  const double size = std::max(std::fabs(hi), std::fabs(lo));
+  if (size > 0x1p+500) {
+    hi *= 0x1p-500;
+    lo *= 0x1p-500;
+  } else if (size < 0x1p-500) {
+    hi *= 0x1p+500;
+    lo *= 0x1p+500;
+  }
+}
+
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
 // x /= s, by one division and n multiplications (a division per entry, at 4-5 cycles each, cost
@@ -215,14 +228,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
       const double next = (sign * a[k] - at) * p - b2 * pPrev;
       pPrev = p;
       p = next;
-      const double size = std::max(std::fabs(p), std::fabs(pPrev));
-      if (size > 0x1p+500) {
-        p *= 0x1p-500;
-        pPrev *= 0x1p-500;
-      } else if (size < 0x1p-500) {
-        p *= 0x1p+500;
-        pPrev *= 0x1p+500;
-      }
+      rescalePair(p, pPrev);
     }
     f = p / pPrev;
     fp = dpk;
@@ -290,16 +296,6 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
     double pPrev = 1.0, p = sign * a[0] - x, qPrev = 1.0, q = sign * a[m - 1] - x;
     d[0] = p;
     u[m - 1] = q;
-    auto rescale = [](double& hi, double& lo) {
-      const double size = std::max(std::fabs(hi), std::fabs(lo));
-      if (size > 0x1p+500) {
-        hi *= 0x1p-500;
-        lo *= 0x1p-500;
-      } else if (size < 0x1p-500) {
-        hi *= 0x1p+500;
-        lo *= 0x1p+500;
-      }
-    };
     for (std::size_t k = 1; k < m; ++k) {
       const std::size_t j = m - 1 - k;
       if (p == 0.0) p = -tiny * pPrev;
@@ -312,8 +308,8 @@ double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, d
       q = qNext;
       d[k] = p / pPrev;
       u[j] = q / qPrev;
-      rescale(p, pPrev);
-      rescale(q, qPrev);
+      rescalePair(p, pPrev);
+      rescalePair(q, qPrev);
     }
   } else {
     d[0] = sign * a[0] - x;
