@@ -3,7 +3,8 @@
 // each (recording only the first and last points; with `paper`, the paper's schedule: loss and
 // sharpnessPower, 20 power iterations, every 5 steps), best of 3, measured in one process. Usage:
 // bench_lanes [steps] [cpu level, where the core dispatches by level] [plain|paper] [lane isa cap:
-// baseline|avx2|avx512, the widest instruction set the lanes may use].
+// baseline|avx2|avx512, the widest instruction set the lanes may use]. DLN_BENCH_LANES_ONLY=1 skips the
+// single runs (singleNsPerStep is then null): for profiling the lanes alone.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "blas.hpp"
 #include "gd.hpp"
 #include "lanes/gd_lanes.hpp"
 #if __has_include("lanes/lane_table.hpp")
@@ -29,6 +31,9 @@ int main(int argc, char** argv) {
   // argv[2]: the CPU level (baseline, avx2, avx512) for both paths; native programs start at baseline.
   if (argc > 2) dln::cpu::configure(argv[2]);
 #endif
+  // One BLAS thread, as the addon sets at load: OpenBLAS's idle threads spin in sched_yield and
+  // took ~25% off the lanes' time on 2 cores.
+  dln::setBlasThreads(1);
   const bool paper = argc > 3 && std::strcmp(argv[3], "paper") == 0;
 #if __has_include("lanes/lane_table.hpp")
   if (argc > 4) {
@@ -63,9 +68,11 @@ int main(int argc, char** argv) {
   }
   const double total = static_cast<double>(steps * runs.size());
   double single = 1e300, lanes = 1e300;
+  const bool lanesOnly = std::getenv("DLN_BENCH_LANES_ONLY") != nullptr;
   for (int rep = 0; rep < 3; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     for (const auto& r : runs) {
+      if (lanesOnly) break;
       dln::RunControl c;
       dln::gradientDescent(problem, r.theta0, r.options, c);
     }
@@ -80,7 +87,10 @@ int main(int argc, char** argv) {
 #if __has_include("lanes/lane_table.hpp")
   isa = dln::lanes::isaName(dln::lanes::laneIsa());
 #endif
-  std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f, \"laneIsa\": \"%s\"}\n", single,
-              lanes, lanes / single, isa);
+  if (lanesOnly)
+    std::printf("{\"singleNsPerStep\": null, \"lanesNsPerStep\": %.1f, \"ratio\": null, \"laneIsa\": \"%s\"}\n", lanes, isa);
+  else
+    std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f, \"laneIsa\": \"%s\"}\n", single,
+                lanes, lanes / single, isa);
   return 0;
 }
