@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
   isa = dln::lanes::isaName(dln::lanes::laneIsa());
 #endif
   if (lanesOnly)
-    std::printf("{\"singleNsPerStep\": null, \"lanesNsPerStep\": %.1f, \"ratio\": null, \"laneIsa\": \"%s\"}\n", lanes, isa);
+    std::printf("{\"singleNsPerStep\": null, \"lanesNsPerStep\": %.1f, \"ratio\": null, \"laneIsa\": \"%s\"}\n", lanes,
+                isa);
   else
     std::printf("{\"singleNsPerStep\": %.1f, \"lanesNsPerStep\": %.1f, \"ratio\": %.3f, \"laneIsa\": \"%s\"}\n", single,
                 lanes, lanes / single, isa);
