@@ -24,11 +24,13 @@ struct Slot {
   std::uint64_t t = 0;
   double eta = 0.0;
   double lossMin = 0.0;
-  std::unique_ptr<Evaluator> evaluator;  // for recordings: evaluates the lane's copied-out point
+  std::unique_ptr<Evaluator> evaluator;  // evaluates the lane's point copied out into the result's weights
   std::unique_ptr<RunRecorder> recorder;
   std::unique_ptr<RecordSchedule> schedule;
   std::unique_ptr<DivergenceGuard> guard;
-  std::vector<double> theta;  // the lane's point, copied out when a row or the result needs it
+  // Every column of the run's rows comes from the lane step (rowsFromLanes): a row that does not
+  // end the run needs neither the lane's point nor the scalar evaluation.
+  bool fromLanes = false;
   // sharpnessPower is recorded: the recorder takes it as an extra column, filled from the lanes'
   // batched power iteration (LaneGroup::powerIteration) with the single run's stream.
   bool power = false;
@@ -39,9 +41,17 @@ bool recordsPower(const GdOptions& o) {
   return std::find(o.record.begin(), o.record.end(), "sharpnessPower") != o.record.end();
 }
 
+
 }  // namespace
 
 std::size_t laneWidth() { return kLanes; }
+
+bool rowsFromLanes(const GdOptions& o) {
+  if (o.record.empty()) return false;  // defaultQuantities: gradNorm and more
+  for (const std::string& q : o.record)
+    if (q != "loss" && q != "sharpnessPower") return false;
+  return true;
+}
 
 std::string laneIneligibility(const Problem& problem, const GdOptions& o) {
   if (o.optimizer.kind != "gd") return "optimizer " + o.optimizer.kind;
@@ -118,8 +128,8 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.t = 0;
     s.eta = o.learningRate;
     s.lossMin = problem.lossMinimum();
-    s.theta.assign(P, 0.0);
     s.evaluator = std::make_unique<Evaluator>(problem);
+    s.fromLanes = rowsFromLanes(o);
     s.power = recordsPower(o);
     s.powerRows = 0;
     s.recorder = std::make_unique<RunRecorder>(
@@ -130,11 +140,11 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.guard = std::make_unique<DivergenceGuard>(o.lossCeiling);
     group.load(k, runs[i].theta0.data(), o.learningRate);
   };
-  // Ends lane k's run at its current point (the weights as gradientDescent leaves them).
+  // Ends lane k's run (its point copied out into the result's weights before: the weights as
+  // gradientDescent leaves them).
   auto finish = [&](std::size_t k) {
     Slot& s = slots[k];
     GdResult& r = results[s.run];
-    r.weights = s.theta;
     r.memory.absorb(s.recorder->takeReservation());
     s.active = false;
   };
@@ -167,7 +177,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
         r.status = RunStatus::Diverged;
         r.message = (std::isfinite(l) ? "loss exceeded the ceiling at step " : "loss became non-finite at step ") +
                     std::to_string(t);
-        group.copyOut(k, s.theta.data());
+        group.copyOut(k, r.weights.data());
         finish(k);
         ended[k] = true;
         continue;
@@ -207,14 +217,23 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
       const std::uint64_t t = s.t;
       const double l = loss[k];
       if (row[k]) {
-        // The row at this point, by the single-run code on a copy of the lane's point.
-        group.copyOut(k, s.theta.data());
+        // The row at this point by the single-run code: on the lane's point copied out and
+        // evaluated by the scalar Evaluator (bitwise loss[k]: the same operations) where a column,
+        // the final gradient norm or the weights need it; else from the lane's values alone.
         Evaluator& ev = *s.evaluator;
-        ev.evaluate(s.theta.data());  // bitwise loss[k]: the same operations
-        ev.completeGradient();
+        bool evaluated = false;
+        auto evaluateScalar = [&] {
+          if (evaluated) return;
+          group.copyOut(k, r.weights.data());
+          ev.evaluate(r.weights.data());
+          ev.completeGradient();
+          evaluated = true;
+        };
+        if (!s.fromLanes || last[k] || rowCancelled[k]) evaluateScalar();
         try {
           if (rowCancelled[k]) throw Error(ErrorCode::Cancelled, "", "cancelled");
-          ProbeContext context(problem, ev, s.theta.data(), runs[s.run].theta0.data(), t,
+          // Unevaluated (fromLanes), ev and the weights are not read by the row's columns.
+          ProbeContext context(problem, ev, r.weights.data(), runs[s.run].theta0.data(), t,
                                s.eta * static_cast<double>(t), l);
           context.learningRate = s.eta;  // as the single-run row: the orbit quantities continue GD
           if (s.power) {
@@ -230,6 +249,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
           last[k] = true;
         }
         if (last[k]) {
+          evaluateScalar();
           r.finalLoss = l;
           r.finalGradNorm = std::sqrt(ev.gradNormSquared());
           if (r.status == RunStatus::Completed) r.message = "step budget used";
