@@ -11,6 +11,7 @@
 #include "kernels.hpp"
 #include "lanes/lane_check.hpp"
 #include "lanes/lane_group.hpp"
+#include "losses/regression.hpp"
 #include "optimizers/quantities.hpp"
 
 namespace dln::lanes {
@@ -29,27 +30,39 @@ struct Slot {
   std::unique_ptr<RecordSchedule> schedule;
   std::unique_ptr<DivergenceGuard> guard;
   // Every column of the run's rows comes from the lane step (rowsFromLanes): a row that does not
-  // end the run needs neither the lane's point nor the scalar evaluation.
+  // end the run needs neither the lane's point nor the scalar evaluation; the recorder then takes
+  // sharpnessPower, distance and distanceMean as driver columns (kLaneExtras).
   bool fromLanes = false;
+  bool distance = false, distanceMean = false;  // asked for (fromLanes)
   // sharpnessPower is recorded: the recorder takes it as an extra column, filled from the lanes'
   // batched power iteration (LaneGroup::powerIteration) with the single run's stream.
   bool power = false;
   std::uint64_t powerRows = 0;  // rows recorded so far (the single run's PowerProbe count)
 };
 
-bool recordsPower(const GdOptions& o) {
-  return std::find(o.record.begin(), o.record.end(), "sharpnessPower") != o.record.end();
+bool records(const GdOptions& o, const char* name) {
+  return std::find(o.record.begin(), o.record.end(), name) != o.record.end();
 }
+
+bool recordsPower(const GdOptions& o) { return records(o, "sharpnessPower"); }
+
+// The driver columns of a run whose rows come from the lanes, in the order of RunRecorder::row's
+// extras (a column not asked for is not declared, its value ignored).
+const std::vector<std::string> kLaneExtras = {"sharpnessPower", "distance", "distanceMean"};
 
 
 }  // namespace
 
 std::size_t laneWidth() { return kLanes; }
 
-bool rowsFromLanes(const GdOptions& o) {
+bool rowsFromLanes(const Problem& problem, const GdOptions& o) {
   if (o.record.empty()) return false;  // defaultQuantities: gradNorm and more
-  for (const std::string& q : o.record)
-    if (q != "loss" && q != "sharpnessPower") return false;
+  const bool regression = problem.loss().kind() == LossKind::Regression;
+  for (const std::string& q : o.record) {
+    if (q == "loss" || q == "sharpnessPower") continue;
+    if ((q == "distance" || q == "distanceMean") && regression) continue;
+    return false;
+  }
   return true;
 }
 
@@ -102,6 +115,9 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
   if (pending.empty()) return results;
 
   LaneGroup group(problem);
+  const auto* regression =
+      problem.loss().kind() == LossKind::Regression ? static_cast<const RegressionLoss*>(&problem.loss()) : nullptr;
+  std::vector<double> head(problem.spec().inputDim());
   Slot slots[kLanes];
   std::size_t next = 0;
   RunPulse pulse(control, total, 256);
@@ -129,12 +145,16 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.eta = o.learningRate;
     s.lossMin = problem.lossMinimum();
     s.evaluator = std::make_unique<Evaluator>(problem);
-    s.fromLanes = rowsFromLanes(o);
+    s.fromLanes = rowsFromLanes(problem, o);
+    s.distance = s.fromLanes && records(o, "distance");
+    s.distanceMean = s.fromLanes && records(o, "distanceMean");
     s.power = recordsPower(o);
     s.powerRows = 0;
     s.recorder = std::make_unique<RunRecorder>(
         problem, o.record, o.probeOptions, r.trace, pulse.flag(),
-        s.power ? std::vector<std::string>{"sharpnessPower"} : std::vector<std::string>{});
+        s.fromLanes ? kLaneExtras
+        : s.power   ? std::vector<std::string>{"sharpnessPower"}
+                    : std::vector<std::string>{});
     if (o.recordEvery > 0) s.recorder->reserve(std::min<std::uint64_t>(o.maxSteps / o.recordEvery + 2, 1u << 20));
     s.schedule = std::make_unique<RecordSchedule>(o.recordEvery, o.recordPerDecade);
     s.guard = std::make_unique<DivergenceGuard>(o.lossCeiling);
@@ -236,7 +256,19 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
           ProbeContext context(problem, ev, r.weights.data(), runs[s.run].theta0.data(), t,
                                s.eta * static_cast<double>(t), l);
           context.learningRate = s.eta;  // as the single-run row: the orbit quantities continue GD
-          if (s.power) {
+          if (s.fromLanes) {
+            // The distance probes' values (probes.cpp: scale * squaredDistance(endToEnd)) from the
+            // lane's end-to-end vector, which is the Evaluator's endToEnd() bit for bit.
+            double distance = 0.0, distanceMean = 0.0;
+            if (s.distance || s.distanceMean) {
+              group.head(k, head.data());
+              const double d = regression->squaredDistance(head.data());
+              distance = 1.0 * d;
+              distanceMean = 1.0 / static_cast<double>(head.size()) * d;
+            }
+            s.recorder->row(context, {s.power ? power[k] : 0.0, distance, distanceMean});
+            if (s.power) ++s.powerRows;
+          } else if (s.power) {
             s.recorder->row(context, {power[k]});
             ++s.powerRows;
           } else {

@@ -19,9 +19,9 @@
 // step run their power iterations together (LaneGroup::powerIteration: one product for every lane
 // per vector operation, the starts drawn per lane from the single run's streams) and the recorder
 // takes the estimate as a driver column, with the same bits as the single run's probe; and a run
-// whose rows read only the loss and sharpnessPower (rowsFromLanes: the paper's schedule), whose
-// rows take the loss from the lane's own evaluation, the point copied out and evaluated by the
-// scalar Evaluator only at the run's end (the weights and the final gradient norm).
+// whose rows read only the loss, the distances to w* and sharpnessPower (rowsFromLanes: the
+// paper's schedule), whose rows take them from the lane's own evaluation, the point copied out and
+// evaluated by the scalar Evaluator only at the run's end (the weights and the final gradient norm).
 //
 // Each lane has its own learning rate, initial point, step budget, targets, ceiling, recording
 // schedule and quantities; a lane whose run ends (budget, target, divergence) takes the next
@@ -55,10 +55,12 @@ std::size_t laneWidth();
 // Whether a run's rows read nothing but the lane step's own values, so that a row that does not
 // end the run is recorded without copying the lane's point out or evaluating it again: "loss" is
 // the row context's loss (probes.cpp), which is the lane's evaluate() -- bitwise
-// Evaluator::evaluate --, sharpnessPower the batched power iteration's column, step and time the
-// counter's. The paper's schedule records exactly these. Anything else (the default quantities,
-// gradNorm, distance, the probes) reads the evaluator or the point.
-bool rowsFromLanes(const GdOptions& options);
+// Evaluator::evaluate --, sharpnessPower the batched power iteration's column, distance and
+// distanceMean (regression) the probes' arithmetic on the lane's end-to-end vector (bitwise
+// Evaluator::endToEnd), step and time the counter's. The paper's schedule records loss, distance
+// and sharpnessPower. Anything else (the default quantities, gradNorm, the eigensolves) reads the
+// evaluator or the point.
+bool rowsFromLanes(const Problem& problem, const GdOptions& options);
 
 // Runs every run to its end; result i belongs to runs[i] and has the bits gradientDescent() gives.
 // One control for all: cancellation ends every unfinished run with status "cancelled" (runs not

@@ -68,6 +68,11 @@ void LaneGroup::copyOut(std::size_t k, double* theta) const {
   for (std::size_t i = 0; i < P_; ++i) theta[i] = theta_[i][k];
 }
 
+void LaneGroup::head(std::size_t k, double* w) const {
+  const Pack* h = alpha_.data() + alphaOffset_[L_];
+  for (std::size_t i = 0; i < spec_.inputDim(); ++i) w[i] = h[i][k];
+}
+
 void LaneGroup::evaluate(double* loss) {
   for (std::size_t l = L_; l-- > 0;) {
     Pack* next = alpha_.data() + (l == 0 ? alphaOffset_[L_] : alphaOffset_[l - 1]);

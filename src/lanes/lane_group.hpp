@@ -55,6 +55,8 @@ class LaneGroup {
   // An idle lane: zero weights stay exactly zero under the step (every update is a signed zero).
   void clear(std::size_t k);
   void copyOut(std::size_t k, double* theta) const;
+  // Lane k's end-to-end vector w (d_0 values) at the evaluated point: Evaluator::endToEnd().
+  void head(std::size_t k, double* w) const;
 
   // The first sweep and the head in every lane; loss[k] is what Evaluator::evaluate returns.
   void evaluate(double* loss);

@@ -106,22 +106,22 @@ std::vector<dln::GdResult> compare(const dln::Problem& problem, const std::vecto
   return lanes;
 }
 
-// The paper's schedule (loss and sharpnessPower every 5 steps): the rows take the loss from the
-// lane's own evaluation, the point is copied out and evaluated by the scalar Evaluator only where
-// the run ends (rowsFromLanes). Every bit as the single runs, with runs that diverge (non-finite
+// The paper's schedule (loss, distance and sharpnessPower every 5 steps): the rows take the loss
+// and the distance from the lane's own evaluation, the point is copied out and evaluated by the
+// scalar Evaluator only where the run ends (rowsFromLanes). Every bit as the single runs, with runs that diverge (non-finite
 // and above a ceiling), reach a loss target, end off the schedule, record per decade too and
 // outnumber the lanes; then a cancellation in the middle of the runs. False cases: the decision is
 // false for any other column (and the default quantities), and a loss column read one step late
 // would differ.
 void checkPaperSchedule(const dln::Problem& mc) {
   dln::GdOptions paper;
-  paper.record = {"loss", "sharpnessPower"};
+  paper.record = {"loss", "distance", "sharpnessPower"};
   paper.recordEvery = 5;
-  CHECK(dln::lanes::rowsFromLanes(paper), "the paper's schedule takes its rows from the lanes");
-  for (auto other : {std::vector<std::string>{}, {"loss", "gradNorm"}, {"sharpnessPower", "distance"}, {"excessLoss"}}) {
+  CHECK(dln::lanes::rowsFromLanes(mc, paper), "the paper's schedule takes its rows from the lanes");
+  for (auto other : {std::vector<std::string>{}, {"loss", "gradNorm"}, {"sharpnessPower", "sharpness"}, {"excessLoss"}}) {
     dln::GdOptions o = paper;
     o.record = other;
-    CHECK(!dln::lanes::rowsFromLanes(o), "a row reading the evaluator or the point is evaluated again");
+    CHECK(!dln::lanes::rowsFromLanes(mc, o), "a row reading the evaluator or the point is evaluated again");
   }
   std::vector<dln::lanes::LaneRun> runs;
   for (std::uint64_t i = 0; i < 13; ++i) {
@@ -137,6 +137,7 @@ void checkPaperSchedule(const dln::Problem& mc) {
   runs[6].options.lossTarget = 0.28;    // stops on the target, midway
   runs[9].options.recordPerDecade = 4;  // rows off the every-5 schedule
   runs[11].options.probeOptions.sharpness.powerIterations = 3;
+  runs[12].options.record = {"distanceMean", "loss", "distance"};  // no power iteration, the columns reordered
   std::vector<dln::GdResult> got = compare(mc, runs, "paper's schedule");
   std::size_t diverged = 0, converged = 0, completed = 0;
   for (const auto& r : got) {
@@ -174,7 +175,8 @@ void checkPaperSchedule(const dln::Problem& mc) {
   for (std::size_t i = 0; i < many.size(); ++i) {
     if (lanes[i].status != dln::RunStatus::Cancelled) {
       std::string why;
-      CHECK(sameResult(lanes[i], got[i % runs.size()], why), "a run ended before the cancellation: " + why);
+      const bool same = sameResult(lanes[i], got[i % runs.size()], why);
+      CHECK(same, "a run ended before the cancellation: " + why);
       continue;
     }
     ++cancelled;
@@ -188,7 +190,8 @@ void checkPaperSchedule(const dln::Problem& mc) {
     one.status = dln::RunStatus::Cancelled;
     one.message = "cancelled at step " + std::to_string(lanes[i].steps);
     std::string why;
-    CHECK(sameResult(lanes[i], one, why), "a run cancelled midway: " + why);
+    const bool same = sameResult(lanes[i], one, why);
+    CHECK(same, "a run cancelled midway: " + why);
   }
   std::printf("  paper's schedule: %zu of %zu runs cancelled, %zu midway\n", cancelled, many.size(), midway);
   CHECK(midway >= 1 && cancelled > midway, "the cancellation reaches runs midway (" + std::to_string(midway) +
