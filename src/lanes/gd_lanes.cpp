@@ -86,7 +86,8 @@ std::string laneIneligibility(const Problem& problem, const GdOptions& o) {
 }
 
 std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::vector<LaneRun>& runs,
-                                           RunControl& control) {
+                                           RunControl& control, LaneStats* stats) {
+  LaneStats counted;
   const std::size_t P = problem.spec().paramCount();
   std::vector<GdResult> results(runs.size());
   std::vector<std::size_t> pending;
@@ -169,14 +170,36 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.active = false;
   };
 
+  // Whether lane k, free, takes the next pending run now. A run recording sharpnessPower every e
+  // steps waits (its lane idle, at most e - 1 steps) until its rows fall on the steps where another
+  // lane recording it every e steps has its rows: the batched power iteration costs the same for
+  // one lane as for all, and lanes out of phase (a run refilling the lane of one that diverged)
+  // would each pay it. Which lane runs a run when changes no bit of its result.
+  auto startsNow = [&]() {
+    if (next >= pending.size() || pulse.cancelled()) return true;
+    const GdOptions& o = runs[pending[next]].options;
+    if (!recordsPower(o) || o.recordEvery == 0) return true;
+    bool others = false;
+    for (std::size_t j = 0; j < kLanes; ++j) {
+      const Slot& s = slots[j];
+      if (!s.active || !s.power || runs[s.run].options.recordEvery != o.recordEvery) continue;
+      if (s.t % o.recordEvery == 0) return true;  // its next step is a row: start in phase with it
+      others = true;
+    }
+    return !others;
+  };
+  bool waiting[kLanes] = {};
+
   for (std::size_t k = 0; k < kLanes; ++k) start(k);
   double loss[kLanes], power[kLanes];
   bool ended[kLanes], row[kLanes], last[kLanes], rowCancelled[kLanes];
   PowerRequest request[kLanes];
   for (;;) {
     bool any = false;
-    for (std::size_t k = 0; k < kLanes; ++k) any = any || slots[k].active;
+    for (std::size_t k = 0; k < kLanes; ++k) any = any || slots[k].active || waiting[k];
     if (!any) break;
+    ++counted.groupSteps;
+    for (std::size_t k = 0; k < kLanes; ++k) counted.waitingLaneSteps += waiting[k];
     group.evaluate(loss);
     const bool cancelled = pulse.cancelled();
     bool anyPower = false;
@@ -222,6 +245,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     // The power iterations of every lane recording sharpnessPower here, batched: the lanes'
     // gradients completed first (as the single run completes its gradient before a row).
     if (anyPower) {
+      ++counted.powerIterations;
       group.completeGradient();
       try {
         group.powerIteration(request, power, pulse.flag());
@@ -297,8 +321,15 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     }
     // The update of every lane (finished lanes' updates are discarded by start() below).
     group.completeGradientAndStep();
-    for (std::size_t k = 0; k < kLanes; ++k)
-      if (ended[k]) start(k);
+    for (std::size_t k = 0; k < kLanes; ++k) {
+      if (!ended[k] && !waiting[k]) continue;
+      waiting[k] = !startsNow();
+      if (!waiting[k]) {
+        start(k);
+      } else if (ended[k]) {
+        group.clear(k);  // idle while it waits (a diverged lane's values would only grow)
+      }
+    }
     pulse.beat(done, lastLoss);
   }
   // Cancelled: runs never started end where they began.
@@ -309,6 +340,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     r.weights = runs[pending[next]].theta0;
   }
   pulse.finish(done, lastLoss);
+  if (stats) *stats = counted;
   return results;
 }
 

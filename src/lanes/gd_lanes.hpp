@@ -62,10 +62,19 @@ std::size_t laneWidth();
 // evaluator or the point.
 bool rowsFromLanes(const Problem& problem, const GdOptions& options);
 
+// What one call did (tests, benchmarks): steps of the lane group, its batched power iterations,
+// lane-steps spent idle by a run waiting for its phase (see gd_lanes.cpp, startsNow).
+struct LaneStats {
+  std::uint64_t groupSteps = 0;
+  std::uint64_t powerIterations = 0;
+  std::uint64_t waitingLaneSteps = 0;
+};
+
 // Runs every run to its end; result i belongs to runs[i] and has the bits gradientDescent() gives.
 // One control for all: cancellation ends every unfinished run with status "cancelled" (runs not
-// started yet end at step 0 with no rows). Progress counts the steps of all runs.
+// started yet end at step 0 with no rows). Progress counts the steps of all runs. A run recording
+// sharpnessPower every e steps may wait up to e - 1 steps for a lane in phase with the others.
 std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::vector<LaneRun>& runs,
-                                           RunControl& control);
+                                           RunControl& control, LaneStats* stats = nullptr);
 
 }  // namespace dln::lanes

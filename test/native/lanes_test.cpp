@@ -161,6 +161,42 @@ void checkPaperSchedule(const dln::Problem& mc) {
           "the row's loss is the loss at its step, not after the step");
   }
 
+  // A run refilling the lane of one that diverged at step 7 waits two steps for the other lanes'
+  // phase: every batched power iteration falls on a multiple of 5 group steps (not so without the
+  // wait: its rows at 8 + 5 j would double them), with the single runs' bits. False case: a refill
+  // recording every 7 steps cannot share the others' power iterations.
+  {
+    std::vector<dln::lanes::LaneRun> phased;
+    for (std::uint64_t i = 0; i < 9; ++i) {
+      dln::lanes::LaneRun r{initOf(mc, 1.4 + 0.05 * static_cast<double>(i), 900 + i), paper};
+      r.options.learningRate = 0.005 + 0.002 * static_cast<double>(i);
+      r.options.maxSteps = 100;
+      r.options.probeOptions.sharpness.powerIterations = 4;
+      phased.push_back(std::move(r));
+    }
+    phased[0].theta0 = initOf(mc, 0.8, 305);  // non-finite at step 7
+    phased[0].options.learningRate = 40.0;
+    dln::lanes::LaneStats stats;
+    dln::RunControl control;
+    auto lanes = dln::lanes::gradientDescentLanes(mc, phased, control, &stats);
+    CHECK(lanes[0].status == dln::RunStatus::Diverged && lanes[0].divergedAt == 7, "the first run diverges at step 7");
+    for (std::size_t i = 0; i < phased.size(); ++i) {
+      dln::RunControl single;
+      std::string why;
+      const bool same = sameResult(lanes[i], dln::gradientDescent(mc, phased[i].theta0, phased[i].options, single), why);
+      CHECK(same, "a run in phase: " + why);
+    }
+    std::printf("  phase: %llu group steps, %llu power iterations, %llu lane-steps waiting\n",
+                static_cast<unsigned long long>(stats.groupSteps), static_cast<unsigned long long>(stats.powerIterations),
+                static_cast<unsigned long long>(stats.waitingLaneSteps));
+    CHECK(stats.groupSteps == 111 && stats.waitingLaneSteps == 2 && stats.powerIterations == 23,
+          "the refill waits two steps and shares the others' power iterations (rows at 0, 5, ..., 110)");
+    phased[8].options.recordEvery = 7;
+    auto apart = dln::lanes::gradientDescentLanes(mc, phased, control, &stats);
+    CHECK(stats.waitingLaneSteps == 0 && stats.powerIterations > 23 + 10,
+          "a refill on another schedule has power iterations of its own");
+  }
+
   // Cancelled in the middle (the progress callback raises the flag once 2000 steps are done): a
   // cancelled run has the single run's rows up to where it stopped (the single run with that many
   // steps as its budget, whose last row is dropped where the cancellation reached the power
