@@ -50,7 +50,6 @@ bool recordsPower(const GdOptions& o) { return records(o, "sharpnessPower"); }
 // extras (a column not asked for is not declared, its value ignored).
 const std::vector<std::string> kLaneExtras = {"sharpnessPower", "distance", "distanceMean"};
 
-
 }  // namespace
 
 std::size_t laneWidth() { return kLanes; }
@@ -151,11 +150,10 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.distanceMean = s.fromLanes && records(o, "distanceMean");
     s.power = recordsPower(o);
     s.powerRows = 0;
-    s.recorder = std::make_unique<RunRecorder>(
-        problem, o.record, o.probeOptions, r.trace, pulse.flag(),
-        s.fromLanes ? kLaneExtras
-        : s.power   ? std::vector<std::string>{"sharpnessPower"}
-                    : std::vector<std::string>{});
+    s.recorder = std::make_unique<RunRecorder>(problem, o.record, o.probeOptions, r.trace, pulse.flag(),
+                                               s.fromLanes ? kLaneExtras
+                                               : s.power   ? std::vector<std::string>{"sharpnessPower"}
+                                                           : std::vector<std::string>{});
     if (o.recordEvery > 0) s.recorder->reserve(std::min<std::uint64_t>(o.maxSteps / o.recordEvery + 2, 1u << 20));
     s.schedule = std::make_unique<RecordSchedule>(o.recordEvery, o.recordPerDecade);
     s.guard = std::make_unique<DivergenceGuard>(o.lossCeiling);

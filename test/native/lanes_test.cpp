@@ -118,7 +118,8 @@ void checkPaperSchedule(const dln::Problem& mc) {
   paper.record = {"loss", "distance", "sharpnessPower"};
   paper.recordEvery = 5;
   CHECK(dln::lanes::rowsFromLanes(mc, paper), "the paper's schedule takes its rows from the lanes");
-  for (auto other : {std::vector<std::string>{}, {"loss", "gradNorm"}, {"sharpnessPower", "sharpness"}, {"excessLoss"}}) {
+  for (auto other :
+       {std::vector<std::string>{}, {"loss", "gradNorm"}, {"sharpnessPower", "sharpness"}, {"excessLoss"}}) {
     dln::GdOptions o = paper;
     o.record = other;
     CHECK(!dln::lanes::rowsFromLanes(mc, o), "a row reading the evaluator or the point is evaluated again");
@@ -145,9 +146,9 @@ void checkPaperSchedule(const dln::Problem& mc) {
     converged += r.status == dln::RunStatus::Converged;
     completed += r.status == dln::RunStatus::Completed;
   }
-  CHECK(diverged >= 2 && converged >= 1 && completed >= 8,
-        "the paper's runs cover divergence, a target and budgets (" + std::to_string(diverged) + " diverged, " +
-            std::to_string(converged) + " converged)");
+  CHECK(diverged >= 2 && converged >= 1 && completed >= 8, "the paper's runs cover divergence, a target and budgets (" +
+                                                               std::to_string(diverged) + " diverged, " +
+                                                               std::to_string(converged) + " converged)");
   // False case: the loss column one step later (the loss after the update) differs.
   {
     dln::lanes::LaneRun later = runs[0];
@@ -183,11 +184,13 @@ void checkPaperSchedule(const dln::Problem& mc) {
     for (std::size_t i = 0; i < phased.size(); ++i) {
       dln::RunControl single;
       std::string why;
-      const bool same = sameResult(lanes[i], dln::gradientDescent(mc, phased[i].theta0, phased[i].options, single), why);
+      const bool same =
+          sameResult(lanes[i], dln::gradientDescent(mc, phased[i].theta0, phased[i].options, single), why);
       CHECK(same, "a run in phase: " + why);
     }
     std::printf("  phase: %llu group steps, %llu power iterations, %llu lane-steps waiting\n",
-                static_cast<unsigned long long>(stats.groupSteps), static_cast<unsigned long long>(stats.powerIterations),
+                static_cast<unsigned long long>(stats.groupSteps),
+                static_cast<unsigned long long>(stats.powerIterations),
                 static_cast<unsigned long long>(stats.waitingLaneSteps));
     CHECK(stats.groupSteps == 111 && stats.waitingLaneSteps == 2 && stats.powerIterations == 23,
           "the refill waits two steps and shares the others' power iterations (rows at 0, 5, ..., 110)");
@@ -202,7 +205,8 @@ void checkPaperSchedule(const dln::Problem& mc) {
   // steps as its budget, whose last row is dropped where the cancellation reached the power
   // iteration), its weights, final loss and final gradient norm.
   std::atomic<bool> flag{false};
-  dln::RunControl control(&flag, [&flag](const dln::Progress& p) { flag = flag || p.done >= 1000; }, 0.0);
+  dln::RunControl control(
+      &flag, [&flag](const dln::Progress& p) { flag = flag || p.done >= 1000; }, 0.0);
   std::vector<dln::lanes::LaneRun> many;
   for (std::uint64_t i = 0; i < 3; ++i)
     for (const auto& r : runs) many.push_back(r);
