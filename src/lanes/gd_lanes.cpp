@@ -168,7 +168,7 @@ std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::ve
     s.active = false;
   };
 
-  // Whether lane k, free, takes the next pending run now. A run recording sharpnessPower every e
+  // Whether a free lane takes the next pending run now. A run recording sharpnessPower every e
   // steps waits (its lane idle, at most e - 1 steps) until its rows fall on the steps where another
   // lane recording it every e steps has its rows: the batched power iteration costs the same for
   // one lane as for all, and lanes out of phase (a run refilling the lane of one that diverged)
