@@ -1,8 +1,12 @@
 // GD steps per run in SIMD lanes against single runs on the Marion-Chizat shape (widths 5 x 10, 1):
 // prints {"singleNsPerStep", "lanesNsPerStep", "ratio", "laneIsa"} for 16 runs of `steps` steps
 // each (recording only the first and last points; with `paper`, the paper's schedule: loss and
-// sharpnessPower, 20 power iterations, every 5 steps), best of 3, measured in one process. Usage:
-// bench_lanes [steps] [cpu level, where the core dispatches by level] [plain|paper] [lane isa cap:
+// sharpnessPower, 20 power iterations, every 5 steps; with `grid`, as the Fig. 1 grid records it
+// in `npm run bench -- lanes` -- loss, distance and sharpnessPower every 5 steps -- with 4 of the
+// 16 runs ending early at steps off the schedule, as the grid's diverging runs do, so that lanes
+// refill mid-run), best of 3, measured in one process; ns per run-step over the steps the runs
+// take. Usage:
+// bench_lanes [steps] [cpu level, where the core dispatches by level] [plain|paper|grid] [lane isa cap:
 // baseline|avx2|avx512, the widest instruction set the lanes may use]. DLN_BENCH_LANES_ONLY=1 skips the
 // single runs (singleNsPerStep is then null): for profiling the lanes alone.
 #include <chrono>
@@ -34,7 +38,8 @@ int main(int argc, char** argv) {
   // One BLAS thread, as the addon sets at load: OpenBLAS's idle threads spin in sched_yield and
   // took ~25% off the lanes' time on 2 cores.
   dln::setBlasThreads(1);
-  const bool paper = argc > 3 && std::strcmp(argv[3], "paper") == 0;
+  const bool grid = argc > 3 && std::strcmp(argv[3], "grid") == 0;
+  const bool paper = grid || (argc > 3 && std::strcmp(argv[3], "paper") == 0);
 #if __has_include("lanes/lane_table.hpp")
   if (argc > 4) {
     dln::cpu::Level cap;
@@ -65,8 +70,13 @@ int main(int argc, char** argv) {
       runs[r].options.record = {"loss", "sharpnessPower"};
       runs[r].options.recordEvery = 5;
     }
+    if (grid) {
+      runs[r].options.record = {"loss", "distance", "sharpnessPower"};
+      if (r % 4 == 1) runs[r].options.maxSteps = steps / 8 + 3 * r + 1;  // ends early, off the schedule
+    }
   }
-  const double total = static_cast<double>(steps * runs.size());
+  double total = 0.0;
+  for (const auto& r : runs) total += static_cast<double>(r.options.maxSteps);
   double single = 1e300, lanes = 1e300;
   const bool lanesOnly = std::getenv("DLN_BENCH_LANES_ONLY") != nullptr;
   for (int rep = 0; rep < 3; ++rep) {

@@ -13,12 +13,15 @@
 // weights, trace -- has the same bits as gradientDescent() on the same machine. Recordings are
 // made per lane by the single-run code itself: the lane's point is copied out, a scalar Evaluator
 // evaluates it (bitwise the lane's loss) and the run's own RunRecorder records the row; probes
-// (the Lanczos eigensolves) therefore behave exactly as in a single run. The exception is
+// (the Lanczos eigensolves) therefore behave exactly as in a single run. The exceptions:
 // sharpnessPower, the reference code's power iteration (20 products from a fresh Gaussian start
 // at every row of the paper's schedule, which dominates its cost): the lanes recording it at a
 // step run their power iterations together (LaneGroup::powerIteration: one product for every lane
 // per vector operation, the starts drawn per lane from the single run's streams) and the recorder
-// takes the estimate as a driver column, with the same bits as the single run's probe.
+// takes the estimate as a driver column, with the same bits as the single run's probe; and a run
+// whose rows read only the loss, the distances to w* and sharpnessPower (rowsFromLanes: the
+// paper's schedule), whose rows take them from the lane's own evaluation, the point copied out and
+// evaluated by the scalar Evaluator only at the run's end (the weights and the final gradient norm).
 //
 // Each lane has its own learning rate, initial point, step budget, targets, ceiling, recording
 // schedule and quantities; a lane whose run ends (budget, target, divergence) takes the next
@@ -49,10 +52,29 @@ std::string laneIneligibility(const Problem& problem, const GdOptions& options);
 // Lanes per group of the kernel in use.
 std::size_t laneWidth();
 
+// Whether a run's rows read nothing but the lane step's own values, so that a row that does not
+// end the run is recorded without copying the lane's point out or evaluating it again: "loss" is
+// the row context's loss (probes.cpp), which is the lane's evaluate() -- bitwise
+// Evaluator::evaluate --, sharpnessPower the batched power iteration's column, distance and
+// distanceMean (regression) the probes' arithmetic on the lane's end-to-end vector (bitwise
+// Evaluator::endToEnd), step and time the counter's. The paper's schedule records loss, distance
+// and sharpnessPower. Anything else (the default quantities, gradNorm, the eigensolves) reads the
+// evaluator or the point.
+bool rowsFromLanes(const Problem& problem, const GdOptions& options);
+
+// What one call did (tests, benchmarks): steps of the lane group, its batched power iterations,
+// lane-steps spent idle by a run waiting for its phase (see gd_lanes.cpp, startsNow).
+struct LaneStats {
+  std::uint64_t groupSteps = 0;
+  std::uint64_t powerIterations = 0;
+  std::uint64_t waitingLaneSteps = 0;
+};
+
 // Runs every run to its end; result i belongs to runs[i] and has the bits gradientDescent() gives.
 // One control for all: cancellation ends every unfinished run with status "cancelled" (runs not
-// started yet end at step 0 with no rows). Progress counts the steps of all runs.
+// started yet end at step 0 with no rows). Progress counts the steps of all runs. A run recording
+// sharpnessPower every e steps may wait up to e - 1 steps for a lane in phase with the others.
 std::vector<GdResult> gradientDescentLanes(const Problem& problem, const std::vector<LaneRun>& runs,
-                                           RunControl& control);
+                                           RunControl& control, LaneStats* stats = nullptr);
 
 }  // namespace dln::lanes

@@ -28,6 +28,12 @@ LaneGroup::LaneGroup(const Problem& problem)
   alphaOffset_[L_] = a;
   a += spec_.inputDim();
   betaOffset_[L_] = b;
+  for (std::size_t l = 0; l < L_; ++l) {
+    rows_.push_back(spec_.rows(l));
+    cols_.push_back(spec_.cols(l));
+  }
+  for (std::size_t l = 0; l <= L_; ++l) paramOffset_.push_back(spec_.offset(l));
+  chain_ = {L_, rows_.data(), cols_.data(), paramOffset_.data(), alphaOffset_.data(), betaOffset_.data()};
   memory_.grow(
       doubleBytes(checkedMul(checkedAdd(checkedAdd(a, b, "widths"), P_, "widths"), kLanes, "widths"), "widths"),
       "widths");
@@ -60,6 +66,11 @@ void LaneGroup::clear(std::size_t k) { load(k, std::vector<double>(P_, 0.0).data
 
 void LaneGroup::copyOut(std::size_t k, double* theta) const {
   for (std::size_t i = 0; i < P_; ++i) theta[i] = theta_[i][k];
+}
+
+void LaneGroup::head(std::size_t k, double* w) const {
+  const Pack* h = alpha_.data() + alphaOffset_[L_];
+  for (std::size_t i = 0; i < spec_.inputDim(); ++i) w[i] = h[i][k];
 }
 
 void LaneGroup::evaluate(double* loss) {
@@ -112,16 +123,22 @@ void LaneGroup::reserveProducts() {
   start_.assign(P_, 0.0);
 }
 
-void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
+void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want, Pack* squares) {
   reserveProducts();
   // HessianOperator::applyUnivariate: da_{l-1} = W_l^T da_l + V_l^T a_l from da_{L-1} = 0 (the
   // last layer's x is null), dw = da_{-1}; db_0 = C''[dw]; then per layer db_{l+1} = W_l db_l +
-  // V_l b_l and (H v)_l = da_l b_l^T + a_l db_l^T in one pass.
-  for (std::size_t l = L_; l-- > 0;) {
-    const Pack* x = l + 1 == L_ ? nullptr : dAlpha(l);
-    Pack* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
-    k_.backwardFused(spec_.rows(l), spec_.cols(l), theta(l)->v, x ? x->v : nullptr, v[spec_.offset(l)].v,
-                     alpha_[alphaOffset_[l]].v, next->v);
+  // V_l b_l and (H v)_l = da_l b_l^T + a_l db_l^T in one pass. The IEEE copies run each sweep in
+  // one call (the chain kernels: the same kernels in the same order).
+  const bool chained = k_.backwardChain && k_.forwardChain;
+  if (chained) {
+    k_.backwardChain(chain_, theta_.data()->v, v->v, alpha_.data()->v, dAlpha_.data()->v);
+  } else {
+    for (std::size_t l = L_; l-- > 0;) {
+      const Pack* x = l + 1 == L_ ? nullptr : dAlpha(l);
+      Pack* next = l == 0 ? dAlpha(L_) : dAlpha(l - 1);
+      k_.backwardFused(spec_.rows(l), spec_.cols(l), theta(l)->v, x ? x->v : nullptr, v[spec_.offset(l)].v,
+                       alpha_[alphaOffset_[l]].v, next->v);
+    }
   }
   const std::size_t d0 = spec_.inputDim();
   const Pack* dw = dAlpha(L_);
@@ -134,12 +151,18 @@ void LaneGroup::hvp(const Pack* v, Pack* out, const bool* want) {
   } else {
     hessianActionPerLane(dw, dg, want);
   }
+  if (chained) {
+    k_.forwardChain(chain_, theta_.data()->v, v->v, beta_.data()->v, alpha_.data()->v, dAlpha_.data()->v,
+                    dBeta_.data()->v, out->v, squares ? squares->v : nullptr);
+    return;
+  }
   for (std::size_t l = 0; l < L_; ++l) {
     Pack* next = l + 1 < L_ ? dBeta(l + 1) : nullptr;
     k_.forwardAndOutput(spec_.rows(l), spec_.cols(l), theta(l)->v, v[spec_.offset(l)].v, dBeta(l)->v,
                         beta_[betaOffset_[l]].v, next ? next->v : nullptr, dAlpha(l)->v, alpha_[alphaOffset_[l]].v,
                         out[spec_.offset(l)].v);
   }
+  if (squares) ops_.sumOfSquares(P_, out->v, squares->v);
 }
 
 void LaneGroup::hessianActionPerLane(const Pack* dw, Pack* dg, const bool* want) {
@@ -174,22 +197,18 @@ void LaneGroup::powerIteration(const PowerRequest* request, double* estimate, Ca
   // The starts: the single runs' normal draws, all lanes at once (lane_normals.hpp), normalized
   // (v[i] *= 1 / ||v||, the norm in the single run's order).
   drawNormals(keys, want, n, v_.data()->v);
-  Pack startSquares;
+  Pack startSquares, inv0;
   ops_.sumOfSquares(n, v_.data()->v, startSquares.v);
-  for (std::size_t k = 0; k < kLanes; ++k) {
-    if (!want[k]) continue;
-    const double inv0 = 1.0 / std::sqrt(startSquares[k]);
-    for (std::size_t i = 0; i < n; ++i) v_[i][k] *= inv0;
-  }
+  for (std::size_t k = 0; k < kLanes; ++k) inv0[k] = want[k] ? 1.0 / std::sqrt(startSquares[k]) : 1.0;
+  ops_.scale(n, inv0.v, v_.data()->v);  // x * 1.0 == x: the other lanes keep their bits
   Pack* v = v_.data();
   Pack* hv = hv_.data();
   for (std::size_t it = 0; it < iterations; ++it) {
     cancel.check();
     for (std::size_t k = 0; k < kLanes; ++k)
       if (active[k]) estimate[k] = current[k];
-    hvp(v, hv, active);
     Pack squares;
-    ops_.sumOfSquares(n, hv->v, squares.v);
+    hvp(v, hv, active, &squares);
     Pack rescale;
     bool anyRescale = false;
     for (std::size_t k = 0; k < kLanes; ++k) {

@@ -55,6 +55,8 @@ class LaneGroup {
   // An idle lane: zero weights stay exactly zero under the step (every update is a signed zero).
   void clear(std::size_t k);
   void copyOut(std::size_t k, double* theta) const;
+  // Lane k's end-to-end vector w (d_0 values) at the evaluated point: Evaluator::endToEnd().
+  void head(std::size_t k, double* w) const;
 
   // The first sweep and the head in every lane; loss[k] is what Evaluator::evaluate returns.
   void evaluate(double* loss);
@@ -65,7 +67,9 @@ class LaneGroup {
 
   // out = H v in every lane, at the evaluated points (gradient complete). The loss head's
   // Hessian action runs for the lanes with want[k] only; the other lanes' outputs are unspecified.
-  void hvp(const Pack* v, Pack* out, const bool* want);
+  // With `squares`: also squares[k] = fixed_order_sums.hpp's sumOfSquares of lane k's out (in the
+  // output pass where the kernels are the IEEE copies, else by the LaneOp after it).
+  void hvp(const Pack* v, Pack* out, const bool* want, Pack* squares = nullptr);
 
   // The reference code's power iteration (lanczos.cpp, powerIteration) for every lane with
   // request[k].want, at the evaluated points (gradient complete), all lanes' products at once:
@@ -83,6 +87,9 @@ class LaneGroup {
   const NetworkSpec& spec_;
   std::size_t L_, P_;
   std::vector<std::size_t> alphaOffset_, betaOffset_;
+  // The shapes and offsets for the chain kernels (LaneKernels::backwardChain/forwardChain).
+  std::vector<std::size_t> rows_, cols_, paramOffset_;
+  LaneChain chain_;
   std::vector<Pack> theta_, alpha_, beta_;
   Pack scale_;
   std::vector<double> w_, g_;

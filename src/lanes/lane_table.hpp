@@ -34,6 +34,19 @@ namespace dln::lanes {
 // Measured against 4 and 16 in docs/algorithms.md §4.8.
 constexpr std::size_t kLanes = 8;
 
+// A network's layer shapes and block offsets for the chain kernels below (in values: value i of a
+// buffer at i * kLanes doubles): layer l is rows[l] x cols[l], its weights at param[l] (increasing
+// in l, the P values contiguous); the sweep blocks alpha(l) at alpha[l], beta(l) at beta[l], l in
+// [0, depth] (LaneGroup's layout: alpha[depth] is the head block).
+struct LaneChain {
+  std::size_t depth = 0;
+  const std::size_t* rows = nullptr;
+  const std::size_t* cols = nullptr;
+  const std::size_t* param = nullptr;
+  const std::size_t* alpha = nullptr;
+  const std::size_t* beta = nullptr;
+};
+
 struct LaneKernels {
   // y (cols) = W^T x (kernels::transposedTimes, r = 1).
   void (*transposedTimes)(std::size_t rows, std::size_t cols, const double* W, const double* x, double* y);
@@ -50,6 +63,21 @@ struct LaneKernels {
                         const double* a, double* y);
   void (*forwardAndOutput)(std::size_t rows, std::size_t cols, const double* W, const double* V, const double* db,
                            const double* b, double* yOut, const double* da, const double* a, double* O);
+  // A Hessian-vector product's two sweeps over every layer in one call each (LaneGroup::hvp: the
+  // per-layer calls and their dispatch cost ~8% of the paper's schedule), the kernels above layer
+  // by layer in LaneGroup::hvp's order: backwardChain runs backwardFused for l = L-1, ..., 0 (x =
+  // dAlpha(l), none for the last layer; V = v's layer block; a = alpha(l); y = dAlpha(l - 1), the
+  // head block dAlpha(L) for l = 0); forwardChain runs forwardAndOutput for l = 0, ..., L-1 (db =
+  // dBeta(l), b = beta(l), yOut = dBeta(l + 1) but none for the last, da = dAlpha(l), a =
+  // alpha(l), O = out's layer block) and, with `squares` (one vector of kLanes values), also the
+  // sum of squares of out's P values in fixed_order_sums.hpp's order (four partial sums by index
+  // mod 4, the last P mod 4 values in the first), read back layer by layer while in cache.
+  // In the IEEE copies only (null in the contracted copies: lane_check.hpp compares the per-layer
+  // kernels there, and the norm is a LaneOp at every level).
+  void (*backwardChain)(const LaneChain& chain, const double* theta, const double* v, const double* alpha,
+                        double* dAlpha);
+  void (*forwardChain)(const LaneChain& chain, const double* theta, const double* v, const double* beta,
+                       const double* alpha, const double* dAlpha, double* dBeta, double* out, double* squares);
 };
 
 // Element-wise over the lanes, IEEE operations in the scalar code's order (no contraction at any

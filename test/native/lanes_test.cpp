@@ -106,6 +106,138 @@ std::vector<dln::GdResult> compare(const dln::Problem& problem, const std::vecto
   return lanes;
 }
 
+// The paper's schedule (loss, distance and sharpnessPower every 5 steps): the rows take the loss
+// and the distance from the lane's own evaluation, the point is copied out and evaluated by the
+// scalar Evaluator only where the run ends (rowsFromLanes). Every bit as the single runs, with runs that diverge (non-finite
+// and above a ceiling), reach a loss target, end off the schedule, record per decade too and
+// outnumber the lanes; then a cancellation in the middle of the runs. False cases: the decision is
+// false for any other column (and the default quantities), and a loss column read one step late
+// would differ.
+void checkPaperSchedule(const dln::Problem& mc) {
+  dln::GdOptions paper;
+  paper.record = {"loss", "distance", "sharpnessPower"};
+  paper.recordEvery = 5;
+  CHECK(dln::lanes::rowsFromLanes(mc, paper), "the paper's schedule takes its rows from the lanes");
+  for (auto other :
+       {std::vector<std::string>{}, {"loss", "gradNorm"}, {"sharpnessPower", "sharpness"}, {"excessLoss"}}) {
+    dln::GdOptions o = paper;
+    o.record = other;
+    CHECK(!dln::lanes::rowsFromLanes(mc, o), "a row reading the evaluator or the point is evaluated again");
+  }
+  std::vector<dln::lanes::LaneRun> runs;
+  for (std::uint64_t i = 0; i < 13; ++i) {
+    dln::lanes::LaneRun r{initOf(mc, 1.4 + 0.1 * static_cast<double>(i % 5), 700 + i), paper};
+    r.options.learningRate = 0.005 + 0.003 * static_cast<double>(i);
+    r.options.maxSteps = 60 + 7 * i;  // most end off the schedule: a last row of their own
+    r.options.probeOptions.sharpness.seed = 40 + i;
+    runs.push_back(std::move(r));
+  }
+  runs[1].options.learningRate = 40.0;  // diverges (non-finite loss)
+  runs[1].theta0 = initOf(mc, 0.8, 305);
+  runs[3].options.lossCeiling = 1e-3;   // above the ceiling at once
+  runs[6].options.lossTarget = 0.28;    // stops on the target, midway
+  runs[9].options.recordPerDecade = 4;  // rows off the every-5 schedule
+  runs[11].options.probeOptions.sharpness.powerIterations = 3;
+  runs[12].options.record = {"distanceMean", "loss", "distance"};  // no power iteration, the columns reordered
+  std::vector<dln::GdResult> got = compare(mc, runs, "paper's schedule");
+  std::size_t diverged = 0, converged = 0, completed = 0;
+  for (const auto& r : got) {
+    diverged += r.status == dln::RunStatus::Diverged;
+    converged += r.status == dln::RunStatus::Converged;
+    completed += r.status == dln::RunStatus::Completed;
+  }
+  CHECK(diverged >= 2 && converged >= 1 && completed >= 8, "the paper's runs cover divergence, a target and budgets (" +
+                                                               std::to_string(diverged) + " diverged, " +
+                                                               std::to_string(converged) + " converged)");
+  // False case: the loss column one step later (the loss after the update) differs.
+  {
+    dln::lanes::LaneRun later = runs[0];
+    later.options.recordEvery = 1;
+    dln::RunControl control;
+    auto every = dln::lanes::gradientDescentLanes(mc, {later}, control);
+    const auto& loss = every[0].trace.columns()[2].values;
+    const auto& scheduled = got[0].trace.columns()[2].values;
+    CHECK(every[0].trace.columns()[2].name == "loss" && sameBits(loss[5], scheduled[1]) &&
+              !sameBits(loss[6], scheduled[1]),
+          "the row's loss is the loss at its step, not after the step");
+  }
+
+  // A run refilling the lane of one that diverged at step 7 waits two steps for the other lanes'
+  // phase: every batched power iteration falls on a multiple of 5 group steps (not so without the
+  // wait: its rows at 8 + 5 j would double them), with the single runs' bits. False case: a refill
+  // recording every 7 steps cannot share the others' power iterations.
+  {
+    std::vector<dln::lanes::LaneRun> phased;
+    for (std::uint64_t i = 0; i < 9; ++i) {
+      dln::lanes::LaneRun r{initOf(mc, 1.4 + 0.05 * static_cast<double>(i), 900 + i), paper};
+      r.options.learningRate = 0.005 + 0.002 * static_cast<double>(i);
+      r.options.maxSteps = 100;
+      r.options.probeOptions.sharpness.powerIterations = 4;
+      phased.push_back(std::move(r));
+    }
+    phased[0].theta0 = initOf(mc, 0.8, 305);  // non-finite at step 7
+    phased[0].options.learningRate = 40.0;
+    dln::lanes::LaneStats stats;
+    dln::RunControl control;
+    auto lanes = dln::lanes::gradientDescentLanes(mc, phased, control, &stats);
+    CHECK(lanes[0].status == dln::RunStatus::Diverged && lanes[0].divergedAt == 7, "the first run diverges at step 7");
+    for (std::size_t i = 0; i < phased.size(); ++i) {
+      dln::RunControl single;
+      std::string why;
+      const bool same =
+          sameResult(lanes[i], dln::gradientDescent(mc, phased[i].theta0, phased[i].options, single), why);
+      CHECK(same, "a run in phase: " + why);
+    }
+    std::printf("  phase: %llu group steps, %llu power iterations, %llu lane-steps waiting\n",
+                static_cast<unsigned long long>(stats.groupSteps),
+                static_cast<unsigned long long>(stats.powerIterations),
+                static_cast<unsigned long long>(stats.waitingLaneSteps));
+    CHECK(stats.groupSteps == 111 && stats.waitingLaneSteps == 2 && stats.powerIterations == 23,
+          "the refill waits two steps and shares the others' power iterations (rows at 0, 5, ..., 110)");
+    phased[8].options.recordEvery = 7;
+    auto apart = dln::lanes::gradientDescentLanes(mc, phased, control, &stats);
+    CHECK(stats.waitingLaneSteps == 0 && stats.powerIterations > 23 + 10,
+          "a refill on another schedule has power iterations of its own");
+  }
+
+  // Cancelled in the middle (the progress callback raises the flag once 2000 steps are done): a
+  // cancelled run has the single run's rows up to where it stopped (the single run with that many
+  // steps as its budget, whose last row is dropped where the cancellation reached the power
+  // iteration), its weights, final loss and final gradient norm.
+  std::atomic<bool> flag{false};
+  dln::RunControl control(
+      &flag, [&flag](const dln::Progress& p) { flag = flag || p.done >= 1000; }, 0.0);
+  std::vector<dln::lanes::LaneRun> many;
+  for (std::uint64_t i = 0; i < 3; ++i)
+    for (const auto& r : runs) many.push_back(r);
+  auto lanes = dln::lanes::gradientDescentLanes(mc, many, control);
+  std::size_t cancelled = 0, midway = 0;
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    if (lanes[i].status != dln::RunStatus::Cancelled) {
+      std::string why;
+      const bool same = sameResult(lanes[i], got[i % runs.size()], why);
+      CHECK(same, "a run ended before the cancellation: " + why);
+      continue;
+    }
+    ++cancelled;
+    if (lanes[i].steps == 0) continue;
+    ++midway;
+    dln::lanes::LaneRun shorter = many[i];
+    shorter.options.maxSteps = lanes[i].steps;
+    dln::RunControl single;
+    dln::GdResult one = dln::gradientDescent(mc, shorter.theta0, shorter.options, single);
+    one.trace.truncateRows(lanes[i].trace.rows());
+    one.status = dln::RunStatus::Cancelled;
+    one.message = "cancelled at step " + std::to_string(lanes[i].steps);
+    std::string why;
+    const bool same = sameResult(lanes[i], one, why);
+    CHECK(same, "a run cancelled midway: " + why);
+  }
+  std::printf("  paper's schedule: %zu of %zu runs cancelled, %zu midway\n", cancelled, many.size(), midway);
+  CHECK(midway >= 1 && cancelled > midway, "the cancellation reaches runs midway (" + std::to_string(midway) +
+                                               ") and runs not started (" + std::to_string(cancelled - midway) + ")");
+}
+
 }  // namespace
 
 void runAll() {
@@ -204,6 +336,8 @@ void runAll() {
           "a moved power seed shows in sharpnessPower only (" + why + ")");
     CHECK(lanes[1].weights == got[0].weights, "a moved power seed leaves the trajectory alone");
   }
+
+  checkPaperSchedule(*mc);
 
   // False case: one ulp on one lane's learning rate shows in its weights.
   {
