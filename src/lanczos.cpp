@@ -158,6 +158,25 @@ void symmetricUniforms(Rng& rng, std::size_t n, double* out) {
   if (i < n) out[i] = value(static_cast<std::uint32_t>(draw() >> 32));
 }
 
+// q = v + scale q, returning ||q||^2 in sumOfSquares' order (the same bits as the update
+// followed by sumOfSquares, in one pass instead of two).
+double addScaledSumOfSquares(std::size_t n, const double* v, double scale, double* q) {
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double x0 = v[i] + scale * q[i], x1 = v[i + 1] + scale * q[i + 1];
+    const double x2 = v[i + 2] + scale * q[i + 2], x3 = v[i + 3] + scale * q[i + 3];
+    q[i] = x0, q[i + 1] = x1, q[i + 2] = x2, q[i + 3] = x3;
+    s0 += x0 * x0, s1 += x1 * x1, s2 += x2 * x2, s3 += x3 * x3;
+  }
+  for (; i < n; ++i) {
+    const double x = v[i] + scale * q[i];
+    q[i] = x;
+    s0 += x * x;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
 // A random unit vector orthogonal to the first m rows of Q; false if none exists (m == n).
 bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out, double* c) {
   if (m >= n) return false;
@@ -201,9 +220,18 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
   const double c2 = b[m - 2] * b[m - 2] * muLast2;
   const double h = 0.5 * (mu - p);
   const double x0 = 0.5 * (mu + p) + std::sqrt(h * h + c2);
-  double hi = -std::numeric_limits<double>::infinity();  // Gershgorin: an upper bound
-  for (std::size_t k = 0; k < m; ++k)
-    hi = std::max(hi, sign * a[k] + (k > 0 ? std::fabs(b[k - 1]) : 0.0) + (k + 1 < m ? std::fabs(b[k]) : 0.0));
+  // The bracket's upper end: +inf until a point right of the root is seen. Only a bisection
+  // reads it, and only then is the Gershgorin bound computed (Newton's steps from the left stay
+  // below the root, so an upper bound they never read would be O(m) per call for nothing: the
+  // same iterates either way).
+  double hi = std::numeric_limits<double>::infinity();
+  auto upper = [&]() {
+    if (hi != std::numeric_limits<double>::infinity()) return hi;
+    double g = -std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < m; ++k)
+      g = std::max(g, sign * a[k] + (k > 0 ? std::fabs(b[k - 1]) : 0.0) + (k + 1 < m ? std::fabs(b[k]) : 0.0));
+    return g;
+  };
   double lo = mu, x = x0;
   // d_m(x) and d_m'(x); false when a leading pivot is not negative (x is not above
   // theta_max(T_{m-1}) in floating point). The pivots come from the leading minors
@@ -241,7 +269,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
       // At the start: x0 is within rounding of mu, and so is the root.
       if (it == 0) break;
       lo = std::max(lo, x);
-      const double mid = 0.5 * (lo + hi);
+      const double mid = 0.5 * (lo + upper());
       // The bracket has closed on x (adjacent doubles): evaluating again would give the same
       // failure (the loop used to spin to its cap here, 1 call in 10^4 along a run).
       if (mid == x) break;
@@ -255,7 +283,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
     if (std::fabs(next - x) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x) || !(hi > lo)) break;
     // Newton from the left stays in the bracket; from the right (x0 above the root by
     // rounding) it may overshoot below it: bisect then.
-    const double to = next > lo && next < hi ? next : 0.5 * (lo + hi);
+    const double to = next > lo && next < hi ? next : 0.5 * (lo + upper());
     // The bracket has closed on x (adjacent doubles) while the Newton step, from pivots that
     // carry rounding near the pole, is still large: another evaluation would give the same (the
     // loop ran to its cap here, 2 calls in 9 289 along the benchmark's runs).
@@ -366,7 +394,8 @@ LanczosProcess::LanczosProcess(SymmetricOperator& op, std::size_t maxBasis, Lanc
     alpha_.clear();
     beta_.clear();
   }
-  w_.assign(n_, 0.0);
+  // Every product writes all of w before it is read: not zero-filled.
+  w_.resize(n_);
   c_.resize(std::max(c_.size(), rows));
   pivots_.resize(std::max(pivots_.size(), 2 * rows));
   topVector_.resize(std::max(topVector_.size(), rows));
@@ -421,17 +450,18 @@ void LanczosProcess::track(std::size_t k, bool smallest) {
 void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
   const std::size_t n = n_;
   double* q = Q_.get();
+  double q0 = 0.0;
   if (start) {
     const double s = norm(n, start);
     if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
     // v0 + 1e-3 (||v0|| / sqrt n) xi with xi of unit variance per entry.
     const double scale = s > 0 ? startNoise * s / std::sqrt(double(n)) * std::sqrt(3.0) : 1.0;
     symmetricUniforms(rng, n, q);
-    for (std::size_t i = 0; i < n; ++i) q[i] = start[i] + scale * q[i];
+    q0 = std::sqrt(addScaledSumOfSquares(n, start, scale, q));
   } else {
     symmetricUniforms(rng, n, q);
+    q0 = norm(n, q);
   }
-  const double q0 = norm(n, q);
   if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
   scaleBy(n, q, q0);
 }
@@ -675,6 +705,7 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
     result.smallestResidual =
         fastSmallest_ ? std::fabs(lastBeta_) * std::sqrt(lowLast2_) : std::numeric_limits<double>::quiet_NaN();
     if (!wantVectors) return;
+    if (workspace_ && result.vectors.empty()) result.vectors = std::move(workspace_->vectors);
     result.vectors.resize(n);
     tridiagonalEigenvector(m_, alpha_.data(), beta_.data(), 1.0, top_, pivots_.data(), topVector_.data());
     kernels::transposedTimes(m_, n, 1, Q_.get(), topVector_.data(), result.vectors.data());

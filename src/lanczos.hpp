@@ -54,6 +54,9 @@ struct LanczosWorkspace {
   std::size_t capacity = 0;  // doubles in Q
   std::vector<double> w, c, alpha, beta, pivots, topVector, omega, omegaOld;
   std::vector<RitzPair> candidates;
+  // A buffer for the next result's Ritz vectors (LanczosResult::vectors takes it over), which a
+  // caller may hand back after use, e.g. the previous recording's start vector.
+  std::vector<double> vectors;
 };
 
 struct LanczosOptions {
