@@ -237,7 +237,7 @@ class SpectralProbe final : public Probe {
   enum class Kind { Sharpness, TopK, LambdaMin, Radius, Residual, Hvps };
   std::vector<std::size_t> columns_;
   std::vector<Kind> kinds_;
-  std::vector<double> previous_;  // the last Ritz vector(s); row 0 starts the next solve
+  std::vector<double> previous_;        // the last Ritz vector(s); row 0 starts the next solve
   LanczosWorkspace workspace_;          // one set of Lanczos buffers for the run's recordings
   std::unique_ptr<HessianOperator> H_;  // and one operator
   std::vector<double> top_;
