@@ -1,7 +1,8 @@
 // Extreme eigenvalues of a symmetric operator by Lanczos with full reorthogonalization
 // (classical Gram-Schmidt twice when the first pass cancels: the DGKS test), or, for the top-1
 // solve in its first block, partial reorthogonalization (the same Gram-Schmidt only when Simon's
-// estimate of the lost orthogonality passes sqrt(eps): docs/algorithms.md §2.2). A Ritz pair is
+// estimate of the lost orthogonality passes sqrt(eps), against the top Ritz vector alone when its
+// convergence explains the loss: docs/algorithms.md §2.2). A Ritz pair is
 // converged when its residual ||H y - theta y|| = |beta_j s_{j,i}| <= max(tol |theta_i|, nu),
 // nu = kLanczosNegligible * ||T||: the relative test, with an absolute floor at the accuracy
 // rounding allows (eigenvalues near 0 cannot be resolved relative to themselves; without the
