@@ -1,7 +1,8 @@
 // Extreme eigenvalues of a symmetric operator by Lanczos with full reorthogonalization
 // (classical Gram-Schmidt twice when the first pass cancels: the DGKS test), or, for the top-1
 // solve in its first block, partial reorthogonalization (the same Gram-Schmidt only when Simon's
-// estimate of the lost orthogonality passes sqrt(eps): docs/algorithms.md §2.2). A Ritz pair is
+// estimate of the lost orthogonality passes sqrt(eps), against the top Ritz vector alone when its
+// convergence explains the loss: docs/algorithms.md §2.2). A Ritz pair is
 // converged when its residual ||H y - theta y|| = |beta_j s_{j,i}| <= max(tol |theta_i|, nu),
 // nu = kLanczosNegligible * ||T||: the relative test, with an absolute floor at the accuracy
 // rounding allows (eigenvalues near 0 cannot be resolved relative to themselves; without the
@@ -52,8 +53,11 @@ struct LanczosWorkspace {
   // The basis: rows are written before they are read, so it is never zero-filled.
   std::unique_ptr<double[]> Q;
   std::size_t capacity = 0;  // doubles in Q
-  std::vector<double> w, c, alpha, beta, pivots, topVector, omega, omegaOld;
+  std::vector<double> w, c, alpha, beta, pivots, topVector, omega, omegaOld, ritzVector;
   std::vector<RitzPair> candidates;
+  // A buffer for the next result's Ritz vectors (LanczosResult::vectors takes it over), which a
+  // caller may hand back after use, e.g. the previous recording's start vector.
+  std::vector<double> vectors;
 };
 
 struct LanczosOptions {
@@ -174,6 +178,14 @@ class LanczosProcess {
   std::size_t closedBlocks() const { return finished_.size(); }
   // Full reorthogonalizations done (every step but the first without partial reorthogonalization).
   std::size_t reorthogonalizations() const { return reorthogonalizations_; }
+  // How a request of the partial reorthogonalization is met in a top-1 solve without the smallest
+  // pair: against the top Ritz vector when its convergence explains the loss, else against the
+  // whole basis (Selective, the default); always against the whole basis (Full, as before
+  // selective orthogonalization); or not at all (Ignore: the tests' false case, the loss left).
+  enum class Requests { Selective, Full, Ignore };
+  void setRequests(Requests r) { requests_ = r; }
+  // Requests met by selective orthogonalization (included in reorthogonalizations()).
+  std::size_t selectiveOrthogonalizations() const { return selectiveOrthogonalizations_; }
 
  private:
   struct Block {
@@ -209,6 +221,21 @@ class LanczosProcess {
   std::size_t reorthogonalizations_ = 0;
   double partialStep(std::size_t j, double a, double bPrev, double recurrenceNorm);
   bool partialReorthogonalization() const { return fast_ && finished_.empty() && blockStart_ == 0; }
+  // The top-1 solve without the smallest pair: a request of the estimates orthogonalizes against
+  // the top Ritz vector only (settle), when this step's top pair is known (ritzPairs ran), ||T||
+  // is inside the window where tridiagonalEigenvector takes its pivots from minors, and the top
+  // pair has converged far enough to be the cause of the loss (topExplainsLoss).
+  bool selectiveOrthogonalization() const {
+    return requests_ == Requests::Selective && partialReorthogonalization() && !fastSmallest_ && topRows_ == m_ &&
+           m_ > 0 && fastWindow() && topExplainsLoss();
+  }
+  bool topExplainsLoss() const;
+  double orthogonalizeAgainstTop(double before);
+  std::vector<double> ritzVector_;  // the top Ritz vector Q s of the selective orthogonalization
+  std::size_t ritzVectorRows_ = 0;  // the basis size it was formed at (0: none)
+  std::size_t topRows_ = 0;         // the basis size top_ belongs to
+  Requests requests_ = Requests::Selective;
+  std::size_t selectiveOrthogonalizations_ = 0;
   LanczosWorkspace* workspace_ = nullptr;
   MemoryReservation memory_;
 };

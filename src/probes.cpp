@@ -165,7 +165,17 @@ class SpectralProbe final : public Probe {
 
   void declare(Trace& trace) override {
     columns_.clear();
-    for (const auto& n : names_) columns_.push_back(trace.declare(n, n == "sharpnessTopK" ? o_.k : 1));
+    kinds_.clear();
+    for (const auto& n : names_) {
+      columns_.push_back(trace.declare(n, n == "sharpnessTopK" ? o_.k : 1));
+      // Each column's kind once, not a string comparison per column per recording.
+      kinds_.push_back(n == "sharpness"           ? Kind::Sharpness
+                       : n == "sharpnessTopK"     ? Kind::TopK
+                       : n == "lambdaMin"         ? Kind::LambdaMin
+                       : n == "spectralRadius"    ? Kind::Radius
+                       : n == "sharpnessResidual" ? Kind::Residual
+                                                  : Kind::Hvps);
+    }
   }
 
   void record(ProbeContext& c, Trace& trace) override {
@@ -180,14 +190,15 @@ class SpectralProbe final : public Probe {
       previous_.clear();
     }
     ++recordings_;
-    for (std::size_t i = 0; i < names_.size(); ++i) {
-      const std::string& n = names_[i];
-      if (n == "sharpness") trace.push(columns_[i], top_[0]);
-      else if (n == "sharpnessTopK") trace.push(columns_[i], top_.data(), top_.size());
-      else if (n == "lambdaMin") trace.push(columns_[i], smallest_);
-      else if (n == "spectralRadius") trace.push(columns_[i], std::max(std::fabs(top_[0]), std::fabs(smallest_)));
-      else if (n == "sharpnessResidual") trace.push(columns_[i], residual_);
-      else trace.push(columns_[i], static_cast<double>(hvps_));
+    for (std::size_t i = 0; i < kinds_.size(); ++i) {
+      switch (kinds_[i]) {
+        case Kind::Sharpness: trace.push(columns_[i], top_[0]); break;
+        case Kind::TopK: trace.push(columns_[i], top_.data(), top_.size()); break;
+        case Kind::LambdaMin: trace.push(columns_[i], smallest_); break;
+        case Kind::Radius: trace.push(columns_[i], std::max(std::fabs(top_[0]), std::fabs(smallest_))); break;
+        case Kind::Residual: trace.push(columns_[i], residual_); break;
+        case Kind::Hvps: trace.push(columns_[i], static_cast<double>(hvps_)); break;
+      }
     }
   }
 
@@ -212,15 +223,21 @@ class SpectralProbe final : public Probe {
     smallest_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.smallest;
     residual_ = o_.method == M::Power ? std::numeric_limits<double>::quiet_NaN() : s.residuals[0];
     hvps_ = s.products;
-    if (request.vectors)
-      previous_.assign(s.vectors.begin(), s.vectors.begin() + static_cast<long>(c.problem.spec().paramCount()));
+    if (request.vectors) {
+      // The Ritz vector (row 0 of s.vectors) is the next start; the previous start's buffer goes
+      // back to the workspace for the next solve's vectors (no allocation or copy per recording).
+      std::swap(previous_, s.vectors);
+      workspace_.vectors = std::move(s.vectors);
+    }
   }
 
   std::vector<std::string> names_;
   SharpnessOptions o_;
   bool wantSmallest_ = false;
+  enum class Kind { Sharpness, TopK, LambdaMin, Radius, Residual, Hvps };
   std::vector<std::size_t> columns_;
-  std::vector<double> previous_;
+  std::vector<Kind> kinds_;
+  std::vector<double> previous_;        // the last Ritz vector(s); row 0 starts the next solve
   LanczosWorkspace workspace_;          // one set of Lanczos buffers for the run's recordings
   std::unique_ptr<HessianOperator> H_;  // and one operator
   std::vector<double> top_;

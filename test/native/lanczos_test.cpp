@@ -437,6 +437,72 @@ int main() {
     // (Measured 1.4e-14, the rounding of 140 000-term sums; a row lost in the copy gives 1.)
     CHECK(ortho <= 1e-13, "orthonormal across the buffer's growth");
   }
+  // Selective orthogonalization (top 1, docs/algorithms.md §2.2): 80 steps on diag(1 .. 200, 1000)
+  // from a random start, never stopping. 1000 converges within a few steps; from then on the basis
+  // loses orthogonality to its Ritz vector (Paige), and without reorthogonalization a second copy
+  // of 1000 appears among the Ritz values of T (the false case, Requests::Ignore). Met against the
+  // top Ritz vector alone the requests keep a single copy, as the whole basis does (Full), and
+  // the top values agree to rounding.
+  {
+    using R = dln::LanczosProcess::Requests;
+    std::vector<double> d = range(200);
+    d.push_back(1000.0);
+    const std::size_t steps = 80;
+    auto run = [&](R requests, std::size_t& copies, std::size_t& selective, std::size_t& requestsMade) {
+      Diagonal H(d);
+      dln::Rng rng(21, dln::Purpose::Eigensolver);
+      dln::LanczosProcess p(H, steps);
+      p.track(1, false);
+      p.setRequests(requests);
+      p.begin(nullptr, 0.0, rng);
+      double top = 0.0;
+      for (std::size_t j = 0; j < steps; ++j) {
+        const double b = p.extend();
+        top = p.ritzPairs(b).front().value;
+        if (j + 1 < steps) p.advance(b);
+      }
+      std::vector<double> values(steps);
+      dln::linalg::tridiagonalEigen(steps, p.alpha().data(), p.beta().data(), values.data());
+      copies = static_cast<std::size_t>(
+          std::count_if(values.begin(), values.end(), [](double v) { return std::fabs(v - 1000.0) <= 1e-6; }));
+      selective = p.selectiveOrthogonalizations();
+      requestsMade = p.reorthogonalizations();
+      return top;
+    };
+    std::size_t copiesS = 0, copiesF = 0, copiesI = 0, selS = 0, selF = 0, selI = 0, reqS = 0, reqF = 0, reqI = 0;
+    const double topS = run(R::Selective, copiesS, selS, reqS);
+    const double topF = run(R::Full, copiesF, selF, reqF);
+    run(R::Ignore, copiesI, selI, reqI);
+    CHECK(copiesI >= 2, "requests ignored: a ghost copy of 1000 (the false case)");
+    CHECK(copiesF == 1, "requests met against the whole basis: one copy of 1000");
+    CHECK(copiesS == 1, "requests met against the top Ritz vector: one copy of 1000");
+    CHECK(selS > 0 && selF == 0 && selI == 0, "the selective orthogonalization ran (Selective only)");
+    CHECK_REL(topS, 1000.0, 1e-14, "the top value, selective");
+    CHECK_REL(topS, topF, 1e-14, "the top value as with the whole basis");
+  }
+  // The selective orthogonalization's guard: where the bottom pair converges first
+  // (diag(-1000, 1 .. 200), |lambda_min| > lambda_max as near a small initialization), the
+  // estimates' first request comes while the top pair's residual is far above 10 sqrt(eps) ||T||
+  // and is met against the whole basis; on diag(1 .. 200, 1000) (the false case) the first request
+  // is met against the top Ritz vector.
+  for (double outlier : {-1000.0, 1000.0}) {
+    std::vector<double> d = range(200);
+    d.push_back(outlier);
+    Diagonal H(d);
+    dln::Rng rng(22, dln::Purpose::Eigensolver);
+    dln::LanczosProcess p(H, 100);
+    p.track(1, false);
+    p.begin(nullptr, 0.0, rng);
+    for (std::size_t j = 0; j < 100 && p.reorthogonalizations() == 0; ++j) {
+      const double b = p.extend();
+      p.ritzPairs(b);
+      p.advance(b);
+    }
+    const std::string at = outlier < 0 ? "bottom outlier" : "top outlier";
+    CHECK(p.reorthogonalizations() == 1, "a request was made: " + at);
+    if (outlier < 0) CHECK(p.selectiveOrthogonalizations() == 0, "met against the whole basis: " + at);
+    else CHECK(p.selectiveOrthogonalizations() == 1, "met against the top Ritz vector: " + at);
+  }
   // Both ends of the range the norms allow (sums of squares: entries within about 1e+-154): near
   // the top, ||w||^2 is too close to overflow for ||w||^2 - ||c||^2 (the explicit norm instead).
   for (double scale : {1e150, 1e-150}) {
