@@ -8,6 +8,7 @@
 #include "addon.hpp"
 #include "blas.hpp"
 #include "convert.hpp"
+#include "det_log.hpp"
 #include "errors.hpp"
 #include "kernels.hpp"
 #include "kernels/cpu_dispatch.hpp"
@@ -42,6 +43,7 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
     }
     o.Set("cpuLevels", levels);
     o.Set("laneIsa", dln::lanes::isaName(dln::lanes::laneIsa()));
+    o.Set("normals", dln::kNormalsIdentity);
     o.Set("laneWidth", Napi::Number::New(env, static_cast<double>(dln::lanes::kLanes)));
     o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
 #if defined(__clang__)

@@ -219,6 +219,7 @@ export interface NativeBinding {
     cpuLevels: ('baseline' | 'avx2' | 'avx512')[];
     laneIsa: 'baseline' | 'avx2' | 'avx512';
     laneWidth: number;
+    normals: string;
     napiVersion: number;
     compiler: string;
   };

@@ -2,8 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace dln {
+
+namespace {
+// detLogOf (docs/algorithms.md §2.8), compiled into this file (built with -ffp-contract=off, as
+// u * u + v * v below needs too: CMakeLists.txt) so that the chunk loop in normals() can inline and
+// vectorize it.
+#include "det_log.inc"
+}  // namespace
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -75,7 +83,7 @@ double Rng::normal() {
     v = 2.0 * uniform() - 1.0;
     s = u * u + v * v;
   } while (s >= 1.0 || s == 0.0);
-  const double f = std::sqrt(-2.0 * std::log(s) / s);
+  const double f = std::sqrt(-2.0 * detLogOf<double, std::uint64_t>(s) / s);
   spare_ = v * f;
   hasSpare_ = true;
   return u * f;
@@ -102,8 +110,9 @@ void Rng::normals(std::size_t n, double* out) {
     return static_cast<double>(result >> 11) * 0x1.0p-52 - 1.0;
   };
   // In chunks of pairs: first the accepted (u, v, s) (the generator's sequence, rejections
-  // included), then the logs, then the square roots and divisions (two per SSE2 instruction:
-  // correctly rounded, the same bits as one at a time). The same operations on the same values as
+  // included), then the logs (detLogOf, branch-free: the compiler vectorizes the loop), then the
+  // square roots and divisions (two per SSE2 instruction: correctly rounded, the same bits as one at
+  // a time; so is every step of detLogOf). The same operations on the same values as
   // normal(): the same bits (test/native/rng_test.cpp). The acceptance is branchless: every
   // candidate is stored at the write index, which advances when it is accepted (a branch on it
   // mispredicts at the rejection rate, 1 - pi/4). With `pairs - w` pairs still to find, at least
@@ -123,7 +132,7 @@ void Rng::normals(std::size_t n, double* out) {
         w += acceptsPolar(s);
       }
     }
-    for (std::size_t p = 0; p < pairs; ++p) fs[p] = std::log(ss[p]);
+    for (std::size_t p = 0; p < pairs; ++p) fs[p] = detLogOf<double, std::uint64_t>(ss[p]);
     for (std::size_t p = 0; p < pairs; ++p) fs[p] = std::sqrt(-2.0 * fs[p] / ss[p]);
     const std::size_t full = std::min(pairs, (n - i) / 2);
     for (std::size_t p = 0; p < full; ++p) {

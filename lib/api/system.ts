@@ -46,6 +46,13 @@ export interface BuildInfo {
   laneIsa: 'baseline' | 'avx2' | 'avx512';
   /** Runs per lane group (doubles per SIMD value of the lanes). */
   laneWidth: number;
+  /**
+   * The identity of the normal draws (data, teacher, initial weights, label noise, power-iteration
+   * starts): `polar-detlog-1`, the polar method with dlnflow's own log (docs/algorithms.md §2.8),
+   * the same bits on every machine. A results directory records it (experiment.json) and is not
+   * resumed by a build that draws otherwise.
+   */
+  normals: string;
   napiVersion: number;
   compiler: string;
 }

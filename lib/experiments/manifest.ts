@@ -36,6 +36,11 @@ export interface Manifest {
   dataFiles: Record<string, string>;
   package: { name: string; version: string };
   blasVendor: string;
+  /**
+   * The identity of the normal draws that made the runs (buildInfo().normals); absent in
+   * directories written before it was recorded, whose draws used the system's log.
+   */
+  normals?: string;
   config: Experiment;
 }
 
@@ -53,6 +58,7 @@ export function manifestOf(loaded: LoadedExperiment, plan: Plan): Manifest {
     dataFiles: plan.dataFiles,
     package: { name: pkg.name, version: pkg.version },
     blasVendor: buildInfo().blasVendor,
+    normals: buildInfo().normals,
     config: loaded.experiment,
   };
 }
@@ -88,6 +94,27 @@ export function otherPlanError(out: string, existing: Manifest, manifest: Pick<M
   );
 }
 
+/** What a manifest without `normals` drew with: the system's log (before it was recorded). */
+export const LEGACY_NORMALS = 'polar-libm-log';
+
+/**
+ * Refuses to add runs to `out` when its runs were drawn with other normals (docs/algorithms.md
+ * §2.8): the same seeds would give other data and initial weights, and the directory would mix two
+ * streams. Reading, reporting and merging such a directory on its own stay possible.
+ */
+export function checkSameNormals(out: string, existing: Pick<Manifest, 'normals' | 'package'>, manifest: Pick<Manifest, 'normals'>): void {
+  const theirs = existing.normals ?? LEGACY_NORMALS;
+  const ours = manifest.normals ?? LEGACY_NORMALS;
+  if (theirs === ours) return;
+  throw new DlnError(
+    'ERR_DLN_CONFIG',
+    `${out} holds runs drawn with normals "${theirs}" (dlnflow ${existing.package?.version ?? '?'}); this dlnflow draws "${ours}" ` +
+      '(the Gaussian draws changed: the same seeds give other data and initial weights, docs/algorithms.md §2.8): ' +
+      'resuming would mix the two; rerun into a new --out (the old directory can still be reported and merged)',
+    { field: 'out' },
+  );
+}
+
 export function planLines(runs: readonly PlannedRun[]): string {
   return runs.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
@@ -113,6 +140,7 @@ export async function claimOut(
       if (existing && existing.planHash !== manifest.planHash) {
         throw otherPlanError(out, existing, manifest, 'choose a new --out, or delete that directory to start over');
       }
+      if (existing) checkSameNormals(out, existing, manifest);
       if (existing && options.keepExisting) return;
       const text = `${JSON.stringify(manifest, null, 2)}\n`;
       const manifestPath = join(out, 'experiment.json');

@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { DlnError } from '../errors';
 import { copyFileAtomic } from '../util/atomic-write';
 import { lockResultsWriter } from './lock';
-import { claimOut, otherPlanError, readManifest, type Manifest } from './manifest';
+import { claimOut, LEGACY_NORMALS, otherPlanError, readManifest, type Manifest } from './manifest';
 import { buildPlan, type PlannedRun } from './plan';
 import { checkOut } from './runner';
 import { experimentSchema } from './schema';
@@ -67,6 +67,14 @@ export async function mergeShards(dirs: string[], options: MergeShardsOptions = 
   });
   const first = manifests[0];
   manifests.forEach((m, i) => {
+    if ((m.normals ?? LEGACY_NORMALS) !== (first.normals ?? LEGACY_NORMALS)) {
+      throw new DlnError(
+        'ERR_DLN_CONFIG',
+        `${dirs[i]} holds runs drawn with normals "${m.normals ?? LEGACY_NORMALS}", ${dirs[0]} with "${first.normals ?? LEGACY_NORMALS}" ` +
+          '(docs/algorithms.md §2.8): not shards of one experiment; merge each with its own kind',
+        { field: 'dirs' },
+      );
+    }
     if (m.planHash !== first.planHash) {
       throw new DlnError(
         'ERR_DLN_CONFIG',

@@ -21,7 +21,7 @@ import type { LoadedExperiment } from './config';
 import { ProblemCache } from './execute';
 import { executeUnit, laneUnits } from './lanes';
 import { lockResultsWriter, type WriterRole } from './lock';
-import { claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
+import { checkSameNormals, claimOut, manifestOf, otherPlanError, readManifest } from './manifest';
 import { buildPlan, fileContentHash, inShard, type PlannedRun, type Shard } from './plan';
 import { divergedFinal } from './record-check';
 import { MetadataRecorder } from './run-metadata';
@@ -103,6 +103,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   if (existingManifest && existingManifest.planHash !== plan.hash) {
     throw otherPlanError(out, existingManifest, manifest, 'choose a new --out, or delete that directory to start over');
   }
+  if (existingManifest) checkSameNormals(out, existingManifest, manifest);
   ensureDir(out);
   const runs = ensureSubdir(out, 'runs');
   const role: WriterRole = shard ? { kind: 'shard', index: shard.index, count: shard.count } : { kind: 'all' };

@@ -3,8 +3,8 @@
 // lane's values written straight into the structure-of-arrays layout (value i of lane k at
 // i * kLanes + k, lane_group.hpp). Lane k's values are Rng(keys[k]).normals(n, .)'s bit for bit
 // (rng.hpp; test/native/lane_normals_test.cpp, at every CPU level): the same xoshiro256**
-// outputs, the same rejections, the same log (glibc's, one call per pair), square root and
-// division on the same values. docs/algorithms.md §2.8.
+// outputs, the same rejections, the same log (det_log.inc, kW lanes per instruction), square root
+// and division on the same values. docs/algorithms.md §2.8.
 #pragma once
 
 #include <cstddef>

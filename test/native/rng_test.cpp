@@ -5,10 +5,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 #include <thread>
 #include <vector>
+#if defined(__linux__)
+#include <unistd.h>
+#endif
 
 #include "check.hpp"
+#include "det_log.hpp"
 #include "rng.hpp"
 
 namespace {
@@ -45,9 +53,61 @@ std::vector<double> draw(std::uint64_t seed, std::uint64_t index, std::size_t co
   return out;
 }
 
+// FNV-1a over the bits of n normals of one fixed stream: by Rng::normals, or (libm) by the same
+// polar method written out with the system's std::log, as normal() drew them before detLog.
+constexpr std::size_t kHashed = 200000;
+std::uint64_t normalsHash(bool libm) {
+  std::vector<double> x(kHashed);
+  if (libm) {
+    Reference ref(dln::streamKey(2026, dln::Purpose::Data, {12, 7}));
+    auto centered = [&ref] { return 2.0 * (static_cast<double>(ref.next() >> 11) * 0x1.0p-53) - 1.0; };
+    for (std::size_t i = 0; i < kHashed; i += 2) {
+      double u, v, s;
+      do {
+        u = centered();
+        v = centered();
+        s = u * u + v * v;
+      } while (s >= 1.0 || s == 0.0);
+      const double f = std::sqrt(-2.0 * std::log(s) / s);
+      x[i] = u * f, x[i + 1] = v * f;
+    }
+  } else {
+    dln::Rng(dln::streamKey(2026, dln::Purpose::Data, {12, 7})).normals(kHashed, x.data());
+  }
+  std::uint64_t h = 0xCBF29CE484222325ULL;
+  for (double v : x) {
+    std::uint64_t b;
+    std::memcpy(&b, &v, sizeof b);
+    for (int i = 0; i < 8; ++i) h = (h ^ ((b >> (8 * i)) & 0xFF)) * 0x100000001B3ULL;
+  }
+  return h;
+}
+
+#if defined(__linux__) && defined(__x86_64__) && defined(__GLIBC__)
+// This program again, as `rng_test hash|hash-libm`, in a child process with glibc's tunables `env`
+// (glibc.cpu.hwcaps masks CPU features from its ifunc selection: libm's log without FMA).
+std::uint64_t childHash(const char* mode, const char* env) {
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (len <= 0) return 0;
+  self[len] = 0;
+  const std::string command = std::string("env ") + env + " '" + self + "' " + mode;
+  std::FILE* p = popen(command.c_str(), "r");
+  if (!p) return 0;
+  unsigned long long h = 0;
+  const int got = std::fscanf(p, "%llx", &h);
+  pclose(p);
+  return got == 1 ? h : 0;
+}
+#endif
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && (std::strcmp(argv[1], "hash") == 0 || std::strcmp(argv[1], "hash-libm") == 0)) {
+    std::printf("%016llx\n", static_cast<unsigned long long>(normalsHash(std::strcmp(argv[1], "hash-libm") == 0)));
+    return 0;
+  }
   // SplitMix64's published first outputs from state 0.
   {
     std::uint64_t state = 0;
@@ -168,7 +228,7 @@ int main() {
           ++rejected;
         }
         longest = std::max(longest, rejected);
-        const double f = std::sqrt(-2.0 * std::log(s) / s);
+        const double f = std::sqrt(-2.0 * dln::detLog(s) / s);
         same = same && check::sameBits(rng.normal(), u * f) && check::sameBits(rng.normal(), v * f);
         checked += 2;
       }
@@ -212,6 +272,23 @@ int main() {
     CHECK(!check::sameBits(x[0], y[0]) && check::sameBits(x[1], y[0]), "and is the same values shifted by one");
     c.normals(230, y);
     CHECK(!check::sameBits(x[0], y[0]), "a neighbouring stream differs");
+  }
+  // The draws do not depend on the machine's libm (docs/algorithms.md §4.7): a pinned hash of
+  // 200000 normals, the same in a child process whose glibc runs without FMA (x86-64 Linux with an
+  // FMA CPU). False case, the reason for detLog: the same draws with std::log differ there.
+  {
+    const std::uint64_t h = normalsHash(false);
+    CHECK(h == 0x3E48DF74DA40DEBAULL, "200000 normals of a fixed key: pinned hash (got " + std::to_string(h) + ")");
+#if defined(__linux__) && defined(__x86_64__) && defined(__GLIBC__)
+    if (__builtin_cpu_supports("fma")) {
+      const char* noFma = "GLIBC_TUNABLES=glibc.cpu.hwcaps=-FMA,-FMA4,-AVX2";
+      CHECK(childHash("hash", "DLN_UNUSED=1") == h, "a child process draws the same normals");
+      CHECK(childHash("hash", noFma) == h, "so does a child whose glibc runs without FMA");
+      const std::uint64_t libm = childHash("hash-libm", "DLN_UNUSED=1");
+      CHECK(libm != 0 && libm == normalsHash(true), "with std::log: a child draws this process's values");
+      CHECK(childHash("hash-libm", noFma) != libm, "false case: with std::log, glibc without FMA draws other bits");
+    }
+#endif
   }
   return check::done("rng_test");
 }
