@@ -5,8 +5,14 @@
 // Claims, at rtol = 1e-4, 1e-6, 1e-8, 1e-10 (atol = 1e-3 rtol), with the error measured as
 // max_t ||y - y_exact||_inf / (atol + rtol ||y_exact(t)||_inf):
 //   - exponential Rosenbrock (exprb43, exprb32): exact for linear flows up to the Krylov error,
-//     which the stopping rule keeps below the tolerance: error <= 0.1 at every tolerance, with a
-//     handful of gradients (the cost is in Hessian-vector products, not in steps);
+//     which the stopping rule keeps below the tolerance: error <= 0.01 at rtol 1e-4 to 1e-8
+//     (measured 0.0006-0.002), with a handful of gradients (the cost is in Hessian-vector products,
+//     not in steps). At rtol 1e-10 the tolerance meets the rounding floor: H's condition number is
+//     1e6, so one product's rounding is ~1e6 x 1.1e-16 = 1.1e-10 relative to the slow modes that
+//     remain, about one tol. There the error is rounding, and which steps the controller takes:
+//     one ulp changed in one entry of Q moves exprb43 between 0.038 and 0.239 tol (23 variants),
+//     and the normal draws' own log (docs/algorithms.md §2.8) moved this y0's from 0.050 to 0.137.
+//     The claim there is the controller's, with a margin of two: error <= 0.5;
 //   - RKC2: error-per-step control of a second-order method without local extrapolation gives a
 //     global error ~ rtol^(2/3) (docs/stiff-integration.md §5.3): error <= 0.3 rtol^(2/3) in
 //     absolute terms, which is 1.1 x at rtol 1e-3 and ~200 x rtol at 1e-10.
@@ -128,8 +134,9 @@ int main() {
         (unsigned long long)a.stats.accepted, b.error, (unsigned long long)b.stats.nfev,
         (unsigned long long)b.stats.hvps, r.error, rkcBound, (unsigned long long)r.stats.nfev, r.stats.maxStages);
     c.expect(a.ok && b.ok && r.ok, "rtol %g: every run reached every sample", rtol);
-    c.expect(a.error <= 0.1, "exprb43 rtol %g: error %g x tol", rtol, a.error);
-    c.expect(b.error <= 0.1, "exprb32 rtol %g: error %g x tol", rtol, b.error);
+    const double bound = rtol >= 1e-8 ? 0.01 : 0.5;  // in units of tol: the rounding floor at 1e-10 (above)
+    c.expect(a.error <= bound, "exprb43 rtol %g: error %g x tol above %g", rtol, a.error, bound);
+    c.expect(b.error <= bound, "exprb32 rtol %g: error %g x tol above %g", rtol, b.error, bound);
     c.expect(r.error <= rkcBound, "rkc rtol %g: error %g x tol above 0.3 rtol^(2/3)", rtol, r.error);
     c.expect(a.wrong > 0.1 && b.wrong > 0.1 && r.wrong > rkcBound, "rtol %g: lambda_min off by 0.1%% not caught", rtol);
     c.expect(a.stats.nfev < 100 && b.stats.nfev < 100, "rtol %g: exponential steppers took %llu / %llu gradients", rtol,
