@@ -5,7 +5,8 @@
 //  - the kernels alone, on random blocks with signed zeros and subnormals among the entries, widths
 //    C = 1..8, depths 1..10, last layer R = 1, 2, C, with and without the L2 term;
 //  - HessianOperator::apply against the per-layer loop written out here (the code before the sweeps),
-//    on uniform networks (the whole-chain path, asserted taken) and ragged ones (the per-layer path);
+//    on uniform networks (the whole-chain path, asserted taken) and ragged ones (the per-layer path),
+//    and in place (out == v);
 //  - false cases: a per-layer reference that sums a row (or accumulates the rows) in another order
 //    must differ somewhere, so the comparison can fail.
 #include <algorithm>
@@ -181,6 +182,9 @@ void checkOperator(const std::vector<std::size_t>& widths, double l2, bool whole
     std::vector<double> got(v.size());
     H.apply(v.data(), got.data());
     CHECK(sameBits(got, operatorReference(ev, v.data())), "apply equals the per-layer loop: " + what);
+    std::vector<double> inPlace(v);
+    H.apply(inPlace.data(), inPlace.data());
+    CHECK(sameBits(got, inPlace), "apply in place (out == v) gives the same product: " + what);
   }
 }
 
