@@ -37,6 +37,21 @@ HessianOperator::HessianOperator(const Evaluator& evaluator)
   dBeta_.assign(b, 0.0);
   dA_.assign(problem_.endToEndSize(), 0.0);
   dG_.assign(problem_.endToEndSize(), 0.0);
+
+  // Whole-chain sweeps: the layout they assume, checked on the actual buffers.
+  const std::size_t C = spec_.cols(0);
+  bool uniform = r_ == 1 && problem_.univariate() && C >= 1 && C <= 8;
+  for (std::size_t l = 0; l < L_ && uniform; ++l) {
+    largestLayer_ = std::max(largestLayer_, spec_.layerSize(l));
+    uniform = spec_.cols(l) == C && (l + 1 == L_ || spec_.rows(l) == C) && spec_.offset(l) == l * C * C &&
+              dAlphaOffset_[l] == l * C && dBetaOffset_[l] == l * C && ev_.alpha(l) == ev_.alpha(0) + l * C &&
+              ev_.beta(l) == ev_.beta(0) + l * C;
+  }
+  if (uniform) uniformC_ = C;
+}
+
+bool HessianOperator::wholeChain() const {
+  return uniformC_ && largestLayer_ < kernels::gemvThreshold() && kernels::chainKernels().uniformBackward;
 }
 
 void HessianOperator::apply(const double* v, double* out) {
@@ -114,6 +129,16 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
   // blocks are always written by the fused loop.
   const double* theta = ev_.theta();
   const std::size_t gemv = kernels::gemvThreshold();
+  const kernels::ChainKernels& k = kernels::chainKernels();
+  if (uniformC_ && largestLayer_ < gemv && k.uniformBackward) {  // wholeChain()
+    // The same operations as the per-layer loop below, whole-chain (chain_kernels.hpp).
+    const std::size_t C = uniformC_, R = spec_.rows(L_ - 1);
+    k.uniformBackward(C, L_, R, theta, v, ev_.alpha(0), dAlpha_.data(), dAlpha_.data() + dAlphaOffset_[L_]);
+    problem_.loss().hessianAction(dAlpha_.data() + dAlphaOffset_[L_], dBeta_.data());
+    k.uniformForward(C, L_, R, theta, v, ev_.beta(0), dBeta_.data(), dAlpha_.data(), ev_.alpha(0), 2.0 * problem_.l2(),
+                     out);
+    return;
+  }
   auto dAlpha = [&](std::size_t l) { return dAlpha_.data() + dAlphaOffset_[l]; };
   auto dBeta = [&](std::size_t l) { return dBeta_.data() + dBetaOffset_[l]; };
   for (std::size_t l = L_; l-- > 0;) {
@@ -130,7 +155,7 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
         kernels::transposedTimes(rows, cols, 1, V, ev_.alpha(l), next);
       }
     } else {
-      kernels::chainKernels().backwardFused(rows, cols, W, x, V, ev_.alpha(l), next);
+      k.backwardFused(rows, cols, W, x, V, ev_.alpha(l), next);
     }
   }
   problem_.loss().hessianAction(dAlpha(L_), dBeta(0));
@@ -145,8 +170,8 @@ void HessianOperator::applyUnivariate(const double* v, double* out) {
       kernels::times(rows, cols, 1, V, ev_.beta(l), next, true);
       next = nullptr;
     }
-    kernels::chainKernels().forwardAndOutput(rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l),
-                                             twoL2, out + spec_.offset(l));
+    k.forwardAndOutput(rows, cols, W, V, dBeta(l), ev_.beta(l), next, dAlpha(l), ev_.alpha(l), twoL2,
+                       out + spec_.offset(l));
   }
 }
 

@@ -35,6 +35,8 @@ class HessianOperator final : public SymmetricOperator {
   std::size_t dimension() const override { return spec_.paramCount(); }
   void apply(const double* v, double* out) override;
   std::size_t products() const { return products_; }
+  // Whether apply() runs the whole-chain sweeps (uniform small widths, univariate; hessian.cpp).
+  bool wholeChain() const;
   const Evaluator& evaluator() const { return ev_; }
 
  private:
@@ -46,6 +48,10 @@ class HessianOperator final : public SymmetricOperator {
   std::size_t L_, r_;
   std::vector<double> dAlpha_, dBeta_, dA_, dG_;
   std::vector<std::size_t> dAlphaOffset_, dBetaOffset_;
+  // The width C when the univariate sweeps can run whole-chain (chain_kernels.hpp uniformBackward /
+  // uniformForward: every layer C x C but the last, 1 <= C <= 8, contiguous blocks), else 0; and the
+  // largest layer's size (the sweeps run only where every layer is below the dgemv threshold).
+  std::size_t uniformC_ = 0, largestLayer_ = 0;
   std::size_t products_ = 0;
   MemoryReservation memory_;  // the buffers above, counted against the memory limit
 };

@@ -34,6 +34,18 @@ struct ChainKernels {
   // O = da b^T + a db^T (+ twoL2 V).
   void (*forwardAndOutput)(std::size_t rows, std::size_t cols, const double* W, const double* V, const double* db,
                            const double* b, double* yOut, const double* da, const double* a, double twoL2, double* O);
+  // The HVP's two sweeps over a whole chain at uniform width C (1 <= C <= 8; every layer C x C but
+  // the last, R x C; the blocks contiguous: layer l's weights at l C^2, its rows' and columns'
+  // vectors at l C), bitwise equal to backwardFused / forwardAndOutput called per layer (which
+  // hessian.cpp does otherwise). Null where the compiler has no vector extensions (then the
+  // per-layer path runs).
+  // backward: dAlpha + l C = da_l for l < L - 1 (da_{L-1} = 0, not written), dw = da_{-1}.
+  void (*uniformBackward)(std::size_t C, std::size_t L, std::size_t R, const double* W, const double* V,
+                          const double* alpha, double* dAlpha, double* dw);
+  // forward from db_0: out's layer l = da_l b_l^T + a_l db_l^T (+ twoL2 V_l), db_{l+1} = W_l db_l + V_l b_l.
+  void (*uniformForward)(std::size_t C, std::size_t L, std::size_t R, const double* W, const double* V,
+                         const double* beta, const double* db0, const double* dAlpha, const double* alpha, double twoL2,
+                         double* out);
 };
 
 // Indexed by cpu::Level; null where the level is not compiled in.
