@@ -53,21 +53,24 @@ constexpr std::size_t kP = 230;  // the Marion-Chizat network's parameters (widt
 
 inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
+// Rng::next on a local state (xoshiro256**), for the frozen baselines below.
+inline std::uint64_t next(std::uint64_t& s0, std::uint64_t& s1, std::uint64_t& s2, std::uint64_t& s3) {
+  const std::uint64_t result = rotl(s1 * 5, 7) * 9;
+  const std::uint64_t t = s1 << 17;
+  s2 ^= s0;
+  s3 ^= s1;
+  s1 ^= s2;
+  s0 ^= s3;
+  s2 ^= t;
+  s3 = rotl(s3, 45);
+  return result;
+}
+
 // Rng::normals before the branchless acceptance, on a fresh stream (Rng(key)): the baseline.
 void legacyNormals(std::uint64_t key, std::size_t n, double* out) {
   std::uint64_t s0 = dln::splitmix64(key), s1 = dln::splitmix64(key), s2 = dln::splitmix64(key),
                 s3 = dln::splitmix64(key);
-  auto uniform = [&]() {
-    const std::uint64_t result = rotl(s1 * 5, 7) * 9;
-    const std::uint64_t t = s1 << 17;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 45);
-    return static_cast<double>(result >> 11) * 0x1.0p-53;
-  };
+  auto uniform = [&]() { return static_cast<double>(next(s0, s1, s2, s3) >> 11) * 0x1.0p-53; };
   constexpr std::size_t kChunk = 32;
   double us[kChunk], vs[kChunk], ss[kChunk], ls[kChunk];
   std::size_t i = 0;
@@ -95,17 +98,7 @@ void legacyNormals(std::uint64_t key, std::size_t n, double* out) {
 void glibcNormals(std::uint64_t key, std::size_t n, double* out) {
   std::uint64_t s0 = dln::splitmix64(key), s1 = dln::splitmix64(key), s2 = dln::splitmix64(key),
                 s3 = dln::splitmix64(key);
-  auto centered = [&]() {
-    const std::uint64_t result = rotl(s1 * 5, 7) * 9;
-    const std::uint64_t t = s1 << 17;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 45);
-    return static_cast<double>(result >> 11) * 0x1.0p-52 - 1.0;
-  };
+  auto centered = [&]() { return static_cast<double>(next(s0, s1, s2, s3) >> 11) * 0x1.0p-52 - 1.0; };
   constexpr std::size_t kChunk = 64;
   alignas(16) double us[kChunk + 1], vs[kChunk + 1], ss[kChunk + 1], fs[kChunk];
   std::size_t i = 0;
