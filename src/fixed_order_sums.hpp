@@ -1,6 +1,7 @@
-// Sums of products in one fixed order, shared by the eigensolvers (lanczos.cpp, krylov_phi.cpp)
-// and the lanes' power iteration (lanes/lane_group.cpp), which must reproduce lanczos.cpp's norms
-// bit for bit. Four accumulators over i mod 4, the tail into the first, combined as
+// Sums of products in one fixed order, shared by the power iteration (lanczos.cpp, powerIteration),
+// krylov_phi.cpp and the lanes' power iteration (lanes/lane_group.cpp), which must reproduce
+// powerIteration's norms bit for bit. (The Lanczos process sums in sixteen chains of its own:
+// lanczos_passes/passes.hpp.) Four accumulators over i mod 4, the tail into the first, combined as
 // (s0 + s1) + (s2 + s3): a single running sum is bound by the add latency, and a fixed order keeps
 // results independent of the machine. Every includer is compiled at the core's baseline flags, so
 // each gets the same operations.

@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "fixed_order_sums.hpp"
 #include "kernels.hpp"
+#include "lanczos_passes/passes.hpp"
 #include "linalg.hpp"
 #include "memory.hpp"
 #include "rng.hpp"
@@ -30,13 +31,19 @@ inline void rescalePair(double& hi, double& lo) {
 
 double norm(std::size_t n, const double* x) { return std::sqrt(sumOfSquares(n, x)); }
 
+// The process's own passes over vectors (lanczos_passes/passes.hpp): sixteen chains per reduction,
+// the widest instruction set the CPU runs, the same bits on every machine. (powerIteration keeps
+// sumOfSquares: the lanes reproduce its norms bit for bit.)
+inline const lanczos_passes::Passes& vec() { return lanczos_passes::passes(); }
+
+double basisNorm(std::size_t n, const double* x) { return std::sqrt(vec().sumOfSquares(n, x)); }
+
 // x /= s, by one division and n multiplications (a division per entry, at 4-5 cycles each, cost
 // a quarter of a product per Lanczos step at P = 230); the quotient where 1/s would overflow or
 // lose digits as a subnormal.
 void scaleBy(std::size_t n, double* x, double s) {
   if (s > 0x1p-1000 && s < 0x1p+1000) {
-    const double inv = 1.0 / s;
-    for (std::size_t i = 0; i < n; ++i) x[i] *= inv;
+    vec().scale(n, x, 1.0 / s, x);
   } else {
     for (std::size_t i = 0; i < n; ++i) x[i] /= s;
   }
@@ -45,16 +52,15 @@ void scaleBy(std::size_t n, double* x, double s) {
 // out = x / s, as scaleBy.
 void scaledCopy(std::size_t n, const double* x, double s, double* out) {
   if (s > 0x1p-1000 && s < 0x1p+1000) {
-    const double inv = 1.0 / s;
-    for (std::size_t i = 0; i < n; ++i) out[i] = x[i] * inv;
+    vec().scale(n, x, 1.0 / s, out);
   } else {
     for (std::size_t i = 0; i < n; ++i) out[i] = x[i] / s;
   }
 }
 
-// c = Q w and w -= Q^T c for the first m rows of Q (n each). Small bases use these loops (four
-// rows per pass over w, four accumulators per dot: a fixed order, so results do not depend on
-// the machine); past a few L1 caches of basis, BLAS's blocked matrix-vector products win.
+// c = Q w and w -= Q^T c for the first m rows of Q (n each). Small bases use the process's own
+// passes (a fixed order, so results do not depend on the machine); past a few L1 caches of basis,
+// BLAS's blocked matrix-vector products win.
 constexpr std::size_t kLoopBasisLimit = 16384;
 
 void project(std::size_t n, std::size_t m, const double* Q, const double* w, double* c) {
@@ -62,31 +68,7 @@ void project(std::size_t n, std::size_t m, const double* Q, const double* w, dou
     kernels::times(m, n, 1, Q, w, c);
     return;
   }
-  // Two rows per pass over w (each row's dot in dot4's order: the same bits as dot4).
-  std::size_t i = 0;
-  const std::size_t n4 = n & ~std::size_t(3);
-  for (; i + 2 <= m; i += 2) {
-    const double* x = Q + i * n;
-    const double* y = x + n;
-    double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0, b0 = 0.0, b1 = 0.0, b2 = 0.0, b3 = 0.0;
-    for (std::size_t j = 0; j < n4; j += 4) {
-      a0 += x[j] * w[j];
-      a1 += x[j + 1] * w[j + 1];
-      a2 += x[j + 2] * w[j + 2];
-      a3 += x[j + 3] * w[j + 3];
-      b0 += y[j] * w[j];
-      b1 += y[j + 1] * w[j + 1];
-      b2 += y[j + 2] * w[j + 2];
-      b3 += y[j + 3] * w[j + 3];
-    }
-    for (std::size_t j = n4; j < n; ++j) {
-      a0 += x[j] * w[j];
-      b0 += y[j] * w[j];
-    }
-    c[i] = (a0 + a1) + (a2 + a3);
-    c[i + 1] = (b0 + b1) + (b2 + b3);
-  }
-  for (; i < m; ++i) c[i] = dot4(n, Q + i * n, w);
+  vec().project(n, m, Q, w, c);
 }
 
 void subtract(std::size_t n, std::size_t m, const double* Q, double* c, double* w) {
@@ -95,44 +77,12 @@ void subtract(std::size_t n, std::size_t m, const double* Q, double* c, double* 
     kernels::transposedTimes(m, n, 1, Q, c, w, true);
     return;
   }
-  std::size_t i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const double* q0 = Q + i * n;
-    const double *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
-    const double c0 = c[i], c1 = c[i + 1], c2 = c[i + 2], c3 = c[i + 3];
-    for (std::size_t j = 0; j < n; ++j) w[j] -= (c0 * q0[j] + c1 * q1[j]) + (c2 * q2[j] + c3 * q3[j]);
-  }
-  for (; i < m; ++i) {
-    const double* q = Q + i * n;
-    const double ci = c[i];
-    for (std::size_t j = 0; j < n; ++j) w[j] -= ci * q[j];
-  }
+  vec().subtract(n, m, Q, c, w);
 }
 
-// y = Q^T s for the first m >= 1 rows of Q (n each): four rows per pass over y, in a fixed order.
+// y = Q^T s for the first m >= 1 rows of Q (n each), in a fixed order.
 void combineRows(std::size_t n, std::size_t m, const double* Q, const double* s, double* y) {
-  std::size_t i = 0;
-  if (m >= 4) {
-    const double *q0 = Q, *q1 = Q + n, *q2 = Q + 2 * n, *q3 = Q + 3 * n;
-    const double c0 = s[0], c1 = s[1], c2 = s[2], c3 = s[3];
-    for (std::size_t j = 0; j < n; ++j) y[j] = (c0 * q0[j] + c1 * q1[j]) + (c2 * q2[j] + c3 * q3[j]);
-    i = 4;
-  } else {
-    const double c0 = s[0];
-    for (std::size_t j = 0; j < n; ++j) y[j] = c0 * Q[j];
-    i = 1;
-  }
-  for (; i + 4 <= m; i += 4) {
-    const double* q0 = Q + i * n;
-    const double *q1 = q0 + n, *q2 = q1 + n, *q3 = q2 + n;
-    const double c0 = s[i], c1 = s[i + 1], c2 = s[i + 2], c3 = s[i + 3];
-    for (std::size_t j = 0; j < n; ++j) y[j] += (c0 * q0[j] + c1 * q1[j]) + (c2 * q2[j] + c3 * q3[j]);
-  }
-  for (; i < m; ++i) {
-    const double* q = Q + i * n;
-    const double ci = s[i];
-    for (std::size_t j = 0; j < n; ++j) y[j] += ci * q[j];
-  }
+  vec().combine(n, m, Q, s, y);
 }
 
 // Classical Gram-Schmidt of w against the first m rows of Q (n each) as two matrix-vector
@@ -155,7 +105,7 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
     for (std::size_t i = 0; i < m; ++i) removed += c[i] * c[i];
     if (before < 0x1p+500 && removed * static_cast<double>(m) <= 0x1p-40 * before * before)
       return std::sqrt(before * before - removed);
-    const double after = norm(n, w);
+    const double after = basisNorm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
   }
@@ -163,52 +113,17 @@ double orthogonalize(std::size_t n, std::size_t m, const double* Q, double* w, d
 }
 
 // out[0..n) uniform on [-1, 1): two 32-bit values per 64-bit SplitMix64 output (Steele et al.
-// 2014) of a state seeded by one draw of `rng`, the high half first. Start vectors only need to
-// reach every direction; normals (a log per pair) took the time of 0.8 of a warm recording's
-// products at P = 230, and of 4 of a cold solve's 20 (docs/algorithms.md §2.6).
-void symmetricUniforms(Rng& rng, std::size_t n, double* out) {
-  std::uint64_t state = rng.next();
-  auto draw = [&state]() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  };
-  auto value = [](std::uint32_t bits) { return static_cast<double>(static_cast<std::int32_t>(bits)) * 0x1p-31; };
-  std::size_t i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const std::uint64_t x = draw();
-    out[i] = value(static_cast<std::uint32_t>(x >> 32));
-    out[i + 1] = value(static_cast<std::uint32_t>(x));
-  }
-  if (i < n) out[i] = value(static_cast<std::uint32_t>(draw() >> 32));
-}
-
-// q = v + scale q, returning ||q||^2 in sumOfSquares' order (the same bits as the update
-// followed by sumOfSquares, in one pass instead of two).
-double addScaledSumOfSquares(std::size_t n, const double* v, double scale, double* q) {
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double x0 = v[i] + scale * q[i], x1 = v[i + 1] + scale * q[i + 1];
-    const double x2 = v[i + 2] + scale * q[i + 2], x3 = v[i + 3] + scale * q[i + 3];
-    q[i] = x0, q[i + 1] = x1, q[i + 2] = x2, q[i + 3] = x3;
-    s0 += x0 * x0, s1 += x1 * x1, s2 += x2 * x2, s3 += x3 * x3;
-  }
-  for (; i < n; ++i) {
-    const double x = v[i] + scale * q[i];
-    q[i] = x;
-    s0 += x * x;
-  }
-  return (s0 + s1) + (s2 + s3);
-}
+// 2014) of a state seeded by one draw of `rng` (lanczos_passes/passes.hpp, uniforms). Start
+// vectors only need to reach every direction; normals (a log per pair) took the time of 0.8 of a
+// warm recording's products at P = 230, and of 4 of a cold solve's 20 (docs/algorithms.md §2.6).
+void symmetricUniforms(Rng& rng, std::size_t n, double* out) { vec().uniforms(rng.next(), n, out); }
 
 // A random unit vector orthogonal to the first m rows of Q; false if none exists (m == n).
 bool freshDirection(std::size_t n, std::size_t m, const double* Q, Rng& rng, double* out, double* c) {
   if (m >= n) return false;
   for (int attempt = 0; attempt < 4; ++attempt) {
     symmetricUniforms(rng, n, out);
-    const double before = norm(n, out);
+    const double before = basisNorm(n, out);
     const double after = orthogonalize(n, m, Q, out, c, before);
     if (after > 1e-8 * before) {
       scaleBy(n, out, after);
@@ -481,15 +396,15 @@ void LanczosProcess::begin(const double* start, double startNoise, Rng& rng) {
   double* q = Q_.get();
   double q0 = 0.0;
   if (start) {
-    const double s = norm(n, start);
+    const double s = basisNorm(n, start);
     if (!std::isfinite(s)) fail(ErrorCode::Value, "start", "the start vector must be finite");
     // v0 + 1e-3 (||v0|| / sqrt n) xi with xi of unit variance per entry.
     const double scale = s > 0 ? startNoise * s / std::sqrt(double(n)) * std::sqrt(3.0) : 1.0;
     symmetricUniforms(rng, n, q);
-    q0 = std::sqrt(addScaledSumOfSquares(n, start, scale, q));
+    q0 = std::sqrt(vec().addScaled(n, start, scale, q));
   } else {
     symmetricUniforms(rng, n, q);
-    q0 = norm(n, q);
+    q0 = basisNorm(n, q);
   }
   if (!(q0 > 0) || !std::isfinite(q0)) fail(ErrorCode::Value, "start", "the start vector must be finite and nonzero");
   scaleBy(n, q, q0);
@@ -503,29 +418,17 @@ double LanczosProcess::extend() {
   op_.apply(qm, w);
   ++products_;
   // A non-finite entry of w makes alpha non-finite (inf * 0 is NaN): one test instead of a pass.
-  const double a = dot4(n, qm, w);
+  const double a = vec().dot(n, qm, w);
   if (!std::isfinite(a)) fail(ErrorCode::Value, "weights", "the Hessian-vector product is not finite at this point");
   alpha_.push_back(a);
   const double bPrev = j > blockStart_ ? beta_.back() : 0.0;
   // The three-term recurrence first (w -= alpha q_m + beta q_{m-1}), which removes almost all of
-  // w's component in the basis, in one pass that also sums w's squares (four accumulators).
+  // w's component in the basis, in one pass that also sums w's squares.
   const double* qp = bPrev != 0.0 ? qm - n : qm;
   const double bp = bPrev != 0.0 ? bPrev : 0.0;
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const double w0 = (w[i] - a * qm[i]) - bp * qp[i], w1 = (w[i + 1] - a * qm[i + 1]) - bp * qp[i + 1];
-    const double w2 = (w[i + 2] - a * qm[i + 2]) - bp * qp[i + 2], w3 = (w[i + 3] - a * qm[i + 3]) - bp * qp[i + 3];
-    w[i] = w0, w[i + 1] = w1, w[i + 2] = w2, w[i + 3] = w3;
-    s0 += w0 * w0, s1 += w1 * w1, s2 += w2 * w2, s3 += w3 * w3;
-  }
-  for (; i < n; ++i) {
-    const double wi = (w[i] - a * qm[i]) - bp * qp[i];
-    w[i] = wi;
-    s0 += wi * wi;
-  }
+  const double squares = vec().recurrence(n, w, qm, a, qp, bp);
   ++m_;
-  const double recurrenceNorm = std::sqrt((s0 + s1) + (s2 + s3));
+  const double recurrenceNorm = std::sqrt(squares);
   double b;
   if (!partialReorthogonalization()) {
     // Full reorthogonalization at every step: one classical Gram-Schmidt pass (two matrix-vector
@@ -563,12 +466,15 @@ double LanczosProcess::partialStep(std::size_t j, double a, double bPrev, double
     const double* al = alpha_.data();
     const double* be = beta_.data();
     const double bj = recurrenceNorm;
+    // The estimates only steer when to reorthogonalize (at sqrt(eps), far above their rounding):
+    // one division, then multiplications (a division per k sat on the step's critical path).
+    const double invBj = 1.0 / bj;
     double worst = 0.0;
     for (std::size_t k = 0; k < j; ++k) {
       double t = be[k] * omega_[k + 1] + (al[k] - a) * omega_[k] - bPrev * (k + 1 < j ? omegaOld_[k] : 1.0);
       if (k > 0) t += be[k - 1] * omega_[k - 1];
       t += t >= 0 ? psi : -psi;
-      const double o = t / bj;
+      const double o = t * invBj;
       omegaOld_[k] = o;
       worst = std::max(worst, std::fabs(o));
     }
@@ -641,11 +547,11 @@ double LanczosProcess::orthogonalizeAgainstTop(double before) {
   }
   double* w = w_.data();
   for (int pass = 0; pass < 2; ++pass) {
-    const double c = dot4(n, y, w);
-    for (std::size_t i = 0; i < n; ++i) w[i] -= c * y[i];
+    const double c = vec().dot(n, y, w);
+    vec().removeAlong(n, c, y, w);
     // As in orthogonalize (m = 1): a pass that removed almost nothing leaves sqrt(||w||^2 - c^2).
     if (before < 0x1p+500 && c * c <= 0x1p-40 * before * before) return std::sqrt(before * before - c * c);
-    const double after = norm(n, w);
+    const double after = basisNorm(n, w);
     if (after > 0.7071 * before) return after;
     before = after;
   }
@@ -792,8 +698,8 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
     if (workspace_ && result.vectors.empty()) result.vectors = std::move(workspace_->vectors);
     result.vectors.resize(n);
     tridiagonalEigenvector(m_, alpha_.data(), beta_.data(), 1.0, top_, pivots_.data(), topVector_.data());
-    kernels::transposedTimes(m_, n, 1, Q_.get(), topVector_.data(), result.vectors.data());
-    const double s = norm(n, result.vectors.data());
+    combineRows(n, m_, Q_.get(), topVector_.data(), result.vectors.data());
+    const double s = basisNorm(n, result.vectors.data());
     if (s > 0) scaleBy(n, result.vectors.data(), s);
     return;
   }
@@ -826,7 +732,7 @@ void LanczosProcess::extract(std::size_t wanted, bool wantVectors, LanczosResult
     }
     double* y = result.vectors.data() + i * n;
     for (std::size_t j = 0; j < length; ++j) kernels::axpy(n, S[j * length + r.index], Q_.get() + (start + j) * n, y);
-    const double s = norm(n, y);
+    const double s = basisNorm(n, y);
     if (s > 0) scaleBy(n, y, s);
   }
 }

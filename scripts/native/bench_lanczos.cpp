@@ -20,7 +20,7 @@
 // recordings (both learning rates, N rounds) and prints nothing: for a profiler in time, whose
 // samples under SpectralProbe::record against those under HessianOperator::apply give the same
 // split in time (e.g. perf record --call-graph dwarf, then perf report --children; every product
-// of this mode is a recording's).
+// of this mode is a recording's). --cold N runs N rounds of 2000 cold top-1 solves, likewise.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -218,6 +218,18 @@ int main(int argc, char** argv) {
         sink(gradientDescent(problem, theta0, o, control).weights[0]);
       }
     }
+    return 0;
+  }
+  if (argc > 2 && std::string(argv[1]) == "--cold") {
+    // N rounds of 2000 cold top-1 solves at the Marion-Chizat start, printing nothing: for a
+    // profiler in time, as --warm.
+    setBlasThreads(1);
+    Problem problem = marionChizatBenchProblem();
+    InitOptions io;
+    io.scale = 0.35;
+    io.seed = 1;
+    const auto theta0 = initialize(problem.spec(), io);
+    sink(coldSolve(problem, theta0, 1.0, 2000, std::max(1, std::atoi(argv[2]))).us);
     return 0;
   }
   if (argc > 1 && std::string(argv[1]) == "--profile") g_repeats = 1, g_calls = 10;
