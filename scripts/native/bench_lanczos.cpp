@@ -22,6 +22,7 @@
 // split in time (e.g. perf record --call-graph dwarf, then perf report --children; every product
 // of this mode is a recording's). --cold N runs N rounds of 2000 cold top-1 solves, likewise.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -77,6 +78,34 @@ double hvpNsAt(const Problem& problem, const std::vector<double>& theta, std::ui
       [&] {
         H.apply(v.data(), out.data());
         sink(out[0]);
+      },
+      calls);
+}
+
+// The same product made as Lanczos makes them, each one's input the previous one's output (so
+// each waits for the last: latency, where hvpNsAt's independent products overlap), rescaled by a
+// power of two every 32 products (exact, one pass in 32) to stay in range.
+double hvpChainNsAt(const Problem& problem, const std::vector<double>& theta, std::uint64_t calls) {
+  Evaluator ev(problem);
+  ev.evaluate(theta.data());
+  ev.completeGradient();
+  HessianOperator H(ev);
+  const std::size_t P = theta.size();
+  std::vector<double> a(P), b(P);
+  for (std::size_t i = 0; i < P; ++i) a[i] = 1.0 / static_cast<double>(1 + i % 7);
+  double* v = a.data();
+  double* out = b.data();
+  std::uint64_t count = 0;
+  return bestCpuNsPerCall(
+      [&] {
+        H.apply(v, out);
+        std::swap(v, out);
+        if (++count % 32 == 0) {
+          int e = 0;
+          std::frexp(std::fabs(v[0]) + std::fabs(v[P / 2]) + 1e-300, &e);
+          for (std::size_t i = 0; i < P; ++i) v[i] = std::ldexp(v[i], -e);
+        }
+        sink(v[0]);
       },
       calls);
 }
@@ -241,6 +270,7 @@ int main(int argc, char** argv) {
   io.seed = 1;
   const auto theta0 = initialize(problem.spec(), io);
   const double hvpNs = hvpNsAt(problem, theta0, g_calls);
+  const double hvpChainNs = hvpChainNsAt(problem, theta0, g_calls);
 
   const Warm a = warmRecording(problem, theta0, 0.02, hvpNs);
   const Warm b = warmRecording(problem, theta0, 0.1, hvpNs);
@@ -262,7 +292,7 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "{\"blas\": \"%s\", \"hvpNs\": %.1f,"
+      "{\"blas\": \"%s\", \"hvpNs\": %.1f, \"hvpChainNs\": %.1f,"
       " \"warmEta0.02\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, "
       "\"finalSharpness\": %.15g},"
       " \"warmEta0.1\": {\"usPerRecording\": %.2f, \"hvpsPerRecording\": %.2f, \"overProducts\": %.2f, "
@@ -273,7 +303,7 @@ int main(int argc, char** argv) {
       " \"jacot\": {\"hvpUs\": %.1f, \"warmEta0.001\": {\"usPerRecording\": %.1f, \"hvpsPerRecording\": %.2f, "
       "\"overProducts\": %.2f, \"finalSharpness\": %.15g}, \"coldTop1\": {\"us\": %.1f, \"hvps\": %.2f, "
       "\"overProducts\": %.2f}}}\n",
-      blasVendor(), hvpNs, a.usPerRecording, a.hvpsPerRecording, a.ratio, a.lastSharpness, b.usPerRecording,
+      blasVendor(), hvpNs, hvpChainNs, a.usPerRecording, a.hvpsPerRecording, a.ratio, a.lastSharpness, b.usPerRecording,
       b.hvpsPerRecording, b.ratio, b.lastSharpness, cold.us, cold.hvps, cold.ratio, parity.usPerRecording, parity.ratio,
       parity.drawOneUs, parity.drawBulkUs, jacotHvpNs / 1e3, jw.usPerRecording, jw.hvpsPerRecording, jw.ratio,
       jw.lastSharpness, jc.us, jc.hvps, jc.ratio);
