@@ -67,6 +67,14 @@ function report(file: string, ...extra: string[]) {
     expect(report(stripped, '--symbols', lib).status).toBe(0);
   });
 
+  test('AVX inside dln::lanczos_passes::avx512 (the eigensolver passes, chosen by cpuid) passes', () => {
+    const lib = build(dir, 'passes', kernel('dln::lanczos_passes::avx512'));
+    const r = report(lib);
+    expect(r.json.x86.avxOperands).toBeGreaterThan(0);
+    expect(r.json.x86.inDispatchedKernels).toBe(r.json.x86.avxOperands);
+    expect(r.status).toBe(0);
+  });
+
   test('false case: the same code outside the dispatched namespaces fails, naming the function', () => {
     const lib = build(dir, 'outside', kernel('dln::engine'));
     const r = report(lib);

@@ -9,8 +9,8 @@
 // symbols that need them (the glibc floor), exported symbols (only Node-API's entry points: the
 // static C++ runtime must stay hidden), and on x86-64 where AVX/AVX-512 registers occur. The binary
 // must run on the x86-64 baseline (no -march=native): wide registers are allowed only in the kernels
-// that runtime CPU dispatch selects after checking the CPU (namespaces dln::kernels::avx2/avx512 and
-// dln::lanes::avx2/avx512; docs/algorithms.md §4.9). A stripped binary has no function names, so
+// that runtime CPU dispatch selects after checking the CPU (namespaces dln::kernels::avx2/avx512,
+// dln::lanes::avx2/avx512 and dln::lanczos_passes::avx2/avx512; docs/algorithms.md §4.9). A stripped binary has no function names, so
 // `--symbols UNSTRIPPED.node` names the same build before stripping: its functions attribute every
 // wide-register use, and its total must equal the stripped file's (else it is not the same build).
 // Mach-O (otool/codesign): minimum macOS, linked libraries, and whether the signature verifies.
@@ -31,7 +31,7 @@ if (!file || !fs.existsSync(file) || (symbolsFile !== undefined && !fs.existsSyn
 }
 
 /** Mangled prefixes of the namespaces whose code runs only after cpu_dispatch checked the CPU. */
-const DISPATCHED = /^_ZN3dln(7kernels|5lanes)(4avx2|6avx512)/;
+const DISPATCHED = /^_ZN3dln(7kernels|5lanes|14lanczos_passes)(4avx2|6avx512)/;
 
 /** Wide-register (ymm/zmm) operand counts of a disassembly, per function symbol ('' before any). */
 function wideRegistersByFunction(binary) {
