@@ -12,7 +12,7 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 const DIRS = ['src', 'binding', 'test/native', 'scripts/native', 'test/fixtures'];
-const EXTENSIONS = new Set(['.cpp', '.hpp', '.c', '.h']);
+const EXTENSIONS = new Set(['.cpp', '.hpp', '.c', '.h', '.inc']);
 const EXPECTED_MAJOR = 14;
 
 function walk(dir, out) {
