@@ -337,7 +337,8 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
   // divisions left, 1 / d_k = p_{k-1} / p_k for the derivative d_{k+1}' = -1 + (b_{k-1}^2 / d_k^2)
   // d_k' (a sum of terms of one sign), are off the chain and pipeline. The minors grow or shrink
   // like ||T||^k; both kept ones are rescaled by 2^-+500 (exact, ratios unchanged) when they leave
-  // [2^-500, 2^500] (within the fast window of ||T||, 2^+-100, a step moves them by at most 2^102).
+  // [2^-500, 2^500] (within the fast window of ||T||, 2^+-100, a link moves them by at most 2^102,
+  // a pass of two links by at most 2^204).
   double f = 0.0, fp = -1.0;
   int evaluations = 0;
   auto evaluate = [&](double at) {
@@ -370,7 +371,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
     }
     if (k < m) {
       if (!(p != 0.0) || std::signbit(p) == std::signbit(pPrev)) return false;
-      const double inv = pPrev / p;
+      const double inv = pPrev / p;  // 1 / d_k
       const double b2 = b[k - 1] * b[k - 1];
       dpk = -1.0 + (b2 * inv * inv) * dpk;
       d[k - 1] = inv;
