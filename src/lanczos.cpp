@@ -149,6 +149,74 @@ void sortDescending(std::vector<RitzPair>& pairs) {
   }
 }
 
+// The Newton step's successor for d_m on (mu, inf): d_m(x) = r(x) + B / (x - mu), where the pole
+// term B / (x - mu), B = b_{m-1}^2 s_{m-1}^2(T_{m-1}) (muLast2), is known and the rest,
+// r(x) = a_m - x - b_{m-1}^2 sum over the other eigenvalues of T_{m-1}, is convex, decreasing
+// and gently curved there (its poles are a spectral gap away). The step keeps the pole exact and
+// linearizes only r (matching d_m and d_m' at x): the root of r(x) + r'(x)(y - x) + B / (y - mu).
+// Convexity of r puts that model below d_m, so from the left of the root the step stays left of
+// it, like Newton's, and lands at least as close (the model lies above Newton's tangent); near a
+// pole, where Newton crawls (a top pair far from converged, the usual case of a cold solve), it is
+// exact but for r's curvature. In y - mu = z: r' z^2 + (r - r' (x - mu)) z + B = 0, whose positive
+// root is taken in the form without cancellation. Rounding in r = d_m - B / (x - mu) and
+// r' = d_m' + B / (x - mu)^2 (which cancel near the pole) moves the root by a relative eps of the
+// step and of x - mu. Where the model degenerates (no pole weight, x not right of mu, r' not
+// negative from rounding) the Newton step.
+inline double poleStep(double x, double f, double fp, double mu, double pole) {
+  const double t = -f / fp;
+  const double delta = x - mu;
+  // Newton's own error is below t^2 / (x - mu) (every pole of d_m is at or left of mu, so
+  // d_m'' <= 2 |d_m'| / (x - mu) right of x), here 2^-60 |x|, far below the stopping test's
+  // 4 eps |x|: the model would only add its divisions and square root to the serial chain.
+  if (!(t * t > 0x1p-60 * std::fabs(x) * delta) || !(pole > 0)) return x + t;
+  const double inv = 1.0 / delta;
+  const double h = pole * inv;
+  const double r = f - h;
+  const double rp = fp + h * inv;
+  if (!(rp < 0)) return x + t;
+  const double k = r - rp * delta;
+  const double root = std::sqrt(k * k - 4 * rp * pole);
+  const double z = k >= 0 ? (k + root) / (-2 * rp) : 2 * pole / (root - k);
+  const double next = mu + z;
+  return std::isfinite(next) ? next : x + t;
+}
+
+// The square of the last component of the unit eigenvector of sign T at x by the twisted
+// factorization of tridiagonalEigenvector, in one bottom-up pass that reuses extremeRitzUpdate's
+// evaluation at this x: d[0..m-1) holds 1 / d_j, the top-down pivots, and d[m..2m) the sums
+// t_j = -d_j'(x) = sum_{i <= j} (v_i / v_j)^2 of the top-down solution v (the same-sign sums of
+// the derivative's recurrence); f = d_{m-1}. Going up, the bottom-up pivots u_j (from trailing
+// minors, as the top-down ones) give S_j = sum_{i >= j} (v_i / v_j)^2 = 1 + (b_j / u_{j+1})^2 S_{j+1}
+// and L_j = (v_{m-1} / v_j)^2 = (b_j / u_{j+1})^2 L_{j+1} for the bottom-up solution, and
+// gamma_j = d_j + u_j - (sign a_j - x) = d_j - b_j^2 / u_{j+1}; twisted at r = argmin |gamma_j|
+// the last component's square is L_r / (t_r + S_r - 1): the same vector as the twisted
+// factorization's (top-down above r, bottom-up below), its norm summed by recurrences instead of a
+// back-substitution, so the forward chain and the second pass are gone. Returns -1 where a
+// trailing minor vanishes or a sum is not finite (the caller then runs tridiagonalEigenvector).
+double lastComponentAfterEvaluation(std::size_t m, const double* a, const double* b, double sign, double x, double f,
+                                    const double* d) {
+  const double* t = d + m;
+  // |gamma_r| = bestNum / bestDen, compared by cross-multiplication (no division on the way).
+  double bestNum = std::fabs(f), bestDen = 1.0, bestL = 1.0, bestS = 1.0, bestT = t[m - 1];
+  double qPrev = 1.0, q = sign * a[m - 1] - x, S = 1.0, L = 1.0;
+  for (std::size_t j = m - 1; j-- > 0;) {
+    if (!(q != 0.0)) return -1.0;
+    const double w = qPrev / q;  // 1 / u_{j+1}
+    const double b2 = b[j] * b[j];
+    const double c = b2 * w * w;
+    S = 1.0 + c * S;
+    L = c * L;
+    const double num = std::fabs(1.0 - b2 * w * d[j]), den = std::fabs(d[j]);  // |gamma_j| = num / den
+    const double next = (sign * a[j] - x) * q - b2 * qPrev;
+    qPrev = q;
+    q = next;
+    rescalePair(q, qPrev);
+    if (num * bestDen <= bestNum * den) bestNum = num, bestDen = den, bestL = L, bestS = S, bestT = t[j];
+  }
+  const double last = bestL / (bestT + bestS - 1.0);
+  return std::isfinite(last) ? last : -1.0;
+}
+
 }  // namespace
 
 ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, double sign, double mu, double muLast2,
@@ -161,6 +229,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
   const double c2 = b[m - 2] * b[m - 2] * muLast2;
   const double h = 0.5 * (mu - p);
   const double x0 = 0.5 * (mu + p) + std::sqrt(h * h + c2);
+  const double pole = c2;
   // The bracket's upper end: +inf until a point right of the root is seen. Only a bisection
   // reads it, and only then is the Gershgorin bound computed (Newton's steps from the left stay
   // below the root, so an upper bound they never read would be O(m) per call for nothing: the
@@ -183,22 +252,51 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
   // divisions left, 1 / d_k = p_{k-1} / p_k for the derivative d_{k+1}' = -1 + (b_{k-1}^2 / d_k^2)
   // d_k' (a sum of terms of one sign), are off the chain and pipeline. The minors grow or shrink
   // like ||T||^k; both kept ones are rescaled by 2^-+500 (exact, ratios unchanged) when they leave
-  // [2^-500, 2^500] (within the fast window of ||T||, 2^+-100, a step moves them by at most 2^102).
+  // [2^-500, 2^500] (within the fast window of ||T||, 2^+-100, a link moves them by at most 2^102,
+  // a pass of two links by at most 2^204).
   double f = 0.0, fp = -1.0;
+  int evaluations = 0;
   auto evaluate = [&](double at) {
+    ++evaluations;
     double pPrev = 1.0, p = sign * a[0] - at, dpk = -1.0;
-    for (std::size_t k = 1; k < m; ++k) {
-      // d_k = p / pPrev < 0 (by the signs: a branch that waits for no division; pPrev is nonzero
-      // and finite, and a zero or NaN p fails).
+    std::size_t k = 1;
+    for (; k + 1 < m; k += 2) {
+      // Two links per pass: p_{k+2} = (A_{k+1} A_k - B_{k+1}) p_k - A_{k+1} B_k p_{k-1}
+      // (A_k = sign a_k - x, B_k = b_{k-1}^2) from the kept pair, and p_{k+1} beside it, off the
+      // chain; likewise d'_{k+2} = (-1 - c_{k+1}) + c_{k+1} c_k d'_k (c_k = B_k / d_k^2, terms of
+      // one sign). Each chain then carries a multiplication and an addition per two links.
+      const double a0 = sign * a[k] - at, a1 = sign * a[k + 1] - at;
+      const double b0 = b[k - 1] * b[k - 1], b1 = b[k] * b[k];
+      const double p1 = a0 * p - b0 * pPrev;
+      const double p2 = (a1 * a0 - b1) * p - (a1 * b0) * pPrev;
+      // d_k = p_k / p_{k-1} < 0 and d_{k+1} < 0 (by the signs: branches that wait for no division;
+      // a zero or NaN minor fails).
+      if (!(p != 0.0) || !(p1 != 0.0) || std::signbit(p) == std::signbit(pPrev) || std::signbit(p1) == std::signbit(p))
+        return false;
+      const double inv0 = pPrev / p, inv1 = p / p1;  // 1 / d_k, 1 / d_{k+1}
+      const double c0 = b0 * inv0 * inv0, c1 = b1 * inv1 * inv1;
+      d[k - 1] = inv0;
+      d[k] = inv1;
+      d[m + k] = 1.0 - c0 * dpk;
+      dpk = (-1.0 - c1) + (c1 * c0) * dpk;
+      d[m + k + 1] = -dpk;
+      pPrev = p1;
+      p = p2;
+      rescalePair(p, pPrev);
+    }
+    if (k < m) {
       if (!(p != 0.0) || std::signbit(p) == std::signbit(pPrev)) return false;
       const double inv = pPrev / p;  // 1 / d_k
       const double b2 = b[k - 1] * b[k - 1];
       dpk = -1.0 + (b2 * inv * inv) * dpk;
+      d[k - 1] = inv;
+      d[m + k] = -dpk;
       const double next = (sign * a[k] - at) * p - b2 * pPrev;
       pPrev = p;
       p = next;
       rescalePair(p, pPrev);
     }
+    d[m] = 1.0;
     f = p / pPrev;
     fp = dpk;
     return true;
@@ -220,7 +318,7 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
     if (f > 0) lo = std::max(lo, x);
     else if (f < 0) hi = std::min(hi, x);
     else break;
-    const double next = x - f / fp;
+    const double next = poleStep(x, f, fp, mu, pole);
     if (std::fabs(next - x) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x) || !(hi > lo)) break;
     // Newton from the left stays in the bracket; from the right (x0 above the root by
     // rounding) it may overshoot below it: bisect then.
@@ -235,8 +333,12 @@ ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, d
   // Far from convergence the derivative gives the last component, s_m^2 = 1 / -d_m'(theta)
   // (d_m = det(T - x) / det(T_{m-1} - x)); it loses digits as s_m gets small (the pivots near
   // the pole carry absolute errors), and there the twisted factorization takes over.
-  if (evaluatedAtX && !vector && -fp < 1e4) return {x, -1.0 / fp};
-  return {x, tridiagonalEigenvector(m, a, b, sign, x, d, vector)};
+  if (evaluatedAtX && !vector) {
+    if (-fp < 1e4) return {x, -1.0 / fp, evaluations};
+    const double last = lastComponentAfterEvaluation(m, a, b, sign, x, f, d);
+    if (last >= 0) return {x, last, evaluations};
+  }
+  return {x, tridiagonalEigenvector(m, a, b, sign, x, d, vector), evaluations};
 }
 
 double tridiagonalEigenvector(std::size_t m, const double* a, const double* b, double sign, double x, double* d,

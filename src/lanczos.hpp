@@ -97,14 +97,20 @@ LanczosResult lanczos(SymmetricOperator& op, const LanczosOptions& options);
 // at theta_max(T_m) (interlacing), so Newton's method from a point left of the root climbs to it
 // monotonically. The start is the Ritz value of T_m on span{(s, 0), e_m}, a lower bound accurate
 // to second order in the coupling b_{m-1} s_{m-1} (when it is within rounding of mu, a Ritz
-// value converged to the last bits, it is the answer). The eigenvector comes from the twisted
-// factorization at the root (stable for a small last component); `vector`, if given, receives
-// it (m values, unit norm). `pivots` has room for 2m values. The pivots are ratios of leading
-// minors (no division on the serial chain), kept within range by exact rescaling for entries and
-// mu within 2^+-100 in magnitude: the window lanczos() calls it in (outside it, the full
-// decomposition).
+// value converged to the last bits, it is the answer). Far from the root the steps keep d_m's
+// pole at mu, whose weight b_{m-1}^2 muLastSquared is known, and linearize only the rest (still
+// from the left, and at least as close as Newton's: about 1.6 evaluations per call instead of
+// 2.6 along the benchmark's solves, scripts/native/bench_ritz.cpp). The last component comes
+// from the derivative, s_m^2 = 1 / -d_m'(theta), while it is not small, else from the twisted
+// factorization at the root (stable for a small last component), in one bottom-up pass that
+// reuses the last evaluation's top-down pivots; `vector`, if given, receives the eigenvector
+// (m values, unit norm; tridiagonalEigenvector). `pivots` has room for 2m values. The pivots are
+// ratios of leading minors (no division on the serial chain), kept within range by exact
+// rescaling for entries and mu within 2^+-100 in magnitude: the window lanczos() calls it in
+// (outside it, the full decomposition).
 struct ExtremeRitz {
   double value, lastSquared;
+  int evaluations = 0;  // of d_m (the cost: O(m) each)
 };
 ExtremeRitz extremeRitzUpdate(std::size_t m, const double* a, const double* b, double sign, double mu,
                               double muLastSquared, double* pivots, double* vector = nullptr);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -517,6 +518,84 @@ int main() {
     CHECK_REL(r.values[1], 99.0 * scale, 1e-12, "lambda_2 at scale " + std::to_string(scale));
     o.k = 1;  // partial reorthogonalization
     CHECK_REL(dln::lanczos(H, o).values[0], 100.0 * scale, 1e-12, "top 1 at scale " + std::to_string(scale));
+  }
+  // extremeRitzUpdate's steps keep d_m's pole at mu (weight b_{m-1}^2 muLastSquared) and linearize
+  // only the rest: along the tridiagonals of cold Lanczos solves (random starts on random spectra
+  // with a few separated top eigenvalues, as a Hessian's), against Newton's method on d_m from
+  // the same start with the same stopping test (the false case: the bound does not hold for it),
+  // with the values to rounding.
+  {
+    dln::Rng rng(21, dln::Purpose::Eigensolver);
+    std::size_t updates = 0, evaluations = 0, newton = 0, small = 0;
+    double worstValue = 0.0, worstTwisted = 0.0, worstMoved = 0.0;
+    for (int trial = 0; trial < 40; ++trial) {
+      const std::size_t n = 30;
+      std::vector<double> spectrum(150);
+      for (double& v : spectrum) v = rng.normal();
+      for (int i = 0; i < 3; ++i) spectrum[static_cast<std::size_t>(i)] = 3.0 + rng.uniform();
+      Diagonal H(spectrum);
+      dln::LanczosProcess process(H, n);
+      process.begin(nullptr, 0.0, rng);
+      for (std::size_t j = 0; j < n; ++j) {
+        const double b = process.extend();
+        if (j + 1 < n) process.advance(b);
+      }
+      const std::vector<double> a = process.alpha(), b = process.beta();
+      std::vector<double> values(n), last(n), pivots(2 * n);
+      double top = a[0], top2 = 1.0;
+      for (std::size_t m = 2; m <= n; ++m) {
+        // Newton's method on d_m (the pivots' own recurrence) from the update's start.
+        const double p = a[m - 1], h = 0.5 * (top - p);
+        double x = 0.5 * (top + p) + std::sqrt(h * h + b[m - 2] * b[m - 2] * top2);
+        for (int it = 0; it < 100; ++it) {
+          ++newton;
+          double d = a[0] - x, dp = -1.0;
+          bool ok = d < 0;
+          for (std::size_t k = 1; k < m && ok; ++k) {
+            dp = -1.0 + b[k - 1] * b[k - 1] / (d * d) * dp;
+            d = a[k] - x - b[k - 1] * b[k - 1] / d;
+            ok = k + 1 == m || d < 0;
+          }
+          if (!ok) break;
+          const double next = x - d / dp;
+          if (std::fabs(next - x) <= 4 * std::numeric_limits<double>::epsilon() * std::fabs(x)) break;
+          x = next;
+        }
+        const dln::ExtremeRitz t = dln::extremeRitzUpdate(m, a.data(), b.data(), 1.0, top, top2, pivots.data());
+        top = t.value, top2 = t.lastSquared;
+        ++updates;
+        evaluations += static_cast<std::size_t>(t.evaluations);
+        dln::linalg::tridiagonalEigenLastRow(m, a.data(), b.data(), values.data(), last.data());
+        const double scale = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
+        worstValue = std::max(worstValue, std::fabs(t.value - values[m - 1]) / scale);
+        if (t.lastSquared < 1e-4) {
+          // The one bottom-up pass after the last evaluation against tridiagonalEigenvector's
+          // twisted factorization at the same value, and (the false case) at a value moved by a
+          // relative 1e-13.
+          ++small;
+          const double twisted = dln::tridiagonalEigenvector(m, a.data(), b.data(), 1.0, t.value, pivots.data());
+          const double moved =
+              dln::tridiagonalEigenvector(m, a.data(), b.data(), 1.0, t.value * (1 + 1e-13), pivots.data());
+          worstTwisted = std::max(worstTwisted, std::fabs(t.lastSquared - twisted) / twisted);
+          worstMoved = std::max(worstMoved, std::fabs(t.lastSquared - moved) / moved);
+        }
+        // Where a solve at tol 1e-10 stops (past it a new top eigenvalue may surface that an
+        // update started at the old one does not see).
+        if (b[m - 1] * std::sqrt(top2) <= 1e-10 * std::fabs(top)) break;
+      }
+    }
+    const double perUpdate = static_cast<double>(evaluations) / static_cast<double>(updates);
+    const double newtonPerUpdate = static_cast<double>(newton) / static_cast<double>(updates);
+    std::printf(
+        "pole steps: %.3f evaluations per update, Newton %.3f, worst value %.3g; %zu small last components, "
+        "against the twisted factorization %.3g, moved %.3g\n",
+        perUpdate, newtonPerUpdate, worstValue, small, worstTwisted, worstMoved);
+    CHECK(perUpdate <= 2.8, "pole steps: evaluations per update (2.60 measured)");
+    CHECK(!(newtonPerUpdate <= 2.8), "false case: Newton's method needs more (4.35)");
+    CHECK(worstValue <= 1e-14, "pole steps: the top value to rounding");
+    CHECK(small >= 500, "small last components were met");
+    CHECK(worstTwisted <= 1e-12, "one bottom-up pass: the twisted factorization's last component");
+    CHECK(!(worstMoved <= 1e-12), "false case: the twisted factorization at a moved value");
   }
   return check::done("lanczos_test");
 }
