@@ -1,8 +1,10 @@
-// Timing helpers for the native benchmarks: best-of-N wall time per call, in nanoseconds.
+// Timing helpers for the native benchmarks: best-of-N wall time per call, in nanoseconds, and the
+// thread's CPU time.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 
 template <class F>
 double bestNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
@@ -15,6 +17,13 @@ double bestNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
     if (ns < best) best = ns;
   }
   return best;
+}
+
+// This thread's CPU time in nanoseconds (POSIX: Linux and macOS).
+inline double threadCpuNs() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return 1e9 * static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec);
 }
 
 // Keeps the optimizer from discarding a result.

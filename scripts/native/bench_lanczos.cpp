@@ -44,21 +44,16 @@ using namespace dln;
 
 namespace {
 
-// Thread CPU time: on a shared machine the wall clock also counts the time this thread waits for
-// a core, which would inflate the products and the rest unequally.
-double cpuNs() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return 1e9 * static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec);
-}
+// Thread CPU time (threadCpuNs, bench_common.hpp): on a shared machine the wall clock also counts
+// the time this thread waits for a core, which would inflate the products and the rest unequally.
 
 template <class F>
 double bestCpuNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
   double best = 1e300;
   for (int r = 0; r < repeats; ++r) {
-    const double t0 = cpuNs();
+    const double t0 = threadCpuNs();
     for (std::uint64_t i = 0; i < calls; ++i) f();
-    best = std::min(best, (cpuNs() - t0) / static_cast<double>(calls));
+    best = std::min(best, (threadCpuNs() - t0) / static_cast<double>(calls));
   }
   return best;
 }
@@ -66,26 +61,11 @@ double bestCpuNsPerCall(F&& f, std::uint64_t calls, int repeats = 5) {
 int g_repeats = 7;
 std::uint64_t g_calls = 100000;
 
-double hvpNsAt(const Problem& problem, const std::vector<double>& theta, std::uint64_t calls) {
-  Evaluator ev(problem);
-  ev.evaluate(theta.data());
-  ev.completeGradient();
-  HessianOperator H(ev);
-  const std::size_t P = theta.size();
-  std::vector<double> v(P), out(P);
-  for (std::size_t i = 0; i < P; ++i) v[i] = 1.0 / static_cast<double>(1 + i % 7);
-  return bestCpuNsPerCall(
-      [&] {
-        H.apply(v.data(), out.data());
-        sink(out[0]);
-      },
-      calls);
-}
-
-// The same product made as Lanczos makes them, each one's input the previous one's output (so
-// each waits for the last: latency, where hvpNsAt's independent products overlap), rescaled by a
-// power of two every 32 products (exact, one pass in 32) to stay in range.
-double hvpChainNsAt(const Problem& problem, const std::vector<double>& theta, std::uint64_t calls) {
+// One Hessian-vector product at theta. Independent products (each from the same input) overlap
+// in the core; chained ones, each one's input the previous one's output as in Lanczos, wait for
+// the last (latency), and are rescaled by a power of two every 32 products (exact, one pass in 32)
+// to stay in range.
+double hvpNsAt(const Problem& problem, const std::vector<double>& theta, std::uint64_t calls, bool chained = false) {
   Evaluator ev(problem);
   ev.evaluate(theta.data());
   ev.completeGradient();
@@ -99,13 +79,15 @@ double hvpChainNsAt(const Problem& problem, const std::vector<double>& theta, st
   return bestCpuNsPerCall(
       [&] {
         H.apply(v, out);
-        std::swap(v, out);
-        if (++count % 32 == 0) {
-          int e = 0;
-          std::frexp(std::fabs(v[0]) + std::fabs(v[P / 2]) + 1e-300, &e);
-          for (std::size_t i = 0; i < P; ++i) v[i] = std::ldexp(v[i], -e);
+        if (chained) {
+          std::swap(v, out);
+          if (++count % 32 == 0) {
+            int e = 0;
+            std::frexp(std::fabs(v[0]) + std::fabs(v[P / 2]) + 1e-300, &e);
+            for (std::size_t i = 0; i < P; ++i) v[i] = std::ldexp(v[i], -e);
+          }
         }
-        sink(v[0]);
+        sink(out[0]);
       },
       calls);
 }
@@ -126,9 +108,9 @@ Warm warmRecording(const Problem& problem, const std::vector<double>& theta0, do
     RunControl control;
     double best = 1e300;
     for (int r = 0; r < repeats; ++r) {
-      const double t0 = cpuNs();
+      const double t0 = threadCpuNs();
       GdResult res = gradientDescent(problem, theta0, o, control);
-      best = std::min(best, cpuNs() - t0);
+      best = std::min(best, threadCpuNs() - t0);
       if (keep) *keep = std::move(res);
     }
     return best;
@@ -160,9 +142,9 @@ Parity parityRecording(const Problem& problem, const std::vector<double>& theta0
     RunControl control;
     double best = 1e300;
     for (int r = 0; r < g_repeats; ++r) {
-      const double t0 = cpuNs();
+      const double t0 = threadCpuNs();
       sink(gradientDescent(problem, theta0, o, control).weights[0]);
-      best = std::min(best, cpuNs() - t0);
+      best = std::min(best, threadCpuNs() - t0);
     }
     return best;
   };
@@ -219,6 +201,14 @@ Cold coldSolve(const Problem& problem, const std::vector<double>& theta, double 
 }
 
 // Jacot et al.'s deep setting (as bench_jacot.cpp): L = 4, w = 100, d_0 = d_L = 10, N = 100.
+// Every Marion-Chizat measurement here starts from this initialization.
+std::vector<double> marionChizatStart(const Problem& problem) {
+  InitOptions io;
+  io.scale = 0.35;
+  io.seed = 1;
+  return initialize(problem.spec(), io);
+}
+
 Problem jacotBenchProblem() {
   TeacherData data = jacotTeacherData(10, 3, 100, 0, 0.2, true, 1.0, 0);
   return Problem(NetworkSpec({10, 100, 100, 100, 10}, {}),
@@ -231,10 +221,7 @@ int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "--warm") {
     setBlasThreads(1);
     Problem problem = marionChizatBenchProblem();
-    InitOptions io;
-    io.scale = 0.35;
-    io.seed = 1;
-    const auto theta0 = initialize(problem.spec(), io);
+    const auto theta0 = marionChizatStart(problem);
     const int rounds = std::max(1, std::atoi(argv[2]));
     for (int r = 0; r < rounds; ++r) {
       for (double eta : {0.02, 0.1}) {
@@ -254,10 +241,7 @@ int main(int argc, char** argv) {
     // profiler in time, as --warm.
     setBlasThreads(1);
     Problem problem = marionChizatBenchProblem();
-    InitOptions io;
-    io.scale = 0.35;
-    io.seed = 1;
-    const auto theta0 = initialize(problem.spec(), io);
+    const auto theta0 = marionChizatStart(problem);
     sink(coldSolve(problem, theta0, 1.0, 2000, std::max(1, std::atoi(argv[2]))).us);
     return 0;
   }
@@ -265,12 +249,9 @@ int main(int argc, char** argv) {
   const bool profile = g_repeats == 1;
   setBlasThreads(1);
   Problem problem = marionChizatBenchProblem();
-  InitOptions io;
-  io.scale = 0.35;
-  io.seed = 1;
-  const auto theta0 = initialize(problem.spec(), io);
+  const auto theta0 = marionChizatStart(problem);
   const double hvpNs = hvpNsAt(problem, theta0, g_calls);
-  const double hvpChainNs = hvpChainNsAt(problem, theta0, g_calls);
+  const double hvpChainNs = hvpNsAt(problem, theta0, g_calls, true);
 
   const Warm a = warmRecording(problem, theta0, 0.02, hvpNs);
   const Warm b = warmRecording(problem, theta0, 0.1, hvpNs);

@@ -36,12 +36,6 @@ using namespace dln;
 
 namespace {
 
-double cpuNs() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return 1e9 * static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec);
-}
-
 // ---- The frozen copy (src/lanczos.cpp at 21d0129), with counters when Count. ----
 std::uint64_t g_evaluations = 0, g_twisted = 0, g_calls = 0;
 
@@ -306,12 +300,12 @@ int main(int argc, char** argv) {
 
   double bestNow = 1e300, bestBefore = 1e300;
   for (int r = 0; r < rounds; ++r) {
-    double t0 = cpuNs();
+    double t0 = threadCpuNs();
     sink(replay(solves, current, nullptr));
-    bestNow = std::min(bestNow, cpuNs() - t0);
-    t0 = cpuNs();
+    bestNow = std::min(bestNow, threadCpuNs() - t0);
+    t0 = threadCpuNs();
     sink(replay(solves, frozen, nullptr));
-    bestBefore = std::min(bestBefore, cpuNs() - t0);
+    bestBefore = std::min(bestBefore, threadCpuNs() - t0);
   }
   const double n = static_cast<double>(updates);
   std::printf(
