@@ -581,7 +581,8 @@ int main() {
         }
         // Where a solve at tol 1e-10 stops (past it a new top eigenvalue may surface that an
         // update started at the old one does not see).
-        if (b[m - 1] * std::sqrt(top2) <= 1e-10 * std::fabs(top)) break;
+        // (b[m - 1] exists below the last row only: b has n - 1 couplings.)
+        if (m < n && b[m - 1] * std::sqrt(top2) <= 1e-10 * std::fabs(top)) break;
       }
     }
     const double perUpdate = static_cast<double>(evaluations) / static_cast<double>(updates);
