@@ -81,7 +81,7 @@ const seedMax = 2 ** 53;
 /** How the spectral quantities (sharpness, ...) are computed; the options of `sharpness()` too. */
 export const sharpnessFields = {
   method: oneOf(['lanczos', 'power', 'dense'] as const, {
-    doc: "lanczos: full reorthogonalization, stopping on the Ritz residual; power: the Marion-Chizat reference code's 20-step power iteration (a spectral-radius estimate, for parity); dense: assemble H from P products and eigen-decompose it (small problems; exact)",
+    doc: "lanczos: reorthogonalized Lanczos (full for top k > 1; partial and selective for the top 1), stopping on the Ritz residual; power: the Marion-Chizat reference code's 20-step power iteration (a spectral-radius estimate, for parity); dense: assemble H from P products and eigen-decompose it (small problems; exact)",
     default: 'lanczos',
     fill: true,
   }),
