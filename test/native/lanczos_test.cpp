@@ -268,15 +268,14 @@ int main() {
   // extremeRitzUpdate and tridiagonalEigenvector take their pivots from the leading (and
   // trailing) minors, which grow or shrink like ||T||^k: rescaled by 2^+-500 when they leave
   // [2^-500, 2^500]. At ||T|| ~ 1e25 the minors pass 2^500 by k = 7 and would overflow by k = 13
-  // (at 1e-25, underflow): 60 steps of the fast update at both scales, and at 1 (no rescaling),
+  // (at 1e-25, underflow): 120 steps of the fast update at both scales, and at 1 (no rescaling),
   // against the full decomposition. (Without the rescaling the values are NaN at the first two
   // scales: checked by removing it. Past 60 steps this matrix's top pair has a last component
-  // below 1e-20 and a new top eigenvalue appears near step 105, which the fast update, started at
-  // the old value, does not see: a Lanczos solve has stopped long before. Its bottom pair does
-  // the same before step 60: only the top is compared.)
+  // below 1e-20 and a new top eigenvalue surfaces at step 105, where the update's start is within
+  // rounding of the old value: the probe above mu follows it, at every scale.)
   for (double scale : {1e25, 1e-25, 1.0}) {
     dln::Rng rng(12, dln::Purpose::Eigensolver);
-    const std::size_t n = 60;
+    const std::size_t n = 120;
     std::vector<double> a(n), b(n), values(n), last(n), pivots(2 * n), vec(n), V(n * n);
     for (std::size_t i = 0; i < n; ++i) {
       a[i] = scale * rng.normal();
@@ -290,8 +289,11 @@ int main() {
       dln::linalg::tridiagonalEigenLastRow(m, a.data(), b.data(), values.data(), last.data());
       const double norm = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
       worstValue = std::max(worstValue, std::fabs(t.value - values[m - 1]) / norm);
-      worstLast = std::max(worstLast, std::fabs(std::sqrt(t.lastSquared) - std::fabs(last[m - 1])) /
-                                          std::max(std::fabs(last[m - 1]), 1e-6));
+      // (Past step 60 the old top pair's last component is below 1e-15, under the dense
+      // decomposition's own absolute rounding: only values are compared there.)
+      if (m <= 60)
+        worstLast = std::max(worstLast, std::fabs(std::sqrt(t.lastSquared) - std::fabs(last[m - 1])) /
+                                            std::max(std::fabs(last[m - 1]), 1e-6));
     }
     dln::tridiagonalEigenvector(n, a.data(), b.data(), 1.0, top, pivots.data(), vec.data());
     dln::linalg::tridiagonalEigen(n, a.data(), b.data(), values.data(), V.data());
@@ -591,12 +593,45 @@ int main() {
         "pole steps: %.3f evaluations per update, Newton %.3f, worst value %.3g; %zu small last components, "
         "against the twisted factorization %.3g, moved %.3g\n",
         perUpdate, newtonPerUpdate, worstValue, small, worstTwisted, worstMoved);
-    CHECK(perUpdate <= 2.8, "pole steps: evaluations per update (2.60 measured)");
+    CHECK(perUpdate <= 2.8, "pole steps: evaluations per update (2.71 measured, 2.62 before the probe above mu)");
     CHECK(!(newtonPerUpdate <= 2.8), "false case: Newton's method needs more (4.35)");
     CHECK(worstValue <= 1e-14, "pole steps: the top value to rounding");
     CHECK(small >= 500, "small last components were met");
     CHECK(worstTwisted <= 1e-12, "one bottom-up pass: the twisted factorization's last component");
     CHECK(!(worstMoved <= 1e-12), "false case: the twisted factorization at a moved value");
+  }
+  // A new top eigenvalue surfacing after the top pair has converged: past a solve's stopping
+  // point, random tridiagonals' top pairs reach last components below 1e-20 (pole weights at
+  // rounding level) while the rest of the spectrum pushes a new top eigenvalue above them. The
+  // update's start is then within rounding of mu and its first evaluation fails; it used to
+  // return mu's neighbour there, 3-26% below the new top (seeds 10-39: 20 of 30 matrices by
+  // step 160). The premise is counted (steps where the new top is 1e-3 above the old one while
+  // the old pair's last component is below 1e-15), so that the check cannot pass vacuously.
+  {
+    double worst = 0.0;
+    std::size_t surfaced = 0;
+    for (int seed = 10; seed < 26; ++seed) {
+      dln::Rng rng(static_cast<std::uint64_t>(seed), dln::Purpose::Eigensolver);
+      const std::size_t n = 160;
+      std::vector<double> a(n), b(n), values(n), last(n), pivots(2 * n);
+      for (std::size_t i = 0; i < n; ++i) {
+        a[i] = rng.normal();
+        b[i] = 0.5 + 0.5 * rng.uniform();
+      }
+      double top = 0.0, top2 = 1.0, previousTop = 0.0;
+      for (std::size_t m = 1; m <= n; ++m) {
+        const dln::ExtremeRitz t = dln::extremeRitzUpdate(m, a.data(), b.data(), 1.0, top, top2, pivots.data());
+        dln::linalg::tridiagonalEigenLastRow(m, a.data(), b.data(), values.data(), last.data());
+        const double norm = std::max(std::fabs(values[0]), std::fabs(values[m - 1]));
+        if (m > 1 && top2 < 1e-30 && values[m - 1] - previousTop > 1e-3 * norm) ++surfaced;
+        worst = std::max(worst, std::fabs(t.value - values[m - 1]) / norm);
+        previousTop = values[m - 1];
+        top = t.value, top2 = t.lastSquared;
+      }
+    }
+    std::printf("surfacing top eigenvalues: %zu steps, worst top value %.3g\n", surfaced, worst);
+    CHECK(surfaced >= 10, "new top eigenvalues surfaced after a converged top pair (the premise)");
+    CHECK(worst <= 1e-14, "extremeRitzUpdate follows a new top eigenvalue past a converged pair");
   }
   return check::done("lanczos_test");
 }
