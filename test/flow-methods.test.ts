@@ -352,13 +352,14 @@ describe('cancellation inside one long step of the stiff methods', () => {
   const data = jacotTeacherData({ d: 10, rank: 3, n: 100, noise: 0.2 });
   const problem = Problem.mse({ X: data.X, Y: data.Y, widths });
   const w0 = nearMinimum(data.X, data.Y, widths, 1e-3);
-  const opts = { tEnd: 1e5, rtol: 1e-6, atol: 1e-9, recordEvery: 1, record: ['loss'] as 'loss'[] };
+  // The loss falls from 5e-3 through 1e-5 within the first (short) steps: a located event before the abort.
+  const opts = { tEnd: 1e5, rtol: 1e-6, atol: 1e-9, recordEvery: 1, record: ['loss'] as 'loss'[], events: { lossBelow: 1e-5, terminal: false } };
 
   test.each([
     ['exprb43', 9],
     ['auto', 23],
   ] as const)(
-    '%s: an abort inside a step of 100+ ms ends the run "cancelled" within 50 ms, with the rows before intact',
+    '%s: an abort inside a step of 100+ ms ends the run "cancelled" within 50 ms, with the rows and events before intact',
     async (method, longFrom) => {
       // The uncancelled run a few steps past longFrom, with the time each step ends (from step
       // longFrom on, each step takes over the progress interval, so each one reports).
@@ -395,13 +396,16 @@ describe('cancellation inside one long step of the stiff methods', () => {
       expect(done + 1).toBeLessThanOrEqual(longFrom + 4);
       expect([ends.has(done), ends.has(done + 1)]).toEqual([true, true]);
       expect(ends.get(done + 1)! - ends.get(done)!).toBeGreaterThan(100);
-      // The rows recorded before are bitwise the uncancelled run's, the end point its point after step `done`.
+      // The rows and events recorded before are bitwise the uncancelled run's, the end point its point after step `done`.
       expect(partial.trace.length).toBe(done + 1);
       expect(partial.trace.names).toEqual(ref.trace.names);
       for (const name of ref.trace.names) {
         expect([name, bits(partial.trace.scalar(name))]).toEqual([name, bits(ref.trace.scalar(name).subarray(0, done + 1))]);
       }
       expect(partial.finalLoss).toBe(ref.trace.scalar('loss')[done]);
+      expect(ref.events.length).toBe(1);
+      expect(ref.events[0].t).toBeLessThan(partial.t);
+      expect(partial.events).toEqual(ref.events);
     },
     30000 * TIMING_SCALE,
   );
