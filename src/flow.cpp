@@ -332,8 +332,10 @@ void runFlow(FlowSetup& run, Solver& solver, Points& points) {
       pulse.beat(n, loss, solver.t());
     }
   } catch (const Error& e) {
-    // Long work inside the step (an eigensolve in a row or an event) saw the cancel flag: the run
-    // ends at the solver's state with the rows recorded so far.
+    // Long work inside the step (an eigensolve in a row or an event, a stiff method's Krylov basis
+    // or stage) saw the cancel flag: the run ends at the solver's state -- the last accepted step,
+    // which a stepper keeps when an attempt is interrupted (stiff_stepper.hpp) -- with the rows
+    // recorded so far.
     if (!RunPulse::isCancellation(e)) throw;
     stop(RunStatus::Cancelled, "cancelled at t = " + formatNumber(solver.t()));
   }
@@ -438,10 +440,12 @@ FlowResult gradientFlow(const Problem& problem, const std::vector<double>& theta
     StiffPoints points(system);
     if (options.method == FlowMethod::Exprb43) {
       Exprb solver(system, theta0.data(), 0.0, options.tEnd, stiffOptions(options), ExprbScheme::Exprb43);
+      solver.setCancel(pulse.flag());  // polled before every product inside a step
       runFlow(run, solver, points);
     } else {
       AutoStepper solver(system, theta0.data(), 0.0, options.tEnd, stiffOptions(options), options.seed,
                          options.integrator.controller);
+      solver.setCancel(pulse.flag());
       runFlow(run, solver, points);
     }
   }

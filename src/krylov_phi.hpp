@@ -37,14 +37,17 @@ class KrylovBasis {
   // Starts K(H, v) with q_1 = v / ||v||; a zero (or non-finite) v gives the empty basis.
   // fullReorthogonalization: Gram-Schmidt of each new vector against the whole basis (twice),
   // O(m n) per step instead of O(n). maxSteps > 0 caps the storage at maxSteps + 1 vectors
-  // (extend() is then not called more often); it grows by doubling up to there. weights (n
-  // entries, the caller's, read until the next start()): extend() also forms
+  // (extend() is then not called more often), allocated by the first start() and written row by
+  // row (no copy or bulk zeroing between two products); without a cap it grows by doubling.
+  // weights (n entries, the caller's, read until the next start()): extend() also forms
   // nextWeightedSquares() in the pass that writes q_{m+1}.
   void start(std::size_t n, const double* v, bool fullReorthogonalization = false, std::size_t maxSteps = 0,
              const double* weights = nullptr);
   // One Lanczos step; false (and nothing added) when the basis is already invariant (breakdown)
-  // or the product is not finite (then finite() turns false). weighted: form nextWeightedSquares()
-  // in the same pass (when start() had weights; otherwise it is formed when asked for).
+  // or the product is not finite (then finite() turns false). The product is the first thing it
+  // does: a product that throws (the stepper's cancel poll, stiff_stepper.hpp) leaves the basis as
+  // it was. weighted: form nextWeightedSquares() in the same pass (when start() had weights;
+  // otherwise it is formed when asked for).
   bool extend(const Product& product, bool weighted = true);
   std::size_t size() const { return m_; }
   bool invariant() const { return invariant_; }

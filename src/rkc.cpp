@@ -83,6 +83,7 @@ void Rkc::estimateSpectrum() {
   lo.stream = stats_.spectralEstimates;
   lo.start = ritz_.empty() ? nullptr : ritz_.data();
   lo.wantVectors = true;
+  lo.cancel = cancel_;  // also polled by hvp(); Lanczos' own poll keeps the bound's cost bounded too
   double bound;
   try {
     const LanczosResult r = lanczos(op, lo);

@@ -84,7 +84,12 @@ StiffStats AutoStepper::stats() const {
   return s;
 }
 
-double AutoStepper::estimateSharpness() {
+void AutoStepper::setCancel(CancelFlag cancel) {
+  cancel_ = cancel;
+  if (exprb_) exprb_->setCancel(cancel);
+}
+
+bool AutoStepper::estimateSharpness(double& sharpness) {
   CountedHessian op(system_, detectorHvps_);
   LanczosOptions lo;
   lo.k = 1;
@@ -93,16 +98,19 @@ double AutoStepper::estimateSharpness() {
   lo.seed = seed_;
   lo.stream = estimates_;
   lo.start = ritz_.empty() ? nullptr : ritz_.data();
+  lo.cancel = cancel_;  // polled before every product
   ++estimates_;
   try {
     const LanczosResult r = lanczos(op, lo);
     ritz_.assign(r.vectors.begin(), r.vectors.begin() + n_);
     sharpness_ = r.values[0];
   } catch (const Error& e) {
+    if (e.code() == ErrorCode::Cancelled) return false;
     if (e.code() != ErrorCode::Value) throw;
     sharpness_ = 0.0;  // non-finite products: leave the decision to RK45's own failure handling
   }
-  return sharpness_;
+  sharpness = sharpness_;
+  return true;
 }
 
 void AutoStepper::toStiff() {
@@ -113,6 +121,7 @@ void AutoStepper::toStiff() {
   StiffOptions o = options_;
   o.firstStep = rk45_->lastFullStepSize();  // no initial-step evaluation: start from RK45's step
   exprb_ = std::make_unique<Exprb>(system_, rk45_->y(), 0.0, now.until(tEnd_), o, ExprbScheme::Exprb43);
+  exprb_->setCancel(cancel_);
   rk45_.reset();
   origin_ = now;
   stiff_ = true;
@@ -166,8 +175,11 @@ AutoStepper::Status AutoStepper::step() {
     const double h = exprb_->stepSize();
     smallSteps_ = std::isfinite(ritz) && h * ritz < kToRk45 ? smallSteps_ + 1 : 0;
     if (smallSteps_ >= kWindow) {
-      // A small basis may not have resolved the top of the spectrum yet: confirm with Lanczos.
-      if (h * estimateSharpness() < kToRk45) pending_ = Pending::ToRk45;
+      // A small basis may not have resolved the top of the spectrum yet: confirm with Lanczos
+      // (cancelled: no decision; the step stands and the driver stops at its poll).
+      double S;
+      if (!estimateSharpness(S)) return status_;
+      if (h * S < kToRk45) pending_ = Pending::ToRk45;
       smallSteps_ = 0;
     }
     return status_;
@@ -191,7 +203,9 @@ AutoStepper::Status AutoStepper::step() {
     const bool notGrowing = recent_.back() < 2 * recent_.front();
     const bool hunting = rk45_->rejected() > rejectedAtWindowStart_;
     if (notGrowing && hunting) {
-      const double S = estimateSharpness();
+      // Cancelled: no decision (the window is kept); the step stands and the driver stops at its poll.
+      double S;
+      if (!estimateSharpness(S)) return status_;
       if (rk45_->stepSize() * S >= kToStiff) {
         pending_ = Pending::ToStiff;
       } else {

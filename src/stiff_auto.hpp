@@ -37,7 +37,15 @@ class AutoStepper {
   AutoStepper(DlnHessianSystem& system, const double* y0, double t0, double tEnd, const StiffOptions& options,
               std::uint64_t seed = 0, StepController controller = StepController::I);
 
+  // Advances by one accepted step of the current method. With a raised cancel flag (setCancel)
+  // an exprb43 step throws ErrorCode::Cancelled before its next product or stage (the state stays
+  // at the last accepted step, stiff_stepper.hpp); a detector estimate interrupted after an
+  // accepted step is dropped and the step returned as usual, so that the driver records it and
+  // then sees the flag (an RK45 step itself is not interrupted: a few gradients).
   Status step();
+  // The run's cancel flag: the detector's Lanczos and the exprb43 stepper poll it before every
+  // Hessian-vector product.
+  void setCancel(CancelFlag cancel);
   Status status() const { return status_; }
   const std::string& message() const { return message_; }
   double lastErrorNorm() const { return stiff_ ? exprb_->lastErrorNorm() : rk45_->lastErrorNorm(); }
@@ -64,13 +72,16 @@ class AutoStepper {
  private:
   void toStiff();
   void toRk45();
-  double estimateSharpness();  // warm Lanczos at the system's linearization point
+  // Warm Lanczos at the system's linearization point; false (and no estimate) when the cancel flag
+  // interrupted it.
+  bool estimateSharpness(double& sharpness);
 
   DlnHessianSystem& system_;
   std::size_t n_;
   StiffOptions options_;
   std::uint64_t seed_;
   StepController controller_;
+  CancelFlag cancel_;
   double tEnd_;
   SplitTime origin_;  // where the current stepper's local time 0 is
   bool stiff_ = false;

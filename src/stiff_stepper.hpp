@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "control.hpp"
 #include "dopri5.hpp"
 #include "stiff_system.hpp"
 
@@ -68,8 +69,15 @@ class StiffStepper {
 
   // Advances by one accepted step, retrying rejected attempts with smaller steps. Finished when
   // tEnd is reached, Failed when the step size fell below the floor (the state then stays at the
-  // last accepted point).
+  // last accepted point). With a raised cancel flag (setCancel) it throws ErrorCode::Cancelled
+  // before the next Hessian-vector product or right-hand side of an attempt: y, t, f, the counters
+  // of accepted steps and the system's linearization point then stay at the last accepted step (an
+  // attempt writes only its own buffers until accept()); dense() is not valid any more (as after a
+  // rejected attempt, the bases may have been restarted).
   Status step();
+  // The run's cancel flag, polled before every Hessian-vector product and stage right-hand side
+  // (control.hpp: one relaxed load per product, nothing in the vector loops).
+  void setCancel(CancelFlag cancel) { cancel_ = cancel; }
   Status status() const { return status_; }
   const std::string& message() const { return message_; }
   double lastErrorNorm() const { return lastError_; }
@@ -120,8 +128,10 @@ class StiffStepper {
   // Dense output strictly inside the step (0 < s < h).
   virtual void denseInside(double s, double* out) = 0;
 
-  // Counted calls into the system.
+  // Counted calls into the system. rhs() and hvp() poll the cancel flag first (an attempt's work);
+  // linearize() does not (it is the acceptance of a step, or the construction).
   void rhs(const double* y, double* f) {
+    cancel_.check();
     system_.rhs(y, f);
     ++stats_.nfev;
   }
@@ -130,6 +140,7 @@ class StiffStepper {
     ++stats_.nfev;
   }
   void hvp(const double* v, double* out) {
+    cancel_.check();
     system_.hessianTimes(v, out);
     ++stats_.hvps;
   }
@@ -141,6 +152,7 @@ class StiffStepper {
   StiffStats stats_;
   std::vector<double> y_, yOld_, yNew_, f_, fOld_, fNew_;
   double cutFactor_ = 0.0;
+  CancelFlag cancel_;
 
  private:
   SplitTime time_, timeOld_;

@@ -14,7 +14,9 @@ import {
   marionChizatData,
   Problem,
   setWorkerThreads,
+  svd,
   type FlowResult,
+  type Matrix,
 } from '../lib';
 
 // The sanitizer run (scripts/ci/sanitizers.sh) uses an unoptimized ASan build, several times
@@ -50,6 +52,57 @@ function errorOverTol(a: Float64Array, b: Float64Array, rtol: number, atol: numb
 }
 
 const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+
+/**
+ * Weights next to a global minimum of the MSE problem on (X, Y) with widths [d, w, ..., w, k] (w >= d,
+ * k): W_L ... W_1 = A = (Y^T X)(X^T X)^-1 = U S V^T, each layer carrying S^(1/L) on the first
+ * min(d, k) units (W_1 = S^(1/L) V^T, W_L = U S^(1/L), identity blocks between), plus
+ * initWeights' Gaussian noise of the given scale.
+ */
+function nearMinimum(X: Matrix, Y: Matrix, widths: number[], noise: number): Float64Array {
+  const d = X.cols;
+  const k = Y.cols;
+  // Normal equations [X^T X | X^T Y] by Gauss-Jordan with partial pivoting: A^T = (X^T X)^-1 X^T Y.
+  const M = Array.from({ length: d }, () => new Array<number>(d + k).fill(0));
+  for (let s = 0; s < X.rows; s++) {
+    for (let i = 0; i < d; i++) {
+      const xi = X.data[s * d + i];
+      for (let j = 0; j < d; j++) M[i][j] += xi * X.data[s * d + j];
+      for (let o = 0; o < k; o++) M[i][d + o] += xi * Y.data[s * k + o];
+    }
+  }
+  for (let c = 0; c < d; c++) {
+    let p = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    const f = M[c][c];
+    for (let j = 0; j < d + k; j++) M[c][j] /= f;
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const g = M[r][c];
+      for (let j = 0; j < d + k; j++) M[r][j] -= g * M[c][j];
+    }
+  }
+  const A = new Float64Array(k * d);
+  for (let o = 0; o < k; o++) for (let i = 0; i < d; i++) A[o * d + i] = M[i][d + o];
+  const { U, S, V } = svd({ rows: k, cols: d, data: A });
+  const L = widths.length - 1;
+  const r = Array.from(S, (s) => Math.pow(s, 1 / L));
+  const w = initWeights(widths, { scale: noise, seed: 1 });
+  let offset = 0;
+  for (let l = 0; l < L; l++) {
+    const rows = widths[l + 1];
+    const cols = widths[l];
+    const at = (i: number, j: number) => offset + i * cols + j;
+    for (let q = 0; q < r.length; q++) {
+      if (l === 0) for (let j = 0; j < cols; j++) w[at(q, j)] += r[q] * V.data[j * V.cols + q];
+      else if (l === L - 1) for (let i = 0; i < rows; i++) w[at(i, q)] += U.data[i * U.cols + q] * r[q];
+      else w[at(q, q)] += r[q];
+    }
+    offset += rows * cols;
+  }
+  return w;
+}
 
 describe("every method against RK45 at tight tolerance: Jacot et al.'s deep setting over two transitions", () => {
   const problem = jacotProblem();
@@ -285,6 +338,77 @@ describe('cancellation, progress and determinism with the stiff methods', () => 
       setWorkerThreads(before);
     }
   });
+});
+
+describe('cancellation inside one long step of the stiff methods', () => {
+  // Jacot et al.'s setting at width 200 (P = 84 000) started next to a global minimum: a balanced
+  // factorization of the least-squares solution A = (Y^T X)(X^T X)^-1, plus Gaussian noise of scale
+  // 1e-3. The flow there is nearly linear and stiff, and the exponential steps grow up to tenfold
+  // per step until their Krylov bases reach maxKrylov (120): from exprb43's 9th accepted step (auto's
+  // 23rd; it switches at its 17th) every step takes 100-200 Hessian-vector products, 100-200 ms on
+  // the test machine (2 cores, load average 1.5-3). Before the steppers polled the cancel flag, an abort
+  // there waited for the rest of the step.
+  const widths = [10, 200, 200, 200, 10];
+  const data = jacotTeacherData({ d: 10, rank: 3, n: 100, noise: 0.2 });
+  const problem = Problem.mse({ X: data.X, Y: data.Y, widths });
+  const w0 = nearMinimum(data.X, data.Y, widths, 1e-3);
+  // The loss falls from 5e-3 through 1e-5 within the first (short) steps: a located event before the abort.
+  const opts = { tEnd: 1e5, rtol: 1e-6, atol: 1e-9, recordEvery: 1, record: ['loss'] as 'loss'[], events: { lossBelow: 1e-5, terminal: false } };
+
+  test.each([
+    ['exprb43', 9],
+    ['auto', 23],
+  ] as const)(
+    '%s: an abort inside a step of 100+ ms ends the run "cancelled" within 50 ms, with the rows and events before intact',
+    async (method, longFrom) => {
+      // The uncancelled run a few steps past longFrom, with the time each step ends (from step
+      // longFrom on, each step takes over the progress interval, so each one reports).
+      const ends = new Map<number, number>();
+      const ref = await flow(problem, w0, { ...opts, method, maxSteps: longFrom + 4, onProgress: (p) => ends.set(p.done, performance.now()) });
+      expect(ref.stats.accepted).toBe(longFrom + 4);
+      if (method === 'auto') expect(ref.stats.switches).toBe(1); // its steps from longFrom on are exprb43's
+      const controller = new AbortController();
+      let done = -1;
+      let abortedAt = 0;
+      // Abort 20 ms into the step after the first progress report at or after longFrom.
+      const run = flow(problem, w0, {
+        ...opts,
+        method,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (done >= 0 || p.done < longFrom) return;
+          done = p.done;
+          setTimeout(() => {
+            abortedAt = performance.now();
+            controller.abort();
+          }, 20);
+        },
+      });
+      const err = await run.catch((e: unknown) => e);
+      const latency = performance.now() - abortedAt;
+      expect(err).toBeInstanceOf(DlnAbortError);
+      const partial = (err as DlnAbortError<FlowResult>).partial!;
+      expect(partial.status).toBe('cancelled');
+      expect(partial.stats.accepted).toBe(done); // stopped inside step done + 1
+      expect(latency).toBeLessThan(50 * TIMING_SCALE);
+      // The premise: uncancelled, that step took over 100 ms (measured 100-200 ms), so an abort 20 ms
+      // into it that waited for the step would miss the bound.
+      expect(done + 1).toBeLessThanOrEqual(longFrom + 4);
+      expect([ends.has(done), ends.has(done + 1)]).toEqual([true, true]);
+      expect(ends.get(done + 1)! - ends.get(done)!).toBeGreaterThan(100);
+      // The rows and events recorded before are bitwise the uncancelled run's, the end point its point after step `done`.
+      expect(partial.trace.length).toBe(done + 1);
+      expect(partial.trace.names).toEqual(ref.trace.names);
+      for (const name of ref.trace.names) {
+        expect([name, bits(partial.trace.scalar(name))]).toEqual([name, bits(ref.trace.scalar(name).subarray(0, done + 1))]);
+      }
+      expect(partial.finalLoss).toBe(ref.trace.scalar('loss')[done]);
+      expect(ref.events.length).toBe(1);
+      expect(ref.events[0].t).toBeLessThan(partial.t);
+      expect(partial.events).toEqual(ref.events);
+    },
+    30000 * TIMING_SCALE,
+  );
 });
 
 describe('method option errors name the field', () => {
