@@ -39,18 +39,8 @@ namespace {
 
 constexpr std::size_t kN = 48;
 
-std::vector<double> spectrum() {
-  std::vector<double> lambda(kN);
-  for (std::size_t i = 0; i < kN; ++i) lambda[i] = std::pow(10.0, 6.0 * i / (kN - 1));
-  return lambda;
-}
-
-std::vector<double> start() {
-  Rng rng(3, Purpose::Data, {1});
-  std::vector<double> y0(kN);
-  for (auto& v : y0) v = rng.normal();
-  return y0;
-}
+std::vector<double> spectrum() { return stiff_test::logSpectrum(kN); }
+std::vector<double> start() { return stiff_test::gaussianStart(kN); }
 
 bool sameBits(const double* a, const double* b, std::size_t n) { return std::memcmp(a, b, n * sizeof(double)) == 0; }
 

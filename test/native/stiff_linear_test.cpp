@@ -38,18 +38,9 @@ namespace {
 constexpr std::size_t kN = 48;
 
 std::vector<double> spectrum(double scale = 1.0, double bottom = 1.0) {
-  std::vector<double> lambda(kN);
-  for (std::size_t i = 0; i < kN; ++i) lambda[i] = scale * std::pow(10.0, 6.0 * i / (kN - 1));
-  lambda[0] = scale * bottom;
-  return lambda;
+  return stiff_test::logSpectrum(kN, scale, bottom);
 }
-
-std::vector<double> start() {
-  Rng rng(3, Purpose::Data, {1});
-  std::vector<double> y0(kN);
-  for (auto& v : y0) v = rng.normal();
-  return y0;
-}
+std::vector<double> start() { return stiff_test::gaussianStart(kN); }
 
 struct Outcome {
   double error = 0.0, wrong = 0.0;  // error / tol against the true and the false closed form

@@ -15,6 +15,23 @@
 
 namespace stiff_test {
 
+// A stiff linear spectrum: n eigenvalues log-spaced over [1, 1e6] times `scale`, the bottom one
+// moved to scale * bottom.
+inline std::vector<double> logSpectrum(std::size_t n, double scale = 1.0, double bottom = 1.0) {
+  std::vector<double> lambda(n);
+  for (std::size_t i = 0; i < n; ++i) lambda[i] = scale * std::pow(10.0, 6.0 * i / (n - 1));
+  lambda[0] = scale * bottom;
+  return lambda;
+}
+
+// A fixed Gaussian start of length n.
+inline std::vector<double> gaussianStart(std::size_t n) {
+  dln::Rng rng(3, dln::Purpose::Data, {1});
+  std::vector<double> y0(n);
+  for (auto& v : y0) v = rng.normal();
+  return y0;
+}
+
 struct Checks {
   int failures = 0;
   int passed = 0;
